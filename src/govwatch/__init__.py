@@ -1,0 +1,3 @@
+"""govwatch: inspect and monitor Chinese government websites."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Allow ``python -m govwatch``."""
+
+from govwatch.cli import main
+
+raise SystemExit(main())
