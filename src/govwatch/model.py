@@ -1,0 +1,141 @@
+"""Value types shared by crawl, extract, checks, store and report.
+
+These are plain dataclasses: no I/O, no behaviour beyond small derived helpers.
+The JSON contracts in ``govwatch/schemas`` are built from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+PageType = Literal["home", "list", "article", "message", "guide", "other"]
+# Kind of a link as extraction sees it (scope-independent). The crawler turns
+# off-site targets into "external" when it stores them.
+LinkKind = Literal["page", "image", "attachment", "script", "style", "frame", "external"]
+# Fetch error classes (DESIGN principle 5). ``None`` means success.
+ErrorClass = Literal[
+    "dns", "connect", "reset", "tls", "timeout", "http", "too_large", "decode",
+    "redirect_loop", "too_many_redirects", "invalid_url", "trap", "robots", "unverifiable",
+    "other",
+]
+
+
+@dataclass(slots=True)
+class Link:
+    """One outgoing reference found on a page."""
+
+    url: str  # absolute, normalised
+    text: str  # anchor text, alt text or title; "" when none
+    kind: LinkKind
+    tag: str  # a, img, script, link, iframe, area, source, embed, object, form, xml-record
+    via: str = "html"  # html | pagination | xml-record | dataproxy
+
+
+@dataclass(slots=True)
+class ListItem:
+    """One dated (or undated) entry of a list block."""
+
+    title: str
+    url: str | None
+    date: date | None
+    date_text: str = ""  # the date as shown, e.g. "[03-05]" or "2024年3月5日"
+    date_source: str = ""  # text | url | page | neighbour | "" when undated
+
+
+@dataclass(slots=True)
+class ListBlock:
+    """A group of list items: a list page's main list or a homepage column block."""
+
+    heading: str
+    items: list[ListItem]
+    more_url: str | None = None  # the block's 更多 link, when it has one
+    source: str = "static"  # static | xml-records | dataproxy | rendered
+
+
+@dataclass(slots=True)
+class Pagination:
+    """How a list continues beyond this page."""
+
+    kind: str  # links | createPageHTML | xml-dataproxy | none
+    page_urls: list[str] = field(default_factory=list)  # every further page or endpoint URL
+    total_pages: int | None = None
+    total_records: int | None = None
+
+
+@dataclass(slots=True)
+class Footer:
+    """The identity block at the foot of a page (页面底部功能区)."""
+
+    site_code: str | None = None
+    icp: str | None = None
+    police_record: str | None = None
+    sponsor: str | None = None
+    contact: str | None = None
+    conac: bool = False
+    jiucuo_site_code: str | None = None
+
+
+@dataclass(slots=True)
+class PageFacts:
+    """Everything extraction understood of one page."""
+
+    url: str
+    page_type: PageType
+    title: str
+    publish_date: date | None
+    meta: dict[str, str]  # canonical meta name -> first value
+    meta_variants: dict[str, str]  # canonical name -> name as written, when the case differs
+    links: list[Link]
+    lists: list[ListBlock]
+    pagination: Pagination
+    footer: Footer
+    text_excerpt: str = ""  # the first part of the visible text, for evidence
+    soft_404: bool = False  # a 200 page that says the page does not exist
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """The outcome of one HTTP exchange, successful or not (never an exception)."""
+
+    url: str
+    final_url: str
+    method: str
+    status: int | None
+    error: ErrorClass | None
+    error_detail: str
+    content_type: str
+    headers: dict[str, str]
+    body: bytes
+    elapsed_ms: float
+    first_byte_ms: float | None = None
+    redirects: list[str] = field(default_factory=list)
+    attempts: int = 1
+    encoding: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 400
+
+
+@dataclass(slots=True)
+class Finding:
+    """One problem found by a check. ``fingerprint`` is stable across runs."""
+
+    kind: str
+    code: str
+    indicator: str
+    url: str
+    message: str
+    evidence: dict[str, Any]
+    source: str | None = None
+    target: str | None = None
+    severity: str = "error"  # error | warning | info
+
+    @property
+    def fingerprint(self) -> str:
+        key = "\x1f".join([self.kind, self.code, self.url, self.source or "", self.target or ""])
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
