@@ -22,6 +22,9 @@ ErrorClass = Literal[
     "other",
 ]
 
+# Detail prefix of a ``dns`` error that says our resolver, not the link, failed.
+TEMPORARY_DNS = "temporary DNS failure"
+
 
 @dataclass(slots=True)
 class Link:
@@ -137,5 +140,6 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        key = "\x1f".join([self.kind, self.code, self.url, self.source or "", self.target or ""])
+        """Identity across runs: what is wrong and where, not how it was classified this time."""
+        key = "\x1f".join([self.kind, self.url, self.source or "", self.target or ""])
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,245 @@
+"""The ``govwatch`` command line (thin: parse arguments, call the pipeline, print).
+
+Exit codes: 0 the command completed (whatever the verdict); 1 a runtime
+failure; 2 a usage or configuration error; 130 interrupted (resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from govwatch import __version__
+from govwatch.settings import ConfigError, Settings, load_settings
+
+console = Console(stderr=True, highlight=False)
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration (exit 2)."""
+
+
+def _crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Flags that override crawl settings (only those given)."""
+    crawl: dict[str, Any] = {}
+    for flag, key in (("max_pages", "max_pages"), ("timeout", "timeout"), ("concurrency", "concurrency"),
+                      ("per_host_concurrency", "per_host_concurrency"), ("rate", "per_host_rate"),
+                      ("max_depth", "max_depth")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            crawl[key] = value
+    if getattr(args, "offline", False):
+        crawl["network"] = "offline"
+    if getattr(args, "robots", False):
+        crawl["respect_robots"] = True
+    return crawl
+
+
+def _settings(args: argparse.Namespace, **extra_crawl: Any) -> Settings:
+    overrides: dict[str, dict[str, Any]] = {"crawl": {**extra_crawl, **_crawl_overrides(args)}}
+    if getattr(args, "db", None):
+        overrides["store"] = {"url": args.db}
+    try:
+        return load_settings(getattr(args, "config", None), overrides)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _write_json(data: Any, target: str | None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if target in (None, "-"):
+        sys.stdout.write(text + "\n")
+    else:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text + "\n", encoding="utf-8")
+
+
+# -- commands ---------------------------------------------------------------------
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from govwatch.clock import parse_as_of
+    from govwatch.pipeline import InspectionError
+    from govwatch.report.html import write_html
+    from govwatch.store.db import Store, StoreError
+    from govwatch.progress import crawl_progress
+
+    try:
+        as_of = parse_as_of(args.as_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.rules:
+        console.print("[yellow]--rules: scoring against rule tables is not available yet; the run is not scored.[/]")
+    settings = _settings(args)
+    try:
+        store = Store(settings.store.url)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    from govwatch.pipeline import inspect_site
+    try:
+        with crawl_progress(console, args.url) as progress:
+            inspection = inspect_site(args.url, settings, store, as_of=as_of, resume=args.resume, progress=progress)
+    except InspectionError as exc:
+        raise UsageError(str(exc)) from None
+    doc = inspection.document
+    if args.json:
+        _write_json(doc, args.json)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        _write_json(doc, str(out / "inspection.json"))
+        report = write_html(doc, out)
+        console.print(f"report: {report}")
+    _print_summary(doc, inspection.run_id, inspection.resumed)
+    return 0
+
+
+def _print_summary(doc: dict[str, Any], run_id: int, resumed: bool) -> None:
+    broken = doc["links"]["broken"]
+    home = sum(1 for b in broken if b["scope"] == "homepage")
+    console.print(
+        f"run {run_id}{' (resumed)' if resumed else ''}: {doc['site']['name'] or doc['site']['url']} — "
+        f"{doc['pages']['crawled']} pages ({doc['pages']['failed']} failed), {doc['links']['checked']} links checked, "
+        f"{len(broken)} broken ({home} on the homepage), {len(doc['links'].get('unverifiable', []))} unverifiable, "
+        f"{len(doc['findings'])} findings")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from govwatch.extract import extract_page, facts_to_json
+
+    source = args.file_or_url
+    if source.startswith(("http://", "https://")):
+        from govwatch.crawl.single import fetch_one
+        result = fetch_one(source, _settings(args))
+        if not result.ok:
+            console.print(f"[red]cannot fetch {source}: {result.error or result.status} {result.error_detail}[/]")
+            return 1
+        body, url, ctype = result.body, args.url or result.final_url, result.content_type
+    else:
+        path = Path(source)
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        url, ctype = args.url or path.resolve().as_uri().replace("file://", "http://localhost"), ""
+    facts = extract_page(body, url, content_type=ctype, site_root=args.site_root)
+    _write_json(facts_to_json(facts), args.json)
+    if args.json and args.json != "-":
+        console.print(f"{facts.page_type}: {facts.title!r}, {len(facts.links)} links, "
+                      f"{sum(len(b.items) for b in facts.lists)} list items → {args.json}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from govwatch.demo import run_demo
+    return run_demo(args, console)
+
+
+def cmd_sim_serve(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from govwatch.sim import SimOptions, serve
+    options = SimOptions(seed=args.seed, site_pages=args.pages,
+                         as_of=date.fromisoformat(args.as_of) if args.as_of else None)
+    serve(options, port=args.port, manifest_path=args.manifest)
+    return 0
+
+
+def cmd_sim_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from govwatch.sim import SimOptions, export_static
+    options = SimOptions(seed=args.seed, site_pages=args.pages,
+                         as_of=date.fromisoformat(args.as_of) if args.as_of else None)
+    summary = export_static(options, args.site, Path(args.dir), args.origin)
+    console.print(summary)
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------
+
+
+def _add_crawl_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="YAML settings file (sections: crawl, store)")
+    p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
+    p.add_argument("--max-pages", type=int, help="stop crawling pages after N (default 50000)")
+    p.add_argument("--max-depth", type=int, help="deepest link level followed (default 12)")
+    p.add_argument("--timeout", type=float, help="seconds per request (default 15)")
+    p.add_argument("--concurrency", type=int, help="requests in flight overall (default 32)")
+    p.add_argument("--per-host-concurrency", type=int, help="requests in flight per host (default 6)")
+    p.add_argument("--rate", type=float, help="requests per second per host, 0 = unlimited (default 30)")
+    p.add_argument("--offline", action="store_true",
+                   help="never fetch links to non-loopback hosts; report them as unverifiable")
+    p.add_argument("--robots", action="store_true", help="obey robots.txt (off by default)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govwatch", description="Inspect and monitor Chinese government websites.")
+    parser.add_argument("--version", action="version", version=f"govwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="crawl a site, check it, write the inspection JSON and HTML report")
+    p.add_argument("url", help="the site's homepage URL (a host, or a path prefix on a shared host)")
+    p.add_argument("--as-of", help="inspection time point YYYY-MM-DD (default: today, Asia/Shanghai)")
+    p.add_argument("--rules", help="rule table name or file (scoring is not available yet)")
+    p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
+    p.add_argument("--out", help="write report.html and inspection.json into this folder")
+    p.add_argument("--resume", action="store_true", help="continue the site's interrupted run")
+    _add_crawl_flags(p)
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("extract", help="show what govwatch understands of one page")
+    p.add_argument("file_or_url")
+    p.add_argument("--url", help="the page's URL, to resolve relative links of a file")
+    p.add_argument("--site-root", help="the site's homepage URL (helps tell the homepage apart)")
+    p.add_argument("--json", help="write the extract JSON here (default: stdout)")
+    _add_crawl_flags(p)
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("demo", help="serve the bundled simulated sites on 127.0.0.1 and inspect them")
+    p.add_argument("--out", default="govwatch-out/demo", help="folder for reports (default govwatch-out/demo)")
+    p.add_argument("--pages", type=int, default=300, help="pages per simulated site (default 300)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--as-of", help="inspection time point (default: today)")
+    p.add_argument("--sites", help="comma-separated simulated site ids (default: all demo sites)")
+    p.set_defaults(func=cmd_demo)
+
+    sim = sub.add_parser("sim", help="the simulated government websites").add_subparsers(dest="sim_command", required=True)
+    p = sim.add_parser("serve", help="serve the simulated portfolio until Ctrl-C")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--pages", type=int, default=300, help="pages per site")
+    p.add_argument("--port", type=int, default=8080, help="first port (default 8080)")
+    p.add_argument("--as-of", help="date the content is generated around")
+    p.add_argument("--manifest", help="write the ground-truth manifest here")
+    p.set_defaults(func=cmd_sim_serve)
+    p = sim.add_parser("export", help="write one simulated site as static files (for nginx benchmarks)")
+    p.add_argument("--site", default="trs")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--origin", default="http://127.0.0.1:8088", help="origin the files will be served from")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--pages", type=int, default=20000)
+    p.add_argument("--as-of")
+    p.set_defaults(func=cmd_sim_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: results so far are stored; run again with --resume to continue[/]")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: a readable message, not a traceback
+        console.print(f"[red]failed:[/] {type(exc).__name__}: {exc}")
+        if "GOVWATCH_DEBUG" in __import__("os").environ:
+            raise
+        return 1

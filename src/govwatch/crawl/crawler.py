@@ -1,0 +1,262 @@
+"""The site crawler: fetch pages in scope, check everything they link to.
+
+Pages in scope are fetched with GET and handed to extraction; their links are
+recorded and followed (pages) or checked (images, attachments, scripts,
+styles, external links — checked, never crawled). Every URL ends as one
+:class:`~govwatch.store.writer.FetchRecord`, success or failure; nothing raises
+out of :meth:`Crawler.crawl`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from govwatch.crawl.fetcher import FetchPolicy, Fetcher, check_resource, make_session
+from govwatch.crawl.politeness import HostLimiter
+from govwatch.crawl.robots import RobotsCache
+from govwatch.crawl.traps import TrapGuard
+from govwatch.extract import extract_page, facts_to_json
+from govwatch.model import FetchResult, Link
+from govwatch.settings import CrawlSettings
+from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
+from govwatch.urls import Scope
+
+PAGE_KINDS = frozenset({"page", "frame"})
+_HTML_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml")
+
+
+@dataclass(slots=True)
+class CrawlProgress:
+    """Counters shown while a crawl runs."""
+
+    pages: int = 0
+    resources: int = 0
+    errors: int = 0
+    skipped: int = 0
+    queued: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return (self.pages + self.resources) / elapsed if elapsed > 0 else 0.0
+
+
+@dataclass(slots=True)
+class CrawlStats:
+    """What a finished (or stopped) crawl did."""
+
+    pages: int
+    resources: int
+    errors: int
+    skipped: int
+    page_limit_hit: bool
+    depth_limit_hit: int
+    seconds: float
+
+
+def is_loopback(url: str) -> bool:
+    """True for URLs on this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_markup(result: FetchResult) -> bool:
+    ctype = result.content_type.lower()
+    if ctype:
+        return ctype.startswith(_HTML_TYPES)
+    head = result.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<datastore", b"<head", b"<meta"))
+
+
+class Crawler:
+    """Crawls one site within its scope."""
+
+    def __init__(self, settings: CrawlSettings, scope: Scope, writer: RunWriter, *,
+                 site_root: str, progress: Callable[[CrawlProgress], None] | None = None) -> None:
+        self.settings = settings
+        self.scope = scope
+        self.writer = writer
+        self.site_root = site_root
+        self.on_progress = progress
+        self.progress = CrawlProgress()
+        self.traps = TrapGuard(settings.max_url_length, settings.max_query_variants)
+        self._queue: asyncio.Queue[tuple[str, int, str, str]] = asyncio.Queue()
+        self._seen: set[str] = set()
+        self._page_budget = settings.max_pages
+        self.page_limit_hit = False
+        self.depth_limit_hit = 0
+        self._trap_reasons: dict[str, str] = {}
+
+    # -- frontier ---------------------------------------------------------------
+
+    def _enqueue(self, url: str, depth: int, kind: str, via: str) -> None:
+        if url in self._seen:
+            return
+        self._seen.add(url)
+        self._queue.put_nowait((url, depth, kind, via))
+
+    def _stored_kind(self, link: Link) -> str:
+        return link.kind if self.scope.contains(link.url) else "external"
+
+    # -- the crawl --------------------------------------------------------------
+
+    async def crawl(self, seeds: list[str], resume: ResumeState | None = None) -> CrawlStats:
+        """Crawl from ``seeds`` (or continue a stored crawl) until the frontier is empty."""
+        s = self.settings
+        started = time.monotonic()
+        if resume is not None:
+            self._seen.update(resume.done)
+            self._page_budget -= resume.pages_done
+            self.progress.pages = resume.pages_done
+            for url, depth, kind, via in resume.pending:
+                self._enqueue(url, depth, kind, via)
+        for seed in seeds:
+            self._enqueue(seed, 0, "page", "seed")
+        limiter = HostLimiter(s.per_host_concurrency, s.per_host_rate, max_pause=s.max_retry_after)
+        policy = FetchPolicy.from_settings(s)
+        async with make_session(user_agent=s.user_agent, concurrency=s.concurrency) as session:
+            self.fetcher = Fetcher(session, limiter, policy)
+            self.robots = RobotsCache(self.fetcher, s.user_agent) if s.respect_robots else None
+            workers = [asyncio.create_task(self._worker()) for _ in range(s.concurrency)]
+            ticker = asyncio.create_task(self._tick()) if self.on_progress else None
+            try:
+                await self._queue.join()
+            finally:
+                for task in workers:
+                    task.cancel()
+                if ticker:
+                    ticker.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+                await self.writer.close()
+        if self.on_progress:
+            self.progress.queued = 0
+            self.on_progress(self.progress)
+        p = self.progress
+        return CrawlStats(pages=p.pages, resources=p.resources, errors=p.errors, skipped=p.skipped,
+                          page_limit_hit=self.page_limit_hit, depth_limit_hit=self.depth_limit_hit,
+                          seconds=round(time.monotonic() - started, 3))
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            self.progress.queued = self._queue.qsize()
+            assert self.on_progress is not None
+            self.on_progress(self.progress)
+
+    async def _worker(self) -> None:
+        while True:
+            url, depth, kind, via = await self._queue.get()
+            try:
+                await self._visit(url, depth, kind, via)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug in one visit must not stop the crawl
+                failed = FetchResult(url=url, final_url=url, method="GET", status=None, error="other",
+                                     error_detail=f"internal error: {type(exc).__name__}: {exc}",
+                                     content_type="", headers={}, body=b"", elapsed_ms=0.0)
+                await self._record(FetchRecord(url=url, role="skipped", kind=kind, depth=depth, result=failed))
+            finally:
+                self._queue.task_done()
+
+    async def _visit(self, url: str, depth: int, kind: str, via: str) -> None:
+        in_scope = self.scope.contains(url)
+        if not in_scope:
+            await self._check_external(url, depth)
+            return
+        trap = self._trap_reasons.pop(url, None)
+        if trap is not None:
+            await self._skip(url, depth, kind, "trap", f"not crawled, looks like a crawler trap: {trap}")
+            return
+        if self.robots is not None and not await self.robots.allowed(url):
+            await self._skip(url, depth, kind, "robots", "disallowed by robots.txt")
+            return
+        if kind in PAGE_KINDS:
+            await self._crawl_page(url, depth, kind, via)
+        elif self.settings.check_resources:
+            keep = kind == "attachment"
+            result = await check_resource(self.fetcher, url, keep_body=keep,
+                                          max_bytes=self.settings.max_attachment_bytes if keep else None)
+            await self._record(FetchRecord(url=url, role="resource", kind=kind, depth=depth, result=result,
+                                           keep_body=keep))
+
+    async def _check_external(self, url: str, depth: int) -> None:
+        if not self.settings.check_external:
+            return
+        if self.settings.network == "offline" and not is_loopback(url):
+            await self._skip(url, depth, "external", "unverifiable",
+                             "network is off (crawl.network = offline): not fetched", role="resource")
+            return
+        result = await check_resource(self.fetcher, url)
+        await self._record(FetchRecord(url=url, role="resource", kind="external", depth=depth, result=result))
+
+    async def _crawl_page(self, url: str, depth: int, kind: str, via: str) -> None:
+        if self._page_budget <= 0:
+            self.page_limit_hit = True
+            return
+        self._page_budget -= 1
+        result = await self.fetcher.fetch(url)
+        facts_json = None
+        links: list[Link] = []
+        if result.ok and result.body and _is_markup(result):
+            base = result.final_url
+            facts = extract_page(result.body, base, content_type=result.content_type, site_root=self.site_root)
+            facts_json = facts_to_json(facts, include_links=False)
+            result.encoding = facts_json.get("encoding")
+            seen_here: set[tuple[str, str]] = set()
+            for link in facts.links:
+                stored = Link(url=link.url, text=link.text, kind=self._stored_kind(link), tag=link.tag, via=link.via)
+                if (stored.url, stored.kind) in seen_here:
+                    continue
+                seen_here.add((stored.url, stored.kind))
+                links.append(stored)
+            for page_url in facts.pagination.page_urls:
+                links.append(Link(url=page_url, text="", kind="page", tag="script", via="pagination"))
+            if result.final_url != url:
+                self._seen.add(result.final_url)
+        await self._record(FetchRecord(url=url, role="page", kind=kind, depth=depth, result=result,
+                                       facts=facts_json, links=links, keep_body=facts_json is not None))
+        for link in links:
+            self._follow(link, depth)
+
+    def _follow(self, link: Link, depth: int) -> None:
+        if link.url in self._seen:
+            return
+        if link.kind in PAGE_KINDS:
+            next_depth = depth if link.via == "pagination" else depth + 1
+            if next_depth > self.settings.max_depth:
+                self.depth_limit_hit += 1
+                return
+            reason = self.traps.reason(link.url, link.via)
+            if reason is not None:
+                self._trap_reasons[link.url] = reason
+            self._enqueue(link.url, next_depth, link.kind, link.via)
+        else:
+            self._enqueue(link.url, depth + 1, link.kind, link.via)
+
+    async def _skip(self, url: str, depth: int, kind: str, error: str, detail: str, role: str = "skipped") -> None:
+        result = FetchResult(url=url, final_url=url, method="NONE", status=None, error=error,  # type: ignore[arg-type]
+                             error_detail=detail, content_type="", headers={}, body=b"", elapsed_ms=0.0, attempts=0)
+        await self._record(FetchRecord(url=url, role=role, kind=kind, depth=depth, result=result))
+
+    async def _record(self, record: FetchRecord) -> None:
+        p = self.progress
+        if record.role == "page":
+            p.pages += 1
+        elif record.role == "resource":
+            p.resources += 1
+        else:
+            p.skipped += 1
+        if record.result.error not in (None, "unverifiable") or (record.result.status or 0) >= 400:
+            p.errors += 1
+        await self.writer.add(record)

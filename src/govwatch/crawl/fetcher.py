@@ -1,0 +1,245 @@
+"""One HTTP exchange, with redirects, limits, retries and error classes.
+
+Every call returns a :class:`FetchResult`; nothing raises. Redirects are
+followed by hand so loops and long chains are recorded; bodies are read in
+chunks up to a limit (decompressed size, so gzip bombs stop at the limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+
+import aiohttp
+from yarl import URL
+
+from govwatch.crawl.politeness import HostLimiter, parse_retry_after
+from govwatch.model import TEMPORARY_DNS, ErrorClass, FetchResult
+from govwatch.settings import CrawlSettings
+from govwatch.urls import normalize_url
+
+_CHUNK = 64 * 1024
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout"})
+
+
+@dataclass(slots=True)
+class FetchPolicy:
+    """Limits for one fetch (from CrawlSettings)."""
+
+    timeout: float
+    connect_timeout: float
+    max_bytes: int
+    max_redirects: int
+    retries: int
+    timeout_retries: int
+    backoff: float
+    max_retry_after: float
+
+    @classmethod
+    def from_settings(cls, c: "CrawlSettings") -> "FetchPolicy":
+        return cls(timeout=c.timeout, connect_timeout=c.connect_timeout, max_bytes=c.max_bytes,
+                   max_redirects=c.max_redirects, retries=c.retries, timeout_retries=c.timeout_retries,
+                   backoff=c.backoff, max_retry_after=c.max_retry_after)
+
+
+def classify_exception(exc: BaseException) -> tuple[ErrorClass, str]:
+    """Map an exception from aiohttp or the OS to an error class and a readable detail."""
+    detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError, TimeoutError)):
+        return "timeout", "no complete answer within the time limit"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        if isinstance(exc.os_error, socket.gaierror) and exc.os_error.errno == socket.EAI_AGAIN:
+            return "dns", f"{TEMPORARY_DNS}: {detail}"
+        return "dns", detail
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError)):
+        return "tls", detail
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_error = exc.os_error
+        if isinstance(os_error, socket.gaierror):
+            return "dns", detail
+        if getattr(os_error, "errno", None) == errno.ECONNRESET:
+            return "reset", detail
+        return "connect", detail
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
+                        ConnectionResetError, aiohttp.ClientConnectionResetError)):
+        return "reset", detail
+    if isinstance(exc, aiohttp.ClientOSError):
+        if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
+            return "reset", detail
+        return "connect", detail
+    if isinstance(exc, (aiohttp.InvalidURL, ValueError, UnicodeError)):
+        return "invalid_url", detail
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return "http", detail
+    return "other", detail
+
+
+def _header_dict(resp: aiohttp.ClientResponse) -> dict[str, str]:
+    keep = ("content-type", "content-length", "content-encoding", "last-modified", "etag",
+            "retry-after", "location", "server", "x-frame-options", "strict-transport-security")
+    return {k: resp.headers[k] for k in keep if k in resp.headers}
+
+
+class Fetcher:
+    """Fetches URLs through one aiohttp session, with per-host politeness."""
+
+    def __init__(self, session: aiohttp.ClientSession, limiter: HostLimiter, policy: FetchPolicy) -> None:
+        self.session = session
+        self.limiter = limiter
+        self.policy = policy
+
+    async def fetch(self, url: str, *, method: str = "GET", read_body: bool = True,
+                    max_bytes: int | None = None) -> FetchResult:
+        """Fetch with retries for transient failures; honours Retry-After."""
+        attempt = 0
+        timeouts = 0
+        while True:
+            attempt += 1
+            result = await self._fetch_once(url, method=method, read_body=read_body,
+                                            max_bytes=max_bytes or self.policy.max_bytes)
+            result.attempts = attempt
+            delay = self._retry_delay(result, attempt, timeouts)
+            if delay is None:
+                return result
+            if result.error == "timeout":
+                timeouts += 1
+            await asyncio.sleep(delay)
+
+    def _retry_delay(self, result: FetchResult, attempt: int, timeouts: int) -> float | None:
+        """Seconds to wait before retrying, or None when the result is final."""
+        p = self.policy
+        if result.error == "timeout":
+            return p.backoff if timeouts < p.timeout_retries else None
+        transient = result.error in RETRYABLE_ERRORS or (result.error is None and result.status in RETRYABLE_STATUS)
+        if not transient or attempt > p.retries:
+            return None
+        backoff = p.backoff * (2 ** (attempt - 1))
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        if retry_after is not None:
+            if retry_after > p.max_retry_after:
+                return None
+            return max(backoff, retry_after)
+        return backoff
+
+    async def _fetch_once(self, url: str, *, method: str, read_body: bool, max_bytes: int) -> FetchResult:
+        started = time.perf_counter()
+        redirects: list[str] = []
+        current = url
+        p = self.policy
+        deadline = started + p.timeout
+        while True:
+            host = URL(current).host or ""
+            try:
+                async with self.limiter.slot(host):
+                    remaining = deadline - time.perf_counter()
+                    if remaining <= 0:
+                        raise asyncio.TimeoutError()
+                    per_try = aiohttp.ClientTimeout(total=remaining, connect=min(p.connect_timeout, remaining))
+                    async with self.session.request(method, URL(current, encoded=True), allow_redirects=False,
+                                                    timeout=per_try) as resp:
+                        first_byte = (time.perf_counter() - started) * 1000
+                        status = resp.status
+                        headers = _header_dict(resp)
+                        if status == 429 or status == 503:
+                            self.limiter.pause(host, parse_retry_after(headers.get("retry-after")))
+                        location = resp.headers.get("location")
+                        if 300 <= status < 400 and location:
+                            target = normalize_url(location, current)
+                            if target is None:
+                                return self._result(url, current, method, status, "invalid_url",
+                                                    f"redirect to an unusable location {location!r}",
+                                                    headers, b"", started, first_byte, redirects)
+                            redirects.append(target)
+                            if target in redirects[:-1] or target == url:
+                                return self._result(url, target, method, status, "redirect_loop",
+                                                    "redirect loop: " + " -> ".join([url, *redirects]),
+                                                    headers, b"", started, first_byte, redirects)
+                            if len(redirects) > p.max_redirects:
+                                return self._result(url, target, method, status, "too_many_redirects",
+                                                    f"more than {p.max_redirects} redirects",
+                                                    headers, b"", started, first_byte, redirects)
+                            current = target
+                            continue
+                        body = b""
+                        error: ErrorClass | None = None
+                        detail = ""
+                        if read_body and method != "HEAD":
+                            body, too_large = await self._read_limited(resp, max_bytes)
+                            if too_large:
+                                error, detail = "too_large", f"body larger than {max_bytes} bytes; first {len(body)} kept"
+                        return self._result(url, current, method, status, error, detail, headers, body,
+                                            started, first_byte, redirects)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - every failure becomes data
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                error_class, detail = classify_exception(exc)
+                return self._result(url, current, method, None, error_class, detail, {}, b"",
+                                    started, None, redirects)
+
+    @staticmethod
+    async def _read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
+        declared = resp.content_length
+        if declared is not None and declared > max_bytes and not resp.headers.get("content-encoding"):
+            return b"", True
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                parts.append(chunk[: max(0, max_bytes - (size - len(chunk)))])
+                return b"".join(parts), True
+            parts.append(chunk)
+        return b"".join(parts), False
+
+    @staticmethod
+    def _result(url: str, final_url: str, method: str, status: int | None, error: ErrorClass | None,
+                detail: str, headers: dict[str, str], body: bytes, started: float,
+                first_byte: float | None, redirects: list[str]) -> FetchResult:
+        return FetchResult(
+            url=url, final_url=final_url, method=method, status=status, error=error, error_detail=detail,
+            content_type=headers.get("content-type", ""), headers=headers, body=body,
+            elapsed_ms=(time.perf_counter() - started) * 1000, first_byte_ms=first_byte,
+            redirects=list(redirects),
+        )
+
+
+async def check_resource(fetcher: Fetcher, url: str, *, keep_body: bool = False,
+                         max_bytes: int | None = None) -> FetchResult:
+    """Check a link target that is not crawled: HEAD, falling back to GET.
+
+    Many servers answer HEAD wrongly (405, 403, 404, 501) or drop it; a link is
+    judged by GET whenever HEAD did not give a success. With ``keep_body`` the
+    GET is made directly and the body kept (attachments later scanned).
+    """
+    if keep_body:
+        return await fetcher.fetch(url, method="GET", max_bytes=max_bytes)
+    head = await fetcher.fetch(url, method="HEAD", read_body=False)
+    if head.error is None and head.status is not None and 200 <= head.status < 300:
+        return head
+    get = await fetcher.fetch(url, method="GET", max_bytes=64 * 1024)
+    if get.error == "too_large":  # the resource exists; we only read its start
+        get.error, get.error_detail = None, ""
+    get.attempts += head.attempts
+    get.body = b""
+    return get
+
+
+def make_session(*, user_agent: str, concurrency: int) -> aiohttp.ClientSession:
+    """A client session tuned for crawling: DNS cache, keep-alive, no cookies kept across sites."""
+    connector = aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300, enable_cleanup_closed=True,
+                                     ssl=ssl.create_default_context())
+    return aiohttp.ClientSession(
+        connector=connector,
+        headers={"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                 "Accept-Language": "zh-CN,zh;q=0.9"},
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        auto_decompress=True,
+        requote_redirect_url=False,
+    )

@@ -1,0 +1,21 @@
+"""Fetch one URL outside a crawl (``govwatch extract URL``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from govwatch.crawl.fetcher import FetchPolicy, Fetcher, make_session
+from govwatch.crawl.politeness import HostLimiter
+from govwatch.model import FetchResult
+from govwatch.settings import Settings
+
+
+def fetch_one(url: str, settings: Settings) -> FetchResult:
+    """GET ``url`` with the crawl settings' limits and retries."""
+    c = settings.crawl
+
+    async def run() -> FetchResult:
+        async with make_session(user_agent=c.user_agent, concurrency=1) as session:
+            return await Fetcher(session, HostLimiter(1, 0), FetchPolicy.from_settings(c)).fetch(url)
+
+    return asyncio.run(run())

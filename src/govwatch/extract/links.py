@@ -1,0 +1,95 @@
+"""Outgoing references of a page as :class:`~govwatch.model.Link` values.
+
+Every URL is resolved against the effective base (``<base href>`` else the page URL) and
+normalised with :func:`govwatch.urls.normalize_url`. Whether a link leaves the site is not
+decided here; the crawler knows the site's scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..model import Link, LinkKind
+from ..urls import normalize_url
+from .scan import RawRef
+
+__all__ = ["ATTACHMENT_EXTENSIONS", "IMAGE_EXTENSIONS", "kind_by_extension", "build_links", "LinkSet"]
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    "pdf doc docx xls xlsx ppt pptx wps et txt csv zip rar 7z ofd".split()
+    # Media files are downloads too, not pages.
+    + "mp4 mp3 avi wmv flv swf mov wav rm rmvb mpg mpeg".split()
+)
+IMAGE_EXTENSIONS = frozenset("jpg jpeg png gif bmp webp svg ico tif tiff".split())
+
+
+def _extension(url: str) -> str:
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    slash = path.rfind("/")
+    dot = path.rfind(".")
+    return path[dot + 1:].lower() if dot > slash else ""
+
+
+def kind_by_extension(url: str, default: LinkKind = "page") -> LinkKind:
+    """``attachment`` or ``image`` by the URL path's extension, else ``default``."""
+    ext = _extension(url)
+    if not ext:
+        return default
+    if ext in ATTACHMENT_EXTENSIONS:
+        return "attachment"
+    if ext in IMAGE_EXTENSIONS:
+        return "image"
+    return default
+
+
+def _kind(ref: RawRef, url: str) -> LinkKind | None:
+    hint = ref.hint
+    if hint == "page":
+        return kind_by_extension(url)
+    if hint == "image" or hint == "script" or hint == "frame":
+        return hint  # type: ignore[return-value]
+    if hint == "embed":
+        return kind_by_extension(url, "attachment")
+    # <link rel=... as=...>
+    _, rel, as_ = hint.split(":", 2)
+    if "stylesheet" in rel:
+        return "style"
+    if "icon" in rel:
+        return "image"
+    if "dns-prefetch" in rel or "preconnect" in rel:
+        return None  # a host, not a resource
+    if as_ in ("script", "style", "image"):
+        return "style" if as_ == "style" else as_  # type: ignore[return-value]
+    return kind_by_extension(url)
+
+
+class LinkSet:
+    """Links of one page, deduplicated on (url, kind, text), in document order."""
+
+    __slots__ = ("links", "_seen")
+
+    def __init__(self) -> None:
+        self.links: list[Link] = []
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def add(self, url: str, text: str, kind: LinkKind, tag: str, via: str = "html") -> None:
+        key = (url, kind, text)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.links.append(Link(url=url, text=text, kind=kind, tag=tag, via=via))
+
+
+def build_links(refs: Iterable[RawRef], base: str, out: LinkSet, via: str = "html") -> None:
+    """Resolve and classify raw references into ``out``."""
+    cache: dict[str, str | None] = {}
+    for ref in refs:
+        href = ref.href
+        url = cache.get(href, "")
+        if url == "":
+            url = normalize_url(href, base)
+            cache[href] = url
+        if url is None:
+            continue
+        kind = _kind(ref, url)
+        if kind is not None:
+            out.add(url, ref.text, kind, ref.tag, via)

@@ -1,0 +1,34 @@
+"""HTML report of one inspection document (self-contained: no external assets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+_env = Environment(loader=PackageLoader("govwatch.report", "templates"),
+                   autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+
+_SCOPE = {"homepage": "首页", "other": "其他页面"}
+_RESOURCE = {"page": "网页", "image": "图片", "attachment": "附件", "external": "外部链接", "script": "脚本", "style": "样式表"}
+
+
+def render_html(document: dict[str, Any]) -> str:
+    """The report as one HTML string."""
+    broken = document["links"]["broken"]
+    summary = {
+        "broken_homepage": sum(1 for b in broken if b["scope"] == "homepage"),
+        "broken_other": sum(1 for b in broken if b["scope"] == "other"),
+        "confirmed": sum(1 for b in broken if b.get("confirmed")),
+    }
+    return _env.get_template("inspection.html.j2").render(
+        doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE)
+
+
+def write_html(document: dict[str, Any], out_dir: Path) -> Path:
+    """Write ``report.html`` into ``out_dir`` and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "report.html"
+    path.write_text(render_html(document), encoding="utf-8")
+    return path

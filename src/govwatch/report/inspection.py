@@ -1,0 +1,117 @@
+"""The inspection document (JSON, ``schema_version`` 1) built from a checked run.
+
+The document is the public contract of ``govwatch inspect --json``; its JSON
+Schema is ``govwatch/schemas/inspection.schema.json``. Every renderer (HTML now,
+Word/Excel/PDF later) reads this document, never the store directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from govwatch import __version__
+from govwatch.checks import CheckRun, RunData
+from govwatch.checks.links import resource_of, verdict
+from govwatch.model import Finding
+
+SCHEMA_VERSION = 1
+HOMEPAGE_WINDOW_DAYS = 14
+# Problem-ID prefixes as offices know them from the commercial platform (rules.md §8).
+_ID_PREFIX = {"broken_link": "LJ"}
+
+
+def problem_id(finding: Finding) -> str:
+    """A stable, readable problem ID: family prefix + the fingerprint's start."""
+    prefix = _ID_PREFIX.get(finding.kind, "WT")
+    if finding.kind == "broken_link" and finding.evidence.get("resource") == "attachment":
+        prefix = "FJ"
+    return f"{prefix}-{finding.fingerprint[:10].upper()}"
+
+
+def _site_identity(data: RunData) -> tuple[str | None, str | None]:
+    home = next((data.pages[u] for u in data.homepage_urls if u in data.pages), None)
+    if home is None:
+        return None, None
+    meta = home.get("meta") or {}
+    footer = home.get("footer") or {}
+    name = meta.get("SiteName") or home.get("title") or None
+    code = meta.get("SiteIDCode") or footer.get("site_code") or None
+    return name, code
+
+
+def homepage_items_in_window(data: RunData, window_days: int = HOMEPAGE_WINDOW_DAYS) -> int:
+    """Distinct dated items shown on the homepage within the window (an item exactly
+    ``window_days`` old still counts; future dates never do)."""
+    home = next((data.pages[u] for u in data.homepage_urls if u in data.pages), None)
+    if home is None:
+        return 0
+    first_day = data.as_of - timedelta(days=window_days)
+    seen: set[str] = set()
+    for block in home.get("lists") or []:
+        for item in block.get("items") or []:
+            when = item.get("date")
+            if not when:
+                continue
+            day = date.fromisoformat(when)
+            if first_day <= day <= data.as_of:
+                seen.add(item.get("url") or item.get("title") or "")
+    return len(seen)
+
+
+def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
+    targets: dict[str, str] = {}
+    for _source, target, kind, _text, _via in data.links:
+        targets.setdefault(target, kind)
+    checked = 0
+    unverifiable: list[str] = []
+    for target in targets:
+        state = verdict(data.fetches.get(target)).state
+        if state in ("ok", "broken"):
+            checked += 1
+        elif state == "unverifiable":
+            unverifiable.append(target)
+    broken = [{
+        "url": f.target, "source": f.url, "status": f.evidence.get("status"), "error": f.evidence.get("error"),
+        "scope": f.evidence["scope"], "resource": resource_of(f.evidence["resource"]),
+        "classification": f.evidence["classification"], "confirmed": f.evidence["confirmed"],
+        "link_text": f.evidence.get("link_text", ""), "finding": problem_id(f),
+    } for f in findings if f.kind == "broken_link"]
+    return {"checked": checked, "broken": broken, "unverifiable": sorted(unverifiable)}
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {"id": problem_id(f), "kind": f.kind, "code": f.code, "indicator": f.indicator, "severity": f.severity,
+            "url": f.url, "source": f.source, "target": f.target, "message": f.message,
+            "evidence": f.evidence, "fingerprint": f.fingerprint}
+
+
+def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+                     *, run: dict[str, Any]) -> dict[str, Any]:
+    """The inspection document of a checked run."""
+    name, code = _site_identity(data)
+    page_rows = [r for r in data.fetches.values() if r["role"] == "page"]
+    failed = [r for r in page_rows if r.get("error") or (r.get("status") or 0) >= 400]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": "govwatch", "version": __version__},
+        "run": {"id": run["id"], "status": "completed", "started_at": run["started_at"]},
+        "site": {"url": data.site_url, "name": name, "site_code": code},
+        "as_of": data.as_of.isoformat(),
+        # Scoring against rule tables arrives with the rules engine; until a table is
+        # applied the run is reported as not scored, never as full marks.
+        "ruleset": None,
+        "verdict": None,
+        "score": None,
+        "vetoes": [],
+        "deductions": [],
+        "findings": [finding_json(f) for f in findings],
+        "columns": [],
+        "links": _link_summary(data, findings),
+        "homepage": {"items_in_window": homepage_items_in_window(data), "window_days": HOMEPAGE_WINDOW_DAYS},
+        "pages": {"crawled": len(page_rows), "failed": len(failed)},
+        "crawl": run.get("stats") or {},
+        "checks": [{"name": c.name, "status": c.status, "findings": c.findings, "error": c.error}
+                   for c in check_runs],
+    }

@@ -1,0 +1,216 @@
+"""The store: opening, migrating, and reading/writing runs.
+
+SQLite (a file, WAL mode) is the default; any SQLAlchemy URL works for the
+same tables. Opening a store brings its schema to the newest Alembic revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import zstandard
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from govwatch.store import tables as t
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_compressor = zstandard.ZstdCompressor(level=3)
+_decompressor = zstandard.ZstdDecompressor()
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used (message says why)."""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-32000")
+    cur.close()
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=20).hexdigest()
+
+
+def compress(body: bytes) -> bytes:
+    return _compressor.compress(body)
+
+
+def decompress(data: bytes, codec: str) -> bytes:
+    if codec == "zstd":
+        return _decompressor.decompress(data)
+    return data
+
+
+class Store:
+    """A govwatch database."""
+
+    def __init__(self, url: str) -> None:
+        if "://" not in url:
+            url = f"sqlite:///{url}"
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._migrate()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open store {url}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+        self._url_ids: dict[str, int] = {}
+
+    def _migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.engine.begin() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
+                return
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sites and runs -------------------------------------------------------------
+
+    def site_id(self, url: str, scope_prefix: str = "/") -> int:
+        """The id of the site with homepage ``url``, created when new."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(t.sites.c.id).where(t.sites.c.url == url)).first()
+            if row:
+                return int(row[0])
+            result = conn.execute(insert(t.sites).values(url=url, scope_prefix=scope_prefix, created_at=now_iso()))
+            return int(result.inserted_primary_key[0])
+
+    def update_site(self, site_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.sites).where(t.sites.c.id == site_id).values(**values))
+
+    def create_run(self, site_id: int, as_of: str, settings: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(t.runs).values(
+                site_id=site_id, status="running", as_of=as_of, started_at=now_iso(), settings=settings))
+            return int(result.inserted_primary_key[0])
+
+    def resumable_run(self, site_id: int) -> int | None:
+        """The newest run of the site that did not finish its crawl."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.runs.c.id).where(t.runs.c.site_id == site_id,
+                                          t.runs.c.status.in_(("running", "interrupted")))
+                .order_by(t.runs.c.id.desc()).limit(1)).first()
+        return int(row[0]) if row else None
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).mappings().first()
+        if row is None:
+            raise StoreError(f"no run with id {run_id}")
+        return dict(row)
+
+    def site(self, site_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.sites).where(t.sites.c.id == site_id)).mappings().first()
+        if row is None:
+            raise StoreError(f"no site with id {site_id}")
+        return dict(row)
+
+    def set_run_status(self, run_id: int, status: str, *, stats: dict[str, Any] | None = None,
+                       error: str | None = None, finished: bool = False) -> None:
+        values: dict[str, Any] = {"status": status}
+        if stats is not None:
+            values["stats"] = stats
+        if error is not None:
+            values["error"] = error
+        if finished:
+            values["finished_at"] = now_iso()
+        with self.engine.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+
+    # -- URLs -------------------------------------------------------------------
+
+    def url_ids(self, conn: Any, urls: Iterable[str]) -> dict[str, int]:
+        """Ids for ``urls``, interning new ones (within ``conn``'s transaction)."""
+        cache = self._url_ids
+        missing = list({u for u in urls if u not in cache})
+        if missing:
+            if self.engine.dialect.name == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            conn.execute(dialect_insert(t.urls).on_conflict_do_nothing(), [{"url": u} for u in missing])
+            for start in range(0, len(missing), 500):
+                chunk = missing[start:start + 500]
+                for uid, url in conn.execute(select(t.urls.c.id, t.urls.c.url).where(t.urls.c.url.in_(chunk))):
+                    cache[url] = int(uid)
+        return {u: cache[u] for u in urls}
+
+    def store_blobs(self, conn: Any, bodies: dict[str, bytes]) -> None:
+        """Store bodies by hash; ones already stored are skipped."""
+        if not bodies:
+            return
+        known: set[str] = set()
+        keys = list(bodies)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            known.update(h for (h,) in conn.execute(select(t.blobs.c.hash).where(t.blobs.c.hash.in_(chunk))))
+        rows = [{"hash": h, "size": len(b), "codec": "zstd", "data": compress(b)}
+                for h, b in bodies.items() if h not in known]
+        if rows:
+            conn.execute(insert(t.blobs), rows)
+
+    def body(self, hash_: str) -> bytes | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == hash_)).first()
+        return decompress(row[0], row[1]) if row else None
+
+    # -- reading a run ----------------------------------------------------------
+
+    def fetch_rows(self, run_id: int) -> list[dict[str, Any]]:
+        """Every fetch of a run, with its URL."""
+        q = (select(t.fetches, t.urls.c.url).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.fetches.c.run_id == run_id).order_by(t.fetches.c.id))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def page_rows(self, run_id: int) -> Iterator[dict[str, Any]]:
+        """Extracted facts of every crawled HTML page of a run, with its URL and depth."""
+        q = (select(t.pages.c.page_type, t.pages.c.title, t.pages.c.publish_date, t.pages.c.facts,
+                    t.fetches.c.depth, t.urls.c.url)
+             .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
+             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.pages.c.run_id == run_id).order_by(t.fetches.c.id))
+        with self.engine.connect() as conn:
+            for row in conn.execute(q).mappings():
+                yield dict(row)
+
+    def link_rows(self, run_id: int) -> list[tuple[str, str, str, str, str]]:
+        """(source, target, kind, text, via) for every link of a run."""
+        src = t.urls.alias("src")
+        dst = t.urls.alias("dst")
+        q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
+             .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+             .where(t.links.c.run_id == run_id))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
+
+    def count(self, table: Any, run_id: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(table).where(table.c.run_id == run_id)).scalar_one())

@@ -1,0 +1,134 @@
+"""Database tables (SQLAlchemy Core). Alembic migrations create and evolve them.
+
+URLs are interned once in ``urls`` and referred to by id; page bodies are
+stored once per content hash in ``blobs`` (zstd-compressed). A run's results
+are ``fetches`` (one row per URL the run fetched or checked), ``pages``
+(extracted facts of HTML pages), ``links`` (source → target edges),
+``findings`` and ``check_runs``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+    Text, UniqueConstraint,
+)
+
+metadata = MetaData()
+
+sites = Table(
+    "sites", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("name", Text),
+    Column("site_code", String(32)),
+    Column("scope_prefix", Text, nullable=False, server_default="/"),
+    Column("created_at", String(32), nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="inspect"),
+    # running | interrupted | crawled | completed | failed
+    Column("status", String(16), nullable=False),
+    Column("as_of", String(32), nullable=False),
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("settings", JSON, nullable=False),
+    Column("stats", JSON),
+    Column("error", Text),
+)
+
+urls = Table(
+    "urls", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("codec", String(8), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+fetches = Table(
+    "fetches", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("url_id", Integer, ForeignKey("urls.id"), nullable=False),
+    Column("role", String(8), nullable=False),  # page (crawled) | resource (checked) | skipped
+    Column("kind", String(16), nullable=False),  # page image attachment script style frame external
+    Column("depth", Integer, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("status", Integer),
+    Column("error", String(24)),
+    Column("error_detail", Text),
+    Column("final_url", Text),
+    Column("content_type", Text),
+    Column("size", Integer),
+    Column("elapsed_ms", Float),
+    Column("first_byte_ms", Float),
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("redirects", JSON),
+    Column("body_hash", String(64), ForeignKey("blobs.hash")),
+    Column("encoding", String(24)),
+    Column("soft_404", Boolean, nullable=False, server_default="0"),
+    Column("fetched_at", String(32), nullable=False),
+    UniqueConstraint("run_id", "url_id", name="uq_fetches_run_url"),
+)
+
+pages = Table(
+    "pages", metadata,
+    Column("fetch_id", Integer, ForeignKey("fetches.id"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("page_type", String(12), nullable=False),
+    Column("title", Text),
+    Column("publish_date", String(10)),
+    Column("facts", JSON, nullable=False),
+)
+
+links = Table(
+    "links", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("source_id", Integer, ForeignKey("urls.id"), nullable=False),
+    Column("target_id", Integer, ForeignKey("urls.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("tag", String(12), nullable=False),
+    Column("via", String(12), nullable=False),
+    Column("text", Text, nullable=False),
+)
+Index("ix_links_run_target", links.c.run_id, links.c.target_id)
+Index("ix_links_run_source", links.c.run_id, links.c.source_id)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("indicator", Text, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("source", Text),
+    Column("target", Text),
+    Column("message", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+)
+Index("ix_findings_run", findings.c.run_id)
+Index("ix_findings_fingerprint", findings.c.fingerprint)
+
+check_runs = Table(
+    "check_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("check_name", String(64), nullable=False),
+    Column("status", String(8), nullable=False),  # ok | error
+    Column("findings", Integer, nullable=False, server_default="0"),
+    Column("elapsed_ms", Float, nullable=False),
+    Column("error", Text),
+)

@@ -1,0 +1,162 @@
+"""Batched, crash-safe writing of crawl results.
+
+The crawler hands each finished URL to :class:`RunWriter`; rows are written in
+batches, each batch in one transaction, in a worker thread so the event loop
+keeps crawling. A page's fetch row, its facts and its outgoing links commit
+together, so after a kill the store holds whole pages only, and a resumed
+crawl rebuilds its frontier from them (:func:`resume_state`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from govwatch.model import FetchResult, Link
+from govwatch.store import tables as t
+from govwatch.store.db import Store, body_hash, now_iso
+
+
+@dataclass(slots=True)
+class FetchRecord:
+    """One finished URL of a crawl."""
+
+    url: str
+    role: str  # page | resource | skipped
+    kind: str
+    depth: int
+    result: FetchResult
+    facts: dict[str, Any] | None = None  # extracted facts (JSON-able) for crawled HTML pages
+    links: list[Link] = field(default_factory=list)
+    keep_body: bool = False
+
+
+class RunWriter:
+    """Collects records and commits them in batches (size or age, whichever first)."""
+
+    def __init__(self, store: Store, run_id: int, *, batch_size: int = 400, max_age: float = 1.0) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.batch_size = batch_size
+        self.max_age = max_age
+        self._pending: list[FetchRecord] = []
+        self._oldest = 0.0
+        self._flushing: asyncio.Task[None] | None = None
+        self.written = 0
+
+    async def add(self, record: FetchRecord) -> None:
+        if not self._pending:
+            self._oldest = time.monotonic()
+        self._pending.append(record)
+        if len(self._pending) >= self.batch_size or time.monotonic() - self._oldest >= self.max_age:
+            await self._start_flush()
+
+    async def _start_flush(self) -> None:
+        if self._flushing is not None:
+            if not self._flushing.done() and len(self._pending) < 4 * self.batch_size:
+                return  # let the batch grow while the previous one commits
+            await self._flushing
+        batch, self._pending = self._pending, []
+        if batch:
+            self._flushing = asyncio.create_task(asyncio.to_thread(self.write_batch, batch))
+
+    async def close(self) -> None:
+        """Commit everything still pending."""
+        if self._flushing is not None:
+            await self._flushing
+            self._flushing = None
+        batch, self._pending = self._pending, []
+        if batch:
+            await asyncio.to_thread(self.write_batch, batch)
+
+    def write_batch(self, batch: list[FetchRecord]) -> None:
+        """Write records in one transaction."""
+        store = self.store
+        when = now_iso()
+        with store.engine.begin() as conn:
+            urls: list[str] = []
+            for rec in batch:
+                urls.append(rec.url)
+                urls.extend(link.url for link in rec.links)
+            ids = store.url_ids(conn, urls)
+            bodies: dict[str, bytes] = {}
+            fetch_rows = []
+            for rec in batch:
+                r = rec.result
+                digest = None
+                if rec.keep_body and r.body:
+                    digest = body_hash(r.body)
+                    bodies[digest] = r.body
+                fetch_rows.append({
+                    "run_id": self.run_id, "url_id": ids[rec.url], "role": rec.role, "kind": rec.kind,
+                    "depth": rec.depth, "method": r.method, "status": r.status, "error": r.error,
+                    "error_detail": r.error_detail or None,
+                    "final_url": r.final_url if r.final_url != rec.url else None,
+                    "content_type": r.content_type or None, "size": len(r.body) if r.body else None,
+                    "elapsed_ms": round(r.elapsed_ms, 1),
+                    "first_byte_ms": round(r.first_byte_ms, 1) if r.first_byte_ms is not None else None,
+                    "attempts": r.attempts, "redirects": r.redirects or None, "body_hash": digest,
+                    "encoding": r.encoding, "soft_404": bool(rec.facts and rec.facts.get("soft_404")),
+                    "fetched_at": when,
+                })
+            store.store_blobs(conn, bodies)
+            conn.execute(insert(t.fetches), fetch_rows)
+            with_facts = [rec for rec in batch if rec.facts is not None]
+            if with_facts:
+                wanted = [ids[rec.url] for rec in with_facts]
+                fetch_ids = dict(conn.execute(
+                    select(t.fetches.c.url_id, t.fetches.c.id)
+                    .where(t.fetches.c.run_id == self.run_id, t.fetches.c.url_id.in_(wanted))).all())
+                conn.execute(insert(t.pages), [{
+                    "fetch_id": fetch_ids[ids[rec.url]], "run_id": self.run_id,
+                    "page_type": rec.facts["page_type"], "title": rec.facts.get("title"),
+                    "publish_date": rec.facts.get("publish_date"), "facts": rec.facts,
+                } for rec in with_facts if rec.facts is not None])
+            link_rows = [{
+                "run_id": self.run_id, "source_id": ids[rec.url], "target_id": ids[link.url],
+                "kind": link.kind, "tag": link.tag, "via": link.via, "text": link.text[:500],
+            } for rec in batch for link in rec.links]
+            if link_rows:
+                conn.execute(insert(t.links), link_rows)
+        self.written += len(batch)
+
+
+@dataclass(slots=True)
+class ResumeState:
+    """What a resumed crawl starts from."""
+
+    done: set[str]  # URLs already fetched, checked or skipped
+    pending: list[tuple[str, int, str, str]]  # (url, depth, kind, via) not yet done
+    pages_done: int
+
+
+def resume_state(store: Store, run_id: int) -> ResumeState:
+    """Rebuild a crawl's frontier from the committed pages and their links."""
+    src = t.urls.alias("src")
+    dst = t.urls.alias("dst")
+    with store.engine.connect() as conn:
+        done_rows = conn.execute(
+            select(t.urls.c.url, t.fetches.c.role).join(t.fetches, t.fetches.c.url_id == t.urls.c.id)
+            .where(t.fetches.c.run_id == run_id)).all()
+        done = {url for url, _ in done_rows}
+        pages_done = sum(1 for _, role in done_rows if role == "page")
+        depth_of = dict(conn.execute(
+            select(t.urls.c.url, t.fetches.c.depth).join(t.fetches, t.fetches.c.url_id == t.urls.c.id)
+            .where(t.fetches.c.run_id == run_id, t.fetches.c.role == "page")).all())
+        edges = conn.execute(
+            select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.via)
+            .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+            .where(t.links.c.run_id == run_id)).all()
+    best: dict[str, tuple[int, str, str]] = {}
+    for source, target, kind, via in edges:
+        if target in done:
+            continue
+        depth = depth_of.get(source, 0) + (0 if via == "pagination" else 1)
+        if target not in best or depth < best[target][0]:
+            best[target] = (depth, kind, via)
+    pending = [(url, d, kind, via) for url, (d, kind, via) in best.items()]
+    return ResumeState(done=done, pending=pending, pages_done=pages_done)
