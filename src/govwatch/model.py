@@ -98,6 +98,7 @@ class PageFacts:
     text_excerpt: str = ""  # the first part of the visible text, for evidence
     soft_404: bool = False  # a 200 page that says the page does not exist
     warnings: list[str] = field(default_factory=list)
+    encoding: str = ""  # the character encoding the body was decoded with
 
 
 @dataclass(slots=True)

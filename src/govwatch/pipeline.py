@@ -16,12 +16,13 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from govwatch.checks import RunData, run_checks
+from govwatch.checks import run_checks
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats
 from govwatch.report.inspection import build_inspection
 from govwatch.settings import Settings, settings_to_dict
 from govwatch.store import tables as t
 from govwatch.store.db import Store
+from govwatch.store.rundata import StoreRunData
 from govwatch.store.writer import RunWriter, resume_state
 from govwatch.urls import Scope, normalize_url
 
@@ -83,28 +84,9 @@ def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, res
     return asyncio.run(inspect_site_async(url, settings, store, as_of=as_of, resume=resume, progress=progress))
 
 
-def load_run_data(store: Store, run_id: int) -> RunData:
-    """Everything checks read for a stored run (no network)."""
-    run = store.run(run_id)
-    site = store.site(run["site_id"])
-    homepage = site["url"]
-    settings = run["settings"].get("crawl", {})
-    scope = Scope.for_site(homepage, extra_hosts=tuple(settings.get("extra_hosts", ())),
-                           excluded_prefixes=tuple(settings.get("excluded_prefixes", ())))
-    fetches = {row["url"]: row for row in store.fetch_rows(run_id)}
-    pages = {row["url"]: {**row["facts"], "depth": row["depth"]} for row in store.page_rows(run_id)}
-    home_row = fetches.get(homepage)
-    homepage_urls = {homepage}
-    if home_row and home_row.get("final_url"):
-        homepage_urls.add(home_row["final_url"])
-    return RunData(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
-                   fetches=fetches, pages=pages, links=store.link_rows(run_id),
-                   homepage_urls=frozenset(homepage_urls))
-
-
 def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     """Run every check on a stored run, store findings, and build its inspection document."""
-    data = load_run_data(store, run_id)
+    data = StoreRunData(store, run_id)
     findings, check_runs = run_checks(data)
     with store.engine.begin() as conn:
         conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))

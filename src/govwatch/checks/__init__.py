@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,19 +20,61 @@ from govwatch.urls import Scope
 
 
 @dataclass(slots=True)
-class RunData:
-    """What checks may read: a run's fetches, extracted pages and links."""
+class LinkTarget:
+    """A URL that pages link to, with how many links point at it."""
 
-    site_url: str  # the homepage URL as inspected (normalised)
-    scope: Scope
-    as_of: date
-    fetches: dict[str, dict[str, Any]]  # url -> fetch row
-    pages: dict[str, dict[str, Any]]  # url -> stored facts (page_type, title, lists, meta, ...)
-    links: list[tuple[str, str, str, str, str]]  # (source, target, kind, text, via)
-    homepage_urls: frozenset[str] = field(default_factory=frozenset)  # homepage and where it redirected
+    url: str
+    kind: str
+    links: int
+
+
+class RunData:
+    """What checks may read of a run: fetches, extracted pages, links.
+
+    This base class holds everything in memory (tests, case files); the store
+    gives a subclass that reads pages and links lazily, so a 100,000-page run is
+    never loaded whole.
+    """
+
+    def __init__(self, *, site_url: str, scope: Scope, as_of: date, fetches: dict[str, dict[str, Any]],
+                 pages: dict[str, dict[str, Any]] | None = None,
+                 links: list[tuple[str, str, str, str, str]] | None = None,
+                 homepage_urls: frozenset[str] | None = None) -> None:
+        self.site_url = site_url  # the homepage URL as inspected (normalised)
+        self.scope = scope
+        self.as_of = as_of
+        self.fetches = fetches  # url -> fetch row (status, error, error_detail, role, kind, soft_404, ...)
+        self._pages = pages or {}
+        self._links = links or []  # (source, target, kind, text, via)
+        self.homepage_urls = homepage_urls or frozenset({site_url})
 
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
+
+    def homepage(self) -> dict[str, Any] | None:
+        """Stored facts of the homepage, when it was crawled."""
+        return next((p for u in self.homepage_urls if (p := self.page(u)) is not None), None)
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        return self._pages.get(url)
+
+    def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        yield from self._pages.items()
+
+    def link_targets(self) -> list[LinkTarget]:
+        """Every distinct link target with its kind and number of links."""
+        counts: dict[str, LinkTarget] = {}
+        for _source, target, kind, _text, _via in self._links:
+            entry = counts.get(target)
+            if entry is None:
+                counts[target] = LinkTarget(target, kind, 1)
+            else:
+                entry.links += 1
+        return list(counts.values())
+
+    def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
+        """(source, target, kind, text, via) of every link to one of ``targets``."""
+        return [link for link in self._links if link[1] in targets]
 
 
 CheckFn = Callable[[RunData], Iterable[Finding]]

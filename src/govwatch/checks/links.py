@@ -73,52 +73,56 @@ def resource_of(kind: str) -> str:
 @check("links.broken", family="links", kinds=("broken_link",))
 def broken_links(data: RunData) -> list[Finding]:
     """Every link target that did not answer usably."""
-    sources: dict[str, list[tuple[str, str]]] = defaultdict(list)  # target -> [(source, text)]
+    broken: dict[str, LinkVerdict] = {}
     kinds: dict[str, str] = {}
-    for source, target, kind, text, _via in data.links:
+    for target in data.link_targets():
+        v = verdict(data.fetches.get(target.url))
+        if v.state == "broken":
+            broken[target.url] = v
+            kinds[target.url] = target.kind
+    sources: dict[str, list[tuple[str, str]]] = defaultdict(list)  # target -> [(source, text)]
+    for source, target, _kind, text, _via in data.links_to(set(broken)):
         sources[target].append((source, text))
-        kinds.setdefault(target, kind)
-    findings: list[Finding] = []
-    for target, seen_on in sources.items():
-        row = data.fetches.get(target)
-        v = verdict(row)
-        if v.state != "broken":
-            continue
-        assert row is not None
-        on_homepage = [(s, t) for s, t in seen_on if data.is_homepage(s)]
-        scope = "homepage" if on_homepage else "other"
-        holder, text = (on_homepage or seen_on)[0]
-        if not text:
-            text = next((t for _, t in seen_on if t), "")
-        resource = resource_of(kinds[target])
-        unique_sources = sorted({s for s, _ in seen_on})
-        where = "首页" if scope == "homepage" else "页面"
-        label = f"“{text}”" if text else target
-        findings.append(Finding(
-            kind="broken_link",
-            code="link.soft404" if v.soft_404 else f"link.{v.classification}",
-            indicator=INDICATOR,
-            url=holder,
-            target=target,
-            severity="error" if v.classification != "suspected" else "warning",
-            message=f"{where}{_RESOURCE_NAMES.get(resource, '链接')}{label}无法访问（{v.reason}）",
-            evidence={
-                "classification": v.classification,
-                "confirmed": v.classification == "confirmed",
-                "soft_404": v.soft_404,
-                "scope": scope,
-                "resource": resource,
-                "status": row.get("status"),
-                "error": row.get("error"),
-                "error_detail": row.get("error_detail"),
-                "method": row.get("method"),
-                "attempts": row.get("attempts"),
-                "link_text": text,
-                "source_count": len(unique_sources),
-                "sources": unique_sources[:MAX_SOURCES_IN_EVIDENCE],
-                "observed": v.reason,
-                "expected": "HTTP 2xx/3xx",
-            },
-        ))
+    findings = [_finding(data, target, v, kinds[target], sources[target]) for target, v in broken.items()
+                if sources[target]]
     findings.sort(key=lambda f: (f.evidence["scope"] != "homepage", f.target or ""))
     return findings
+
+
+def _finding(data: RunData, target: str, v: LinkVerdict, kind: str, seen_on: list[tuple[str, str]]) -> Finding:
+    row = data.fetches[target]
+    on_homepage = [(s, t) for s, t in seen_on if data.is_homepage(s)]
+    scope = "homepage" if on_homepage else "other"
+    holder, text = min(on_homepage or seen_on)
+    if not text:
+        text = next((t for _, t in sorted(seen_on) if t), "")
+    resource = resource_of(kind)
+    unique_sources = sorted({s for s, _ in seen_on})
+    where = "首页" if scope == "homepage" else "页面"
+    label = f"“{text}”" if text else target
+    return Finding(
+        kind="broken_link",
+        code="link.soft404" if v.soft_404 else f"link.{v.classification}",
+        indicator=INDICATOR,
+        url=holder,
+        target=target,
+        severity="error" if v.classification != "suspected" else "warning",
+        message=f"{where}{_RESOURCE_NAMES.get(resource, '链接')}{label}无法访问（{v.reason}）",
+        evidence={
+            "classification": v.classification,
+            "confirmed": v.classification == "confirmed",
+            "soft_404": v.soft_404,
+            "scope": scope,
+            "resource": resource,
+            "status": row.get("status"),
+            "error": row.get("error"),
+            "error_detail": row.get("error_detail"),
+            "method": row.get("method"),
+            "attempts": row.get("attempts"),
+            "link_text": text,
+            "source_count": len(unique_sources),
+            "sources": unique_sources[:MAX_SOURCES_IN_EVIDENCE],
+            "observed": v.reason,
+            "expected": "HTTP 2xx/3xx",
+        },
+    )

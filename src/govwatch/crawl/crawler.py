@@ -21,7 +21,7 @@ from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.traps import TrapGuard
 from govwatch.extract import extract_page, facts_to_json
-from govwatch.model import FetchResult, Link
+from govwatch.model import FetchResult, Link, PageFacts
 from govwatch.settings import CrawlSettings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 from govwatch.urls import Scope
@@ -58,6 +58,14 @@ class CrawlStats:
     page_limit_hit: bool
     depth_limit_hit: int
     seconds: float
+
+
+def stored_facts(facts: PageFacts) -> dict[str, object]:
+    """The facts kept in ``pages.facts``: the Extract JSON less what is stored elsewhere
+    (links go to the ``links`` table; ``items`` repeats ``lists``)."""
+    data = facts_to_json(facts)
+    del data["links"], data["items"]
+    return data
 
 
 def is_loopback(url: str) -> bool:
@@ -211,8 +219,8 @@ class Crawler:
         if result.ok and result.body and _is_markup(result):
             base = result.final_url
             facts = extract_page(result.body, base, content_type=result.content_type, site_root=self.site_root)
-            facts_json = facts_to_json(facts, include_links=False)
-            result.encoding = facts_json.get("encoding")
+            facts_json = stored_facts(facts)
+            result.encoding = facts.encoding or None
             seen_here: set[tuple[str, str]] = set()
             for link in facts.links:
                 stored = Link(url=link.url, text=link.text, kind=self._stored_kind(link), tag=link.tag, via=link.via)

@@ -17,8 +17,8 @@ are rejected. Nothing here ever looks at today's date.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 __all__ = [
     "DateMatch", "parse_date", "find_date", "find_dates", "url_date_parts", "infer_year",
@@ -37,21 +37,22 @@ _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "一": 1, "二": 2, "三":
               "六": 6, "七": 7, "八": 8, "九": 9}
 
 _CN = "〇○零Ｏ一二三四五六七八九"
-_DATE_RE = re.compile(
-    # 1. 二〇二四年三月五日
+# 二〇二四年三月五日 — only tried when the text holds 〇/○/零 (every year 2000–2099 does).
+_CN_RE = re.compile(
     rf"(?P<cy>[{_CN}]{{4}})\s*年\s*(?P<cm>[一二三四五六七八九十]{{1,2}})\s*月"
     rf"\s*(?P<cd>[一二三四五六七八九十]{{1,3}})\s*[日号]"
-    # 2. 2024年3月5日
-    r"|(?P<ky>(?:19|20|21)\d{2})\s*年\s*(?P<km>\d{1,2})\s*月\s*(?P<kd>\d{1,2})(?:\s*[日号]|(?![\d\u4e00-\u9fff]))"
-    # 3. 2024-03-05, 2024/3/5, 2024.03.05
-    r"|(?<![\d.])(?P<y>(?:19|20|21)\d{2})\s?(?P<sep>[-/.])\s?(?P<m>\d{1,2})\s?(?P=sep)\s?(?P<d>\d{1,2})(?!\d)"
-    # 4. 24-03-05 (two-digit year, always YY-MM-DD)
-    r"|(?<![\d.\-/:])(?P<sy>\d{2})(?P<ssep>[-/.])(?P<sm>\d{1,2})(?P=ssep)(?P<sd>\d{1,2})(?![\d:]|[-/.]\d)"
-    # 5. 3月5日 (no year)
-    r"|(?<![\d年])(?P<pm>\d{1,2})\s*月\s*(?P<pd>\d{1,2})\s*[日号]"
-    # 6. [03-05], 03-05, 3/5 (no year)
-    r"|(?<![\d.\-/:])(?P<qm>\d{1,2})(?P<qsep>[-/.])(?P<qd>\d{1,2})(?![\d:]|[-/.]\d)"
 )
+# Every numeric form starts with a number, so the regex engine can skip to digits quickly;
+# what the number means (year, two-digit year, month) is decided in Python.
+_NUM_RE = re.compile(
+    r"(?P<a>\d++)(?:"  # possessive: the leading number is never re-split (speed)
+    r"\s*+年\s*+(?P<km>\d{1,2}+)\s*+月\s*+(?P<kd>\d{1,2}+)(?:\s*[日号]|(?![\d\u4e00-\u9fff]))"  # 2024年3月5日
+    r"|\s*+月\s*+(?P<pd>\d{1,2}+)\s*+[日号]"  # 3月5日
+    r"|(?P<sp1>\s?)(?P<sep>[-/.])(?P<sp2>\s?)(?P<b>\d{1,2}+)"  # 2024-03-05, 24-03-05, 03-05
+    r"(?:(?P<sp3>\s?)(?P=sep)(?P<sp4>\s?)(?P<c>\d{1,2}+))?(?![\d:])"
+    r")"
+)
+_CN_ZERO = ("〇", "○", "零")
 
 # Year (and month, day) an article URL carries: /2024/0305/, t20240305_, /art/2024/3/5/,
 # /202403/, /2024-03/05/, /2024/03/ ...
@@ -62,8 +63,7 @@ _URL_YM = re.compile(r"/((?:19|20)\d{2})[-_]?(0[1-9]|1[0-2])(?=/)")
 _URL_Y = re.compile(r"/((?:19|20)\d{2})(?=/)")
 
 
-@dataclass(slots=True, frozen=True)
-class DateMatch:
+class DateMatch(NamedTuple):
     """One date found in a text. ``year`` is ``None`` for month-day forms."""
 
     year: int | None
@@ -89,8 +89,13 @@ class DateMatch:
         return _make(year, self.month, self.day) if year is not None else None
 
 
+_NEEDS_FW = re.compile("[\u2013\u2014\u2212\uff0d-\uff19\uff3b\uff3d]")
+
+
 def normalize_digits(text: str) -> str:
     """Full-width digits, dashes, slashes, dots and spaces to ASCII (same length)."""
+    if _NEEDS_FW.search(text) is None:  # translate() is slow; most text needs nothing
+        return text
     return text.translate(_FW_TABLE)
 
 
@@ -113,26 +118,63 @@ def _cn_number(s: str) -> int:
     return tens * 10 + ones
 
 
-def _from_match(m: re.Match[str]) -> DateMatch | None:
-    g = m.groupdict()
-    if g["cy"] is not None:
-        year = int("".join(str(_CN_DIGITS[c]) for c in g["cy"]))
-        month, day = _cn_number(g["cm"]), _cn_number(g["cd"])
-    elif g["ky"] is not None:
-        year, month, day = int(g["ky"]), int(g["km"]), int(g["kd"])
-    elif g["y"] is not None:
-        year, month, day = int(g["y"]), int(g["m"]), int(g["d"])
-    elif g["sy"] is not None:
-        yy = int(g["sy"])
-        year = 2000 + yy if yy < 70 else 1900 + yy
-        month, day = int(g["sm"]), int(g["sd"])
-    elif g["pm"] is not None:
-        year, month, day = None, int(g["pm"]), int(g["pd"])
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _valid(year: int | None, month: int, day: int) -> bool:
+    """Whether the date exists (Feb 29 allowed when the year is unknown)."""
+    if not 1 <= month <= 12 or not 1 <= day <= _MONTH_DAYS[month]:
+        return False
+    if year is not None:
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            return False
+        if month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+            return False
+    return True
+
+
+def _from_num(m: re.Match[str], text: str) -> DateMatch | None:
+    a, km, kd, pd, sp1, _sep, sp2, b, sp3, sp4, c = m.groups()
+    start = m.start()
+    prev = text[start - 1] if start else ""
+    if prev.isdigit() or len(a) > 4:
+        return None
+    year: int | None
+    if km is not None:  # 2024年3月5日
+        if len(a) != 4 or a[:2] not in ("19", "20", "21"):
+            return None
+        year, month, day = int(a), int(km), int(kd)
+    elif pd is not None:  # 3月5日
+        if len(a) > 2 or prev == "年":
+            return None
+        year, month, day = None, int(a), int(pd)
+    elif len(a) == 4:  # 2024-03-05
+        if c is None or prev == "." or a[:2] not in ("19", "20", "21"):
+            return None
+        year, month, day = int(a), int(b), int(c)
     else:
-        year, month, day = None, int(g["qm"]), int(g["qd"])
-    # Validate: month/day must exist (Feb 29 allowed without a year).
-    check = _make(year if year is not None else 2000, month, day)
-    if check is None:
+        if len(a) == 3 or sp1 or sp2 or sp3 or sp4 or (prev and prev in ".-/:"):
+            return None
+        end = m.end()
+        if text[end: end + 1] in ("-", "/", ".") and text[end + 1: end + 2].isdigit():
+            return None  # part of a longer number chain (1-2-3-4, 10.0.0.1)
+        if c is not None:  # 24-03-05: always YY-MM-DD
+            if len(a) != 2:
+                return None
+            yy = int(a)
+            year = 2000 + yy if yy < 70 else 1900 + yy
+            month, day = int(b), int(c)
+        else:  # 03-05
+            year, month, day = None, int(a), int(b)
+    if not _valid(year, month, day):
+        return None  # impossible date
+    return DateMatch(year, month, day, m.group(0), start, m.end())
+
+
+def _from_cn(m: re.Match[str]) -> DateMatch | None:
+    year = int("".join(str(_CN_DIGITS[c]) for c in m.group("cy")))
+    month, day = _cn_number(m.group("cm")), _cn_number(m.group("cd"))
+    if _make(year, month, day) is None:
         return None
     return DateMatch(year, month, day, m.group(0), m.start(), m.end())
 
@@ -146,10 +188,16 @@ def find_dates(text: str, *, partial: bool = True) -> list[DateMatch]:
         return []
     norm = normalize_digits(text)
     found: list[DateMatch] = []
-    for m in _DATE_RE.finditer(norm):
-        dm = _from_match(m)
+    for m in _NUM_RE.finditer(norm):
+        dm = _from_num(m, norm)
         if dm is not None and (partial or dm.year is not None):
             found.append(dm)
+    if "年" in norm and (any(z in norm for z in _CN_ZERO) or "一九" in norm):
+        for m in _CN_RE.finditer(norm):
+            dm = _from_cn(m)
+            if dm is not None and not any(f.start < dm.end and dm.start < f.end for f in found):
+                found.append(dm)
+        found.sort(key=lambda d: d.start)
     return found
 
 

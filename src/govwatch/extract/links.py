@@ -1,16 +1,17 @@
 """Outgoing references of a page as :class:`~govwatch.model.Link` values.
 
 Every URL is resolved against the effective base (``<base href>`` else the page URL) and
-normalised with :func:`govwatch.urls.normalize_url`. Whether a link leaves the site is not
+normalised with :func:`govwatch.urls.normalize_url` (memoised, see :mod:`.resolve`). Whether a link leaves the site is not
 decided here; the crawler knows the site's scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ..model import Link, LinkKind
-from ..urls import normalize_url
+from .resolve import Resolver
 from .scan import RawRef
 
 __all__ = ["ATTACHMENT_EXTENSIONS", "IMAGE_EXTENSIONS", "kind_by_extension", "build_links", "LinkSet"]
@@ -30,6 +31,7 @@ def _extension(url: str) -> str:
     return path[dot + 1:].lower() if dot > slash else ""
 
 
+@lru_cache(maxsize=1 << 16)
 def kind_by_extension(url: str, default: LinkKind = "page") -> LinkKind:
     """``attachment`` or ``image`` by the URL path's extension, else ``default``."""
     ext = _extension(url)
@@ -42,8 +44,7 @@ def kind_by_extension(url: str, default: LinkKind = "page") -> LinkKind:
     return default
 
 
-def _kind(ref: RawRef, url: str) -> LinkKind | None:
-    hint = ref.hint
+def _kind(hint: str, url: str) -> LinkKind | None:
     if hint == "page":
         return kind_by_extension(url)
     if hint == "image" or hint == "script" or hint == "frame":
@@ -79,17 +80,13 @@ class LinkSet:
             self.links.append(Link(url=url, text=text, kind=kind, tag=tag, via=via))
 
 
-def build_links(refs: Iterable[RawRef], base: str, out: LinkSet, via: str = "html") -> None:
+def build_links(refs: Iterable[RawRef], resolver: Resolver, out: LinkSet, via: str = "html") -> None:
     """Resolve and classify raw references into ``out``."""
-    cache: dict[str, str | None] = {}
-    for ref in refs:
-        href = ref.href
-        url = cache.get(href, "")
-        if url == "":
-            url = normalize_url(href, base)
-            cache[href] = url
+    add = out.add
+    for tag, href, text, hint in refs:
+        url = resolver(href)
         if url is None:
             continue
-        kind = _kind(ref, url)
+        kind = kind_by_extension(url) if hint == "page" else _kind(hint, url)
         if kind is not None:
-            out.add(url, ref.text, kind, ref.tag, via)
+            add(url, text, kind, tag, via)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from ..urls import normalize_url
 
-__all__ = ["resolve", "clear_cache"]
+__all__ = ["Resolver", "resolve", "clear_cache"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(//)?")
 
@@ -34,40 +34,68 @@ def _folder(base: str) -> str:
     return base[: base.rfind("/", 0, cut) + 1]
 
 
-def resolve(href: str, base: str | None) -> str | None:
-    """``normalize_url(href, base)``, memoised on the part of ``base`` that matters."""
-    h = href.strip().replace("\\", "/")
-    if not h or h[0] == "#":
-        return None
-    if base is None:
-        return _cached(h, None)
-    m = _SCHEME.match(h)
-    if m is not None:
-        if m.group(2):  # scheme://... does not depend on the base at all
-            return _cached(h, None)
-        return _cached(h, base)  # "http:x" style oddities: keep the whole base
-    if h.startswith("//"):
-        if len(h) < 3 or h[2] == "/":
-            return _cached(h, base)
+class Resolver:
+    """``normalize_url(href, base)`` for one base URL, memoised on the part of it that matters."""
+
+    __slots__ = ("base", "_scheme", "_origin", "_folder")
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base
+        self._scheme: str | None = None
+        self._origin: str | None = None
+        self._folder: str | None = None
+        if base is None:
+            return
         m = _SCHEME.match(base)
-        return _cached(h, m.group(0) if m else base)
-    if h[0] == "/":
-        m = _SCHEME.match(base)
-        if m and m.group(2):
+        if m is None:
+            return
+        self._scheme = m.group(0)
+        if m.group(2):
             end = base.find("/", m.end())
             origin = base if end < 0 else base[:end]
             for ch in "?#":
                 i = origin.find(ch)
                 if i >= 0:
                     origin = origin[:i]
-            return _cached(h, origin + "/")
-        return _cached(h, base)
-    if h[0] == "?":
-        return _cached(h, base)
-    folder = _folder(base)
-    if folder.count("/") < 3:  # base without a path: let urljoin see the whole thing
-        return _cached(h, base)
-    return _cached(h, folder)
+            self._origin = origin + "/"
+            folder = _folder(base)
+            if folder.count("/") >= 3:  # base with a path; else let urljoin see the whole thing
+                self._folder = folder
+
+    def __call__(self, href: str | None) -> str | None:
+        if not href:
+            return None
+        h = href.strip()
+        if "\\" in h:
+            h = h.replace("\\", "/")
+        if not h:
+            return None
+        c = h[0]
+        base = self.base
+        if c == "#":
+            return None
+        if base is None:
+            return _cached(h, None)
+        if c == "/":
+            if h[1:2] == "/":  # //host/path
+                if len(h) < 3 or h[2] in "/?#":  # empty host: urljoin keeps the base
+                    return _cached(h, base)
+                return _cached(h, self._scheme or base)
+            return _cached(h, self._origin or base)
+        if c == "?" or c == ";":  # query-only (or legacy ;params) references keep the whole base
+            return _cached(h, base)
+        if h.startswith(("http://", "https://")):
+            return _cached(h, None)
+        m = _SCHEME.match(h)
+        if m is not None:
+            # scheme://... does not depend on the base; "http:x" oddities keep the whole base
+            return _cached(h, None if m.group(2) else base)
+        return _cached(h, self._folder or base)
+
+
+def resolve(href: str, base: str | None) -> str | None:
+    """``normalize_url(href, base)``, memoised on the part of ``base`` that matters."""
+    return Resolver(base)(href)
 
 
 def clear_cache() -> None:

@@ -31,7 +31,7 @@ def problem_id(finding: Finding) -> str:
 
 
 def _site_identity(data: RunData) -> tuple[str | None, str | None]:
-    home = next((data.pages[u] for u in data.homepage_urls if u in data.pages), None)
+    home = data.homepage()
     if home is None:
         return None, None
     meta = home.get("meta") or {}
@@ -44,7 +44,7 @@ def _site_identity(data: RunData) -> tuple[str | None, str | None]:
 def homepage_items_in_window(data: RunData, window_days: int = HOMEPAGE_WINDOW_DAYS) -> int:
     """Distinct dated items shown on the homepage within the window (an item exactly
     ``window_days`` old still counts; future dates never do)."""
-    home = next((data.pages[u] for u in data.homepage_urls if u in data.pages), None)
+    home = data.homepage()
     if home is None:
         return 0
     first_day = data.as_of - timedelta(days=window_days)
@@ -61,17 +61,14 @@ def homepage_items_in_window(data: RunData, window_days: int = HOMEPAGE_WINDOW_D
 
 
 def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
-    targets: dict[str, str] = {}
-    for _source, target, kind, _text, _via in data.links:
-        targets.setdefault(target, kind)
     checked = 0
     unverifiable: list[str] = []
-    for target in targets:
-        state = verdict(data.fetches.get(target)).state
+    for target in data.link_targets():
+        state = verdict(data.fetches.get(target.url)).state
         if state in ("ok", "broken"):
             checked += 1
         elif state == "unverifiable":
-            unverifiable.append(target)
+            unverifiable.append(target.url)
     broken = [{
         "url": f.target, "source": f.url, "status": f.evidence.get("status"), "error": f.evidence.get("error"),
         "scope": f.evidence["scope"], "resource": resource_of(f.evidence["resource"]),

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from .rng import stable_int, stable_unit
+from .rng import mix64, stable_int
 
 MAX_SPAN_DAYS = 7300  # the oldest item of a column is at most ~20 years old
 MIN_ITEMS = 2
@@ -65,6 +65,11 @@ class Column:
     gap: float
     as_of: date
     key: str  # seed and site id, mixed into every per-item draw
+    base: int  # stable_int(key, column number): per-item draws mix the index into it
+
+    def item_seed(self, index: int, salt: int) -> int:
+        """A 64-bit value for item ``index`` and purpose ``salt`` (fast: no hashing of text)."""
+        return mix64(self.base ^ mix64(index * 4 + salt))
 
     @property
     def id(self) -> str:
@@ -101,11 +106,17 @@ class Column:
         return 8870 + self.profile.no
 
     def item_when(self, index: int) -> datetime:
-        """Publication time of item ``index`` (0 = newest); never increases with ``index``."""
-        offset = self.newest_age + math.floor((index + stable_unit(self.key, self.no, index, "d")) * self.gap)
-        minutes = stable_int(self.key, self.no, index, "t") % 600
-        day = self.as_of - timedelta(days=offset)
-        return datetime.combine(day, time(8 + minutes // 60, minutes % 60))
+        """Publication time of item ``index`` (0 = newest); never increases with ``index``.
+
+        The item sits at a continuous age ``newest_age + (index + u) * gap`` days
+        (``u`` in [0, 1) from the seed): the whole part is the day, the fraction
+        the time of day (08:00-18:59, earlier for older), so order holds within a day.
+        """
+        age = self.newest_age + (index + self.item_seed(index, 1) / 2.0**64) * self.gap
+        days = math.floor(age)
+        minutes = 8 * 60 + int((1.0 - (age - days)) * 659)
+        day = self.as_of - timedelta(days=days)
+        return datetime.combine(day, time(minutes // 60, minutes % 60))
 
     def newest_date(self) -> date | None:
         """Date of the newest item, ``None`` for an empty column."""
@@ -162,5 +173,5 @@ def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date) -> 
         age = lo_age + stable_int(key, profile.no, "age") % (hi_age - lo_age + 1)
         gap = min(profile.gap, MAX_SPAN_DAYS / count) if count else 0.0
         pages = 1 if (profile.blank or not paged) else max(1, math.ceil(count / per_page))
-        columns.append(Column(profile, count, per_page, pages, age, gap, as_of, key))
+        columns.append(Column(profile, count, per_page, pages, age, gap, as_of, key, stable_int(key, profile.no)))
     return columns

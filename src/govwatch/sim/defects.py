@@ -4,6 +4,12 @@ A :class:`DefectPlan` holds every planted link (broken links and decoys, on the
 homepage and on other pages) and the fault table the server consults for the
 internal targets. Pages render ``plan.links_on(ref)``; the manifest lists
 ``plan.links``: there is no second, hand-written list.
+
+Target layout: internal targets are family-shaped paths of a column that does
+not exist (TRS ``zt/YYYYMM/tYYYYMMDD_990000NN.html``, JCMS
+``art/Y/M/D/art_999_990000NN.html``, legacy ``news/zt/YYYY/MMDD/990000NN.htm``;
+images and attachments likewise), answered from ``faults``; external ones are
+``<external>/err|ok/<site>/<scope>_<n>.html`` and ``<refused>/<site>/<scope>_<n>.html``.
 """
 
 from __future__ import annotations

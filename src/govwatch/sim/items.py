@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .columns import Column
-from .rng import rng_for
+from .rng import Rng
 from .words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, PEOPLE, PLACES,
                     REPLY_SENTENCES, SENTENCES, TOPICS)
 
@@ -26,6 +26,14 @@ class Attachment:
     n: int
     ext: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """What a list entry shows of an item: title and publication time."""
+
+    title: str
+    when: datetime
 
 
 @dataclass(slots=True)
@@ -54,13 +62,24 @@ class ItemFactory:
         self.as_of_end = as_of_end
         self.built = 0
 
+    def _head(self, column: Column, index: int) -> tuple[Rng, datetime, str, str]:
+        r = Rng(column.item_seed(index, 2))
+        when = column.item_when(index)
+        topic = r.choice(TOPICS)
+        if column.type == "service":
+            return r, when, topic, f"{self._matter(index)}办事指南"
+        return r, when, topic, self._title(column.type, r, topic, when)
+
+    def headline(self, column: Column, index: int) -> Headline:
+        """Title and time of item ``index``: all a list page needs (cheaper than :meth:`item`)."""
+        self.built += 1
+        _, when, _, title = self._head(column, index)
+        return Headline(title, when)
+
     def item(self, column: Column, index: int) -> Item:
         """Item ``index`` (0 = newest) of ``column``."""
         self.built += 1
-        r = rng_for(self.site_key, column.no, index, "item")
-        when = column.item_when(index)
-        topic = r.choice(TOPICS)
-        title = self._title(column.type, r, topic, when)
+        r, when, topic, title = self._head(column, index)
         paragraphs = [self._sentence(r, topic) for _ in range(2 + r.randrange(3))]
         item = Item(column, index, column.docid(index), when, title, f"{self.short}{r.choice(('办公室', '政务公开办', '信息中心'))}",
                     paragraphs)
@@ -82,7 +101,7 @@ class ItemFactory:
             item.details = {"访谈时间": when.strftime("%Y-%m-%d %H:%M"), "访谈嘉宾": f"{r.choice(PEOPLE)}（{self.short}有关负责人）"}
         return item
 
-    def _title(self, ctype: str, r, topic: str, when: datetime) -> str:
+    def _title(self, ctype: str, r: Rng, topic: str, when: datetime) -> str:
         year = when.year
         short = self.short
         if ctype == "dynamic":
@@ -110,11 +129,11 @@ class ItemFactory:
             return f"{year}年{when.month}月{short}{r.choice(INDICATORS)}"
         return f"{short}{topic}"
 
-    def _sentence(self, r, topic: str) -> str:
+    def _sentence(self, r: Rng, topic: str) -> str:
         sentence = r.choice(SENTENCES)
         return f"围绕{topic}工作，{sentence}" if r.random() < 0.3 else sentence
 
-    def _message(self, item: Item, r, when: datetime) -> None:
+    def _message(self, item: Item, r: Rng, when: datetime) -> None:
         reply = when + timedelta(days=r.randrange(0, 9), hours=r.randrange(1, 8))
         item.answered = reply <= self.as_of_end
         item.details = {
@@ -126,11 +145,14 @@ class ItemFactory:
             "答复内容": r.choice(REPLY_SENTENCES) if item.answered else "正在办理中。",
         }
 
-    def _guide(self, item: Item, r) -> None:
-        matter = MATTERS[item.index % len(MATTERS)]
-        round_no = item.index // len(MATTERS)
-        name = matter if round_no == 0 else f"{matter}（{round_no + 1}）"
-        item.title = f"{name}办事指南"
+    @staticmethod
+    def _matter(index: int) -> str:
+        matter = MATTERS[index % len(MATTERS)]
+        round_no = index // len(MATTERS)
+        return matter if round_no == 0 else f"{matter}（{round_no + 1}）"
+
+    def _guide(self, item: Item, r: Rng) -> None:
+        name = self._matter(item.index)
         item.details = {
             "事项名称": name,
             "设定依据": f"《{r.choice(TOPICS)}管理条例》第{r.randrange(5, 40)}条",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from .columns import Column
 
@@ -57,9 +57,10 @@ class Layout:
     def file_path(self, col_slug: str, col_id: int, docid: int, day: date, n: int, ext: str) -> str:
         raise NotImplementedError
 
-    def item_path(self, col: Column, index: int) -> str:
-        """Path of item ``index`` of ``col``."""
-        return self.doc_path(col.slug, col.jcms_id, col.docid(index), col.item_when(index).date())
+    def item_path(self, col: Column, index: int, when: datetime | None = None) -> str:
+        """Path of item ``index`` of ``col`` (``when``: its time, if already known)."""
+        day = (when or col.item_when(index)).date()
+        return self.doc_path(col.slug, col.jcms_id, col.docid(index), day)
 
     def attachment_path(self, col: Column, index: int, n: int, ext: str) -> str:
         """Path of attachment ``n`` (1-based) of an item."""
@@ -139,7 +140,8 @@ class TrsLayout(Layout):
         return f"{col.slug}/index.html" if k == 0 else f"{col.slug}/index_{k}.html"
 
     def doc_path(self, col_slug: str, col_id: int, docid: int, day: date) -> str:
-        return f"{col_slug}/{day:%Y%m}/t{day:%Y%m%d}_{docid}.html"
+        ym = f"{day.year:04d}{day.month:02d}"
+        return f"{col_slug}/{ym}/t{ym}{day.day:02d}_{docid}.html"
 
     def file_path(self, col_slug: str, col_id: int, docid: int, day: date, n: int, ext: str) -> str:
         letter = "W" if ext == self.image_ext else "P"
@@ -191,7 +193,7 @@ class LegacyLayout(Layout):
         return f"news/{col.slug}/list_{k + 1}.htm"
 
     def doc_path(self, col_slug: str, col_id: int, docid: int, day: date) -> str:
-        return f"news/{col_slug}/{day:%Y}/{day:%m%d}/{docid}.htm"
+        return f"news/{col_slug}/{day.year:04d}/{day.month:02d}{day.day:02d}/{docid}.htm"
 
     def file_path(self, col_slug: str, col_id: int, docid: int, day: date, n: int, ext: str) -> str:
         return f"uploadfile/{day:%Y}/{day:%m%d}/{docid}_{n}.{ext}"

@@ -9,15 +9,15 @@ Python's built-in ``hash()`` is salted per process and is never used here.
 from __future__ import annotations
 
 import hashlib
-import random
 from typing import Sequence, TypeVar
 
 T = TypeVar("T")
+_MASK = (1 << 64) - 1
 
 
 def stable_int(*parts: object) -> int:
     """A 64-bit integer determined only by ``parts`` (joined as text)."""
-    key = "\x1f".join(str(p) for p in parts).encode("utf-8")
+    key = "\x1f".join(map(str, parts)).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
 
 
@@ -26,9 +26,46 @@ def stable_unit(*parts: object) -> float:
     return stable_int(*parts) / 2.0**64
 
 
-def rng_for(*parts: object) -> random.Random:
-    """A ``random.Random`` seeded from ``parts``; use it for several draws at once."""
-    return random.Random(stable_int(*parts))
+def mix64(value: int) -> int:
+    """SplitMix64 finaliser: a fast, well-mixed 64-bit function of ``value``."""
+    z = (value + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+class Rng:
+    """SplitMix64: a tiny generator that is free to seed (one per item is cheap)."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, seed: int) -> None:
+        self.state = seed & _MASK
+
+    def next64(self) -> int:
+        self.state = z = (self.state + 0x9E3779B97F4A7C15) & _MASK
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        return z ^ (z >> 31)
+
+    def random(self) -> float:
+        """A float in ``[0, 1)``."""
+        return (self.next64() >> 11) * (1.0 / (1 << 53))
+
+    def randrange(self, start: int, stop: int | None = None) -> int:
+        """An integer in ``[start, stop)`` (or ``[0, start)``)."""
+        if stop is None:
+            start, stop = 0, start
+        return start + self.next64() % (stop - start)
+
+    def choice(self, seq: Sequence[T]) -> T:
+        """One element of a non-empty sequence."""
+        return seq[self.next64() % len(seq)]
+
+
+def rng_for(*parts: object) -> Rng:
+    """A generator seeded from ``parts``; use it for several draws at once."""
+    return Rng(stable_int(*parts))
 
 
 def pick(seq: Sequence[T], *parts: object) -> T:

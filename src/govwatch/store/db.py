@@ -7,7 +7,7 @@ same tables. Opening a store brings its schema to the newest Alembic revision.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from govwatch.store import tables as t
@@ -180,37 +180,3 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == hash_)).first()
         return decompress(row[0], row[1]) if row else None
-
-    # -- reading a run ----------------------------------------------------------
-
-    def fetch_rows(self, run_id: int) -> list[dict[str, Any]]:
-        """Every fetch of a run, with its URL."""
-        q = (select(t.fetches, t.urls.c.url).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-             .where(t.fetches.c.run_id == run_id).order_by(t.fetches.c.id))
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(q).mappings()]
-
-    def page_rows(self, run_id: int) -> Iterator[dict[str, Any]]:
-        """Extracted facts of every crawled HTML page of a run, with its URL and depth."""
-        q = (select(t.pages.c.page_type, t.pages.c.title, t.pages.c.publish_date, t.pages.c.facts,
-                    t.fetches.c.depth, t.urls.c.url)
-             .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
-             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-             .where(t.pages.c.run_id == run_id).order_by(t.fetches.c.id))
-        with self.engine.connect() as conn:
-            for row in conn.execute(q).mappings():
-                yield dict(row)
-
-    def link_rows(self, run_id: int) -> list[tuple[str, str, str, str, str]]:
-        """(source, target, kind, text, via) for every link of a run."""
-        src = t.urls.alias("src")
-        dst = t.urls.alias("dst")
-        q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
-             .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
-             .where(t.links.c.run_id == run_id))
-        with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
-
-    def count(self, table: Any, run_id: int) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(table).where(table.c.run_id == run_id)).scalar_one())

@@ -1,0 +1,164 @@
+"""Accuracy of govwatch.extract on the real-page corpus (hand-checked truth).
+
+Usage: python bench/extract_corpus.py [--corpus PATH] [--quiet]
+
+Compares, per page, each truth meta field, the article title and visible publish date,
+list items and dates (where truth has ``lists``), the footer identifiers (site_code, icp,
+police_record, sponsor, conac present, jiucuo site code) and, for information, the page
+type. Prints per-field accuracy, overall figures and every mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from govwatch.extract import extract_page  # noqa: E402
+from govwatch.model import PageFacts  # noqa: E402
+
+
+def _norm(v: object) -> str:
+    return " ".join(str(v).split()) if v is not None else ""
+
+
+def _nospace(v: str | None) -> str | None:
+    return v.replace(" ", "") if v else v
+
+
+class Tally:
+    """Counts and mismatches per field."""
+
+    def __init__(self) -> None:
+        self.ok: dict[str, int] = defaultdict(int)
+        self.total: dict[str, int] = defaultdict(int)
+        self.misses: list[tuple[str, str, object, object]] = []
+
+    def check(self, file: str, field: str, expected: object, got: object, ok: bool) -> None:
+        self.total[field] += 1
+        if ok:
+            self.ok[field] += 1
+        else:
+            self.misses.append((file, field, expected, got))
+
+
+def _jiucuo_codes(j: dict) -> list[str]:
+    codes: list[str] = []
+    for key in ("jiucuo_js_sitecode", "js_placeholder_sitecode", "other_site_code"):
+        codes += j.get(key) or []
+    codes += [x["site_code"] for x in (j.get("exposure_links") or []) if x.get("site_code")]
+    return codes
+
+
+def compare(file: str, truth: dict, page_type: str, facts: PageFacts, t: Tally) -> None:
+    for key, value in (truth.get("meta") or {}).items():
+        got = facts.meta.get(key)
+        t.check(file, f"meta.{key}", value, got, _norm(got) == _norm(value))
+    variants = truth.get("meta_name_case_variants") or {}
+    for key, written in variants.items():
+        got = facts.meta_variants.get(key)
+        t.check(file, "meta_variant", f"{key}={written}", got, got == written)
+    art = truth.get("article")
+    if art:
+        t.check(file, "article.title", art.get("title"), facts.title, _norm(facts.title) == _norm(art.get("title")))
+        got = facts.publish_date.isoformat() if facts.publish_date else None
+        t.check(file, "article.publish_date", art.get("publish_date"), got, got == art.get("publish_date"))
+    t.check(file, "page_type(info)", page_type, facts.page_type, facts.page_type == page_type)
+    lists = truth.get("lists")
+    if lists:
+        _compare_lists(file, lists, facts, t)
+    f = truth["footer"]
+    foot = facts.footer
+    sc = f.get("site_id_code") or []
+    t.check(file, "footer.site_code", sc or None, foot.site_code, foot.site_code in sc if sc else foot.site_code is None)
+    icp = [_nospace(x) for x in (f.get("icp") or [])]
+    t.check(file, "footer.icp", icp or None, foot.icp, _nospace(foot.icp) in icp if icp else foot.icp is None)
+    pol = [_nospace(x) for x in (f.get("public_security_beian") or [])]
+    t.check(file, "footer.police_record", pol or None, foot.police_record,
+            _nospace(foot.police_record) in pol if pol else foot.police_record is None)
+    hu = f.get("host_unit") or []
+    t.check(file, "footer.sponsor", hu or None, foot.sponsor, foot.sponsor in hu if hu else foot.sponsor is None)
+    present = bool(f["conac_identity"]["present"])
+    t.check(file, "footer.conac", present, foot.conac, foot.conac == present)
+    codes = _jiucuo_codes(f["jiucuo_entry"])
+    t.check(file, "footer.jiucuo_site_code", codes or None, foot.jiucuo_site_code,
+            foot.jiucuo_site_code in codes if codes else foot.jiucuo_site_code is None)
+
+
+def _compare_lists(file: str, lists: dict, facts: PageFacts, t: Tally) -> None:
+    blocks = facts.lists
+    wanted = []
+    if "primary_list" in lists:
+        wanted.append((lists["primary_list"], blocks[0] if blocks else None))
+    for tb in lists.get("lists") or []:
+        match = next((b for b in blocks if b.heading == tb["name"]), None)
+        wanted.append((tb, match))
+    for tb, block in wanted:
+        name = tb.get("name")
+        if block is None:
+            t.check(file, "lists.block_found", name, None, False)
+            continue
+        t.check(file, "lists.block_found", name, block.heading, True)
+        t.check(file, "lists.items_count", f"{name}: {tb['items_count']}", len(block.items),
+                len(block.items) == tb["items_count"])
+        got_dates = [i.date.isoformat() if i.date else None for i in block.items]
+        exp_dates = tb.get("dates") or []
+        for k, exp in enumerate(exp_dates):
+            got = got_dates[k] if k < len(got_dates) else "(missing)"
+            t.check(file, "lists.item_date", f"{name}[{k}] {exp}", got, got == exp)
+        for k, exp in enumerate(tb.get("titles") or []):
+            got = block.items[k].title if k < len(block.items) else "(missing)"
+            t.check(file, "lists.item_title", f"{name}[{k}] {exp}", got, _norm(got) == _norm(exp))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "real-pages"))
+    ap.add_argument("--quiet", action="store_true", help="do not list mismatches")
+    args = ap.parse_args(argv)
+    corpus = Path(args.corpus)
+    manifest = corpus / "manifest.jsonl"
+    if not manifest.exists():
+        print(f"no corpus at {corpus}", file=sys.stderr)
+        return 2
+    tally = Tally()
+    pages = 0
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        body = (corpus / "pages" / entry["file"]).read_bytes()
+        url = f"http://{entry.get('site') or 'example.gov.cn'}/corpus/{entry['file']}"
+        facts = extract_page(body, url)
+        compare(entry["file"], entry["truth"], entry.get("page_type", ""), facts, tally)
+        pages += 1
+    print(f"{pages} pages from {corpus}\n")
+    print(f"{'field':32} {'ok':>5} {'total':>5} {'accuracy':>9}")
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for field in sorted(tally.total):
+        ok, total = tally.ok[field], tally.total[field]
+        print(f"{field:32} {ok:5} {total:5} {100 * ok / total:8.1f}%")
+        group = field.split(".")[0] if not field.startswith("meta_variant") else "meta"
+        if field.startswith("article.publish_date"):
+            group = "publish_date"
+        elif field.startswith("article."):
+            group = "title"
+        groups[group][0] += ok
+        groups[group][1] += total
+    print("\noverall")
+    for group, (ok, total) in sorted(groups.items()):
+        print(f"  {group:30} {ok:5}/{total:<5} {100 * ok / total:6.1f}%")
+    if not args.quiet:
+        print(f"\nmismatches ({len(tally.misses)})")
+        for file, field, expected, got in tally.misses:
+            print(f"  {file}  {field}\n      expected: {expected!r}\n      got:      {got!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

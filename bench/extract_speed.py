@@ -1,0 +1,73 @@
+"""Speed of govwatch.extract.extract_page, in ms per page.
+
+Usage: python bench/extract_speed.py [--corpus PATH] [--rounds N]
+
+Pages: the real-page corpus (if ../shared exists) plus the test fixtures. Prints, per set,
+the mean and median over pages, the figure for pages of 20–40 KB, and both "cold" (URL
+cache cleared before every page: a site's first page) and "warm" (cache kept, as during a
+crawl where template links repeat) timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from govwatch.extract import extract_page  # noqa: E402
+from govwatch.extract.resolve import clear_cache  # noqa: E402
+
+
+def _time(pages: list[tuple[str, bytes]], rounds: int, cold: bool) -> list[float]:
+    per_page = []
+    for name, body in pages:
+        url = f"http://www.example.gov.cn/bench/{name}"
+        extract_page(body, url)  # warm-up (imports, regex caches)
+        best = float("inf")
+        for _ in range(rounds):
+            if cold:
+                clear_cache()
+            t0 = time.perf_counter()
+            extract_page(body, url)
+            best = min(best, time.perf_counter() - t0)
+        per_page.append(best * 1000)
+    return per_page
+
+
+def _report(label: str, pages: list[tuple[str, bytes]], rounds: int) -> None:
+    if not pages:
+        return
+    sizes = [len(b) for _, b in pages]
+    print(f"{label}: {len(pages)} pages, mean size {statistics.mean(sizes) / 1024:.1f} KB")
+    for cold in (True, False):
+        ms = _time(pages, rounds, cold)
+        mid = [m for m, s in zip(ms, sizes) if 20 * 1024 <= s <= 40 * 1024]
+        mid_txt = f", 20-40 KB pages ({len(mid)}): {statistics.mean(mid):.3f} ms" if mid else ""
+        print(f"  {'cold' if cold else 'warm'}: mean {statistics.mean(ms):.3f} ms/page, "
+              f"median {statistics.median(ms):.3f} ms{mid_txt}, "
+              f"{1000 / statistics.mean(ms):.0f} pages/s on one core")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "real-pages"))
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args(argv)
+    corpus = Path(args.corpus) / "pages"
+    real = [(p.name, p.read_bytes()) for p in sorted(corpus.glob("*.html"))] if corpus.is_dir() else []
+    fixtures = [(p.name, p.read_bytes()) for p in sorted((ROOT / "tests" / "extract" / "fixtures").glob("*"))
+                if p.is_file()]
+    if not real:
+        print(f"(no corpus at {corpus}; fixtures only)")
+    _report("corpus", real, args.rounds)
+    _report("fixtures", fixtures, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""List blocks of static HTML: a list page's main list and a homepage's column blocks.
+
+Rows are found from the anchors (nearest ``li``/``tr``/``dd``/``dt`` ancestor, else the
+anchor's wrapper ``div``/``p``); rows sharing a parent form a container. Containers with
+dated rows are lists. A container's heading is searched among the previous siblings of the
+container and of its ancestors (``<div class="hd"><h3>政务动态</h3><a>更多</a></div>``);
+containers under the same heading merge into one block, and a heading holding several
+tabs names the containers below it in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..model import ListBlock
+from .dates import url_date_parts
+from .rows import _SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
+from .scan import collapse
+
+__all__ = ["static_blocks"]
+
+_ROW_TAGS = frozenset({"li", "tr", "dd", "dt"})
+_STOP_TAGS = frozenset({"ul", "ol", "table", "tbody", "thead", "dl", "body", "html", "form", "nav",
+                        "header", "footer", "menu"})
+_WRAP_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "span", "strong", "b", "font", "em",
+                        "i", "label", "u"})
+_FALLBACK_ROW_TAGS = frozenset({"div", "p", "section", "article"})
+_H_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_MORE = re.compile(r"更多|more|MORE|More|>>|》》|»|查看全部")
+_MORE_STRIP = re.compile(r"(?:查看)?更多(?:服务)?|more|MORE|More|[>»》+＋]+|查看全部")
+_HAS_DATE = re.compile(r"\d{1,4}[-/.年]\d{1,2}")
+# Toolbars and breadcrumbs are not column headings.
+_NOT_HEADING = re.compile(r"打印|关闭|返回|分享|收藏|字体|当前位置|您的位置|首\s*页|上一篇|下一篇")
+_MAX_HEADING = 16
+_MAX_CONTINUED_HEADING = 12
+
+
+def _tag_ids(names) -> frozenset[int]:
+    """lexbor's numeric ids of some tag names (comparing ints is cheaper than names)."""
+    html = "".join(f"<{n}></{n}>" for n in names)
+    tree = LexborHTMLParser(f"<html><body><table><tbody><tr><td>{html}</td></tr></tbody></table></body></html>")
+    ids = {n.tag_id for n in tree.root.traverse() if n.tag in names}
+    return frozenset(ids)
+
+
+_ROW_IDS = _tag_ids(_ROW_TAGS | {"tr"})
+_STOP_IDS = _tag_ids(_STOP_TAGS - {"html", "body"}) | _tag_ids({"html", "body"})
+_WRAP_IDS = _tag_ids(_WRAP_TAGS)
+_FALLBACK_IDS = _tag_ids(_FALLBACK_ROW_TAGS)
+
+
+def _row_of(anchor: LexborNode) -> tuple[LexborNode | None, bool]:
+    """The row element of an anchor and whether it was found by the fallback rule."""
+    p = anchor.parent
+    depth = 0
+    while p is not None and depth < 4:
+        tid = p.tag_id
+        if tid in _ROW_IDS:
+            return p, False
+        if tid in _STOP_IDS:
+            break
+        p = p.parent
+        depth += 1
+    p = anchor.parent
+    if p is not None and p.tag_id in _WRAP_IDS:
+        p = p.parent
+    if p is None or p.tag_id not in _FALLBACK_IDS:
+        return None, True
+    return p, True
+
+
+def _more_href(el: LexborNode) -> str | None:
+    """The href of a 更多 link inside ``el`` (or ``el`` itself)."""
+    cands = [el] if el.tag == "a" else el.css("a[href]")
+    for a in cands:
+        text = collapse(a.text(deep=True))
+        attrs = a.attributes
+        cls = (attrs.get("class") or "") + " " + ((a.parent.attributes.get("class") or "") if a.parent else "")
+        if (text and len(text) <= 8 and _MORE.search(text)) or (not text and "more" in cls.lower()) \
+                or (attrs.get("title") or "").startswith("更多"):
+            href = attrs.get("href")
+            if href:
+                return href
+    return None
+
+
+def _heading_of(el: LexborNode) -> tuple[str, list[str], str | None] | None:
+    """``(heading, tab names, more href)`` when ``el`` looks like a block heading."""
+    if not el.is_element_node:
+        return None
+    raw = collapse(el.text(deep=True, separator=" "))
+    if not raw or len(raw) > 60 or _HAS_DATE.search(raw):
+        return None
+    more = _more_href(el)
+    tabs: list[str] = []
+    heading = ""
+    hx = el if el.tag in _H_TAGS else el.css_first("h1,h2,h3,h4,h5,h6")
+    if hx is not None:
+        heading = collapse(_MORE_STRIP.sub(" ", hx.text(deep=True, separator=" ")))
+    if not heading:
+        names = []
+        for a in ([el] if el.tag == "a" else el.css("a,li,span")):
+            t = collapse(a.text(deep=True))
+            if t and len(t) <= 12 and not _MORE.search(t) and t not in names:
+                names.append(t)
+        parts = [n for n in names if not any(n != m and n in m for m in names)]
+        if len(parts) >= 2:
+            tabs = parts
+        heading = parts[0] if parts else collapse(_MORE_STRIP.sub(" ", raw))
+    if heading and _NOT_HEADING.search(heading):
+        return None
+    if not heading and more is None:
+        return None
+    if len(heading) > _MAX_HEADING:
+        return None
+    return heading, tabs, more
+
+
+def _find_heading(container: LexborNode) -> tuple[int, str, list[str], str | None]:
+    """``(root id, heading, tabs, more href)`` for a list container."""
+    node = container
+    more: str | None = None
+    for _ in range(4):
+        sib = node.prev
+        seen = 0
+        while sib is not None and seen < 3:
+            if sib.is_element_node:
+                seen += 1
+                h = _heading_of(sib)
+                if h is None:  # a sibling block that starts with its own heading continues here
+                    first = sib.child
+                    while first is not None and not first.is_element_node:
+                        first = first.next
+                    if first is not None and first.tag in _H_TAGS:
+                        h = _heading_of(first)
+                        if h is not None and len(h[0]) > _MAX_CONTINUED_HEADING:
+                            h = None
+                if h is not None:
+                    heading, tabs, m = h
+                    more = more or m
+                    if heading:
+                        return node.mem_id, heading, tabs, more
+            sib = sib.prev
+        parent = node.parent
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        node = parent
+    return container.mem_id, "", [], more
+
+
+def _more_after(container: LexborNode) -> str | None:
+    node = container
+    for _ in range(2):
+        sib = node.next
+        seen = 0
+        while sib is not None and seen < 2:
+            if sib.is_element_node:
+                seen += 1
+                text = collapse(sib.text(deep=True))
+                if len(text) <= 10 and (not text or _MORE.search(text)):
+                    href = _more_href(sib)
+                    if href:
+                        return href
+            sib = sib.next
+        node = node.parent
+        if node is None:
+            break
+    return None
+
+
+def static_blocks(anchors: list[tuple[LexborNode, str, str]],
+                  resolve_url: Callable[[str | None], str | None]) -> list[ListBlock]:
+    """List blocks found among the page's anchors, in document order."""
+    rows: dict[int, list] = {}  # row id -> [row, fallback, anchors]
+    for a in anchors:
+        row, fallback = _row_of(a[0])
+        if row is None:
+            continue
+        entry = rows.get(row.mem_id)
+        if entry is None:
+            rows[row.mem_id] = [row, fallback, [a]]
+        else:
+            entry[2].append(a)
+    # container id -> [container, [(row, fallback, anchors, raw, match, date_text)], dated]
+    containers: dict[int, list] = {}
+    for row, fallback, row_anchors in rows.values():
+        parent = row.parent
+        if parent is None:
+            continue
+        raw = row_text(row)
+        match, date_text = row_date(raw) if has_digit(raw) else (None, "")
+        if fallback and match is None:
+            continue
+        entry2 = containers.get(parent.mem_id)
+        if entry2 is None:
+            containers[parent.mem_id] = entry2 = [parent, [], 0]
+        entry2[1].append((row, fallback, row_anchors, raw, match, date_text))
+        if match is not None:
+            entry2[2] += 1
+
+    groups: dict[tuple[int, str], dict] = {}
+    for cnode, cand_rows, dated in containers.values():
+        if dated == 0:
+            titled = sum(1 for r in cand_rows if max(len(a[2]) for a in r[2]) >= 8)
+            if len(cand_rows) < 3 or titled * 2 < len(cand_rows):
+                continue
+        infos: list[RowInfo] = []
+        for row, fallback, row_anchors, raw, match, date_text in cand_rows:
+            info = row_info(row_anchors, raw, match, date_text, resolve_url)
+            if fallback and len(collapse(raw.replace(_SEP, " "))) > len(info.title) + 120:
+                continue  # a paragraph holding a link, not a list row
+            infos.append(info)
+        infos = [i for i in infos if len(i.title) >= 2 and (i.url is not None or len(i.title) >= 6)]
+        if not infos:
+            continue
+        if dated == 0:  # undated: only article-like entries (dated URLs or headline-length titles)
+            dated_urls = sum(1 for i in infos if url_date_parts(i.url)[0] is not None)
+            avg = sum(len(i.title) for i in infos) / len(infos)
+            if dated_urls * 2 < len(infos) and avg < 12:
+                continue
+        elif not any(i.match is not None for i in infos):
+            continue
+        root, heading, tabs, more = _find_heading(cnode)
+        if more is None:
+            more = _more_after(cnode)
+        if dated == 0 and (not heading or more is None):
+            continue  # undated lists count only as headed column blocks with a 更多 link
+        key = (root, heading)
+        g = groups.get(key)
+        if g is None:
+            groups[key] = g = {"heading": heading, "tabs": tabs, "more": more, "parts": []}
+        elif g["more"] is None:
+            g["more"] = more
+        g["parts"].append(infos)
+
+    merged: list[dict] = []
+    for g in groups.values():  # one heading's lists split over sibling containers
+        if merged and g["heading"] and merged[-1]["heading"] == g["heading"]:
+            merged[-1]["parts"].extend(g["parts"])
+            merged[-1]["more"] = merged[-1]["more"] or g["more"]
+        else:
+            merged.append(g)
+    blocks: list[ListBlock] = []
+    for g in merged:
+        parts, tabs = g["parts"], g["tabs"]
+        total_dated = sum(1 for p in parts for i in p if i.match is not None)
+        if total_dated < 2 and not (g["heading"] or g["more"]):
+            continue  # a lone dated row is a list only under a heading or with a 更多 link
+        if tabs and len(tabs) == len(parts) and len(parts) > 1:
+            for name, infos in zip(tabs, parts):
+                blocks.append(ListBlock(heading=name, items=items_from_rows(infos),
+                                        more_url=None, source="static"))
+            continue
+        infos = [i for p in parts for i in p]
+        blocks.append(ListBlock(heading=g["heading"], items=items_from_rows(infos),
+                                more_url=resolve_url(g["more"]), source="static"))
+    return blocks

@@ -1,0 +1,194 @@
+"""``extract_page``: everything extraction understands of one fetched page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..model import Footer, ListBlock, PageFacts, Pagination
+from .article import choose_title, classify_page, excerpt, is_soft_404, visible_publish_date
+from .decode import decode_html, safe_truncate
+from .footer import extract_footer
+from .links import LinkSet, build_links
+from .lists import static_blocks
+from .meta import collect_meta
+from .pagination import from_create_page_html, from_dataproxy, from_pager_links, script_int
+from .records import looks_like_datastore, parse_island, records_block
+from .resolve import Resolver
+from .scan import Scan, scan_document
+
+__all__ = ["extract_page", "DEFAULT_MAX_BYTES"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _empty(url: str, warnings: list[str]) -> PageFacts:
+    return PageFacts(url=url, page_type="other", title="", publish_date=None, meta={}, meta_variants={},
+                     links=[], lists=[], pagination=Pagination(kind="none"), footer=Footer(),
+                     warnings=warnings)
+
+
+def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_root: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> PageFacts:
+    """Extract :class:`PageFacts` from a page body. Never raises.
+
+    ``body`` is the raw response (decoded with :func:`decode_html`) or text. Input beyond
+    ``max_bytes`` (characters for text) is not parsed; a warning says so.
+    """
+    warnings: list[str] = []
+    try:
+        return _extract(body, url, content_type, site_root, max_bytes, warnings)
+    except Exception as exc:  # noqa: BLE001 - extraction must never stop a crawl
+        log.exception("extract_page failed for %s", url)
+        warnings.append(f"extract: internal error {type(exc).__name__}: {exc}")
+        return _empty(url, warnings)
+
+
+def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
+             warnings: list[str]) -> PageFacts:
+    if body is None:
+        body = b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body)
+        if len(raw) > max_bytes:
+            warnings.append(f"extract: body of {len(raw)} bytes truncated to {max_bytes} for parsing")
+            raw = safe_truncate(raw, max_bytes)
+        text, _encoding, dw = decode_html(raw, content_type)
+        warnings.extend(dw)
+    else:
+        text = str(body)
+        if len(text) > max_bytes:
+            warnings.append(f"extract: body of {len(text)} characters truncated to {max_bytes} for parsing")
+            text = text[:max_bytes]
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.strip():
+        warnings.append("extract: empty body")
+        return _empty(url, warnings)
+    if _looks_binary(text):
+        warnings.append("extract: body does not look like text")
+
+    page_url = Resolver(None)(url) or url
+    if looks_like_datastore(text, content_type):
+        return _datastore_page(text, page_url, warnings)
+
+    tree = LexborHTMLParser(text)
+    scan = scan_document(tree, text)
+    base = page_url
+    if scan.base_href:
+        base = Resolver(page_url)(scan.base_href) or page_url
+    resolve_url = Resolver(base)
+
+    links = LinkSet()
+    build_links(scan.refs, resolve_url, links)
+    meta, variants = collect_meta(scan.metas)
+    body_node = tree.body
+    body_text = body_node.text(deep=True, separator="\n", skip_empty=True) if body_node is not None else ""
+    if not body_text.strip() and tree.root is not None:
+        body_text = tree.root.text(deep=True, separator="\n", skip_empty=True)
+
+    lists = static_blocks(scan.anchors, resolve_url)
+    pagination = Pagination(kind="none")
+    island_block = _islands(scan, meta, links, resolve_url, warnings)
+    if island_block is not None:
+        block, pag = island_block
+        lists.insert(0, block)
+        if pag is not None:
+            pagination = pag
+    if pagination.kind == "none":
+        pagination = (from_create_page_html(scan.inline_scripts, page_url, resolve_url)
+                      or from_pager_links(scan.anchors, page_url, resolve_url) or pagination)
+    if pagination.page_urls:
+        drop = set(pagination.page_urls)
+        links.links = [ln for ln in links.links if not (ln.tag == "a" and ln.url in drop)]
+
+    title = choose_title(meta, scan.headings, scan.title_tag, meta.get("SiteName"), body_text)
+    publish_date: date | None = None
+    if lists and not meta.get("ArticleTitle") and not meta.get("PubDate") \
+            and sum(len(b.items) for b in lists) >= 15:
+        publish_date = None  # list and home pages: dates belong to items, not to the page
+    else:
+        publish_date, _shown = visible_publish_date(body_text, title)
+    page_type = classify_page(url=page_url, site_root=site_root, meta=meta, lists=lists,
+                              body_text=body_text, title=title, publish_date=publish_date)
+    if page_type != "article":
+        if page_type in ("home", "list"):
+            publish_date = None
+        if page_type == "list" and lists:
+            _promote_main_list(lists, meta)
+    footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
+    soft = is_soft_404(scan.title_tag, scan.headings, _compact(body_text))
+    return PageFacts(
+        url=page_url, page_type=page_type, title=title, publish_date=publish_date, meta=meta,
+        meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
+        text_excerpt=excerpt(body_text, title if page_type == "article" else ""), soft_404=soft,
+        warnings=warnings,
+    )
+
+
+def _compact(text: str) -> str:
+    return " ".join(text.split())
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:2048]
+    return len(_CONTROL.findall(sample)) > len(sample) // 10
+
+
+def _islands(scan: Scan, meta: dict[str, str], links: LinkSet, resolve_url: Resolver,
+             warnings: list[str]) -> tuple[ListBlock, Pagination | None] | None:
+    """The JCMS XML data island(s) of a column page, as one block plus its pagination."""
+    records: list[str] = []
+    nextgroup: str | None = None
+    total: int | None = None
+    for text in scan.xml_islands:
+        if "<record" not in text.lower():
+            continue
+        island = parse_island(text)
+        records.extend(island.records)
+        nextgroup = nextgroup or island.nextgroup_href
+        total = total if total is not None else island.total_records
+    if not records:
+        return None
+    block = records_block(records, heading=meta.get("ColumnName", ""), source="xml-records",
+                          links=links, via="xml-record", resolve_url=resolve_url)
+    if total is None:
+        total = script_int(scan.inline_scripts, "totalRecord")
+    per_page = script_int(scan.inline_scripts, "perPage")
+    pag = None
+    if nextgroup:
+        pag = from_dataproxy(nextgroup, total, per_page, len(records), resolve_url)
+        if total is None or not pag.total_pages:
+            warnings.append("extract: XML data island without totalRecord/perPage; later groups unknown")
+    return block, pag
+
+
+def _promote_main_list(lists: list[ListBlock], meta: dict[str, str]) -> None:
+    """Put a list page's main list (most dated items) first and name it after the column."""
+    main = max(lists, key=lambda b: (sum(1 for i in b.items if i.date is not None), len(b.items)))
+    lists.remove(main)
+    lists.insert(0, main)
+    if not main.heading and meta.get("ColumnName"):
+        main.heading = meta["ColumnName"]
+
+
+def _datastore_page(text: str, page_url: str, warnings: list[str]) -> PageFacts:
+    """A dataproxy.jsp XML response: its records as one ``dataproxy`` block."""
+    island = parse_island(text)
+    links = LinkSet()
+    block = records_block(island.records, heading="", source="dataproxy", links=links,
+                          via="dataproxy", resolve_url=Resolver(page_url))
+    if not island.records:
+        warnings.append("extract: XML datastore without records")
+    return PageFacts(url=page_url, page_type="list", title="", publish_date=None, meta={}, meta_variants={},
+                     links=links.links, lists=[block] if island.records else [],
+                     pagination=Pagination(kind="none", total_records=island.total_records),
+                     footer=Footer(), warnings=warnings)

@@ -1,0 +1,213 @@
+"""HTML pieces shared by the three families: head and meta tags, header and
+navigation, footer (identity block), planted links, article/message/guide bodies.
+
+Markup follows docs/sim-families.md, the contract with ``govwatch.extract``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+
+from .columns import Column
+from .defects import SOFT_200_SENTENCE, Planted
+from .identity import SiteIdentity
+from .items import Item
+from .layout import Layout
+
+GOV_CN = "https://www.gov.cn/"
+MIIT = "https://beian.miit.gov.cn/"
+JIUCUO_JS = "https://zfwzgl.www.gov.cn/exposure/jiucuo.js"
+CONAC_IMG = "https://dcs.conac.cn/image/red.png"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ctx:
+    """Where a site lives and what it is called: everything rendering needs besides content.
+
+    Compared and hashed by identity, so per-site chrome (navigation, footer) can be cached.
+    """
+
+    site_id: str
+    family: str
+    identity: SiteIdentity
+    columns: tuple[Column, ...]
+    layout: Layout
+    root: str  # absolute path of the site root: "/" or "/sites/<id>/"
+    base_url: str  # origin + root
+    domain: str  # host[:port] the site is served on (SiteDomain)
+    external_base: str
+    refused_base: str
+    platform: tuple[tuple[str, str], ...] = ()  # (name, absolute path) of the platform's other sites
+
+    def href(self, rel: str) -> str:
+        """Absolute path of a site-relative path."""
+        return self.root + rel
+
+    def target(self, link: Planted) -> str:
+        """The href of a planted link."""
+        if link.target_base == "external":
+            return self.external_base + link.target
+        if link.target_base == "refused":
+            return self.refused_base + link.target
+        return self.href(link.target)
+
+
+def a(href: str, text: str, **attrs: str) -> str:
+    """An ``<a>`` element with escaped text and attributes."""
+    extra = "".join(f' {k.rstrip("_")}="{escape(v)}"' for k, v in attrs.items())
+    return f'<a href="{escape(href)}"{extra}>{escape(text)}</a>'
+
+
+def conac_url(ctx: Ctx) -> str:
+    return f"https://bszs.conac.cn/sitename?method=show&id={ctx.identity.conac_id}"
+
+
+def police_url(ctx: Ctx) -> str:
+    return f"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={ctx.identity.police_code}"
+
+
+def unverifiable_urls(ctx: Ctx) -> list[str]:
+    """Real internet URLs every page of the site references (never to be fetched in tests)."""
+    return [GOV_CN, conac_url(ctx), CONAC_IMG, MIIT, police_url(ctx), JIUCUO_JS]
+
+
+_LEGACY_NAMES = {"SiteName": "Sitename", "PubDate": "pubdate"}
+
+
+def document(ctx: Ctx, title: str, metas: list[tuple[str, str]], body: str) -> str:
+    """A whole page: head with meta tags, header, navigation, ``body``, footer."""
+    ident = ctx.identity
+    all_metas = [("SiteName", ident.name), ("SiteDomain", ctx.domain), ("SiteIDCode", ident.site_code)] + metas
+    legacy = ctx.family == "legacy"
+    meta_html = "".join(
+        f'<meta name="{_LEGACY_NAMES.get(n, n) if legacy else n}" content="{escape(v)}">\n' for n, v in all_metas
+    )
+    if legacy:
+        head = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<html>\n<head>\n'
+                '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">\n')
+    elif ctx.family == "jcms":
+        head = '<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
+    else:
+        head = '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+    logo = "images/logo.gif" if legacy else "images/logo.png"
+    return (
+        f"{head}<title>{escape(title)}</title>\n{meta_html}"
+        f'<link rel="stylesheet" href="{ctx.href("css/style.css")}">\n</head>\n<body>\n'
+        f'<div class="header"><img src="{ctx.href(logo)}" alt="{escape(ident.name)}"><span class="sitename">{escape(ident.name)}</span></div>\n'
+        f"{nav(ctx)}\n<div class=\"main\">\n{body}\n</div>\n{footer(ctx)}\n</body>\n</html>\n"
+    )
+
+
+@lru_cache(maxsize=256)
+def nav(ctx: Ctx) -> str:
+    """Navigation: the homepage and every column's first list page."""
+    items = [f"<li>{a(ctx.root, '首页')}</li>"]
+    items += [f"<li>{a(ctx.href(ctx.layout.list_path(c, 0)), c.name)}</li>" for c in ctx.columns]
+    return '<div class="nav"><ul>' + "".join(items) + "</ul></div>"
+
+
+@lru_cache(maxsize=256)
+def footer(ctx: Ctx) -> str:
+    """The identity block (页面底部功能区) and related links."""
+    ident = ctx.identity
+    platform = ""
+    if ctx.platform:
+        platform = '<div class="platform">部门网站：' + "　".join(a(p, n) for n, p in ctx.platform) + "</div>\n"
+    jiucuo = f'<script id="_jiucuo_" sitecode="{ident.site_code}" src="{JIUCUO_JS}"></script>'
+    return (
+        f'<div class="footer">\n{platform}'
+        f'<div class="links">相关链接：{a(GOV_CN, "中国政府网", target="_blank")}</div>\n'
+        f'<p><span id="_ideConac"><a href="{escape(conac_url(ctx))}" target="_blank">'
+        f'<img src="{CONAC_IMG}" alt="党政机关"></a></span></p>\n'
+        f"<p>主办单位：{escape(ident.sponsor)}　联系电话：{ident.phone}　地址：{escape(ident.address)}</p>\n"
+        f"<p><span>网站标识码：{ident.site_code}</span>　{a(MIIT, ident.icp, target='_blank')}　"
+        f"{a(police_url(ctx), ident.police_record, target='_blank')}</p>\n"
+        f"<p>网站维护：{escape(ident.sponsor)}信息中心　值班联系人：{ident.maintainer}</p>\n{jiucuo}\n</div>"
+    )
+
+
+def planted_html(ctx: Ctx, links: list[Planted]) -> str:
+    """Render planted links the way such links appear on real pages."""
+    if not links:
+        return ""
+    out = []
+    for link in links:
+        href = ctx.target(link)
+        if link.resource == "image":
+            out.append(f'<img src="{escape(href)}" alt="{escape(link.text)}">')
+        elif link.resource == "external":
+            out.append(a(href, link.text, target="_blank"))
+        else:
+            out.append(a(href, link.text))
+    return '<div class="related"><h4>相关链接</h4>' + "\n".join(out) + "</div>"
+
+
+def column_metas(col: Column) -> list[tuple[str, str]]:
+    """Meta tags of a column (list) page."""
+    return [("ColumnName", col.name), ("ColumnDescription", f"{col.name}栏目"),
+            ("ColumnKeywords", col.name), ("ColumnType", col.name)]
+
+
+def item_metas(col: Column, item: Item) -> list[tuple[str, str]]:
+    """Meta tags of an item page."""
+    return [("ArticleTitle", item.title), ("PubDate", item.when.strftime("%Y-%m-%d %H:%M")),
+            ("ContentSource", item.source), ("Keywords", col.name), ("Description", item.title)]
+
+
+def item_body(ctx: Ctx, col: Column, item: Item, info: str, soft200: bool) -> str:
+    """The main part of an item page: title, date line, content, images, attachments."""
+    parts = [f'<div class="crumb">当前位置：{a(ctx.root, "首页")} &gt; '
+             f'{a(ctx.href(ctx.layout.list_path(col, 0)), col.name)}</div>',
+             f'<h1 class="title">{escape(item.title)}</h1>', info]
+    if col.type == "consult":
+        parts.append(_table("message", list(item.details.items()), first=("留言标题", item.title)))
+    elif col.type == "service":
+        parts.append(_table("guide", list(item.details.items())))
+    else:
+        if item.details:
+            parts.append(_table("details", list(item.details.items())))
+        paragraphs = item.paragraphs + ([SOFT_200_SENTENCE] if soft200 else [])
+        parts.append('<div class="content">' + "".join(f"<p>{escape(p)}</p>" for p in paragraphs))
+        for n in range(1, item.images + 1):
+            src = ctx.href(ctx.layout.image_path(col, item.index, n))
+            parts.append(f'<p><img src="{escape(src)}" alt="{escape(item.title)}"></p>')
+        parts.append("</div>")
+    if item.attachments:
+        links = [a(ctx.href(ctx.layout.attachment_path(col, item.index, att.n, att.ext)), att.label)
+                 for att in item.attachments]
+        parts.append('<div class="attachments">' + "<br>".join(links) + "</div>")
+    return "\n".join(parts)
+
+
+def _table(cls: str, rows: list[tuple[str, str]], first: tuple[str, str] | None = None) -> str:
+    rows = ([first] if first else []) + rows
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f'<table class="{cls}">{cells}</table>'
+
+
+def home_block(ctx: Ctx, col: Column, entries: list[tuple[str, str, str]]) -> str:
+    """A homepage column block; ``entries`` are (href, full title, date text)."""
+    lis = []
+    for href, title, date_text in entries:
+        short = title if len(title) <= 18 else title[:18] + "…"
+        lis.append(f'<li>{a(href, short, title=title)}<span class="date">{date_text}</span></li>')
+    more = a(ctx.href(ctx.layout.list_path(col, 0)), "更多", class_="more")
+    return (f'<div class="block" data-column="{col.id}">\n<div class="block-hd"><h3>{escape(col.name)}</h3>{more}</div>\n'
+            f'<ul class="block-list">\n' + "\n".join(lis) + "\n</ul>\n</div>")
+
+
+def soft404_page(ctx: Ctx) -> str:
+    """A 200 page that only says the page does not exist."""
+    charset = "gb2312" if ctx.family == "legacy" else "utf-8"
+    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            f"<title>页面不存在</title></head><body><h1>页面不存在</h1>"
+            f"<p>您访问的页面不存在或已被删除。</p>{a(ctx.root, '返回首页')}</body></html>\n")
+
+
+def error_page(ctx: Ctx, status: int, reason: str) -> str:
+    """Body of an error status response."""
+    charset = "gb2312" if ctx.family == "legacy" else "utf-8"
+    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            f"<title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>\n")

@@ -1,0 +1,145 @@
+"""Ground-truth manifest: what the simulated web contains and which defects it plants.
+
+Built from the very generators that serve the pages (sites, columns, defect
+plans), so the manifest and the pages cannot disagree. Every URL is absolute and
+in ``govwatch.urls.normalize_url`` form.
+
+``page_count`` counts the distinct HTML pages of a site that answer 200 (in the
+end): homepage, list pages, articles, messages, guides and the planted decoy
+pages (HEAD-405/403, 429, reset-once, 503-once, slow-ok); not dataproxy XML, not
+the soft-404 page. Besides the documented keys the top level has
+``platform_base`` (the shared port of prefix sites, or null). The ``hostile``
+site has no columns or identity (identifiers are null) and lists ``traps``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..urls import normalize_url
+from .defects import Planted
+from .hostile import TRAPS
+from .html_common import unverifiable_urls
+from .layout import Ref
+from .options import HOSTILE_ID
+from .portfolio import RESET_ALL, Portfolio
+from .site import SiteGenerator
+
+GENERATOR = "govwatch.sim"
+VERSION = 1
+_PAGINATION = {"trs": "createPageHTML", "jcms": "xml-dataproxy", "legacy": "links"}
+
+
+def norm(url: str) -> str:
+    """Normal form of an absolute URL (raises if the simulator made a bad one)."""
+    out = normalize_url(url)
+    if out is None:
+        raise ValueError(f"not a normalisable URL: {url!r}")
+    return out
+
+
+def build_manifest(portfolio: Portfolio) -> dict[str, Any]:
+    """The manifest of a portfolio (a JSON-able dict)."""
+    opts = portfolio.options
+    sites: dict[str, Any] = {sid: site_entry(gen) for sid, gen in portfolio.sites.items()}
+    if portfolio.hostile is not None:
+        sites[HOSTILE_ID] = hostile_entry(portfolio)
+    return {
+        "generator": GENERATOR,
+        "version": VERSION,
+        "seed": opts.seed,
+        "as_of": opts.day.isoformat(),
+        "slow_seconds": opts.slow_seconds,
+        "slow_ok_seconds": opts.slow_ok_seconds,
+        "external_base": norm(portfolio.external_base),
+        "refused_base": norm(portfolio.refused_base),
+        "platform_base": norm(portfolio.platform_base) if portfolio.platform_base else None,
+        "sites": sites,
+    }
+
+
+def _ref_url(gen: SiteGenerator, ref: Ref) -> str:
+    if ref.kind == "home":
+        return norm(gen.base_url)
+    col = gen.column(ref.col)
+    path = gen.layout.list_path(col, ref.index) if ref.kind == "list" else gen.layout.item_path(col, ref.index)
+    return norm(gen.url(path))
+
+
+def _link(gen: SiteGenerator, link: Planted) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "source": _ref_url(gen, link.source),
+        "target": norm(gen.ctx.target(link) if link.target_base != "site" else gen.url(link.target)),
+        "text": link.text,
+        "resource": link.resource,
+        "scope": link.scope,
+    }
+    if link.expect is not None:
+        entry["expect"] = link.expect
+    entry["fault"] = link.fault
+    return entry
+
+
+def site_entry(gen: SiteGenerator) -> dict[str, Any]:
+    """Manifest entry of one family site."""
+    ident = gen.identity
+    columns = []
+    groups: dict[int, list[str]] = {}
+    for col, start, end in gen.iter_groups():
+        groups.setdefault(col.no, []).append(norm(gen.group_url(col, start, end)))
+    for col in gen.columns:
+        pages = [norm(gen.url(gen.layout.list_path(col, k))) for k in range(col.list_pages)]
+        newest = col.newest_date()
+        columns.append({
+            "id": col.id,
+            "name": col.name,
+            "type": col.type,
+            "url": pages[0],
+            "list_pages": pages + groups.get(col.no, []),
+            "pagination": "none" if col.blank else _PAGINATION[gen.spec.family],
+            "items": col.items,
+            "newest_date": newest.isoformat() if newest else None,
+            "blank": col.blank,
+            "on_homepage": col.profile.on_homepage and not col.blank,
+        })
+    links = gen.plan.links
+    return {
+        "family": gen.spec.family,
+        "placement": gen.spec.placement,
+        "base_url": norm(gen.base_url),
+        "homepage": norm(gen.base_url),
+        "name": ident.name,
+        "site_code": ident.site_code,
+        "icp": ident.icp,
+        "police_record": ident.police_record,
+        "sponsor": ident.sponsor,
+        "encoding": gen.encoding,
+        "page_count": gen.page_count(),
+        "columns": columns,
+        "broken_links": [_link(gen, p) for p in links if not p.is_decoy],
+        "decoys": [_link(gen, p) for p in links if p.is_decoy],
+        "unverifiable_external": [norm(u) for u in unverifiable_urls(gen.ctx)],
+        "traps": [],
+    }
+
+
+def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
+    """Manifest entry of the hostile site (traps only)."""
+    base = norm(portfolio.site_url(HOSTILE_ID))
+    traps = [{"kind": kind, "url": norm(base + path)} for kind, path in TRAPS]
+    traps.append({"kind": "reset_all", "url": norm(portfolio.origin(RESET_ALL) + "/")})
+    return {
+        "family": "trs", "placement": "host", "base_url": base, "homepage": base,
+        "name": "爬虫陷阱测试站", "site_code": None, "icp": None, "police_record": None, "sponsor": None,
+        "encoding": "utf-8", "page_count": 1, "columns": [], "broken_links": [], "decoys": [],
+        "unverifiable_external": [], "traps": traps,
+    }
+
+
+def write_manifest(manifest: dict[str, Any], path: str | Path) -> Path:
+    """Write a manifest as pretty JSON (UTF-8) and return the path."""
+    target = Path(path)
+    target.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target

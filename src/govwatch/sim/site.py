@@ -1,0 +1,259 @@
+"""One simulated site: answers any site-relative path, on demand, from the seed.
+
+``SiteGenerator.respond()`` is pure (no I/O, no clock): the server, the static
+export and the tests all call it. Nothing is cached and nothing lists all pages,
+so a 100,000-page site costs what a 100-page site costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Iterator
+from urllib.parse import parse_qsl
+
+from . import resources
+from .columns import allocate, Column
+from .defects import DECOY_PAGE_FAULTS, DefectPlan
+from .families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
+from .html_common import (Ctx, document, column_metas, error_page, home_block, item_body, item_metas,
+                          planted_html, soft404_page)
+from .identity import make_identity
+from .items import Item, ItemFactory
+from .layout import LAYOUTS, Ref
+from .options import SimOptions, SiteSpec
+from .response import HTML_BARE, HTML_UTF8, XML_UTF8, SimResponse
+
+PER_PAGE = {"trs": 20, "jcms": 15, "legacy": 20}
+HOME_ITEMS = 7
+MAX_PROXY_RECORDS = 500
+_REASONS = {404: "Not Found", 410: "Gone", 500: "Internal Server Error"}
+
+
+@dataclass(frozen=True, slots=True)
+class Origins:
+    """Where a site is served: its origin and root path, and the other loopback bases."""
+
+    origin: str  # "http://127.0.0.1:8001"
+    root: str = "/"  # "/" or "/sites/<id>/"
+    external_base: str = "http://127.0.0.1:9/"
+    refused_base: str = "http://127.0.0.1:9/"
+    platform: tuple[tuple[str, str], ...] = ()
+
+
+class SiteGenerator:
+    """Pages, resources, faults and ground truth of one family site."""
+
+    def __init__(self, options: SimOptions, spec: SiteSpec, index: int, origins: Origins) -> None:
+        self.options = options
+        self.spec = spec
+        self.identity = make_identity(options, spec, index)
+        self.key = f"{options.seed}:{spec.id}"
+        self.family = FAMILIES[spec.family]
+        fixed = 1 + 2 * len(DECOY_PAGE_FAULTS)  # homepage + planted decoy pages
+        per_page = PER_PAGE[spec.family]
+        self.columns: list[Column] = allocate(self.key, options.pages_for(spec) - fixed, per_page,
+                                              spec.family != "jcms", options.day)
+        self.layout = LAYOUTS[spec.family](self.columns)
+        self.plan = DefectPlan(spec.id, self.layout, self.columns)
+        self.factory = ItemFactory(self.key, self.identity.short, datetime.combine(options.day, time(0, 0)))
+        self.encoding = "gbk" if spec.family == "legacy" else "utf-8"
+        self.origins = origins
+        self.ctx = Ctx(spec.id, spec.family, self.identity, tuple(self.columns), self.layout, origins.root,
+                       origins.origin + origins.root, origins.origin.split("://", 1)[1],
+                       origins.external_base, origins.refused_base, origins.platform)
+        self._by_no = {c.no: c for c in self.columns}
+        self._planted_pages = {p.target: p for p in self.plan.links if p.target_base == "site"}
+        self._home: bytes | None = None
+
+    # -- public helpers --------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self.ctx.base_url
+
+    def column(self, no: int) -> Column:
+        return self._by_no[no]
+
+    def item(self, col: Column, index: int) -> Item:
+        return self.factory.item(col, index)
+
+    def url(self, rel: str) -> str:
+        """Absolute URL of a site-relative path."""
+        return self.ctx.base_url + rel
+
+    def list_items(self, col: Column, k: int) -> range:
+        """Indexes of the items shown on list page ``k`` (jcms: the data island)."""
+        if col.blank:
+            return range(0)
+        size = col.per_page * (JCMS_GROUP_PAGES if self.spec.family == "jcms" else 1)
+        return range(k * size, min(col.items, (k + 1) * size))
+
+    def page_count(self) -> int:
+        """Distinct HTML pages answering 200: home, list pages, items, planted decoy pages."""
+        return 1 + sum(c.list_pages + c.items for c in self.columns) + len(self.plan.decoy_pages())
+
+    def iter_pages(self) -> Iterator[tuple[str, str]]:
+        """(site-relative path, page kind) of every HTML page, lazily."""
+        yield "", "home"
+        for col in self.columns:
+            for k in range(col.list_pages):
+                yield self.layout.list_path(col, k), "list"
+        for col in self.columns:
+            kind = {"consult": "message", "service": "guide"}.get(col.type, "article")
+            for index in range(col.items):
+                yield self.layout.item_path(col, index), kind
+        for path in self.plan.decoy_pages():
+            yield path, "decoy"
+
+    def iter_files(self) -> Iterator[str]:
+        """Site-relative paths of every non-HTML resource (static files, attachments, images)."""
+        yield from self.layout.statics
+        yield "robots.txt"
+        for col in self.columns:
+            for index in range(col.items):
+                item = self.factory.item(col, index)
+                for att in item.attachments:
+                    yield self.layout.attachment_path(col, index, att.n, att.ext)
+                for n in range(1, item.images + 1):
+                    yield self.layout.image_path(col, index, n)
+
+    def iter_groups(self) -> Iterator[tuple[Column, int, int]]:
+        """(column, startrecord, endrecord) of every later JCMS dataproxy group."""
+        if self.spec.family != "jcms":
+            return
+        for col in self.columns:
+            if not col.blank:
+                for start, end in jcms_groups(col.items, col.per_page):
+                    yield col, start, end
+
+    def group_url(self, col: Column, start: int, end: int) -> str:
+        """Absolute URL of one dataproxy group."""
+        return self.url("module/web/jpage/dataproxy.jsp") + "?" + jcms_group_query(self.ctx, col, start, end)
+
+    # -- responding -------------------------------------------------------------
+    def respond(self, method: str, path: str, query: str = "", form: dict[str, str] | None = None) -> SimResponse:
+        """The response to ``method path?query`` (path site-relative, no leading slash)."""
+        fault = self.plan.faults.get(path)
+        if fault is not None:
+            return self._fault(path, fault)
+        ref = self.layout.parse(path)
+        if ref is None:
+            return self._error(404)
+        if ref.kind == "home":  # the one page worth caching: every crawl and probe starts here
+            if self._home is None:
+                self._home = self._html(self.render_home()).body
+            return self._html_bytes(self._home)
+        if ref.kind == "list":
+            return self._html(self.render_list(self._by_no[ref.col], ref.index))
+        if ref.kind == "item":
+            return self._html(self.render_item(self._by_no[ref.col], ref.index))
+        if ref.kind in ("attachment", "image"):
+            return self._file(ref)
+        if ref.kind == "static":
+            return self._static(ref.name)
+        if ref.kind == "robots":
+            return SimResponse(body=b"User-agent: *\nAllow: /\n", content_type=resources.CONTENT_TYPES["txt"])
+        if ref.kind == "dataproxy":
+            params = dict(parse_qsl(query))
+            params.update(form or {})
+            return self.dataproxy(params)
+        return self._error(404)
+
+    def render_home(self) -> str:
+        blocks = []
+        for col in self.columns:
+            if col.profile.on_homepage and not col.blank:
+                entries = []
+                for index in range(min(HOME_ITEMS, col.items)):
+                    item = self.factory.headline(col, index)
+                    entries.append((self.ctx.href(self.layout.item_path(col, index, item.when)), item.title,
+                                    self.family.home_date(item.when)))
+                blocks.append(home_block(self.ctx, col, entries))
+        body = "\n".join(blocks) + "\n" + planted_html(self.ctx, self.plan.links_on(Ref("home")))
+        return document(self.ctx, self.identity.name, [], body)
+
+    def render_list(self, col: Column, k: int) -> str:
+        heads = [(i, self.factory.headline(col, i)) for i in self.list_items(col, k)]
+        items = [(self.ctx.href(self.layout.item_path(col, i, h.when)), h) for i, h in heads]
+        body = self.family.list_body(self.ctx, col, k, items)
+        body += planted_html(self.ctx, self.plan.links_on(Ref("list", col.no, k)))
+        return document(self.ctx, f"{col.name}_{self.identity.name}", column_metas(col), body)
+
+    def render_item(self, col: Column, index: int) -> str:
+        item = self.factory.item(col, index)
+        soft200 = self.plan.is_soft200(col.no, index)
+        body = item_body(self.ctx, col, item, self.family.info_line(col, item), soft200)
+        body += planted_html(self.ctx, self.plan.links_on(Ref("item", col.no, index)))
+        return document(self.ctx, f"{item.title}_{self.identity.name}", item_metas(col, item), body)
+
+    def dataproxy(self, params: dict[str, str]) -> SimResponse:
+        """JCMS dataproxy.jsp: records ``startrecord``..``endrecord`` of a column (1-based)."""
+        try:
+            col_id = int(params.get("columnid", ""))
+            start = max(1, int(params.get("startrecord", "1")))
+            end = int(params.get("endrecord", str(start + 44)))
+        except ValueError:
+            return self._error(404)
+        col = next((c for c in self.columns if c.jcms_id == col_id and not c.blank), None)
+        if col is None:
+            return self._error(404)
+        end = min(end, col.items, start + MAX_PROXY_RECORDS - 1)
+        records = []
+        for number in range(start, end + 1):
+            item = self.factory.headline(col, number - 1)
+            records.append(Jcms.record(self.ctx.href(self.layout.item_path(col, number - 1, item.when)), item))
+        xml = ('<?xml version="1.0" encoding="utf-8"?>\n<datastore><totalrecord>'
+               f"{col.items}</totalrecord><recordset>\n" + "\n".join(records) + "\n</recordset></datastore>\n")
+        return SimResponse(body=xml.encode("utf-8"), content_type=XML_UTF8)
+
+    # -- internals ---------------------------------------------------------------
+    def _html(self, text: str, status: int = 200) -> SimResponse:
+        return self._html_bytes(text.encode(self.encoding), status)
+
+    def _html_bytes(self, body: bytes, status: int = 200) -> SimResponse:
+        ctype = HTML_BARE if self.encoding == "gbk" else HTML_UTF8
+        return SimResponse(status=status, body=body, content_type=ctype)
+
+    def _error(self, status: int) -> SimResponse:
+        return self._html(error_page(self.ctx, status, _REASONS.get(status, "Error")), status)
+
+    def _planted_page(self, path: str) -> SimResponse:
+        link = self._planted_pages[path]
+        body = f'<h1 class="title">{link.text}</h1>\n<div class="content"><p>{link.text}相关内容。</p></div>'
+        return self._html(document(self.ctx, f"{link.text}_{self.identity.name}", [], body))
+
+    def _fault(self, path: str, fault: str) -> SimResponse:
+        if fault in ("404", "410", "500"):
+            return self._error(int(fault))
+        if fault == "soft404":
+            return self._html(soft404_page(self.ctx))
+        response = self._planted_page(path)
+        response.fault = fault
+        if fault == "slow":
+            response.delay = self.options.slow_seconds
+        elif fault == "slow_ok":
+            response.delay = self.options.slow_ok_seconds
+        elif fault == "retry429":
+            response.headers["Retry-After"] = str(self.options.retry_after)
+        return response
+
+    def _file(self, ref: Ref) -> SimResponse:
+        col = self._by_no[ref.col]
+        item = self.factory.item(col, ref.index)
+        if ref.kind == "image":
+            if not 1 <= ref.n <= item.images:
+                return self._error(404)
+        elif not any(att.n == ref.n and att.ext == ref.ext for att in item.attachments):
+            return self._error(404)
+        body = resources.file_bytes(ref.ext, f"govwatch sim {self.spec.id} doc {item.docid} file {ref.n}", item.docid)
+        return SimResponse(body=body, content_type=resources.CONTENT_TYPES[ref.ext])
+
+    def _static(self, name: str) -> SimResponse:
+        ext = name.rsplit(".", 1)[1]
+        if ext == "css":
+            body = resources.SITE_CSS.encode("utf-8")
+        elif ext == "js":
+            body = resources.JPAGE_JS.encode("utf-8")
+        else:
+            body = resources.file_bytes(ext, self.spec.id, len(self.spec.id) * 31)
+        return SimResponse(body=body, content_type=resources.CONTENT_TYPES[ext])

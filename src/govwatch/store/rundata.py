@@ -1,0 +1,82 @@
+"""RunData backed by the store: fetch rows in memory, pages and links read on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from govwatch.checks import LinkTarget, RunData
+from govwatch.store import tables as t
+from govwatch.store.db import Store
+from govwatch.urls import Scope
+
+_FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
+                  "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash")
+
+
+class StoreRunData(RunData):
+    """A stored run as checks see it."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        run = store.run(run_id)
+        site = store.site(run["site_id"])
+        homepage = site["url"]
+        crawl = run["settings"].get("crawl", {})
+        scope = Scope.for_site(homepage, extra_hosts=tuple(crawl.get("extra_hosts", ())),
+                               excluded_prefixes=tuple(crawl.get("excluded_prefixes", ())))
+        columns = [t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS)]
+        q = (select(*columns).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.fetches.c.run_id == run_id))
+        with store.engine.connect() as conn:
+            fetches = {row["url"]: dict(row) for row in conn.execute(q).mappings()}
+        homepage_urls = {homepage}
+        home_row = fetches.get(homepage)
+        if home_row and home_row.get("final_url"):
+            homepage_urls.add(home_row["final_url"])
+        super().__init__(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
+                         fetches=fetches, homepage_urls=frozenset(homepage_urls))
+        self.store = store
+        self.run_id = run_id
+
+    def _page_query(self) -> Any:
+        return (select(t.urls.c.url, t.pages.c.facts, t.fetches.c.depth)
+                .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
+                .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+                .where(t.pages.c.run_id == self.run_id))
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(self._page_query().where(t.urls.c.url == url)).first()
+        return {**row[1], "depth": row[2]} if row else None
+
+    def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        with self.store.engine.connect() as conn:
+            for url, facts, depth in conn.execution_options(yield_per=500).execute(
+                    self._page_query().order_by(t.fetches.c.id)):
+                yield url, {**facts, "depth": depth}
+
+    def link_targets(self) -> list[LinkTarget]:
+        q = (select(t.urls.c.url, func.min(t.links.c.kind), func.count())
+             .join(t.urls, t.urls.c.id == t.links.c.target_id)
+             .where(t.links.c.run_id == self.run_id).group_by(t.links.c.target_id, t.urls.c.url))
+        with self.store.engine.connect() as conn:
+            return [LinkTarget(url, kind, int(n)) for url, kind, n in conn.execute(q)]
+
+    def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
+        if not targets:
+            return []
+        src = t.urls.alias("src")
+        dst = t.urls.alias("dst")
+        out: list[tuple[str, str, str, str, str]] = []
+        wanted = list(targets)
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
+                     .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+                     .where(t.links.c.run_id == self.run_id, dst.c.url.in_(chunk)))
+                out.extend(tuple(r) for r in conn.execute(q))  # type: ignore[misc]
+        return out

@@ -1,0 +1,109 @@
+"""End-to-end: inspect every simulated site and compare with the simulator's manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from govwatch.pipeline import inspect_site
+from govwatch.store.db import Store
+from govwatch.store.rundata import StoreRunData
+from tests.conftest import AS_OF, sim_settings
+
+SITES = ["trs", "jcms", "legacy", "fgw", "jyj"]
+SCHEMA = json.loads((Path(__file__).parents[2] / "src/govwatch/schemas/inspection.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def inspected(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, StoreRunData]]:
+    """Each simulated site inspected once: its document and its stored run."""
+    db = tmp_path_factory.mktemp("links") / "links.db"
+    store = Store(f"sqlite:///{db}")
+    results = {}
+    for site_id in SITES:
+        inspection = inspect_site(sim.site_url(site_id), sim_settings(store.url), store, as_of=AS_OF)
+        results[site_id] = (inspection.document, StoreRunData(store, inspection.run_id))
+    return results
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_document_validates_against_schema(inspected: dict, site_id: str) -> None:
+    doc, _ = inspected[site_id]
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["as_of"] == AS_OF.isoformat()
+    assert doc["verdict"] is None and doc["score"] is None  # not scored until a rule table applies
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_every_planted_broken_link_is_found(inspected: dict, sim: Any, site_id: str) -> None:
+    doc, _ = inspected[site_id]
+    truth = sim.manifest["sites"][site_id]
+    assert truth["broken_links"], "the simulator must plant broken links on every site"
+    found = {b["url"]: b for b in doc["links"]["broken"]}
+    findings = {f["target"]: f for f in doc["findings"] if f["kind"] == "broken_link"}
+    for planted in truth["broken_links"]:
+        target = planted["target"]
+        assert target in found, f"{site_id}: planted {planted['fault']} {target} not reported"
+        got = found[target]
+        assert got["resource"] == planted["resource"], (target, got, planted)
+        if planted["scope"] == "homepage":
+            assert got["scope"] == "homepage", (target, got)
+        expect = planted["expect"]
+        assert got["confirmed"] is (expect in ("confirmed", "soft404")), (target, got, planted)
+        if expect == "soft404":
+            assert findings[target]["code"] == "link.soft404"
+        assert planted["source"] in findings[target]["evidence"]["sources"] or \
+            findings[target]["evidence"]["source_count"] > len(findings[target]["evidence"]["sources"])
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_no_decoy_is_reported(inspected: dict, sim: Any, site_id: str) -> None:
+    doc, data = inspected[site_id]
+    truth = sim.manifest["sites"][site_id]
+    assert truth["decoys"]
+    broken = {b["url"] for b in doc["links"]["broken"]}
+    for decoy in truth["decoys"]:
+        assert decoy["target"] not in broken, f"{site_id}: decoy {decoy['fault']} {decoy['target']} reported broken"
+        row = data.fetches.get(decoy["target"])
+        assert row is not None, f"{site_id}: decoy {decoy['target']} was never checked"
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_only_planted_links_are_broken(inspected: dict, sim: Any, site_id: str) -> None:
+    doc, _ = inspected[site_id]
+    planted = {p["target"] for p in sim.manifest["sites"][site_id]["broken_links"]}
+    extra = [b for b in doc["links"]["broken"] if b["url"] not in planted]
+    assert not extra, f"{site_id}: reported broken but not planted: {extra[:5]}"
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_internet_links_are_unverifiable_not_broken(inspected: dict, sim: Any, site_id: str) -> None:
+    doc, _ = inspected[site_id]
+    internet = set(sim.manifest["sites"][site_id]["unverifiable_external"])
+    assert internet
+    assert internet <= set(doc["links"]["unverifiable"])
+    assert not internet & {b["url"] for b in doc["links"]["broken"]}
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_pagination_reaches_every_list_page(inspected: dict, sim: Any, site_id: str) -> None:
+    _, data = inspected[site_id]
+    for column in sim.manifest["sites"][site_id]["columns"]:
+        for url in column["list_pages"]:
+            row = data.fetches.get(url)
+            assert row is not None and row["role"] == "page" and row["status"] == 200, \
+                f"{site_id} column {column['name']} ({column['pagination']}): list page {url} not crawled"
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_crawl_stays_in_scope_and_covers_the_site(inspected: dict, sim: Any, site_id: str) -> None:
+    doc, data = inspected[site_id]
+    truth = sim.manifest["sites"][site_id]
+    crawled = [u for u, r in data.fetches.items() if r["role"] == "page"]
+    assert all(data.scope.contains(u) for u in crawled)
+    good = [u for u in crawled if data.fetches[u]["status"] == 200 and not data.fetches[u]["soft_404"]]
+    assert len(good) >= truth["page_count"], (len(good), truth["page_count"])

@@ -1,0 +1,23 @@
+"""Shared fixtures: one real simulator server on loopback for the whole sim test session."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from sim_helpers import OPTIONS
+
+from govwatch.sim import Portfolio, SimServer
+
+
+@pytest.fixture(scope="session")
+def sim() -> Iterator[SimServer]:
+    """The simulator, served from a background thread."""
+    with SimServer(OPTIONS).running() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def portfolio() -> Portfolio:
+    """The same portfolio as the server's, on made-up ports (pure generation, no sockets)."""
+    return Portfolio.with_fake_ports(OPTIONS)

@@ -1,0 +1,133 @@
+"""Crawl every family site over HTTP: every link resolves or is a declared planted link,
+the pages found are exactly the generator's pages, and prefix sites stay under their prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+from sim_helpers import FAMILY_SITES, fetch, links_in
+
+from govwatch.sim import SimServer
+from govwatch.sim.resources import CONTENT_TYPES
+from govwatch.urls import normalize_url
+
+_PAGER = re.compile(r'createPageHTML\((\d+), (\d+), "(\w+)", "(\w+)"\)')
+_ISLAND = re.compile(r"var totalRecord = (\d+); var perPage = (\d+);")
+_NEXTGROUP = re.compile(r'<nextgroup><!\[CDATA\[<a href="([^"]+)"')
+
+
+def _script_pages(text: str, url: str) -> list[str]:
+    """Later list pages a TRS createPageHTML script implies (same folder)."""
+    m = _PAGER.search(text)
+    if not m:
+        return []
+    count, _, prefix, suffix = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+    names = [f"{prefix}.{suffix}"] + [f"{prefix}_{k}.{suffix}" for k in range(1, count)]
+    return [normalize_url(n, url) for n in names]
+
+
+def _jcms_groups(text: str, url: str) -> list[str]:
+    """Every later dataproxy group the data island implies (docs/sim-families.md)."""
+    total = _ISLAND.search(text)
+    nextgroup = _NEXTGROUP.search(text)
+    if not total or not nextgroup:
+        return []
+    records, per_page = int(total.group(1)), int(total.group(2))
+    href = normalize_url(nextgroup.group(1), url)
+    endpoint, _, query = href.partition("?")
+    size = 3 * per_page
+    groups = []
+    for g in range(1, -(-records // size)):
+        start, end = 1 + g * size, min(records, (g + 1) * size)
+        groups.append(f"{endpoint}?startrecord={start}&endrecord={end}&perpage={per_page}&{query}")
+    return groups
+
+
+async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
+    manifest = sim.manifest
+    entry = manifest["sites"][site_id]
+    base, encoding = entry["base_url"], entry["encoding"]
+    origin = f"{urlsplit(base).scheme}://{urlsplit(base).netloc}"
+    planted = {link["target"] for link in entry["broken_links"] + entry["decoys"] if link["fault"] != "soft200"}
+    unverifiable = set(entry["unverifiable_external"])
+    platform_links = {origin + "/"} | {origin + f"/sites/{s}/" for s in manifest["sites"]}
+    pages: set[str] = set()
+    groups: dict[str, list[str]] = {}
+    resources: set[str] = set()
+    queue, seen = [entry["homepage"]], {entry["homepage"]}
+    limit = entry["page_count"] * 3
+    async with aiohttp.ClientSession() as session:
+        for _ in range(limit):  # bounded crawl
+            if not queue:
+                break
+            batch, queue = queue[:16], queue[16:]
+            answers = await asyncio.gather(*(fetch(session, u) for u in batch))
+            for url, (status, headers, body) in zip(batch, answers):
+                assert status == 200, url
+                text = body.decode(encoding)
+                found = links_in(text, url)
+                if headers["Content-Type"].startswith("text/html"):
+                    pages.add(url)
+                    found += _script_pages(text, url)
+                    implied = _jcms_groups(text, url)
+                    if implied:
+                        groups[url] = implied
+                        found += implied
+                else:
+                    assert headers["Content-Type"] == "text/xml; charset=utf-8", url
+                for link in found:
+                    if link in seen or link in planted:
+                        continue
+                    seen.add(link)
+                    if not link.startswith(origin + "/"):
+                        assert link in unverifiable, (url, link)
+                    elif not link.startswith(base):
+                        assert entry["placement"] == "prefix" and link in platform_links, (url, link)
+                    elif re.search(r"(\.html?|/|\.jsp\?.*)$", link):
+                        queue.append(link)
+                    else:
+                        resources.add(link)
+        heads = await asyncio.gather(*(fetch(session, r, "HEAD") for r in sorted(resources)))
+    for url, (status, headers, body) in zip(sorted(resources), heads):
+        ext = url.rsplit(".", 1)[1]
+        assert status == 200 and body == b"", url
+        assert headers["Content-Type"] == CONTENT_TYPES[ext], url
+        assert int(headers["Content-Length"]) > 0
+    return {"pages": pages, "groups": groups, "resources": resources}
+
+
+@pytest.mark.parametrize("site_id", FAMILY_SITES)
+async def test_crawl_finds_exactly_the_generated_pages(sim: SimServer, site_id: str) -> None:
+    result = await _crawl(sim, site_id)
+    gen = sim.generator(site_id)
+    entry = sim.manifest["sites"][site_id]
+    decoy_pages = {normalize_url(gen.url(p)) for p in gen.plan.decoy_pages()}
+    expected = {normalize_url(gen.url(p)) for p, _ in gen.iter_pages()}
+    assert result["pages"] | decoy_pages == expected
+    assert len(expected) == entry["page_count"]
+    resources = result["resources"]
+    assert any(r.endswith(".pdf") for r in resources) and any(r.endswith((".png", ".gif")) for r in resources)
+    for column in entry["columns"]:
+        html_pages = [u for u in column["list_pages"] if "dataproxy.jsp" not in u]
+        assert set(html_pages) <= result["pages"]
+        if entry["family"] == "jcms" and not column["blank"]:
+            assert result["groups"].get(column["url"], []) == column["list_pages"][1:]
+
+
+async def test_prefix_site_links_stay_under_prefix(sim: SimServer) -> None:
+    for site_id in ("fgw", "jyj"):
+        entry = sim.manifest["sites"][site_id]
+        assert entry["placement"] == "prefix" and entry["base_url"].endswith(f"/sites/{site_id}/")
+        origin = entry["base_url"].split("/sites/")[0]
+        async with aiohttp.ClientSession() as session:
+            _, _, body = await fetch(session, entry["homepage"])
+        links = links_in(body.decode(), entry["homepage"])
+        own = [u for u in links if u.startswith(origin + "/")]
+        outside = {u for u in own if not u.startswith(entry["base_url"])}
+        assert outside == {origin + "/"} | {origin + f"/sites/{o}/" for o in ("fgw", "jyj") if o != site_id}
+        everything = {link["target"] for link in entry["broken_links"] + entry["decoys"]}
+        assert all(t.startswith(entry["base_url"]) or not t.startswith(origin) for t in everything)
