@@ -127,43 +127,47 @@ class Fetcher:
         return backoff
 
     async def _fetch_once(self, url: str, *, method: str, read_body: bool, max_bytes: int) -> FetchResult:
-        started = time.perf_counter()
+        """One attempt, following redirects by hand.
+
+        The time limit covers the requests themselves, redirects included, but not
+        the wait for a politeness slot: a throttled crawl must not report timeouts.
+        """
         redirects: list[str] = []
         current = url
         p = self.policy
-        deadline = started + p.timeout
+        spent = 0.0  # seconds of actual request time so far
+        started: float | None = None
         while True:
             host = URL(current).host or ""
+            hop_started = time.perf_counter()
             try:
                 async with self.limiter.slot(host):
-                    remaining = deadline - time.perf_counter()
+                    hop_started = time.perf_counter()
+                    if started is None:
+                        started = hop_started
+                    remaining = p.timeout - spent
                     if remaining <= 0:
                         raise asyncio.TimeoutError()
-                    per_try = aiohttp.ClientTimeout(total=remaining, connect=min(p.connect_timeout, remaining))
+                    timeout = aiohttp.ClientTimeout(total=remaining, connect=min(p.connect_timeout, remaining))
                     async with self.session.request(method, URL(current, encoded=True), allow_redirects=False,
-                                                    timeout=per_try) as resp:
+                                                    timeout=timeout) as resp:
                         first_byte = (time.perf_counter() - started) * 1000
                         status = resp.status
                         headers = _header_dict(resp)
-                        if status == 429 or status == 503:
+                        if status in (429, 503):
                             self.limiter.pause(host, parse_retry_after(headers.get("retry-after")))
                         location = resp.headers.get("location")
                         if 300 <= status < 400 and location:
                             target = normalize_url(location, current)
-                            if target is None:
-                                return self._result(url, current, method, status, "invalid_url",
-                                                    f"redirect to an unusable location {location!r}",
+                            problem = self._redirect_problem(url, target, location, redirects)
+                            if problem is not None:
+                                error, detail = problem
+                                return self._result(url, target or current, method, status, error, detail,
                                                     headers, b"", started, first_byte, redirects)
+                            assert target is not None
                             redirects.append(target)
-                            if target in redirects[:-1] or target == url:
-                                return self._result(url, target, method, status, "redirect_loop",
-                                                    "redirect loop: " + " -> ".join([url, *redirects]),
-                                                    headers, b"", started, first_byte, redirects)
-                            if len(redirects) > p.max_redirects:
-                                return self._result(url, target, method, status, "too_many_redirects",
-                                                    f"more than {p.max_redirects} redirects",
-                                                    headers, b"", started, first_byte, redirects)
                             current = target
+                            spent += time.perf_counter() - hop_started
                             continue
                         body = b""
                         error: ErrorClass | None = None
@@ -171,17 +175,29 @@ class Fetcher:
                         if read_body and method != "HEAD":
                             body, too_large = await self._read_limited(resp, max_bytes)
                             if too_large:
-                                error, detail = "too_large", f"body larger than {max_bytes} bytes; first {len(body)} kept"
+                                error = "too_large"
+                                detail = (f"body larger than the {max_bytes}-byte limit; first {len(body)} bytes kept"
+                                          if body else f"Content-Length {resp.content_length} exceeds the "
+                                                       f"{max_bytes}-byte limit; not read")
                         return self._result(url, current, method, status, error, detail, headers, body,
                                             started, first_byte, redirects)
             except asyncio.CancelledError:
                 raise
-            except BaseException as exc:  # noqa: BLE001 - every failure becomes data
-                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                    raise
+            except Exception as exc:  # noqa: BLE001 - every failure becomes data
                 error_class, detail = classify_exception(exc)
                 return self._result(url, current, method, None, error_class, detail, {}, b"",
-                                    started, None, redirects)
+                                    started if started is not None else hop_started, None, redirects)
+
+    def _redirect_problem(self, url: str, target: str | None, location: str,
+                          redirects: list[str]) -> tuple[ErrorClass, str] | None:
+        """Why a redirect to ``target`` must not be followed, or None."""
+        if target is None:
+            return "invalid_url", f"redirect to an unusable location {location!r}"
+        if target == url or target in redirects:
+            return "redirect_loop", "redirect loop: " + " -> ".join([url, *redirects, target])
+        if len(redirects) >= self.policy.max_redirects:
+            return "too_many_redirects", f"more than {self.policy.max_redirects} redirects"
+        return None
 
     @staticmethod
     async def _read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:

@@ -16,6 +16,7 @@ _STRONG_LABEL = re.compile(
     r"\s*[:：]?\s*(?=[\d０-９〇○零一二])")
 _TIER0 = frozenset({"发布时间", "发布日期", "发稿时间", "发布于", "信息时间"})
 _TIER2 = frozenset({"发文日期", "生成日期", "成文日期", "印发日期", "公开日期", "来源时间"})
+_SITEISH = re.compile(r"(?:网|网站|政府|门户|平台|官网)$")  # a <title> tail that names the site
 _DIGIT_SPACE = re.compile(r"(\d)\s+(?=[年月日号])")
 _TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|--|——|-\s|\s-)\s*")
 _NOT_FOUND = re.compile(
@@ -64,14 +65,16 @@ def choose_title(meta: dict[str, str], headings: list[tuple[str, str, bool]], ti
     visible = [(tag, text) for tag, text, hidden in headings if text and not hidden and len(text) >= 2]
     site = collapse(site_name or "")
     segments = [seg for seg in _TITLE_SPLIT.split(title_tag) if seg]
+    last = segments[-1] if len(segments) >= 2 else None  # often the site name
     # A heading the <title> contains is the page's own heading (not the logo's h1).
-    fitting = [text for _tag, text in visible if len(text) >= 4 and text in title_tag and text != site
-               and (len(segments) < 2 or text != segments[-1])]
-    if fitting:
-        return max(fitting, key=len)
+    fitting = [text for _tag, text in visible if len(text) >= 4 and text in title_tag and text != site]
     lines = [seg for seg in segments if len(seg) >= 4 and seg != site and _is_line(body_text, seg)]
-    if lines and (len(segments) < 2 or lines[0] != segments[-1]):
-        return _digit_space_fix(max(lines, key=len))
+    if last is not None and _SITEISH.search(last):
+        fitting = [t for t in fitting if t != last]
+        lines = [t for t in lines if t != last]
+    for group in ([t for t in fitting if t != last], [t for t in lines if t != last], fitting, lines):
+        if group:
+            return _digit_space_fix(max(group, key=len))
     for tag, text in visible:
         if tag == "h1" and len(text) >= 6 and text != site and len(text) <= 120:
             return text
@@ -153,13 +156,16 @@ def visible_publish_date(text: str, title: str) -> tuple[date | None, str]:
     return None, ""
 
 
-def is_soft_404(title_tag: str, headings: list[tuple[str, str, bool]], body_text: str) -> bool:
-    """A page that says it does not exist (in its title/heading, or as almost all its text)."""
+def is_soft_404(title_tag: str, headings: list[tuple[str, str, bool]], body_text: str,
+                is_article: bool = False) -> bool:
+    """A page that says it does not exist: in its ``<title>`` or a visible heading, or (for
+    pages that are not articles) as nearly all of its text."""
     for t in [title_tag] + [h for _tag, h, hidden in headings if not hidden]:
         if t and len(t) <= 40 and _NOT_FOUND.search(t):
             return True
-    short = body_text if len(body_text) < 400 else ""
-    return bool(short) and bool(_NOT_FOUND.search(short))
+    if is_article or len(body_text) >= 200:
+        return False
+    return bool(_NOT_FOUND.search(body_text))
 
 
 def _is_site_root(url: str, site_root: str | None) -> bool:
@@ -192,7 +198,7 @@ def classify_page(*, url: str, site_root: str | None, meta: dict[str, str], list
         return "list"
     if any(sum(1 for i in b.items if i.date is not None) >= 3 for b in lists) and publish_date is None:
         return "list"
-    if publish_date is not None and title and len(body_text) > 200:
+    if publish_date is not None and title and len(body_text) > 80:
         return "article"
     if len(headed) >= 3:
         return "home"

@@ -239,6 +239,8 @@ def url_date_parts(url: str | None) -> tuple[int | None, int | None, int | None]
             y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
             if _make(y, mo, d) is not None:
                 return y, mo, d
+            if 1 <= mo <= 12 and _MIN_YEAR <= y <= _MAX_YEAR:
+                return y, mo, None  # impossible day: the year and month still hold
     m = _URL_YM.search(path)
     if m:
         return int(m.group(1)), int(m.group(2)), None

@@ -20,6 +20,7 @@ _ICP = re.compile(rf"([{_PROV}])\s*ICP\s*备\s*[:：]?\s*(\d{{5,12}}(?:-\d+)?)\s
 _POLICE = re.compile(rf"([{_PROV}])\s*公网安备\s*(\d{{6,16}})\s*(号)?")
 _SPONSOR = re.compile(r"(?:网站)?主\s*办(?:单位|方)?\s*[:：]\s*([^\s|｜,，;；。:：©]{2,40})")
 _SPONSOR_CUT = re.compile(r"(?:承办|协办|运维|维护|联系|地址|电话|网站标识码|标识码|ICP|版权|技术支持|邮编|主办|开办)")
+_STRONG_MARKERS = ("ICP备", "公网安备", "标识码", "版权所有")
 _MARKERS = ("ICP备", "公网安备", "标识码", "版权所有", "主办单位", "Copyright", "copyright", "©")
 _PHONE = re.compile(r"(?:电话|联系电话|联系方式|热线|Tel|TEL)\s*[:：]?\s*((?:\d{3,4}[-－ ]?)?\d{5,8}(?:[-－]\d{1,4})?|\d{5})")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
@@ -36,6 +37,48 @@ def _footer_window(text: str) -> str:
     if last - first > 4 * _WINDOW:  # markers far apart: keep the last group (the page foot)
         first = last - _WINDOW
     return text[max(0, first - _WINDOW): last + _WINDOW]
+
+
+def _nearest_marker_match(rx: re.Pattern[str], window: str) -> re.Match[str] | None:
+    """The match of ``rx`` closest to an identity marker (ICP, 标识码 …) in ``window``."""
+    matches = list(rx.finditer(window))
+    if len(matches) <= 1:
+        return matches[0] if matches else None
+    marks = [i for m in _STRONG_MARKERS for i in _all(window, m)]
+    if not marks:
+        return matches[-1]
+    return min(matches, key=lambda m: min(abs(m.start() - i) for i in marks))
+
+
+def _all(text: str, sub: str) -> list[int]:
+    out = []
+    i = text.find(sub)
+    while i >= 0:
+        out.append(i)
+        i = text.find(sub, i + 1)
+    return out
+
+
+def _contact(window: str) -> str | None:
+    """A phone number or e-mail address of the foot: first from the identity lines on,
+    else the one nearest to them."""
+    starts = [i for m in _STRONG_MARKERS if (i := window.find(m)) >= 0]
+    if starts:
+        tail = window[window.rfind("\n", 0, min(starts)) + 1:]
+        for rx in (_PHONE, _EMAIL):
+            m = rx.search(tail)
+            if m:
+                return _clean_contact(m)
+    for rx in (_PHONE, _EMAIL):
+        m = _nearest_marker_match(rx, window)
+        if m:
+            return _clean_contact(m)
+    return None
+
+
+def _clean_contact(m: re.Match[str]) -> str:
+    value = m.group(1) if m.re is _PHONE else m.group(0)
+    return value.replace("－", "-").strip()
 
 
 def _search_near(rx: re.Pattern[str], text: str, marker: str, before: int = 4, after: int = 80) -> re.Match[str] | None:
@@ -65,16 +108,10 @@ def extract_footer(text: str, *, conac: bool, jiucuo_codes: list[str]) -> Footer
     if m:
         f.police_record = f"{m.group(1)}公网安备{m.group(2)}" + ("号" if m.group(3) else "")
     window = _footer_window(text)
-    m = _SPONSOR.search(window) if "主" in window else None
+    m = _nearest_marker_match(_SPONSOR, window) if "主" in window else None
     if m:
         value = _SPONSOR_CUT.split(m.group(1), 1)[0].strip()
         if len(value) >= 2:
             f.sponsor = value
-    m = _PHONE.search(window)
-    if m:
-        f.contact = m.group(1).replace("－", "-").strip()
-    elif "@" in window:
-        m = _EMAIL.search(window)
-        if m:
-            f.contact = m.group(0)
+    f.contact = _contact(window)
     return f

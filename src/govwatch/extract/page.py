@@ -72,6 +72,8 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         return _empty(url, warnings)
     if _looks_binary(text):
         warnings.append("extract: body does not look like text")
+    elif "</html" not in text[-4096:].lower() and not looks_like_datastore(text, content_type):
+        warnings.append("extract: no closing </html> (truncated or malformed page)")
 
     page_url = Resolver(None)(url) or url
     if looks_like_datastore(text, content_type):
@@ -122,7 +124,8 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         if page_type == "list" and lists:
             _promote_main_list(lists, meta)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
-    soft = is_soft_404(scan.title_tag, scan.headings, _compact(body_text))
+    soft = is_soft_404(scan.title_tag, scan.headings, _compact(body_text),
+                       is_article=bool(meta.get("ArticleTitle")) or page_type == "article")
     return PageFacts(
         url=page_url, page_type=page_type, title=title, publish_date=publish_date, meta=meta,
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,

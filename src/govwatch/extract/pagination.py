@@ -14,7 +14,8 @@ from .scan import collapse
 __all__ = ["from_create_page_html", "from_dataproxy", "from_pager_links", "script_int"]
 
 _CALL = re.compile(r"(?<![\w.])createPageHTML\s*\(([^()]*)\)")
-_VAR = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(\"[^\"]*\"|'[^']*'|-?\d+)\s*[;,\n]")
+_VAR = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(\"[^\"]*\"|'[^']*'|-?\d+)"
+                  r"(?=\s*(?:[;,\n)]|//|/\*|$))")
 _PAGER_WORDS = frozenset({"下一页", "下页", "尾页", "末页", "最后一页", "上一页", "上页", "首页", "第一页",
                           "后一页", "前一页", "next", "下一页>", "<上一页", "下一页>>", "<<上一页",
                           ">", "<", ">>", "<<", "»", "«"})

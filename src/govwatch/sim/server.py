@@ -15,11 +15,13 @@ import socket
 import struct
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
 from aiohttp import web
 
+from ..urls import normalize_url
 from .manifest import build_manifest, write_manifest
 from .options import SimOptions
 from .portfolio import EXTERNAL, PLATFORM, REFUSED, RESET_ALL, SITE_PREFIX, Portfolio, roles_for
@@ -64,6 +66,7 @@ class SimServer:
         self.portfolio: Portfolio | None = None
         self._manifest: dict[str, Any] | None = None
         self._seen: set[tuple[int, str]] = set()
+        self._requests: Counter[tuple[str, str]] = Counter()  # (method, URL) -> requests answered
         self._runners: list[web.BaseRunner] = []
         self._servers: list[asyncio.base_events.Server] = []
         self._refused: socket.socket | None = None
@@ -175,6 +178,10 @@ class SimServer:
         assert self.portfolio is not None, "server not started"
         return self.portfolio.sites[site_id]
 
+    def request_count(self, url: str, method: str = "GET") -> int:
+        """How many ``method`` requests this server answered for ``url`` (normal form)."""
+        return self._requests[(method, url)]
+
     def reset_faults(self) -> None:
         """Forget which URLs have had their first request (first-request faults fire again)."""
         self._seen = set()
@@ -186,6 +193,9 @@ class SimServer:
     # -- request handling -------------------------------------------------------------
     def _make_handler(self, role: str, port: int):
         async def handler(request: web.BaseRequest) -> web.StreamResponse:
+            normal = normalize_url(str(request.url))
+            if normal is not None:
+                self._requests[(request.method, normal)] += 1
             task = asyncio.current_task()
             if task is not None:
                 self._active.add(task)

@@ -1,0 +1,89 @@
+"""Hostile input: traps, loops, huge pages, bombs, bad bytes, hangs and resets end as recorded
+failures, and the inspection still completes with what it could read."""
+
+from __future__ import annotations
+
+import resource
+from typing import Any
+
+import pytest
+
+from govwatch.pipeline import inspect_site
+from govwatch.store.db import Store
+from govwatch.store.rundata import StoreRunData
+from tests.conftest import AS_OF, sim_settings
+
+
+@pytest.fixture(scope="module")
+def hostile(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, StoreRunData, dict[str, str]]:
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'h.db'}")
+    # A deep depth limit, so only the trap guards can stop the calendar.
+    settings = sim_settings(store.url, max_depth=1000, max_query_variants=50, max_bytes=5 * 1024 * 1024)
+    inspection = inspect_site(sim.site_url("hostile"), settings, store, as_of=AS_OF)
+    traps = {t["kind"]: t["url"] for t in sim.manifest["sites"]["hostile"]["traps"]}
+    return inspection.document, StoreRunData(store, inspection.run_id), traps
+
+
+def _row(data: StoreRunData, url: str) -> dict:
+    row = data.fetches.get(url)
+    assert row is not None, f"{url} was not recorded"
+    return row
+
+
+def test_inspection_completes(hostile: tuple) -> None:
+    doc, _, _ = hostile
+    assert doc["pages"]["crawled"] > 10
+    assert all(c["status"] == "ok" for c in doc["checks"])
+
+
+def test_calendar_is_bounded_by_the_variant_cap(hostile: tuple) -> None:
+    _, data, _ = hostile
+    calendar = [u for u, r in data.fetches.items() if "/calendar?" in u and r["role"] == "page"]
+    skipped = [u for u, r in data.fetches.items() if "/calendar?" in u and r["error"] == "trap"]
+    assert 40 <= len(calendar) <= 51
+    assert skipped and "query variants" in data.fetches[skipped[0]]["error_detail"]
+
+
+def test_growing_query_is_cut(hostile: tuple) -> None:
+    _, data, _ = hostile
+    trapped = [r for u, r in data.fetches.items() if "/search?" in u and r["error"] == "trap"]
+    assert trapped and "repeats the parameter 'q'" in trapped[0]["error_detail"]
+    assert sum(1 for u in data.fetches if "/search?" in u) <= 5
+
+
+@pytest.mark.parametrize("kind,error,detail", [
+    ("redirect_loop", "redirect_loop", "redirect loop"),
+    ("redirect_chain", "too_many_redirects", "more than 10 redirects"),
+    ("huge", "too_large", "limit"),
+    ("gzip_bomb", "too_large", "first 5242880 bytes kept"),
+    ("hang", "timeout", "time limit"),
+])
+def test_each_trap_is_a_recorded_failure(hostile: tuple, kind: str, error: str, detail: str) -> None:
+    _, data, traps = hostile
+    row = _row(data, traps[kind])
+    assert row["error"] == error
+    assert detail in row["error_detail"]
+
+
+def test_malformed_and_undecodable_pages_are_still_read(hostile: tuple) -> None:
+    _, data, traps = hostile
+    assert _row(data, traps["malformed"])["status"] == 200
+    malformed = data.page(traps["malformed"])
+    assert malformed is not None
+    bad = data.page(traps["bad_bytes"])
+    assert bad is not None and any("undecodable" in w for w in bad["warnings"])
+
+
+def test_memory_stays_bounded_through_huge_pages_and_bombs(hostile: tuple) -> None:
+    # ru_maxrss is this test process's peak (simulator + crawler): a 50 MB page and a
+    # 105 MB gzip bomb must not be held in memory.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < 400
+
+
+def test_site_that_resets_every_connection(sim: Any, store: Store) -> None:
+    url = next(t["url"] for t in sim.manifest["sites"]["hostile"]["traps"] if t["kind"] == "reset_all")
+    doc = inspect_site(url, sim_settings(store.url), store, as_of=AS_OF).document
+    assert doc["pages"] == {"crawled": 1, "failed": 1}
+    data = StoreRunData(store, doc["run"]["id"])
+    assert data.fetches[doc["site"]["url"]]["error"] == "reset"
+    assert data.fetches[doc["site"]["url"]]["attempts"] == 3  # retried, then recorded

@@ -1,0 +1,117 @@
+"""List blocks: TRS lists, homepage column blocks, legacy year inference, JCMS XML records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from govwatch.extract import extract_page
+from govwatch.model import ListItem
+
+
+def load(name: str) -> bytes:
+    return (Path(__file__).parent / "fixtures" / name).read_bytes()
+
+
+def test_trs_list_every_date_form_and_impossible_date():
+    facts = extract_page(load("trs_list.html"), "http://www.example.gov.cn/zwdt/index.html")
+    (block,) = facts.lists
+    assert block.heading == "政务动态" and block.source == "static"
+    base = "http://www.example.gov.cn/zwdt/"
+    assert block.items == [
+        ListItem("市政府召开第一次常务会议", base + "202403/t20240305_123456.html", date(2024, 3, 5), "2024-03-05", "text"),
+        ListItem("全市优化营商环境工作推进会召开", base + "202403/t20240304_123455.html", date(2024, 3, 4), "2024/03/04", "text"),
+        ListItem("市领导调研重点项目建设", base + "202403/t20240303_123454.html", date(2024, 3, 3), "2024.03.03", "text"),
+        ListItem("关于做好春季安全生产工作的通知", base + "202403/t20240301_123453.html", date(2024, 3, 1),
+                 "2024年03月01日", "text"),
+        ListItem("二月份全市经济运行情况", base + "202402/t20240229_123452.html", date(2024, 2, 29), "2024年2月29日", "text"),
+        ListItem("一条日期写错的信息", base + "202402/t20240230_123451.html", None, "", ""),  # 2024-02-30 rejected
+    ]
+
+
+def test_homepage_blocks_with_headings_more_links_and_year_from_url():
+    facts = extract_page(load("home.html"), "http://www.example.gov.cn/index.html")
+    assert [(b.heading, b.more_url) for b in facts.lists] == [
+        ("政务动态", "http://www.example.gov.cn/col/c1/index.html"),
+        ("通知公告", "http://www.example.gov.cn/col/c2/index.html"),
+        ("政策文件", "http://www.example.gov.cn/col/c3/index.html"),
+    ]
+    first = facts.lists[0].items
+    assert first[0] == ListItem("市政府召开全市安全生产工作会议部署冬季安全工作",  # title attribute over "…" text
+                                "http://www.example.gov.cn/col/c1/202611/t20261120_100012.html",
+                                date(2026, 11, 20), "11-20", "url")
+    assert [(i.date, i.date_source) for i in first] == [
+        (date(2026, 11, 20), "url"), (date(2026, 11, 18), "url"), (date(2026, 11, 15), "url")]
+    assert [(i.date, i.date_text) for i in facts.lists[2].items] == [
+        (date(2026, 9, 1), "2026年09月01日"), (date(2026, 8, 15), "2026年08月15日")]
+
+
+def test_legacy_gbk_table_list_years_from_url_and_neighbours():
+    facts = extract_page(load("legacy_list.html"), "http://www.legacy.gov.cn/news/gzdt/list_1.htm")
+    (block,) = facts.lists
+    assert [(i.title, i.date, i.date_text, i.date_source) for i in block.items] == [
+        ("县长王镕主持召开县政府常务会议", date(2024, 3, 5), "[03-05]", "url"),
+        ("副县长李喆检查春耕备耕工作", date(2024, 3, 1), "[03-01]", "url"),
+        ("县委召开专题会议", date(2024, 2, 26), "[02-26]", "neighbour"),
+        ("全县经济工作会议召开", date(2024, 1, 2), "[01-02]", "url"),
+        ("年终总结表彰大会举行", date(2023, 12, 28), "[12-28]", "neighbour"),  # across New Year
+    ]
+
+
+def test_month_day_without_any_year_stays_undated():
+    html = """<html><body><ul class="list">
+    <li><a href="/show.asp?id=3">第一条通知标题</a><span>[03-05]</span></li>
+    <li><a href="/show.asp?id=2">第二条通知标题</a><span>[03-01]</span></li>
+    <li><a href="/show.asp?id=1">第三条通知标题</a><span>[02-26]</span></li>
+    </ul></body></html>"""
+    (block,) = extract_page(html, "http://x.gov.cn/list.asp").lists
+    assert [(i.date, i.date_text, i.date_source) for i in block.items] == [(None, "[03-05]", "")] * 1 + [
+        (None, "[03-01]", ""), (None, "[02-26]", "")]
+
+
+def test_other_row_shapes_and_labelled_dates():
+    html = """<html><body>
+    <div class="news"><div class="item"><h4><a href="/a/1.html">第一条新闻标题内容</a></h4><span>2024-05-06</span></div>
+    <div class="item"><h4><a href="/a/2.html">第二条新闻标题内容</a></h4><span>2024-05-01</span></div></div>
+    <dl><dd><a href="/b/1.html">定义列表里的条目</a> 发布日期：2024年5月2日</dd>
+    <dd><a href="/b/2.html">定义列表里的条目二</a> 发布日期：2024年4月2日</dd></dl>
+    <ul><li><a href="/c/1.html">二〇二四年的工作总结</a><span>二〇二四年五月三日</span></li>
+    <li><a href="/c/2.html">全角数字日期的条目</a><span>２０２４－０５－０１</span></li></ul>
+    </body></html>"""
+    lists = extract_page(html, "http://x.gov.cn/").lists
+    assert [[(i.title, i.date) for i in b.items] for b in lists] == [
+        [("第一条新闻标题内容", date(2024, 5, 6)), ("第二条新闻标题内容", date(2024, 5, 1))],
+        [("定义列表里的条目", date(2024, 5, 2)), ("定义列表里的条目二", date(2024, 4, 2))],
+        [("二〇二四年的工作总结", date(2024, 5, 3)), ("全角数字日期的条目", date(2024, 5, 1))],
+    ]
+
+
+def test_navigation_menus_are_not_lists():
+    html = """<html><body><ul class="nav"><li><a href="/">首页</a></li><li><a href="/a/">政务公开</a></li>
+    <li><a href="/b/">政务服务</a></li><li><a href="/c/">互动交流</a></li></ul><p>正文</p></body></html>"""
+    assert extract_page(html, "http://x.gov.cn/").lists == []
+
+
+def test_jcms_xml_records_prefer_title_attribute():
+    facts = extract_page(load("jcms_list.html"), "http://www.jcms.gov.cn/col/col12/index.html")
+    (block,) = facts.lists
+    assert block.source == "xml-records" and block.heading == "通知公告"
+    assert block.items[0] == ListItem("关于开展2024年春季植树活动的通知", "http://www.jcms.gov.cn/art/2024/3/5/art_12_345.html",
+                                      date(2024, 3, 5), "2024-03-05", "text")
+    assert [i.date for i in block.items] == [date(2024, 3, 5), date(2024, 3, 1), date(2024, 2, 20)]
+
+
+def test_dataproxy_xml_response():
+    url = ("http://www.jcms.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15"
+           "&columnid=12&unitid=8880&webid=1&path=/")
+    facts = extract_page(load("jcms_dataproxy.xml"), url, content_type="text/xml; charset=utf-8")
+    (block,) = facts.lists
+    assert block.source == "dataproxy"
+    assert [(i.title, i.url, i.date) for i in block.items] == [
+        ("年终岁末安全检查的通知", "http://www.jcms.gov.cn/art/2023/12/28/art_12_300.html", date(2023, 12, 28)),
+        ("冬季供暖工作安排", "http://www.jcms.gov.cn/art/2023/12/20/art_12_299.html", date(2023, 12, 20)),
+    ]
+    assert facts.pagination.total_records == 120
+    assert [ln.via for ln in facts.links] == ["dataproxy", "dataproxy"]
+    # Recognised by its content even without an XML content type.
+    assert extract_page(load("jcms_dataproxy.xml"), url).lists[0].source == "dataproxy"
