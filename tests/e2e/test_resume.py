@@ -14,7 +14,8 @@ from typing import Any
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
 from govwatch.store.rundata import StoreRunData
-from tests.conftest import AS_OF, sim_settings
+from govwatch.sim import SimOptions, SimServer
+from tests.conftest import AS_OF, SLOW_SECONDS, sim_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +28,14 @@ def _committed_pages(db: Path) -> int:
         return 0
 
 
-def test_resume_after_kill_9(sim: Any, tmp_path: Path) -> None:
+def test_resume_after_kill_9(tmp_path: Path) -> None:
+    # Its own simulator: the request counts below must see this test's requests only.
+    options = SimOptions(seed=11, as_of=AS_OF, site_pages=200, slow_seconds=SLOW_SECONDS, slow_ok_seconds=0.2)
+    with SimServer(options).running() as sim:
+        _kill_and_resume(sim, tmp_path)
+
+
+def _kill_and_resume(sim: Any, tmp_path: Path) -> None:
     url = sim.site_url("jcms")
     db = tmp_path / "resume.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from sim_helpers import OPTIONS
+from tests.sim.sim_helpers import OPTIONS
 
 from govwatch.sim import Portfolio, SimServer
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-from sim_helpers import FAMILY_SITES, fetch, links_in
+from tests.sim.sim_helpers import FAMILY_SITES, fetch, links_in
 
 from govwatch.sim import SimServer
 from govwatch.sim.resources import CONTENT_TYPES

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import pytest
-from sim_helpers import OPTIONS, fetch
+from tests.sim.sim_helpers import OPTIONS, fetch
 
 from govwatch.sim import SimServer, export_static
 

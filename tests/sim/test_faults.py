@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from sim_helpers import CLIENT_TIMEOUT, FAMILY_SITES, fetch, links_in, raw_exchange, title_of
+from tests.sim.sim_helpers import CLIENT_TIMEOUT, FAMILY_SITES, fetch, links_in, raw_exchange, title_of
 
 from govwatch.sim import SimServer
 

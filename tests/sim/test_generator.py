@@ -11,7 +11,7 @@ import pytest
 from govwatch.sim import Portfolio, SimOptions, SiteSpec
 from govwatch.sim.manifest import build_manifest
 
-from sim_helpers import AS_OF, FAMILY_SITES, OPTIONS, title_of
+from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, OPTIONS, title_of
 
 COLUMN_TYPES = {"dynamic", "notice", "policy", "interpretation", "personnel", "plan", "consult", "survey",
                 "interview", "service", "data", "other"}

@@ -7,7 +7,7 @@ import zlib
 
 import aiohttp
 import pytest
-from sim_helpers import fetch, links_in, raw_exchange
+from tests.sim.sim_helpers import fetch, links_in, raw_exchange
 
 from govwatch.sim import SimServer
 

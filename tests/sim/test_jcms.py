@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import pytest
-from sim_helpers import fetch, links_in
+from tests.sim.sim_helpers import fetch, links_in
 
 from govwatch.sim import SimServer
 from govwatch.urls import normalize_url

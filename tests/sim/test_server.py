@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import aiohttp
-from sim_helpers import AS_OF, FAMILY_SITES, fetch
+from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, fetch
 
 from govwatch.sim import SimOptions, SimServer, SiteSpec
 from govwatch.urls import normalize_url

@@ -43,8 +43,12 @@ class DataIsland:
 def looks_like_datastore(text: str, content_type: str = "") -> bool:
     """Whether a response is a dataproxy XML document rather than an HTML page."""
     head = text[:512].lstrip().lower()
-    if head.startswith("<datastore") or (head.startswith("<?xml") and "<datastore" in text[:4096].lower()):
+    if head.startswith("<datastore"):
         return True
+    if head.startswith("<?xml"):
+        start = text[:4096].lower()
+        return "<datastore" in start and "<html" not in start  # not an XHTML page with an island
+
     return "xml" in content_type.lower() and "<record" in text[:65536].lower()
 
 

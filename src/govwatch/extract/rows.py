@@ -83,9 +83,9 @@ def row_date(raw: str) -> tuple[DateMatch | None, str]:
 
 def _best_anchor(anchors: list[tuple[LexborNode, str, str]]) -> tuple[tuple[LexborNode, str, str], str]:
     best = anchors[0]
-    best_title = choose_title(best[2], best[0].attributes.get("title"))
+    best_title = choose_title(best[2], best[0].attrs.get("title"))
     for a in anchors[1:]:
-        t = choose_title(a[2], a[0].attributes.get("title"))
+        t = choose_title(a[2], a[0].attrs.get("title"))
         if len(t) > len(best_title):
             best, best_title = a, t
     return best, best_title

@@ -79,7 +79,8 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
     codes = s.jiucuo_codes
     doomed: list[LexborNode] = []
     selector = _SELECTOR
-    if not html or "Link(" in html or "jiucuo" in html:
+    want_onclick = not html or "Link(" in html or "jiucuo" in html
+    if want_onclick:
         selector += _ONCLICK_SELECTOR
     if not html or "data-setting" in html:
         selector += _SETTING_SELECTOR
@@ -90,17 +91,18 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
             continue
         last_id = mid
         tag = node.tag
-        attrs = node.attributes
-        if tag == "a":
-            onclick = attrs.get("onclick")
-            if onclick:
-                _onclick_codes(onclick, codes)
-            href = attrs.get("href")
+        if tag == "a":  # the commonest node: read single attributes, not the whole dict
+            lazy = node.attrs
+            if want_onclick:
+                onclick = lazy.get("onclick")
+                if onclick:
+                    _onclick_codes(onclick, codes)
+            href = lazy.get("href")
             if href is None:
                 continue
             text = collapse(node.text(deep=True))
             if not text:
-                text = collapse(attrs.get("title") or "")
+                text = collapse(lazy.get("title") or "")
                 if not text:
                     img = node.css_first("img")
                     if img is not None:
@@ -113,7 +115,9 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
                 m = _JIUCUO_HREF.search(href)
                 if m:
                     codes.append(m.group(1))
-        elif tag == "img":
+            continue
+        attrs = node.attributes
+        if tag == "img":
             text = _alt(attrs)
             src = attrs.get("src")
             if src:
