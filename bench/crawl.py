@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 NGINX_CONF = """
 worker_processes 1;
+worker_rlimit_nofile 8192;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
@@ -36,16 +37,15 @@ http {{
   sendfile on;
   tcp_nopush on;
   keepalive_requests 100000;
-  open_file_cache max=50000 inactive=60s;
+  open_file_cache max=2000 inactive=60s;
   types {{
-    text/html html htm shtml; text/xml xml; text/css css; application/javascript js;
+    text/html html htm shtml; text/xml xml jsp; text/css css; application/javascript js;
     image/png png; image/jpeg jpg jpeg; image/gif gif; application/pdf pdf; application/msword doc;
     application/vnd.openxmlformats-officedocument.wordprocessingml.document docx;
     application/vnd.openxmlformats-officedocument.spreadsheetml.sheet xlsx;
     application/vnd.ms-excel xls; text/plain txt; text/csv csv;
   }}
   default_type application/octet-stream;
-  charset_types text/html text/xml;
   server {{
     listen 127.0.0.1:{port};
     root {root};
@@ -118,7 +118,8 @@ def main() -> int:
     summary = export_site(args.pages, args.site, args.seed, site_dir, origin)
     # The export is tied to an origin; serve it on the port it was made for.
     port = int(json.loads((site_dir / ".export.json").read_text())["wanted"]["origin"].rsplit(":", 1)[1])
-    print(f"site: {site_dir} ({summary})")
+    print(f"site: {site_dir}: {summary.get('pages')} pages, {summary.get('files')} files, "
+          f"exported in {summary.get('export_seconds')} s")
 
     prefix = Path(tempfile.mkdtemp(prefix="govwatch-nginx-"))
     (prefix / "nginx.conf").write_text(NGINX_CONF.format(prefix=prefix, port=port, root=site_dir))

@@ -85,6 +85,10 @@ def compare(file: str, truth: dict, page_type: str, facts: PageFacts, t: Tally) 
     t.check(file, "footer.sponsor", hu or None, foot.sponsor, foot.sponsor in hu if hu else foot.sponsor is None)
     present = bool(f["conac_identity"]["present"])
     t.check(file, "footer.conac", present, foot.conac, foot.conac == present)
+    best = f.get("contact_best_effort") or {}
+    contacts = (best.get("phones") or []) + (best.get("emails") or [])
+    t.check(file, "footer.contact(info)", contacts or None, foot.contact,
+            foot.contact in contacts if contacts else foot.contact is None)
     codes = _jiucuo_codes(f["jiucuo_entry"])
     t.check(file, "footer.jiucuo_site_code", codes or None, foot.jiucuo_site_code,
             foot.jiucuo_site_code in codes if codes else foot.jiucuo_site_code is None)
@@ -144,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         ok, total = tally.ok[field], tally.total[field]
         print(f"{field:32} {ok:5} {total:5} {100 * ok / total:8.1f}%")
         group = field.split(".")[0] if not field.startswith("meta_variant") else "meta"
+        if field.endswith("(info)"):
+            group = "informational: " + field
         if field.startswith("article.publish_date"):
             group = "publish_date"
         elif field.startswith("article."):
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         groups[group][1] += total
     print("\noverall")
     for group, (ok, total) in sorted(groups.items()):
-        print(f"  {group:30} {ok:5}/{total:<5} {100 * ok / total:6.1f}%")
+        print(f"  {group:40} {ok:5}/{total:<5} {100 * ok / total:6.1f}%")
     if not args.quiet:
         print(f"\nmismatches ({len(tally.misses)})")
         for file, field, expected, got in tally.misses:

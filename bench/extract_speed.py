@@ -2,7 +2,8 @@
 
 Usage: python bench/extract_speed.py [--corpus PATH] [--rounds N]
 
-Pages: the real-page corpus (if ../shared exists) plus the test fixtures. Prints, per set,
+Pages: the real-page corpus (if ../shared exists), the test fixtures and, when
+``govwatch.sim`` is importable, pages of the simulated sites. Prints, per set,
 the mean and median over pages, the figure for pages of 20–40 KB, and both "cold" (URL
 cache cleared before every page: a site's first page) and "warm" (cache kept, as during a
 crawl where template links repeat) timings.
@@ -53,10 +54,30 @@ def _report(label: str, pages: list[tuple[str, bytes]], rounds: int) -> None:
               f"{1000 / statistics.mean(ms):.0f} pages/s on one core")
 
 
+def _sim_pages(limit: int) -> list[tuple[str, bytes]]:
+    """Pages of the simulated sites (every family and page kind), generated in-process."""
+    try:
+        from datetime import date
+
+        from govwatch.sim import Portfolio, SimOptions
+    except Exception:  # noqa: BLE001 - the simulator is optional here
+        return []
+    portfolio = Portfolio.with_fake_ports(SimOptions(seed=7, as_of=date(2026, 11, 22), site_pages=120))
+    pages: list[tuple[str, bytes]] = []
+    for site_id, gen in portfolio.sites.items():
+        for path, _kind in gen.iter_pages():
+            resp = gen.respond("GET", path.partition("?")[0], path.partition("?")[2])
+            if resp.status == 200 and not resp.fault:
+                pages.append((f"{site_id}/{path or 'index'}", resp.body))
+    step = max(1, len(pages) // limit)
+    return pages[::step][:limit]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "real-pages"))
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--sim-pages", type=int, default=300, help="simulated pages to time (0: none)")
     args = ap.parse_args(argv)
     corpus = Path(args.corpus) / "pages"
     real = [(p.name, p.read_bytes()) for p in sorted(corpus.glob("*.html"))] if corpus.is_dir() else []
@@ -66,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(no corpus at {corpus}; fixtures only)")
     _report("corpus", real, args.rounds)
     _report("fixtures", fixtures, args.rounds)
+    _report("simulator", _sim_pages(args.sim_pages), args.rounds)
     return 0
 
 

@@ -105,7 +105,7 @@ class Scope:
         if norm is None:
             raise ValueError(f"not an http(s) URL: {url!r}")
         path = urlsplit(norm).path
-        folder = path if path.endswith("/") else posixpath.dirname(path) + "/"
+        folder = path if path.endswith("/") else posixpath.dirname(path).rstrip("/") + "/"
         if prefix_site is None:
             prefix_site = folder != "/"
         return cls(

@@ -73,3 +73,9 @@ def test_extract_page_reports_the_sniff_warning():
     facts = extract_page(body, "http://x.gov.cn/")
     assert any("UTF-8" in w for w in facts.warnings)
     assert RARE in facts.text_excerpt
+
+
+def test_page_facts_report_the_encoding():
+    assert extract_page(load("legacy_list.html"), "http://www.legacy.gov.cn/").encoding == "gb18030"
+    assert extract_page(load("trs_list.html"), "http://www.example.gov.cn/").encoding == "utf-8"
+    assert extract_page("<p>已解码</p>", "http://x.gov.cn/").encoding == ""

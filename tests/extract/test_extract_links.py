@@ -90,6 +90,12 @@ def test_xml_record_links_are_marked_and_pagination_urls_are_not_links():
     assert not urls & set(legacy.pagination.page_urls)
     assert "http://www.legacy.gov.cn/news/gzdt/2024/0305/123.htm" in urls
 
+    last = extract_page(b"""<html><body><a href="list_1.htm">\xe5\xb7\xa5\xe4\xbd\x9c\xe5\x8a\xa8\xe6\x80\x81</a>
+    <div class="pages"><a href="list_1.htm">\xe4\xb8\x8a\xe4\xb8\x80\xe9\xa1\xb5</a> <a href="list_1.htm">1</a> <b>2</b></div>
+    </body></html>""", "http://x.gov.cn/news/list_2.htm")
+    assert last.pagination.page_urls == ["http://x.gov.cn/news/list_1.htm"]
+    assert [(ln.url, ln.text) for ln in last.links] == [("http://x.gov.cn/news/list_1.htm", "工作动态")]  # menu link kept
+
 
 def test_resolver_matches_normalize_url():
     bases = ["http://www.x.gov.cn/col/col1/index.html?a=/b", "https://X.gov.cn:443/a/b/", "http://x.gov.cn",

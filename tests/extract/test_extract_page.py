@@ -88,6 +88,15 @@ def test_soft_404_versus_article_mentioning_it():
         assert extract_page(load(name), "http://www.example.gov.cn/x.html").soft_404 is False
 
 
+@pytest.mark.parametrize("title, soft", [
+    ("404 Not Found", True), ("页面不存在_示例市人民政府", True), ("Error 404", True),
+    ("关于第404号建议的答复", False), ("找不到工作怎么办？就业服务指南", False), ("全市404家企业完成改造", False),
+])
+def test_soft_404_titles(title, soft):
+    html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>正文。</p></body></html>"
+    assert extract_page(html, "http://x.gov.cn/a.html").soft_404 is soft
+
+
 @pytest.mark.parametrize("body", [
     b"", b"   \n ", "", bytes(range(256)) * 40, b"\x00\x01\x02garbage\xff\xfe",
     b"<html><body><p>unterminated <a href='/x'>link<div><table><tr><td>cell",

@@ -64,6 +64,14 @@ def test_pager_links():
                            page_urls=[base + "list_2.htm", base + "list_3.htm", base + "list_6.htm"])
 
 
+def test_last_page_pager_has_only_previous_links():
+    html = """<html><body><div class="pages">共33条　第2/2页　 <a href="list_1.htm">首页</a> <a href="list_1.htm">上一页</a>
+    <a href="list_1.htm">1</a> <b>2</b></div></body></html>"""
+    p = extract_page(html, "http://x.gov.cn/news/tzgg/list_2.htm").pagination
+    assert p == Pagination(kind="links", page_urls=["http://x.gov.cn/news/tzgg/list_1.htm"], total_pages=2,
+                           total_records=33)
+
+
 def test_numbered_links_without_words():
     html = """<html><body><div class="pagination"><a href="index.html">1</a><a href="index_1.html">2</a>
     <a href="index_2.html">3</a></div></body></html>"""

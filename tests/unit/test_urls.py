@@ -50,3 +50,15 @@ def test_extra_hosts_and_exclusions() -> None:
     assert scope.contains("http://files.x.gov.cn/a.pdf")
     assert not scope.contains("http://www.x.gov.cn/fgw/index.html")
     assert scope.contains("http://www.x.gov.cn/col/index.html")
+
+
+@pytest.mark.parametrize("homepage,prefix", [
+    ("http://h/index.html", "/"),
+    ("http://h/", "/"),
+    ("http://h/sites/fgw/index.shtml", "/sites/fgw/"),
+    ("http://h/sites/fgw", "/sites/"),
+])
+def test_scope_of_a_homepage_file(homepage: str, prefix: str) -> None:
+    scope = Scope.for_site(homepage)
+    assert scope.prefix == prefix
+    assert scope.contains(normalize_url(homepage) or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
 
@@ -32,7 +32,11 @@ class HostLimiter:
     has passed (a server's Retry-After applies to the host, not just one URL).
     """
 
-    def __init__(self, concurrency: int, rate: float, max_pause: float = 60.0) -> None:
+    def __init__(self, concurrency: int, rate: float, max_pause: float = 60.0, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.clock = clock  # injectable, so the limiter's timing is testable without waiting
+        self.sleep = sleep
         self.concurrency = concurrency
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.max_pause = max_pause
@@ -50,18 +54,18 @@ class HostLimiter:
             yield
 
     async def _wait_turn(self, host: str) -> None:
-        now = time.monotonic()
+        now = self.clock()
         start = max(now, self._paused_until.get(host, 0.0))
         if self.interval:
             start = max(start, self._next_start.get(host, 0.0))
             self._next_start[host] = start + self.interval
         if start > now:
-            await asyncio.sleep(start - now)
+            await self.sleep(start - now)
 
     def pause(self, host: str, seconds: float | None) -> None:
         """Hold new requests to ``host`` for ``seconds`` (capped at ``max_pause``)."""
         if not seconds or seconds <= 0:
             return
-        until = time.monotonic() + min(seconds, self.max_pause)
+        until = self.clock() + min(seconds, self.max_pause)
         if until > self._paused_until.get(host, 0.0):
             self._paused_until[host] = until

@@ -5,8 +5,16 @@ Public API::
     from govwatch.extract import extract_page, decode_html, facts_to_json
     text, encoding, warnings = decode_html(body, content_type)
     facts = extract_page(body, url, content_type=..., site_root=...)   # never raises
+    data = facts_to_json(facts)                                        # the Extract JSON
 
-Date helpers live in :mod:`govwatch.extract.dates` (``parse_date``, ``find_date``, ...).
+Date helpers live in :mod:`govwatch.extract.dates` (``parse_date``, ``find_date``,
+``find_dates``, ``url_date_parts``, ``infer_year``).
+
+Modules: ``decode`` (charsets), ``scan`` (the one pass over the parsed tree), ``resolve``
+(memoised URL normalisation), ``links``, ``meta``, ``rows`` + ``lists`` (static list
+blocks), ``records`` (JCMS XML data islands and dataproxy responses), ``pagination``,
+``footer``, ``article`` (title, visible publish date, soft 404, page type), ``page``
+(``extract_page``) and ``jsonout`` (``facts_to_json``).
 """
 
 from .dates import DateMatch, find_date, find_dates, parse_date, url_date_parts

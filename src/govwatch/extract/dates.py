@@ -9,20 +9,22 @@ Public API:
 - :func:`infer_year` — the year of a month-day date from its neighbours in a list.
 
 Forms understood: ``2024-03-05``, ``2024/3/5``, ``2024.03.05``, ``2024年3月5日``,
-``24-03-05`` (two-digit year), ``[03-05]``, ``03-05``, ``3月5日``, ``二〇二四年三月五日``
-(``〇``, ``○`` or ``零``), full-width digits and separators. Impossible dates (2024-02-30)
-are rejected. Nothing here ever looks at today's date.
+``24-03-05`` (two-digit year, always read YY-MM-DD; 00–69 → 20xx), ``[03-05]``, ``03-05``,
+``3月5日``, ``二〇二四年三月五日`` (``〇``, ``○`` or ``零``; also ``一九九九年…``), full-width
+digits and separators. Impossible dates (2024-02-30) are rejected. Month-day forms have no
+year until a caller supplies one; nothing here ever looks at today's date.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = [
     "DateMatch", "parse_date", "find_date", "find_dates", "url_date_parts", "infer_year",
-    "normalize_digits",
+    "normalize_digits", "valid_parts",
 ]
 
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
@@ -121,7 +123,7 @@ def _cn_number(s: str) -> int:
 _MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _valid(year: int | None, month: int, day: int) -> bool:
+def valid_parts(year: int | None, month: int, day: int) -> bool:
     """Whether the date exists (Feb 29 allowed when the year is unknown)."""
     if not 1 <= month <= 12 or not 1 <= day <= _MONTH_DAYS[month]:
         return False
@@ -166,7 +168,7 @@ def _from_num(m: re.Match[str], text: str) -> DateMatch | None:
             month, day = int(b), int(c)
         else:  # 03-05
             year, month, day = None, int(a), int(b)
-    if not _valid(year, month, day):
+    if not valid_parts(year, month, day):
         return None  # impossible date
     return DateMatch(year, month, day, m.group(0), start, m.end())
 
@@ -221,6 +223,7 @@ def parse_date(text: str, *, default_year: int | None = None) -> date | None:
     return find_date(text, default_year=default_year)[0]
 
 
+@lru_cache(maxsize=1 << 14)
 def url_date_parts(url: str | None) -> tuple[int | None, int | None, int | None]:
     """``(year, month, day)`` a CMS encoded into an article URL (any may be ``None``).
 

@@ -22,8 +22,8 @@ _SPONSOR = re.compile(r"主\s*办(?:单位|方)?\s*[:：]\s*([^\s|｜,，;；。
 _SPONSOR_CUT = re.compile(r"(?:承办|协办|运维|维护|联系|地址|电话|网站标识码|标识码|ICP|版权|技术支持|邮编|主办|开办)")
 _STRONG_MARKERS = ("ICP备", "公网安备", "标识码", "版权所有")
 _MARKERS = ("ICP备", "公网安备", "标识码", "版权所有", "主办单位", "opyright", "©")
-_PHONE = re.compile(r"(?:电话|联系方式|热线|Tel|TEL)\s*[:：]?\s*((?:\d{3,4}[-－ ]?)?\d{5,8}(?:[-－]\d{1,4})?|\d{5})")
-_PHONE_WORDS = ("电话", "联系方式", "热线", "Tel", "TEL")
+_PHONE = re.compile(r"(?:电话|联系方式|联系我们|热线|Tel|TEL)\s*[:：]?\s*((?:\d{3,4}[-－ ]?)?\d{5,8}(?:[-－]\d{1,4})?|\d{5})")
+_PHONE_WORDS = ("电话", "联系方式", "联系我们", "热线", "Tel", "TEL")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _WINDOW = 600
 

@@ -36,6 +36,7 @@ def facts_to_json(facts: PageFacts) -> dict[str, Any]:
         "links": [{"url": ln.url, "text": ln.text, "kind": ln.kind, "tag": ln.tag, "via": ln.via}
                   for ln in facts.links],
         "soft_404": facts.soft_404,
+        "encoding": facts.encoding,
         "text_excerpt": facts.text_excerpt,
         "warnings": list(facts.warnings),
     }

@@ -31,7 +31,7 @@ def _extension(url: str) -> str:
     return path[dot + 1:].lower() if dot > slash else ""
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def kind_by_extension(url: str, default: LinkKind = "page") -> LinkKind:
     """``attachment`` or ``image`` by the URL path's extension, else ``default``."""
     ext = _extension(url)

@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import ListBlock
 from .dates import url_date_parts
-from .rows import _SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
+from .rows import SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
 from .scan import collapse
 
 __all__ = ["static_blocks"]
@@ -72,18 +72,36 @@ def _row_of(anchor: LexborNode) -> tuple[LexborNode | None, bool]:
     return p, True
 
 
-def _more_href(el: LexborNode) -> str | None:
+def _descendants(el: LexborNode, limit: int = 40) -> list[LexborNode]:
+    """Element descendants of a small subtree (cheaper than a CSS query, which compiles)."""
+    out: list[LexborNode] = []
+    for node in el.traverse():
+        if node.is_element_node:
+            out.append(node)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _more_href(el: LexborNode, nodes: list[LexborNode] | None = None) -> str | None:
     """The href of a 更多 link inside ``el`` (or ``el`` itself)."""
-    cands = [el] if el.tag == "a" else el.css("a[href]")
-    for a in cands:
-        text = collapse(a.text(deep=True))
+    for a in nodes if nodes is not None else _descendants(el):
+        if a.tag != "a":
+            continue
         attrs = a.attributes
-        cls = (attrs.get("class") or "") + " " + ((a.parent.attributes.get("class") or "") if a.parent else "")
-        if (text and len(text) <= 8 and _MORE.search(text)) or (not text and "more" in cls.lower()) \
-                or (attrs.get("title") or "").startswith("更多"):
-            href = attrs.get("href")
-            if href:
+        href = attrs.get("href")
+        if not href:
+            continue
+        text = collapse(a.text(deep=True))
+        if text:
+            if len(text) <= 8 and _MORE.search(text):
                 return href
+        else:
+            cls = (attrs.get("class") or "") + " " + ((a.parent.attributes.get("class") or "") if a.parent else "")
+            if "more" in cls.lower():
+                return href
+        if (attrs.get("title") or "").startswith("更多"):
+            return href
     return None
 
 
@@ -94,15 +112,16 @@ def _heading_of(el: LexborNode) -> tuple[str, list[str], str | None] | None:
     raw = collapse(el.text(deep=True, separator=" "))
     if not raw or len(raw) > 60 or _HAS_DATE.search(raw):
         return None
-    more = _more_href(el)
+    nodes = _descendants(el)
+    more = _more_href(el, nodes)
     tabs: list[str] = []
     heading = ""
-    hx = el if el.tag in _H_TAGS else el.css_first("h1,h2,h3,h4,h5,h6")
+    hx = el if el.tag in _H_TAGS else next((n for n in nodes if n.tag in _H_TAGS), None)
     if hx is not None:
         heading = collapse(_MORE_STRIP.sub(" ", hx.text(deep=True, separator=" ")))
     if not heading:
         names = []
-        for a in ([el] if el.tag == "a" else el.css("a,li,span")):
+        for a in ([el] if el.tag == "a" else [n for n in nodes if n.tag in ("a", "li", "span")]):
             t = collapse(a.text(deep=True))
             if t and len(t) <= 12 and not _MORE.search(t) and t not in names:
                 names.append(t)
@@ -210,7 +229,7 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
         infos: list[RowInfo] = []
         for row, fallback, row_anchors, raw, match, date_text in cand_rows:
             info = row_info(row_anchors, raw, match, date_text, resolve_url)
-            if fallback and len(collapse(raw.replace(_SEP, " "))) > len(info.title) + 120:
+            if fallback and len(collapse(raw.replace(SEP, " "))) > len(info.title) + 120:
                 continue  # a paragraph holding a link, not a list row
             infos.append(info)
         infos = [i for i in infos if len(i.title) >= 2 and (i.url is not None or len(i.title) >= 6)]

@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import date
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
 from ..model import Footer, ListBlock, PageFacts, Pagination
 from .article import choose_title, classify_page, excerpt, is_soft_404, visible_publish_date
@@ -15,7 +15,7 @@ from .footer import extract_footer
 from .links import LinkSet, build_links
 from .lists import static_blocks
 from .meta import collect_meta
-from .pagination import from_create_page_html, from_dataproxy, from_pager_links, script_int
+from .pagination import from_create_page_html, from_dataproxy, from_pager_links, is_pager_text, script_int
 from .records import looks_like_datastore, parse_island, records_block
 from .resolve import Resolver
 from .scan import Scan, scan_document
@@ -27,18 +27,19 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
-def _empty(url: str, warnings: list[str]) -> PageFacts:
+def _empty(url: str, warnings: list[str], encoding: str = "") -> PageFacts:
     return PageFacts(url=url, page_type="other", title="", publish_date=None, meta={}, meta_variants={},
                      links=[], lists=[], pagination=Pagination(kind="none"), footer=Footer(),
-                     warnings=warnings)
+                     warnings=warnings, encoding=encoding)
 
 
 def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_root: str | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES) -> PageFacts:
     """Extract :class:`PageFacts` from a page body. Never raises.
 
-    ``body`` is the raw response (decoded with :func:`decode_html`) or text. Input beyond
-    ``max_bytes`` (characters for text) is not parsed; a warning says so.
+    ``body`` is the raw response (decoded with :func:`decode_html`; ``facts.encoding`` names
+    the charset used) or already decoded text. Input beyond ``max_bytes`` (characters for
+    text) is not parsed; a warning says so.
     """
     warnings: list[str] = []
     try:
@@ -53,13 +54,17 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
              warnings: list[str]) -> PageFacts:
     if body is None:
         body = b""
+    utf8: bytes | None = None  # the UTF-8 bytes to parse (lexbor parses bytes much faster than str)
+    encoding = ""
     if isinstance(body, (bytes, bytearray, memoryview)):
         raw = bytes(body)
         if len(raw) > max_bytes:
             warnings.append(f"extract: body of {len(raw)} bytes truncated to {max_bytes} for parsing")
             raw = safe_truncate(raw, max_bytes)
-        text, _encoding, dw = decode_html(raw, content_type)
+        text, encoding, dw = decode_html(raw, content_type)
         warnings.extend(dw)
+        if encoding in ("utf-8", "ascii") and not dw:
+            utf8 = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
         text = str(body)
         if len(text) > max_bytes:
@@ -67,19 +72,27 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
             text = text[:max_bytes]
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
-    if not text.strip():
+        utf8 = None
+    if not text or text.isspace():
         warnings.append("extract: empty body")
-        return _empty(url, warnings)
+        return _empty(url, warnings, encoding)
+    datastore = looks_like_datastore(text, content_type)
     if _looks_binary(text):
         warnings.append("extract: body does not look like text")
-    elif "</html" not in text[-4096:].lower() and not looks_like_datastore(text, content_type):
-        warnings.append("extract: no closing </html> (truncated or malformed page)")
+    elif not datastore:
+        tail = text[-4096:]
+        if "</html" not in tail and "</HTML" not in tail and "</html" not in tail.lower():
+            warnings.append("extract: no closing </html> (truncated or malformed page)")
 
     page_url = Resolver(None)(url) or url
-    if looks_like_datastore(text, content_type):
-        return _datastore_page(text, page_url, warnings)
+    if datastore:
+        facts = _datastore_page(text, page_url, warnings)
+        facts.encoding = encoding
+        return facts
 
-    tree = LexborHTMLParser(text)
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "replace")
+    tree = LexborHTMLParser(utf8, options=LexborDocumentOptions.WO_EVENTS)
     scan = scan_document(tree, text)
     base = page_url
     if scan.base_href:
@@ -105,9 +118,10 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     if pagination.kind == "none":
         pagination = (from_create_page_html(scan.inline_scripts, page_url, resolve_url)
                       or from_pager_links(scan.anchors, page_url, resolve_url) or pagination)
-    if pagination.page_urls:
+    if pagination.page_urls:  # pager controls are pagination, not links (a menu link stays)
         drop = set(pagination.page_urls)
-        links.links = [ln for ln in links.links if not (ln.tag == "a" and ln.url in drop)]
+        links.links = [ln for ln in links.links
+                       if not (ln.tag == "a" and ln.url in drop and is_pager_text(ln.text))]
 
     title = choose_title(meta, scan.headings, scan.title_tag, meta.get("SiteName"), body_text)
     publish_date: date | None = None
@@ -124,18 +138,15 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         if page_type == "list" and lists:
             _promote_main_list(lists, meta)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
-    soft = is_soft_404(scan.title_tag, scan.headings, _compact(body_text),
+    short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
+    soft = is_soft_404(scan.title_tag, scan.headings, short_text,
                        is_article=bool(meta.get("ArticleTitle")) or page_type == "article")
     return PageFacts(
         url=page_url, page_type=page_type, title=title, publish_date=publish_date, meta=meta,
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
         text_excerpt=excerpt(body_text, title if page_type == "article" else ""), soft_404=soft,
-        warnings=warnings,
+        warnings=warnings, encoding=encoding,
     )
-
-
-def _compact(text: str) -> str:
-    return " ".join(text.split())
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
@@ -143,6 +154,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 def _looks_binary(text: str) -> bool:
     sample = text[:2048]
+    if _CONTROL.search(sample) is None:
+        return False
     return len(_CONTROL.findall(sample)) > len(sample) // 10
 
 

@@ -11,7 +11,7 @@ from selectolax.lexbor import LexborNode
 from ..model import Pagination
 from .scan import collapse
 
-__all__ = ["from_create_page_html", "from_dataproxy", "from_pager_links", "script_int"]
+__all__ = ["from_create_page_html", "from_dataproxy", "from_pager_links", "script_int", "is_pager_text"]
 
 _CALL = re.compile(r"(?<![\w.])createPageHTML\s*\(([^()]*)\)")
 _VAR = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(\"[^\"]*\"|'[^']*'|-?\d+)"
@@ -19,10 +19,16 @@ _VAR = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(\"[^\"]*\"|
 _PAGER_WORDS = frozenset({"下一页", "下页", "尾页", "末页", "最后一页", "上一页", "上页", "首页", "第一页",
                           "后一页", "前一页", "next", "下一页>", "<上一页", "下一页>>", "<<上一页",
                           ">", "<", ">>", "<<", "»", "«"})
-_NEXT_WORDS = ("下一页", "下页", "尾页", "末页", "最后一页", "后一页")
+_NEXT_WORDS = ("下一页", "下页", "尾页", "末页", "最后一页", "后一页", "上一页", "上页", "前一页")
 _PAGE_FILE = re.compile(r"(?:^|/)[A-Za-z]*[_-]?(\d{1,5})\.(?:s?html?|jsp|asp|aspx|php)$", re.I)
 _TOTAL_PAGES = re.compile(r"共\s*(\d{1,5})\s*页|\d{1,5}\s*/\s*(\d{1,5})\s*页")
 _TOTAL_RECORDS = re.compile(r"共\s*(\d{1,7})\s*(?:条|篇|项|个)")
+
+
+def is_pager_text(text: str) -> bool:
+    """Whether an anchor text is a pager control (a page number, 下一页, 尾页 …)."""
+    t = text.strip()
+    return t.isdigit() or t in _PAGER_WORDS or t.strip("<>»«[] ") in _PAGER_WORDS
 
 
 def script_int(scripts: list[str], name: str) -> int | None:
@@ -120,7 +126,7 @@ def _page_number(url: str) -> int | None:
 
 def from_pager_links(anchors: list[tuple[LexborNode, str, str]], page_url: str,
                      resolve_url: Callable[[str | None], str | None]) -> Pagination | None:
-    """Pagination from 下一页 / 尾页 / numbered links inside one pager element."""
+    """Pagination from 下一页 / 上一页 / 尾页 / numbered links inside one pager element."""
     pager: LexborNode | None = None
     for node, _href, text in anchors:
         if text in _NEXT_WORDS or text.strip("<>»« ") in _NEXT_WORDS:
@@ -163,7 +169,7 @@ def from_pager_links(anchors: list[tuple[LexborNode, str, str]], page_url: str,
     numbers: list[int] = []
     for _node, href, text in candidates:
         t = text.strip()
-        if not (t.isdigit() or t in _PAGER_WORDS or t.strip("<>»« ") in _PAGER_WORDS):
+        if not is_pager_text(t):
             continue
         if t.isdigit():
             numbers.append(int(t))

@@ -20,7 +20,7 @@ __all__ = ["Resolver", "resolve", "clear_cache"]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(//)?")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def _cached(href: str, key_base: str | None) -> str | None:
     return normalize_url(href, key_base)
 

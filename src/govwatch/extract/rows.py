@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from selectolax.lexbor import LexborNode
 
 from ..model import ListItem
-from .dates import DateMatch, find_dates, infer_year, url_date_parts
+from .dates import DateMatch, find_dates, infer_year, url_date_parts, valid_parts
 from .scan import collapse
 
 __all__ = ["RowInfo", "analyse_row", "row_text", "row_date", "row_info", "has_digit", "choose_title",
@@ -19,8 +20,13 @@ _ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。{2,}|……)\s*$")
 _LABEL = re.compile(r"(?:发布|更新|发文|成文|生成|公开|印发)?(?:日期|时间)\s*[:：]?")
 _TIME = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?|\d{1,2}\s*时\s*\d{1,2}\s*分")
 _JUNK = " \t\r\n\u3000\xa0[]【】()（）<>〔〕|｜:：-"
-_SEP = "\x1f"
+SEP = "\x1f"
+# A segment that is only a plain date, optionally bracketed: handled without the general finder.
+_PURE_YMD = re.compile(r"[\[【(（]?(((?:19|20)\d\d)([-/.])(\d{1,2})\3(\d{1,2}))[\]】)）]?")
+_PURE_MD = re.compile(r"[\[【(（]?((\d{1,2})-(\d{1,2}))[\]】)）]?")
 _DIGIT = re.compile(r"[0-9０-９〇○零]")
+# How a date-only fragment can begin: a bracket, a digit (also full-width / 〇), or a label.
+_DATE_START = re.compile(r"[\[【(（〔<]?\s*(?:[0-9０-９〇○零一二]|发布|更新|发文|成文|生成|公开|印发|日期|时间)")
 
 
 @dataclass(slots=True)
@@ -51,6 +57,18 @@ def _standalone(seg: str) -> DateMatch | None:
     """The date of a text segment that is nothing but a date (maybe labelled/bracketed)."""
     if len(seg) > 40:
         return None
+    m = _PURE_YMD.fullmatch(seg)  # fast paths: "2024-03-05", "(2024/3/5)", "[03-05]"
+    if m is not None:
+        year, month, day = int(m.group(2)), int(m.group(4)), int(m.group(5))
+        if not valid_parts(year, month, day):
+            return None
+        return DateMatch(year, month, day, m.group(1), m.start(1), m.end(1))
+    m = _PURE_MD.fullmatch(seg)
+    if m is not None:
+        month, day = int(m.group(2)), int(m.group(3))
+        if not valid_parts(None, month, day):
+            return None
+        return DateMatch(None, month, day, m.group(1), m.start(1), m.end(1))
     found = find_dates(seg)
     if len(found) != 1:
         return None
@@ -67,14 +85,14 @@ def has_digit(text: str) -> bool:
 
 def row_text(row: LexborNode) -> str:
     """The row's text fragments joined by an internal separator (see :func:`row_date`)."""
-    return row.text(deep=True, separator=_SEP, skip_empty=True)
+    return row.text(deep=True, separator=SEP, skip_empty=True)
 
 
 def row_date(raw: str) -> tuple[DateMatch | None, str]:
     """The date a row shows as a text fragment of its own (``<span>2024-03-05</span>``)."""
-    for seg in raw.split(_SEP):
-        if _DIGIT.search(seg):
-            seg = seg.strip()
+    for seg in raw.split(SEP):
+        seg = seg.strip()
+        if len(seg) <= 40 and _DATE_START.match(seg):
             dm = _standalone(seg)
             if dm is not None:
                 return dm, seg.strip(" \t\r\n\u3000\xa0")
@@ -92,11 +110,11 @@ def _best_anchor(anchors: list[tuple[LexborNode, str, str]]) -> tuple[tuple[Lexb
 
 
 def row_info(anchors: list[tuple[LexborNode, str, str]], raw: str, match: DateMatch | None,
-             date_text: str, resolve_url) -> RowInfo:
+             date_text: str, resolve_url: Callable[[str | None], str | None]) -> RowInfo:
     """Title, URL and date of a row from its anchors and :func:`row_text`."""
     (_node, href, _text), title = _best_anchor(anchors)
     if match is None and _DIGIT.search(raw):  # a full date somewhere outside the title text
-        for seg in raw.split(_SEP):
+        for seg in raw.split(SEP):
             if _DIGIT.search(seg) and collapse(seg) not in title:
                 found = find_dates(seg, partial=False)
                 if found:
@@ -106,7 +124,8 @@ def row_info(anchors: list[tuple[LexborNode, str, str]], raw: str, match: DateMa
     return RowInfo(title=title, href=href, url=resolve_url(href), match=match, date_text=date_text)
 
 
-def analyse_row(row: LexborNode, anchors: list[tuple[LexborNode, str, str]], resolve_url) -> RowInfo | None:
+def analyse_row(row: LexborNode, anchors: list[tuple[LexborNode, str, str]],
+                resolve_url: Callable[[str | None], str | None]) -> RowInfo | None:
     """Title, URL and date of a row given the anchors inside it (``(node, href, text)``)."""
     if not anchors:
         return None

@@ -1,7 +1,7 @@
 """One pass over the parsed document: everything later steps need, gathered once.
 
-A single grouped CSS selection (run inside lexbor, in document order) yields every element
-of interest; a Python loop sorts them by tag. Script and style elements are then removed
+One walk over the element tree (lexbor's traversal, dispatching on numeric tag ids — a
+grouped CSS query costs one tree walk per selector) visits every element of interest. Script and style elements are then removed
 from the tree so that later text reads only what a visitor sees (``noscript`` content is
 kept: the parser treats it as markup, and anchors inside it are still references).
 """
@@ -15,10 +15,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = ["Scan", "RawRef", "scan_document", "collapse"]
 
-_SELECTOR = "base,meta,title,h1,h2,h3,a,area,img,script,style,link,iframe,frame,embed,object,source"
-# Attribute selectors cost a little on every node: added only when the raw HTML mentions them.
-_ONCLICK_SELECTOR = ",[onclick*='Link('],[onclick*=jiucuo]"
-_SETTING_SELECTOR = ",[data-setting]"
+# Attribute-only markers are looked up with a CSS query, and only when the source mentions them.
+_ONCLICK_SELECTOR = "[onclick*='Link('],[onclick*=jiucuo]"
 _SITE_CODE = re.compile(r"^(?:[A-Za-z]{2}\d{8}|\d{10})$")
 _ONCLICK_CODE = re.compile(r"Link\(\s*['\"]([A-Za-z]{2}\d{8}|\d{10})['\"]")
 _SETTING_CODE = re.compile(r"sitecode\s*:\s*['\"]?([A-Za-z0-9]+)", re.I)
@@ -68,29 +66,42 @@ def _alt(attrs: dict[str, str | None]) -> str:
     return collapse(attrs.get("alt") or attrs.get("title") or "")
 
 
+def _tag_ids() -> dict[int, str]:
+    """lexbor's numeric tag ids of the elements the scan handles (ints compare cheaply)."""
+    names = ("base", "meta", "title", "link", "script", "style", "h1", "h2", "h3", "a", "area", "img",
+             "iframe", "frame", "embed", "object", "source")
+    doc = LexborHTMLParser("<html><head><base><meta><title></title><link><script></script><style></style>"
+                           "</head><body><h1></h1><h2></h2><h3></h3><a></a><map><area></map><img>"
+                           "<iframe></iframe><embed><object></object><video><source></video></body></html>")
+    ids = {n.tag_id: n.tag for n in doc.root.traverse() if n.tag in names}
+    frame = LexborHTMLParser("<html><frameset><frame></frameset></html>").css_first("frame")
+    if frame is not None:
+        ids[frame.tag_id] = "frame"
+    return ids
+
+
+_TAGS = _tag_ids()
+_SCRIPT_WORDS = ("createPageHTML", "totalRecord", "perPage")
+
+
 def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
     """Collect metas, references, anchors, headings and scripts; strip non-visible nodes.
 
-    ``html`` (the parsed source, optional) lets rarely needed selectors be skipped.
+    ``html`` (the parsed source, optional) lets work be skipped when the source shows it
+    is not needed (inline script text, attribute-only 找错/标识 markers).
     """
     s = Scan()
     refs = s.refs
     anchors = s.anchors
     codes = s.jiucuo_codes
     doomed: list[LexborNode] = []
-    selector = _SELECTOR
-    want_onclick = not html or "Link(" in html or "jiucuo" in html
-    if want_onclick:
-        selector += _ONCLICK_SELECTOR
-    if not html or "data-setting" in html:
-        selector += _SETTING_SELECTOR
-    last_id = -1
-    for node in tree.css(selector):
-        mid = node.mem_id
-        if mid == last_id:  # a node matching two selectors of the group comes twice
+    inline: list[LexborNode] = []
+    tags = _TAGS
+    want_onclick = not html or ("onclick" in html and ("Link(" in html or "jiucuo" in html))
+    for node in tree.root.traverse():
+        tag = tags.get(node.tag_id)
+        if tag is None:
             continue
-        last_id = mid
-        tag = node.tag
         if tag == "a":  # the commonest node: read single attributes, not the whole dict
             lazy = node.attrs
             if want_onclick:
@@ -104,14 +115,15 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
             if not text:
                 text = collapse(lazy.get("title") or "")
                 if not text:
-                    img = node.css_first("img")
-                    if img is not None:
-                        text = _alt(img.attributes)
+                    for child in node.traverse():
+                        if child.tag == "img":
+                            text = _alt(child.attributes)
+                            break
             refs.append(("a", href, text, "page"))
             anchors.append((node, href, text))
             if "conac.cn" in href:
                 s.conac = True
-            elif "site_code" in href or "sitecode" in href or "siteCode" in href:
+            elif "code" in href or "Code" in href:
                 m = _JIUCUO_HREF.search(href)
                 if m:
                     codes.append(m.group(1))
@@ -126,9 +138,10 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
                 v = attrs.get(key)
                 if v:
                     refs.append(("img", v, text, "image"))
-            onclick = attrs.get("onclick")
-            if onclick:
-                _onclick_codes(onclick, codes)
+            if want_onclick:
+                onclick = attrs.get("onclick")
+                if onclick:
+                    _onclick_codes(onclick, codes)
         elif tag == "script":
             src = attrs.get("src")
             if src:
@@ -141,17 +154,10 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
                         codes.append(code.strip())
             else:
                 typ = attrs.get("type")
-                body = node.text(deep=True)
                 if typ and "xml" in typ.lower():
-                    s.xml_islands.append(body)
-                elif body:
-                    s.inline_scripts.append(body)
-                    if "conac.cn" in body:
-                        s.conac = True  # the badge written by document.write(unescape(...))
-                    if "_jiucuo_" in body:
-                        m = _SCRIPT_JIUCUO.search(body)
-                        if m:
-                            codes.append(m.group(1))
+                    s.xml_islands.append(node.text(deep=True))
+                else:
+                    inline.append(node)
                 if attrs.get("id") == "_jiucuo_" and attrs.get("sitecode"):
                     codes.append((attrs.get("sitecode") or "").strip())
             doomed.append(node)
@@ -193,20 +199,43 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
         elif tag == "base":
             if s.base_href is None and attrs.get("href"):
                 s.base_href = (attrs.get("href") or "").strip()
-        else:  # [onclick*=Link(] or [data-setting] on other elements
-            setting = attrs.get("data-setting")
-            if setting and "sitecode" in setting.lower():
-                cls = attrs.get("class") or ""
-                m = _SETTING_CODE.search(setting)
-                if m and "jiucuo" in cls:
-                    codes.append(m.group(1))
-                elif m and ("gov" in cls or "conac" in cls):
-                    s.conac = True
-            onclick = attrs.get("onclick")
-            if onclick:
-                _onclick_codes(onclick, codes)
+    if not html or "data-setting" in html or (want_onclick and "onclick" in html):
+        _attribute_markers(tree, s, want_onclick, not html or "data-setting" in html)
+    # Inline script text is read only when the source says something in it matters.
+    if inline and (not html or any(w in html for w in _SCRIPT_WORDS)
+                   or (not s.conac and "conac.cn" in html) or (not codes and "_jiucuo_" in html)):
+        for node in inline:
+            body = node.text(deep=True)
+            if body:
+                s.inline_scripts.append(body)
+                if "conac.cn" in body:
+                    s.conac = True  # the badge written by document.write(unescape(...))
+                if "_jiucuo_" in body:
+                    m = _SCRIPT_JIUCUO.search(body)
+                    if m:
+                        codes.append(m.group(1))
     # Reverse document order: a node is never freed before something inside it.
     for node in reversed(doomed):
         node.decompose()
     s.jiucuo_codes = [c for c in codes if _SITE_CODE.match(c)]
     return s
+
+
+def _attribute_markers(tree: LexborHTMLParser, s: Scan, onclick: bool, setting: bool) -> None:
+    """找错 entries and 党政机关标识 placeholders carried only by attributes of other elements."""
+    selector = ",".join(([_ONCLICK_SELECTOR.strip(",")] if onclick else []) + (["[data-setting]"] if setting else []))
+    for node in tree.css(selector):
+        if node.tag in ("a", "img"):
+            continue  # already seen
+        attrs = node.attributes
+        setting_value = attrs.get("data-setting")
+        if setting_value and "sitecode" in setting_value.lower():
+            cls = attrs.get("class") or ""
+            m = _SETTING_CODE.search(setting_value)
+            if m and "jiucuo" in cls:
+                s.jiucuo_codes.append(m.group(1))
+            elif m and ("gov" in cls or "conac" in cls):
+                s.conac = True
+        onclick_value = attrs.get("onclick")
+        if onclick_value:
+            _onclick_codes(onclick_value, s.jiucuo_codes)

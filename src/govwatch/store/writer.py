@@ -10,11 +10,12 @@ crawl rebuilds its frontier from them (:func:`resume_state`).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from govwatch.model import FetchResult, Link
 from govwatch.store import tables as t
@@ -74,9 +75,10 @@ class RunWriter:
             await asyncio.to_thread(self.write_batch, batch)
 
     def write_batch(self, batch: list[FetchRecord]) -> None:
-        """Write records in one transaction."""
+        """Write records in one transaction (driver-level executemany: this is the hot path)."""
         store = self.store
         when = now_iso()
+        run_id = self.run_id
         with store.engine.begin() as conn:
             urls: list[str] = []
             for rec in batch:
@@ -91,38 +93,38 @@ class RunWriter:
                 if rec.keep_body and r.body:
                     digest = body_hash(r.body)
                     bodies[digest] = r.body
-                fetch_rows.append({
-                    "run_id": self.run_id, "url_id": ids[rec.url], "role": rec.role, "kind": rec.kind,
-                    "depth": rec.depth, "method": r.method, "status": r.status, "error": r.error,
-                    "error_detail": r.error_detail or None,
-                    "final_url": r.final_url if r.final_url != rec.url else None,
-                    "content_type": r.content_type or None, "size": len(r.body) if r.body else None,
-                    "elapsed_ms": round(r.elapsed_ms, 1),
-                    "first_byte_ms": round(r.first_byte_ms, 1) if r.first_byte_ms is not None else None,
-                    "attempts": r.attempts, "redirects": r.redirects or None, "body_hash": digest,
-                    "encoding": r.encoding, "soft_404": bool(rec.facts and rec.facts.get("soft_404")),
-                    "fetched_at": when,
-                })
+                fetch_rows.append((
+                    run_id, ids[rec.url], rec.role, rec.kind, rec.depth, r.method, r.status, r.error,
+                    r.error_detail or None, r.final_url if r.final_url != rec.url else None,
+                    r.content_type or None, len(r.body) if r.body else None, round(r.elapsed_ms, 1),
+                    round(r.first_byte_ms, 1) if r.first_byte_ms is not None else None, r.attempts,
+                    json.dumps(r.redirects) if r.redirects else None, digest, r.encoding,
+                    bool(rec.facts and rec.facts.get("soft_404")), when,
+                ))
             store.store_blobs(conn, bodies)
-            conn.execute(insert(t.fetches), fetch_rows)
+            store.insert_rows(conn, t.fetches, _FETCH_COLUMNS, fetch_rows)
             with_facts = [rec for rec in batch if rec.facts is not None]
             if with_facts:
                 wanted = [ids[rec.url] for rec in with_facts]
                 fetch_ids = dict(conn.execute(
                     select(t.fetches.c.url_id, t.fetches.c.id)
-                    .where(t.fetches.c.run_id == self.run_id, t.fetches.c.url_id.in_(wanted))).all())
-                conn.execute(insert(t.pages), [{
-                    "fetch_id": fetch_ids[ids[rec.url]], "run_id": self.run_id,
-                    "page_type": rec.facts["page_type"], "title": rec.facts.get("title"),
-                    "publish_date": rec.facts.get("publish_date"), "facts": rec.facts,
-                } for rec in with_facts if rec.facts is not None])
-            link_rows = [{
-                "run_id": self.run_id, "source_id": ids[rec.url], "target_id": ids[link.url],
-                "kind": link.kind, "tag": link.tag, "via": link.via, "text": link.text[:500],
-            } for rec in batch for link in rec.links]
+                    .where(t.fetches.c.run_id == run_id, t.fetches.c.url_id.in_(wanted))).all())
+                store.insert_rows(conn, t.pages, _PAGE_COLUMNS, [(
+                    fetch_ids[ids[rec.url]], run_id, rec.facts["page_type"], rec.facts.get("title"),
+                    rec.facts.get("publish_date"), json.dumps(rec.facts, ensure_ascii=False),
+                ) for rec in with_facts if rec.facts is not None])
+            link_rows = [(run_id, ids[rec.url], ids[link.url], link.kind, link.tag, link.via, link.text[:500])
+                         for rec in batch for link in rec.links]
             if link_rows:
-                conn.execute(insert(t.links), link_rows)
+                store.insert_rows(conn, t.links, _LINK_COLUMNS, link_rows)
         self.written += len(batch)
+
+
+_FETCH_COLUMNS = ("run_id", "url_id", "role", "kind", "depth", "method", "status", "error", "error_detail",
+                  "final_url", "content_type", "size", "elapsed_ms", "first_byte_ms", "attempts", "redirects",
+                  "body_hash", "encoding", "soft_404", "fetched_at")
+_PAGE_COLUMNS = ("fetch_id", "run_id", "page_type", "title", "publish_date", "facts")
+_LINK_COLUMNS = ("run_id", "source_id", "target_id", "kind", "tag", "via", "text")
 
 
 @dataclass(slots=True)
