@@ -144,3 +144,24 @@ class Finding:
         """Identity across runs: what is wrong and where, not how it was classified this time."""
         key = "\x1f".join([self.kind, self.url, self.source or "", self.target or ""])
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class PreparedPage:
+    """One page ready to store, in a form cheap to send between processes.
+
+    Everything CPU-heavy about storing a page (extraction, the facts' JSON text,
+    the body's hash and compression) is done here, off the event loop.
+    """
+
+    page_type: str
+    title: str
+    publish_date: str | None
+    facts_json: str  # pages.facts: the Extract JSON less links (own table) and items (repeats lists)
+    links: list[tuple[str, str, str, str, str]]  # (url, text, kind, tag, via)
+    pagination: list[str]
+    encoding: str
+    soft_404: bool
+    body_hash: str
+    body_size: int
+    body_zstd: bytes

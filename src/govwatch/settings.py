@@ -48,6 +48,8 @@ class CrawlSettings:
     excluded_prefixes: list[str] = field(default_factory=list)
     check_resources: bool = True  # check images, attachments, scripts, styles
     check_external: bool = True
+    # Processes that extract pages beside the event loop (0 = extract inline).
+    extract_workers: int = 1
     # online: check external links; offline: links to non-loopback hosts are
     # reported unverifiable and never fetched (hermetic runs, air-gapped offices).
     network: str = "online"
@@ -125,7 +127,8 @@ def _validate(settings: Settings, origin: str) -> None:
     for name in positive:
         if getattr(c, name) <= 0:
             raise ConfigError(f"{origin}: crawl.{name} must be greater than 0")
-    for name in ["retries", "timeout_retries", "max_depth", "max_redirects", "per_host_rate", "backoff"]:
+    for name in ["retries", "timeout_retries", "max_depth", "max_redirects", "per_host_rate", "backoff",
+                 "extract_workers"]:
         if getattr(c, name) < 0:
             raise ConfigError(f"{origin}: crawl.{name} must not be negative")
     if c.network not in ("online", "offline"):

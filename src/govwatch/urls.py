@@ -93,6 +93,10 @@ class Scope:
     extra_hosts: frozenset[str] = field(default_factory=frozenset)
     excluded_prefixes: tuple[str, ...] = ()
 
+    @property
+    def _authority_prefix(self) -> str:
+        return f"//{self.host}{self.prefix}"
+
     @classmethod
     def for_site(cls, url: str, *, prefix_site: bool | None = None,
                  extra_hosts: tuple[str, ...] = (), excluded_prefixes: tuple[str, ...] = ()) -> "Scope":
@@ -121,6 +125,10 @@ class Scope:
 
     def contains(self, url: str) -> bool:
         """True when ``url`` (normalised) belongs to this site."""
+        if not self.excluded_prefixes:  # fast path: a plain prefix test on the normal form
+            rest = url[5:] if url.startswith("http:") else url[6:] if url.startswith("https:") else None
+            if rest is not None and rest.startswith(self._authority_prefix):
+                return True
         parts = urlsplit(url)
         if parts.netloc in self.extra_hosts:
             return True

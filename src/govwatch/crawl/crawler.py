@@ -20,8 +20,8 @@ from govwatch.crawl.fetcher import FetchPolicy, Fetcher, check_resource, make_se
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.traps import TrapGuard
-from govwatch.extract import extract_page, facts_to_json
-from govwatch.model import FetchResult, Link, PageFacts
+from govwatch.crawl.extractor import Extractor
+from govwatch.model import FetchResult, Link
 from govwatch.settings import CrawlSettings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 from govwatch.urls import Scope
@@ -58,14 +58,6 @@ class CrawlStats:
     page_limit_hit: bool
     depth_limit_hit: int
     seconds: float
-
-
-def stored_facts(facts: PageFacts) -> dict[str, object]:
-    """The facts kept in ``pages.facts``: the Extract JSON less what is stored elsewhere
-    (links go to the ``links`` table; ``items`` repeats ``lists``)."""
-    data = facts_to_json(facts)
-    del data["links"], data["items"]
-    return data
 
 
 def is_loopback(url: str) -> bool:
@@ -105,6 +97,7 @@ class Crawler:
         self.page_limit_hit = False
         self.depth_limit_hit = 0
         self._trap_reasons: dict[str, str] = {}
+        self.extractor = Extractor(settings.extract_workers)
 
     # -- frontier ---------------------------------------------------------------
 
@@ -113,9 +106,6 @@ class Crawler:
             return
         self._seen.add(url)
         self._queue.put_nowait((url, depth, kind, via))
-
-    def _stored_kind(self, link: Link) -> str:
-        return link.kind if self.scope.contains(link.url) else "external"
 
     # -- the crawl --------------------------------------------------------------
 
@@ -136,6 +126,7 @@ class Crawler:
         async with make_session(user_agent=s.user_agent, concurrency=s.concurrency) as session:
             self.fetcher = Fetcher(session, limiter, policy)
             self.robots = RobotsCache(self.fetcher, s.user_agent) if s.respect_robots else None
+            await self.extractor.__aenter__()
             workers = [asyncio.create_task(self._worker()) for _ in range(s.concurrency)]
             ticker = asyncio.create_task(self._tick()) if self.on_progress else None
             try:
@@ -146,6 +137,7 @@ class Crawler:
                 if ticker:
                     ticker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
+                await self.extractor.__aexit__()
                 await self.writer.close()
         if self.on_progress:
             self.progress.queued = 0
@@ -214,26 +206,25 @@ class Crawler:
             return
         self._page_budget -= 1
         result = await self.fetcher.fetch(url)
-        facts_json = None
+        extracted = None
         links: list[Link] = []
         if result.ok and result.body and _is_markup(result):
             base = result.final_url
-            facts = extract_page(result.body, base, content_type=result.content_type, site_root=self.site_root)
-            facts_json = stored_facts(facts)
-            result.encoding = facts.encoding or None
+            extracted = await self.extractor(result.body, base, result.content_type, self.site_root)
+            result.encoding = extracted.encoding or None
             seen_here: set[tuple[str, str]] = set()
-            for link in facts.links:
-                stored = Link(url=link.url, text=link.text, kind=self._stored_kind(link), tag=link.tag, via=link.via)
-                if (stored.url, stored.kind) in seen_here:
+            for link_url, text, link_kind, tag, via in extracted.links:
+                stored_kind = link_kind if self.scope.contains(link_url) else "external"
+                if (link_url, stored_kind) in seen_here:
                     continue
-                seen_here.add((stored.url, stored.kind))
-                links.append(stored)
-            for page_url in facts.pagination.page_urls:
+                seen_here.add((link_url, stored_kind))
+                links.append(Link(url=link_url, text=text, kind=stored_kind, tag=tag, via=via))  # type: ignore[arg-type]
+            for page_url in extracted.pagination:
                 links.append(Link(url=page_url, text="", kind="page", tag="script", via="pagination"))
             if result.final_url != url:
                 self._seen.add(result.final_url)
         await self._record(FetchRecord(url=url, role="page", kind=kind, depth=depth, result=result,
-                                       facts=facts_json, links=links, keep_body=facts_json is not None))
+                                       extracted=extracted, links=links))
         for link in links:
             self._follow(link, depth)
 

@@ -6,13 +6,11 @@ same tables. Opening a store brings its schema to the newest Alembic revision.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import zstandard
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -21,10 +19,9 @@ from sqlalchemy import Engine, create_engine, event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from govwatch.store import tables as t
+from govwatch.store.blobs import decompress
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_compressor = zstandard.ZstdCompressor(level=3)
-_decompressor = zstandard.ZstdDecompressor()
 
 
 class StoreError(RuntimeError):
@@ -40,22 +37,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA cache_size=-32000")
+    cur.execute("PRAGMA cache_size=-8000")
     cur.close()
-
-
-def body_hash(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=20).hexdigest()
-
-
-def compress(body: bytes) -> bytes:
-    return _compressor.compress(body)
-
-
-def decompress(data: bytes, codec: str) -> bytes:
-    if codec == "zstd":
-        return _decompressor.decompress(data)
-    return data
 
 
 class Store:
@@ -172,8 +155,8 @@ class Store:
                     cache[url] = int(uid)
         return {u: cache[u] for u in urls}
 
-    def store_blobs(self, conn: Any, bodies: dict[str, bytes]) -> None:
-        """Store bodies by hash; ones already stored are skipped."""
+    def store_blobs(self, conn: Any, bodies: dict[str, tuple[int, bytes]]) -> None:
+        """Store zstd-compressed bodies by hash (``hash -> (size, compressed)``); known ones are skipped."""
         if not bodies:
             return
         known: set[str] = set()
@@ -182,7 +165,7 @@ class Store:
             chunk = keys[start:start + 500]
             known.update(h for (h,) in conn.execute(select(t.blobs.c.hash).where(t.blobs.c.hash.in_(chunk))))
         self.insert_rows(conn, t.blobs, ("hash", "size", "codec", "data"),
-                         [(h, len(b), "zstd", compress(b)) for h, b in bodies.items() if h not in known])
+                         [(h, size, "zstd", data) for h, (size, data) in bodies.items() if h not in known])
 
     def body(self, hash_: str) -> bytes | None:
         with self.engine.connect() as conn:

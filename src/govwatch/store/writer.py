@@ -13,13 +13,13 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 
-from govwatch.model import FetchResult, Link
+from govwatch.model import FetchResult, Link, PreparedPage
 from govwatch.store import tables as t
-from govwatch.store.db import Store, body_hash, now_iso
+from govwatch.store.blobs import body_hash, compress
+from govwatch.store.db import Store, now_iso
 
 
 @dataclass(slots=True)
@@ -31,7 +31,7 @@ class FetchRecord:
     kind: str
     depth: int
     result: FetchResult
-    facts: dict[str, Any] | None = None  # extracted facts (JSON-able) for crawled HTML pages
+    extracted: PreparedPage | None = None  # crawled HTML/XML pages: facts, prepared body
     links: list[Link] = field(default_factory=list)
     keep_body: bool = False
 
@@ -85,34 +85,37 @@ class RunWriter:
                 urls.append(rec.url)
                 urls.extend(link.url for link in rec.links)
             ids = store.url_ids(conn, urls)
-            bodies: dict[str, bytes] = {}
+            bodies: dict[str, tuple[int, bytes]] = {}
             fetch_rows = []
             for rec in batch:
                 r = rec.result
                 digest = None
-                if rec.keep_body and r.body:
+                page = rec.extracted
+                if page is not None:
+                    digest = page.body_hash
+                    bodies[digest] = (page.body_size, page.body_zstd)
+                elif rec.keep_body and r.body:
                     digest = body_hash(r.body)
-                    bodies[digest] = r.body
+                    bodies[digest] = (len(r.body), compress(r.body))
                 fetch_rows.append((
                     run_id, ids[rec.url], rec.role, rec.kind, rec.depth, r.method, r.status, r.error,
                     r.error_detail or None, r.final_url if r.final_url != rec.url else None,
                     r.content_type or None, len(r.body) if r.body else None, round(r.elapsed_ms, 1),
                     round(r.first_byte_ms, 1) if r.first_byte_ms is not None else None, r.attempts,
                     json.dumps(r.redirects) if r.redirects else None, digest, r.encoding,
-                    bool(rec.facts and rec.facts.get("soft_404")), when,
+                    bool(page and page.soft_404), when,
                 ))
             store.store_blobs(conn, bodies)
             store.insert_rows(conn, t.fetches, _FETCH_COLUMNS, fetch_rows)
-            with_facts = [rec for rec in batch if rec.facts is not None]
-            if with_facts:
-                wanted = [ids[rec.url] for rec in with_facts]
+            pages = [(rec.url, rec.extracted) for rec in batch if rec.extracted is not None]
+            if pages:
+                wanted = [ids[url] for url, _ in pages]
                 fetch_ids = dict(conn.execute(
                     select(t.fetches.c.url_id, t.fetches.c.id)
                     .where(t.fetches.c.run_id == run_id, t.fetches.c.url_id.in_(wanted))).all())
                 store.insert_rows(conn, t.pages, _PAGE_COLUMNS, [(
-                    fetch_ids[ids[rec.url]], run_id, rec.facts["page_type"], rec.facts.get("title"),
-                    rec.facts.get("publish_date"), json.dumps(rec.facts, ensure_ascii=False),
-                ) for rec in with_facts if rec.facts is not None])
+                    fetch_ids[ids[url]], run_id, page.page_type, page.title, page.publish_date, page.facts_json,
+                ) for url, page in pages])
             link_rows = [(run_id, ids[rec.url], ids[link.url], link.kind, link.tag, link.via, link.text[:500])
                          for rec in batch for link in rec.links]
             if link_rows:

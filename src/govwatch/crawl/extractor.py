@@ -1,0 +1,160 @@
+"""Page extraction off the event loop: in worker processes fed through pipes, or inline.
+
+Extraction is the crawl's largest CPU cost; doing it in another process lets
+the event loop keep fetching on the other core. Requests are pipelined over a
+socket pair that the event loop drives as a stream — no executor threads, whose
+GIL hand-offs stall the loop, and no blocking writes. Each worker is spawned (so no event
+loop or thread is forked); a worker that dies is replaced and the page is
+extracted inline, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import multiprocessing
+import pickle
+import socket
+import struct
+from typing import Any
+
+from govwatch.extract import extract_page, facts_to_json
+from govwatch.model import PreparedPage
+from govwatch.store.blobs import body_hash, compress
+
+
+def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str) -> PreparedPage:
+    """Extract one page and prepare it for the store (in a worker process or inline)."""
+    facts = extract_page(body, url, content_type=content_type, site_root=site_root)
+    data = facts_to_json(facts)
+    del data["links"], data["items"]
+    return PreparedPage(
+        page_type=facts.page_type, title=facts.title, publish_date=data["publish_date"],
+        facts_json=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        links=[(ln.url, ln.text, ln.kind, ln.tag, ln.via) for ln in facts.links],
+        pagination=list(facts.pagination.page_urls), encoding=facts.encoding, soft_404=facts.soft_404,
+        body_hash=body_hash(body), body_size=len(body), body_zstd=compress(body))
+
+
+_HEADER = struct.Struct("!I")
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(sock: socket.socket) -> None:
+    """Worker process: answer framed (id, args) requests with (id, PreparedPage) until EOF."""
+    with sock:
+        while True:
+            try:
+                (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
+                request_id, args = pickle.loads(_recv_exact(sock, size))
+            except (EOFError, OSError):
+                return
+            reply = pickle.dumps((request_id, extract_for_crawl(*args)), pickle.HIGHEST_PROTOCOL)
+            sock.sendall(_HEADER.pack(len(reply)) + reply)
+
+
+class _Worker:
+    """One extraction process, its socket, and the futures waiting on it.
+
+    The parent side is an asyncio stream: writes are buffered by the transport,
+    so the event loop never blocks on a full socket while the worker is busy.
+    """
+
+    def __init__(self) -> None:
+        parent, child = socket.socketpair()
+        ctx = multiprocessing.get_context("spawn")
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="govwatch-extract")
+        self.process.start()
+        child.close()
+        self.sock = parent
+        self.pending: dict[int, asyncio.Future[PreparedPage]] = {}
+        self.closed = False
+
+    async def start(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(sock=self.sock)
+        self.reading = asyncio.create_task(self._read_replies())
+
+    def submit(self, request_id: int, args: tuple[Any, ...]) -> asyncio.Future[PreparedPage]:
+        future: asyncio.Future[PreparedPage] = asyncio.get_running_loop().create_future()
+        self.pending[request_id] = future
+        data = pickle.dumps((request_id, args), pickle.HIGHEST_PROTOCOL)
+        self.writer.write(_HEADER.pack(len(data)) + data)
+        return future
+
+    async def _read_replies(self) -> None:
+        try:
+            while True:
+                (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
+                request_id, extracted = pickle.loads(await self.reader.readexactly(size))
+                future = self.pending.pop(request_id, None)
+                if future is not None and not future.done():
+                    future.set_result(extracted)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            self._fail(ConnectionError("extraction worker exited"))
+
+    def _fail(self, error: BaseException) -> None:
+        self.closed = True
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(error)
+        self.pending.clear()
+
+    async def close(self) -> None:
+        self._fail(ConnectionError("extraction worker closed"))
+        self.writer.close()
+        self.reading.cancel()
+        await asyncio.gather(self.reading, return_exceptions=True)
+        await asyncio.to_thread(self.process.join, 5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+class Extractor:
+    """Extracts pages in ``workers`` processes (0 = inline). Use as an async context."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: list[_Worker] = []
+        self._ids = itertools.count()
+
+    async def __aenter__(self) -> Extractor:
+        self._pool = [await self._new_worker() for _ in range(self.workers)]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.gather(*(worker.close() for worker in self._pool))
+        self._pool = []
+
+    @staticmethod
+    async def _new_worker() -> _Worker:
+        worker = _Worker()
+        await worker.start()
+        return worker
+
+    async def __call__(self, body: bytes, url: str, content_type: str, site_root: str) -> PreparedPage:
+        args = (body, url, content_type, site_root)
+        if not self._pool:
+            return extract_for_crawl(*args)
+        request_id = next(self._ids)
+        index = request_id % len(self._pool)
+        worker = self._pool[index]
+        try:
+            if worker.closed:
+                raise ConnectionError("extraction worker exited")
+            return await worker.submit(request_id, args)
+        except (ConnectionError, OSError):
+            if self._pool[index] is worker:  # replace it once; this page is extracted inline
+                self._pool[index] = await self._new_worker()
+                await worker.close()
+            return extract_for_crawl(*args)
