@@ -6,7 +6,8 @@ Needs nginx (Debian: ``apt-get install -y nginx-light``; this script offers no
 download of its own). nginx runs with one worker on 127.0.0.1, so it is not the
 bottleneck; the crawl runs as a child process (``govwatch inspect``) and its CPU
 time and peak RSS are read from the kernel's accounting of that child.
-Prints pages/s, fetches/s, CPU seconds (total and per 1,000 pages) and peak RSS.
+Prints pages/s, fetches/s, CPU seconds (total and per 1,000 pages, crawler and its
+extraction worker together) and peak RSS (largest process, and the process tree summed).
 """
 
 from __future__ import annotations
@@ -79,6 +80,25 @@ def wait_for_port(port: int, seconds: float = 10.0) -> None:
     raise RuntimeError(f"nginx did not listen on 127.0.0.1:{port}")
 
 
+def wait_and_watch(child: subprocess.Popen) -> tuple[int, "os.struct_rusage", int]:
+    """Wait for ``child``; return its exit status, its rusage (with its descendants) and the
+    peak of the summed RSS of it and its descendants (the extraction worker), sampled every 0.1 s."""
+    import psutil
+
+    peak = 0
+    parent = psutil.Process(child.pid)
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            return os.waitstatus_to_exitcode(status), usage, peak
+        try:
+            total = parent.memory_info().rss + sum(p.memory_info().rss for p in parent.children(recursive=True))
+            peak = max(peak, total)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+
+
 def export_site(pages: int, site: str, seed: int, directory: Path, origin: str) -> dict:
     from govwatch.sim import SimOptions, export_static
 
@@ -137,7 +157,7 @@ def main() -> int:
                "--per-host-concurrency", str(args.concurrency), "--max-pages", str(args.pages * 2)]
         started = time.perf_counter()
         child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
+        status, usage, tree_peak = wait_and_watch(child)
         wall = time.perf_counter() - started
         if status != 0:
             print(f"govwatch inspect failed with status {status}", file=sys.stderr)
@@ -164,7 +184,8 @@ def main() -> int:
     print(f"fetches/s:            {fetches / wall:.0f}")
     print(f"CPU seconds:          {cpu:.1f} (user {usage.ru_utime:.1f}, sys {usage.ru_stime:.1f}); "
           f"{cpu / pages * 1000:.2f} per 1,000 pages")
-    print(f"peak RSS:             {usage.ru_maxrss / 1024:.0f} MB")
+    print(f"peak RSS:             {usage.ru_maxrss / 1024:.0f} MB (largest single process), "
+          f"{tree_peak / 2**20:.0f} MB (crawler + extraction worker together, sampled)")
     return 0
 
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import zstandard
 
-_compressor = zstandard.ZstdCompressor(level=3)
-_decompressor = zstandard.ZstdDecompressor()
+# zstd contexts are not thread-safe: one per thread (the writer thread and the
+# event loop's thread both compress).
+_local = threading.local()
+
+
+def _contexts() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    ctx = getattr(_local, "zstd", None)
+    if ctx is None:
+        ctx = _local.zstd = (zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor())
+    return ctx
 
 
 def body_hash(body: bytes) -> str:
@@ -16,8 +25,8 @@ def body_hash(body: bytes) -> str:
 
 
 def compress(body: bytes) -> bytes:
-    return _compressor.compress(body)
+    return _contexts()[0].compress(body)
 
 
 def decompress(data: bytes, codec: str) -> bytes:
-    return _decompressor.decompress(data) if codec == "zstd" else data
+    return _contexts()[1].decompress(data) if codec == "zstd" else data
