@@ -73,6 +73,7 @@ def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
         "url": f.target, "source": f.url, "status": f.evidence.get("status"), "error": f.evidence.get("error"),
         "scope": f.evidence["scope"], "resource": resource_of(f.evidence["resource"]),
         "classification": f.evidence["classification"], "confirmed": f.evidence["confirmed"],
+        "soft_404": f.evidence["soft_404"],
         "link_text": f.evidence.get("link_text", ""), "finding": problem_id(f),
     } for f in findings if f.kind == "broken_link"]
     return {"checked": checked, "broken": broken, "unverifiable": sorted(unverifiable)}
