@@ -11,6 +11,8 @@ _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 _SCOPE = {"homepage": "首页", "other": "其他页面"}
+_ERROR = {"timeout": "超时", "reset": "连接被重置", "connect": "无法连接", "dns": "域名解析失败", "tls": "证书/TLS错误",
+          "redirect_loop": "循环重定向", "too_many_redirects": "重定向过多", "invalid_url": "地址无效", "other": "其他错误"}
 _RESOURCE = {"page": "网页", "image": "图片", "attachment": "附件", "external": "外部链接", "script": "脚本", "style": "样式表"}
 
 
@@ -23,7 +25,7 @@ def render_html(document: dict[str, Any]) -> str:
         "confirmed": sum(1 for b in broken if b.get("confirmed")),
     }
     return _env.get_template("inspection.html.j2").render(
-        doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE)
+        doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE, error_names=_ERROR)
 
 
 def write_html(document: dict[str, Any], out_dir: Path) -> Path:

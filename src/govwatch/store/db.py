@@ -101,19 +101,18 @@ class Store:
                 .order_by(t.runs.c.id.desc()).limit(1)).first()
         return int(row[0]) if row else None
 
-    def run(self, run_id: int) -> dict[str, Any]:
+    def _one(self, table: Any, key: int, what: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).mappings().first()
+            row = conn.execute(select(table).where(table.c.id == key)).mappings().first()
         if row is None:
-            raise StoreError(f"no run with id {run_id}")
+            raise StoreError(f"no {what} with id {key}")
         return dict(row)
 
+    def run(self, run_id: int) -> dict[str, Any]:
+        return self._one(t.runs, run_id, "run")
+
     def site(self, site_id: int) -> dict[str, Any]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.sites).where(t.sites.c.id == site_id)).mappings().first()
-        if row is None:
-            raise StoreError(f"no site with id {site_id}")
-        return dict(row)
+        return self._one(t.sites, site_id, "site")
 
     def set_run_status(self, run_id: int, status: str, *, stats: dict[str, Any] | None = None,
                        error: str | None = None, finished: bool = False) -> None:
