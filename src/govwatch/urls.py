@@ -99,7 +99,7 @@ class Scope:
 
     @classmethod
     def for_site(cls, url: str, *, prefix_site: bool | None = None,
-                 extra_hosts: tuple[str, ...] = (), excluded_prefixes: tuple[str, ...] = ()) -> "Scope":
+                 extra_hosts: tuple[str, ...] = (), excluded_prefixes: tuple[str, ...] = ()) -> Scope:
         """Scope of the site whose homepage is ``url``.
 
         A homepage whose path is more than ``/`` (or ``/index.html``) is a path-prefix

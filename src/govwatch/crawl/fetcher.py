@@ -41,7 +41,7 @@ class FetchPolicy:
     max_retry_after: float
 
     @classmethod
-    def from_settings(cls, c: "CrawlSettings") -> "FetchPolicy":
+    def from_settings(cls, c: CrawlSettings) -> FetchPolicy:
         return cls(timeout=c.timeout, connect_timeout=c.connect_timeout, max_bytes=c.max_bytes,
                    max_redirects=c.max_redirects, retries=c.retries, timeout_retries=c.timeout_retries,
                    backoff=c.backoff, max_retry_after=c.max_retry_after)
@@ -147,7 +147,7 @@ class Fetcher:
                         started = hop_started
                     remaining = p.timeout - spent
                     if remaining <= 0:
-                        raise asyncio.TimeoutError()
+                        raise TimeoutError()
                     timeout = aiohttp.ClientTimeout(total=remaining, connect=min(p.connect_timeout, remaining))
                     async with self.session.request(method, URL(current, encoded=True), allow_redirects=False,
                                                     timeout=timeout) as resp:

@@ -7,7 +7,7 @@ same tables. Opening a store brings its schema to the newest Alembic revision.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ class StoreError(RuntimeError):
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -54,7 +54,8 @@ class Store:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open store {url}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"cannot open store {url}: {type(exc).__name__}: {reason}") from None
         self._url_ids: dict[str, int] = {}
 
     def _migrate(self) -> None:
