@@ -219,8 +219,11 @@ class Crawler:
                     continue
                 seen_here.add((link_url, stored_kind))
                 links.append(Link(url=link_url, text=text, kind=stored_kind, tag=tag, via=via))  # type: ignore[arg-type]
+            # Every page of a list declares all its pages again: keep the edge that
+            # discovered a page (resume and link evidence need one), not hundreds of repeats.
             for page_url in extracted.pagination:
-                links.append(Link(url=page_url, text="", kind="page", tag="script", via="pagination"))
+                if page_url not in self._seen:
+                    links.append(Link(url=page_url, text="", kind="page", tag="script", via="pagination"))
             if result.final_url != url:
                 self._seen.add(result.final_url)
         await self._record(FetchRecord(url=url, role="page", kind=kind, depth=depth, result=result,
