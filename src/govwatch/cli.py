@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - last resort: a readable message, not a traceback
         console.print(f"[red]failed:[/] {type(exc).__name__}: {exc}")
-        if "GOVWATCH_DEBUG" in __import__("os").environ:
+        if "GOVWATCH_DEBUG" in os.environ:
             raise
         return 1

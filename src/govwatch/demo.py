@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.console import Console
 
 from govwatch.clock import parse_as_of
 from govwatch.pipeline import inspect_site
 from govwatch.progress import crawl_progress
-from govwatch.report.html import write_html
+from govwatch.report.html import render_template, write_html
 from govwatch.settings import Settings, load_settings
 from govwatch.store.db import Store
 
@@ -56,7 +55,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
                 inspection = inspect_site(url, settings, store, as_of=as_of, progress=progress)
             doc = inspection.document
             site_dir = out / site_id
-            (site_dir).mkdir(parents=True, exist_ok=True)
+            site_dir.mkdir(parents=True, exist_ok=True)
             (site_dir / "inspection.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
             report = write_html(doc, site_dir)
             broken = doc["links"]["broken"]
@@ -66,8 +65,6 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
                          "findings": len(doc["findings"])})
             console.print(f"  {doc['pages']['crawled']} pages, {len(broken)} broken links → {report}")
     index = out / "index.html"
-    env = Environment(loader=PackageLoader("govwatch.report", "templates"), autoescape=select_autoescape())
-    index.write_text(env.get_template("demo_index.html.j2").render(rows=rows, as_of=as_of.isoformat()),
-                     encoding="utf-8")
+    index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat()), encoding="utf-8")
     print(f"demo report: {index.resolve()}")
     return 0

@@ -100,9 +100,9 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
         conn.execute(insert(t.check_runs), [{
             "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
             "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
-    document = build_inspection(data, findings, check_runs, run=store.run(run_id))
+    run = store.run(run_id)
+    document = build_inspection(data, findings, check_runs, run=run)
     site = document["site"]
-    store.update_site(store.run(run_id)["site_id"], name=site["name"], site_code=site["site_code"])
-    store.set_run_status(run_id, "completed", finished=True,
-                         stats={**(store.run(run_id)["stats"] or {}), "findings": len(findings)})
+    store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
+    store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
     return document

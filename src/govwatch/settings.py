@@ -60,7 +60,6 @@ class StoreSettings:
     """Where results live."""
 
     url: str = "sqlite:///govwatch.db"
-    keep_bodies: bool = True
 
 
 @dataclass(slots=True)

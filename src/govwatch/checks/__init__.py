@@ -47,13 +47,17 @@ class RunData:
         self._pages = pages or {}
         self._links = links or []  # (source, target, kind, text, via)
         self.homepage_urls = homepage_urls or frozenset({site_url})
+        self._targets: list[LinkTarget] | None = None
+        self._homepage: tuple[dict[str, Any] | None] | None = None
 
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
 
     def homepage(self) -> dict[str, Any] | None:
-        """Stored facts of the homepage, when it was crawled."""
-        return next((p for u in self.homepage_urls if (p := self.page(u)) is not None), None)
+        """Stored facts of the homepage, when it was crawled (read once)."""
+        if self._homepage is None:
+            self._homepage = (next((p for u in self.homepage_urls if (p := self.page(u)) is not None), None),)
+        return self._homepage[0]
 
     def page(self, url: str) -> dict[str, Any] | None:
         return self._pages.get(url)
@@ -62,7 +66,12 @@ class RunData:
         yield from self._pages.items()
 
     def link_targets(self) -> list[LinkTarget]:
-        """Every distinct link target with its kind and number of links."""
+        """Every distinct link target with its kind and number of links (computed once)."""
+        if self._targets is None:
+            self._targets = self._load_link_targets()
+        return self._targets
+
+    def _load_link_targets(self) -> list[LinkTarget]:
         counts: dict[str, LinkTarget] = {}
         for _source, target, kind, _text, _via in self._links:
             entry = counts.get(target)

@@ -118,6 +118,8 @@ class Crawler:
             self._page_budget -= resume.pages_done
             self.progress.pages = resume.pages_done
             for url, depth, kind, via in resume.pending:
+                if kind in PAGE_KINDS and (reason := self.traps.reason(url, via)) is not None:
+                    self._trap_reasons[url] = reason  # the same guard as when first discovered
                 self._enqueue(url, depth, kind, via)
         for seed in seeds:
             self._enqueue(seed, 0, "page", "seed")

@@ -16,6 +16,11 @@ _ERROR = {"timeout": "超时", "reset": "连接被重置", "connect": "无法连
 _RESOURCE = {"page": "网页", "image": "图片", "attachment": "附件", "external": "外部链接", "script": "脚本", "style": "样式表"}
 
 
+def render_template(name: str, **context: Any) -> str:
+    """Render one of the report templates."""
+    return _env.get_template(name).render(**context)
+
+
 def render_html(document: dict[str, Any]) -> str:
     """The report as one HTML string."""
     broken = document["links"]["broken"]
@@ -24,8 +29,8 @@ def render_html(document: dict[str, Any]) -> str:
         "broken_other": sum(1 for b in broken if b["scope"] == "other"),
         "confirmed": sum(1 for b in broken if b.get("confirmed")),
     }
-    return _env.get_template("inspection.html.j2").render(
-        doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE, error_names=_ERROR)
+    return render_template(
+        "inspection.html.j2", doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE, error_names=_ERROR)
 
 
 def write_html(document: dict[str, Any], out_dir: Path) -> Path:

@@ -7,7 +7,7 @@ same tables. Opening a store brings its schema to the newest Alembic revision.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 

@@ -58,7 +58,7 @@ class StoreRunData(RunData):
                     self._page_query().order_by(t.fetches.c.id)):
                 yield url, {**facts, "depth": depth}
 
-    def link_targets(self) -> list[LinkTarget]:
+    def _load_link_targets(self) -> list[LinkTarget]:
         q = (select(t.urls.c.url, func.min(t.links.c.kind), func.count())
              .join(t.urls, t.urls.c.id == t.links.c.target_id)
              .where(t.links.c.run_id == self.run_id).group_by(t.links.c.target_id, t.urls.c.url))
