@@ -55,7 +55,7 @@ class ListBlock:
     heading: str
     items: list[ListItem]
     more_url: str | None = None  # the block's 更多 link, when it has one
-    source: str = "static"  # static | xml-records | dataproxy | rendered
+    source: str = "static"  # static | xml-records | dataproxy | endpoint | rendered
 
 
 @dataclass(slots=True)
@@ -99,6 +99,10 @@ class PageFacts:
     soft_404: bool = False  # a 200 page that says the page does not exist
     warnings: list[str] = field(default_factory=list)
     encoding: str = ""  # the character encoding the body was decoded with
+    nav: list[tuple[str, str]] = field(default_factory=list)  # (text, url) of the site navigation
+    breadcrumb: list[tuple[str, str | None]] = field(default_factory=list)  # (text, url|None), root first
+    endpoints: list[str] = field(default_factory=list)  # data URLs (JSON/XML) the page's scripts load
+    needs_render: bool = False  # an empty list container that inline scripts fill (render or read endpoint)
 
 
 @dataclass(slots=True)

@@ -63,14 +63,40 @@ class StoreSettings:
 
 
 @dataclass(slots=True)
+class ProbeSettings:
+    """Availability probes (首页可用性): one visit = one GET of the page."""
+
+    timeout: float = 15.0  # a visit fails if the page is not open within this many seconds
+    confirm: bool = True  # re-probe a failed visit at once; the visit fails only if that fails too
+    visits_per_day: int = 20  # `govwatch monitor`: spaced visits per site per day (rule: >= 20)
+    jitter: float = 0.2  # +/- fraction of the interval, so visits do not fall on the same second
+    window_days: int = 7  # failure ratio over this many days before the inspection time
+    max_bytes: int = 5 * 1024 * 1024  # body read per visit, then the rest is discarded
+    user_agent: str = f"govwatch/{__version__} probe (+https://github.com/govwatch/govwatch)"
+
+
+@dataclass(slots=True)
+class RenderSettings:
+    """Headless Chromium for lists that JavaScript fills (never downloads a browser)."""
+
+    enabled: bool = True
+    executable: str = "/usr/bin/chromium"
+    timeout: float = 15.0  # seconds to load and settle one page
+    max_pages: int = 200  # pages rendered per run at most
+    concurrency: int = 2
+
+
+@dataclass(slots=True)
 class Settings:
     """All settings."""
 
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    probe: ProbeSettings = field(default_factory=ProbeSettings)
+    render: RenderSettings = field(default_factory=RenderSettings)
 
 
-_SECTIONS = {"crawl": CrawlSettings, "store": StoreSettings}
+_SECTIONS = {"crawl": CrawlSettings, "store": StoreSettings, "probe": ProbeSettings, "render": RenderSettings}
 
 
 def _coerce(value: Any, current: Any, where: str) -> Any:
@@ -130,6 +156,15 @@ def _validate(settings: Settings, origin: str) -> None:
                  "extract_workers"]:
         if getattr(c, name) < 0:
             raise ConfigError(f"{origin}: crawl.{name} must not be negative")
+    for section, names in (("probe", ["timeout", "visits_per_day", "window_days", "max_bytes"]),
+                           ("render", ["timeout", "concurrency"])):
+        for name in names:
+            if getattr(getattr(settings, section), name) <= 0:
+                raise ConfigError(f"{origin}: {section}.{name} must be greater than 0")
+    if not 0 <= settings.probe.jitter < 1:
+        raise ConfigError(f"{origin}: probe.jitter must be at least 0 and below 1")
+    if settings.render.max_pages < 0:
+        raise ConfigError(f"{origin}: render.max_pages must not be negative")
     if c.network not in ("online", "offline"):
         raise ConfigError(f"{origin}: crawl.network must be 'online' or 'offline', got {c.network!r}")
 

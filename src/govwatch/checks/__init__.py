@@ -16,6 +16,8 @@ from datetime import date
 from typing import Any
 
 from govwatch.model import Finding
+from govwatch.rules import RuleSet, load_ruleset
+from govwatch.siteconfig import SiteConfig
 from govwatch.urls import Scope
 
 
@@ -39,10 +41,14 @@ class RunData:
     def __init__(self, *, site_url: str, scope: Scope, as_of: date, fetches: dict[str, dict[str, Any]],
                  pages: dict[str, dict[str, Any]] | None = None,
                  links: list[tuple[str, str, str, str, str]] | None = None,
-                 homepage_urls: frozenset[str] | None = None) -> None:
+                 homepage_urls: frozenset[str] | None = None, rules: RuleSet | None = None,
+                 site_config: SiteConfig | None = None, probes: list[dict[str, Any]] | None = None) -> None:
         self.site_url = site_url  # the homepage URL as inspected (normalised)
         self.scope = scope
         self.as_of = as_of
+        self.rules = rules or load_ruleset()
+        self.site_config = site_config or SiteConfig()
+        self._probes = probes
         self.fetches = fetches  # url -> fetch row (status, error, error_detail, role, kind, soft_404, ...)
         self._pages = pages or {}
         self._links = links or []  # (source, target, kind, text, via)
@@ -61,6 +67,11 @@ class RunData:
 
     def page(self, url: str) -> dict[str, Any] | None:
         return self._pages.get(url)
+
+    def probes(self) -> list[dict[str, Any]]:
+        """The site's stored probe visits (rows of the ``probes`` table) in the rule table's
+        availability window ending at the inspection time, oldest first."""
+        return self._probes or []
 
     def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
         yield from self._pages.items()

@@ -133,3 +133,50 @@ check_runs = Table(
     Column("elapsed_ms", Float, nullable=False),
     Column("error", Text),
 )
+
+probes = Table(
+    "probes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    # homepage | column | system (a key column or business system registered in the site config)
+    Column("target_kind", String(12), nullable=False, server_default="homepage"),
+    Column("url", Text, nullable=False),
+    Column("at", String(32), nullable=False),  # ISO time the visit started, Asia/Shanghai
+    Column("ok", Boolean, nullable=False),  # the visit counts as open (after the confirming re-probe)
+    Column("status", Integer),
+    Column("error", String(24)),
+    Column("error_detail", Text),
+    Column("dns_ms", Float),
+    Column("connect_ms", Float),
+    Column("tls_ms", Float),
+    Column("first_byte_ms", Float),
+    Column("total_ms", Float),
+    Column("bytes", Integer),
+    Column("timeout_s", Float, nullable=False),
+    # The immediate re-probe of a failed visit, kept as evidence: {ok, status, error, total_ms, at}.
+    Column("confirmed_by", JSON),
+)
+Index("ix_probes_site_at", probes.c.site_id, probes.c.at)
+
+columns = Table(
+    "columns", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("type_reason", Text, nullable=False),  # keyword:动态 | meta:工作动态 | config
+    Column("discovered_by", String(12), nullable=False),  # nav | homepage | breadcrumb | config
+    Column("read_via", String(20), nullable=False),  # static | script-pagination | xml-records | endpoint | rendered
+    Column("parent", Text),
+    Column("last_update", String(10)),
+    Column("items", Integer, nullable=False),
+    Column("undated", Integer, nullable=False),
+    Column("blank", Boolean, nullable=False),
+    Column("stale", Boolean),  # None when the column type has no update window
+    Column("window_days", Integer),
+    Column("days_left", Integer),
+    Column("is_key", Boolean, nullable=False, server_default="0"),  # a key column from the site config
+    Column("details", JSON, nullable=False),
+)
+Index("ix_columns_run", columns.c.run_id)

@@ -1,0 +1,134 @@
+"""Loading and validating rule tables (``rules/tables/*.yaml`` or a user's file).
+
+A rule table holds every number an indicator is judged by: update windows per
+column type, the homepage window and minimum, availability thresholds. Check
+code asks the table; it never holds such numbers itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+DEFAULT_RULESET = "national-2019"
+
+
+class RulesError(ValueError):
+    """A rule table that cannot be used (unknown name, unreadable, invalid): exit code 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A period before the inspection date: N days, calendar months or calendar years."""
+
+    amount: int
+    unit: str  # days | months | years
+
+    def cutoff(self, as_of: date) -> date:
+        """The oldest date still inside the window (an item dated on it is in time)."""
+        if self.unit == "days":
+            return as_of - timedelta(days=self.amount)
+        months = self.amount * (12 if self.unit == "years" else 1)
+        year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+        month += 1
+        day = min(as_of.day, _month_days(year, month))
+        return date(year, month, day)
+
+    def days(self, as_of: date) -> int:
+        """The window's length in days, counted back from ``as_of``."""
+        return (as_of - self.cutoff(as_of)).days
+
+    def label(self) -> str:
+        return {"days": f"{self.amount}天", "months": f"{self.amount}个月", "years": f"{self.amount}年"}[self.unit]
+
+
+def _month_days(year: int, month: int) -> int:
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    return (nxt - timedelta(days=1)).day
+
+
+def _window(spec: dict[str, int]) -> Window:
+    (unit, amount), = spec.items()
+    return Window(int(amount), unit)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """One validated rule table."""
+
+    id: str
+    name: str
+    source: str
+    path: str
+    data: dict[str, Any]
+
+    def column_window(self, column_type: str) -> Window | None:
+        """How long a column of this type may go without an update; None: not judged on updates."""
+        spec = self.data["columns"]["windows"].get(column_type)
+        return _window(spec) if spec else None
+
+    @property
+    def homepage_window(self) -> Window:
+        return _window(self.data["homepage"]["window"])
+
+    @property
+    def homepage_min_items(self) -> int:
+        return int(self.data["homepage"]["min_items"])
+
+    @property
+    def availability(self) -> dict[str, Any]:
+        return dict(self.data["availability"])
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(resources.files("govwatch.rules").joinpath("ruleset.schema.json").read_text("utf-8"))
+
+
+def available_rulesets() -> list[str]:
+    """Names of the rule tables shipped with govwatch."""
+    folder = resources.files("govwatch.rules").joinpath("tables")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_ruleset(name_or_file: str | None = None) -> RuleSet:
+    """A shipped table by name (e.g. ``census-2015``) or a YAML file by path; validated."""
+    name_or_file = name_or_file or DEFAULT_RULESET
+    if name_or_file in available_rulesets():
+        path = str(resources.files("govwatch.rules").joinpath("tables", f"{name_or_file}.yaml"))
+    elif name_or_file.endswith((".yaml", ".yml")) or "/" in name_or_file:
+        path = name_or_file
+    else:
+        raise RulesError(f"unknown rule table {name_or_file!r} (shipped: {', '.join(available_rulesets())}; "
+                         "or give a .yaml file)")
+    return _load_file(path)
+
+
+def _load_file(path: str) -> RuleSet:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"cannot read rule table {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"rule table {path} is not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesError(f"rule table {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"rule table {path} must be a mapping")
+    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise RulesError(f"rule table {path}: {where}: {first.message}{more}")
+    return RuleSet(id=data["id"], name=data["name"], source=data["source"], path=path, data=data)
