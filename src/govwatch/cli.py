@@ -74,8 +74,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         as_of = parse_as_of(args.as_of)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.rules:
-        console.print("[yellow]--rules: scoring against rule tables is not available yet; the run is not scored.[/]")
+    rules, site_config = _rules_and_site_config(args)
     settings = _settings(args)
     try:
         store = Store(settings.store.url)
@@ -84,7 +83,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from govwatch.pipeline import inspect_site
     try:
         with crawl_progress(console, args.url) as progress:
-            inspection = inspect_site(args.url, settings, store, as_of=as_of, resume=args.resume, progress=progress)
+            inspection = inspect_site(args.url, settings, store, as_of=as_of, resume=args.resume, progress=progress,
+                                      rules=rules, site_config=site_config)
     except InspectionError as exc:
         raise UsageError(str(exc)) from None
     doc = inspection.document
@@ -97,6 +97,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         console.print(f"report: {report}")
     _print_summary(doc, inspection.run_id, inspection.resumed)
     return 0
+
+
+def _rules_and_site_config(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The rule table (--rules) and site config (--site-config); problems are usage errors."""
+    from govwatch.rules import RulesError, load_ruleset
+    from govwatch.settings import ConfigError
+    from govwatch.siteconfig import load_site_config
+    try:
+        return load_ruleset(args.rules), load_site_config(args.site_config)
+    except (RulesError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _print_summary(doc: dict[str, Any], run_id: int, resumed: bool) -> None:
@@ -132,6 +143,57 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if args.json and args.json != "-":
         console.print(f"{facts.page_type}: {facts.title!r}, {len(facts.links)} links, "
                       f"{sum(len(b.items) for b in facts.lists)} list items → {args.json}")
+    return 0
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from govwatch.clock import parse_as_of
+    from govwatch.deadlines import upcoming_deadlines
+    from govwatch.store.db import Store, StoreError
+
+    try:
+        as_of = parse_as_of(args.as_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.days < 0:
+        raise UsageError("--days must not be negative")
+    settings = _settings(args)
+    try:
+        store = Store(settings.store.url)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    site = None
+    if args.site:
+        from govwatch.urls import normalize_url
+        site = normalize_url(args.site)
+        if site is None:
+            raise UsageError(f"not a usable http(s) URL: {args.site!r}")
+    deadlines = upcoming_deadlines(store, as_of, args.days, site)
+    if args.json:
+        _write_json({"as_of": as_of.isoformat(), "days": args.days,
+                     "warnings": [d.as_json() for d in deadlines]}, args.json)
+    if args.json == "-":
+        return 0
+    if not deadlines:
+        console.print(f"no column reaches its update deadline within {args.days} days of {as_of.isoformat()}")
+        return 0
+    current = None
+    for d in deadlines:
+        if d.site_url != current:
+            current = d.site_url
+            table = Table(title=f"{d.site_name or d.site_url}  (run {d.run_id}, as of {d.run_as_of})",
+                          title_justify="left")
+            for heading in ("栏目", "类型", "最近更新", "期限", "最后期限", "剩余天数"):
+                table.add_column(heading)
+            rows = [x for x in deadlines if x.site_url == current]
+            for x in rows:
+                left = f"[red]已超期{-x.days_left}天[/]" if x.days_left < 0 else (
+                    f"[yellow]{x.days_left}[/]" + ("（今天是最后一天）" if x.days_left == 0 else "")
+                    if x.days_left <= 3 else str(x.days_left))
+                table.add_row(x.column, x.type, x.last_update or "-", x.window or "-", x.expires, left)
+            console.print(table)
     return 0
 
 
@@ -186,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="crawl a site, check it, write the inspection JSON and HTML report")
     p.add_argument("url", help="the site's homepage URL (a host, or a path prefix on a shared host)")
     p.add_argument("--as-of", help="inspection time point YYYY-MM-DD (default: today, Asia/Shanghai)")
-    p.add_argument("--rules", help="rule table name or file (scoring is not available yet)")
+    p.add_argument("--rules", help="rule table: a shipped name (national-2019, census-2015) or a YAML file "
+                                   "(default national-2019)")
+    p.add_argument("--site-config", help="site config YAML: column overrides, key columns, business systems")
     p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
     p.add_argument("--out", help="write report.html and inspection.json into this folder")
     p.add_argument("--resume", action="store_true", help="continue the site's interrupted run")
@@ -200,6 +264,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the extract JSON here (default: stdout)")
     _add_crawl_flags(p)
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("warnings", help="early warnings: columns closest to their update deadline, site by site")
+    p.add_argument("--days", type=int, default=7, help="list deadlines within N days, and overdue ones (default 7)")
+    p.add_argument("--as-of", help="count days from this date (default: today, Asia/Shanghai)")
+    p.add_argument("--site", help="only this site (its homepage URL)")
+    p.add_argument("--json", help="write the warnings as JSON here ('-' for stdout)")
+    p.add_argument("--config", help="YAML settings file")
+    p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
+    p.set_defaults(func=cmd_warnings)
 
     p = sub.add_parser("demo", help="serve the bundled simulated sites on 127.0.0.1 and inspect them")
     p.add_argument("--out", default="govwatch-out/demo", help="folder for reports (default govwatch-out/demo)")
@@ -225,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pages", type=int, default=20000)
     p.add_argument("--as-of")
     p.set_defaults(func=cmd_sim_export)
+    from govwatch.probe.cli import add_probe_commands  # probe, monitor
+    add_probe_commands(sub)
     return parser
 
 

@@ -169,3 +169,4 @@ class PreparedPage:
     body_hash: str
     body_size: int
     body_zstd: bytes
+    needs_render: bool = False  # inline scripts fill an empty list: render the page if rendering is on

@@ -9,6 +9,7 @@ site without refetching what was committed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -17,9 +18,13 @@ from typing import Any
 from sqlalchemy import insert
 
 from govwatch.checks import run_checks
-from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats
+from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
+from govwatch.crawl.render import Renderer
+from govwatch.columns import ColumnResult
 from govwatch.report.inspection import build_inspection
+from govwatch.rules import RuleSet, load_ruleset
 from govwatch.settings import Settings, settings_to_dict
+from govwatch.siteconfig import SiteConfig
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.rundata import StoreRunData
@@ -51,9 +56,28 @@ def site_scope(url: str, settings: Settings) -> tuple[str, Scope]:
     return norm, scope
 
 
+def make_renderer(settings: Settings, scope: Scope) -> Renderer | None:
+    """The headless browser for script-filled lists, or None when rendering is off.
+    Offline runs let the browser reach only the site and loopback hosts."""
+    if not settings.render.enabled:
+        return None
+    online = settings.crawl.network == "online"
+    return Renderer(settings.render, allow=lambda url: scope.contains(url) or online or is_loopback(url),
+                    user_agent=settings.crawl.user_agent)
+
+
+def run_settings(settings: Settings, rules: RuleSet, site_config: SiteConfig) -> dict[str, Any]:
+    """What a run stores about how it was made: settings, the rule table's data, the site config
+    (so a stored run can be checked again offline with the same rules)."""
+    return {**settings_to_dict(settings), "rules": rules.data, "site_config": dataclasses.asdict(site_config)}
+
+
 async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_of: date, resume: bool = False,
-                             progress: Callable[[CrawlProgress], None] | None = None) -> Inspection:
+                             progress: Callable[[CrawlProgress], None] | None = None,
+                             rules: RuleSet | None = None, site_config: SiteConfig | None = None) -> Inspection:
     """Crawl and check one site; returns the stored run and its inspection document."""
+    rules = rules or load_ruleset()
+    site_config = site_config or SiteConfig()
     homepage, scope = site_scope(url, settings)
     site_id = store.site_id(homepage, scope.prefix)
     run_id = store.resumable_run(site_id) if resume else None
@@ -62,26 +86,34 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         state = resume_state(store, run_id)
         store.set_run_status(run_id, "running")
     else:
-        run_id = store.create_run(site_id, as_of.isoformat(), settings_to_dict(settings))
+        run_id = store.create_run(site_id, as_of.isoformat(), run_settings(settings, rules, site_config))
     writer = RunWriter(store, run_id)
-    crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress)
+    renderer = make_renderer(settings, scope)
+    crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress, renderer=renderer)
     try:
         stats = await crawler.crawl([homepage], resume=state)
     except asyncio.CancelledError:
         store.set_run_status(run_id, "interrupted")
         raise
+    finally:
+        if renderer is not None:
+            await renderer.close()
     store.set_run_status(run_id, "crawled", stats={
         "pages": stats.pages, "resources": stats.resources, "errors": stats.errors, "skipped": stats.skipped,
         "page_limit_hit": stats.page_limit_hit, "depth_limit_hit": stats.depth_limit_hit,
-        "crawl_seconds": stats.seconds})
+        "crawl_seconds": stats.seconds, "rendered": stats.rendered,
+        "render_failed": len(stats.render_errors),
+        "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]]})
     document = check_and_report(store, run_id)
     return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
 
 
 def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, resume: bool = False,
-                 progress: Callable[[CrawlProgress], None] | None = None) -> Inspection:
+                 progress: Callable[[CrawlProgress], None] | None = None,
+                 rules: RuleSet | None = None, site_config: SiteConfig | None = None) -> Inspection:
     """Synchronous wrapper of :func:`inspect_site_async`."""
-    return asyncio.run(inspect_site_async(url, settings, store, as_of=as_of, resume=resume, progress=progress))
+    return asyncio.run(inspect_site_async(url, settings, store, as_of=as_of, resume=resume, progress=progress,
+                                          rules=rules, site_config=site_config))
 
 
 def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
@@ -97,6 +129,9 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
                 "severity": f.severity, "url": f.url, "source": f.source, "target": f.target,
                 "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint,
             } for f in findings])
+        conn.execute(t.columns.delete().where(t.columns.c.run_id == run_id))
+        conn.execute(insert(t.columns), [homepage_row(run_id, data)]
+                     + [column_row(run_id, col, data.as_of) for col in data.columns()])
         conn.execute(insert(t.check_runs), [{
             "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
             "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
@@ -106,3 +141,33 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
     store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
     return document
+
+
+def column_row(run_id: int, col: ColumnResult, as_of: date) -> dict[str, Any]:
+    """A ``columns`` table row (what ``govwatch warnings`` reads)."""
+    return {
+        "run_id": run_id, "name": col.name, "url": col.url, "type": col.type, "type_reason": col.type_reason,
+        "discovered_by": col.discovered_by, "read_via": col.read_via, "parent": col.parent,
+        "last_update": col.last_update.isoformat() if col.last_update else None, "items": col.items,
+        "undated": col.undated, "blank": col.blank, "stale": col.stale, "window_days": col.window_days(as_of),
+        "days_left": col.days_left, "is_key": col.key,
+        "details": {"expires": col.expires.isoformat() if col.expires else None,
+                    "window": col.window.label() if col.window else None,
+                    "future_items": [{"url": it.url, "date": it.date.isoformat() if it.date else None}
+                                     for it in col.future], "notes": col.notes},
+    }
+
+
+def homepage_row(run_id: int, data: StoreRunData) -> dict[str, Any]:
+    """The homepage as a ``columns`` row of type ``homepage`` (its window is the rule table's)."""
+    home = data.homepage_updates()
+    window = data.rules.homepage_window
+    return {
+        "run_id": run_id, "name": "首页", "url": data.site_url, "type": "homepage", "type_reason": "homepage",
+        "discovered_by": "nav", "read_via": "static", "parent": None,
+        "last_update": home.newest.isoformat() if home.newest else None, "items": home.items_in_window,
+        "undated": 0, "blank": home.basis == "none", "stale": home.items_in_window == 0,
+        "window_days": home.window_days, "days_left": home.days_left, "is_key": True,
+        "details": {"expires": home.expires.isoformat() if home.expires else None, "window": window.label(),
+                    "basis": home.basis, "future_items": [], "notes": []},
+    }

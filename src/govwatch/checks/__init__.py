@@ -54,6 +54,8 @@ class RunData:
         self._links = links or []  # (source, target, kind, text, via)
         self.homepage_urls = homepage_urls or frozenset({site_url})
         self._targets: list[LinkTarget] | None = None
+        self._columns: list[Any] | None = None
+        self._homepage_updates: Any = None
         self._homepage: tuple[dict[str, Any] | None] | None = None
 
     def is_homepage(self, url: str) -> bool:
@@ -68,13 +70,30 @@ class RunData:
     def page(self, url: str) -> dict[str, Any] | None:
         return self._pages.get(url)
 
+    def columns(self) -> list[Any]:
+        """The site's columns with their figures (:class:`govwatch.columns.ColumnResult`), computed once."""
+        if self._columns is None:
+            from govwatch.columns import analyze_columns
+            self._columns = analyze_columns(self)
+        return self._columns
+
+    def homepage_updates(self) -> Any:
+        """Dated items shown on the homepage (:class:`govwatch.columns.HomepageUpdates`), computed once."""
+        if self._homepage_updates is None:
+            from govwatch.columns import homepage_updates
+            self._homepage_updates = homepage_updates(self)
+        return self._homepage_updates
+
     def probes(self) -> list[dict[str, Any]]:
         """The site's stored probe visits (rows of the ``probes`` table) in the rule table's
         availability window ending at the inspection time, oldest first."""
         return self._probes or []
 
-    def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        yield from self._pages.items()
+    def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Stored facts of crawled pages (of one ``page_type`` when given), in crawl order."""
+        for url, facts in self._pages.items():
+            if page_type is None or facts.get("page_type") == page_type:
+                yield url, facts
 
     def link_targets(self) -> list[LinkTarget]:
         """Every distinct link target with its kind and number of links (computed once)."""
@@ -153,4 +172,5 @@ def run_checks(data: RunData, names: Iterable[str] | None = None) -> tuple[list[
 
 def load_builtin_checks() -> None:
     """Import the built-in check families so they register themselves."""
-    from govwatch.checks import links  # noqa: F401
+    from govwatch.checks import freshness, links  # noqa: F401
+    from govwatch.checks import availability  # noqa: F401

@@ -10,7 +10,9 @@ out of :meth:`Crawler.crawl`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,13 +23,16 @@ from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.traps import TrapGuard
 from govwatch.crawl.extractor import Extractor
-from govwatch.model import FetchResult, Link
+from govwatch.crawl.render import Renderer
+from govwatch.model import FetchResult, Link, PreparedPage
 from govwatch.settings import CrawlSettings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 from govwatch.urls import Scope
 
 PAGE_KINDS = frozenset({"page", "frame"})
-_HTML_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml")
+# Bodies handed to extraction: markup, and JSON (list data that page scripts load).
+_EXTRACTED_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "application/json",
+                    "text/json")
 
 
 @dataclass(slots=True)
@@ -58,6 +63,8 @@ class CrawlStats:
     page_limit_hit: bool
     depth_limit_hit: int
     seconds: float
+    rendered: int = 0
+    render_errors: list[tuple[str, str]] = field(default_factory=list)  # (url, why) of pages not rendered
 
 
 def is_loopback(url: str) -> bool:
@@ -71,19 +78,20 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def _is_markup(result: FetchResult) -> bool:
+def _is_extractable(result: FetchResult) -> bool:
     ctype = result.content_type.lower()
     if ctype:
-        return ctype.startswith(_HTML_TYPES)
+        return ctype.startswith(_EXTRACTED_TYPES)
     head = result.body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<datastore", b"<head", b"<meta"))
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<datastore", b"<head", b"<meta", b"{", b"["))
 
 
 class Crawler:
     """Crawls one site within its scope."""
 
     def __init__(self, settings: CrawlSettings, scope: Scope, writer: RunWriter, *,
-                 site_root: str, progress: Callable[[CrawlProgress], None] | None = None) -> None:
+                 site_root: str, progress: Callable[[CrawlProgress], None] | None = None,
+                 renderer: Renderer | None = None) -> None:
         self.settings = settings
         self.scope = scope
         self.writer = writer
@@ -98,6 +106,8 @@ class Crawler:
         self.depth_limit_hit = 0
         self._trap_reasons: dict[str, str] = {}
         self.extractor = Extractor(settings.extract_workers)
+        self.renderer = renderer  # None: script-filled lists are read from their data endpoints only
+        self.render_errors: list[tuple[str, str]] = []
 
     # -- frontier ---------------------------------------------------------------
 
@@ -147,7 +157,9 @@ class Crawler:
         p = self.progress
         return CrawlStats(pages=p.pages, resources=p.resources, errors=p.errors, skipped=p.skipped,
                           page_limit_hit=self.page_limit_hit, depth_limit_hit=self.depth_limit_hit,
-                          seconds=round(time.monotonic() - started, 3))
+                          seconds=round(time.monotonic() - started, 3),
+                          rendered=self.renderer.rendered if self.renderer else 0,
+                          render_errors=list(self.render_errors))
 
     async def _tick(self) -> None:
         while True:
@@ -210,9 +222,11 @@ class Crawler:
         result = await self.fetcher.fetch(url)
         extracted = None
         links: list[Link] = []
-        if result.ok and result.body and _is_markup(result):
+        if result.ok and result.body and _is_extractable(result):
             base = result.final_url
             extracted = await self.extractor(result.body, base, result.content_type, self.site_root)
+            if extracted.needs_render and self.renderer is not None:
+                extracted = await self._render(base, extracted)
             result.encoding = extracted.encoding or None
             seen_here: set[tuple[str, str]] = set()
             for link_url, text, link_kind, tag, via in extracted.links:
@@ -232,6 +246,21 @@ class Crawler:
                                        extracted=extracted, links=links))
         for link in links:
             self._follow(link, depth)
+
+    async def _render(self, url: str, static: PreparedPage) -> PreparedPage:
+        """The rendered page's facts and links (the static body stays the stored snapshot);
+        when rendering fails, the static facts with a warning saying why."""
+        assert self.renderer is not None
+        outcome = await self.renderer.render(url)
+        if outcome.html is None:
+            self.render_errors.append((url, outcome.error or "unknown error"))
+            data = json.loads(static.facts_json)
+            data["warnings"].append(f"render: {outcome.error}")
+            return dataclasses.replace(static, facts_json=json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        rendered = await self.extractor(outcome.html.encode("utf-8"), url, "text/html; charset=utf-8",
+                                        self.site_root, rendered=True)
+        return dataclasses.replace(rendered, body_hash=static.body_hash, body_size=static.body_size,
+                                   body_zstd=static.body_zstd, encoding=static.encoding, soft_404=static.soft_404)
 
     def _follow(self, link: Link, depth: int) -> None:
         if link.url in self._seen:

@@ -24,17 +24,26 @@ from govwatch.model import PreparedPage
 from govwatch.store.blobs import body_hash, compress
 
 
-def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str) -> PreparedPage:
-    """Extract one page and prepare it for the store (in a worker process or inline)."""
+def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
+                      rendered: bool = False) -> PreparedPage:
+    """Extract one page and prepare it for the store (in a worker process or inline).
+
+    ``rendered``: ``body`` is the DOM a browser rendered; its lists are marked so.
+    """
     facts = extract_page(body, url, content_type=content_type, site_root=site_root)
     data = facts_to_json(facts)
     del data["links"], data["items"]
+    if rendered:
+        data["rendered"] = True
+        for block in data["lists"]:
+            block["source"] = "rendered"
     return PreparedPage(
         page_type=facts.page_type, title=facts.title, publish_date=data["publish_date"],
         facts_json=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         links=[(ln.url, ln.text, ln.kind, ln.tag, ln.via) for ln in facts.links],
         pagination=list(facts.pagination.page_urls), encoding=facts.encoding, soft_404=facts.soft_404,
-        body_hash=body_hash(body), body_size=len(body), body_zstd=compress(body))
+        body_hash=body_hash(body), body_size=len(body), body_zstd=compress(body),
+        needs_render=facts.needs_render and not rendered)
 
 
 _HEADER = struct.Struct("!I")
@@ -142,8 +151,9 @@ class Extractor:
         await worker.start()
         return worker
 
-    async def __call__(self, body: bytes, url: str, content_type: str, site_root: str) -> PreparedPage:
-        args = (body, url, content_type, site_root)
+    async def __call__(self, body: bytes, url: str, content_type: str, site_root: str,
+                       rendered: bool = False) -> PreparedPage:
+        args = (body, url, content_type, site_root, rendered)
         if not self._pool:
             return extract_for_crawl(*args)
         request_id = next(self._ids)

@@ -8,16 +8,16 @@ Word/Excel/PDF later) reads this document, never the store directly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from govwatch import __version__
 from govwatch.checks import CheckRun, RunData
 from govwatch.checks.links import resource_of, verdict
+from govwatch.columns import ColumnResult
 from govwatch.model import Finding
 
 SCHEMA_VERSION = 1
-HOMEPAGE_WINDOW_DAYS = 14
 # Problem-ID prefixes as offices know them from the commercial platform (rules.md §8).
 _ID_PREFIX = {"broken_link": "LJ"}
 
@@ -41,23 +41,22 @@ def _site_identity(data: RunData) -> tuple[str | None, str | None]:
     return name, code
 
 
-def homepage_items_in_window(data: RunData, window_days: int = HOMEPAGE_WINDOW_DAYS) -> int:
-    """Distinct dated items shown on the homepage within the window (an item exactly
-    ``window_days`` old still counts; future dates never do)."""
-    home = data.homepage()
-    if home is None:
-        return 0
-    first_day = data.as_of - timedelta(days=window_days)
-    seen: set[str] = set()
-    for block in home.get("lists") or []:
-        for item in block.get("items") or []:
-            when = item.get("date")
-            if not when:
-                continue
-            day = date.fromisoformat(when)
-            if first_day <= day <= data.as_of:
-                seen.add(item.get("url") or item.get("title") or "")
-    return len(seen)
+def column_json(col: ColumnResult, as_of: date) -> dict[str, Any]:
+    """One entry of the document's ``columns``."""
+    return {"name": col.name, "url": col.url, "type": col.type, "type_reason": col.type_reason,
+            "discovered_by": col.discovered_by, "read_via": col.read_via, "parent": col.parent,
+            "last_update": col.last_update.isoformat() if col.last_update else None,
+            "items": col.items, "undated": col.undated, "stale": col.stale, "blank": col.blank,
+            "window_days": col.window_days(as_of), "days_left": col.days_left, "key": col.key,
+            "list_pages": len(col.list_pages), "future_items": len(col.future)}
+
+
+def homepage_json(data: RunData) -> dict[str, Any]:
+    """The document's ``homepage``: distinct dated items in the window, newest date, days left."""
+    home = data.homepage_updates()
+    return {"items_in_window": home.items_in_window, "window_days": home.window_days,
+            "cutoff": home.cutoff.isoformat(), "newest": home.newest.isoformat() if home.newest else None,
+            "dated_items": home.dated_items, "days_left": home.days_left, "basis": home.basis}
 
 
 def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
@@ -99,15 +98,15 @@ def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Seq
         "as_of": data.as_of.isoformat(),
         # Scoring against rule tables arrives with the rules engine; until a table is
         # applied the run is reported as not scored, never as full marks.
-        "ruleset": None,
+        "ruleset": data.rules.id,
         "verdict": None,
         "score": None,
         "vetoes": [],
         "deductions": [],
         "findings": [finding_json(f) for f in findings],
-        "columns": [],
+        "columns": [column_json(col, data.as_of) for col in data.columns()],
         "links": _link_summary(data, findings),
-        "homepage": {"items_in_window": homepage_items_in_window(data), "window_days": HOMEPAGE_WINDOW_DAYS},
+        "homepage": homepage_json(data),
         "pages": {"crawled": len(page_rows), "failed": len(failed)},
         "crawl": run.get("stats") or {},
         "checks": [{"name": c.name, "status": c.status, "findings": c.findings, "error": c.error}

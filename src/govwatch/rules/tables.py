@@ -42,6 +42,15 @@ class Window:
         day = min(as_of.day, _month_days(year, month))
         return date(year, month, day)
 
+    def expires(self, last_update: date) -> date:
+        """The last day on which an update made on ``last_update`` is still inside the window."""
+        if self.unit == "days":
+            return last_update + timedelta(days=self.amount)
+        months = self.amount * (12 if self.unit == "years" else 1)
+        year, month = divmod(last_update.year * 12 + last_update.month - 1 + months, 12)
+        month += 1
+        return date(year, month, min(last_update.day, _month_days(year, month)))
+
     def days(self, as_of: date) -> int:
         """The window's length in days, counted back from ``as_of``."""
         return (as_of - self.cutoff(as_of)).days

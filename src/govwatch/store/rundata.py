@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from govwatch.checks import LinkTarget, RunData
+from govwatch.rules import RuleSet
+from govwatch.siteconfig import parse_site_config
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.urls import Scope
@@ -36,8 +38,13 @@ class StoreRunData(RunData):
         home_row = fetches.get(homepage)
         if home_row and home_row.get("final_url"):
             homepage_urls.add(home_row["final_url"])
+        stored = run["settings"]
+        rules = RuleSet(id=stored["rules"]["id"], name=stored["rules"]["name"], source=stored["rules"]["source"],
+                        path="(stored with the run)", data=stored["rules"]) if stored.get("rules") else None
+        site_config = parse_site_config(_config_data(stored.get("site_config")), "(stored with the run)")
         super().__init__(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
-                         fetches=fetches, homepage_urls=frozenset(homepage_urls))
+                         fetches=fetches, homepage_urls=frozenset(homepage_urls), rules=rules,
+                         site_config=site_config)
         self.store = store
         self.run_id = run_id
 
@@ -52,10 +59,12 @@ class StoreRunData(RunData):
             row = conn.execute(self._page_query().where(t.urls.c.url == url)).first()
         return {**row[1], "depth": row[2]} if row else None
 
-    def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        q = self._page_query().order_by(t.fetches.c.id)
+        if page_type is not None:
+            q = q.where(t.pages.c.page_type == page_type)
         with self.store.engine.connect() as conn:
-            for url, facts, depth in conn.execution_options(yield_per=500).execute(
-                    self._page_query().order_by(t.fetches.c.id)):
+            for url, facts, depth in conn.execution_options(yield_per=500).execute(q):
                 yield url, {**facts, "depth": depth}
 
     def _load_link_targets(self) -> list[LinkTarget]:
@@ -80,3 +89,12 @@ class StoreRunData(RunData):
                      .where(t.links.c.run_id == self.run_id, dst.c.url.in_(chunk)))
                 out.extend(tuple(r) for r in conn.execute(q))  # type: ignore[misc]
         return out
+
+
+def _config_data(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored SiteConfig (dataclasses.asdict) back into site config file form."""
+    if not stored:
+        return {}
+    site = {k: stored[k] for k in ("name", "site_code") if stored.get(k)}
+    columns = [{k: v for k, v in col.items() if v not in (None, False)} for col in stored.get("columns") or []]
+    return {"site": site, "columns": columns, "systems": stored.get("systems") or []}

@@ -1,0 +1,112 @@
+"""Update indicators (rules.md §1, §2, §4): 首页不更新, 首页栏目, 栏目不更新, 空白栏目, future dates.
+
+Pure functions of the run's column figures (:mod:`govwatch.columns`) and the
+rule table's windows; every number a verdict depends on is in the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from govwatch.checks import RunData, check
+from govwatch.model import Finding
+
+TYPE_LABELS = {
+    "dynamic": "动态/要闻", "notice": "通知公告", "policy": "政策文件", "interpretation": "政策解读",
+    "personnel": "人事", "plan": "规划计划", "consult": "政务咨询", "survey": "调查征集",
+    "interview": "在线访谈", "service": "办事服务", "data": "数据发布", "other": "其他",
+    "homepage": "首页",
+}
+
+
+@check("column_freshness", family="freshness", kinds=("stale_column", "blank_column", "undated_items",
+                                                      "column_unreadable"))
+def column_freshness(data: RunData) -> Iterator[Finding]:
+    """Columns not updated within their window, blank columns, undated and unreadable lists."""
+    for col in data.columns():
+        base = {"column": col.name, "type": col.type, "type_reason": col.type_reason, "read_via": col.read_via,
+                "items": col.items, "undated": col.undated}
+        if col.blank:
+            yield Finding(
+                kind="blank_column", code="freshness.blank", indicator="空白栏目", url=col.url,
+                message=f"栏目「{col.name}」为空白栏目（无任何信息{'，仅显示“' + col.placeholder + '”' if col.placeholder else ''}）",
+                evidence={**base, "placeholder": col.placeholder})
+            continue
+        if col.read_via == "unread":
+            yield Finding(
+                kind="column_unreadable", code="freshness.unreadable", indicator="栏目不更新", url=col.url,
+                severity="warning", message=f"栏目「{col.name}」的列表由脚本生成，未能读取（渲染已关闭或失败）",
+                evidence={**base, "notes": col.notes})
+            continue
+        if col.stale:
+            window = col.window
+            assert window is not None
+            overdue = -col.days_left if col.days_left is not None else None
+            when = (f"最近更新{col.last_update.isoformat()}，已超期{overdue}天" if col.last_update
+                    else "列表中的信息均未注明发布时间")
+            yield Finding(
+                kind="stale_column", code=f"freshness.stale.{col.type}", indicator="栏目不更新", url=col.url,
+                message=f"{TYPE_LABELS.get(col.type, col.type)}类栏目「{col.name}」超过{window.label()}未更新（{when}）",
+                evidence={**base, "window": window.label(), "window_days": col.window_days(data.as_of),
+                          "last_update": col.last_update.isoformat() if col.last_update else None,
+                          "expires": col.expires.isoformat() if col.expires else None, "days_overdue": overdue})
+        if col.undated:
+            yield Finding(
+                kind="undated_items", code="freshness.undated", indicator="栏目不更新", url=col.url,
+                severity="warning",
+                message=f"栏目「{col.name}」有{col.undated}条信息未注明发布时间（未注明发布时间的视为不更新）",
+                evidence={**base, "examples": [{"title": it.title, "url": it.url} for it in col.undated_examples]})
+
+
+@check("future_dates", family="freshness", kinds=("future_date",))
+def future_dates(data: RunData) -> Iterator[Finding]:
+    """Items or articles dated after the inspection time: never an update; reported per article."""
+    as_of = data.as_of
+    reported: set[str] = set()
+
+    def finding(url: str, source: str | None, when: date, title: str, date_text: str, where: str) -> Finding:
+        return Finding(
+            kind="future_date", code="freshness.future_date", indicator="栏目不更新", url=url, source=source,
+            message=f"信息「{title}」的发布日期{when.isoformat()}晚于监测时间点{as_of.isoformat()}",
+            evidence={"date": when.isoformat(), "date_text": date_text, "as_of": as_of.isoformat(),
+                      "days_ahead": (when - as_of).days, "title": title, "where": where})
+
+    for col in data.columns():
+        for item in col.future:
+            url = item.url or item.source
+            if url not in reported:
+                reported.add(url)
+                yield finding(url, item.source if item.url else None, item.date, item.title, item.date_text,
+                              f"栏目「{col.name}」")
+    home = data.homepage_updates()
+    for title, url, when in home.future:
+        target = url or data.site_url
+        if target not in reported:
+            reported.add(target)
+            yield finding(target, data.site_url if url else None, when, title, "", "首页")
+    for url, facts in data.pages(page_type="article"):
+        published = facts.get("publish_date")
+        if published and published > as_of.isoformat() and url not in reported:
+            reported.add(url)
+            yield finding(url, None, date.fromisoformat(published), facts.get("title") or "", "", "文章页")
+
+
+@check("homepage_updates", family="freshness", kinds=("homepage_not_updated", "homepage_few_updates"))
+def homepage_update_checks(data: RunData) -> Iterator[Finding]:
+    """首页不更新 (no dated homepage item in the window) and 首页栏目 (fewer items than the table's minimum)."""
+    home = data.homepage_updates()
+    if home.basis == "none":
+        return
+    evidence = {"window_days": home.window_days, "cutoff": home.cutoff.isoformat(),
+                "items_in_window": home.items_in_window, "newest": home.newest.isoformat() if home.newest else None,
+                "dated_items": home.dated_items, "basis": home.basis, "min_items": data.rules.homepage_min_items}
+    if home.items_in_window == 0:
+        newest = f"最近一条信息发布于{home.newest.isoformat()}" if home.newest else "首页无注明日期的信息"
+        yield Finding(kind="homepage_not_updated", code="freshness.homepage_not_updated", indicator="首页不更新",
+                      url=data.site_url, message=f"首页{home.window_days}天内没有更新（{newest}）", evidence=evidence)
+    if home.items_in_window < data.rules.homepage_min_items:
+        yield Finding(kind="homepage_few_updates", code="freshness.homepage_few_updates", indicator="首页栏目",
+                      url=data.site_url,
+                      message=(f"首页{home.window_days}天内更新信息{home.items_in_window}条，"
+                               f"少于{data.rules.homepage_min_items}条"), evidence=evidence)

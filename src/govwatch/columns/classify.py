@@ -1,0 +1,40 @@
+"""Column types from names and ColumnType meta tags, by a keyword table kept as data."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@cache
+def keyword_table() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(type, keywords) in priority order, from ``govwatch/data/column_types.yaml``."""
+    text = resources.files("govwatch.data").joinpath("column_types.yaml").read_text("utf-8")
+    return tuple((entry["type"], tuple(entry["keywords"])) for entry in yaml.safe_load(text))
+
+
+def type_by_keyword(text: str) -> tuple[str, str] | None:
+    """(type, keyword) of the first table entry with a keyword in ``text``."""
+    for column_type, keywords in keyword_table():
+        for keyword in keywords:
+            if keyword in text:
+                return column_type, keyword
+    return None
+
+
+def classify(name: str, column_type_meta: str | None = None) -> tuple[str, str]:
+    """(type, reason): by the column name, else by its ColumnType meta, else ``other``.
+
+    ``reason`` says why: ``keyword:动态`` (the name holds the keyword), ``meta:工作动态``
+    (the ColumnType meta tag), or ``default``.
+    """
+    hit = type_by_keyword(name)
+    if hit is not None:
+        return hit[0], f"keyword:{hit[1]}"
+    if column_type_meta:
+        hit = type_by_keyword(column_type_meta)
+        if hit is not None:
+            return hit[0], f"meta:{column_type_meta}"
+    return "other", "default"

@@ -1,0 +1,57 @@
+"""Homepage updates (首页更新): distinct dated items shown on the homepage in the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from govwatch.checks import RunData
+
+
+@dataclass(slots=True)
+class HomepageUpdates:
+    """The homepage's dated items against the rule table's homepage window."""
+
+    window_days: int
+    cutoff: date  # the oldest date inside the window
+    items_in_window: int
+    newest: date | None  # newest item dated on or before the inspection date
+    dated_items: int
+    basis: str  # homepage | second-level pages (a navigation-only homepage) | none (no homepage)
+    future: list[tuple[str, str | None, date]] = field(default_factory=list)  # (title, url, date)
+    expires: date | None = None
+    days_left: int | None = None
+
+
+def homepage_updates(data: RunData) -> HomepageUpdates:
+    """Count distinct items by URL (title and date when an item has no link)."""
+    window = data.rules.homepage_window
+    as_of = data.as_of
+    cutoff = window.cutoff(as_of)
+    home = data.homepage()
+    blocks = list((home or {}).get("lists") or [])
+    basis = "homepage" if home else "none"
+    if home and not any(it.get("date") for b in blocks for it in b.get("items") or []):
+        # 2015 V2: "if the homepage is only navigation, check all second-level pages".
+        blocks = [b for col in data.columns() for url in col.list_pages[:1]
+                  if (facts := data.page(url)) for b in (facts.get("lists") or [])[:1]]
+        basis = "second-level pages"
+    seen: dict[str, date] = {}
+    future: dict[str, tuple[str, str | None, date]] = {}
+    for block in blocks:
+        for item in block.get("items") or []:
+            if not item.get("date"):
+                continue
+            when = date.fromisoformat(item["date"])
+            key = item.get("url") or f"{item.get('title')}|{item['date']}"
+            if when > as_of:
+                future[key] = (item.get("title") or "", item.get("url"), when)
+            elif key not in seen or when > seen[key]:
+                seen[key] = when
+    newest = max(seen.values(), default=None)
+    in_window = sum(1 for when in seen.values() if when >= cutoff)
+    expires = window.expires(newest) if newest else None
+    return HomepageUpdates(
+        window_days=window.days(as_of), cutoff=cutoff, items_in_window=in_window, newest=newest,
+        dated_items=len(seen), basis=basis, future=list(future.values()), expires=expires,
+        days_left=(expires - as_of).days if expires else None)

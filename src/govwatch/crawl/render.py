@@ -1,0 +1,122 @@
+"""Headless Chromium for pages whose lists JavaScript fills (Debian chromium via Playwright).
+
+The browser is the system's (``render.executable``, /usr/bin/chromium by default);
+govwatch never downloads one. It starts on the first page that needs it, renders
+at most ``render.max_pages`` pages per run, loads no images, fonts or media, and
+sends nothing to hosts the crawl may not reach (off-scope hosts in offline mode).
+A browser that cannot start or a page that fails to render is an error string
+on the outcome, never an exception: the page keeps its static facts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from govwatch.settings import RenderSettings
+
+_SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
+                  "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio"]
+
+
+@dataclass(slots=True)
+class RenderOutcome:
+    """The rendered DOM (``html``) or why there is none (``error``)."""
+
+    url: str
+    html: str | None
+    error: str | None
+    elapsed_ms: float
+
+
+class Renderer:
+    """Renders pages in one shared headless Chromium. Use as an async context."""
+
+    def __init__(self, settings: RenderSettings, *, allow: Callable[[str], bool], user_agent: str) -> None:
+        self.settings = settings
+        self.allow = allow  # may the browser request this URL?
+        self.user_agent = user_agent
+        self.rendered = 0
+        self.failed = 0
+        self._budget = settings.max_pages
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._start_lock = asyncio.Lock()
+        self._playwright: Any = None
+        self._context: Any = None
+        self._unavailable: str | None = None
+
+    async def __aenter__(self) -> Renderer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _start(self) -> None:
+        async with self._start_lock:
+            if self._context is not None or self._unavailable is not None:
+                return
+            executable = self.settings.executable
+            if not os.access(executable, os.X_OK):
+                self._unavailable = (f"no browser at {executable} (install Debian's chromium package, "
+                                     "or set render.executable, or render.enabled: false)")
+                return
+            try:
+                from playwright.async_api import async_playwright
+                self._playwright = await async_playwright().start()
+                browser = await self._playwright.chromium.launch(
+                    executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+                    timeout=self.settings.timeout * 1000)
+                self._context = await browser.new_context(user_agent=self.user_agent, service_workers="block")
+                await self._context.route("**/*", self._route)
+            except Exception as exc:  # noqa: BLE001 - a browser that cannot start is a recorded failure
+                self._unavailable = f"cannot start {executable}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+                await self.close()
+
+    async def _route(self, route: Any) -> None:
+        request = route.request
+        if request.resource_type in _SKIPPED_RESOURCES or not self.allow(request.url):
+            await route.abort()
+        else:
+            await route.continue_()
+
+    async def render(self, url: str) -> RenderOutcome:
+        """Load ``url``, let its scripts run until the network is idle, return the DOM."""
+        started = time.perf_counter()
+        if self._budget <= 0:
+            return self._failure(url, started, f"render budget of {self.settings.max_pages} pages used up")
+        self._budget -= 1
+        await self._start()
+        if self._context is None:
+            return self._failure(url, started, self._unavailable or "browser not started")
+        async with self._slots:
+            page = await self._context.new_page()
+            try:
+                await page.goto(url, wait_until="networkidle", timeout=self.settings.timeout * 1000)
+                html = await page.content()
+            except Exception as exc:  # noqa: BLE001 - timeouts, crashes: recorded per page
+                return self._failure(url, started, f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+            finally:
+                await page.close()
+        self.rendered += 1
+        return RenderOutcome(url, html, None, (time.perf_counter() - started) * 1000)
+
+    def _failure(self, url: str, started: float, error: str) -> RenderOutcome:
+        self.failed += 1
+        return RenderOutcome(url, None, error, (time.perf_counter() - started) * 1000)
+
+    async def close(self) -> None:
+        context, playwright = self._context, self._playwright
+        self._context = self._playwright = None
+        for closing in ((context.browser.close if context is not None and context.browser else None),
+                        (playwright.stop if playwright is not None else None)):
+            if closing is not None:
+                try:
+                    await closing()
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
