@@ -44,7 +44,7 @@ http {{
     image/png png; image/jpeg jpg jpeg; image/gif gif; application/pdf pdf; application/msword doc;
     application/vnd.openxmlformats-officedocument.wordprocessingml.document docx;
     application/vnd.openxmlformats-officedocument.spreadsheetml.sheet xlsx;
-    application/vnd.ms-excel xls; text/plain txt; text/csv csv;
+    application/vnd.ms-excel xls; text/plain txt; text/csv csv; application/json json;
   }}
   default_type application/octet-stream;
   server {{

@@ -16,11 +16,13 @@ SLOW_SECONDS = 2.5  # the simulator's slow pages: well past the tests' crawl tim
 CRAWL_TIMEOUT = 1.0
 
 
-def sim_settings(db_url: str, **crawl: object) -> Settings:
-    """Crawl settings for tests: fast on loopback, hermetic (offline), short timeouts."""
+def sim_settings(db_url: str, *, render: bool = False, **crawl: object) -> Settings:
+    """Crawl settings for tests: fast on loopback, hermetic (offline), short timeouts.
+    Rendering is off unless a test is about it (script-filled lists are then read from their endpoints)."""
     base = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
             "connect_timeout": 1.0, "backoff": 0.1, "network": "offline"}
-    return load_settings(overrides={"crawl": {**base, **crawl}, "store": {"url": db_url}}, environ={})
+    return load_settings(overrides={"crawl": {**base, **crawl}, "store": {"url": db_url},
+                                    "render": {"enabled": render}}, environ={})
 
 
 @pytest.fixture(scope="session")

@@ -70,7 +70,6 @@ class ProbeSettings:
     confirm: bool = True  # re-probe a failed visit at once; the visit fails only if that fails too
     visits_per_day: int = 20  # `govwatch monitor`: spaced visits per site per day (rule: >= 20)
     jitter: float = 0.2  # +/- fraction of the interval, so visits do not fall on the same second
-    window_days: int = 7  # failure ratio over this many days before the inspection time
     max_bytes: int = 5 * 1024 * 1024  # body read per visit, then the rest is discarded
     user_agent: str = f"govwatch/{__version__} probe (+https://github.com/govwatch/govwatch)"
 
@@ -156,7 +155,7 @@ def _validate(settings: Settings, origin: str) -> None:
                  "extract_workers"]:
         if getattr(c, name) < 0:
             raise ConfigError(f"{origin}: crawl.{name} must not be negative")
-    for section, names in (("probe", ["timeout", "visits_per_day", "window_days", "max_bytes"]),
+    for section, names in (("probe", ["timeout", "visits_per_day", "max_bytes"]),
                            ("render", ["timeout", "concurrency"])):
         for name in names:
             if getattr(getattr(settings, section), name) <= 0:

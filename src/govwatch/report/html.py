@@ -7,12 +7,16 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from govwatch.checks.freshness import TYPE_LABELS
+
 _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 _SCOPE = {"homepage": "首页", "other": "其他页面"}
 _ERROR = {"timeout": "超时", "reset": "连接被重置", "connect": "无法连接", "dns": "域名解析失败", "tls": "证书/TLS错误",
           "redirect_loop": "循环重定向", "too_many_redirects": "重定向过多", "invalid_url": "地址无效", "other": "其他错误"}
+_VIA = {"static": "静态页面", "script-pagination": "脚本分页", "xml-records": "XML数据", "endpoint": "数据接口",
+        "rendered": "浏览器渲染", "unread": "未能读取"}
 _RESOURCE = {"page": "网页", "image": "图片", "attachment": "附件", "external": "外部链接", "script": "脚本", "style": "样式表"}
 
 
@@ -28,9 +32,12 @@ def render_html(document: dict[str, Any]) -> str:
         "broken_homepage": sum(1 for b in broken if b["scope"] == "homepage"),
         "broken_other": sum(1 for b in broken if b["scope"] == "other"),
         "confirmed": sum(1 for b in broken if b.get("confirmed")),
+        "stale_columns": sum(1 for c in document["columns"] if c["stale"]),
+        "blank_columns": sum(1 for c in document["columns"] if c["blank"]),
     }
     return render_template(
-        "inspection.html.j2", doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE, error_names=_ERROR)
+        "inspection.html.j2", doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE,
+        error_names=_ERROR, type_names=TYPE_LABELS, via_names=_VIA)
 
 
 def write_html(document: dict[str, Any], out_dir: Path) -> Path:

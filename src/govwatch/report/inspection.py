@@ -59,6 +59,16 @@ def homepage_json(data: RunData) -> dict[str, Any]:
             "dated_items": home.dated_items, "days_left": home.days_left, "basis": home.basis}
 
 
+def availability_json(data: RunData) -> dict[str, Any]:
+    """The document's ``availability``: homepage visits in the rule table's window, or not measured."""
+    rules = data.rules.availability
+    rows = [r for r in data.probes() if r.get("target_kind", "homepage") == "homepage"]
+    failed = sum(1 for r in rows if not r["ok"])
+    return {"measured": bool(rows), "visits": len(rows), "failed": failed,
+            "failure_ratio": round(failed / len(rows), 6) if rows else None,
+            "window_days": rules["window_days"], "threshold": rules["max_failure_ratio"]}
+
+
 def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
     checked = 0
     unverifiable: list[str] = []
@@ -107,6 +117,7 @@ def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Seq
         "columns": [column_json(col, data.as_of) for col in data.columns()],
         "links": _link_summary(data, findings),
         "homepage": homepage_json(data),
+        "availability": availability_json(data),
         "pages": {"crawled": len(page_rows), "failed": len(failed)},
         "crawl": run.get("stats") or {},
         "checks": [{"name": c.name, "status": c.status, "findings": c.findings, "error": c.error}

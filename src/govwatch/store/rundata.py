@@ -47,6 +47,14 @@ class StoreRunData(RunData):
                          site_config=site_config)
         self.store = store
         self.run_id = run_id
+        self.site_id: int = run["site_id"]
+
+    def probes(self) -> list[dict[str, Any]]:
+        if self._probes is None:
+            from govwatch.probe.store import probes_in_window
+            self._probes = probes_in_window(self.store, self.site_id, self.as_of,
+                                            int(self.rules.availability["window_days"]))
+        return self._probes
 
     def _page_query(self) -> Any:
         return (select(t.urls.c.url, t.pages.c.facts, t.fetches.c.depth)
