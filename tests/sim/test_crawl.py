@@ -4,48 +4,17 @@ the pages found are exactly the generator's pages, and prefix sites stay under t
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import FAMILY_SITES, fetch, links_in
+from tests.sim.sim_helpers import FAMILY_SITES, FETCH_CALL, fetch, jcms_groups, links_in, script_pages
 
 from govwatch.sim import SimServer
 from govwatch.sim.resources import CONTENT_TYPES
 from govwatch.urls import normalize_url
-
-_PAGER = re.compile(r'createPageHTML\((\d+), (\d+), "(\w+)", "(\w+)"\)')
-_ISLAND = re.compile(r"var totalRecord = (\d+); var perPage = (\d+);")
-_NEXTGROUP = re.compile(r'<nextgroup><!\[CDATA\[<a href="([^"]+)"')
-
-
-def _script_pages(text: str, url: str) -> list[str]:
-    """Later list pages a TRS createPageHTML script implies (same folder)."""
-    m = _PAGER.search(text)
-    if not m:
-        return []
-    count, _, prefix, suffix = int(m.group(1)), m.group(2), m.group(3), m.group(4)
-    names = [f"{prefix}.{suffix}"] + [f"{prefix}_{k}.{suffix}" for k in range(1, count)]
-    return [normalize_url(n, url) for n in names]
-
-
-def _jcms_groups(text: str, url: str) -> list[str]:
-    """Every later dataproxy group the data island implies (docs/sim-families.md)."""
-    total = _ISLAND.search(text)
-    nextgroup = _NEXTGROUP.search(text)
-    if not total or not nextgroup:
-        return []
-    records, per_page = int(total.group(1)), int(total.group(2))
-    href = normalize_url(nextgroup.group(1), url)
-    endpoint, _, query = href.partition("?")
-    size = 3 * per_page
-    groups = []
-    for g in range(1, -(-records // size)):
-        start, end = 1 + g * size, min(records, (g + 1) * size)
-        groups.append(f"{endpoint}?startrecord={start}&endrecord={end}&perpage={per_page}&{query}")
-    return groups
-
 
 async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
     manifest = sim.manifest
@@ -57,6 +26,7 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
     platform_links = {origin + "/"} | {origin + f"/sites/{s}/" for s in manifest["sites"]}
     pages: set[str] = set()
     groups: dict[str, list[str]] = {}
+    endpoints: set[str] = set()
     resources: set[str] = set()
     queue, seen = [entry["homepage"]], {entry["homepage"]}
     limit = entry["page_count"] * 3
@@ -68,12 +38,17 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
             answers = await asyncio.gather(*(fetch(session, u) for u in batch))
             for url, (status, headers, body) in zip(batch, answers):
                 assert status == 200, url
-                text = body.decode(encoding)
+                json_body = headers["Content-Type"] == "application/json; charset=utf-8"  # JSON is UTF-8
+                text = body.decode("utf-8" if json_body else encoding)
                 found = links_in(text, url)
-                if headers["Content-Type"].startswith("text/html"):
+                if json_body:
+                    found = [normalize_url(item["url"], url) for item in json.loads(body)["items"]]
+                    endpoints.add(url)
+                elif headers["Content-Type"].startswith("text/html"):
                     pages.add(url)
-                    found += _script_pages(text, url)
-                    implied = _jcms_groups(text, url)
+                    found += script_pages(text, url)
+                    found += [normalize_url(u, url) for u in FETCH_CALL.findall(text)]
+                    implied = jcms_groups(text, url)
                     if implied:
                         groups[url] = implied
                         found += implied
@@ -87,7 +62,7 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
                         assert link in unverifiable, (url, link)
                     elif not link.startswith(base):
                         assert entry["placement"] == "prefix" and link in platform_links, (url, link)
-                    elif re.search(r"(\.html?|/|\.jsp\?.*)$", link):
+                    elif re.search(r"(\.html?|/|\.jsp\?.*|\.json)$", link):
                         queue.append(link)
                     else:
                         resources.add(link)
@@ -97,7 +72,7 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
         assert status == 200 and body == b"", url
         assert headers["Content-Type"] == CONTENT_TYPES[ext], url
         assert int(headers["Content-Length"]) > 0
-    return {"pages": pages, "groups": groups, "resources": resources}
+    return {"pages": pages, "groups": groups, "endpoints": endpoints, "resources": resources}
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)
@@ -111,6 +86,7 @@ async def test_crawl_finds_exactly_the_generated_pages(sim: SimServer, site_id: 
     assert len(expected) == entry["page_count"]
     resources = result["resources"]
     assert any(r.endswith(".pdf") for r in resources) and any(r.endswith((".png", ".gif")) for r in resources)
+    assert result["endpoints"] == {c["endpoint"] for c in entry["columns"] if c["endpoint"]}
     for column in entry["columns"]:
         html_pages = [u for u in column["list_pages"] if "dataproxy.jsp" not in u]
         assert set(html_pages) <= result["pages"]

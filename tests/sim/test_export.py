@@ -27,6 +27,9 @@ async def test_export_matches_server(sim: SimServer, tmp_path: Path, site_id: st
     summary = export_static(OPTIONS, site_id, tmp_path, origin, external_base=manifest["external_base"],
                             refused_base=manifest["refused_base"])
     assert summary["pages"] == entry["page_count"]
+    assert summary["endpoints"] == 1
+    endpoint = next(c["endpoint"] for c in entry["columns"] if c["endpoint"])
+    assert (tmp_path / endpoint[len(origin) + 1:]).is_file()  # served from the export by its path alone
     assert summary["manifest"] == entry
     assert {(s["fault"], s["served_as"]) for s in summary["skipped_faults"]} >= {
         ("410", "404"), ("500", "404"), ("slow", "404"), ("reset", "404"), ("head405", "200")}
@@ -67,5 +70,5 @@ async def test_export_matches_server(sim: SimServer, tmp_path: Path, site_id: st
                 assert (tmp_path / rel).read_bytes() == body, rel
     if entry["family"] == "jcms":
         firsts = [f for f in files if f.endswith("_1.xml")]
-        assert len(firsts) == sum(1 for c in entry["columns"] if not c["blank"])
+        assert len(firsts) == sum(1 for c in entry["columns"] if c["read_via"] == "xml-records")
         assert len(files) - len(firsts) - sum(1 for f in files if "/jpage/dataproxy/" in f) >= entry["page_count"]

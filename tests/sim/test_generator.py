@@ -54,20 +54,49 @@ def test_every_column_class_and_blank_column(portfolio: Portfolio, site_id: str)
     gen = portfolio.sites[site_id]
     col = next(c for c in gen.columns if c.blank)
     assert "暂无信息" in gen.respond("GET", gen.layout.list_path(col, 0)).body.decode(gen.encoding)
+    assert [c["name"] for c in blank] == ["专题专栏"]
     names = {c["name"] for c in entry["columns"]}
     assert {"政务动态", "通知公告", "政策文件", "人事信息", "规划计划", "政策解读", "领导信箱", "调查征集",
-            "在线访谈", "办事指南", "数据发布"} <= names
+            "在线访谈", "办事指南", "数据发布", "区县动态", "图片新闻", "工作信息", "机构职能", "公示公告",
+            "规范性文件"} <= names
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)
 def test_fresh_and_stale_columns(portfolio: Portfolio, site_id: str) -> None:
     columns = build_manifest(portfolio)["sites"][site_id]["columns"]
     age = {c["name"]: (AS_OF - date.fromisoformat(c["newest_date"])).days for c in columns if c["newest_date"]}
-    assert all(days >= 1 for days in age.values())  # nothing dated on or after as_of
+    assert all(days >= 1 for days in age.values())  # newest_date never on or after as_of
     assert age["政务动态"] <= 14  # fresh within the 2-week window
     assert age["部门动态"] > 14  # a stale dynamic column
+    assert age["区县动态"] == 14 and age["图片新闻"] == 15  # exactly on the boundary: fresh, stale
     assert age["政策文件"] > 183 and age["通知公告"] <= 183
     assert age["规划计划"] > 365 and age["人事信息"] <= 365
+    for name, days in age.items():  # every other column is unambiguous: 2+ days from any window boundary
+        if name not in ("区县动态", "图片新闻"):
+            assert all(abs(days - edge) >= 2 for edge in (14, 183, 365)), (name, days)
+
+
+@pytest.mark.parametrize("family", ["trs", "jcms", "legacy"])
+@pytest.mark.parametrize("seed", [1, 2, 3, 5, 8, 13])
+def test_boundaries_hold_for_any_seed_and_size(family: str, seed: int) -> None:
+    for pages in (50, 400, 5000):
+        options = SimOptions(seed=seed, as_of=AS_OF, site_pages=pages, sites=(SiteSpec("s", family),), hostile=False)
+        gen = Portfolio.with_fake_ports(options).sites["s"]
+        for col in gen.columns:
+            newest = col.newest_date()
+            if newest is None:
+                assert col.blank or col.undated
+                continue
+            days = (AS_OF - newest).days
+            if col.name == "区县动态":
+                assert days == 14
+            elif col.name == "图片新闻":
+                assert days == 15
+            else:
+                assert days >= 1 and all(abs(days - edge) >= 2 for edge in (14, 183, 365)), (col.name, days)
+        future = [c for c in gen.columns if c.future_index is not None]
+        assert len(future) == 1 and future[0].items >= 3
+        assert sum(c.js for c in gen.columns) == sum(c.undated for c in gen.columns) == 1
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)
@@ -80,7 +109,10 @@ def test_dates_ordered_and_consistent(portfolio: Portfolio, site_id: str) -> Non
             newest = gen.item(col, 0)
             page = gen.respond("GET", gen.layout.item_path(col, 0)).body.decode(gen.encoding)
             assert newest.when.strftime("%Y-%m-%d %H:%M") in page  # PubDate meta
-            assert col.newest_date() == newest.when.date()
+            dated = [w.date() for w in whens if w.date() <= AS_OF] if not col.undated else []
+            assert col.newest_date() == (dated[0] if dated else None)
+            if col.future_index is not None:
+                assert whens[0].date() == AS_OF + timedelta(days=40) and whens[1].date() <= AS_OF
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)
@@ -117,6 +149,10 @@ def test_legacy_dates_without_year_and_chinese_numerals(portfolio: Portfolio) ->
     gen = portfolio.sites["legacy"]
     listing = gen.respond("GET", gen.layout.list_path(gen.column(1), 0)).body.decode("gb18030")
     assert re.search(r'<td class="d">\[\d{2}-\d{2}\]</td>', listing)
+    two_digit = gen.respond("GET", gen.layout.list_path(gen.column(2), 0)).body.decode("gb18030")
+    assert re.search(r'<td class="d">\[\d{2}-\d{2}-\d{2}\]</td>', two_digit)
+    numerals = gen.respond("GET", gen.layout.list_path(gen.column(3), 0)).body.decode("gb18030")
+    assert re.search(r'<td class="d">[〇一二三四五六七八九]{4}年[一二三四五六七八九十]+月[一二三四五六七八九十]+日</td>', numerals)
     policy = gen.respond("GET", gen.layout.item_path(gen.column(3), 0)).body.decode("gb18030")
     assert re.search(r"发布日期：[〇一二三四五六七八九]{4}年", policy)
     pager = gen.respond("GET", gen.layout.list_path(gen.column(1), 0)).body.decode("gb18030")
@@ -128,21 +164,21 @@ def test_legacy_dates_without_year_and_chinese_numerals(portfolio: Portfolio) ->
 def test_trs_create_page_html(portfolio: Portfolio, site_id: str) -> None:
     gen = portfolio.sites[site_id]
     for col in gen.columns:
-        if col.blank:
+        if col.blank or col.js:
             continue
         for k in range(col.list_pages):
             text = gen.respond("GET", gen.layout.list_path(col, k)).body.decode()
             m = re.search(r'createPageHTML\((\d+), (\d+), "(\w+)", "(\w+)"\)', text)
             assert m and int(m.group(1)) == col.list_pages and int(m.group(2)) == k
             assert (m.group(3), m.group(4)) == ("index", "html")
-            assert not re.search(r'<a [^>]*href="[^"]*index(_\d+)?\.html', text.split('<div class="main">')[1]
-                                 .split('<div class="footer">')[0]), "no <a> to list pages"
+            listing = text.split('<div class="list-hd">')[1].split('<div class="footer">')[0]
+            assert not re.search(r'<a [^>]*href="[^"]*index(_\d+)?\.html', listing), "no <a> to list pages"
             assert len(re.findall(r'<li><a href="\./\d{6}/t\d{8}_\d+\.html"', text)) == len(gen.list_items(col, k))
         count = col.list_pages
         names = ["index.html"] + [f"index_{k}.html" for k in range(1, count)]
         for name in names:
-            assert gen.respond("GET", f"{col.slug}/{name}").status == 200
-        assert gen.respond("GET", f"{col.slug}/index_{count}.html").status == 404
+            assert gen.respond("GET", f"{col.path}/{name}").status == 200
+        assert gen.respond("GET", f"{col.path}/index_{count}.html").status == 404
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)

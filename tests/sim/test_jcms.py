@@ -23,7 +23,7 @@ async def test_island_and_groups_hold_every_record_once(sim: SimServer, site_id:
     assert paged or site_id != "jcms", "the jcms site is sized to need dataproxy groups"
     async with aiohttp.ClientSession() as session:
         for column in entry["columns"]:
-            if column["blank"]:
+            if column["blank"] or column["read_via"] == "endpoint":
                 continue
             col = gen.column(int(column["id"][1:]))
             expected = [normalize_url(gen.url(gen.layout.item_path(col, i))) for i in range(col.items)]

@@ -17,15 +17,18 @@ from govwatch.sim import SimOptions, SimServer, SiteSpec
 from govwatch.urls import normalize_url
 
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
-             "encoding", "page_count", "columns", "broken_links", "decoys", "unverifiable_external", "traps"}
-COLUMN_KEYS = {"id", "name", "type", "url", "list_pages", "pagination", "items", "newest_date", "blank",
-               "on_homepage"}
+             "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",
+             "unverifiable_external", "traps"}
+COLUMN_KEYS = {"id", "name", "type", "type_source", "url", "list_pages", "pagination", "read_via", "endpoint", "items",
+               "undated", "newest_date", "future_items", "blank", "on_homepage", "discovered_by", "parent"}
 
 
 def _all_urls(entry: dict) -> list[str]:
     urls = [entry["base_url"], entry["homepage"], *entry["unverifiable_external"]]
     for column in entry["columns"]:
-        urls += [column["url"], *column["list_pages"]]
+        urls += [column["url"], *column["list_pages"], *[f["url"] for f in column["future_items"]]]
+        urls += [column["endpoint"]] if column["endpoint"] else []
+    urls += [i["url"] for i in entry["homepage_window"]["shown"] + entry["future_dates"]]
     for link in entry["broken_links"] + entry["decoys"]:
         urls += [link["source"], link["target"]]
     return urls + [t["url"] for t in entry["traps"]]
@@ -42,6 +45,9 @@ def test_manifest_shape_and_normal_form(sim: SimServer, tmp_path: Path) -> None:
         for column in entry["columns"]:
             assert set(column) == COLUMN_KEYS
             assert column["pagination"] in ("createPageHTML", "xml-dataproxy", "links", "none")
+            assert column["read_via"] in ("static", "script-pagination", "xml-records", "endpoint")
+            assert column["discovered_by"] in ("nav", "homepage", "breadcrumb")
+            assert column["type_source"] in ("name", "meta")
         for url in _all_urls(entry):
             assert normalize_url(url) == url, url
         if site_id != "hostile":

@@ -123,10 +123,13 @@ class DefectPlan:
 
     @staticmethod
     def _other_sources(columns: list[Column]) -> list[Ref]:
-        """Article pages near the top of article columns: where 'other' links stand."""
+        """Article pages near the top of article columns: where 'other' links stand.
+
+        Not in a script-filled column: its articles are linked only from the JSON endpoint.
+        """
         refs = []
         for col in columns:
-            if col.type in ("dynamic", "notice", "policy", "interpretation", "data") and col.items:
+            if col.type in ("dynamic", "notice", "policy", "interpretation", "data") and col.items and not col.js:
                 refs.append(Ref("item", col.no, min(col.no % 3, col.items - 1)))
         return refs
 

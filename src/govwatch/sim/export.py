@@ -10,6 +10,9 @@ string onto that file in nginx, e.g.::
         try_files /module/web/jpage/dataproxy/${arg_columnid}_${arg_startrecord}.xml =404;
     }
 
+The JSON endpoint of a script-filled column is a plain file at its own path
+(``.json``: serve it as ``application/json``, e.g. ``types { application/json json; }``).
+
 Planted faults a static server cannot reproduce are not written (they become
 404s) or are written as plain pages; the summary lists each with ``served_as``.
 """
@@ -72,9 +75,13 @@ def export_static(options: SimOptions, site_id: str, directory: str | os.PathLik
         pages += 1
     for path in gen.iter_files():
         out.write(root + path, gen.respond("GET", path).body)
+    endpoints = 0
+    for _col, path in gen.iter_endpoints():
+        out.write(root + path, gen.respond("GET", path).body)
+        endpoints += 1
     groups = 0
     for col in gen.columns:
-        if spec.family != "jcms" or col.blank:
+        if spec.family != "jcms" or col.blank or col.js:
             continue
         starts = [(1, min(col.items, 3 * col.per_page))] + [(s, e) for c, s, e in gen.iter_groups() if c is col]
         for start, end in starts:
@@ -97,6 +104,7 @@ def export_static(options: SimOptions, site_id: str, directory: str | os.PathLik
         "pages": pages,
         "files": out.files,
         "dataproxy_groups": groups,
+        "endpoints": endpoints,
         "bytes": out.bytes,
         "skipped_faults": skipped,
         "manifest": site_entry(gen),

@@ -12,6 +12,22 @@ from .items import Headline
 
 JCMS_GROUP_PAGES = 3  # the data island and each dataproxy group hold 3 x perPage records
 _CN_DIGITS = "〇一二三四五六七八九"
+# Legacy list date forms per column number (default ``[MM-DD]``, no year).
+LEGACY_TWO_DIGIT_YEAR = frozenset({2, 4, 12, 15, 19})  # [26-11-05]
+LEGACY_CHINESE_NUMERALS = frozenset({3})  # 二〇二六年十一月五日
+# The script of a script-filled list: fetch the JSON endpoint, write the items into #jslist.
+# (No literal ``href="`` in the source: the markup exists only once the script has run.)
+JS_FILL = (
+    '<script type="text/javascript">\n'
+    'fetch("{endpoint}").then(r=>r.json()).then(d=>{{\n'
+    '  var e=function(s){{return String(s).replace(/&/g,"&amp;").replace(/</g,"&lt;").replace(/>/g,"&gt;")'
+    '.replace(/"/g,"&quot;");}};\n'
+    '  document.getElementById("jslist").innerHTML=d.items.map(function(it){{\n'
+    '    return "<li><a href=\\""+e(it.url)+"\\" target=\\"_blank\\" title=\\""+e(it.title)+"\\">"+e(it.title)'
+    '+"</a><span>"+e(it.date)+"</span></li>";\n'
+    '  }}).join("");\n'
+    '}});\n</script>'
+)
 
 
 def chinese_date(day: date) -> str:
@@ -42,6 +58,15 @@ class Family:
 
     name = ""
 
+    def endpoint_ref(self, ctx: Ctx, col: Column) -> str:
+        """How a script-filled list page names its JSON endpoint (relative, root-relative or absolute)."""
+        return ctx.href(ctx.layout.endpoint_path(col))
+
+    def js_body(self, ctx: Ctx, col: Column) -> str:
+        """A script-filled list: an empty container and the inline script that fills it."""
+        return (f'<div class="list-hd"><h2>{escape(col.name)}</h2></div>\n<ul class="list" id="jslist"></ul>\n'
+                + JS_FILL.format(endpoint=self.endpoint_ref(ctx, col)))
+
     def list_body(self, ctx: Ctx, col: Column, k: int, items: list[tuple[str, Headline]]) -> str:
         """Main part of list page ``k``; ``items`` are (href, item) of that page."""
         raise NotImplementedError
@@ -64,15 +89,21 @@ class Trs(Family):
 
     name = "trs"
 
+    def endpoint_ref(self, ctx: Ctx, col: Column) -> str:
+        return "./list.json"  # relative to the column folder
+
     def list_body(self, ctx: Ctx, col: Column, k: int, items: list[tuple[str, Headline]]) -> str:
         if col.blank:
             return _empty(col)
+        if col.js:
+            return self.js_body(ctx, col)
         style = TRS_DATE_STYLES[(col.no - 1) % len(TRS_DATE_STYLES)]
-        folder = ctx.href(col.slug + "/")
+        folder = ctx.href(col.path + "/")
         lis = []
         for href, item in items:
             rel = "./" + href[len(folder):] if href.startswith(folder) else href
-            lis.append(f'<li>{a(rel, item.title, target="_blank")}<span>{item.when.strftime(style)}</span></li>')
+            shown = "" if col.undated else f"<span>{item.when.strftime(style)}</span>"
+            lis.append(f'<li>{a(rel, item.title, target="_blank")}{shown}</li>')
         count = col.list_pages
         return (f'<div class="list-hd"><h2>{escape(col.name)}</h2></div>\n<ul class="list">\n' + "\n".join(lis)
                 + '\n</ul>\n<div class="page"><script type="text/javascript">\n'
@@ -91,9 +122,11 @@ class Jcms(Family):
     def list_body(self, ctx: Ctx, col: Column, k: int, items: list[tuple[str, Headline]]) -> str:
         if col.blank:
             return _empty(col)
+        if col.js:
+            return self.js_body(ctx, col)
         nextgroup = (f'<a href="{ctx.href("module/web/jpage/dataproxy.jsp")}?columnid={col.jcms_id}'
                      f'&unitid={col.unit_id}&webid=1&path={ctx.root}"></a>')
-        records = "\n".join(self.record(href, item) for href, item in items)
+        records = "\n".join(self.record(href, item, not col.undated) for href, item in items)
         return (f'<div class="list-hd"><h2>{escape(col.name)}</h2></div>\n'
                 f'<div id="unit{col.unit_id}"><script type="text/xml">\n<datastore>\n'
                 f"<nextgroup><![CDATA[{nextgroup}]]></nextgroup>\n<recordset>\n{records}\n</recordset>\n"
@@ -102,11 +135,12 @@ class Jcms(Family):
                 f'<script type="text/javascript" src="{ctx.href("module/web/jpage/jpage.js")}"></script>')
 
     @staticmethod
-    def record(href: str, item: Headline) -> str:
+    def record(href: str, item: Headline, dated: bool = True) -> str:
         """One ``<record>`` of a data island or dataproxy response."""
         title = escape(item.title)
+        shown = f"<span>{item.when:%Y-%m-%d}</span>" if dated else ""
         return (f'<record><![CDATA[<li><a href="{escape(href)}" title="{title}" target="_blank">{title}</a>'
-                f"<span>{item.when:%Y-%m-%d}</span></li>]]></record>")
+                f"{shown}</li>]]></record>")
 
     def info_line(self, col: Column, item: Headline) -> str:
         return (f'<div class="info"><span>发布日期：{item.when:%Y-%m-%d}</span>　'
@@ -121,10 +155,26 @@ class Legacy(Family):
 
     name = "legacy"
 
+    def endpoint_ref(self, ctx: Ctx, col: Column) -> str:
+        return ctx.base_url + ctx.layout.endpoint_path(col)  # absolute URL
+
+    @staticmethod
+    def list_date(col: Column, when: datetime) -> str:
+        """Date cell text of a list row: ``[MM-DD]`` (no year), ``[YY-MM-DD]`` or Chinese numerals."""
+        if col.undated:
+            return ""
+        if col.no in LEGACY_CHINESE_NUMERALS:
+            return chinese_date(when.date())
+        if col.no in LEGACY_TWO_DIGIT_YEAR:
+            return f"[{when:%y-%m-%d}]"
+        return f"[{when:%m-%d}]"
+
     def list_body(self, ctx: Ctx, col: Column, k: int, items: list[tuple[str, Headline]]) -> str:
         if col.blank:
             return _empty(col)
-        rows = [f'<tr><td class="t">{a(href, item.title)}</td><td class="d">[{item.when:%m-%d}]</td></tr>'
+        if col.js:
+            return self.js_body(ctx, col)
+        rows = [f'<tr><td class="t">{a(href, item.title)}</td><td class="d">{self.list_date(col, item.when)}</td></tr>'
                 for href, item in items]
         return (f'<table width="100%" class="coltitle"><tr><td><b>{escape(col.name)}</b></td></tr></table>\n'
                 '<table class="newslist" width="100%">\n' + "\n".join(rows) + "\n</table>\n" + self._pager(col, k))

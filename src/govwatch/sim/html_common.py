@@ -102,10 +102,37 @@ def document(ctx: Ctx, title: str, metas: list[tuple[str, str]], body: str) -> s
 
 @lru_cache(maxsize=256)
 def nav(ctx: Ctx) -> str:
-    """Navigation: the homepage and every column's first list page."""
+    """Navigation (on every page): the homepage and the first list page of every navigation column."""
     items = [f"<li>{a(ctx.root, '首页')}</li>"]
-    items += [f"<li>{a(ctx.href(ctx.layout.list_path(c, 0)), c.name)}</li>" for c in ctx.columns]
-    return '<div class="nav"><ul>' + "".join(items) + "</ul></div>"
+    items += [f"<li>{a(ctx.href(ctx.layout.list_path(c, 0)), c.name)}</li>" for c in ctx.columns if c.profile.nav]
+    return '<div class="nav"><ul id="menu">' + "".join(items) + "</ul></div>"
+
+
+def _chain(ctx: Ctx, col: Column) -> list[Column]:
+    """``col`` and its ancestors, root first."""
+    by_no = {c.no: c for c in ctx.columns}
+    chain = [col]
+    for _ in range(4):  # bounded: sub-columns are one level deep
+        parent = chain[0].parent
+        if parent is None:
+            break
+        chain.insert(0, by_no[parent])
+    return chain
+
+
+def position(ctx: Ctx, col: Column) -> str:
+    """The breadcrumb of a column's list and item pages: 首页 > [parent >] column."""
+    links = [a(ctx.root, "首页")] + [a(ctx.href(ctx.layout.list_path(c, 0)), c.name) for c in _chain(ctx, col)]
+    return '<div class="position">当前位置：' + " &gt; ".join(links) + "</div>"
+
+
+def subnav(ctx: Ctx, col: Column) -> str:
+    """The sub-column menu of a parent column's list pages ("" when it has none)."""
+    subs = [c for c in ctx.columns if c.parent == col.no]
+    if not subs:
+        return ""
+    items = "".join(f"<li>{a(ctx.href(ctx.layout.list_path(c, 0)), c.name)}</li>" for c in subs)
+    return f'<div class="subnav"><h4>子栏目</h4><ul>{items}</ul></div>'
 
 
 @lru_cache(maxsize=256)
@@ -145,9 +172,9 @@ def planted_html(ctx: Ctx, links: list[Planted]) -> str:
 
 
 def column_metas(col: Column) -> list[tuple[str, str]]:
-    """Meta tags of a column (list) page."""
+    """Meta tags of a column (list) page; ColumnType is the type label (e.g. 工作动态)."""
     return [("ColumnName", col.name), ("ColumnDescription", f"{col.name}栏目"),
-            ("ColumnKeywords", col.name), ("ColumnType", col.name)]
+            ("ColumnKeywords", col.name), ("ColumnType", col.profile.meta_type)]
 
 
 def item_metas(col: Column, item: Item) -> list[tuple[str, str]]:
@@ -158,9 +185,7 @@ def item_metas(col: Column, item: Item) -> list[tuple[str, str]]:
 
 def item_body(ctx: Ctx, col: Column, item: Item, info: str, soft200: bool) -> str:
     """The main part of an item page: title, date line, content, images, attachments."""
-    parts = [f'<div class="crumb">当前位置：{a(ctx.root, "首页")} &gt; '
-             f'{a(ctx.href(ctx.layout.list_path(col, 0)), col.name)}</div>',
-             f'<h1 class="title">{escape(item.title)}</h1>', info]
+    parts = [position(ctx, col), f'<h1 class="title">{escape(item.title)}</h1>'] + ([info] if info else [])
     if col.type == "consult":
         parts.append(_table("message", list(item.details.items()), first=("留言标题", item.title)))
     elif col.type == "service":
@@ -185,6 +210,12 @@ def _table(cls: str, rows: list[tuple[str, str]], first: tuple[str, str] | None 
     rows = ([first] if first else []) + rows
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="{cls}">{cells}</table>'
+
+
+def headline(href: str, title: str, date_text: str) -> str:
+    """The homepage 头条: the newest 政务动态 item again, in large type."""
+    return (f'<div class="headline"><h2>{a(href, title, title=title)}</h2>'
+            f'<span class="date">{date_text}</span></div>')
 
 
 def home_block(ctx: Ctx, col: Column, entries: list[tuple[str, str, str]]) -> str:

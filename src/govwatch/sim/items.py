@@ -16,6 +16,7 @@ from .words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, P
 
 ATTACHMENT_EXTS: tuple[str, ...] = ("pdf", "doc", "docx", "xlsx")
 _ATTACHING = {"notice", "policy", "plan", "data", "personnel", "interpretation", "survey"}
+ORG_TITLES: tuple[str, ...] = ("主要职责", "内设机构", "工作规则", "直属单位", "机构沿革", "办公地址和联系方式")
 REPLY_UNITS: tuple[str, ...] = ("市住房和城乡建设局", "市交通运输局", "市城市管理局", "市教育局", "市医疗保障局", "区人民政府")
 
 
@@ -68,6 +69,10 @@ class ItemFactory:
         topic = r.choice(TOPICS)
         if column.type == "service":
             return r, when, topic, f"{self._matter(index)}办事指南"
+        if column.type == "other":  # 机构职能: one page per subject
+            subject = ORG_TITLES[index % len(ORG_TITLES)]
+            round_no = index // len(ORG_TITLES)
+            return r, when, topic, f"{self.short}{subject}" + (f"（{round_no + 1}）" if round_no else "")
         return r, when, topic, self._title(column.type, r, topic, when)
 
     def headline(self, column: Column, index: int) -> Headline:

@@ -21,7 +21,7 @@ GHOST_DOCID = 99_000_000  # planted fault targets use ids no real column has
 class Ref:
     """What a site-relative path names.
 
-    kind: home | list | item | attachment | image | static | dataproxy | robots.
+    kind: home | list | item | attachment | image | static | dataproxy | endpoint | robots.
     ``col`` is the column number; ``index`` the item index or list page number
     (0-based); ``n`` and ``ext`` name an attachment or image of an item.
     """
@@ -51,6 +51,10 @@ class Layout:
     def list_path(self, col: Column, k: int) -> str:
         raise NotImplementedError
 
+    def endpoint_path(self, col: Column) -> str:
+        """Path of the JSON endpoint that fills a script-filled column's list."""
+        raise NotImplementedError
+
     def doc_path(self, col_slug: str, col_id: int, docid: int, day: date) -> str:
         raise NotImplementedError
 
@@ -60,15 +64,15 @@ class Layout:
     def item_path(self, col: Column, index: int, when: datetime | None = None) -> str:
         """Path of item ``index`` of ``col`` (``when``: its time, if already known)."""
         day = (when or col.item_when(index)).date()
-        return self.doc_path(col.slug, col.jcms_id, col.docid(index), day)
+        return self.doc_path(col.path, col.jcms_id, col.docid(index), day)
 
     def attachment_path(self, col: Column, index: int, n: int, ext: str) -> str:
         """Path of attachment ``n`` (1-based) of an item."""
-        return self.file_path(col.slug, col.jcms_id, col.docid(index), col.item_when(index).date(), n, ext)
+        return self.file_path(col.path, col.jcms_id, col.docid(index), col.item_when(index).date(), n, ext)
 
     def image_path(self, col: Column, index: int, n: int) -> str:
         """Path of image ``n`` (1-based) of an item."""
-        return self.file_path(col.slug, col.jcms_id, col.docid(index), col.item_when(index).date(), n,
+        return self.file_path(col.path, col.jcms_id, col.docid(index), col.item_when(index).date(), n,
                               self.image_ext)
 
     def ghost(self, what: str, n: int, day: date, ext: str = "pdf") -> str:
@@ -96,7 +100,7 @@ class Layout:
 
     def _column(self, key: str) -> Column | None:
         for col in self.columns:
-            if key in (col.slug, str(col.jcms_id)):
+            if key in (col.path, str(col.jcms_id)):
                 return col
         return None
 
@@ -105,6 +109,9 @@ class Layout:
             col = self._column(g["col"])
             k = int(g.get("k") or 0) - (1 if self.family == "legacy" else 0)
             return Ref("list", col.no, k) if col and 0 <= k < col.list_pages else None
+        if kind == "endpoint":
+            col = self._column(g["col"])
+            return Ref("endpoint", col.no) if col and col.js else None
         docid = int(g["docid"])
         col = self._by_no.get(docid // 1_000_000)
         if col is None:
@@ -121,23 +128,34 @@ class Layout:
         col = self._by_no[ref.col]
         if ref.kind == "list":
             return self.list_path(col, ref.index)
+        if ref.kind == "endpoint":
+            return self.endpoint_path(col)
         if ref.kind == "item":
             return self.item_path(col, ref.index)
         return self.attachment_path(col, ref.index, ref.n, ref.ext)
 
 
 class TrsLayout(Layout):
-    """TRS WCM: ``/<col>/index_<k>.html`` and ``/<col>/YYYYMM/tYYYYMMDD_<id>.html``."""
+    """TRS WCM: ``/<col>/index_<k>.html`` and ``/<col>/YYYYMM/tYYYYMMDD_<id>.html``.
+
+    A sub-column's folder sits inside its parent's: ``/<parent>/<col>/``. The JSON
+    endpoint of a script-filled column is ``/<col>/list.json``.
+    """
 
     family = "trs"
     _patterns = (
-        ("list", re.compile(r"(?P<col>[a-z]+)/index(?:_(?P<k>[1-9]\d*))?\.html")),
-        ("item", re.compile(r"(?P<col>[a-z]+)/\d{6}/t\d{8}_(?P<docid>\d+)\.html")),
-        ("file", re.compile(r"(?P<col>[a-z]+)/\d{6}/[PW]0\d{8}_(?P<docid>\d+)_(?P<n>\d+)\.(?P<ext>[a-z]+)")),
+        ("list", re.compile(r"(?P<col>[a-z]+(?:/[a-z]+)?)/index(?:_(?P<k>[1-9]\d*))?\.html")),
+        ("endpoint", re.compile(r"(?P<col>[a-z]+(?:/[a-z]+)?)/list\.json")),
+        ("item", re.compile(r"(?P<col>[a-z]+(?:/[a-z]+)?)/\d{6}/t\d{8}_(?P<docid>\d+)\.html")),
+        ("file", re.compile(r"(?P<col>[a-z]+(?:/[a-z]+)?)/\d{6}/[PW]0\d{8}_(?P<docid>\d+)_(?P<n>\d+)"
+                            r"\.(?P<ext>[a-z]+)")),
     )
 
     def list_path(self, col: Column, k: int) -> str:
-        return f"{col.slug}/index.html" if k == 0 else f"{col.slug}/index_{k}.html"
+        return f"{col.path}/index.html" if k == 0 else f"{col.path}/index_{k}.html"
+
+    def endpoint_path(self, col: Column) -> str:
+        return f"{col.path}/list.json"
 
     def doc_path(self, col_slug: str, col_id: int, docid: int, day: date) -> str:
         ym = f"{day.year:04d}{day.month:02d}"
@@ -149,13 +167,17 @@ class TrsLayout(Layout):
 
 
 class JcmsLayout(Layout):
-    """Hanweb JCMS: ``/col/col<ID>/index.html``, ``/art/Y/M/D/art_<col>_<id>.html``, dataproxy."""
+    """Hanweb JCMS: ``/col/col<ID>/index.html``, ``/art/Y/M/D/art_<col>_<id>.html``, dataproxy.
+
+    The JSON endpoint of a script-filled column is ``/col/col<ID>/list.json``.
+    """
 
     family = "jcms"
     dataproxy = "module/web/jpage/dataproxy.jsp"
     statics = ("css/style.css", "images/logo.png", "module/web/jpage/jpage.js")
     _patterns = (
         ("list", re.compile(r"col/col(?P<col>\d+)/index\.html")),
+        ("endpoint", re.compile(r"col/col(?P<col>\d+)/list\.json")),
         ("item", re.compile(r"art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_(?P<docid>\d+)\.html")),
         ("file", re.compile(r"(?:attach|picture)/0/\d{8}_\d+_(?P<docid>\d+)_(?P<n>\d+)\.(?P<ext>[a-z]+)")),
     )
@@ -168,6 +190,9 @@ class JcmsLayout(Layout):
     def list_path(self, col: Column, k: int) -> str:
         return f"col/col{col.jcms_id}/index.html"
 
+    def endpoint_path(self, col: Column) -> str:
+        return f"col/col{col.jcms_id}/list.json"
+
     def doc_path(self, col_slug: str, col_id: int, docid: int, day: date) -> str:
         return f"art/{day.year}/{day.month}/{day.day}/art_{col_id}_{docid}.html"
 
@@ -177,20 +202,28 @@ class JcmsLayout(Layout):
 
 
 class LegacyLayout(Layout):
-    """Old ASP-era site: ``/news/<col>/list_<k>.htm`` and ``/news/<col>/YYYY/MMDD/<id>.htm``."""
+    """Old ASP-era site: ``/news/<col>/list_<k>.htm`` and ``/news/<col>/YYYY/MMDD/<id>.htm``.
+
+    A sub-column's folder sits inside its parent's. The JSON endpoint of a
+    script-filled column is ``/news/<col>/data.json``.
+    """
 
     family = "legacy"
     home_alias = "index.htm"
     image_ext = "gif"
     statics = ("css/style.css", "images/logo.gif")
     _patterns = (
-        ("list", re.compile(r"news/(?P<col>[a-z]+)/list_(?P<k>[1-9]\d*)\.htm")),
-        ("item", re.compile(r"news/(?P<col>[a-z]+)/\d{4}/\d{4}/(?P<docid>\d+)\.htm")),
+        ("list", re.compile(r"news/(?P<col>[a-z]+(?:/[a-z]+)?)/list_(?P<k>[1-9]\d*)\.htm")),
+        ("endpoint", re.compile(r"news/(?P<col>[a-z]+(?:/[a-z]+)?)/data\.json")),
+        ("item", re.compile(r"news/(?P<col>[a-z]+(?:/[a-z]+)?)/\d{4}/\d{4}/(?P<docid>\d+)\.htm")),
         ("file", re.compile(r"uploadfile/\d{4}/\d{4}/(?P<docid>\d+)_(?P<n>\d+)\.(?P<ext>[a-z]+)")),
     )
 
     def list_path(self, col: Column, k: int) -> str:
-        return f"news/{col.slug}/list_{k + 1}.htm"
+        return f"news/{col.path}/list_{k + 1}.htm"
+
+    def endpoint_path(self, col: Column) -> str:
+        return f"news/{col.path}/data.json"
 
     def doc_path(self, col_slug: str, col_id: int, docid: int, day: date) -> str:
         return f"news/{col_slug}/{day.year:04d}/{day.month:02d}{day.day:02d}/{docid}.htm"

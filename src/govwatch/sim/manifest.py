@@ -7,8 +7,10 @@ in ``govwatch.urls.normalize_url`` form.
 ``page_count`` counts the distinct HTML pages of a site that answer 200 (in the
 end): homepage, list pages, articles, messages, guides and the planted decoy
 pages (HEAD-405/403, 429, reset-once, 503-once, slow-ok); not dataproxy XML, not
-the soft-404 page. Besides the documented keys the top level has
-``platform_base`` (the shared port of prefix sites, or null). The ``hostile``
+JSON endpoints, not the soft-404 page. Column and homepage truth (newest dates,
+undated and future items, what the homepage shows) comes from the same
+``Column`` objects that date the items the pages show. Besides the documented
+keys the top level has ``platform_base`` (the shared port of prefix sites, or null). The ``hostile``
 site has no columns or identity (identifiers are null) and lists ``traps``.
 """
 
@@ -19,17 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from ..urls import normalize_url
+from .columns import Column
 from .defects import Planted
 from .hostile import TRAPS
 from .html_common import unverifiable_urls
 from .layout import Ref
 from .options import HOSTILE_ID
 from .portfolio import RESET_ALL, Portfolio
-from .site import SiteGenerator
+from .site import HOME_WINDOW_DAYS, SiteGenerator
 
 GENERATOR = "govwatch.sim"
 VERSION = 1
 _PAGINATION = {"trs": "createPageHTML", "jcms": "xml-dataproxy", "legacy": "links"}
+_READ_VIA = {"trs": "script-pagination", "jcms": "xml-records", "legacy": "static"}
 
 
 def norm(url: str) -> str:
@@ -89,21 +93,32 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
     groups: dict[int, list[str]] = {}
     for col, start, end in gen.iter_groups():
         groups.setdefault(col.no, []).append(norm(gen.group_url(col, start, end)))
+    future_dates = []
     for col in gen.columns:
         pages = [norm(gen.url(gen.layout.list_path(col, k))) for k in range(col.list_pages)]
         newest = col.newest_date()
+        future = _future_items(gen, col)
+        future_dates += [{"column": col.id, **f} for f in future]
         columns.append({
             "id": col.id,
             "name": col.name,
             "type": col.type,
+            "type_source": col.profile.type_source,
             "url": pages[0],
             "list_pages": pages + groups.get(col.no, []),
-            "pagination": "none" if col.blank else _PAGINATION[gen.spec.family],
+            "pagination": "none" if col.blank or col.js else _PAGINATION[gen.spec.family],
+            "read_via": _read_via(gen, col),
+            "endpoint": norm(gen.url(gen.layout.endpoint_path(col))) if col.js else None,
             "items": col.items,
+            "undated": col.undated_count,
             "newest_date": newest.isoformat() if newest else None,
+            "future_items": future,
             "blank": col.blank,
-            "on_homepage": col.profile.on_homepage and not col.blank,
+            "on_homepage": col.on_homepage,
+            "discovered_by": _discovered_by(col),
+            "parent": f"c{col.parent}" if col.parent else None,
         })
+    shown, in_window = gen.homepage_truth()
     links = gen.plan.links
     return {
         "family": gen.spec.family,
@@ -118,11 +133,46 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
         "encoding": gen.encoding,
         "page_count": gen.page_count(),
         "columns": columns,
+        "homepage_window": {
+            "items_in_window": len(in_window),
+            "window_days": HOME_WINDOW_DAYS,
+            "items": [{"url": norm(u), "date": d.isoformat()} for u, d in in_window],
+            "shown": [{"url": norm(u), "date": d.isoformat()} for u, d in shown],
+        },
+        "future_dates": future_dates,
         "broken_links": [_link(gen, p) for p in links if not p.is_decoy],
         "decoys": [_link(gen, p) for p in links if p.is_decoy],
         "unverifiable_external": [norm(u) for u in unverifiable_urls(gen.ctx)],
         "traps": [],
     }
+
+
+def _read_via(gen: SiteGenerator, col: Column) -> str:
+    """How a column's items can be read: static | script-pagination | xml-records | endpoint."""
+    if col.js:
+        return "endpoint"
+    if col.blank:
+        return "static"
+    return _READ_VIA[gen.spec.family]
+
+
+def _discovered_by(col: Column) -> str:
+    """The first of navigation, homepage block, parent's list page (breadcrumb) that links the column."""
+    if col.profile.nav:
+        return "nav"
+    if col.on_homepage:
+        return "homepage"
+    assert col.parent is not None, col.name
+    return "breadcrumb"
+
+
+def _future_items(gen: SiteGenerator, col: Column) -> list[dict[str, str]]:
+    """Items of ``col`` dated after as_of (the planted forged date)."""
+    index = col.future_index
+    if index is None:
+        return []
+    when = col.item_when(index)
+    return [{"url": norm(gen.url(gen.layout.item_path(col, index, when))), "date": when.date().isoformat()}]
 
 
 def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
@@ -133,7 +183,9 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
     return {
         "family": "trs", "placement": "host", "base_url": base, "homepage": base,
         "name": "爬虫陷阱测试站", "site_code": None, "icp": None, "police_record": None, "sponsor": None,
-        "encoding": "utf-8", "page_count": 1, "columns": [], "broken_links": [], "decoys": [],
+        "encoding": "utf-8", "page_count": 1, "columns": [],
+        "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
+        "future_dates": [], "broken_links": [], "decoys": [],
         "unverifiable_external": [], "traps": traps,
     }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 HTML_UTF8 = "text/html; charset=utf-8"
 HTML_BARE = "text/html"  # legacy pages: the decoder must read the meta tag
 XML_UTF8 = "text/xml; charset=utf-8"
+JSON_UTF8 = "application/json; charset=utf-8"
 
 
 @dataclass(slots=True)

@@ -7,8 +7,9 @@ so a 100,000-page site costs what a 100-page site costs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Iterator
 from urllib.parse import parse_qsl
 
@@ -16,16 +17,17 @@ from . import resources
 from .columns import allocate, Column
 from .defects import DECOY_PAGE_FAULTS, DefectPlan
 from .families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
-from .html_common import (Ctx, document, column_metas, error_page, home_block, item_body, item_metas,
-                          planted_html, soft404_page)
+from .html_common import (Ctx, document, column_metas, error_page, headline, home_block, item_body, item_metas,
+                          planted_html, position, soft404_page, subnav)
 from .identity import make_identity
 from .items import Item, ItemFactory
 from .layout import LAYOUTS, Ref
 from .options import SimOptions, SiteSpec
-from .response import HTML_BARE, HTML_UTF8, XML_UTF8, SimResponse
+from .response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
 
 PER_PAGE = {"trs": 20, "jcms": 15, "legacy": 20}
 HOME_ITEMS = 7
+HOME_WINDOW_DAYS = 14
 MAX_PROXY_RECORDS = 500
 _REASONS = {404: "Not Found", 410: "Gone", 500: "Internal Server Error"}
 
@@ -82,8 +84,8 @@ class SiteGenerator:
         return self.ctx.base_url + rel
 
     def list_items(self, col: Column, k: int) -> range:
-        """Indexes of the items shown on list page ``k`` (jcms: the data island)."""
-        if col.blank:
+        """Indexes of the items in the static HTML of list page ``k`` (jcms: the data island)."""
+        if col.blank or col.js:
             return range(0)
         size = col.per_page * (JCMS_GROUP_PAGES if self.spec.family == "jcms" else 1)
         return range(k * size, min(col.items, (k + 1) * size))
@@ -105,6 +107,12 @@ class SiteGenerator:
         for path in self.plan.decoy_pages():
             yield path, "decoy"
 
+    def iter_endpoints(self) -> Iterator[tuple[Column, str]]:
+        """(column, site-relative path) of the JSON endpoint of every script-filled column."""
+        for col in self.columns:
+            if col.js:
+                yield col, self.layout.endpoint_path(col)
+
     def iter_files(self) -> Iterator[str]:
         """Site-relative paths of every non-HTML resource (static files, attachments, images)."""
         yield from self.layout.statics
@@ -122,7 +130,7 @@ class SiteGenerator:
         if self.spec.family != "jcms":
             return
         for col in self.columns:
-            if not col.blank:
+            if not col.blank and not col.js:
                 for start, end in jcms_groups(col.items, col.per_page):
                     yield col, start, end
 
@@ -157,32 +165,57 @@ class SiteGenerator:
             params = dict(parse_qsl(query))
             params.update(form or {})
             return self.dataproxy(params)
+        if ref.kind == "endpoint":
+            return self.endpoint(self._by_no[ref.col])
         return self._error(404)
 
-    def render_home(self) -> str:
-        blocks = []
+    def headline_index(self) -> int | None:
+        """Index of the 政务动态 item repeated as the homepage 头条 (its newest dated item)."""
+        col = self.columns[0]
+        first = 1 if col.future_index is not None else 0
+        return first if col.items > first else None
+
+    def home_entries(self) -> list[tuple[Column, int]]:
+        """(column, item index) of every item link on the homepage, in page order (the 头条 first)."""
+        entries = []
+        top = self.headline_index()
+        if top is not None:
+            entries.append((self.columns[0], top))
         for col in self.columns:
-            if col.profile.on_homepage and not col.blank:
-                entries = []
-                for index in range(min(HOME_ITEMS, col.items)):
-                    item = self.factory.headline(col, index)
-                    entries.append((self.ctx.href(self.layout.item_path(col, index, item.when)), item.title,
-                                    self.family.home_date(item.when)))
-                blocks.append(home_block(self.ctx, col, entries))
-        body = "\n".join(blocks) + "\n" + planted_html(self.ctx, self.plan.links_on(Ref("home")))
+            if col.on_homepage:
+                entries += [(col, index) for index in range(min(HOME_ITEMS, col.items))]
+        return entries
+
+    def render_home(self) -> str:
+        blocks: dict[int, list[tuple[str, str, str]]] = {}
+        top = ""
+        has_top = self.headline_index() is not None
+        for n, (col, index) in enumerate(self.home_entries()):
+            item = self.factory.headline(col, index)
+            entry = (self.ctx.href(self.layout.item_path(col, index, item.when)), item.title,
+                     self.family.home_date(item.when))
+            if n == 0 and has_top:
+                top = headline(*entry)
+            else:
+                blocks.setdefault(col.no, []).append(entry)
+        parts = [top] if top else []
+        parts += [home_block(self.ctx, self._by_no[no], entries) for no, entries in blocks.items()]
+        body = "\n".join(parts) + "\n" + planted_html(self.ctx, self.plan.links_on(Ref("home")))
         return document(self.ctx, self.identity.name, [], body)
 
     def render_list(self, col: Column, k: int) -> str:
         heads = [(i, self.factory.headline(col, i)) for i in self.list_items(col, k)]
         items = [(self.ctx.href(self.layout.item_path(col, i, h.when)), h) for i, h in heads]
-        body = self.family.list_body(self.ctx, col, k, items)
+        body = position(self.ctx, col) + "\n" + subnav(self.ctx, col)
+        body += self.family.list_body(self.ctx, col, k, items)
         body += planted_html(self.ctx, self.plan.links_on(Ref("list", col.no, k)))
         return document(self.ctx, f"{col.name}_{self.identity.name}", column_metas(col), body)
 
     def render_item(self, col: Column, index: int) -> str:
         item = self.factory.item(col, index)
         soft200 = self.plan.is_soft200(col.no, index)
-        body = item_body(self.ctx, col, item, self.family.info_line(col, item), soft200)
+        info = "" if col.undated else self.family.info_line(col, item)
+        body = item_body(self.ctx, col, item, info, soft200)
         body += planted_html(self.ctx, self.plan.links_on(Ref("item", col.no, index)))
         return document(self.ctx, f"{item.title}_{self.identity.name}", item_metas(col, item), body)
 
@@ -194,17 +227,44 @@ class SiteGenerator:
             end = int(params.get("endrecord", str(start + 44)))
         except ValueError:
             return self._error(404)
-        col = next((c for c in self.columns if c.jcms_id == col_id and not c.blank), None)
+        col = next((c for c in self.columns if c.jcms_id == col_id and not c.blank and not c.js), None)
         if col is None:
             return self._error(404)
         end = min(end, col.items, start + MAX_PROXY_RECORDS - 1)
         records = []
         for number in range(start, end + 1):
             item = self.factory.headline(col, number - 1)
-            records.append(Jcms.record(self.ctx.href(self.layout.item_path(col, number - 1, item.when)), item))
+            records.append(Jcms.record(self.ctx.href(self.layout.item_path(col, number - 1, item.when)), item,
+                                       not col.undated))
         xml = ('<?xml version="1.0" encoding="utf-8"?>\n<datastore><totalrecord>'
                f"{col.items}</totalrecord><recordset>\n" + "\n".join(records) + "\n</recordset></datastore>\n")
         return SimResponse(body=xml.encode("utf-8"), content_type=XML_UTF8)
+
+    def endpoint(self, col: Column) -> SimResponse:
+        """The JSON endpoint of a script-filled column: every item, newest first, in one response.
+
+        ``{"total": N, "items": [{"title", "url", "date"}]}``; ``url`` is a root-relative path
+        (resolve it against the endpoint URL), ``date`` is ``YYYY-MM-DD``.
+        """
+        items = []
+        for index in range(col.items):
+            item = self.factory.headline(col, index)
+            items.append({"title": item.title, "url": self.ctx.href(self.layout.item_path(col, index, item.when)),
+                          "date": f"{item.when:%Y-%m-%d}"})
+        body = json.dumps({"total": col.items, "items": items}, ensure_ascii=False, separators=(",", ":"))
+        return SimResponse(body=body.encode("utf-8"), content_type=JSON_UTF8)
+
+    def homepage_truth(self) -> tuple[list[tuple[str, date]], list[tuple[str, date]]]:
+        """(shown, in window): distinct item URLs on the homepage with their dates, in page order, and
+        those dated within the 2-week window (as_of - 14 days <= date <= as_of)."""
+        as_of = self.options.day
+        since = as_of - timedelta(days=HOME_WINDOW_DAYS)
+        shown: dict[str, date] = {}
+        for col, index in self.home_entries():
+            when = col.item_when(index)
+            shown.setdefault(self.url(self.layout.item_path(col, index, when)), when.date())
+        within = [(u, d) for u, d in shown.items() if since <= d <= as_of]
+        return list(shown.items()), within
 
     # -- internals ---------------------------------------------------------------
     def _html(self, text: str, status: int = 200) -> SimResponse:
