@@ -145,7 +145,9 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
               else data.rules.column_window(column_type))
     stale: bool | None = None
     days_left = expires = None
-    if window is not None and not blank and read_via != "unread":
+    if window is not None and blank:
+        stale = False  # reported as blank, not again as stale
+    elif window is not None and read_via != "unread":
         if last_update is None:
             stale = True  # 未注明信息发布时间的视为不更新: undated items are no update
         else:

@@ -63,9 +63,16 @@ class StoreRunData(RunData):
                 .where(t.pages.c.run_id == self.run_id))
 
     def page(self, url: str) -> dict[str, Any] | None:
+        # Two indexed lookups (urls.url, then fetches(run_id, url_id)): one joined query
+        # lets SQLite start from the run's pages and scan them (40 ms a page on 20,000 pages).
         with self.store.engine.connect() as conn:
-            row = conn.execute(self._page_query().where(t.urls.c.url == url)).first()
-        return {**row[1], "depth": row[2]} if row else None
+            url_id = conn.execute(select(t.urls.c.id).where(t.urls.c.url == url)).scalar()
+            if url_id is None:
+                return None
+            row = conn.execute(
+                select(t.pages.c.facts, t.fetches.c.depth).join(t.pages, t.pages.c.fetch_id == t.fetches.c.id)
+                .where(t.fetches.c.run_id == self.run_id, t.fetches.c.url_id == url_id)).first()
+        return {**row[0], "depth": row[1]} if row else None
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         q = self._page_query().order_by(t.fetches.c.id)
