@@ -59,4 +59,4 @@ def test_usage_errors(inspected: tuple[str, dict], capfd: pytest.CaptureFixture[
     assert main(["warnings", "--db", db, "--as-of", "soon"]) == 2
     assert "--as-of must be a date" in capfd.readouterr().err
     assert main(["warnings", "--db", str(tmp_path / "empty.db"), "--days", "30"]) == 0
-    assert "no column reaches its update deadline" in capfd.readouterr().out
+    assert "no column reaches its update deadline" in capfd.readouterr().err  # messages go to stderr
