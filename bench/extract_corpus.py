@@ -5,7 +5,9 @@ Usage: python bench/extract_corpus.py [--corpus PATH] [--quiet]
 Compares, per page, each truth meta field, the article title and visible publish date,
 list items and dates (where truth has ``lists``), the footer identifiers (site_code, icp,
 police_record, sponsor, conac present, jiucuo site code) and, for information, the page
-type. Prints per-field accuracy, overall figures and every mismatch.
+type. Prints per-field accuracy, overall figures, the date-and-list summary (list items whose
+date matches the truth / items in the truth, blocks found and blocks with the right item
+count) and every mismatch.
 """
 
 from __future__ import annotations
@@ -120,6 +122,23 @@ def _compare_lists(file: str, lists: dict, facts: PageFacts, t: Tally) -> None:
             t.check(file, "lists.item_title", f"{name}[{k}] {exp}", got, _norm(got) == _norm(exp))
 
 
+def _pct(ok: int, total: int) -> str:
+    return f"{100 * ok / total:.1f}%" if total else "n/a"
+
+
+def _list_summary(t: Tally) -> None:
+    """The figure for list freshness: list items whose date matches the truth, and list blocks."""
+    dated, items = t.ok["lists.item_date"], t.total["lists.item_date"]
+    found, blocks = t.ok["lists.block_found"], t.total["lists.block_found"]
+    counted = t.ok["lists.items_count"]
+    lists_ok = sum(t.ok[f] for f in t.total if f.startswith("lists."))
+    lists_total = sum(t.total[f] for f in t.total if f.startswith("lists."))
+    print("\ndate and list extraction")
+    print(f"  list items dated as in the truth: {dated}/{items} ({_pct(dated, items)})")
+    print(f"  list blocks found: {found}/{blocks}; blocks with the truth's item count: {counted}/{blocks}")
+    print(f"  all list checks (blocks, counts, item dates, titles): {lists_ok}/{lists_total} ({_pct(lists_ok, lists_total)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "real-pages"))
@@ -159,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\noverall")
     for group, (ok, total) in sorted(groups.items()):
         print(f"  {group:40} {ok:5}/{total:<5} {100 * ok / total:6.1f}%")
+    _list_summary(tally)
     if not args.quiet:
         print(f"\nmismatches ({len(tally.misses)})")
         for file, field, expected, got in tally.misses:

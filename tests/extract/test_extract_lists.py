@@ -115,3 +115,29 @@ def test_dataproxy_xml_response():
     assert [ln.via for ln in facts.links] == ["dataproxy", "dataproxy"]
     # Recognised by its content even without an XML content type.
     assert extract_page(load("jcms_dataproxy.xml"), url).lists[0].source == "dataproxy"
+
+
+LEAD_BLOCK = """<html><body><div class="ywbox"><div class="hd"><h3>政务要闻</h3><a href="/zwyw/">更多</a></div>
+<div class="bd"><div class="item">
+  <div class="lead"><h4><a href="/zwyw/202310/a1.shtml">市委书记深入三县调研推动新能源产业高质量发展</a></h4>
+  <p>10月9日至10日，市委书记围绕推动产业高质量发展这一课题深入调研……<span>{lead}</span></p></div>
+  <ul class="newsList">
+    <li><a href="/zwyw/202310/a2.shtml">第一条列表新闻的标题</a><span>10-11</span></li>
+    <li><a href="/zwyw/202310/a3.shtml">第二条列表新闻的标题</a><span>10-10</span></li>
+    <li><a href="/zwyw/202310/a4.shtml">第三条列表新闻的标题</a><span>10-09</span></li>
+  </ul></div></div></div></body></html>"""
+
+
+def test_lead_item_with_a_summary_above_a_list_is_not_a_list_row():
+    (block,) = extract_page(LEAD_BLOCK.format(lead="10-11"), "http://x.gov.cn/").lists
+    assert block.heading == "政务要闻"
+    assert [(i.title, i.date) for i in block.items] == [
+        ("第一条列表新闻的标题", date(2023, 10, 11)), ("第二条列表新闻的标题", date(2023, 10, 10)),
+        ("第三条列表新闻的标题", date(2023, 10, 9))]
+
+
+def test_lead_item_newer_than_the_list_is_kept_first():
+    (block,) = extract_page(LEAD_BLOCK.format(lead="10-12"), "http://x.gov.cn/").lists
+    assert [(i.title, i.date) for i in block.items][:2] == [
+        ("市委书记深入三县调研推动新能源产业高质量发展", date(2023, 10, 12)), ("第一条列表新闻的标题", date(2023, 10, 11))]
+    assert len(block.items) == 4

@@ -142,8 +142,12 @@ def test_facts_to_json_contract():
     data = facts_to_json(facts)
     json.dumps(data, ensure_ascii=False)
     for key in ("page_type", "title", "publish_date", "meta", "meta_variants", "items", "lists", "pagination",
-                "footer", "links", "soft_404", "warnings"):
+                "footer", "links", "soft_404", "warnings", "nav", "breadcrumb", "endpoints", "needs_render"):
         assert key in data
+    assert data["nav"] == [["政务动态", "http://www.example.gov.cn/col/c1/index.html"],
+                           ["通知公告", "http://www.example.gov.cn/col/c2/index.html"],
+                           ["政策文件", "http://www.example.gov.cn/col/c3/index.html"]]
+    assert data["breadcrumb"] == [] and data["endpoints"] == [] and data["needs_render"] is False
     assert data["page_type"] == "home" and data["publish_date"] is None
     assert data["items"][0] == {"title": "市政府召开全市安全生产工作会议部署冬季安全工作",
                                 "url": "http://www.example.gov.cn/col/c1/202611/t20261120_100012.html",

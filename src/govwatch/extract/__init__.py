@@ -8,13 +8,15 @@ Public API::
     data = facts_to_json(facts)                                        # the Extract JSON
 
 Date helpers live in :mod:`govwatch.extract.dates` (``parse_date``, ``find_date``,
-``find_dates``, ``url_date_parts``, ``infer_year``).
+``find_dates``, ``url_date_parts``, ``infer_year``, ``epoch_date``).
 
 Modules: ``decode`` (charsets), ``scan`` (the one pass over the parsed tree), ``resolve``
 (memoised URL normalisation), ``links``, ``meta``, ``rows`` + ``lists`` (static list
-blocks), ``records`` (JCMS XML data islands and dataproxy responses), ``pagination``,
-``footer``, ``article`` (title, visible publish date, soft 404, page type), ``page``
-(``extract_page``) and ``jsonout`` (``facts_to_json``).
+blocks, year inference), ``records`` (JCMS XML data islands and dataproxy responses),
+``jsonlist`` (JSON/JSONP endpoint responses), ``structure`` (navigation, breadcrumb),
+``scripts`` (script endpoints, JavaScript-filled lists), ``pagination``, ``footer``,
+``article`` (title, visible publish date, soft 404, page type), ``page`` (``extract_page``)
+and ``jsonout`` (``facts_to_json``).
 """
 
 from .dates import DateMatch, find_date, find_dates, parse_date, url_date_parts

@@ -15,7 +15,9 @@ def _item(it: ListItem) -> dict[str, Any]:
 
 
 def facts_to_json(facts: PageFacts) -> dict[str, Any]:
-    """A JSON-ready dict: page_type, title, publish_date, meta, items, lists, pagination, footer, links."""
+    """A JSON-ready dict: page_type, title, publish_date, meta, items, lists, pagination, footer, links,
+    nav and breadcrumb (``[[text, url], ...]`` pairs, url null for an unlinked crumb), endpoints,
+    needs_render."""
     f = facts.footer
     return {
         "url": facts.url,
@@ -35,6 +37,10 @@ def facts_to_json(facts: PageFacts) -> dict[str, Any]:
                    "jiucuo_site_code": f.jiucuo_site_code},
         "links": [{"url": ln.url, "text": ln.text, "kind": ln.kind, "tag": ln.tag, "via": ln.via}
                   for ln in facts.links],
+        "nav": [[text, url] for text, url in facts.nav],
+        "breadcrumb": [[text, url] for text, url in facts.breadcrumb],
+        "endpoints": list(facts.endpoints),
+        "needs_render": facts.needs_render,
         "soft_404": facts.soft_404,
         "encoding": facts.encoding,
         "text_excerpt": facts.text_excerpt,

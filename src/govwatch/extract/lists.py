@@ -5,7 +5,9 @@ anchor's wrapper ``div``/``p``); rows sharing a parent form a container. Contain
 dated rows are lists. A container's heading is searched among the previous siblings of the
 container and of its ancestors (``<div class="hd"><h3>政务动态</h3><a>更多</a></div>``);
 containers under the same heading merge into one block, and a heading holding several
-tabs names the containers below it in order.
+tabs names the containers below it in order. Undated containers count only under a heading,
+with a 更多 link or, on a column page, when every row links an article URL that carries its
+date (a column whose items show no date).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ _HAS_DATE = re.compile(r"\d{1,4}[-/.年]\d{1,2}")
 _NOT_HEADING = re.compile(r"打印|关闭|返回|分享|收藏|字体|当前位置|您的位置|首\s*页|上一篇|下一篇")
 _MAX_HEADING = 16
 _MAX_CONTINUED_HEADING = 12
+# Characters of text besides title and date that make a div/p row a lead item with a summary.
+_TEASER = 15
 
 
 def _tag_ids(names) -> frozenset[int]:
@@ -190,9 +194,38 @@ def _more_after(container: LexborNode) -> str | None:
     return None
 
 
+def _without_leads(parts: list[list[RowInfo]], leads: list[bool]) -> list[list[RowInfo]]:
+    """Drop lead items (头条 with a summary) shown above a column's list, unless newer.
+
+    Under one heading, a lead item is not a row of the column's list (the list shows its
+    own rows below it). It is kept, first, only when it is newer than every row of the list:
+    then it is the column's newest entry and freshness must see it.
+    """
+    if not any(leads) or all(leads):
+        return parts
+    rest = [p for p, lead in zip(parts, leads) if not lead]
+    rest_items = items_from_rows([i for p in rest for i in p])
+    newest = max((it.date for it in rest_items if it.date is not None), default=None)
+    everything = [i for p in parts for i in p]
+    all_items = items_from_rows(everything)
+    k = 0
+    for p, lead in zip(parts, leads):
+        if lead:
+            for it in all_items[k: k + len(p)]:
+                if it.date is not None and (newest is None or it.date > newest):
+                    return parts
+        k += len(p)
+    return rest
+
+
 def static_blocks(anchors: list[tuple[LexborNode, str, str]],
-                  resolve_url: Callable[[str | None], str | None]) -> list[ListBlock]:
-    """List blocks found among the page's anchors, in document order."""
+                  resolve_url: Callable[[str | None], str | None], *,
+                  undated_articles: bool = False) -> list[ListBlock]:
+    """List blocks found among the page's anchors, in document order.
+
+    ``undated_articles`` (a column page: ColumnName meta, no ArticleTitle) also accepts a
+    headed undated list whose every row links an article URL carrying its date.
+    """
     rows: dict[int, list] = {}  # row id -> [row, fallback, anchors]
     for a in anchors:
         row, fallback = _row_of(a[0])
@@ -222,16 +255,26 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
 
     groups: dict[tuple[int, str], dict] = {}
     for cnode, cand_rows, dated in containers.values():
+        article_urls = False  # every row links an article URL that carries its full date
         if dated == 0:
             titled = sum(1 for r in cand_rows if max(len(a[2]) for a in r[2]) >= 8)
-            if len(cand_rows) < 3 or titled * 2 < len(cand_rows):
+            article_urls = undated_articles and len(cand_rows) >= 2 and all(
+                any(url_date_parts(a[1])[2] is not None for a in r[2]) for r in cand_rows)
+            if (len(cand_rows) < 3 or titled * 2 < len(cand_rows)) and not article_urls:
                 continue
         infos: list[RowInfo] = []
+        teasers = 0
         for row, fallback, row_anchors, raw, match, date_text in cand_rows:
             info = row_info(row_anchors, raw, match, date_text, resolve_url)
-            if fallback and len(collapse(raw.replace(SEP, " "))) > len(info.title) + 120:
-                continue  # a paragraph holding a link, not a list row
+            if fallback:
+                extra = len(collapse(raw.replace(SEP, " "))) - len(info.title) - len(info.date_text)
+                if extra > 120:
+                    continue  # a paragraph holding a link, not a list row
+                if extra >= _TEASER:
+                    teasers += 1
             infos.append(info)
+        # A container of div/p rows that carry a summary is a lead item (头条) shown above a list.
+        lead = bool(infos) and teasers == len(infos) and all(r[1] for r in cand_rows)
         infos = [i for i in infos if len(i.title) >= 2 and (i.url is not None or len(i.title) >= 6)]
         if not infos:
             continue
@@ -245,26 +288,28 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
         root, heading, tabs, more = _find_heading(cnode)
         if more is None:
             more = _more_after(cnode)
-        if dated == 0 and (not heading or more is None):
-            continue  # undated lists count only as headed column blocks with a 更多 link
+        if dated == 0 and (not heading or (more is None and not article_urls)):
+            continue  # undated lists: headed column blocks with a 更多 link, or headed lists of articles
         key = (root, heading)
         g = groups.get(key)
         if g is None:
-            groups[key] = g = {"heading": heading, "tabs": tabs, "more": more, "parts": []}
+            groups[key] = g = {"heading": heading, "tabs": tabs, "more": more, "parts": [], "leads": []}
         elif g["more"] is None:
             g["more"] = more
         g["parts"].append(infos)
+        g["leads"].append(lead)
 
     merged: list[dict] = []
     for g in groups.values():  # one heading's lists split over sibling containers
         if merged and g["heading"] and merged[-1]["heading"] == g["heading"]:
             merged[-1]["parts"].extend(g["parts"])
+            merged[-1]["leads"].extend(g["leads"])
             merged[-1]["more"] = merged[-1]["more"] or g["more"]
         else:
             merged.append(g)
     blocks: list[ListBlock] = []
     for g in merged:
-        parts, tabs = g["parts"], g["tabs"]
+        parts, tabs = _without_leads(g["parts"], g["leads"]), g["tabs"]
         total_dated = sum(1 for p in parts for i in p if i.match is not None)
         if total_dated < 2 and not (g["heading"] or g["more"]):
             continue  # a lone dated row is a list only under a heading or with a 更多 link

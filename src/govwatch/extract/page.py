@@ -10,17 +10,22 @@ from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
 from ..model import Footer, ListBlock, PageFacts, Pagination
 from .article import choose_title, classify_page, excerpt, is_soft_404, visible_publish_date
+from .dates import find_dates
 from .decode import decode_html, safe_truncate
 from .footer import extract_footer
+from .jsonlist import json_page, looks_like_json
 from .links import LinkSet, build_links
 from .lists import static_blocks
 from .meta import collect_meta
 from .pagination import from_create_page_html, from_dataproxy, from_pager_links, is_pager_text, script_int
 from .records import looks_like_datastore, parse_island, records_block
 from .resolve import Resolver
+from .rows import fill_page_year
 from .scan import Scan, scan_document
+from .scripts import needs_render, read_scripts
+from .structure import breadcrumb, site_nav
 
-__all__ = ["extract_page", "DEFAULT_MAX_BYTES"]
+__all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,8 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     if not text or text.isspace():
         warnings.append("extract: empty body")
         return _empty(url, warnings, encoding)
+    if looks_like_json(text, content_type):
+        return json_page(text, Resolver(None)(url) or url, warnings, encoding)
     datastore = looks_like_datastore(text, content_type)
     if _looks_binary(text):
         warnings.append("extract: body does not look like text")
@@ -107,7 +114,15 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     if not body_text.strip() and tree.root is not None:
         body_text = tree.root.text(deep=True, separator="\n", skip_empty=True)
 
-    lists = static_blocks(scan.anchors, resolve_url)
+    crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.anchors, resolve_url)
+    nav = site_nav(scan.nav_boxes, scan.anchors, resolve_url, page_url, crumb_anchors)
+    script_facts = read_scripts(scan.inline_scripts, resolve_url)
+    endpoints = script_facts.endpoints
+    for ep in endpoints:  # the crawler fetches what the scripts load
+        links.add(ep, "", "page", "script", "endpoint")
+
+    column_page = bool(meta.get("ColumnName")) and not meta.get("ArticleTitle")
+    lists = static_blocks(scan.anchors, resolve_url, undated_articles=column_page)
     pagination = Pagination(kind="none")
     island_block = _islands(scan, meta, links, resolve_url, warnings)
     if island_block is not None:
@@ -137,6 +152,9 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
             publish_date = None
         if page_type == "list" and lists:
             _promote_main_list(lists, meta)
+    if lists and any(it.date is None and it.date_text for b in lists for it in b.items):
+        _years_from_page(lists, meta, scan, publish_date, body_text, title, text)
+    render = island_block is None and needs_render(scan.list_boxes, script_facts)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
     soft = is_soft_404(scan.title_tag, scan.headings, short_text,
@@ -145,8 +163,52 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         url=page_url, page_type=page_type, title=title, publish_date=publish_date, meta=meta,
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
         text_excerpt=excerpt(body_text, title if page_type == "article" else ""), soft_404=soft,
-        warnings=warnings, encoding=encoding,
+        warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
+        needs_render=render,
     )
+
+
+_GENERATED = re.compile(r"生成(?:时间|日期)\s*[:：]?\s*")
+_COPYRIGHT = re.compile(r"(?:copyright|版权所有|©|\(c\))[^\n]{0,40}?((?:19|20)\d\d)(?:\s*[-–—~至]\s*((?:19|20)\d\d))?",
+                        re.I)
+
+
+def page_reference(meta: dict[str, str], metas: list[tuple[str, str]], publish_date: date | None,
+                   body_text: str, title: str, html: str) -> tuple[tuple[int, int, int], str] | None:
+    """The page's own date for month-day list items: PubDate meta, the visible date, a
+    生成时间 (meta or text), else the copyright year (as 12-31). ``(ymd, what)``."""
+    pub = meta.get("PubDate")
+    if pub:
+        found = find_dates(pub, partial=False)
+        if found and found[0].date is not None:
+            d = found[0].date
+            return (d.year, d.month, d.day), "PubDate"
+    visible = publish_date or visible_publish_date(body_text, title)[0]
+    if visible is not None:
+        return (visible.year, visible.month, visible.day), "visible date"
+    sources = [content for _name, content in metas if "生成" in content] + [html]
+    for src in sources:
+        i = src.find("生成")
+        while i >= 0:
+            m = _GENERATED.match(src, i)
+            if m is not None:
+                found = find_dates(src[m.end(): m.end() + 40], partial=False)
+                if found and found[0].start <= 2 and found[0].date is not None:
+                    d = found[0].date
+                    return (d.year, d.month, d.day), "生成时间"
+            i = src.find("生成", i + 2)
+    years = [int(y) for m in _COPYRIGHT.finditer(body_text[-3000:]) for y in m.groups() if y]
+    if years:
+        return (max(years), 12, 31), "copyright"
+    return None
+
+
+def _years_from_page(lists: list[ListBlock], meta: dict[str, str], scan: Scan, publish_date: date | None,
+                     body_text: str, title: str, html: str) -> None:
+    ref = page_reference(meta, scan.metas, publish_date, body_text, title, html)
+    if ref is not None:
+        for block in lists:
+            fill_page_year(block.items, ref[0])
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")

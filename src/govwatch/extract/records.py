@@ -71,7 +71,7 @@ def records_block(records: list[str], *, heading: str, source: str, links: LinkS
     """One list block from record fragments; their links go to ``links`` with ``via``."""
     html = "".join(f"<gw-rec>{r}</gw-rec>" for r in records)
     tree = LexborHTMLParser(f"<html><body>{html}</body></html>")
-    scan = scan_document(tree)
+    scan = scan_document(tree, boxes=False)
     build_links(scan.refs, resolve_url, links, via=via)
     by_row: dict[int, list] = {}
     for a in scan.anchors:

@@ -37,10 +37,11 @@ def _folder(base: str) -> str:
 class Resolver:
     """``normalize_url(href, base)`` for one base URL, memoised on the part of it that matters."""
 
-    __slots__ = ("base", "_scheme", "_origin", "_folder")
+    __slots__ = ("base", "_scheme", "_origin", "_folder", "_memo")
 
     def __init__(self, base: str | None) -> None:
         self.base = base
+        self._memo: dict[str, str | None] = {}  # href -> result for this base (lists, nav, links ask again)
         self._scheme: str | None = None
         self._origin: str | None = None
         self._folder: str | None = None
@@ -65,6 +66,13 @@ class Resolver:
     def __call__(self, href: str | None) -> str | None:
         if not href:
             return None
+        memo = self._memo
+        if href in memo:
+            return memo[href]
+        result = memo[href] = self._resolve(href)
+        return result
+
+    def _resolve(self, href: str) -> str | None:
         h = href.strip()
         if "\\" in h:
             h = h.replace("\\", "/")
@@ -99,5 +107,9 @@ def resolve(href: str, base: str | None) -> str | None:
 
 
 def clear_cache() -> None:
-    """Forget memoised results (benchmarks measure the cold cost with it)."""
+    """Forget memoised results (benchmarks measure the cold cost with it): URLs, and the
+    cached readings of inline scripts."""
     _cached.cache_clear()
+    from .scripts import clear_cache as clear_scripts  # late: scripts imports this module's users
+
+    clear_scripts()

@@ -14,19 +14,19 @@ from .dates import DateMatch, find_dates, infer_year, url_date_parts, valid_part
 from .scan import collapse
 
 __all__ = ["RowInfo", "analyse_row", "row_text", "row_date", "row_info", "has_digit", "choose_title",
-           "items_from_rows"]
+           "items_from_rows", "fill_page_year"]
 
 _ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。{2,}|……)\s*$")
 _LABEL = re.compile(r"(?:发布|更新|发文|成文|生成|公开|印发)?(?:日期|时间)\s*[:：]?")
 _TIME = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?|\d{1,2}\s*时\s*\d{1,2}\s*分")
-_JUNK = " \t\r\n\u3000\xa0[]【】()（）<>〔〕|｜:：-"
+_JUNK = " \t\r\n\u3000\xa0[]【】()（）<>〔〕|｜:：-'‘’"
 SEP = "\x1f"
 # A segment that is only a plain date, optionally bracketed: handled without the general finder.
 _PURE_YMD = re.compile(r"[\[【(（]?(((?:19|20)\d\d)([-/.])(\d{1,2})\3(\d{1,2}))[\]】)）]?")
 _PURE_MD = re.compile(r"[\[【(（]?((\d{1,2})-(\d{1,2}))[\]】)）]?")
-_DIGIT = re.compile(r"[0-9０-９〇○零]")
+_DIGIT = re.compile(r"[0-9０-９〇○零年]")
 # How a date-only fragment can begin: a bracket, a digit (also full-width / 〇), or a label.
-_DATE_START = re.compile(r"[\[【(（〔<]?\s*(?:[0-9０-９〇○零一二]|发布|更新|发文|成文|生成|公开|印发|日期|时间)")
+_DATE_START = re.compile(r"[\[【(（〔<'‘’]?\s*(?:[0-9０-９〇○零一二]|发布|更新|发文|成文|生成|公开|印发|日期|时间)")
 
 
 @dataclass(slots=True)
@@ -135,36 +135,91 @@ def analyse_row(row: LexborNode, anchors: list[tuple[LexborNode, str, str]],
 
 
 def items_from_rows(rows: list[RowInfo]) -> list[ListItem]:
-    """ListItems with dates, filling missing years from the URL, then from neighbours."""
-    known: list[tuple[int, int, int] | None] = []
-    for r in rows:
-        dm = r.match
-        if dm is None:
-            known.append(None)
-        elif dm.year is not None:
-            known.append((dm.year, dm.month, dm.day))
-        else:
-            uy = url_date_parts(r.url)[0] if r.url else None
-            known.append((uy, dm.month, dm.day) if uy is not None else None)
-    items: list[ListItem] = []
+    """ListItems with dates; a month-day date takes its year from the item's URL, else from
+    the rows next to it (see :func:`~govwatch.extract.dates.infer_year`).
+
+    Rows are walked newest first: each inferred year becomes the reference for the row
+    below it, so a long list that crosses several New Years stays consistent. Rows above
+    the first row whose year is known are inferred upwards from it. Dates no row or URL
+    can place stay undated here; :func:`fill_page_year` may place them from the page.
+    """
+    n = len(rows)
+    known: list[tuple[int, int, int] | None] = [None] * n
+    dates: list[date | None] = [None] * n
+    sources = [""] * n
     for i, r in enumerate(rows):
         dm = r.match
-        when: date | None = None
-        source = ""
-        if dm is not None:
-            if dm.year is not None:
-                when, source = dm.date, "text"
-            elif known[i] is not None:
-                when, source = dm.with_year(known[i][0]), "url"  # type: ignore[index]
-            else:
-                before = next((known[j] for j in range(i - 1, -1, -1) if known[j] is not None), None)
-                after = next((known[j] for j in range(i + 1, len(rows)) if known[j] is not None), None)
-                year = infer_year(dm.month, dm.day, before, after)
-                if year is not None:
-                    when = dm.with_year(year)
-                    source = "neighbour" if when is not None else ""
-            if when is None:
-                source = ""
-        items.append(ListItem(title=r.title, url=r.url, date=when,
-                              date_text=r.date_text if dm is not None else "", date_source=source))
-    return items
+        if dm is None:
+            continue
+        if dm.year is not None:
+            dates[i], sources[i] = dm.date, "text"
+        else:
+            uy = url_date_parts(r.url)[0] if r.url else None
+            if uy is not None:
+                dates[i], sources[i] = dm.with_year(uy), "url"
+        if dates[i] is not None:
+            known[i] = (dates[i].year, dates[i].month, dates[i].day)  # type: ignore[union-attr]
+    first = next((i for i in range(n) if known[i] is not None), None)
+    if first is not None:
+        prev = known[first]
+        for i in range(first + 1, n):  # downwards: the row above is the reference
+            dm = rows[i].match
+            if known[i] is not None:
+                prev = known[i]
+            elif dm is not None and dm.year is None:
+                _place(i, dm, infer_year(dm.month, dm.day, prev, None), "neighbour", known, dates, sources)
+                if known[i] is not None:
+                    prev = known[i]
+        nxt = known[first]
+        for i in range(first - 1, -1, -1):  # upwards: the row below is the reference
+            dm = rows[i].match
+            if dm is not None and dm.year is None:
+                _place(i, dm, infer_year(dm.month, dm.day, None, nxt), "neighbour", known, dates, sources)
+                if known[i] is not None:
+                    nxt = known[i]
+    return [ListItem(title=r.title, url=r.url, date=dates[i],
+                     date_text=r.date_text if r.match is not None else "", date_source=sources[i])
+            for i, r in enumerate(rows)]
+
+
+def _place(i: int, dm: DateMatch, year: int | None, source: str, known: list, dates: list,
+           sources: list) -> None:
+    when = dm.with_year(year) if year is not None else None
+    if when is not None:
+        dates[i], sources[i], known[i] = when, source, (when.year, when.month, when.day)
+
+
+# A page's own date stands above its lists; only a month-day more than half a year after
+# it is read as the year before (a page date may be older than lists regenerated on it).
+PAGE_SLACK_DAYS = 183
+
+
+def fill_page_year(items: list[ListItem], ref: tuple[int, int, int]) -> int:
+    """Date the month-day items of a list that no URL or neighbour could place.
+
+    ``ref`` is the page's ``(year, month, day)`` (PubDate, visible date, generation time;
+    ``(year, 12, 31)`` for a bare copyright year). The first such item is placed against
+    the page; the rows below it follow the neighbour rule. Returns how many were dated.
+    """
+    placed = 0
+    prev: tuple[int, int, int] | None = None
+    for it in items:
+        if it.date is not None:
+            prev = (it.date.year, it.date.month, it.date.day)
+            continue
+        if not it.date_text:
+            continue
+        found = find_dates(it.date_text)
+        if not found or found[0].year is not None:
+            continue
+        dm = found[0]
+        if prev is None:
+            year = infer_year(dm.month, dm.day, ref, None, slack_days=PAGE_SLACK_DAYS)
+        else:
+            year = infer_year(dm.month, dm.day, prev, None)
+        when = dm.with_year(year)
+        if when is not None:
+            it.date, it.date_source = when, "page"
+            prev = (when.year, when.month, when.day)
+            placed += 1
+    return placed

@@ -1,9 +1,13 @@
 """One pass over the parsed document: everything later steps need, gathered once.
 
 One walk over the element tree (lexbor's traversal, dispatching on numeric tag ids — a
-grouped CSS query costs one tree walk per selector) visits every element of interest. Script and style elements are then removed
-from the tree so that later text reads only what a visitor sees (``noscript`` content is
-kept: the parser treats it as markup, and anchors inside it are still references).
+grouped CSS query costs one tree walk per selector) visits every element of interest. The
+same walk notes the containers whose tag, class or id marks them as navigation, breadcrumb
+or list-like (``Scan.nav_boxes``, ``crumb_boxes``, ``list_boxes``), so that later steps read
+only those subtrees. Every inline script's text is kept (pagination, endpoints, rendering).
+Script and style elements are then removed from the tree so that later text reads only what
+a visitor sees (``noscript`` content is kept: the parser treats it as markup, and anchors
+inside it are still references).
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ _ONCLICK_CODE = re.compile(r"Link\(\s*['\"]([A-Za-z]{2}\d{8}|\d{10})['\"]")
 _SETTING_CODE = re.compile(r"sitecode\s*:\s*['\"]?([A-Za-z0-9]+)", re.I)
 _JIUCUO_HREF = re.compile(r"(?:jiucuo\.html|kaipuyun\.cn)[^\"'\s]*?[?&](?:site_?code|sitecode)=([A-Za-z0-9]+)", re.I)
 _SCRIPT_JIUCUO = re.compile(r"_jiucuo_[^>]{0,200}?sitecode\s*=\s*\\?['\"]?([A-Za-z0-9]+)", re.I)
+_SCRIPT_MARKS = re.compile(r"conac\.cn|_jiucuo_")
 _LAZY_SRC = ("data-src", "original-src", "data-original")
+# Containers whose class/id is read (not p/span/td: articles hold thousands of those).
+_BOX_TAGS = ("nav", "div", "ul", "ol", "dl", "section", "header", "table", "tbody")
 
 # A reference before URL resolution (the base may come later in the document):
 # (tag, href, text, hint) with hint page | image | script | style | frame | embed | link:<rel>:<as>
@@ -48,6 +55,11 @@ class Scan:
     xml_islands: list[str] = field(default_factory=list)
     conac: bool = False
     jiucuo_codes: list[str] = field(default_factory=list)
+    # Containers found by their tag, class or id (see _MARK): navigation menus, breadcrumb
+    # trails and list-like boxes (node, id, class) that scripts may fill, in document order.
+    nav_boxes: list[LexborNode] = field(default_factory=list)
+    crumb_boxes: list[LexborNode] = field(default_factory=list)
+    list_boxes: list[tuple[LexborNode, str, str]] = field(default_factory=list)
 
 
 def _onclick_codes(onclick: str, out: list[str]) -> None:
@@ -69,10 +81,12 @@ def _alt(attrs: dict[str, str | None]) -> str:
 def _tag_ids() -> dict[int, str]:
     """lexbor's numeric tag ids of the elements the scan handles (ints compare cheaply)."""
     names = ("base", "meta", "title", "link", "script", "style", "h1", "h2", "h3", "a", "area", "img",
-             "iframe", "frame", "embed", "object", "source")
+             "iframe", "frame", "embed", "object", "source") + _BOX_TAGS
     doc = LexborHTMLParser("<html><head><base><meta><title></title><link><script></script><style></style>"
                            "</head><body><h1></h1><h2></h2><h3></h3><a></a><map><area></map><img>"
-                           "<iframe></iframe><embed><object></object><video><source></video></body></html>")
+                           "<iframe></iframe><embed><object></object><video><source></video>"
+                           "<nav></nav><div></div><ul></ul><ol></ol><dl></dl><section></section><header></header>"
+                           "<p></p><span></span><table><tbody><tr><td></td></tr></tbody></table></body></html>")
     ids = {n.tag_id: n.tag for n in doc.root.traverse() if n.tag in names}
     frame = LexborHTMLParser("<html><frameset><frame></frameset></html>").css_first("frame")
     if frame is not None:
@@ -81,14 +95,44 @@ def _tag_ids() -> dict[int, str]:
 
 
 _TAGS = _tag_ids()
-_SCRIPT_WORDS = ("createPageHTML", "totalRecord", "perPage")
+_BOX_TAGS_SET = frozenset(_BOX_TAGS)
+# Class/id words of containers: breadcrumb, navigation, list-like (any of them: see _box).
+_MARK = re.compile(r"nav|menu|daohang|dh|crumb|curmb|position|location|weizhi|dqwz|list|news|lb|con|info|tab")
+_CRUMB = re.compile(r"crumb|curmb|position|location|weizhi|dqwz")
+_NAV = re.compile(r"nav|menu|daohang|(?<![a-z])dh(?![a-z])")
+_LISTISH = re.compile(r"list|news|lb|con|info|tab")
+_NAV_TAGS = frozenset({"nav", "div", "ul", "ol", "dl", "table", "section", "header"})
+_LIST_TAGS = frozenset({"div", "ul", "ol", "dl", "table", "tbody", "section"})
 
 
-def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
-    """Collect metas, references, anchors, headings and scripts; strip non-visible nodes.
+def _box(node: LexborNode, tag: str, attrs: dict[str, str | None], s: Scan) -> None:
+    """Record a container whose tag, class or id marks it as navigation, breadcrumb or list."""
+    cls = attrs.get("class") or ""
+    ident = attrs.get("id") or ""
+    if not cls and not ident:
+        if tag == "nav":
+            s.nav_boxes.append(node)
+        return
+    key = (cls + " " + ident).lower() if ident else cls.lower()
+    if _MARK.search(key) is None:
+        if tag == "nav":
+            s.nav_boxes.append(node)
+        return
+    if _CRUMB.search(key) is not None:
+        s.crumb_boxes.append(node)
+    elif tag == "nav" or (tag in _NAV_TAGS and _NAV.search(key) is not None):
+        s.nav_boxes.append(node)
+    if tag in _LIST_TAGS and _LISTISH.search(key) is not None:
+        s.list_boxes.append((node, ident, cls))
+
+
+def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True) -> Scan:
+    """Collect metas, references, anchors, headings, scripts and marked containers; strip
+    non-visible nodes.
 
     ``html`` (the parsed source, optional) lets work be skipped when the source shows it
-    is not needed (inline script text, attribute-only 找错/标识 markers).
+    is not needed (attribute-only 找错/标识 markers). ``boxes=False`` skips the containers
+    (navigation, breadcrumb, list boxes) for fragments that have none.
     """
     s = Scan()
     refs = s.refs
@@ -127,6 +171,10 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
                 m = _JIUCUO_HREF.search(href)
                 if m:
                     codes.append(m.group(1))
+            continue
+        if tag in _BOX_TAGS_SET:
+            if boxes:
+                _box(node, tag, node.attributes, s)
             continue
         attrs = node.attributes
         if tag == "img":
@@ -201,19 +249,22 @@ def scan_document(tree: LexborHTMLParser, html: str = "") -> Scan:
                 s.base_href = (attrs.get("href") or "").strip()
     if not html or "data-setting" in html or (want_onclick and "onclick" in html):
         _attribute_markers(tree, s, want_onclick, not html or "data-setting" in html)
-    # Inline script text is read only when the source says something in it matters.
-    if inline and (not html or any(w in html for w in _SCRIPT_WORDS)
-                   or (not s.conac and "conac.cn" in html) or (not codes and "_jiucuo_" in html)):
+    # Every inline script is read (cheaper than asking the whole source whether one matters):
+    # pagination, endpoints and list rendering look at them.
+    if inline:
         for node in inline:
             body = node.text(deep=True)
             if body:
                 s.inline_scripts.append(body)
-                if "conac.cn" in body:
-                    s.conac = True  # the badge written by document.write(unescape(...))
-                if "_jiucuo_" in body:
-                    m = _SCRIPT_JIUCUO.search(body)
-                    if m:
-                        codes.append(m.group(1))
+                jiucuo = False
+                for mark in _SCRIPT_MARKS.finditer(body):  # one pass over the script
+                    if mark.group() == "conac.cn":
+                        s.conac = True  # the badge written by document.write(unescape(...))
+                    elif not jiucuo:
+                        jiucuo = True
+                        m = _SCRIPT_JIUCUO.search(body, mark.start())
+                        if m:
+                            codes.append(m.group(1))
     # Reverse document order: a node is never freed before something inside it.
     for node in reversed(doomed):
         node.decompose()
