@@ -63,7 +63,11 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
                          "pages": doc["pages"]["crawled"], "failed": doc["pages"]["failed"],
                          "broken": len(broken), "homepage_broken": sum(b["scope"] == "homepage" for b in broken),
                          "findings": len(doc["findings"])})
-            console.print(f"  {doc['pages']['crawled']} pages, {len(broken)} broken links → {report}")
+            columns = doc["columns"]
+            console.print(f"  {doc['pages']['crawled']} pages, {len(broken)} broken links, {len(columns)} columns "
+                          f"({sum(1 for c in columns if c['stale'])} stale, {sum(1 for c in columns if c['blank'])} blank), "
+                          f"{doc['homepage']['items_in_window']} homepage items in {doc['homepage']['window_days']} days "
+                          f"→ {report}")
     index = out / "index.html"
     index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat()), encoding="utf-8")
     print(f"demo report: {index.resolve()}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ def test_inspect_writes_json_and_html_report(sim: Any, tmp_path: Path) -> None:
         assert broken["url"] in html and broken["finding"] in html
     assert {b["url"] for b in doc["links"]["broken"]} == {p["target"] for p in truth["broken_links"]}
     assert "软404" in html and "超时" in html
+    # The column table shows each column's figures (not template artefacts).
+    assert "built-in method" not in html
+    for col in doc["columns"]:
+        row = html[html.index(col["url"]):]
+        row = row[:row.index("</tr>")]
+        cells = re.findall(r"<td>(\d+)</td>", row)
+        assert cells[:2] == [str(col["items"]), str(col["undated"])], col["name"]
 
 
 def test_extract_command_prints_the_extract_json(sim: Any, tmp_path: Path) -> None:
