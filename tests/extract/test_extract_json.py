@@ -107,3 +107,9 @@ def test_largest_array_wins():
     facts = extract_page(json.dumps({"menu": small, "page": {"content": big, "totalElements": 99}}), EP)
     assert len(facts.lists[0].items) == 5 and facts.lists[0].items[0].title == "信息0"
     assert facts.pagination.total_records == 99
+
+
+def test_markup_served_as_json_is_read_as_html():
+    facts = extract_page(b"<html><body><h1>\xe9\x94\x99\xe8\xaf\xaf</h1><a href='/a/'>x</a></body></html>", EP,
+                         content_type="application/json")
+    assert not any("JSON" in w for w in facts.warnings) and facts.links

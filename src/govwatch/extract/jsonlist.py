@@ -52,11 +52,13 @@ def _norm(key: str) -> str:
 
 def looks_like_json(text: str, content_type: str = "") -> bool:
     """Whether a response is JSON (by its type, or a body starting with ``{`` / ``[``) or JSONP."""
+    head = text[:64].lstrip().lstrip("\ufeff")
+    if head[:1] in ("{", "["):
+        return True
+    if head[:1] == "<":
+        return False  # markup, whatever the header says (an error page served as JSON)
     ct = content_type.lower()
     if "json" in ct:
-        return True
-    head = text[:64].lstrip()
-    if head[:1] in ("{", "["):
         return True
     return "javascript" in ct and _JSONP.match(text[:256]) is not None
 

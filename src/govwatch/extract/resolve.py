@@ -18,6 +18,7 @@ from ..urls import normalize_url
 __all__ = ["Resolver", "resolve", "clear_cache"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(//)?")
+_MISS = object()
 
 
 @lru_cache(maxsize=1 << 15)
@@ -66,11 +67,10 @@ class Resolver:
     def __call__(self, href: str | None) -> str | None:
         if not href:
             return None
-        memo = self._memo
-        if href in memo:
-            return memo[href]
-        result = memo[href] = self._resolve(href)
-        return result
+        result = self._memo.get(href, _MISS)
+        if result is _MISS:
+            result = self._memo[href] = self._resolve(href)
+        return result  # type: ignore[return-value]
 
     def _resolve(self, href: str) -> str | None:
         h = href.strip()

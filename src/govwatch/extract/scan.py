@@ -26,7 +26,6 @@ _ONCLICK_CODE = re.compile(r"Link\(\s*['\"]([A-Za-z]{2}\d{8}|\d{10})['\"]")
 _SETTING_CODE = re.compile(r"sitecode\s*:\s*['\"]?([A-Za-z0-9]+)", re.I)
 _JIUCUO_HREF = re.compile(r"(?:jiucuo\.html|kaipuyun\.cn)[^\"'\s]*?[?&](?:site_?code|sitecode)=([A-Za-z0-9]+)", re.I)
 _SCRIPT_JIUCUO = re.compile(r"_jiucuo_[^>]{0,200}?sitecode\s*=\s*\\?['\"]?([A-Za-z0-9]+)", re.I)
-_SCRIPT_MARKS = re.compile(r"conac\.cn|_jiucuo_")
 _LAZY_SRC = ("data-src", "original-src", "data-original")
 # Containers whose class/id is read (not p/span/td: articles hold thousands of those).
 _BOX_TAGS = ("nav", "div", "ul", "ol", "dl", "section", "header", "table", "tbody")
@@ -109,11 +108,14 @@ def _box(node: LexborNode, tag: str, attrs: dict[str, str | None], s: Scan) -> N
     """Record a container whose tag, class or id marks it as navigation, breadcrumb or list."""
     cls = attrs.get("class") or ""
     ident = attrs.get("id") or ""
-    if not cls and not ident:
+    if ident:
+        key = (cls + " " + ident).lower() if cls else ident.lower()
+    elif cls:
+        key = cls.lower()
+    else:
         if tag == "nav":
             s.nav_boxes.append(node)
         return
-    key = (cls + " " + ident).lower() if ident else cls.lower()
     if _MARK.search(key) is None:
         if tag == "nav":
             s.nav_boxes.append(node)
@@ -256,15 +258,13 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
             body = node.text(deep=True)
             if body:
                 s.inline_scripts.append(body)
-                jiucuo = False
-                for mark in _SCRIPT_MARKS.finditer(body):  # one pass over the script
-                    if mark.group() == "conac.cn":
-                        s.conac = True  # the badge written by document.write(unescape(...))
-                    elif not jiucuo:
-                        jiucuo = True
-                        m = _SCRIPT_JIUCUO.search(body, mark.start())
-                        if m:
-                            codes.append(m.group(1))
+                if "conac.cn" in body:
+                    s.conac = True  # the badge written by document.write(unescape(...))
+                i = body.find("_jiucuo_")
+                if i >= 0:
+                    m = _SCRIPT_JIUCUO.search(body, i)
+                    if m:
+                        codes.append(m.group(1))
     # Reverse document order: a node is never freed before something inside it.
     for node in reversed(doomed):
         node.decompose()
