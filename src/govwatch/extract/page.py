@@ -23,7 +23,7 @@ from .resolve import Resolver
 from .rows import fill_page_year
 from .scan import Scan, scan_document
 from .scripts import needs_render, read_scripts
-from .structure import breadcrumb, site_nav
+from .structure import anchor_map, breadcrumb, site_nav
 
 __all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
 
@@ -114,8 +114,9 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     if not body_text.strip() and tree.root is not None:
         body_text = tree.root.text(deep=True, separator="\n", skip_empty=True)
 
-    crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.anchors, resolve_url)
-    nav = site_nav(scan.nav_boxes, scan.anchors, resolve_url, page_url, crumb_anchors)
+    by_id = anchor_map(scan.anchors) if scan.nav_boxes or scan.crumb_boxes or scan.home_anchors else {}
+    crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.home_anchors, by_id, resolve_url)
+    nav = site_nav(scan.nav_boxes, by_id, resolve_url, page_url, crumb_anchors)
     script_facts = read_scripts(scan.inline_scripts, resolve_url)
     endpoints = script_facts.endpoints
     for ep in endpoints:  # the crawler fetches what the scripts load

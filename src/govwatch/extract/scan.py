@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["Scan", "RawRef", "scan_document", "collapse"]
+__all__ = ["Scan", "RawRef", "scan_document", "collapse", "HOME_TEXTS"]
 
 # Attribute-only markers are looked up with a CSS query, and only when the source mentions them.
 _ONCLICK_SELECTOR = "[onclick*='Link('],[onclick*=jiucuo]"
@@ -59,6 +60,7 @@ class Scan:
     nav_boxes: list[LexborNode] = field(default_factory=list)
     crumb_boxes: list[LexborNode] = field(default_factory=list)
     list_boxes: list[tuple[LexborNode, str, str]] = field(default_factory=list)
+    home_anchors: list[LexborNode] = field(default_factory=list)  # links that say 首页 (trail roots)
 
 
 def _onclick_codes(onclick: str, out: list[str]) -> None:
@@ -95,7 +97,7 @@ def _tag_ids() -> dict[int, str]:
 
 _TAGS = _tag_ids()
 _BOX_TAGS_SET = frozenset(_BOX_TAGS)
-# Class/id words of containers: breadcrumb, navigation, list-like (any of them: see _box).
+# Class/id words of containers: breadcrumb, navigation, list-like (any of them: see _box_kind).
 _MARK = re.compile(r"nav|menu|daohang|dh|crumb|curmb|position|location|weizhi|dqwz|list|news|lb|con|info|tab")
 _CRUMB = re.compile(r"crumb|curmb|position|location|weizhi|dqwz")
 _NAV = re.compile(r"nav|menu|daohang|(?<![a-z])dh(?![a-z])")
@@ -104,28 +106,18 @@ _NAV_TAGS = frozenset({"nav", "div", "ul", "ol", "dl", "table", "section", "head
 _LIST_TAGS = frozenset({"div", "ul", "ol", "dl", "table", "tbody", "section"})
 
 
-def _box(node: LexborNode, tag: str, attrs: dict[str, str | None], s: Scan) -> None:
-    """Record a container whose tag, class or id marks it as navigation, breadcrumb or list."""
-    cls = attrs.get("class") or ""
-    ident = attrs.get("id") or ""
-    if ident:
-        key = (cls + " " + ident).lower() if cls else ident.lower()
-    elif cls:
-        key = cls.lower()
-    else:
-        if tag == "nav":
-            s.nav_boxes.append(node)
-        return
+_CRUMB_BOX, _NAV_BOX, _LIST_BOX = 1, 2, 4
+# Link texts of a homepage link (the root of a breadcrumb trail; left out of navigation).
+HOME_TEXTS = frozenset({"首页", "首 页", "网站首页", "返回首页", "回到首页", "主页", "门户首页", "home", "Home", "HOME"})
+
+
+@lru_cache(maxsize=4096)
+def _box_kind(key: str) -> int:
+    """What a lower-cased ``class id`` string says a container is (cached: templates repeat)."""
     if _MARK.search(key) is None:
-        if tag == "nav":
-            s.nav_boxes.append(node)
-        return
-    if _CRUMB.search(key) is not None:
-        s.crumb_boxes.append(node)
-    elif tag == "nav" or (tag in _NAV_TAGS and _NAV.search(key) is not None):
-        s.nav_boxes.append(node)
-    if tag in _LIST_TAGS and _LISTISH.search(key) is not None:
-        s.list_boxes.append((node, ident, cls))
+        return 0
+    kind = _CRUMB_BOX if _CRUMB.search(key) is not None else (_NAV_BOX if _NAV.search(key) is not None else 0)
+    return kind | (_LIST_BOX if _LISTISH.search(key) is not None else 0)
 
 
 def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True) -> Scan:
@@ -143,6 +135,7 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
     doomed: list[LexborNode] = []
     inline: list[LexborNode] = []
     tags = _TAGS
+    box_kind = _box_kind
     want_onclick = not html or ("onclick" in html and ("Link(" in html or "jiucuo" in html))
     for node in tree.root.traverse():
         tag = tags.get(node.tag_id)
@@ -167,6 +160,8 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
                             break
             refs.append(("a", href, text, "page"))
             anchors.append((node, href, text))
+            if text in HOME_TEXTS:
+                s.home_anchors.append(node)
             if "conac.cn" in href:
                 s.conac = True
             elif "code" in href or "Code" in href:
@@ -175,8 +170,27 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
                     codes.append(m.group(1))
             continue
         if tag in _BOX_TAGS_SET:
-            if boxes:
-                _box(node, tag, node.attributes, s)
+            if boxes:  # containers: the walk's second commonest case, so inlined
+                attrs = node.attributes
+                cls = attrs.get("class") or ""
+                ident = attrs.get("id") or ""
+                if ident:
+                    kind = box_kind((cls + " " + ident).lower() if cls else ident.lower())
+                elif cls:
+                    kind = box_kind(cls.lower())
+                elif tag == "nav":
+                    kind = _NAV_BOX
+                else:
+                    continue
+                if kind:
+                    if kind & _CRUMB_BOX:
+                        s.crumb_boxes.append(node)
+                    elif tag == "nav" or (kind & _NAV_BOX and tag in _NAV_TAGS):
+                        s.nav_boxes.append(node)
+                    if kind & _LIST_BOX and tag in _LIST_TAGS:
+                        s.list_boxes.append((node, ident, cls))
+                elif tag == "nav":
+                    s.nav_boxes.append(node)
             continue
         attrs = node.attributes
         if tag == "img":

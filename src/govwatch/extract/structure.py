@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .scan import collapse
+from .scan import HOME_TEXTS, collapse
 
-__all__ = ["site_nav", "breadcrumb", "label_end"]
+__all__ = ["site_nav", "breadcrumb", "label_end", "anchor_map", "AnchorMap"]
 
-_HOME_WORDS = frozenset({"首页", "网站首页", "返回首页", "回到首页", "主页", "门户首页", "home", "Home", "HOME"})
 _HOME_FILES = frozenset({"", "index.html", "index.htm", "index.shtml", "index.jsp", "index.php", "index.asp",
                          "index.aspx", "default.htm", "default.html", "default.aspx", "default.asp"})
 _MAX_NAV_LINKS = 200  # more links than this in one box: a page wrapper, not a menu
@@ -34,9 +34,19 @@ _LABEL_CLIMB = 6  # levels from a 首页 link up to the element holding the 当�
 _LABEL = re.compile(r"\s*((?:您)?(?:当前|现在|目前)?(?:的|所在)*)(?:位置|路径)\s*([:：]?)\s*")
 _LABEL_BEFORE = re.compile(r"((?:您)?(?:当前|现在|目前)?(?:的|所在)*)(?:位置|路径)\s*([:：]?)\s*$")
 _SEPARATORS = re.compile(r"\s*(?:>|›|»|/|＞|→|&gt;)+\s*")
+_SEP_ANY = re.compile(r"[>›»/＞→]|&gt;")
 _JUNK = " \t\r\n\u3000\xa0:：|·-—"
 _SEP_ONLY = re.compile(r"(?:>|›|»|/|＞|→|&gt;|\s)+")
 _SEP_WRAPPERS = frozenset({"i", "span", "em", "b", "font", "strong"})
+
+
+def _ids() -> tuple[int, int, int]:
+    li = LexborHTMLParser("<ul><li><a>x</a></li></ul>").css_first("li")
+    assert li is not None and li.child is not None and li.child.child is not None
+    return li.child.tag_id, li.tag_id, li.child.child.tag_id
+
+
+_A, _LI, _TEXT = _ids()
 
 
 def label_end(text: str) -> int | None:
@@ -50,18 +60,16 @@ def label_end(text: str) -> int | None:
     return m.end()
 
 
+@lru_cache(maxsize=256)
+def _origin_roots(origin: str) -> frozenset[str]:
+    return frozenset(f"{origin}/{name}" for name in _HOME_FILES)
+
+
 def _roots(url: str) -> frozenset[str]:
     """The URLs of a site's homepage on the origin of ``url`` (``/``, ``/index.html`` …)."""
     scheme_end = url.find("//")
     slash = url.find("/", scheme_end + 2) if scheme_end >= 0 else -1
-    origin = url if slash < 0 else url[:slash]
-    return frozenset(f"{origin}/{name}" for name in _HOME_FILES)
-
-
-def _is_home_text(text: str) -> bool:
-    if " " in text or "\u3000" in text:
-        text = text.replace(" ", "").replace("\u3000", "")
-    return text in _HOME_WORDS
+    return _origin_roots(url if slash < 0 else url[:slash])
 
 
 def _anchor_text(node: LexborNode) -> str:
@@ -78,17 +86,24 @@ def _anchor_text(node: LexborNode) -> str:
     return ""
 
 
-def site_nav(boxes: list[LexborNode], anchors: list[tuple[LexborNode, str, str]],
+AnchorMap = dict[int, tuple[LexborNode, str, str]]
+
+
+def anchor_map(anchors: list[tuple[LexborNode, str, str]]) -> AnchorMap:
+    """The scan's ``(node, href, text)`` anchors by ``mem_id`` (their text is computed once)."""
+    return {a[0].mem_id: a for a in anchors}
+
+
+def site_nav(boxes: list[LexborNode], by_id: AnchorMap,
              resolve_url: Callable[[str | None], str | None], page_url: str,
              skip: set[int] | None = None) -> list[tuple[str, str]]:
     """``(text, url)`` of the navigation links in ``boxes`` (document order, each URL once).
 
-    ``anchors`` are the scan's ``(node, href, text)``; ``skip`` holds anchors' ``mem_id``s to
-    leave out (the breadcrumb's). The homepage link (首页, or the site root) is left out.
+    ``by_id`` is :func:`anchor_map` of the scan's anchors; ``skip`` holds anchors' ``mem_id``s
+    to leave out (the breadcrumb's). The homepage link (首页, or the site root) is left out.
     """
     if not boxes:
         return []
-    by_id = {a[0].mem_id: a for a in anchors}
     get = by_id.get
     box_ids = {b.mem_id for b in boxes}
     roots = _roots(page_url)
@@ -108,7 +123,7 @@ def site_nav(boxes: list[LexborNode], anchors: list[tuple[LexborNode, str, str]]
                     covered.add(mid)
                 continue
             text = a[2]
-            if not text or (skip and mid in skip) or (len(text) <= 8 and _is_home_text(text)):
+            if not text or (skip and mid in skip) or text in HOME_TEXTS:
                 continue
             url = resolve_url(a[1])
             if url is not None and url not in roots and url.startswith(web):
@@ -124,17 +139,19 @@ def site_nav(boxes: list[LexborNode], anchors: list[tuple[LexborNode, str, str]]
 
 def _inside_anchor(node: LexborNode, stop: int) -> bool:
     p = node.parent
+    if p is not None and p.tag_id == _A:
+        return True
     for _ in range(4):
         if p is None or p.mem_id == stop:
             return False
-        if p.tag == "a":
+        if p.tag_id == _A:
             return True
         p = p.parent
     return False
 
 
-def _trail(box: LexborNode, resolve_url: Callable[[str | None], str | None], start: int | None = None
-           ) -> tuple[list[tuple[str, str | None]], set[int]]:
+def _trail(box: LexborNode, by_id: AnchorMap, resolve_url: Callable[[str | None], str | None],
+           start: int | None = None) -> tuple[list[tuple[str, str | None]], set[int]]:
     """The breadcrumb items of a container and the ``mem_id``s of its anchors.
 
     Links are always items (CSS or images may separate them); a text piece is an item only
@@ -145,30 +162,40 @@ def _trail(box: LexborNode, resolve_url: Callable[[str | None], str | None], sta
     anchors: set[int] = set()
     stop = box.mem_id
     after_sep = False
+    size = 0  # characters of text seen: a container of more than _MAX_CRUMB_TEXT is no trail
     for node in box.traverse(include_text=True):
         if start is not None:
             if node.mem_id != start:
                 continue  # the trail starts at its 首页 link
             start = None
-        tag = node.tag
-        if tag == "a":
-            anchors.add(node.mem_id)
+        tid = node.tag_id
+        if tid == _A:
+            mid = node.mem_id
+            anchors.add(mid)
             if len(anchors) > _MAX_CRUMB_LINKS:
                 return [], set()
-            text = _anchor_text(node)
-            text = _SEPARATORS.sub(" ", text).strip(_JUNK) if text else ""
+            known = by_id.get(mid)
+            if known is not None:
+                _node, href, text = known
+                url = resolve_url(href)
+            else:  # a link without href: a crumb that names a column without linking it
+                text, url = _anchor_text(node), None
+            if text and _SEP_ANY.search(text) is not None:
+                text = _SEPARATORS.sub(" ", text)
+            text = text.strip(_JUNK) if text else ""
             if text:
-                href = node.attributes.get("href")
-                url = resolve_url(href) if href else None
                 items.append((text, url if url and url.startswith(("http://", "https://")) else None))
                 after_sep = False
-        elif tag == "li":
+        elif tid == _LI:
             after_sep = True  # list-shaped trails separate their items by CSS
-        elif tag == "-text":
+        elif tid == _TEXT:
             raw = node.text_content or ""
+            size += len(raw)
+            if size > _MAX_CRUMB_TEXT * 2 and len(collapse(box.text(deep=True))) > _MAX_CRUMB_TEXT:
+                return [], set()
             if not raw.strip() or _inside_anchor(node, stop):
                 continue
-            end = label_end(raw)
+            end = label_end(raw) if ("位置" in raw or "路径" in raw) else None
             if end is not None:
                 items.clear()  # what came before the label (icons, spacing) is not the trail
                 raw = raw[end:]
@@ -255,30 +282,30 @@ def _separated_home(homes: list[LexborNode]) -> LexborNode | None:
     return None
 
 
-def breadcrumb(boxes: list[LexborNode], anchors: list[tuple[LexborNode, str, str]],
+def breadcrumb(boxes: list[LexborNode], homes: list[LexborNode], by_id: AnchorMap,
                resolve_url: Callable[[str | None], str | None]) -> tuple[list[tuple[str, str | None]], set[int]]:
     """The page's breadcrumb ``(text, url or None)`` root first, and its anchors' ``mem_id``s.
+
+    ``homes`` are the page's links that say 首页 (the scan's ``home_anchors``); ``by_id`` is
+    :func:`anchor_map` of the scan's anchors.
 
     Tried in order: containers marked by class/id; the element around a 首页 link that starts
     with a 当前位置： label; a 首页 link followed by a separator and another link.
     """
     for box in boxes:
-        if len(collapse(box.text(deep=True))) > _MAX_CRUMB_TEXT:
-            continue
-        items, ids = _trail(box, resolve_url)
+        items, ids = _trail(box, by_id, resolve_url)
         if _usable(items):
             return items, ids
-    homes = [a[0] for a in anchors if a[2] and len(a[2]) <= 6 and _is_home_text(a[2])]
     if not homes:
         return [], set()
     box = _label_box(homes)
-    if box is not None and len(collapse(box.text(deep=True))) <= _MAX_CRUMB_TEXT:
-        items, ids = _trail(box, resolve_url)
+    if box is not None:
+        items, ids = _trail(box, by_id, resolve_url)
         if _usable(items):
             return items, ids
     home = _separated_home(homes)
     if home is not None and home.parent is not None:
-        items, ids = _trail(home.parent, resolve_url, start=home.mem_id)
+        items, ids = _trail(home.parent, by_id, resolve_url, start=home.mem_id)
         if len(items) >= 2 and _usable(items):
             return items, ids
     return [], set()
