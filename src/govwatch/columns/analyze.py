@@ -77,7 +77,8 @@ def _column_pages(data: RunData, url: str) -> tuple[list[tuple[str, dict[str, An
             continue
         pages.append((page_url, facts))
         further = list((facts.get("pagination") or {}).get("page_urls") or [])
-        further += facts.get("endpoints") or [] if facts.get("needs_render") and not facts.get("rendered") else []
+        if facts.get("needs_render") and not facts.get("rendered"):
+            further += facts.get("endpoints") or []  # the data the page's scripts would have shown
         for next_url in further:
             if next_url not in seen:
                 seen.add(next_url)

@@ -7,6 +7,7 @@ code asks the table; it never holds such numbers itself.
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -36,20 +37,17 @@ class Window:
         """The oldest date still inside the window (an item dated on it is in time)."""
         if self.unit == "days":
             return as_of - timedelta(days=self.amount)
-        months = self.amount * (12 if self.unit == "years" else 1)
-        year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
-        month += 1
-        day = min(as_of.day, _month_days(year, month))
-        return date(year, month, day)
+        return _shift_months(as_of, -self._months)
 
     def expires(self, last_update: date) -> date:
         """The last day on which an update made on ``last_update`` is still inside the window."""
         if self.unit == "days":
             return last_update + timedelta(days=self.amount)
-        months = self.amount * (12 if self.unit == "years" else 1)
-        year, month = divmod(last_update.year * 12 + last_update.month - 1 + months, 12)
-        month += 1
-        return date(year, month, min(last_update.day, _month_days(year, month)))
+        return _shift_months(last_update, self._months)
+
+    @property
+    def _months(self) -> int:
+        return self.amount * (12 if self.unit == "years" else 1)
 
     def days(self, as_of: date) -> int:
         """The window's length in days, counted back from ``as_of``."""
@@ -59,9 +57,10 @@ class Window:
         return {"days": f"{self.amount}天", "months": f"{self.amount}个月", "years": f"{self.amount}年"}[self.unit]
 
 
-def _month_days(year: int, month: int) -> int:
-    nxt = date(year + month // 12, month % 12 + 1, 1)
-    return (nxt - timedelta(days=1)).day
+def _shift_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months; the day of month is clamped to the month's end."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _window(spec: dict[str, int]) -> Window:
