@@ -17,12 +17,14 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from govwatch.checks import run_checks
+from govwatch.checks import CheckRun, run_checks
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer
 from govwatch.columns import ColumnResult
 from govwatch.report.inspection import build_inspection
+from govwatch.model import Finding
 from govwatch.rules import RuleSet, load_ruleset
+from govwatch.scoring import score_checked
 from govwatch.settings import Settings, settings_to_dict
 from govwatch.siteconfig import SiteConfig
 from govwatch.store import tables as t
@@ -120,6 +122,19 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     """Run every check on a stored run, store findings, and build its inspection document."""
     data = StoreRunData(store, run_id)
     findings, check_runs = run_checks(data)
+    store_check_results(store, data, findings, check_runs)
+    scored = score_checked(store, data, findings, check_runs)
+    run = store.run(run_id)
+    document = build_inspection(data, scored.findings, check_runs, run=run, sheet=scored.sheet)
+    site = document["site"]
+    store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
+    store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
+    return document
+
+
+def store_check_results(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> None:
+    """Replace the run's stored findings, columns and check records with these."""
+    run_id = data.run_id
     with store.engine.begin() as conn:
         conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))
         conn.execute(t.check_runs.delete().where(t.check_runs.c.run_id == run_id))
@@ -135,12 +150,6 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
         conn.execute(insert(t.check_runs), [{
             "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
             "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
-    run = store.run(run_id)
-    document = build_inspection(data, findings, check_runs, run=run)
-    site = document["site"]
-    store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
-    store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
-    return document
 
 
 def column_row(run_id: int, col: ColumnResult, as_of: date) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 A check is registered with :func:`check` and receives a :class:`RunData`; it
 returns findings and never touches the network. :func:`run_checks` runs every
 registered check, turning a crashing check into an error record while the
-others go on (DESIGN principle 5).
+others go on (DESIGN principle 5). A check that has nothing to judge (no probe
+visits, no homepage) raises :class:`NotAssessed`: its kinds then count as not
+looked for, so the rules engine reports the indicators they feed as not assessed.
 """
 
 from __future__ import annotations
@@ -119,6 +121,10 @@ class RunData:
 CheckFn = Callable[[RunData], Iterable[Finding]]
 
 
+class NotAssessed(Exception):
+    """Raised by a check that has no data to judge; the message says what is missing."""
+
+
 @dataclass(frozen=True, slots=True)
 class RegisteredCheck:
     name: str
@@ -145,7 +151,7 @@ class CheckRun:
     """How one check went."""
 
     name: str
-    status: str  # ok | error
+    status: str  # ok | error | not_assessed
     findings: int
     elapsed_ms: float
     error: str | None = None
@@ -161,6 +167,9 @@ def run_checks(data: RunData, names: Iterable[str] | None = None) -> tuple[list[
         started = time.perf_counter()
         try:
             produced = list(registered.fn(data))
+        except NotAssessed as exc:
+            runs.append(CheckRun(registered.name, "not_assessed", 0, (time.perf_counter() - started) * 1000, str(exc)))
+            continue
         except Exception as exc:  # noqa: BLE001 - a crashing check is recorded, not fatal
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             runs.append(CheckRun(registered.name, "error", 0, (time.perf_counter() - started) * 1000, detail))
@@ -168,6 +177,12 @@ def run_checks(data: RunData, names: Iterable[str] | None = None) -> tuple[list[
         findings.extend(produced)
         runs.append(CheckRun(registered.name, "ok", len(produced), (time.perf_counter() - started) * 1000))
     return findings, runs
+
+
+def looked_for(check_runs: Iterable[CheckRun]) -> frozenset[str]:
+    """Finding kinds that checks which ran and could judge were looking for."""
+    load_builtin_checks()
+    return frozenset(k for c in check_runs if c.status == "ok" and c.name in REGISTRY for k in REGISTRY[c.name].kinds)
 
 
 def load_builtin_checks() -> None:

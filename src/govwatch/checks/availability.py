@@ -23,7 +23,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from govwatch.checks import RunData, check
+from govwatch.checks import NotAssessed, RunData, check
 from govwatch.clock import SHANGHAI
 from govwatch.model import Finding
 from govwatch.probe.window import in_window, parse_at, window_bounds, window_dates
@@ -69,7 +69,7 @@ def judge_target(kind: str, url: str, rows: list[dict[str, Any]], *, label: str,
     per_day = {d.isoformat(): daily.get(d, 0) for d in days}
     per_day_min = min(per_day.values())
     findings: list[Finding] = []
-    if Fraction(failed, visits) >= Fraction(str(max_failure_ratio)) and failed > 0:
+    if failed > 0:
         evidence = {
             "visits": visits, "failed": failed, "failure_ratio": round(ratio, 6),
             "threshold": max_failure_ratio, "window_days": window_days, "visits_per_day_min": per_day_min,
@@ -84,8 +84,14 @@ def judge_target(kind: str, url: str, rows: list[dict[str, Any]], *, label: str,
             evidence["failed_probes_omitted"] = failed - MAX_FAILED_IN_EVIDENCE
         message = (f"{label}在{window_days}天内的监测中有{_pct(ratio)}的访问失败（{failed}/{visits}次，"
                    f"≥{max_failure_ratio * 100:g}%）")
-        findings.append(Finding(kind=finding_kind, code=code, indicator=indicator, url=url, message=message,
-                                evidence=evidence, severity="error"))
+        if Fraction(failed, visits) >= Fraction(str(max_failure_ratio)):
+            findings.append(Finding(kind=finding_kind, code=code, indicator=indicator, url=url, message=message,
+                                    evidence=evidence, severity="error"))
+        elif kind == "homepage":  # below the veto line, still deducted by per-1% tables (2015 首页可用性)
+            findings.append(Finding(
+                kind="homepage_visits_failed", code="availability.homepage_failures", indicator=indicator, url=url,
+                message=f"{label}在{window_days}天内的监测中有{_pct(ratio)}的访问失败（{failed}/{visits}次）",
+                evidence=evidence, severity="warning"))
     if per_day_min < min_daily_visits:
         short = [d for d, n in per_day.items() if n < min_daily_visits]
         message = (f"{label}的可用性监测不足：{window_days}天内每天应至少访问{min_daily_visits}次，"
@@ -99,7 +105,7 @@ def judge_target(kind: str, url: str, rows: list[dict[str, Any]], *, label: str,
 
 
 @check("availability.probes", family="availability",
-       kinds=("site_unreachable", "online_system_unreachable", "probe_coverage_low"))
+       kinds=("site_unreachable", "homepage_visits_failed", "online_system_unreachable", "probe_coverage_low"))
 def availability(data: RunData) -> list[Finding]:
     """Judge every probed target of the site over the availability window."""
     rules = data.rules.availability
@@ -109,6 +115,8 @@ def availability(data: RunData) -> list[Finding]:
     for row in data.probes():
         if in_window(row["at"], start, end):
             groups.setdefault((row.get("target_kind") or "homepage", row["url"]), []).append(row)
+    if not any(kind == "homepage" for kind, _ in groups):
+        raise NotAssessed(f"首页在{window_days}天监测窗口内没有可用性探测记录（govwatch probe / monitor）")
     findings: list[Finding] = []
     for (kind, url), rows in sorted(groups.items(), key=lambda item: (_ORDER.get(item[0][0], 3), item[0][1])):
         rows.sort(key=lambda r: parse_at(r["at"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from govwatch.checks import RunData, check
+from govwatch.checks import NotAssessed, RunData, check
 from govwatch.model import Finding
 
 TYPE_LABELS = {
@@ -26,7 +26,7 @@ def column_freshness(data: RunData) -> Iterator[Finding]:
     """Columns not updated within their window, blank columns, undated and unreadable lists."""
     for col in data.columns():
         base = {"column": col.name, "type": col.type, "type_reason": col.type_reason, "read_via": col.read_via,
-                "items": col.items, "undated": col.undated}
+                "items": col.items, "undated": col.undated, "first_level": col.parent is None}
         if col.blank:
             yield Finding(
                 kind="blank_column", code="freshness.blank", indicator="空白栏目", url=col.url,
@@ -97,7 +97,7 @@ def homepage_update_checks(data: RunData) -> Iterator[Finding]:
     """首页不更新 (no dated homepage item in the window) and 首页栏目 (fewer items than the table's minimum)."""
     home = data.homepage_updates()
     if home.basis == "none":
-        return
+        raise NotAssessed("首页未能抓取或没有可判断更新的内容")
     evidence = {"window_days": home.window_days, "cutoff": home.cutoff.isoformat(),
                 "items_in_window": home.items_in_window, "newest": home.newest.isoformat() if home.newest else None,
                 "dated_items": home.dated_items, "basis": home.basis, "min_items": data.rules.homepage_min_items}

@@ -18,14 +18,25 @@ from govwatch.columns import ColumnResult
 from govwatch.model import Finding
 
 SCHEMA_VERSION = 1
-# Problem-ID prefixes as offices know them from the commercial platform (rules.md §8).
-_ID_PREFIX = {"broken_link": "LJ"}
+# Problem-ID prefixes as offices know them from the commercial platform (rules.md §8):
+# LM column, ZW consultation, DC survey, LJ link, FJ attachment; KY availability and
+# RG reviewer-entered (人工) are ours; WT anything else.
+_ID_PREFIX = {
+    "broken_link": "LJ", "stale_column": "LM", "blank_column": "LM", "undated_items": "LM", "future_date": "LM",
+    "column_unreadable": "LM", "homepage_not_updated": "LM", "homepage_few_updates": "LM",
+    "no_consult_channel": "ZW", "message_unanswered": "ZW", "message_late_reply": "ZW",
+    "message_fields_unpublished": "ZW", "consult_inactive": "ZW", "survey_inactive": "DC",
+    "site_unreachable": "KY", "homepage_visits_failed": "KY", "online_system_unreachable": "KY",
+    "probe_coverage_low": "KY",
+}
 
 
 def problem_id(finding: Finding) -> str:
     """A stable, readable problem ID: family prefix + the fingerprint's start."""
     prefix = _ID_PREFIX.get(finding.kind, "WT")
-    if finding.kind == "broken_link" and finding.evidence.get("resource") == "attachment":
+    if finding.code == "reviewer":
+        prefix = "RG"
+    elif finding.kind == "broken_link" and finding.evidence.get("resource") == "attachment":
         prefix = "FJ"
     return f"{prefix}-{finding.fingerprint[:10].upper()}"
 
@@ -88,16 +99,37 @@ def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
     return {"checked": checked, "broken": broken, "unverifiable": sorted(unverifiable)}
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
-    return {"id": problem_id(f), "kind": f.kind, "code": f.code, "indicator": f.indicator, "severity": f.severity,
-            "url": f.url, "source": f.source, "target": f.target, "message": f.message,
-            "evidence": f.evidence, "fingerprint": f.fingerprint}
+def finding_json(f: Finding, trace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One entry of the document's ``findings``; with the score sheet's trace, how it scored."""
+    out = {"id": problem_id(f), "kind": f.kind, "code": f.code, "indicator": f.indicator, "severity": f.severity,
+           "url": f.url, "source": f.source, "target": f.target, "message": f.message,
+           "evidence": f.evidence, "fingerprint": f.fingerprint}
+    if trace is not None:
+        out["scoring"] = trace
+    return out
+
+
+def verdict_json(sheet: dict[str, Any] | None) -> dict[str, Any]:
+    """The document's verdict, score, vetoes and deductions from a score sheet (all empty without one)."""
+    if sheet is None:
+        return {"verdict": None, "score": None, "vetoes": [], "deductions": []}
+    names = {i["id"]: i["name"] for i in sheet["indicators"]}
+    return {
+        "verdict": sheet["verdict"],
+        "score": sheet["score"],
+        "vetoes": [{"indicator": v["name"], "id": v["id"], "reason": v["reason"], "findings": v["findings"]}
+                   for v in sheet["vetoes"] if v["triggered"]],
+        "deductions": [{"indicator": names[i["id"]], "id": i["id"], "points": i["points"],
+                        "findings": [x["id"] for x in i["findings"] if x["points"]]}
+                       for i in sheet["indicators"] if i["kind"] == "deduction" and i["points"]],
+    }
 
 
 def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
-                     *, run: dict[str, Any]) -> dict[str, Any]:
-    """The inspection document of a checked run."""
+                     *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The inspection document of a checked (and, with ``sheet``, scored) run."""
     name, code = _site_identity(data)
+    trace = sheet["findings"] if sheet else {}
     page_rows = [r for r in data.fetches.values() if r["role"] == "page"]
     failed = [r for r in page_rows if r.get("error") or (r.get("status") or 0) >= 400]
     return {
@@ -106,14 +138,12 @@ def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Seq
         "run": {"id": run["id"], "status": "completed", "started_at": run["started_at"]},
         "site": {"url": data.site_url, "name": name, "site_code": code},
         "as_of": data.as_of.isoformat(),
-        # Scoring against rule tables arrives with the rules engine; until a table is
-        # applied the run is reported as not scored, never as full marks.
+        # Without a complete assessment verdict and score stay null (never full marks for what
+        # was not assessed); ``scoring`` says what is missing and the best score possible.
         "ruleset": data.rules.id,
-        "verdict": None,
-        "score": None,
-        "vetoes": [],
-        "deductions": [],
-        "findings": [finding_json(f) for f in findings],
+        **verdict_json(sheet),
+        "scoring": sheet,
+        "findings": [finding_json(f, trace.get(problem_id(f))) for f in findings],
         "columns": [column_json(col, data.as_of) for col in data.columns()],
         "links": _link_summary(data, findings),
         "homepage": homepage_json(data),

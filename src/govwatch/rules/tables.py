@@ -139,4 +139,25 @@ def _load_file(path: str) -> RuleSet:
         where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise RulesError(f"rule table {path}: {where}: {first.message}{more}")
+    problem = _consistency_problem(data)
+    if problem:
+        raise RulesError(f"rule table {path}: {problem}")
     return RuleSet(id=data["id"], name=data["name"], source=data["source"], path=path, data=data)
+
+
+def _consistency_problem(data: dict[str, Any]) -> str | None:
+    """What the schema cannot say: ids are unique, named groups exist, bonus items have a bonus rule."""
+    seen: set[str] = set()
+    for key in ("vetoes", "indicators"):
+        for n, entry in enumerate(data[key]):
+            if entry["id"] in seen:
+                return f"{key}.{n}.id: indicator id {entry['id']!r} appears twice"
+            seen.add(entry["id"])
+    groups = {i["group"] for i in data["indicators"]}
+    scoring = data["scoring"]
+    for group in (scoring.get("scaling") or {}).get("skip_groups", []):
+        if group not in groups:
+            return f"scoring.scaling.skip_groups: no indicator is in group {group!r}"
+    if any(i.get("kind") == "bonus" for i in data["indicators"]) and "bonus" not in scoring:
+        return "scoring.bonus: the table has bonus indicators but no bonus rule (max, gate)"
+    return None

@@ -22,7 +22,8 @@ _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_d
 class StoreRunData(RunData):
     """A stored run as checks see it."""
 
-    def __init__(self, store: Store, run_id: int) -> None:
+    def __init__(self, store: Store, run_id: int, rules: RuleSet | None = None) -> None:
+        """The stored run ``run_id``, judged with ``rules`` (default: the table stored with the run)."""
         run = store.run(run_id)
         site = store.site(run["site_id"])
         homepage = site["url"]
@@ -39,8 +40,8 @@ class StoreRunData(RunData):
         if home_row and home_row.get("final_url"):
             homepage_urls.add(home_row["final_url"])
         stored = run["settings"]
-        rules = RuleSet(id=stored["rules"]["id"], name=stored["rules"]["name"], source=stored["rules"]["source"],
-                        path="(stored with the run)", data=stored["rules"]) if stored.get("rules") else None
+        if rules is None and stored.get("rules"):
+            rules = stored_ruleset(stored["rules"])
         site_config = parse_site_config(_config_data(stored.get("site_config")), "(stored with the run)")
         super().__init__(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
                          fetches=fetches, homepage_urls=frozenset(homepage_urls), rules=rules,
@@ -113,3 +114,14 @@ def _config_data(stored: dict[str, Any] | None) -> dict[str, Any]:
     site = {k: stored[k] for k in ("name", "site_code") if stored.get(k)}
     columns = [{k: v for k, v in col.items() if v not in (None, False)} for col in stored.get("columns") or []]
     return {"site": site, "columns": columns, "systems": stored.get("systems") or []}
+
+
+def stored_ruleset(data: dict[str, Any]) -> RuleSet:
+    """The rule table stored with a run. Runs stored before tables had scoring get the shipped
+    table's scoring parts (same id) so they can still be scored."""
+    if "indicators" not in data:
+        from govwatch.rules import available_rulesets, load_ruleset
+        if data["id"] in available_rulesets():
+            shipped = load_ruleset(data["id"]).data
+            data = {**data, **{k: shipped[k] for k in ("scoring", "vetoes", "indicators")}}
+    return RuleSet(id=data["id"], name=data["name"], source=data["source"], path="(stored with the run)", data=data)

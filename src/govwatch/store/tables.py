@@ -16,6 +16,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+orgs = Table(
+    "orgs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),  # e.g. the administrative division code
+    Column("name", Text, nullable=False),
+    Column("parent_id", Integer, ForeignKey("orgs.id")),
+    Column("level", String(16), nullable=False, server_default="other"),  # province | city | county | township | other
+)
+
 sites = Table(
     "sites", metadata,
     Column("id", Integer, primary_key=True),
@@ -24,7 +33,31 @@ sites = Table(
     Column("site_code", String(32)),
     Column("scope_prefix", Text, nullable=False, server_default="/"),
     Column("created_at", String(32), nullable=False),
+    # Registry (national basic-information fields); empty for sites only ever inspected by URL.
+    Column("registered", Boolean, nullable=False, server_default="0"),
+    Column("org_id", Integer, ForeignKey("orgs.id")),
+    Column("role", String(16), nullable=False, server_default="portal"),  # portal | department | subordinate
+    Column("level", String(16)),  # province | city | county | township | other
+    Column("sponsor", Text),  # 主办单位
+    Column("icp", Text),  # ICP备案号
+    Column("police_record", Text),  # 公安机关备案号
+    Column("responsible_unit", Text),  # 负责单位 (who answers for the site)
+    Column("contact", Text),  # 联系人 and telephone, as given
+    Column("status", String(8), nullable=False, server_default="正常"),  # 正常 | 例外 | 关停
+    Column("has_services", Boolean, nullable=False, server_default="1"),  # offers 办事服务 (else 4/3 scaling)
 )
+
+filings = Table(  # 临时报备: a window in which a site's findings are suppressed
+    "filings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("starts", String(10), nullable=False),  # YYYY-MM-DD, inclusive
+    Column("ends", String(10), nullable=False),  # YYYY-MM-DD, inclusive
+    Column("reason", Text, nullable=False),
+    Column("kinds", JSON),  # finding kinds suppressed; null = all
+    Column("created_at", String(32), nullable=False),
+)
+Index("ix_filings_site", filings.c.site_id)
 
 runs = Table(
     "runs", metadata,
@@ -180,3 +213,53 @@ columns = Table(
     Column("details", JSON, nullable=False),
 )
 Index("ix_columns_run", columns.c.run_id)
+
+reviewer_findings = Table(  # findings entered by a reviewer (人工检查), scored like any other
+    "reviewer_findings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("indicator", Text, nullable=False),  # rule-table indicator (or veto) id
+    Column("kind", String(40), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("points", Float),  # the reviewer's points (deducted, or earned for bonus items); null = the table's
+    Column("reviewer", Text),
+    Column("created_at", String(32), nullable=False),
+)
+Index("ix_reviewer_findings_run", reviewer_findings.c.run_id)
+
+exemptions = Table(  # a finding a reviewer exempted: it stays visible and scores nothing
+    "exemptions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),  # null: every run of the site
+    Column("fingerprint", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reviewer", Text),
+    Column("created_at", String(32), nullable=False),
+)
+Index("ix_exemptions_site", exemptions.c.site_id)
+
+assessments = Table(  # an indicator a reviewer checked by hand (人工核查): assessed even without a check
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("indicator", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("reviewer", Text),
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("run_id", "indicator", name="uq_assessments_run_indicator"),
+)
+
+scores = Table(  # a run scored with one rule table (the score sheet, every point traced)
+    "scores", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("ruleset", String(64), nullable=False),
+    Column("computed_at", String(32), nullable=False),
+    Column("verdict", String(8)),  # 合格 | 不合格 | null (not fully assessed)
+    Column("score", Float),
+    Column("sheet", JSON, nullable=False),
+    UniqueConstraint("run_id", "ruleset", name="uq_scores_run_ruleset"),
+)
