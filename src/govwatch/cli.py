@@ -51,6 +51,15 @@ def _settings(args: argparse.Namespace, **extra_crawl: Any) -> Settings:
         raise UsageError(str(exc)) from None
 
 
+def open_store(args: argparse.Namespace) -> Any:
+    """The store named by --db / --config (a store that cannot be opened is a usage error)."""
+    from govwatch.store.db import Store, StoreError
+    try:
+        return Store(_settings(args).store.url)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _write_json(data: Any, target: str | None) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if target in (None, "-"):
@@ -65,38 +74,65 @@ def _write_json(data: Any, target: str | None) -> None:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     from govwatch.clock import parse_as_of
-    from govwatch.pipeline import InspectionError
-    from govwatch.report.html import write_html
-    from govwatch.store.db import Store, StoreError
+    from govwatch.pipeline import InspectionError, inspect_site
     from govwatch.progress import crawl_progress
 
     try:
         as_of = parse_as_of(args.as_of)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    targets = _inspect_targets(args)
     rules, site_config = _rules_and_site_config(args)
     settings = _settings(args)
-    try:
-        store = Store(settings.store.url)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
-    from govwatch.pipeline import inspect_site
-    try:
-        with crawl_progress(console, args.url) as progress:
-            inspection = inspect_site(args.url, settings, store, as_of=as_of, resume=args.resume, progress=progress,
-                                      rules=rules, site_config=site_config)
-    except InspectionError as exc:
-        raise UsageError(str(exc)) from None
-    doc = inspection.document
-    if args.json:
-        _write_json(doc, args.json)
-    out = Path(args.out) if args.out else None
-    if out is not None:
-        _write_json(doc, str(out / "inspection.json"))
-        report = write_html(doc, out)
-        console.print(f"report: {report}")
-    _print_summary(doc, inspection.run_id, inspection.resumed)
+    store = open_store(args)
+    many = len(targets) > 1 or args.url is None
+    for url, label in targets:
+        try:
+            with crawl_progress(console, url) as progress:
+                inspection = inspect_site(url, settings, store, as_of=as_of, resume=args.resume, progress=progress,
+                                          rules=rules, site_config=site_config)
+        except InspectionError as exc:
+            if not many:
+                raise UsageError(str(exc)) from None
+            console.print(f"[red]{label}: {exc}[/]")
+            continue
+        doc = inspection.document
+        if args.json:
+            _write_json(doc, _per_site(args.json, label) if many and args.json != "-" else args.json)
+        if args.out:
+            from govwatch.cli_scoring import _write_outputs
+            _write_outputs(doc, Path(_per_site(args.out, label) if many else args.out), args)
+        _print_summary(doc, inspection.run_id, inspection.resumed)
     return 0
+
+
+def _inspect_targets(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(URL, label) of the sites to inspect: URL, or the registry's sites (--all / --org CODE)."""
+    chosen = [flag for flag, on in (("URL", args.url), ("--all", args.all), ("--org", args.org)) if on]
+    if len(chosen) != 1:
+        raise UsageError("give exactly one of URL, --all or --org CODE")
+    if args.url:
+        return [(args.url, args.url)]
+    from govwatch.registry import RegistryError, selection
+    try:
+        chosen_sites = selection(open_store(args), args.org)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    for site in chosen_sites.skipped:
+        console.print(f"skipped {site.name or site.url} ({site.url}): status {site.status}")
+    if not chosen_sites.sites:
+        raise UsageError("no registered sites to inspect (govwatch sites import FILE first)")
+    return [(site.url, _slug(site.site_code or site.url)) for site in chosen_sites.sites]
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text.split("://")[-1]).strip("_")[:80]
+
+
+def _per_site(path: str, label: str) -> str:
+    """A per-site file or folder when one command inspects many sites: DIR/<label>[/name]."""
+    target = Path(path)
+    return str(target.parent / label / target.name) if target.suffix else str(target / label)
 
 
 def _rules_and_site_config(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -118,6 +154,9 @@ def _print_summary(doc: dict[str, Any], run_id: int, resumed: bool) -> None:
         f"{doc['pages']['crawled']} pages ({doc['pages']['failed']} failed), {doc['links']['checked']} links checked, "
         f"{len(broken)} broken ({home} on the homepage), {len(doc['links'].get('unverifiable', []))} unverifiable, "
         f"{len(doc['findings'])} findings")
+    if doc.get("scoring"):
+        from govwatch.cli_scoring import verdict_text
+        console.print(f"  {doc['scoring']['ruleset']['name']}: {verdict_text(doc['scoring'])}")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -246,14 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("inspect", help="crawl a site, check it, write the inspection JSON and HTML report")
-    p.add_argument("url", help="the site's homepage URL (a host, or a path prefix on a shared host)")
+    p.add_argument("url", nargs="?", help="the site's homepage URL (a host, or a path prefix on a shared host)")
+    p.add_argument("--all", action="store_true", help="inspect every registered site (status 正常)")
+    p.add_argument("--org", help="inspect the registered sites of this organisation code and those below it")
     p.add_argument("--as-of", help="inspection time point YYYY-MM-DD (default: today, Asia/Shanghai)")
     p.add_argument("--rules", help="rule table: a shipped name (national-2019, census-2015) or a YAML file "
                                    "(default national-2019)")
     p.add_argument("--site-config", help="site config YAML: column overrides, key columns, business systems")
     p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
-    p.add_argument("--out", help="write report.html and inspection.json into this folder")
+    p.add_argument("--out", help="write the reports (--formats, default report.html and inspection.json) into this "
+                                 "folder; with --all/--org one subfolder per site")
     p.add_argument("--resume", action="store_true", help="continue the site's interrupted run")
+    from govwatch.cli_scoring import add_report_flags
+    add_report_flags(p)
     _add_crawl_flags(p)
     p.set_defaults(func=cmd_inspect)
 
@@ -300,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sim_export)
     from govwatch.probe.cli import add_probe_commands  # probe, monitor
     add_probe_commands(sub)
+    from govwatch.cli_scoring import add_scoring_commands  # score, rules, finding, diff, bulletin
+    add_scoring_commands(sub)
+    from govwatch.registry.cli import add_registry_commands
+    add_registry_commands(sub)
     return parser
 
 

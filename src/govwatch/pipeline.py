@@ -21,7 +21,6 @@ from govwatch.checks import CheckRun, run_checks
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer
 from govwatch.columns import ColumnResult
-from govwatch.report.inspection import build_inspection
 from govwatch.model import Finding
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring import score_checked
@@ -123,11 +122,11 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     data = StoreRunData(store, run_id)
     findings, check_runs = run_checks(data)
     store_check_results(store, data, findings, check_runs)
-    scored = score_checked(store, data, findings, check_runs)
+    document = score_checked(store, data, findings, check_runs).document(store)
     run = store.run(run_id)
-    document = build_inspection(data, scored.findings, check_runs, run=run, sheet=scored.sheet)
     site = document["site"]
-    store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
+    if not store.site(run["site_id"])["registered"]:  # the registry's 网站名称/标识码 are the office's, not the page's
+        store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
     store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
     return document
 

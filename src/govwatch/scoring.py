@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 
 from govwatch.checks import CheckRun, RunData, looked_for, run_checks
 from govwatch.model import Finding
@@ -35,11 +35,48 @@ class ScoredRun:
     sheet: dict[str, Any]
 
 
+    def document(self, store: Store) -> dict[str, Any]:
+        """The inspection document of this scored run."""
+        from govwatch.report.inspection import build_inspection
+        return build_inspection(self.data, self.findings, self.check_runs, run=store.run(self.data.run_id),
+                                sheet=self.sheet)
+
+
 def site_profile(store: Store, site_id: int) -> SiteProfile:
     """The registry's role, level and 办事服务 flag of a site (defaults for unregistered sites)."""
-    site = store.site(site_id)
-    return SiteProfile(role=site.get("role") or "portal", level=site.get("level"),
-                       has_services=bool(site.get("has_services", True)))
+    from govwatch.registry import site_profile as registry_profile
+    site = registry_profile(store, site_id)
+    return SiteProfile(role=site["role"] or "portal", level=site["level"], has_services=bool(site["has_services"]))
+
+
+def stored_findings(store: Store, run_id: int) -> list[Finding]:
+    """The findings stored with a run by its checks, then those reviewers added."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
+                            .order_by(t.findings.c.id)).mappings().all()
+    found = [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
+                     evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
+             for r in rows]
+    run = store.run(run_id)
+    return found + [f for f, _, _ in load_review(store, run_id, run["site_id"]).findings]
+
+
+def latest_runs(store: Store, org_code: str | None = None) -> list[int]:
+    """The newest completed run of each registered site (of ``org_code`` and below); with no
+    registry at all, of every site in the store. Raises ValueError for an unknown org."""
+    from govwatch.registry import RegistryError, registered_sites, select_sites
+    try:
+        sites = [s.id for s in select_sites(store, org_code)]
+    except RegistryError as exc:
+        raise ValueError(str(exc)) from None
+    if org_code is None and not registered_sites(store):
+        with store.engine.connect() as conn:
+            sites = [int(i) for (i,) in conn.execute(select(t.sites.c.id).order_by(t.sites.c.id))]
+    newest = (select(t.runs.c.site_id, func.max(t.runs.c.id)).where(t.runs.c.status == "completed")
+              .group_by(t.runs.c.site_id))
+    with store.engine.connect() as conn:
+        by_site = {int(site): int(run) for site, run in conn.execute(newest)}
+    return [by_site[s] for s in sites if s in by_site]
 
 
 def _filing_reason(filings: Sequence[dict[str, Any]], kind: str) -> str | None:

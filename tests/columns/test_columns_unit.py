@@ -69,7 +69,7 @@ def test_window_boundary_14_fresh_15_stale_and_days_left() -> None:
     assert (by_name["区县动态"].stale, by_name["区县动态"].days_left) == (False, 0)
     assert (by_name["图片新闻"].stale, by_name["图片新闻"].days_left) == (True, -1)
     findings, runs = run_checks(data)
-    assert all(r.status == "ok" for r in runs), runs
+    assert all(r.status != "error" for r in runs), runs
     stale = [f for f in findings if f.kind == "stale_column"]
     assert [f.url for f in stale] == [col("d15")]
     assert stale[0].evidence["days_overdue"] == 1 and stale[0].evidence["window_days"] == 14

@@ -33,7 +33,7 @@ def _row(data: StoreRunData, url: str) -> dict:
 def test_inspection_completes(hostile: tuple) -> None:
     doc, _, _ = hostile
     assert doc["pages"]["crawled"] > 10
-    assert all(c["status"] == "ok" for c in doc["checks"])
+    assert all(c["status"] != "error" for c in doc["checks"])
 
 
 def test_calendar_is_bounded_by_the_variant_cap(hostile: tuple) -> None:

@@ -35,7 +35,23 @@ def test_document_validates_against_schema(inspected: dict, site_id: str) -> Non
     doc, _ = inspected[site_id]
     jsonschema.validate(doc, SCHEMA)
     assert doc["as_of"] == AS_OF.isoformat()
-    assert doc["verdict"] is None and doc["score"] is None  # not scored until a rule table applies
+    # No probes and no content or interaction checks yet: never a pass, and no score, until all is assessed.
+    sheet = doc["scoring"]
+    assert doc["ruleset"] == sheet["ruleset"]["id"] == "national-2019"
+    assert not sheet["complete"] and "V2" in sheet["not_assessed"] and doc["verdict"] != "合格"
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_planted_future_dates_veto_as_forged_dates(inspected: dict, sim: Any, site_id: str) -> None:
+    doc, _ = inspected[site_id]
+    future = {f["url"] for f in doc["findings"] if f["kind"] == "future_date"}
+    assert future == {u["url"] for u in sim.manifest["sites"][site_id]["future_dates"]}
+    vetoes = {v["id"]: v for v in doc["vetoes"]}
+    if future:
+        assert doc["verdict"] == "不合格" and doc["score"] is None
+        assert set(vetoes["V1"]["findings"]) == {f["id"] for f in doc["findings"] if f["kind"] == "future_date"}
+    else:
+        assert "V1" not in vetoes and doc["verdict"] is None and doc["score"] is None
 
 
 @pytest.mark.parametrize("site_id", SITES)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from govwatch.checks import REGISTRY, RunData, load_builtin_checks, run_checks
+from govwatch.checks import REGISTRY, NotAssessed, RunData, load_builtin_checks, run_checks
 from govwatch.checks.availability import availability
 from govwatch.clock import SHANGHAI
 from govwatch.probe.store import probes_in_window, save_rows, site_row
@@ -51,7 +51,8 @@ def test_registered_in_the_availability_family() -> None:
     load_builtin_checks()
     registered = REGISTRY["availability.probes"]
     assert registered.family == "availability"
-    assert set(registered.kinds) == {"site_unreachable", "online_system_unreachable", "probe_coverage_low"}
+    assert set(registered.kinds) == {"site_unreachable", "homepage_visits_failed", "online_system_unreachable",
+                                     "probe_coverage_low"}
 
 
 def test_exactly_at_the_threshold_is_unreachable() -> None:
@@ -68,8 +69,11 @@ def test_exactly_at_the_threshold_is_unreachable() -> None:
     assert ev["failed_probes"][0]["confirmed_by"]["ok"] is False
 
 
-def test_just_below_the_threshold_is_nothing() -> None:
-    assert availability(_data(_rows(20, failed=6))) == []  # 6 / 140 = 4.3%
+def test_just_below_the_threshold_is_no_outage_but_counted_failures() -> None:
+    below = availability(_data(_rows(20, failed=6)))  # 6 / 140 = 4.3%: no veto, still deducted by 2015's per-1% rule
+    assert [(f.kind, f.severity) for f in below] == [("homepage_visits_failed", "warning")]
+    assert below[0].evidence["failure_ratio"] == round(6 / 140, 6)
+    assert below[0].message == "首页在7天内的监测中有4.3%的访问失败（6/140次）"
     assert availability(_data(_rows(20, failed=0))) == []
 
 
@@ -80,11 +84,14 @@ def test_boundary_follows_the_rule_table() -> None:
         "window_days": 7, "min_daily_visits": 20, "timeout_s": 15, "max_failure_ratio": 0.06}}
     data = _data(rows)
     data.rules = type(data.rules)(id="x", name="x", source="x", path="x", data=custom)
-    assert availability(data) == []
+    assert [f.kind for f in availability(data)] == ["homepage_visits_failed"]  # 5% < 6%: below this table's line
 
 
-def test_no_probes_no_findings() -> None:
-    assert availability(_data([])) == []
+def test_no_probes_is_not_assessed() -> None:
+    with pytest.raises(NotAssessed, match="没有可用性探测记录"):
+        availability(_data([]))
+    findings, runs = run_checks(_data([]), ["availability.probes"])
+    assert findings == [] and runs[0].status == "not_assessed"
 
 
 def test_window_ends_at_the_end_of_as_of() -> None:
@@ -121,12 +128,13 @@ def test_columns_and_systems_are_judged_each_on_their_own() -> None:
               "systems": [{"name": "网上办事大厅", "url": system}]}
     findings = availability(_data(rows, config=config))
     assert [(f.kind, f.code, f.url) for f in findings] == [
+        ("homepage_visits_failed", "availability.homepage_failures", HOME),
         ("site_unreachable", "availability.column", column),
         ("online_system_unreachable", "availability.system", system)]
-    assert findings[0].message.startswith("重点栏目“重大项目”在7天内")
-    assert findings[1].message.startswith("业务系统“网上办事大厅”在7天内的监测中有50.0%的访问失败")
-    assert len(findings[1].evidence["failed_probes"]) == 50 and findings[1].evidence["failed_probes_omitted"] == 20
-    assert findings[0].fingerprint != findings[1].fingerprint
+    assert findings[1].message.startswith("重点栏目“重大项目”在7天内")
+    assert findings[2].message.startswith("业务系统“网上办事大厅”在7天内的监测中有50.0%的访问失败")
+    assert len(findings[2].evidence["failed_probes"]) == 50 and findings[2].evidence["failed_probes_omitted"] == 20
+    assert findings[1].fingerprint != findings[2].fingerprint
 
 
 def test_over_stored_rows(tmp_path: Path) -> None:

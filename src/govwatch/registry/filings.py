@@ -1,0 +1,108 @@
+"""临时报备 (filings): a window of days in which a site's findings are suppressed.
+
+A filing covers ``starts`` to ``ends`` inclusive (YYYY-MM-DD, Asia/Shanghai days) and
+either every finding kind (``kinds`` null) or the listed kinds. The rules engine asks
+:func:`active_filings` for the filings of a site on the inspection day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from govwatch.registry.errors import RegistryError
+from govwatch.store import tables as t
+from govwatch.store.db import now_iso
+from govwatch.urls import normalize_url
+
+__all__ = ["parse_day", "parse_kinds", "add_filing", "list_filings", "active_filings", "site_by_url"]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_KIND = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def parse_day(text: str, what: str = "date") -> date:
+    """A YYYY-MM-DD day; :class:`RegistryError` names ``what`` when it is not one."""
+    value = text.strip() if isinstance(text, str) else ""
+    if _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise RegistryError(f"{what} must be a date YYYY-MM-DD, got {text!r}")
+
+
+def parse_kinds(text: str | None) -> list[str] | None:
+    """``k1,k2`` → ``['k1', 'k2']`` (finding kinds such as ``stale_column``); ``None``/empty → all kinds."""
+    if text is None or not text.strip():
+        return None
+    kinds: list[str] = []
+    for part in text.split(","):
+        kind = part.strip()
+        if not _KIND.fullmatch(kind):
+            raise RegistryError(f"--kinds: {kind!r} is not a finding kind (lower-case words joined by _, "
+                                "e.g. stale_column,broken_link)")
+        if kind not in kinds:
+            kinds.append(kind)
+    return kinds
+
+
+def site_by_url(store: Any, url: str) -> tuple[int, str]:
+    """(id, normal URL) of the site whose homepage is ``url``; :class:`RegistryError` when not in the store."""
+    norm = normalize_url(url) if isinstance(url, str) else None
+    if norm is None:
+        raise RegistryError(f"not a usable http(s) URL: {url!r}")
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.sites.c.id).where(t.sites.c.url == norm)).first()
+    if row is None:
+        raise RegistryError(f"no site {norm} in the store: register it with `govwatch sites import` "
+                            "(or inspect it) first")
+    return int(row[0]), norm
+
+
+def add_filing(store: Any, site_url: str, starts: date | str, ends: date | str, reason: str,
+               kinds: list[str] | None = None) -> dict[str, Any]:
+    """Store a filing for the site with homepage ``site_url``; the stored filing as a dict."""
+    start = starts if isinstance(starts, date) else parse_day(starts, "--from")
+    end = ends if isinstance(ends, date) else parse_day(ends, "--to")
+    if end < start:
+        raise RegistryError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    if not reason or not reason.strip():
+        raise RegistryError("--reason must say why the site is filed (报备事由)")
+    if kinds is not None:
+        kinds = parse_kinds(",".join(kinds))
+    site_id, _ = site_by_url(store, site_url)
+    values = {"site_id": site_id, "starts": start.isoformat(), "ends": end.isoformat(), "reason": reason.strip(),
+              "kinds": kinds, "created_at": now_iso()}
+    with store.engine.begin() as conn:
+        filing_id = int(conn.execute(insert(t.filings).values(**values)).inserted_primary_key[0])
+    return {"id": filing_id, **values}
+
+
+def _filings(store: Any, *conditions: Any) -> list[dict[str, Any]]:
+    query = (select(t.filings, t.sites.c.url.label("site_url"), t.sites.c.name.label("site_name"))
+             .join(t.sites, t.sites.c.id == t.filings.c.site_id).where(*conditions)
+             .order_by(t.filings.c.starts, t.filings.c.id))
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def list_filings(store: Any, site_url: str | None = None) -> list[dict[str, Any]]:
+    """Every filing (of one site when ``site_url`` is given), earliest window first."""
+    if site_url is None:
+        return _filings(store)
+    site_id, _ = site_by_url(store, site_url)
+    return _filings(store, t.filings.c.site_id == site_id)
+
+
+def active_filings(store: Any, site_id: int, day: date) -> list[dict[str, Any]]:
+    """The site's filings whose window contains ``day`` (both ends inclusive).
+
+    Each is a dict: id, site_id, starts, ends, reason, kinds (list or None = all kinds),
+    created_at, site_url, site_name.
+    """
+    iso = day.isoformat()
+    return _filings(store, t.filings.c.site_id == site_id, t.filings.c.starts <= iso, t.filings.c.ends >= iso)

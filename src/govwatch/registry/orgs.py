@@ -1,0 +1,109 @@
+"""The org hierarchy (province → city → county → township): lookups, paths, subtrees.
+
+Orgs are few (a province has a few thousand at most), so the hierarchy is read
+whole and walked in memory. Every walk stops at a repeated org, so even a store
+whose hierarchy was edited by hand into a cycle cannot hang a caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from govwatch.registry.errors import RegistryError
+from govwatch.store import tables as t
+
+__all__ = ["Org", "load_orgs", "org_by_code", "org_path", "path_of", "subtree", "tree_order", "PATH_SEPARATOR"]
+
+PATH_SEPARATOR = " › "
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """One row of ``orgs``."""
+
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    level: str
+
+
+def load_orgs(conn: Any) -> dict[int, Org]:
+    """Every org by id (``conn``: an open SQLAlchemy connection)."""
+    return {int(r.id): Org(int(r.id), r.code, r.name, r.parent_id, r.level)
+            for r in conn.execute(select(t.orgs.c.id, t.orgs.c.code, t.orgs.c.name, t.orgs.c.parent_id,
+                                         t.orgs.c.level))}
+
+
+def _orgs(store: Any) -> dict[int, Org]:
+    with store.engine.connect() as conn:
+        return load_orgs(conn)
+
+
+def org_by_code(store: Any, code: str) -> Org:
+    """The org with ``code``; :class:`RegistryError` when there is none."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.orgs).where(t.orgs.c.code == code.strip())).first()
+    if row is None:
+        raise RegistryError(f"no org with code {code!r} in the store (orgs come from `govwatch sites import`)")
+    return Org(int(row.id), row.code, row.name, row.parent_id, row.level)
+
+
+def path_of(orgs: dict[int, Org], org_id: int | None) -> list[Org]:
+    """The orgs from the top of the hierarchy down to ``org_id`` (empty for ``None``)."""
+    chain: list[Org] = []
+    seen: set[int] = set()
+    current = org_id
+    while current is not None and current in orgs and current not in seen:
+        seen.add(current)
+        chain.append(orgs[current])
+        current = orgs[current].parent_id
+    return chain[::-1]
+
+
+def org_path(store: Any, org_id: int | None) -> list[str]:
+    """Names from the top org down to ``org_id``, e.g. ``['宁川省', '宁川市', '宁川市发展和改革委员会']``."""
+    return [o.name for o in path_of(_orgs(store), org_id)]
+
+
+def subtree(orgs: dict[int, Org], org_id: int) -> set[int]:
+    """``org_id`` and every org below it."""
+    children: dict[int | None, list[int]] = {}
+    for org in orgs.values():
+        children.setdefault(org.parent_id, []).append(org.id)
+    found: set[int] = set()
+    stack = [org_id]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, ()))
+    return found
+
+
+def tree_order(orgs: dict[int, Org]) -> dict[int, int]:
+    """A position for each org: parents before children, siblings by code (for stable listings)."""
+    children: dict[int | None, list[Org]] = {}
+    for org in orgs.values():
+        parent = org.parent_id if org.parent_id in orgs else None
+        children.setdefault(parent, []).append(org)
+    order: dict[int, int] = {}
+
+    def visit(parent: int | None) -> None:
+        stack = sorted(children.get(parent, ()), key=lambda o: o.code, reverse=True)
+        while stack:
+            org = stack.pop()
+            if org.id in order:
+                continue
+            order[org.id] = len(order)
+            stack.extend(sorted(children.get(org.id, ()), key=lambda o: o.code, reverse=True))
+
+    visit(None)
+    for org in sorted(orgs.values(), key=lambda o: o.code):  # orgs in a cycle have no top: put them last
+        if org.id not in order:
+            order[org.id] = len(order)
+    return order
