@@ -51,7 +51,7 @@ EVIDENCE = {
     "message_fields_unpublished": {"missing"},
     "survey_inactive": {"activities_in_year"},
     "interview_inactive": {"activities_in_year"},
-    "guide_incomplete": {"missing_count", "missing_key_elements"},
+    "guide_incomplete": {"missing_count", "missing_key_count", "missing_key_elements"},
 }
 COMMON_FIELDS = {"code", "severity", "site.role", "site.level"}
 ROLES = {"portal", "department", "subordinate"}

@@ -1,0 +1,185 @@
+"""Scoring end to end on a simulated site: score, rules, reviewer input, diff, inspect --org.
+
+Expected scores are computed here from the findings and the table's stated rules,
+independently of the engine's own trace.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from govwatch.cli import main
+from tests.conftest import AS_OF, CRAWL_TIMEOUT
+
+CRAWL = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
+         "connect_timeout": 1.0, "backoff": 0.1, "network": "offline"}
+
+
+def _config(folder: Path) -> str:
+    path = folder / "settings.yaml"
+    path.write_text(yaml.safe_dump({"crawl": CRAWL, "render": {"enabled": False}}), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def run(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The trs site inspected once through the CLI; its db, config and inspection JSON."""
+    folder = tmp_path_factory.mktemp("scoring")
+    db, config = str(folder / "s.db"), _config(folder)
+    out = folder / "run1.json"
+    assert main(["inspect", sim.site_url("trs"), "--as-of", AS_OF.isoformat(), "--db", db, "--config", config,
+                 "--json", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    return {"db": db, "config": config, "doc": doc, "run": doc["run"]["id"], "folder": folder}
+
+
+def _score(run: dict[str, Any], *extra: str) -> dict[str, Any]:
+    out = run["folder"] / f"score-{len(list(run['folder'].glob('score-*')))}.json"
+    assert main(["score", str(run["run"]), "--db", run["db"], "--json", str(out), *extra]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def census_deduction(doc: dict[str, Any]) -> float:
+    """2015 deductions by the seed's and rules.md's words: −1 per confirmed broken link on the
+    homepage, −0.1 elsewhere; −3/−4/−5 per stale column by class; −5 for <10 homepage updates."""
+    points = 0.0
+    for f in doc["findings"]:
+        ev = f["evidence"]
+        if f["kind"] == "broken_link" and ev["confirmed"]:
+            points += 1 if ev["scope"] == "homepage" else 0.1
+        elif f["kind"] == "stale_column":
+            points += {"dynamic": 3, "notice": 4, "policy": 4, "personnel": 5, "plan": 5}.get(ev["type"], 0)
+        elif f["kind"] == "homepage_few_updates":
+            points += 5
+    return round(points, 2)
+
+
+def test_inspection_is_scored_with_its_table_and_never_passes_unassessed(run: dict[str, Any]) -> None:
+    doc = run["doc"]
+    sheet = doc["scoring"]
+    assert doc["ruleset"] == "national-2019" and sheet["not_assessed"]
+    assert doc["verdict"] in ("不合格", None) and doc["score"] is None
+    for d in doc["deductions"]:  # the short form agrees with the findings' own traces
+        traced = sum(f["scoring"]["points"] for f in doc["findings"] if f["scoring"]["indicator"] == d["id"])
+        ind = next(i for i in sheet["indicators"] if i["id"] == d["id"])
+        assert d["points"] == min(round(traced, 2), ind["max"])
+
+
+def test_rescoring_with_the_census_table_matches_the_hand_count(run: dict[str, Any]) -> None:
+    doc = _score(run, "--rules", "census-2015")
+    sheet = doc["scoring"]
+    assert sheet["ruleset"]["id"] == "census-2015"
+    expected = census_deduction(doc)
+    assert expected > 0
+    assert sheet["deducted"] == pytest.approx(expected)
+    if not any(v["triggered"] for v in sheet["vetoes"]):
+        assert sheet["score_upper_bound"] == pytest.approx(100 - expected)
+    # the run's own table is untouched: scoring again without --rules gives national-2019
+    assert _score(run)["scoring"]["ruleset"]["id"] == "national-2019"
+
+
+def test_exempting_the_forged_date_lifts_the_veto(run: dict[str, Any], sim: Any,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    future = [f for f in run["doc"]["findings"] if f["kind"] == "future_date"]
+    assert future, "the simulator plants a future-dated item on trs"
+    before = _score(run)
+    assert any(v["id"] == "V1" for v in before["vetoes"])
+    for f in future:
+        assert main(["finding", "exempt", str(run["run"]), f["id"], "--reason", "活动预告，日期为活动举办日期",
+                     "--db", run["db"]]) == 0
+    after = _score(run)
+    assert not any(v["id"] == "V1" for v in after["vetoes"])
+    traces = {f["id"]: f["scoring"] for f in after["findings"]}
+    assert all(traces[f["id"]]["status"] == "exempt" for f in future)
+    assert all("活动预告" in traces[f["id"]]["note"] for f in future)
+
+
+def test_reviewer_finding_and_assessment_change_the_sheet(run: dict[str, Any], tmp_path: Path) -> None:
+    before = _score(run)["scoring"]
+    wording = next(i for i in before["indicators"] if i["id"] == "wording")
+    review = tmp_path / "review.yaml"
+    review.write_text(yaml.safe_dump({
+        "findings": [{"indicator": "wording", "kind": "typo", "url": run["doc"]["site"]["url"],
+                      "message": "首页要闻标题“政府工做报告”有错别字", "points": 1}],
+        "assessed": [{"indicator": "V5", "note": "人工核查留言板，无超过三个月未答复的留言"}],
+    }, allow_unicode=True), encoding="utf-8")
+    assert main(["finding", "add", str(run["run"]), "--file", str(review), "--db", run["db"],
+                 "--reviewer", "张三"]) == 0
+    doc = _score(run)
+    after = doc["scoring"]
+    entry = next(i for i in after["indicators"] if i["id"] == "wording")
+    assert entry["points"] == min(wording["points"] + 1, entry["max"]) and entry["status"] == "reviewed"
+    rg = [f for f in doc["findings"] if f["id"].startswith("RG-")]
+    assert [f["message"] for f in rg] == ["首页要闻标题“政府工做报告”有错别字"] and rg[0]["scoring"]["origin"] == "reviewer"
+    assert "V5" not in after["not_assessed"] and "V5" in before["not_assessed"]
+
+
+def test_reviewer_input_errors_are_usage_errors(run: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    r, db = str(run["run"]), run["db"]
+    assert main(["finding", "add", r, "--indicator", "nope", "--url", "http://x/", "--message", "m", "--db", db]) == 2
+    assert "has no indicator or veto 'nope'" in capsys.readouterr().err
+    assert main(["finding", "exempt", r, "LJ-0000000000", "--reason", "x", "--db", db]) == 2
+    assert "has no finding 'LJ-0000000000'" in capsys.readouterr().err
+    assert main(["finding", "add", r, "--indicator", "links", "--db", db]) == 2
+    assert "needs --url, --message" in capsys.readouterr().err
+    assert main(["score", "999", "--db", db]) == 2
+    assert "no run with id 999" in capsys.readouterr().err
+    assert main(["score", r, "--rules", "nope", "--db", db]) == 2
+
+
+def test_rules_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "list"]) == 0
+    listing = capsys.readouterr().err
+    assert all(name in listing for name in ("census-2015", "national-2019", "suqian-2022", "zhongkai-2018"))
+    assert main(["rules", "show", "census-2015"]) == 0
+    shown = capsys.readouterr().err
+    assert "站点无法访问" in shown and "累计扣分超过40分不合格" in shown and "链接可用性" in shown
+    assert main(["rules", "show", "national-2019", "--json", "-"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scoring"]["bonus"]["gate"] == 80
+
+
+def test_diff_after_a_later_recheck(run: dict[str, Any], sim: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    later = run["folder"] / "later.json"
+    as_of = AS_OF + timedelta(days=40)
+    assert main(["inspect", sim.site_url("trs"), "--as-of", as_of.isoformat(), "--db", run["db"],
+                 "--config", run["config"], "--json", str(later)]) == 0
+    second = json.loads(later.read_text(encoding="utf-8"))
+    diff = run["folder"] / "diff.json"
+    assert main(["diff", str(run["run"]), str(second["run"]["id"]), "--db", run["db"], "--json", str(diff)]) == 0
+    result = json.loads(diff.read_text(encoding="utf-8"))
+    first_fp = {f["fingerprint"] for f in run["doc"]["findings"] if not f["id"].startswith("RG-")}
+    second_fp = {f["fingerprint"] for f in second["findings"] if not f["id"].startswith("RG-")}
+    assert {f["fingerprint"] for f in result["new"]} == second_fp - first_fp
+    assert {f["fingerprint"] for f in result["open"]} == second_fp & first_fp
+    assert {f["fingerprint"] for f in result["fixed"]} >= first_fp - second_fp
+    # 40 days on, more columns are past their window: new stale columns; broken links stay open
+    assert any(f["kind"] == "stale_column" for f in result["new"])
+    assert any(f["kind"] == "broken_link" for f in result["open"])
+    assert "已整改" in capsys.readouterr().err
+
+
+def test_inspect_by_org_uses_the_registry(sim: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from govwatch.sim.registry import write_registry_csv
+    registry = write_registry_csv(sim.options, sim.manifest, tmp_path / "registry.csv")
+    rows = registry.read_text(encoding="utf-8").splitlines()
+    county = next(r for r in rows[1:] if ",本级门户,县级," in r)
+    county_code = county.split(",")[8]
+    db, config = str(tmp_path / "org.db"), _config(tmp_path)
+    assert main(["sites", "import", str(registry), "--db", db]) == 0
+    assert main(["inspect", "--org", county_code, "--as-of", AS_OF.isoformat(), "--db", db, "--config", config,
+                 "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("run ") == 1 and sim.manifest["sites"]["jcms"]["name"] in err
+    site_code = sim.manifest["sites"]["jcms"]["site_code"]
+    doc = json.loads((tmp_path / "out" / site_code / "inspection.json").read_text(encoding="utf-8"))
+    assert doc["site"]["url"] == sim.manifest["sites"]["jcms"]["homepage"]
+    assert main(["inspect", "--org", "000000", "--db", db, "--config", config]) == 2
+    assert main(["inspect", sim.site_url("trs"), "--all", "--db", db]) == 2
+    assert "exactly one of URL, --all or --org" in capsys.readouterr().err
