@@ -12,7 +12,6 @@ import sys
 from typing import Any
 
 from govwatch.registry.errors import RegistryError
-from govwatch.settings import ConfigError, Settings, load_settings
 
 IMPORT_EPILOG = """\
 The first sheet of an .xlsx workbook, or a .csv file (UTF-8 with or without BOM, or GB18030), with a
@@ -42,22 +41,9 @@ def _usage_error(message: str) -> Exception:
     return UsageError(message)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, dict[str, Any]] = {}
-    if getattr(args, "db", None):
-        overrides["store"] = {"url": args.db}
-    try:
-        return load_settings(getattr(args, "config", None), overrides)
-    except ConfigError as exc:
-        raise _usage_error(str(exc)) from None
-
-
 def _open_store(args: argparse.Namespace) -> Any:
-    from govwatch.store.db import Store, StoreError
-    try:
-        return Store(_settings(args).store.url)
-    except StoreError as exc:
-        raise _usage_error(str(exc)) from None
+    from govwatch.cli import open_store
+    return open_store(args)
 
 
 def _out() -> Any:
