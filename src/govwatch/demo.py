@@ -85,7 +85,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
 def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings, console: Console) -> list[Path]:
     """Every report format of one site; a missing browser only costs the PDF (said, not fatal)."""
     from govwatch.report.outputs import FORMATS, write_reports
-    from govwatch.report.pdf import ReportError
+    from govwatch.report.errors import ReportError
     files = write_reports(doc, site_dir, [f for f in FORMATS if f != "pdf"])
     try:
         files += write_reports(doc, site_dir, ["pdf"], browser=settings.render.executable)

@@ -1,4 +1,9 @@
-"""HTML report of one inspection document (self-contained: no external assets)."""
+"""HTML report of one inspection document (self-contained: no external assets).
+
+The layout is an office's 检查报告: cover, 总体情况 with verdict and score, 单项否决,
+指标得分, 栏目更新, 链接可用性, 问题明细 and 整改清单 (from :mod:`govwatch.report.view`),
+with a print stylesheet (A4, page breaks) that :mod:`govwatch.report.pdf` prints.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from govwatch.checks.freshness import TYPE_LABELS
+from govwatch.report.view import build_view
 
 _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -27,16 +33,20 @@ def render_template(name: str, **context: Any) -> str:
 
 def render_html(document: dict[str, Any]) -> str:
     """The report as one HTML string."""
-    broken = document["links"]["broken"]
+    view = build_view(document)
+    broken = (document.get("links") or {}).get("broken") or []
+    columns = document.get("columns") or []
     summary = {
         "broken_homepage": sum(1 for b in broken if b["scope"] == "homepage"),
         "broken_other": sum(1 for b in broken if b["scope"] == "other"),
         "confirmed": sum(1 for b in broken if b.get("confirmed")),
-        "stale_columns": sum(1 for c in document["columns"] if c["stale"]),
-        "blank_columns": sum(1 for c in document["columns"] if c["blank"]),
+        "stale_columns": sum(1 for c in columns if c.get("stale")),
+        "blank_columns": sum(1 for c in columns if c.get("blank")),
+        "problems": sum(1 for p in view.problems if p.active and not p.bonus),
     }
     return render_template(
-        "inspection.html.j2", doc=document, summary=summary, scope_names=_SCOPE, resource_names=_RESOURCE,
+        "inspection.html.j2", doc=document, view=view, summary=summary,
+        findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
         error_names=_ERROR, type_names=TYPE_LABELS, via_names=_VIA)
 
 

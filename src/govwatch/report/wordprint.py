@@ -1,0 +1,163 @@
+"""python-docx helpers shared by the Word report and the bulletin: Chinese fonts, tables, page numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+BODY_FONT = "宋体"  # East-Asian body font (Word falls back to Noto Serif CJK SC where 宋体 is missing)
+HEADING_FONT = "黑体"
+TITLE_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+
+
+def set_run_font(element: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
+    """Set w:rFonts (ascii, hAnsi, eastAsia) on a run's or a style's rPr, dropping theme fonts."""
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if fonts.get(qn(attr)) is not None:
+            del fonts.attrib[qn(attr)]
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+
+
+def setup_document(doc: DocxDocument, *, landscape: bool = False) -> None:
+    """A4 page, margins, Chinese fonts on Normal and the headings, page numbers in the footer."""
+    section = doc.sections[0]
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    else:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.left_margin = section.right_margin = Cm(2.0)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(10.5)
+    set_run_font(normal.element, BODY_FONT)
+    for name, size in (("Heading 1", 15), ("Heading 2", 12), ("Title", 22)):
+        style = doc.styles[name]
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        set_run_font(style.element, HEADING_FONT)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    _field(footer, "PAGE")
+    footer.add_run(" 页 / 共 ")
+    _field(footer, "NUMPAGES")
+    footer.add_run(" 页")
+
+
+def _field(paragraph: Any, code: str) -> None:
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), code)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    paragraph._p.append(fld)
+
+
+def title(doc: DocxDocument, text: str, *, size: float = 22, space_after: float = 6) -> None:
+    """A centred title line (黑体)."""
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(space_after)
+    run = p.add_run(text)
+    run.bold = True
+    run.font.size = Pt(size)
+    set_run_font(run._element, TITLE_FONT)
+
+
+def paragraph(doc: DocxDocument, text: str, *, bold: bool = False, indent: bool = True, size: float | None = None,
+              align: str | None = None) -> Any:
+    """A body paragraph (first line indented two characters, as in 公文)."""
+    p = doc.add_paragraph()
+    if indent:
+        p.paragraph_format.first_line_indent = Pt((size or 10.5) * 2)
+    if align == "right":
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    elif align == "center":
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    return p
+
+
+def shade(cell: Any, fill: str = "D9D9D9") -> None:
+    """Shade a table cell (once)."""
+    pr = cell._tc.get_or_add_tcPr()
+    if pr.find(qn("w:shd")) is not None:
+        return
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    pr.append(shd)
+
+
+def repeat_header(row: Any) -> None:
+    """Repeat a table row at the top of every page."""
+    pr = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    pr.append(flag)
+
+
+def _fill(cell: Any, text: str, *, size: float, bold: bool = False, center: bool = False) -> None:
+    p = cell.paragraphs[0]
+    if center:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(text)
+    run.font.size = Pt(size)
+    run.bold = bold
+
+
+def table(doc: DocxDocument, header: Sequence[str] | None, rows: Sequence[Sequence[Any]], *,
+          widths: Sequence[float] | None = None, size: float = 9, center: Sequence[int] = (),
+          label_column: bool = False) -> Any:
+    """A bordered table with a shaded header row that repeats on every page.
+
+    ``widths`` in cm; ``center`` lists the columns to centre; ``label_column`` shades
+    and bolds the first column (key/value tables without a header).
+    """
+    cols = len(header) if header else max(len(r) for r in rows)
+    t = doc.add_table(rows=0, cols=cols)
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if header:
+        cells = t.add_row().cells
+        for i, text in enumerate(header):
+            _fill(cells[i], text, size=size, bold=True, center=True)
+            shade(cells[i], "D9D9D9")
+        repeat_header(t.rows[0])
+    for row in rows:
+        cells = t.add_row().cells
+        for i, value in enumerate(row):
+            _fill(cells[i], "" if value is None else str(value), size=size, center=i in center,
+                  bold=label_column and i % 2 == 0)
+            if label_column and i % 2 == 0:
+                shade(cells[i], "F2F2F2")
+    if widths:
+        t.autofit = False
+        for row in t.rows:
+            for i, w in enumerate(widths):
+                row.cells[i].width = Cm(w)
+    return t

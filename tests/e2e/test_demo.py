@@ -1,0 +1,101 @@
+"""``govwatch demo`` on a small portfolio: every report file read back as text and checked against
+the inspection documents and the simulator's manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import docx
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from govwatch.cli import main
+
+SITES = ("trs", "jyj")  # a city portal and a department without 办事服务 (scored ×4/3)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["demo", "--out", str(out), "--pages", "60", "--sites", ",".join(SITES),
+                 "--as-of", "2026-11-22"]) == 0
+    return out
+
+
+def _doc(demo: Path, site: str) -> dict[str, Any]:
+    return json.loads((demo / site / "inspection.json").read_text(encoding="utf-8"))
+
+
+def _docx_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_registry_profile_reaches_the_score(demo: Path) -> None:
+    manifest = json.loads((demo / "manifest.json").read_text(encoding="utf-8"))
+    for site in SITES:
+        doc = _doc(demo, site)
+        assert doc["site"]["name"] == manifest["sites"][site]["name"]
+        profile = doc["scoring"]["site_profile"]
+        assert profile["role"] == ("portal" if site == "trs" else "department")
+        assert profile["has_services"] is (site != "jyj")
+    assert _doc(demo, "jyj")["scoring"]["skipped_groups"] == ["办事服务"]
+
+
+def test_word_report_names_site_verdict_and_every_problem(demo: Path) -> None:
+    for site in SITES:
+        doc = _doc(demo, site)
+        text = _docx_text(demo / site / "report.docx")
+        assert doc["site"]["name"] in text and doc["site"]["site_code"] in text
+        assert (doc["verdict"] or "待定") in text
+        missing = [f["id"] for f in doc["findings"] if f["id"] not in text]
+        assert not missing, f"{site}: problem IDs missing from report.docx: {missing}"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists(),
+                    reason="the PDF report needs Debian's chromium (scripts/bootstrap installs it)")
+def test_pdf_report_is_text_with_site_verdict_and_problem_ids(demo: Path) -> None:
+    for site in SITES:
+        doc = _doc(demo, site)
+        reader = PdfReader(str(demo / site / "report.pdf"))
+        text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+        assert doc["site"]["name"] in text and (doc["verdict"] or "待定") in text
+        missing = [f["id"] for f in doc["findings"] if f["id"] not in text]
+        assert not missing, f"{site}: problem IDs missing from report.pdf: {missing}"
+
+
+def test_selfcheck_workbook_has_a_sheet_per_indicator_with_its_findings(demo: Path) -> None:
+    doc = _doc(demo, "trs")
+    book = openpyxl.load_workbook(demo / "trs" / "自查表.xlsx", read_only=True)
+    indicators = doc["scoring"]["indicators"]
+    assert len(book.sheetnames) >= len(indicators) + 1
+    cells = {str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None}
+    for ind in indicators:
+        for f in ind["findings"]:
+            assert f["id"] in cells
+
+
+def test_bulletin_score_table_and_notice(demo: Path) -> None:
+    docs = {site: _doc(demo, site) for site in SITES}
+    book = openpyxl.load_workbook(demo / "bulletin" / "得分表.xlsx", read_only=True)
+    rows = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    header = next(r for r in rows if r and r[0] == "单位")
+    total_col = header.index("扣分合计")
+    verdict_col = header.index("检查结论")
+    by_name = {r[0]: r for r in rows if r and r[0] in {d["site"]["name"] for d in docs.values()}}
+    assert len(by_name) == len(SITES)
+    for doc in docs.values():
+        row = by_name[doc["site"]["name"]]
+        assert row[total_col] == pytest.approx(doc["scoring"]["deducted"])
+        assert row[verdict_col] == (doc["verdict"] or "待定")
+    notice = _docx_text(demo / "bulletin" / "通报.docx")
+    assert f"共检查政府网站{len(SITES)}个" in notice
+    assert all(d["site"]["name"] in notice for d in docs.values())
+    index = (demo / "index.html").read_text(encoding="utf-8")
+    assert "得分表.xlsx" in index and all(f"{s}/report.pdf" in index for s in SITES)
