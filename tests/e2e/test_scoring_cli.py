@@ -183,3 +183,30 @@ def test_inspect_by_org_uses_the_registry(sim: Any, tmp_path: Path, capsys: pyte
     assert main(["inspect", "--org", "000000", "--db", db, "--config", config]) == 2
     assert main(["inspect", sim.site_url("trs"), "--all", "--db", db]) == 2
     assert "exactly one of URL, --all or --org" in capsys.readouterr().err
+
+
+def test_temporary_filing_suppresses_findings_in_its_window(run: dict[str, Any],
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    site = run["doc"]["site"]["url"]
+    start, end = (AS_OF - timedelta(days=3)).isoformat(), AS_OF.isoformat()
+    assert main(["filing", "add", site, "--from", start, "--to", end, "--reason", "网站改版迁移",
+                 "--kinds", "broken_link", "--db", run["db"]]) == 0
+    doc = _score(run)
+    links = [f for f in doc["findings"] if f["kind"] == "broken_link"]
+    assert links and all(f["scoring"]["status"] == "suppressed" and f["scoring"]["points"] == 0 for f in links)
+    assert all("网站改版迁移" in f["scoring"]["note"] for f in links)
+    assert next(i for i in doc["scoring"]["indicators"] if i["id"] == "links")["points"] == 0
+    others = [f for f in doc["findings"] if f["kind"] == "stale_column"]
+    assert others and not any(f["scoring"]["status"] == "suppressed" for f in others)  # only the filed kinds
+    assert any(f["scoring"]["points"] > 0 for f in others)
+
+
+def test_bulletin_command_over_stored_runs(run: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "bulletin"
+    assert main(["bulletin", str(run["run"]), "--rules", "zhongkai-2018", "--out", str(out), "--period",
+                 "2026年第四季度", "--deadline", "2026-12-31", "--db", run["db"]]) == 0
+    import openpyxl
+    rows = list(openpyxl.load_workbook(out / "得分表.xlsx", read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert any(r and r[0] == run["doc"]["site"]["name"] for r in rows)
+    assert (out / "通报.docx").stat().st_size > 0
+    assert main(["bulletin", "--out", str(out), "--period", "x", "--deadline", "31/12", "--db", run["db"]]) == 2
