@@ -22,8 +22,9 @@ from govwatch.crawl.fetcher import FetchPolicy, Fetcher, check_resource, make_se
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.traps import TrapGuard
-from govwatch.crawl.extractor import Extractor
+from govwatch.crawl.extractor import Extractor, facts_text
 from govwatch.crawl.render import Renderer
+from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.model import FetchResult, Link, PreparedPage
 from govwatch.settings import CrawlSettings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
@@ -108,6 +109,8 @@ class Crawler:
         self.extractor = Extractor(settings.extract_workers)
         self.renderer = renderer  # None: script-filled lists are read from their data endpoints only
         self.render_errors: list[tuple[str, str]] = []
+        self.template = LinkTemplate()
+        self._in_scope: dict[str, bool] = {}  # link URL -> in scope (pages repeat their template links)
 
     # -- frontier ---------------------------------------------------------------
 
@@ -124,6 +127,8 @@ class Crawler:
         s = self.settings
         started = time.monotonic()
         if resume is not None:
+            if resume.template:
+                self.template = LinkTemplate(links=resume.template)
             self._seen.update(resume.done)
             self._page_budget -= resume.pages_done
             self.progress.pages = resume.pages_done
@@ -222,19 +227,19 @@ class Crawler:
         result = await self.fetcher.fetch(url)
         extracted = None
         links: list[Link] = []
+        template: tuple[Link, ...] | None = None  # the site-template links the page holds too
         if result.ok and result.body and _is_extractable(result):
             base = result.final_url
             extracted = await self.extractor(result.body, base, result.content_type, self.site_root)
             if extracted.needs_render and self.renderer is not None:
                 extracted = await self._render(base, extracted)
             result.encoding = extracted.encoding or None
-            seen_here: set[tuple[str, str]] = set()
-            for link_url, text, link_kind, tag, via in extracted.links:
-                stored_kind = link_kind if self.scope.contains(link_url) else "external"
-                if (link_url, stored_kind) in seen_here:
-                    continue
-                seen_here.add((link_url, stored_kind))
-                links.append(Link(url=link_url, text=text, kind=stored_kind, tag=tag, via=via))  # type: ignore[arg-type]
+            rows = self._stored_links(extracted.links)
+            own = self.template.own_links(rows)
+            if own is not None:
+                template = self.template.links
+                rows = own
+            links = [Link(url=u, text=t, kind=k, tag=g, via=v) for u, t, k, g, v in rows]  # type: ignore[arg-type]
             # Every page of a list declares all its pages again: keep the edge that
             # discovered a page (resume and link evidence need one), not hundreds of repeats.
             for page_url in extracted.pagination:
@@ -243,9 +248,28 @@ class Crawler:
             if result.final_url != url:
                 self._seen.add(result.final_url)
         await self._record(FetchRecord(url=url, role="page", kind=kind, depth=depth, result=result,
-                                       extracted=extracted, links=links))
+                                       extracted=extracted, links=links, template=template))
+        for link in template or ():
+            if link.url not in self._seen:  # a template link a depth limit kept out of the frontier
+                self._follow(link, depth)
         for link in links:
             self._follow(link, depth)
+
+    def _stored_links(self, extracted: list[tuple[str, str, str, str, str]]) -> list[LinkRow]:
+        """A page's links as stored: off-site targets are ``external``; one per (URL, kind), the first."""
+        in_scope = self._in_scope
+        seen_here: set[tuple[str, str]] = set()
+        rows: list[LinkRow] = []
+        for link_url, text, link_kind, tag, via in extracted:
+            inside = in_scope.get(link_url)
+            if inside is None:
+                inside = in_scope[link_url] = self.scope.contains(link_url)
+            key = (link_url, link_kind if inside else "external")
+            if key in seen_here:
+                continue
+            seen_here.add(key)
+            rows.append((link_url, text, key[1], tag, via))
+        return rows
 
     async def _render(self, url: str, static: PreparedPage) -> PreparedPage:
         """The rendered page's facts and links (the static body stays the stored snapshot);
@@ -256,7 +280,7 @@ class Crawler:
             self.render_errors.append((url, outcome.error or "unknown error"))
             data = json.loads(static.facts_json)
             data["warnings"].append(f"render: {outcome.error}")
-            return dataclasses.replace(static, facts_json=json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            return dataclasses.replace(static, facts_json=facts_text(data))
         rendered = await self.extractor(outcome.html.encode("utf-8"), url, "text/html; charset=utf-8",
                                         self.site_root, rendered=True)
         return dataclasses.replace(rendered, body_hash=static.body_hash, body_size=static.body_size,

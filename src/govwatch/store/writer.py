@@ -5,6 +5,12 @@ batches, each batch in one transaction, in a worker thread so the event loop
 keeps crawling. A page's fetch row, its facts and its outgoing links commit
 together, so after a kill the store holds whole pages only, and a resumed
 crawl rebuilds its frontier from them (:func:`resume_state`).
+
+Site-template links (``crawl.template``: nav and footer links every page repeats) are
+stored once per run, as links whose source is :data:`TEMPLATE_URL`, committed with the
+first page that uses them; each page that holds them has one marker link (kind
+:data:`TEMPLATE_KIND`) to :data:`TEMPLATE_URL` instead of a row per template link.
+:func:`expand_template` turns them back into per-page links for readers.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,8 +40,15 @@ class FetchRecord:
     depth: int
     result: FetchResult
     extracted: PreparedPage | None = None  # crawled HTML/XML pages: facts, prepared body
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # the page's own links (beyond the template)
     keep_body: bool = False
+    template: tuple[Link, ...] | None = None  # the site-template links the page also holds
+
+
+# The source of a run's template links, and the kind of a page's link to it.
+TEMPLATE_URL = "govwatch:template"
+TEMPLATE_KIND = "template"
+_MARKER = (TEMPLATE_KIND, TEMPLATE_KIND, TEMPLATE_KIND, "")  # kind, tag, via, text of a marker link
 
 
 class RunWriter:
@@ -48,6 +63,7 @@ class RunWriter:
         self._oldest = 0.0
         self._flushing: asyncio.Task[None] | None = None
         self.written = 0
+        self._template: tuple[Link, ...] | None = None  # the template links known to be stored
 
     async def add(self, record: FetchRecord) -> None:
         if not self._pending:
@@ -81,6 +97,10 @@ class RunWriter:
         run_id = self.run_id
         with store.engine.begin() as conn:
             urls: list[str] = []
+            template = self._template_of(batch)
+            if template is not None:
+                urls.append(TEMPLATE_URL)
+                urls.extend(link.url for link in template)
             for rec in batch:
                 urls.append(rec.url)
                 urls.extend(link.url for link in rec.links)
@@ -116,11 +136,39 @@ class RunWriter:
                 store.insert_rows(conn, t.pages, _PAGE_COLUMNS, [(
                     fetch_ids[ids[url]], run_id, page.page_type, page.title, page.publish_date, page.facts_json,
                 ) for url, page in pages])
-            link_rows = [(run_id, ids[rec.url], ids[link.url], link.kind, link.tag, link.via, link.text[:500])
-                         for rec in batch for link in rec.links]
+            link_rows = []
+            if template is not None and not self._template_stored(conn, ids[TEMPLATE_URL]):
+                link_rows = [(run_id, ids[TEMPLATE_URL], ids[link.url], link.kind, link.tag, link.via,
+                              link.text[:500]) for link in template]
+            for rec in batch:
+                source = ids[rec.url]
+                if rec.template is not None:
+                    link_rows.append((run_id, source, ids[TEMPLATE_URL], *_MARKER))
+                link_rows.extend((run_id, source, ids[link.url], link.kind, link.tag, link.via, link.text[:500])
+                                 for link in rec.links)
             if link_rows:
                 store.insert_rows(conn, t.links, _LINK_COLUMNS, link_rows)
         self.written += len(batch)
+        if template is not None:
+            self._template = template
+
+    def _template_of(self, batch: list[FetchRecord]) -> tuple[Link, ...] | None:
+        """The template the batch's pages refer to (one per run), or None."""
+        template = next((rec.template for rec in batch if rec.template is not None), None)
+        if template is None:
+            return None
+        for other in (self._template, *(rec.template for rec in batch)):
+            if other is not None and other is not template and other != template:
+                raise ValueError("a run has one link template")
+        return template
+
+    def _template_stored(self, conn: Any, template_id: int) -> bool:
+        """The run's template links are in the store (committed earlier, perhaps by the crawl
+        this one resumes: that crawl's template is the one resumed crawls use)."""
+        if self._template is not None:
+            return True
+        return conn.execute(select(t.links.c.source_id).where(
+            t.links.c.run_id == self.run_id, t.links.c.source_id == template_id).limit(1)).first() is not None
 
 
 _FETCH_COLUMNS = ("run_id", "url_id", "role", "kind", "depth", "method", "status", "error", "error_detail",
@@ -130,6 +178,24 @@ _PAGE_COLUMNS = ("fetch_id", "run_id", "page_type", "title", "publish_date", "fa
 _LINK_COLUMNS = ("run_id", "source_id", "target_id", "kind", "tag", "via", "text")
 
 
+def expand_template(edges: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Per-page links from stored ones: ``(source, target, *rest)`` rows (URLs), where a
+    page's marker link to :data:`TEMPLATE_URL` stands for every template link, yielded in
+    its place with that page as source. The rows must include the template's own
+    (source :data:`TEMPLATE_URL`) when markers are among them."""
+    edges = list(edges)
+    template = [edge[1:] for edge in edges if edge[0] == TEMPLATE_URL]
+    for edge in edges:
+        source, target = edge[0], edge[1]
+        if source == TEMPLATE_URL:
+            continue
+        if target == TEMPLATE_URL:
+            for rest in template:
+                yield (source, *rest)
+        else:
+            yield edge
+
+
 @dataclass(slots=True)
 class ResumeState:
     """What a resumed crawl starts from."""
@@ -137,6 +203,7 @@ class ResumeState:
     done: set[str]  # URLs already fetched, checked or skipped
     pending: list[tuple[str, int, str, str]]  # (url, depth, kind, via) not yet done
     pages_done: int
+    template: list[Link] = field(default_factory=list)  # the run's stored template links, if any
 
 
 def resume_state(store: Store, run_id: int) -> ResumeState:
@@ -153,15 +220,17 @@ def resume_state(store: Store, run_id: int) -> ResumeState:
             select(t.urls.c.url, t.fetches.c.depth).join(t.fetches, t.fetches.c.url_id == t.urls.c.id)
             .where(t.fetches.c.run_id == run_id, t.fetches.c.role == "page")).all())
         edges = conn.execute(
-            select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.via)
+            select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.via, t.links.c.tag, t.links.c.text)
             .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
             .where(t.links.c.run_id == run_id)).all()
+    template = [Link(url=target, text=text, kind=kind, tag=tag, via=via)  # type: ignore[arg-type]
+                for source, target, kind, via, tag, text in edges if source == TEMPLATE_URL]
     best: dict[str, tuple[int, str, str]] = {}
-    for source, target, kind, via in edges:
+    for source, target, kind, via, _tag, _text in expand_template(edges):
         if target in done:
             continue
         depth = depth_of.get(source, 0) + (0 if via == "pagination" else 1)
         if target not in best or depth < best[target][0]:
             best[target] = (depth, kind, via)
     pending = [(url, d, kind, via) for url, (d, kind, via) in best.items()]
-    return ResumeState(done=done, pending=pending, pages_done=pages_done)
+    return ResumeState(done=done, pending=pending, pages_done=pages_done, template=template)
