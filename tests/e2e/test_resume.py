@@ -38,7 +38,8 @@ def test_resume_after_kill_9(tmp_path: Path) -> None:
 def _kill_and_resume(sim: Any, tmp_path: Path) -> None:
     url = sim.site_url("jcms")
     db = tmp_path / "resume.db"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # Rendering off: the browser's own GET of a script-filled list page would count as a refetch.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GOVWATCH_RENDER__ENABLED": "false"}
     # A slow, polite crawl (20 requests/s) so the kill lands mid-crawl.
     cmd = [sys.executable, "-m", "govwatch", "inspect", url, "--db", str(db), "--offline", "--rate", "20",
            "--timeout", "1", "--as-of", AS_OF.isoformat()]
