@@ -44,7 +44,8 @@ class RunData:
                  pages: dict[str, dict[str, Any]] | None = None,
                  links: list[tuple[str, str, str, str, str]] | None = None,
                  homepage_urls: frozenset[str] | None = None, rules: RuleSet | None = None,
-                 site_config: SiteConfig | None = None, probes: list[dict[str, Any]] | None = None) -> None:
+                 site_config: SiteConfig | None = None, probes: list[dict[str, Any]] | None = None,
+                 bodies: dict[str, bytes] | None = None) -> None:
         self.site_url = site_url  # the homepage URL as inspected (normalised)
         self.scope = scope
         self.as_of = as_of
@@ -59,6 +60,7 @@ class RunData:
         self._columns: list[Any] | None = None
         self._homepage_updates: Any = None
         self._homepage: tuple[dict[str, Any] | None] | None = None
+        self._bodies = bodies or {}  # url -> stored body (in-memory runs)
 
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
@@ -116,6 +118,26 @@ class RunData:
     def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
         """(source, target, kind, text, via) of every link to one of ``targets``."""
         return [link for link in self._links if link[1] in targets]
+
+    def body(self, url: str) -> bytes | None:
+        """The stored body of ``url`` (a page, or an attachment: the crawl keeps those), if any."""
+        return self._bodies.get(url)
+
+    def page_text(self, url: str) -> Any:
+        """The visible text of a crawled page (:class:`govwatch.content.text.PageText`), decoded
+        from its stored body; ``None`` when no body is stored."""
+        from govwatch.content.text import page_text_from_body
+        body = self.body(url)
+        if body is None:
+            return None
+        return page_text_from_body(body, (self.fetches.get(url) or {}).get("content_type") or "")
+
+    def attachments(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(url, fetch row) of every attachment fetched with success (role resource, kind attachment)."""
+        for url, row in self.fetches.items():
+            if row.get("role") == "resource" and row.get("kind") == "attachment" and not row.get("error") \
+                    and (row.get("status") or 0) < 400:
+                yield url, row
 
 
 CheckFn = Callable[[RunData], Iterable[Finding]]
@@ -189,3 +211,5 @@ def load_builtin_checks() -> None:
     """Import the built-in check families so they register themselves."""
     from govwatch.checks import freshness, links  # noqa: F401
     from govwatch.checks import availability  # noqa: F401
+    from govwatch.checks import content, privacy  # noqa: F401
+    from govwatch.checks import identity  # noqa: F401

@@ -86,6 +86,11 @@ class StoreRunData(RunData):
             for url, text, depth in conn.execution_options(yield_per=500).execute(q):
                 yield url, {**_facts(text), "depth": depth}
 
+    def body(self, url: str) -> bytes | None:
+        row = self.fetches.get(url)
+        digest = row.get("body_hash") if row else None
+        return self.store.body(digest) if digest else None
+
     def _template_id(self, conn: Any) -> int | None:
         """The id of the template source URL (``store.writer.TEMPLATE_URL``), when interned."""
         return conn.execute(select(t.urls.c.id).where(t.urls.c.url == TEMPLATE_URL)).scalar()

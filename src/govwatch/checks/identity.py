@@ -1,0 +1,255 @@
+"""Identity and standards (rules.md §5): the footer identity block, meta tags, domain naming.
+
+Pure functions of the run's stored page facts (``facts["footer"]``, ``facts["meta"]``,
+``facts["meta_variants"]``, ``facts["publish_date"]``). Footers are site templates, so the
+footer is judged on the homepage and a bounded sample of other pages, one finding per
+(item, problem) with the pages as evidence. Meta-tag gaps are grouped per page type and
+missing set; per-page problems (a PubDate that disagrees with the visible date) are reported
+page by page up to :data:`PER_PAGE_CAP`. See docs/identity.md.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from govwatch.checks import NotAssessed, RunData, check
+from govwatch.identifiers import check_icp, check_police_record, check_site_code
+from govwatch.model import Finding
+
+FOOTER_SAMPLE = 20       # pages besides the homepage whose footer is judged
+EXAMPLES = 10            # example pages listed in a grouped finding
+PER_PAGE_CAP = 20        # per-page meta findings reported before only the count goes on
+
+ITEM_LABELS = {
+    "conac": "党政机关网站标识", "site_code": "网站标识码", "icp": "ICP备案号", "police_record": "公安机关备案号",
+    "sponsor": "网站主办单位", "contact": "联系方式", "jiucuo": "“我为政府网站找错”入口",
+}
+ITEM_INDICATOR = {item: ("“我为政府网站找错”" if item == "jiucuo" else "网站标识") for item in ITEM_LABELS}
+
+SITE_TAGS = ("SiteName", "SiteDomain", "SiteIDCode")
+REQUIRED_TAGS = {
+    "home": SITE_TAGS,
+    "list": (*SITE_TAGS, "ColumnName", "ColumnDescription", "ColumnKeywords", "ColumnType"),
+    "article": (*SITE_TAGS, "ArticleTitle", "PubDate", "ContentSource"),
+}
+TYPE_LABELS = {"home": "首页", "list": "栏目页", "article": "文章页"}
+_PUBDATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::\d{2})?")
+_GOV_SUFFIXES = (".gov.cn", ".政务", ".xn--zfr164b")
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().rstrip(".")
+
+
+def is_ip_or_local(host: str) -> bool:
+    """Loopback, IP-literal and ``localhost`` hosts (tests, the simulator): domain rules skip them."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def site_identity(data: RunData) -> tuple[str | None, str]:
+    """The site's 网站标识码 and where it comes from: the registry (registered sites), the site
+    config, else the homepage footer."""
+    store, site_id = getattr(data, "store", None), getattr(data, "site_id", None)
+    if store is not None and site_id is not None:
+        try:
+            site = store.site(site_id)
+        except Exception:  # noqa: BLE001 - a site row without registry fields
+            site = {}
+        if site.get("registered") and site.get("site_code"):
+            return str(site["site_code"]), "registry"
+    config_code = getattr(getattr(data.site_config, "site", None), "site_code", None) \
+        or getattr(data.site_config, "site_code", None)
+    if config_code:
+        return str(config_code), "site_config"
+    home = data.homepage() or {}
+    footer_code = (home.get("footer") or {}).get("site_code")
+    if footer_code:
+        value, problem, _ = check_site_code(footer_code)
+        if problem is None:
+            return value, "footer"
+    return None, "none"
+
+
+def _page_type(data: RunData, url: str, facts: dict[str, Any]) -> str | None:
+    """The homepage is judged as ``home`` whatever its extracted type."""
+    return "home" if data.is_homepage(url) else facts.get("page_type")
+
+
+def _html_pages(data: RunData) -> Iterator[tuple[str, dict[str, Any], str]]:
+    for url, facts in data.pages():
+        ptype = _page_type(data, url, facts)
+        if ptype in REQUIRED_TAGS and not facts.get("soft_404"):
+            yield url, facts, ptype
+
+
+def _footer_sample(data: RunData) -> list[tuple[str, dict[str, Any]]]:
+    home = data.homepage()
+    sample: list[tuple[str, dict[str, Any]]] = []
+    home_url = None
+    if home is not None:
+        home_url = next((u for u in data.homepage_urls if data.page(u) is not None), data.site_url)
+        sample.append((home_url, home))
+    for url, facts, ptype in _html_pages(data):
+        if len(sample) >= FOOTER_SAMPLE + 1:
+            break
+        if url != home_url and ptype != "home":
+            sample.append((url, facts))
+    return sample
+
+
+def _footer_problems(footer: dict[str, Any], code: str | None) -> Iterator[tuple[str, str, str, str | None, str]]:
+    """(item, problem key, severity, observed, Chinese reason) of one page's footer."""
+    if not footer.get("conac"):
+        yield "conac", "missing", "error", None, "未放置党政机关网站标识（dcs.conac.cn 脚本或 bszs.conac.cn 链接）"
+    validators = {"site_code": check_site_code, "icp": check_icp, "police_record": check_police_record}
+    for item, validate in validators.items():
+        raw = footer.get(item)
+        if not raw:
+            yield item, "missing", "error", None, f"未标注{ITEM_LABELS[item]}"
+            continue
+        value, problem, warning = validate(raw)
+        if problem:
+            yield item, "invalid", "error", raw, f"{ITEM_LABELS[item]}「{raw}」格式不正确或为占位值"
+        elif warning:
+            yield item, "legacy", "warning", raw, f"{ITEM_LABELS[item]}「{raw}」为旧版12位格式（现行为14位）"
+        elif item == "site_code" and code and value != code:
+            yield item, "mismatch", "error", raw, f"网站标识码「{raw}」与本网站的标识码{code}不一致"
+    for item in ("sponsor", "contact"):
+        if not footer.get(item):
+            yield item, "missing", "error", None, f"未标注{ITEM_LABELS[item]}"
+    jiucuo = footer.get("jiucuo_site_code")
+    if not jiucuo:
+        yield "jiucuo", "missing", "error", None, "未添加“我为政府网站找错”入口"
+    elif code and jiucuo.lower() != code.lower():
+        yield "jiucuo", "mismatch", "error", jiucuo, f"“我为政府网站找错”入口的网站标识码{jiucuo}与本网站的标识码{code}不一致"
+
+
+@check("footer_identity", family="identity", kinds=("footer_item_missing", "footer_item_invalid"))
+def footer_identity(data: RunData) -> Iterator[Finding]:
+    """页面底部功能区: each identity item present and valid, judged on the homepage and a sample."""
+    sample = _footer_sample(data)
+    if not sample:
+        raise NotAssessed("no crawled page to read a footer from")
+    code, code_source = site_identity(data)
+    groups: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for url, facts in sample:
+        for item, key, severity, observed, reason in _footer_problems(facts.get("footer") or {}, code):
+            g = groups.setdefault((item, key, observed), {"severity": severity, "reason": reason, "pages": []})
+            g["pages"].append(url)
+    for (item, key, observed), g in groups.items():
+        pages = g["pages"]
+        kind = "footer_item_missing" if key == "missing" else "footer_item_invalid"
+        where = "首页及" if data.is_homepage(pages[0]) else ""
+        yield Finding(
+            kind=kind, code=f"identity.footer.{item}.{key}", indicator=ITEM_INDICATOR[item], url=pages[0],
+            target=f"footer:{item}:{key}:{observed or ''}", severity=g["severity"],
+            message=f"页面底部功能区：{g['reason']}（抽查{len(sample)}个页面，{where}{len(pages)}个页面存在此问题）",
+            evidence={"item": item, "problem": key, "observed": observed,
+                      "expected": code if key == "mismatch" else None, "site_code": code, "site_code_source": code_source,
+                      "page_count": len(pages), "sampled": len(sample), "pages": pages[:EXAMPLES],
+                      "homepage": any(data.is_homepage(p) for p in pages)})
+
+
+def _visible_date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+@check("meta_tags", family="identity", kinds=("meta_tag_missing", "meta_tag_invalid"))
+def meta_tags(data: RunData) -> Iterator[Finding]:
+    """网页设计规范 meta tags by page type, their formats and their agreement with the site."""
+    code, code_source = site_identity(data)
+    site_host = _host(data.site_url)
+    missing: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tag, problem, observed) -> pages
+    per_page: list[tuple[str, str, str, str, str, str]] = []  # (url, tag, problem, observed, expected, reason)
+    seen = 0
+    for url, facts, ptype in _html_pages(data):
+        seen += 1
+        meta = facts.get("meta") or {}
+        variants = facts.get("meta_variants") or {}
+        gaps = tuple(t for t in REQUIRED_TAGS[ptype] if not (meta.get(t) or "").strip())
+        if gaps:
+            missing.setdefault((ptype, gaps), []).append(url)
+        for tag, variant in variants.items():
+            grouped.setdefault((tag, "case", variant), {"expected": tag, "pages": [], "severity": "warning",
+                                                        "reason": f"标签名写作「{variant}」，规范写法为「{tag}」"})["pages"].append(url)
+        site_domain = (meta.get("SiteDomain") or "").strip()
+        if site_domain:
+            observed_host = _host(site_domain if "://" in site_domain else f"http://{site_domain}")
+            if observed_host != _host(url) and observed_host != site_host:
+                grouped.setdefault(("SiteDomain", "mismatch", site_domain), {
+                    "expected": _host(url), "pages": [], "severity": "error",
+                    "reason": f"SiteDomain「{site_domain}」与网站域名{_host(url)}不一致"})["pages"].append(url)
+        site_id = (meta.get("SiteIDCode") or "").strip()
+        if site_id:
+            value, problem, _ = check_site_code(site_id)
+            if problem:
+                grouped.setdefault(("SiteIDCode", "invalid", site_id), {
+                    "expected": code, "pages": [], "severity": "error",
+                    "reason": f"SiteIDCode「{site_id}」不是有效的网站标识码"})["pages"].append(url)
+            elif code and value != code.lower() and value != code:
+                grouped.setdefault(("SiteIDCode", "mismatch", site_id), {
+                    "expected": code, "pages": [], "severity": "error",
+                    "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].append(url)
+        pub = (meta.get("PubDate") or "").strip()
+        if pub and ptype == "article":
+            m = _PUBDATE.fullmatch(pub)
+            pub_day = _visible_date(pub) if m else None
+            visible = _visible_date(facts.get("publish_date"))
+            if not m or pub_day is None:
+                per_page.append((url, "PubDate", "format", pub, "YYYY-MM-DD HH:MM",
+                                 f"PubDate「{pub}」格式不符合 YYYY-MM-DD HH:MM"))
+            elif pub_day > data.as_of:
+                per_page.append((url, "PubDate", "future", pub, f"不晚于{data.as_of.isoformat()}",
+                                 f"PubDate「{pub}」晚于检查日期{data.as_of.isoformat()}"))
+            elif visible is not None and visible != pub_day:
+                per_page.append((url, "PubDate", "mismatch", pub, visible.isoformat(),
+                                 f"PubDate「{pub}」与页面显示的发布日期{visible.isoformat()}不一致"))
+    if not seen:
+        raise NotAssessed("no crawled home, list or article page")
+    for (ptype, gaps), pages in missing.items():
+        names = "、".join(gaps)
+        yield Finding(
+            kind="meta_tag_missing", code=f"identity.meta.missing.{ptype}", indicator="页面标签", url=pages[0],
+            target=f"meta:{ptype}:{','.join(gaps)}",
+            message=f"{len(pages)}个{TYPE_LABELS[ptype]}缺少页面标签 {names}",
+            evidence={"page_type": ptype, "missing": list(gaps), **({"tag": gaps[0]} if len(gaps) == 1 else {}),
+                      "page_count": len(pages), "pages": pages[:EXAMPLES]})
+    for (tag, problem, observed), g in grouped.items():
+        pages = g["pages"]
+        yield Finding(
+            kind="meta_tag_invalid", code=f"identity.meta.{tag}.{problem}", indicator="页面标签", url=pages[0],
+            target=f"meta:{tag}:{problem}:{observed}", severity=g["severity"],
+            message=f"{g['reason']}（{len(pages)}个页面）",
+            evidence={"tag": tag, "problem": problem, "observed": observed, "expected": g["expected"],
+                      **({"site_code_source": code_source} if tag == "SiteIDCode" else {}),
+                      "page_count": len(pages), "pages": pages[:EXAMPLES]})
+    for url, tag, problem, observed, expected, reason in per_page[:PER_PAGE_CAP]:
+        yield Finding(
+            kind="meta_tag_invalid", code=f"identity.meta.{tag}.{problem}", indicator="页面标签", url=url,
+            target=f"meta:{tag}:{problem}", message=reason,
+            evidence={"tag": tag, "problem": problem, "observed": observed, "expected": expected,
+                      "total_pages": len(per_page), "reported": min(len(per_page), PER_PAGE_CAP)})
+    host = site_host
+    if host and not is_ip_or_local(host) and not host.endswith(_GOV_SUFFIXES):
+        yield Finding(
+            kind="meta_tag_invalid", code="identity.domain.naming", indicator="页面标签", url=data.site_url,
+            target="domain:naming", message=f"网站域名{host}不以 .gov.cn 或 .政务 结尾",
+            evidence={"tag": "SiteDomain", "problem": "domain_naming", "observed": host,
+                      "expected": "*.gov.cn 或 *.政务"})
