@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
-from govwatch.checks import CheckRun, RunData, looked_for, run_checks
+from govwatch.checks import REGISTRY, CheckRun, RunData, load_builtin_checks, looked_for, run_checks
 from govwatch.model import Finding
 from govwatch.report.inspection import problem_id
 from govwatch.review import load_review
@@ -51,14 +51,8 @@ def site_profile(store: Store, site_id: int) -> SiteProfile:
 
 def stored_findings(store: Store, run_id: int) -> list[Finding]:
     """The findings stored with a run by its checks, then those reviewers added."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
-                            .order_by(t.findings.c.id)).mappings().all()
-    found = [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
-                     evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
-             for r in rows]
     run = store.run(run_id)
-    return found + [f for f, _, _ in load_review(store, run_id, run["site_id"]).findings]
+    return _check_findings(store, run_id) + [f for f, _, _ in load_review(store, run_id, run["site_id"]).findings]
 
 
 def latest_runs(store: Store, org_code: str | None = None) -> list[int]:
@@ -119,12 +113,40 @@ def score_checked(store: Store, data: Any, findings: list[Finding], check_runs: 
 
 
 def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) -> ScoredRun:
-    """Re-check a stored run (with ``rules``, or the table it was inspected with) and score it."""
+    """Re-check a stored run (with ``rules``, or the table it was inspected with) and score it.
+
+    Checks that never read the rule table (``uses_rules=False``: content, personal data) are
+    not run again when the run stored their results; their stored findings are reused."""
     from govwatch.store.rundata import StoreRunData
 
     data = StoreRunData(store, run_id, rules=rules)
-    findings, check_runs = run_checks(data)
-    return score_checked(store, data, findings, check_runs)
+    reused_findings, reused_runs = _reusable_results(store, run_id)
+    names = [name for name in REGISTRY if name not in {c.name for c in reused_runs}]
+    findings, check_runs = run_checks(data, names)
+    return score_checked(store, data, reused_findings + findings, reused_runs + check_runs)
+
+
+def _reusable_results(store: Store, run_id: int) -> tuple[list[Finding], list[CheckRun]]:
+    """Stored findings and check records of the run's table-independent checks."""
+    load_builtin_checks()
+    independent = {c.name: c for c in REGISTRY.values() if not c.uses_rules}
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.check_runs).where(t.check_runs.c.run_id == run_id,
+                                                       t.check_runs.c.check_name.in_(list(independent)))).mappings()
+        runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"]) for r in rows
+                if r["status"] != "error"]
+    kinds = {k for c in runs for k in independent[c.name].kinds}
+    return [f for f in _check_findings(store, run_id) if f.kind in kinds], runs
+
+
+def _check_findings(store: Store, run_id: int) -> list[Finding]:
+    """The findings stored with a run by its checks."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
+                            .order_by(t.findings.c.id)).mappings().all()
+    return [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
+                    evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
+            for r in rows]
 
 
 def save_sheet(store: Store, run_id: int, sheet: dict[str, Any]) -> None:

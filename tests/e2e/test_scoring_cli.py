@@ -210,3 +210,18 @@ def test_bulletin_command_over_stored_runs(run: dict[str, Any], tmp_path: Path) 
     assert any(r and r[0] == run["doc"]["site"]["name"] for r in rows)
     assert (out / "通报.docx").stat().st_size > 0
     assert main(["bulletin", "--out", str(out), "--period", "x", "--deadline", "31/12", "--db", run["db"]]) == 2
+
+
+def test_rescore_reuses_the_findings_of_table_independent_checks(run: dict[str, Any]) -> None:
+    from govwatch.checks import REGISTRY
+    from govwatch.rules import load_ruleset
+    from govwatch.scoring import score_stored_run
+    from govwatch.store.db import Store
+
+    independent = {c.name for c in REGISTRY.values() if not c.uses_rules}
+    assert {"wording", "banned_content", "personal_data"} <= independent
+    scored = score_stored_run(Store(run["db"]), run["run"], load_ruleset("census-2015"))
+    by_name = {c.name: c for c in scored.check_runs}
+    assert set(by_name) == set(REGISTRY)  # every check is accounted for, once
+    assert all(by_name[n].elapsed_ms == 0.0 for n in independent)  # taken from the store, not run again
+    assert by_name["column_freshness"].elapsed_ms > 0.0  # the table's windows apply: run again

@@ -153,17 +153,20 @@ class RegisteredCheck:
     family: str
     kinds: tuple[str, ...]
     fn: CheckFn
+    uses_rules: bool = True  # False: its findings do not depend on the rule table (a re-score reuses them)
 
 
 REGISTRY: dict[str, RegisteredCheck] = {}
 
 
-def check(name: str, *, family: str, kinds: tuple[str, ...]) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under ``name`` producing finding ``kinds``."""
+def check(name: str, *, family: str, kinds: tuple[str, ...], uses_rules: bool = True) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under ``name`` producing finding ``kinds``. ``uses_rules=False``
+    declares that it never reads the rule table, so re-scoring a run with another table may
+    reuse its stored findings instead of running it again."""
     def register(fn: CheckFn) -> CheckFn:
         if name in REGISTRY:
             raise ValueError(f"check {name!r} registered twice")
-        REGISTRY[name] = RegisteredCheck(name=name, family=family, kinds=kinds, fn=fn)
+        REGISTRY[name] = RegisteredCheck(name=name, family=family, kinds=kinds, fn=fn, uses_rules=uses_rules)
         return fn
     return register
 

@@ -38,7 +38,7 @@ def _texts(data: RunData) -> Iterator[tuple[str, dict[str, Any], Any]]:
         raise NotAssessed("没有存储的页面正文")
 
 
-@check("wording", family="content", kinds=("wording_error", "typo"))
+@check("wording", family="content", kinds=("wording_error", "typo"), uses_rules=False)
 def wording(data: RunData) -> Iterator[Finding]:
     """Near-misses of canonical phrases (wording_error) and confusion-set typos (typo)."""
     lexicon = wording_lexicon()
@@ -73,7 +73,7 @@ def wording(data: RunData) -> Iterator[Finding]:
                           message=f"错别字：「{ev['found']}」应为「{ev['expected']}」", evidence=ev)
 
 
-@check("banned_content", family="content", kinds=("banned_content",))
+@check("banned_content", family="content", kinds=("banned_content",), uses_rules=False)
 def banned_content(data: RunData) -> Iterator[Finding]:
     """Gambling, pornography, violence and reactionary terms in text, titles and link texts."""
     matcher = banned_matcher()

@@ -50,7 +50,7 @@ def attachment_name(url: str) -> str:
     return unquote(urlsplit(url).path).rsplit("/", 1)[-1]
 
 
-@check("personal_data", family="privacy", kinds=("privacy_leak", "attachment_unreadable"))
+@check("personal_data", family="privacy", kinds=("privacy_leak", "attachment_unreadable"), uses_rules=False)
 def personal_data(data: RunData) -> Iterator[Finding]:
     """Valid resident IDs, mobiles and bank cards in pages and attachments, masked."""
     read = 0
@@ -63,13 +63,17 @@ def personal_data(data: RunData) -> Iterator[Finding]:
         if counts:
             yield _finding(url, "页面", counts, examples,
                            {"where": "page", "title": facts.get("title") or text.title})
-    for url, row in data.attachments():
+    attachments = list(data.attachments())
+    links_by_target: dict[str, list[tuple[str, str, str, str, str]]] = {}
+    for link in data.links_to({url for url, _ in attachments}):  # one pass over the run's links
+        links_by_target.setdefault(link[1], []).append(link)
+    for url, row in attachments:
         body = data.body(url)
         if body is None:
             continue
         read += 1
         names = [("attachment name", attachment_name(url))]
-        linking = data.links_to({url})
+        linking = links_by_target.get(url, [])
         names += [("attachment name", link[3]) for link in linking if link[3]]
         sources = sorted({link[0] for link in linking})[:5]
         try:
