@@ -300,3 +300,16 @@ def test_zhongkai_2018_derived_link_points_reproduce_the_bulletin_values() -> No
     # 区环保分局: one 规划计划 warning (5) + 1.5 daily monitoring = 6.5 → 93.5
     (_, plan), = _rules_for("zhongkai-2018", "stale_column", type="plan")
     assert 100 - (plan + 1.5) == 93.5
+
+
+@pytest.mark.parametrize(("name", "expected"), [("national-2019", 0.7), ("suqian-2022", 0.7)])
+def test_missing_meta_tags_are_deducted_per_page(name: str, expected: float) -> None:
+    from govwatch.model import Finding
+    from govwatch.rules.engine import EngineFinding, ScoreInput, score
+
+    grouped = Finding(kind="meta_tag_missing", code="identity.meta.missing.article", indicator="页面标签",
+                      url="http://www.example.gov.cn/a/1.html", message="7个文章页缺少页面标签",
+                      evidence={"page_type": "article", "missing": ["PubDate"], "page_count": 7})
+    sheet = score(load_ruleset(name), ScoreInput(findings=[EngineFinding(id="WT-1", finding=grouped)],
+                                                 looked_for=frozenset({"meta_tag_missing"})))
+    assert sheet["findings"]["WT-1"]["points"] == pytest.approx(expected)
