@@ -265,9 +265,14 @@ def cmd_sim_export(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------
 
 
-def _add_crawl_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="YAML settings file (sections: crawl, store)")
+def add_store_flags(p: argparse.ArgumentParser) -> None:
+    """--config and --db: the settings file and the store, shared by every command that opens one."""
+    p.add_argument("--config", help="YAML settings file")
     p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
+
+
+def _add_crawl_flags(p: argparse.ArgumentParser) -> None:
+    add_store_flags(p)
     p.add_argument("--max-pages", type=int, help="stop crawling pages after N (default 50000)")
     p.add_argument("--max-depth", type=int, help="deepest link level followed (default 12)")
     p.add_argument("--timeout", type=float, help="seconds per request (default 15)")
@@ -314,8 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="count days from this date (default: today, Asia/Shanghai)")
     p.add_argument("--site", help="only this site (its homepage URL)")
     p.add_argument("--json", help="write the warnings as JSON here ('-' for stdout)")
-    p.add_argument("--config", help="YAML settings file")
-    p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
+    add_store_flags(p)
     p.set_defaults(func=cmd_warnings)
 
     p = sub.add_parser("demo", help="serve the bundled simulated sites on 127.0.0.1 and inspect them")

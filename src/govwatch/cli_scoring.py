@@ -347,11 +347,6 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------
 
 
-def _store_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="YAML settings file")
-    p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
-
-
 def add_report_flags(p: argparse.ArgumentParser) -> None:
     """--out and --formats, shared by inspect and score."""
     p.add_argument("--formats", help=f"report formats written into --out, comma-separated: {', '.join(FORMATS)} "
@@ -360,6 +355,7 @@ def add_report_flags(p: argparse.ArgumentParser) -> None:
 
 def add_scoring_commands(sub: Any) -> None:
     """Register score, rules, finding, diff and bulletin."""
+    from govwatch.cli import add_store_flags
     p = sub.add_parser("score", help="re-check and score a stored run with any rule table (no crawling)",
                        epilog=SCORE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", type=int, help="run id (printed by inspect)")
@@ -367,7 +363,7 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
     p.add_argument("--out", help="write reports into this folder")
     add_report_flags(p)
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_score)
 
     rules = sub.add_parser("rules", help="the rule tables").add_subparsers(dest="rules_command", required=True)
@@ -389,7 +385,7 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("--points", type=float, help="points (default: the table's rule for the kind)")
     p.add_argument("--file", help="review YAML with findings, exempt and assessed lists")
     p.add_argument("--reviewer", help="who entered it")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_finding_add)
     p = finding.add_parser("exempt", help="exempt a finding: it stays visible and scores nothing")
     p.add_argument("run", type=int)
@@ -397,27 +393,27 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("--reason", required=True)
     p.add_argument("--site-wide", action="store_true", help="exempt it in every run of the site")
     p.add_argument("--reviewer")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_finding_exempt)
     p = finding.add_parser("assess", help="record that an indicator or veto was checked by hand (人工核查)")
     p.add_argument("run", type=int)
     p.add_argument("indicator")
     p.add_argument("--note", required=True, help="what was checked and found")
     p.add_argument("--reviewer")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_finding_assess)
     p = finding.add_parser("list", help="a run's findings with their points and status")
     p.add_argument("run", type=int)
     p.add_argument("--rules", help="score with this table instead of the run's own")
     p.add_argument("--json", help="write the findings as JSON here ('-' for stdout)")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_finding_list)
 
     p = sub.add_parser("diff", help="re-check after rectification (复查): findings new, fixed and still open")
     p.add_argument("run_a", type=int, help="the earlier run")
     p.add_argument("run_b", type=int, help="the later run")
     p.add_argument("--json", help="write the comparison as JSON here ('-' for stdout)")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("bulletin", help="portfolio bulletin (通报): xlsx score table and docx skeleton")
@@ -429,5 +425,5 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("--deadline", required=True, help="rectification deadline YYYY-MM-DD")
     p.add_argument("--title", default="关于政府网站检查情况的通报")
     p.add_argument("--issuer", default="政府网站主管单位")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_bulletin)

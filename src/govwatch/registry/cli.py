@@ -209,13 +209,9 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------------
 
 
-def _store_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
-    p.add_argument("--config", help="YAML settings file")
-
-
 def add_registry_commands(sub: Any) -> None:
     """Register ``sites`` (import, export, list) and ``filing`` (add, list) on the CLI's subparsers."""
+    from govwatch.cli import add_store_flags
     raw = argparse.RawDescriptionHelpFormatter
     sites = sub.add_parser("sites", help="the site registry: import, export and list registered sites",
                            description="The site registry (网站基本信息): sites, their orgs, their identifiers.")
@@ -225,20 +221,20 @@ def add_registry_commands(sub: Any) -> None:
                         epilog=IMPORT_EPILOG, formatter_class=raw)
     p.add_argument("file", help="registry file: .xlsx (first sheet) or .csv")
     p.add_argument("--dry-run", action="store_true", help="only validate and count what would change")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_sites_import)
     p = ssub.add_parser("export", help="write the registered sites as a registry file (.xlsx/.csv)",
                         description="Write the registered sites with the import's columns (export → import "
                                     "changes nothing).")
     p.add_argument("file", help="output file: .xlsx or .csv")
     p.add_argument("--org", help="only the sites of this org code and the orgs below it")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_sites_export)
     p = ssub.add_parser("list", help="list the registered sites with their org path",
                         description="List the registered sites (every status) with their org path.")
     p.add_argument("--org", help="only the sites of this org code and the orgs below it")
     p.add_argument("--json", help="write the sites as JSON here ('-' for stdout)")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_sites_list)
 
     filing = sub.add_parser("filing", help="临时报备: windows in which a site's findings are not held against it")
@@ -250,10 +246,10 @@ def add_registry_commands(sub: Any) -> None:
     p.add_argument("--to", dest="ends", required=True, metavar="DATE", help="last day YYYY-MM-DD (inclusive)")
     p.add_argument("--reason", required=True, help="报备事由, e.g. 网站改版")
     p.add_argument("--kinds", help="finding kinds covered, comma-separated (default: all), e.g. stale_column")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_filing_add)
     p = fsub.add_parser("list", help="list filings", description="List the filings, earliest window first.")
     p.add_argument("--site", help="only this site (its homepage URL)")
     p.add_argument("--json", help="write the filings as JSON here ('-' for stdout)")
-    _store_flags(p)
+    add_store_flags(p)
     p.set_defaults(func=cmd_filing_list)

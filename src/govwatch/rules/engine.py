@@ -114,7 +114,7 @@ def _status(kinds: set[str], looked_for: frozenset[str]) -> tuple[str, list[str]
 
 
 def _round(value: float) -> float:
-    return round(value + 0.0, 2)
+    return round(value, 2) + 0.0  # + 0.0: never -0.0
 
 
 # -- the engine ---------------------------------------------------------------------
@@ -253,8 +253,8 @@ def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding]
             entry["raw_points"] += points
             trace[f.id].update(points=_round(points), indicator=spec["id"], status="scored",
                                note=note or spec["name"])
-        if f_reviewed := given.reviewed.get(spec["id"]):
-            entry["review_note"] = f_reviewed
+        if note := given.reviewed.get(spec["id"]):
+            entry["review_note"] = note
         if entry["status"] != "skipped" and (spec["id"] in given.reviewed or any(
                 f.origin == "reviewer" and f.indicator == spec["id"] for f in active)):
             entry["status"] = "reviewed"
