@@ -7,6 +7,7 @@ from typing import Any
 
 from govwatch.checks import run_checks
 from govwatch.content.attachments import attachment_format
+from govwatch.content.text import page_text_from_body
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
 from govwatch.store.rundata import StoreRunData
@@ -16,9 +17,13 @@ from tests.conftest import AS_OF, sim_settings
 def test_checks_read_stored_bodies_without_false_positives(sim: Any, store: Store) -> None:
     inspection = inspect_site(sim.site_url("trs"), sim_settings(store.url), store, as_of=AS_OF)
     data = StoreRunData(store, inspection.run_id)
-    url, _facts = next(iter(data.pages(page_type="article")))
-    text = data.page_text(url)
-    assert text is not None and len(text.text) > 50 and "<" not in text.text
+    articles = {url for url, _facts in data.pages(page_type="article")}
+    bodies = {url: (body, ctype) for url, _title, body, ctype in data.page_bodies()}
+    assert articles and articles <= set(bodies), "every crawled article's body comes back from the store"
+    url = min(articles)
+    assert bodies[url][0] == data.body(url)
+    text = page_text_from_body(*bodies[url])
+    assert len(text.text) > 50 and "<" not in text.text
     attachments = [u for u, _row in data.attachments() if data.body(u)]
     assert attachments, "the crawl stores attachment bodies"
     assert any(attachment_format(u) for u in attachments)

@@ -61,6 +61,7 @@ class RunData:
         self._homepage_updates: Any = None
         self._homepage: tuple[dict[str, Any] | None] | None = None
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
+        self._text_hits: tuple[int, list[tuple[str, str, Any]]] | None = None
 
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
@@ -123,14 +124,37 @@ class RunData:
         """The stored body of ``url`` (a page, or an attachment: the crawl keeps those), if any."""
         return self._bodies.get(url)
 
-    def page_text(self, url: str) -> Any:
-        """The visible text of a crawled page (:class:`govwatch.content.text.PageText`), decoded
-        from its stored body; ``None`` when no body is stored."""
-        from govwatch.content.text import page_text_from_body
-        body = self.body(url)
-        if body is None:
-            return None
-        return page_text_from_body(body, (self.fetches.get(url) or {}).get("content_type") or "")
+    def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(url, stored body) of those of ``urls`` that have one, in the order given."""
+        for url in urls:
+            body = self.body(url)
+            if body is not None:
+                yield url, body
+
+    def page_bodies(self) -> Iterator[tuple[str, str, bytes, str]]:
+        """(url, stored title, body, content type) of every crawled page with a stored body, in
+        crawl order."""
+        for url, facts in self.pages():
+            body = self.body(url)
+            if body is not None:
+                yield url, facts.get("title") or "", body, (self.fetches.get(url) or {}).get("content_type") or ""
+
+    def text_hits(self) -> tuple[int, list[tuple[str, str, Any]]]:
+        """Every page's visible text scanned once by all content scanners
+        (:func:`govwatch.content.scan.scan_text`): (pages read, [(url, stored title, hits)] of the
+        pages with any hit). Computed once; only the hits are kept."""
+        if self._text_hits is None:
+            from govwatch.content.scan import scan_text
+            from govwatch.content.text import page_text_from_body
+            read = 0
+            found: list[tuple[str, str, Any]] = []
+            for url, title, body, content_type in self.page_bodies():
+                read += 1
+                hits = scan_text(page_text_from_body(body, content_type), self.as_of)
+                if hits:
+                    found.append((url, title, hits))
+            self._text_hits = (read, found)
+        return self._text_hits
 
     def attachments(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(url, fetch row) of every attachment fetched with success (role resource, kind attachment)."""

@@ -8,35 +8,18 @@ never leave :mod:`govwatch.content.personal`.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import date
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from govwatch.checks import NotAssessed, RunData, check
 from govwatch.content.attachments import Unreadable, Unsupported, attachment_segments
-from govwatch.content.personal import TYPE_LABELS, find_personal
+from govwatch.content.personal import TYPE_LABELS
+from govwatch.content.scan import PersonalHits, personal_hits
 from govwatch.model import Finding
 
-MAX_EXAMPLES = 5
 
-
-def scan_segments(segments: Iterable[tuple[str, str]], as_of: date) -> tuple[Counter[str], list[dict[str, str]]]:
-    """Counts per type and up to five masked examples over (context kind, text) segments."""
-    counts: Counter[str] = Counter()
-    examples: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for context, text in segments:
-        for match in find_personal(text, as_of):
-            counts[match.kind] += 1
-            if len(examples) < MAX_EXAMPLES and match.masked not in seen:
-                seen.add(match.masked)
-                examples.append({"type": match.kind, "value": match.masked, "context": context})
-    return counts, examples
-
-
-def _finding(url: str, where: str, counts: Counter[str], examples: list[dict[str, str]],
-             extra: dict[str, object]) -> Finding:
+def _finding(url: str, where: str, hits: PersonalHits, extra: dict[str, object]) -> Finding:
+    counts, examples = hits.counts, hits.examples
     summary = "、".join(f"{TYPE_LABELS[k]}{n}处" for k, n in sorted(counts.items()))
     return Finding(
         kind="privacy_leak", code="privacy.personal_data", indicator="个人信息保护", url=url,
@@ -50,43 +33,44 @@ def attachment_name(url: str) -> str:
     return unquote(urlsplit(url).path).rsplit("/", 1)[-1]
 
 
+def _segments(url: str, body: bytes, content_type: str) -> tuple[list[tuple[str, str]], str | None]:
+    """An attachment's text segments and, when it cannot be parsed, why."""
+    try:
+        return attachment_segments(url, body, content_type), None
+    except Unsupported:
+        return [], None
+    except Unreadable as exc:
+        return [], str(exc)
+
+
 @check("personal_data", family="privacy", kinds=("privacy_leak", "attachment_unreadable"), uses_rules=False)
 def personal_data(data: RunData) -> Iterator[Finding]:
     """Valid resident IDs, mobiles and bank cards in pages and attachments, masked."""
-    read = 0
-    for url, facts in data.pages():
-        text = data.page_text(url)
-        if text is None:
-            continue
-        read += 1
-        counts, examples = scan_segments([("text", text.title), *text.segments], data.as_of)
-        if counts:
-            yield _finding(url, "页面", counts, examples,
-                           {"where": "page", "title": facts.get("title") or text.title})
-    attachments = list(data.attachments())
+    read, found = data.text_hits()
+    for url, title, hits in found:
+        if hits.personal.counts:
+            yield _finding(url, "页面", hits.personal, {"where": "page", "title": title or hits.title})
+    attachments = dict(data.attachments())
     links_by_target: dict[str, list[tuple[str, str, str, str, str]]] = {}
-    for link in data.links_to({url for url, _ in attachments}):  # one pass over the run's links
+    for link in data.links_to(set(attachments)):  # one pass over the run's links
         links_by_target.setdefault(link[1], []).append(link)
-    for url, row in attachments:
-        body = data.body(url)
-        if body is None:
-            continue
+    parsed: dict[str, tuple[PersonalHits, str | None]] = {}  # body hash -> what its text holds (one parse a file)
+    for url, body in data.bodies(attachments):
+        row = attachments[url]
+        key = row.get("body_hash") or url
+        if key not in parsed:
+            segments, why = _segments(url, body, row.get("content_type") or "")
+            parsed[key] = (personal_hits(segments, data.as_of), why)
+        content_hits, unreadable = parsed[key]
         read += 1
         names = [("attachment name", attachment_name(url))]
         linking = links_by_target.get(url, [])
         names += [("attachment name", link[3]) for link in linking if link[3]]
         sources = sorted({link[0] for link in linking})[:5]
-        try:
-            segments = attachment_segments(url, body, row.get("content_type") or "")
-            unreadable = None
-        except Unsupported:
-            segments, unreadable = [], None
-        except Unreadable as exc:
-            segments, unreadable = [], str(exc)
-        counts, examples = scan_segments([*names, *segments], data.as_of)
+        hits = personal_hits(names, data.as_of).plus(content_hits)
         extra = {"where": "attachment", "file": attachment_name(url), "linked_from": sources}
-        if counts:
-            yield _finding(url, f"附件「{attachment_name(url)}」", counts, examples, extra)
+        if hits.counts:
+            yield _finding(url, f"附件「{attachment_name(url)}」", hits, extra)
         if unreadable:
             yield Finding(kind="attachment_unreadable", code="privacy.attachment_unreadable",
                           indicator="个人信息保护", url=url, severity="warning",

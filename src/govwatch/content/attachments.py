@@ -1,6 +1,6 @@
 """Text of attachment files, as (context kind, text) segments for the personal-data scan.
 
-Formats: xlsx (openpyxl), xls (xlrd), docx (python-docx), pdf (pypdf), csv and txt (BOM, then
+Formats: xlsx and docx (their XML parts, :mod:`govwatch.content.ooxml`), xls (xlrd), pdf (pypdf), csv and txt (BOM, then
 UTF-8, else GB18030). Context kinds: ``table cell`` (spreadsheet and table cells, csv fields),
 ``text`` (paragraphs, pdf pages, plain text). A file that cannot be read raises
 :class:`Unreadable` with a message saying why; formats not listed (doc, wps, zip...) give
@@ -15,6 +15,10 @@ import io
 import zipfile
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from govwatch.content.ooxml import docx_segments, xlsx_cells
 
 Segment = tuple[str, str]  # (context kind, text)
 FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt")
@@ -68,20 +72,8 @@ def _cell(value: object) -> str:
 
 
 def _xlsx(body: bytes) -> Iterator[Segment]:
-    import openpyxl
-    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    try:
-        cells = 0
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows(values_only=True):
-                for value in row:
-                    if value is not None:
-                        cells += 1
-                        yield "table cell", _cell(value)
-                if cells > MAX_CELLS:
-                    return
-    finally:
-        book.close()
+    for value in xlsx_cells(body, MAX_CELLS):
+        yield "table cell", value
 
 
 def _xls(body: bytes) -> Iterator[Segment]:
@@ -95,16 +87,7 @@ def _xls(body: bytes) -> Iterator[Segment]:
 
 
 def _docx(body: bytes) -> Iterator[Segment]:
-    import docx
-    document = docx.Document(io.BytesIO(body))
-    for para in document.paragraphs:
-        if para.text:
-            yield "text", para.text
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                if cell.text:
-                    yield "table cell", cell.text
+    yield from docx_segments(body)
 
 
 def _pdf(body: bytes) -> Iterator[Segment]:
@@ -143,7 +126,7 @@ def attachment_segments(url: str, body: bytes, content_type: str = "") -> list[S
     except ImportError as exc:  # pragma: no cover - dependencies are declared
         raise Unreadable(f"{fmt} 附件无法读取：缺少 {exc.name}") from exc
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError,
-            AssertionError, csv.Error) as exc:
+            AssertionError, csv.Error, etree.XMLSyntaxError) as exc:
         raise Unreadable(f"{fmt} 附件无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from exc
     except Exception as exc:
         raise Unreadable(f"{fmt} 附件无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from govwatch.checks import LinkTarget, RunData
 from govwatch.rules import RuleSet
 from govwatch.siteconfig import parse_site_config
 from govwatch.store import tables as t
+from govwatch.store.blobs import decompress
 from govwatch.store.db import Store
 from govwatch.store.writer import TEMPLATE_URL
 from govwatch.urls import Scope
@@ -85,6 +86,30 @@ class StoreRunData(RunData):
         with self.store.engine.connect() as conn:
             for url, text, depth in conn.execution_options(yield_per=500).execute(q):
                 yield url, {**_facts(text), "depth": depth}
+
+    def page_bodies(self) -> Iterator[tuple[str, str, bytes, str]]:
+        # One streamed query (pages, their fetch rows and blobs) instead of a query per body.
+        q = (select(t.urls.c.url, t.pages.c.title, t.blobs.c.data, t.blobs.c.codec, t.fetches.c.content_type)
+             .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
+             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .join(t.blobs, t.blobs.c.hash == t.fetches.c.body_hash)
+             .where(t.pages.c.run_id == self.run_id).order_by(t.fetches.c.id))
+        with self.store.engine.connect() as conn:
+            for url, title, data, codec, content_type in conn.execution_options(yield_per=200).execute(q):
+                yield url, title or "", decompress(data, codec), content_type or ""
+
+    def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        # Blobs read 200 at a time (a query per body costs more than reading it).
+        wanted = [(url, digest) for url in urls if (digest := (self.fetches.get(url) or {}).get("body_hash"))]
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 200):
+                chunk = wanted[start:start + 200]
+                rows = {h: (data, codec) for h, data, codec in conn.execute(
+                    select(t.blobs.c.hash, t.blobs.c.data, t.blobs.c.codec)
+                    .where(t.blobs.c.hash.in_({h for _, h in chunk})))}
+                for url, digest in chunk:
+                    if digest in rows:
+                        yield url, decompress(*rows[digest])
 
     def body(self, url: str) -> bytes | None:
         row = self.fetches.get(url)
