@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
-from govwatch.content.lexicon import Matcher, load_yaml, typo_matcher
+from govwatch.content.lexicon import LEXICON_PACKAGE, Matcher, load_yaml, typo_matcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +56,27 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-@lru_cache(maxsize=4096)
-def _readings(ch: str) -> frozenset[str]:
-    from pypinyin import Style, pinyin
-    return frozenset(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
+@lru_cache(maxsize=1)
+def _reading_masks() -> dict[str, int]:
+    """Character -> bit mask of its toneless readings (``data/lexicons/readings.txt``, written
+    from pypinyin's dictionary by ``scripts/build_readings.py``; a few MB instead of pypinyin's 55)."""
+    masks: dict[str, int] = {}
+    text = resources.files(LEXICON_PACKAGE).joinpath("lexicons", "readings.txt").read_text(encoding="utf-8")
+    bit = 0
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        _reading, chars = line.split("\t", 1)
+        for ch in chars:
+            masks[ch] = masks.get(ch, 0) | (1 << bit)
+        bit += 1
+    return masks
 
 
 def homophone(a: str, b: str) -> bool:
     """Whether two characters share a reading (pinyin without tones)."""
-    return bool(_readings(a) & _readings(b))
+    masks = _reading_masks()
+    return bool(masks.get(a, 0) & masks.get(b, 0))
 
 
 def _segments(n: int) -> list[tuple[int, int]]:
