@@ -47,6 +47,9 @@ ACTIONS = {
     "banned_content": "立即删除违规内容并排查原因",
     "privacy_leak": "立即删除或遮盖泄露的个人信息",
     "dark_link": "删除隐藏链接，排查网站安全",
+    "cloaking": "清除针对搜索引擎的恶意内容，排查网站是否被入侵",
+    "tampering": "核查页面被篡改或植入的内容，清除并加固网站",
+    "attachment_unreadable": "核查附件能否正常打开并人工检查其中的个人信息",
     "footer_item_missing": "在网站页脚补齐标识信息",
     "footer_item_invalid": "更正网站页脚标识信息",
     "meta_tag_missing": "按规范补充页面元数据",
@@ -54,6 +57,12 @@ ACTIONS = {
     "no_consult_channel": "开设有效的在线咨询渠道",
     "message_unanswered": "尽快答复群众留言",
     "message_late_reply": "按时限答复群众留言",
+    "message_fields_unpublished": "公开留言时间、答复时间、答复单位和答复内容",
+    "message_stats_unpublished": "定期公开留言办理情况统计",
+    "survey_inactive": "按要求开展调查征集活动",
+    "survey_result_unpublished": "活动结束后一个月内公开调查征集结果",
+    "interview_inactive": "按要求开展在线访谈",
+    "interpretation_unlinked": "在政策文件与解读之间互相添加链接",
     "guide_incomplete": "补齐办事指南要素",
     "guide_vague": "细化办事指南表述",
     "form_unavailable": "提供表格样表下载",
@@ -61,6 +70,7 @@ ACTIONS = {
     "tls_problem": "更换或补全网站证书链",
     "no_https": "启用 HTTPS 访问",
     "no_ipv6": "开通 IPv6 访问",
+    "mixed_content": "将页面中的 HTTP 资源改为 HTTPS",
 }
 DEFAULT_ACTION = "核实情况并整改"
 
