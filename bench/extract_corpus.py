@@ -13,7 +13,6 @@ count) and every mismatch.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from govwatch.extract import extract_page  # noqa: E402
 from govwatch.model import PageFacts  # noqa: E402
+from real_corpus import DEFAULT_CORPUS, CorpusError, Tally, jiucuo_truth_codes, load_corpus  # noqa: E402
 
 
 def _norm(v: object) -> str:
@@ -31,30 +31,6 @@ def _norm(v: object) -> str:
 
 def _nospace(v: str | None) -> str | None:
     return v.replace(" ", "") if v else v
-
-
-class Tally:
-    """Counts and mismatches per field."""
-
-    def __init__(self) -> None:
-        self.ok: dict[str, int] = defaultdict(int)
-        self.total: dict[str, int] = defaultdict(int)
-        self.misses: list[tuple[str, str, object, object]] = []
-
-    def check(self, file: str, field: str, expected: object, got: object, ok: bool) -> None:
-        self.total[field] += 1
-        if ok:
-            self.ok[field] += 1
-        else:
-            self.misses.append((file, field, expected, got))
-
-
-def _jiucuo_codes(j: dict) -> list[str]:
-    codes: list[str] = []
-    for key in ("jiucuo_js_sitecode", "js_placeholder_sitecode", "other_site_code"):
-        codes += j.get(key) or []
-    codes += [x["site_code"] for x in (j.get("exposure_links") or []) if x.get("site_code")]
-    return codes
 
 
 def compare(file: str, truth: dict, page_type: str, facts: PageFacts, t: Tally) -> None:
@@ -91,7 +67,7 @@ def compare(file: str, truth: dict, page_type: str, facts: PageFacts, t: Tally) 
     contacts = (best.get("phones") or []) + (best.get("emails") or [])
     t.check(file, "footer.contact(info)", contacts or None, foot.contact,
             foot.contact in contacts if contacts else foot.contact is None)
-    codes = _jiucuo_codes(f["jiucuo_entry"])
+    codes = jiucuo_truth_codes(f["jiucuo_entry"])
     t.check(file, "footer.jiucuo_site_code", codes or None, foot.jiucuo_site_code,
             foot.jiucuo_site_code in codes if codes else foot.jiucuo_site_code is None)
 
@@ -141,25 +117,20 @@ def _list_summary(t: Tally) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "real-pages"))
+    ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     ap.add_argument("--quiet", action="store_true", help="do not list mismatches")
     args = ap.parse_args(argv)
     corpus = Path(args.corpus)
-    manifest = corpus / "manifest.jsonl"
-    if not manifest.exists():
-        print(f"no corpus at {corpus}", file=sys.stderr)
+    try:
+        corpus_pages = load_corpus(corpus)
+    except CorpusError as exc:
+        print(exc, file=sys.stderr)
         return 2
     tally = Tally()
-    pages = 0
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        entry = json.loads(line)
-        body = (corpus / "pages" / entry["file"]).read_bytes()
-        url = f"http://{entry.get('site') or 'example.gov.cn'}/corpus/{entry['file']}"
-        facts = extract_page(body, url)
-        compare(entry["file"], entry["truth"], entry.get("page_type", ""), facts, tally)
-        pages += 1
+    for page in corpus_pages:
+        facts = extract_page(page.body, page.url)
+        compare(page.file, page.truth, page.page_type, facts, tally)
+    pages = len(corpus_pages)
     print(f"{pages} pages from {corpus}\n")
     print(f"{'field':32} {'ok':>5} {'total':>5} {'accuracy':>9}")
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])

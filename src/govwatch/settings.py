@@ -86,6 +86,21 @@ class RenderSettings:
 
 
 @dataclass(slots=True)
+class SecuritySettings:
+    """The site probes after a crawl (HTTPS, TLS, IPv6, cloaking; docs/security.md)."""
+
+    enabled: bool = True  # run the site probes at all (off: their checks are not assessed)
+    tls: bool = True  # HTTPS answers, HTTP redirects to it, certificate and chain
+    ipv6: bool = True  # AAAA record and a GET over IPv6 (off on machines without IPv6)
+    cloaking: bool = True  # refetch a sample as Baiduspider and compare
+    cloaking_sample: int = 5  # pages refetched: the homepage, then list pages and articles
+    cloaking_user_agent: str = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+    timeout: float = 10.0  # seconds for one connection, handshake or request
+    ca_file: str = ""  # PEM file of CA certificates trusted besides the system's (a private or test CA)
+    hosts: list[str] = field(default_factory=list)  # "name=address" pairs resolved before DNS (like curl --resolve)
+
+
+@dataclass(slots=True)
 class Settings:
     """All settings."""
 
@@ -93,9 +108,11 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
 
-_SECTIONS = {"crawl": CrawlSettings, "store": StoreSettings, "probe": ProbeSettings, "render": RenderSettings}
+_SECTIONS = {"crawl": CrawlSettings, "store": StoreSettings, "probe": ProbeSettings, "render": RenderSettings,
+             "security": SecuritySettings}
 
 
 def _coerce(value: Any, current: Any, where: str) -> Any:
@@ -166,6 +183,22 @@ def _validate(settings: Settings, origin: str) -> None:
         raise ConfigError(f"{origin}: render.max_pages must not be negative")
     if c.network not in ("online", "offline"):
         raise ConfigError(f"{origin}: crawl.network must be 'online' or 'offline', got {c.network!r}")
+    _validate_security(settings.security, origin)
+
+
+def _validate_security(s: SecuritySettings, origin: str) -> None:
+    for name in ("cloaking_sample", "timeout"):
+        if getattr(s, name) <= 0:
+            raise ConfigError(f"{origin}: security.{name} must be greater than 0")
+    from govwatch.security.config import check_ca_file, parse_hosts  # late: security imports settings
+    try:
+        check_ca_file(s.ca_file)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: security.ca_file: {exc}") from None
+    try:
+        parse_hosts(s.hosts)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: security.hosts: {exc}") from None
 
 
 def load_settings(config_file: str | Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,

@@ -30,7 +30,8 @@ CASES = Path(__file__).parent / "cases"
 
 def _load() -> list[Any]:
     params = []
-    for path in sorted(p for p in CASES.glob("*/*.yaml") if p.parent.name != "identity"):  # identity: own runner
+    for path in sorted(p for p in CASES.glob("*/*.yaml")
+                       if p.parent.name not in ("identity", "interaction")):  # own runners
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in spec["cases"]:
             params.append(pytest.param(spec["check"], spec["as_of"], case,

@@ -47,11 +47,15 @@ def test_planted_future_dates_veto_as_forged_dates(inspected: dict, sim: Any, si
     future = {f["url"] for f in doc["findings"] if f["kind"] == "future_date"}
     assert future == {u["url"] for u in sim.manifest["sites"][site_id]["future_dates"]}
     vetoes = {v["id"]: v for v in doc["vetoes"]}
+    # V1 also holds the content the simulator plants (manifest "planted": serious wording errors, banned terms,
+    # the lead sites' cloaking homepage).
+    serious = {f["id"] for f in doc["findings"] if f["kind"] in ("banned_content", "cloaking")
+               or (f["kind"] == "wording_error" and f["evidence"]["serious"])}
     if future:
         assert doc["verdict"] == "不合格" and doc["score"] is None
-        assert set(vetoes["V1"]["findings"]) == {f["id"] for f in doc["findings"] if f["kind"] == "future_date"}
+        assert set(vetoes["V1"]["findings"]) - serious == {f["id"] for f in doc["findings"] if f["kind"] == "future_date"}
     else:
-        assert "V1" not in vetoes and doc["verdict"] is None and doc["score"] is None
+        assert set(vetoes.get("V1", {}).get("findings", [])) <= serious
 
 
 @pytest.mark.parametrize("site_id", SITES)

@@ -47,7 +47,10 @@ def _score(run: dict[str, Any], *extra: str) -> dict[str, Any]:
 
 def census_deduction(doc: dict[str, Any]) -> float:
     """2015 deductions by the seed's and rules.md's words: −1 per confirmed broken link on the
-    homepage, −0.1 elsewhere; −3/−4/−5 per stale column by class; −5 for <10 homepage updates."""
+    homepage, −0.1 elsewhere; −3/−4/−5 per stale column by class; −5 for <10 homepage updates;
+    −2 per missing guide element class, −1 per form not offered or not downloadable, −3 per
+    unreachable online system; surveys / interviews: −5 for none in a year, −3 for fewer than
+    6 (a portal: the run's default role)."""
     points = 0.0
     for f in doc["findings"]:
         ev = f["evidence"]
@@ -56,6 +59,16 @@ def census_deduction(doc: dict[str, Any]) -> float:
         elif f["kind"] == "stale_column":
             points += {"dynamic": 3, "notice": 4, "policy": 4, "personnel": 5, "plan": 5}.get(ev["type"], 0)
         elif f["kind"] == "homepage_few_updates":
+            points += 5
+        elif f["kind"] == "guide_incomplete":
+            points += 2 * ev["missing_count"]
+        elif f["kind"] == "form_unavailable":
+            points += 1
+        elif f["kind"] == "online_system_unreachable":
+            points += 3
+        elif f["kind"] in ("survey_inactive", "interview_inactive"):
+            points += 5 if ev["activities_in_year"] == 0 else 3
+        elif f["kind"] in ("no_consult_channel", "consult_inactive"):
             points += 5
     return round(points, 2)
 
@@ -89,12 +102,17 @@ def test_exempting_the_forged_date_lifts_the_veto(run: dict[str, Any], sim: Any,
     future = [f for f in run["doc"]["findings"] if f["kind"] == "future_date"]
     assert future, "the simulator plants a future-dated item on trs"
     before = _score(run)
-    assert any(v["id"] == "V1" for v in before["vetoes"])
+    v1 = next(v for v in before["vetoes"] if v["id"] == "V1")
+    assert "伪造发布时间" in v1["reason"] and {f["id"] for f in future} <= set(v1["findings"])
     for f in future:
         assert main(["finding", "exempt", str(run["run"]), f["id"], "--reason", "活动预告，日期为活动举办日期",
                      "--db", run["db"]]) == 0
     after = _score(run)
-    assert not any(v["id"] == "V1" for v in after["vetoes"])
+    # The simulator also plants content and security signs that veto (manifest "planted"): V1 stays
+    # for them, but the forged date no longer counts.
+    remaining = next((v for v in after["vetoes"] if v["id"] == "V1"), None)
+    assert remaining is None or ("伪造发布时间" not in remaining["reason"]
+                                 and not {f["id"] for f in future} & set(remaining["findings"]))
     traces = {f["id"]: f["scoring"] for f in after["findings"]}
     assert all(traces[f["id"]]["status"] == "exempt" for f in future)
     assert all("活动预告" in traces[f["id"]]["note"] for f in future)
@@ -107,7 +125,7 @@ def test_reviewer_finding_and_assessment_change_the_sheet(run: dict[str, Any], t
     review.write_text(yaml.safe_dump({
         "findings": [{"indicator": "wording", "kind": "typo", "url": run["doc"]["site"]["url"],
                       "message": "首页要闻标题“政府工做报告”有错别字", "points": 1}],
-        "assessed": [{"indicator": "V5", "note": "人工核查留言板，无超过三个月未答复的留言"}],
+        "assessed": [{"indicator": "realtime", "note": "人工模拟咨询，1个工作日内准确答复"}],
     }, allow_unicode=True), encoding="utf-8")
     assert main(["finding", "add", str(run["run"]), "--file", str(review), "--db", run["db"],
                  "--reviewer", "张三"]) == 0
@@ -117,7 +135,7 @@ def test_reviewer_finding_and_assessment_change_the_sheet(run: dict[str, Any], t
     assert entry["points"] == min(wording["points"] + 1, entry["max"]) and entry["status"] == "reviewed"
     rg = [f for f in doc["findings"] if f["id"].startswith("RG-")]
     assert [f["message"] for f in rg] == ["首页要闻标题“政府工做报告”有错别字"] and rg[0]["scoring"]["origin"] == "reviewer"
-    assert "V5" not in after["not_assessed"] and "V5" in before["not_assessed"]
+    assert "realtime" not in after["not_assessed"] and "realtime" in before["not_assessed"]
 
 
 def test_reviewer_input_errors_are_usage_errors(run: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:

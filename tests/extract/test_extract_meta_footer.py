@@ -75,3 +75,83 @@ def test_jiucuo_script_forms():
     onclick = ("<a href='javascript:;' onclick=\"window.open('https://zfwzgl.www.gov.cn/exposure/jiucuo.html"
                "?site_code=4201000011&url=x')\">找错</a>")
     assert extract_page(onclick, "http://x.gov.cn/").footer.jiucuo_site_code == "4201000011"
+
+
+def _foot(*lines: str) -> str:
+    """A page whose visible text ends with ``lines`` (one <p> each) after an article paragraph."""
+    body = "".join(f"<p>{line}</p>" for line in lines)
+    return f"<html><body><div class='article'><p>正文。</p></div><div class='footer'>{body}</div></body></html>"
+
+
+IDS = "政府网站标识码：1301000003　冀ICP备20013865号　冀公网安备 13010202001704号"
+
+
+def test_sponsor_written_before_zhuban():
+    # 「X主办」 lines (no 主办： label), with or without the 承办 part on the same line
+    f = extract_page(_foot("石家庄市人民政府办公室主办", "石家庄市电子政务中心承办", IDS), "http://x.gov.cn/").footer
+    assert f.sponsor == "石家庄市人民政府办公室"
+    f = extract_page(_foot("廊坊市人民政府办公室主办 廊坊市发展和改革委员会承办", IDS), "http://x.gov.cn/").footer
+    assert f.sponsor == "廊坊市人民政府办公室"
+    f = extract_page(_foot(IDS, "中共示例市委、示例市人民政府主办"), "http://x.gov.cn/").footer
+    assert f.sponsor == "中共示例市委、示例市人民政府"
+    f = extract_page(_foot("本站由示例县人民政府办公室主办", IDS), "http://x.gov.cn/").footer
+    assert f.sponsor == "示例县人民政府办公室"
+    f = extract_footer("示例市人民政府办公室主办 冀ICP备20013865号", conac=False, jiucuo_codes=[])
+    assert f.sponsor == "示例市人民政府办公室"
+
+
+def test_sponsor_label_wins_and_sentences_are_not_sponsors():
+    f = extract_page(_foot("主办：示例市人民政府办公室", "示例市大数据局主办 示例市信息中心承办", IDS),
+                     "http://x.gov.cn/").footer
+    assert f.sponsor == "示例市人民政府办公室"
+    html = ("<html><body><p>本次展览由市文化馆主办，欢迎广大市民参观。</p><p>活动由市图书馆主办的读书会同期举行。</p>"
+            f"<p>{IDS}</p></body></html>")
+    assert extract_page(html, "http://x.gov.cn/").footer.sponsor is None
+
+
+def test_phone_label_with_qualifier_before_colon():
+    f = extract_page(_foot(IDS, "联系电话 商务局：027-82796639"), "http://x.gov.cn/").footer
+    assert f.contact == "027-82796639"
+    f = extract_page(_foot(IDS, "网站技术支持电话（工作时间）：0551-69118381"), "http://x.gov.cn/").footer
+    assert f.contact == "0551-69118381"
+    # a label on one line does not reach a number in the next segment
+    f = extract_page(_foot(IDS, "政府各机构联系电话", "| 网站技术支持：027-87678380 | 运维邮箱：ops@x.gov.cn"),
+                     "http://x.gov.cn/").footer
+    assert f.contact == "ops@x.gov.cn"
+
+
+def test_postal_address_is_the_contact_when_the_foot_has_no_phone_or_mail():
+    f = extract_page(_foot("版权所有：示例委员会", IDS, "地址：北京市西城区示例大街甲49号", "邮政编码 100800"),
+                     "http://x.gov.cn/").footer
+    assert f.contact == "北京市西城区示例大街甲49号"
+    # 联系地址 before the identifiers, ended by an ideographic space; glued 邮编 cut off
+    f = extract_page(_foot("联系地址：示例市行政中心区市政府楼\u3000", "主办单位：示例市人民政府", IDS),
+                     "http://x.gov.cn/").footer
+    assert (f.contact, f.sponsor) == ("示例市行政中心区市政府楼", "示例市人民政府")
+    f = extract_page(_foot(IDS, "地址：重庆市两江新区示例大道68号41栋邮编：401123"), "http://x.gov.cn/").footer
+    assert f.contact == "重庆市两江新区示例大道68号41栋"
+    # not a postal address: a URL, a mail address
+    f = extract_page(_foot(IDS, "网站地址：www.x.gov.cn", "邮件地址：a@x.gov.cn"), "http://x.gov.cn/").footer
+    assert f.contact == "a@x.gov.cn"
+
+
+def test_contact_order_and_distance():
+    # from the identity lines on, a phone before an e-mail before an address
+    f = extract_page(_foot(IDS, "地址：示例市文泉东路1号", "邮箱：a@x.gov.cn", "联系电话：0716-2212368"),
+                     "http://x.gov.cn/").footer
+    assert f.contact == "0716-2212368"
+    f = extract_page(_foot(IDS, "地址：示例市文泉东路1号", "邮箱：a@x.gov.cn"), "http://x.gov.cn/").footer
+    assert f.contact == "a@x.gov.cn"
+    # the foot's address on its identity lines, not a phone of the article above them
+    article = "<p>联系人：张三</p><p>电话：0991-2859329</p><p>" + "培训安排说明。" * 15 + "</p>"
+    html = (f"<html><body>{article}<p>主办：示例市人民政府办公室</p>"
+            f"<p>地址：示例市南湖东路30号 {IDS}</p></body></html>")
+    assert extract_page(html, "http://x.gov.cn/").footer.contact == "示例市南湖东路30号"
+    # before the identity lines, a phone still comes before an address (主办：X 电话：Y 地址：Z)
+    f = extract_page(_foot("主办单位：示例市人民政府办公室　联系电话：0311-1234567　地址：示例市中华大街1号", IDS),
+                     "http://x.gov.cn/").footer
+    assert f.contact == "0311-1234567"
+    # an address far above the identifiers belongs to the body (a notice), not to the foot
+    notice = "<p>采购人地址：湖南省示例市迎丰中路城市中央大厦B座</p><p>" + "项目概况与采购需求说明。" * 30 + "</p>"
+    html = f"<html><body>{notice}<p>主办单位：示例部国库司</p><p>{IDS}</p></body></html>"
+    assert extract_page(html, "http://x.gov.cn/").footer.contact is None

@@ -23,6 +23,8 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
     origin = f"{urlsplit(base).scheme}://{urlsplit(base).netloc}"
     planted = {link["target"] for link in entry["broken_links"] + entry["decoys"] if link["fault"] != "soft200"}
     unverifiable = set(entry["unverifiable_external"])
+    external_base = manifest["external_base"]
+    external: set[str] = set()  # off-site links of the planted issue-5 defects: answered by the external host
     platform_links = {origin + "/"} | {origin + f"/sites/{s}/" for s in manifest["sites"]}
     pages: set[str] = set()
     groups: dict[str, list[str]] = {}
@@ -58,7 +60,9 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
                     if link in seen or link in planted:
                         continue
                     seen.add(link)
-                    if not link.startswith(origin + "/"):
+                    if link.startswith(external_base):
+                        external.add(link)
+                    elif not link.startswith(origin + "/"):
                         assert link in unverifiable, (url, link)
                     elif not link.startswith(base):
                         assert entry["placement"] == "prefix" and link in platform_links, (url, link)
@@ -67,12 +71,14 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
                     else:
                         resources.add(link)
         heads = await asyncio.gather(*(fetch(session, r, "HEAD") for r in sorted(resources)))
+        outside = await asyncio.gather(*(fetch(session, u) for u in sorted(external)))
+    assert all(status == 200 for status, _, _ in outside), sorted(external)
     for url, (status, headers, body) in zip(sorted(resources), heads):
         ext = url.rsplit(".", 1)[1]
         assert status == 200 and body == b"", url
         assert headers["Content-Type"] == CONTENT_TYPES[ext], url
         assert int(headers["Content-Length"]) > 0
-    return {"pages": pages, "groups": groups, "endpoints": endpoints, "resources": resources}
+    return {"pages": pages, "groups": groups, "endpoints": endpoints, "resources": resources, "external": external}
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)

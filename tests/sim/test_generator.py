@@ -181,18 +181,26 @@ def test_trs_create_page_html(portfolio: Portfolio, site_id: str) -> None:
         assert gen.respond("GET", f"{col.path}/index_{count}.html").status == 404
 
 
+_LABEL = {"trs": "<th>{}</th><td>", "jcms": "<dt>{}：</dt><dd>", "legacy": "<h4>{}</h4><p>"}  # message markup
+_GUIDE_LABEL = {"trs": "<th>{}</th><td>[^<]+</td>", "jcms": "<h4>{}</h4><p>[^<]+</p>", "legacy": "<dt>{}：</dt><dd>[^<]+</dd>"}
+
+
 @pytest.mark.parametrize("site_id", FAMILY_SITES)
 def test_messages_and_guides(portfolio: Portfolio, site_id: str) -> None:
+    from govwatch.sim.interaction import message_plan
     gen = portfolio.sites[site_id]
+    family = gen.spec.family
     consult = next(c for c in gen.columns if c.type == "consult")
     service = next(c for c in gen.columns if c.type == "service")
     for index in range(consult.items):
         text = gen.respond("GET", gen.layout.item_path(consult, index)).body.decode(gen.encoding)
+        hidden = message_plan(consult, index).hidden
         for label in ("留言时间", "答复时间", "答复单位", "答复内容"):
-            assert f"<th>{label}</th>" in text
+            assert (_LABEL[family].format(label) in text) is (label not in hidden), (index, label)
     text = gen.respond("GET", gen.layout.item_path(service, 0)).body.decode(gen.encoding)
-    for label in ("事项名称", "设定依据", "申请条件", "办理材料", "办理地点", "办理时间", "联系电话", "办理流程"):
-        assert re.search(f"<th>{label}</th><td>[^<]+</td>", text)
+    for label in ("事项名称", "设定依据", "申请条件", "办理材料", "办理地点", "办理机构", "收费标准", "办理时间",
+                  "联系电话", "办理流程"):
+        assert re.search(_GUIDE_LABEL[family].format(label), text), label
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)

@@ -18,7 +18,7 @@ from govwatch.urls import normalize_url
 
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
              "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",
-             "unverifiable_external", "traps"}
+             "unverifiable_external", "traps", "planted", "negatives", "interaction"}
 COLUMN_KEYS = {"id", "name", "type", "type_source", "url", "list_pages", "pagination", "read_via", "endpoint", "items",
                "undated", "newest_date", "future_items", "blank", "on_homepage", "discovered_by", "parent"}
 
@@ -31,6 +31,12 @@ def _all_urls(entry: dict) -> list[str]:
     urls += [i["url"] for i in entry["homepage_window"]["shown"] + entry["future_dates"]]
     for link in entry["broken_links"] + entry["decoys"]:
         urls += [link["source"], link["target"]]
+    for plant in entry["planted"] + entry["negatives"]:
+        urls += [plant["url"]] + ([plant["match"]["target"]] if "target" in plant.get("match", {}) else [])
+        urls += [plant["target"]] if "target" in plant else []
+    interaction = entry["interaction"] or {"messages": [], "guides": []}
+    urls += [m["url"] for m in interaction["messages"]]
+    urls += [u for g in interaction["guides"] for u in (g["url"], g.get("form_url"), g.get("online_url")) if u]
     return urls + [t["url"] for t in entry["traps"]]
 
 

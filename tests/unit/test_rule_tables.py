@@ -30,6 +30,9 @@ KINDS = {
     # beyond DESIGN.md
     "homepage_visits_failed", "consult_inactive", "no_service_channel", "column_unreadable",
     "probe_coverage_low",
+    # interaction and services (issue 6)
+    "message_stats_unpublished", "survey_result_unpublished", "guide_materials_unclear", "data_release_stale",
+    "data_not_downloadable",
 }
 
 # Evidence fields a `where` may name, per kind (as the checks define them); plus finding/site fields.
@@ -52,8 +55,10 @@ EVIDENCE = {
     "survey_inactive": {"activities_in_year"},
     "interview_inactive": {"activities_in_year"},
     "guide_incomplete": {"missing_count", "missing_key_count", "missing_key_elements"},
+    "survey_result_unpublished": {"activities_in_year"},
+    "data_release_stale": {"days_since_update"},
 }
-COMMON_FIELDS = {"code", "severity", "site.role", "site.level"}
+COMMON_FIELDS = {"code", "severity", "site.role", "site.level", "site.has_services"}
 ROLES = {"portal", "department", "subordinate"}
 COLUMN_TYPES = {"homepage", "dynamic", "notice", "policy", "interpretation", "personnel", "plan", "consult",
                 "survey", "interview", "service", "data", "other"}

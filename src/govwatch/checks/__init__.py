@@ -45,7 +45,7 @@ class RunData:
                  links: list[tuple[str, str, str, str, str]] | None = None,
                  homepage_urls: frozenset[str] | None = None, rules: RuleSet | None = None,
                  site_config: SiteConfig | None = None, probes: list[dict[str, Any]] | None = None,
-                 bodies: dict[str, bytes] | None = None) -> None:
+                 bodies: dict[str, bytes] | None = None, facts: dict[str, dict[str, Any]] | None = None) -> None:
         self.site_url = site_url  # the homepage URL as inspected (normalised)
         self.scope = scope
         self.as_of = as_of
@@ -61,6 +61,7 @@ class RunData:
         self._homepage_updates: Any = None
         self._homepage: tuple[dict[str, Any] | None] | None = None
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
+        self._facts = facts  # name -> what a post-crawl site probe measured (govwatch.security)
         self._text_hits: tuple[int, list[tuple[str, str, Any]]] | None = None
 
     def is_homepage(self, url: str) -> bool:
@@ -93,6 +94,11 @@ class RunData:
         """The site's stored probe visits (rows of the ``probes`` table) in the rule table's
         availability window ending at the inspection time, oldest first."""
         return self._probes or []
+
+    def run_fact(self, name: str) -> dict[str, Any] | None:
+        """What the post-crawl site probe ``name`` measured (``transport``, ``ipv6``, ``cloaking``,
+        ``mixed_content``: :mod:`govwatch.security`); None when it did not run."""
+        return (self._facts or {}).get(name)
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """Stored facts of crawled pages (of one ``page_type`` when given), in crawl order."""
@@ -240,3 +246,5 @@ def load_builtin_checks() -> None:
     from govwatch.checks import availability  # noqa: F401
     from govwatch.checks import content, privacy  # noqa: F401
     from govwatch.checks import identity  # noqa: F401
+    from govwatch.checks import interaction, services  # noqa: F401
+    from govwatch.checks import cloaking, transport  # noqa: F401

@@ -86,10 +86,19 @@ def _page_type(data: RunData, url: str, facts: dict[str, Any]) -> str | None:
     return "home" if data.is_homepage(url) else facts.get("page_type")
 
 
+_NOT_HTML = ("json", "xml", "javascript")  # list endpoints (JSON, dataproxy XML) are data, not pages
+
+
+def _is_html(data: RunData, url: str) -> bool:
+    """Whether a crawled page answered as a web page, not as JSON/XML data (no content type: a page)."""
+    ctype = ((data.fetches.get(url) or {}).get("content_type") or "").split(";")[0].strip().lower()
+    return "html" in ctype or not any(word in ctype for word in _NOT_HTML)
+
+
 def _html_pages(data: RunData) -> Iterator[tuple[str, dict[str, Any], str]]:
     for url, facts in data.pages():
         ptype = _page_type(data, url, facts)
-        if ptype in REQUIRED_TAGS and not facts.get("soft_404"):
+        if ptype in REQUIRED_TAGS and not facts.get("soft_404") and _is_html(data, url):
             yield url, facts, ptype
 
 

@@ -3,7 +3,9 @@
 Identifiers are read from the visible static text (scripts and comments removed); the
 党政机关网站标识 and 我为政府网站找错 entries also count when present only as the conac
 script/link or the ``_jiucuo_`` script attributes. Sponsor and contact are read near the
-identifiers so that a 主办单位 inside an article body is not taken for the site's sponsor.
+identifiers so that a 主办单位 inside an article body is not taken for the site's sponsor;
+the sponsor is read from ``主办：X`` (or ``主办单位/主办方：X``), else from ``X主办`` (``本站由X主办``).
+The contact is a phone number, an e-mail address or, when the foot shows neither, a postal address.
 """
 
 from __future__ import annotations
@@ -19,12 +21,22 @@ _SITE_CODE = re.compile(r"(?:网站)?标识码\s*[:：]?\s*([A-Za-z]{2}\d{8}|\d{
 _ICP = re.compile(rf"([{_PROV}])\s*ICP\s*备\s*[:：]?\s*(\d{{5,12}}(?:-\d+)?)\s*(号)?\s*(?:-\s*(\d+))?", re.I)
 _POLICE = re.compile(rf"([{_PROV}])\s*公网安备\s*(\d{{6,16}})\s*(号)?")
 _SPONSOR = re.compile(r"主\s*办(?:单位|方)?\s*[:：]\s*([^\s|｜,，;；。:：©]{2,40})")
+# ``X主办`` alone on a line or segment (then a space, ``|`` or the 承办 part): not ``由X主办，`` in a sentence.
+_SPONSOR_AFTER = re.compile(r"(?:(?<=[\s|｜,，;；。:：©])|^)([^\s|｜,，;；。:：©]{2,40}?)\s*主办(?=[\s|｜]|承办|$)")
+_SPONSOR_BY = re.compile(r"^(?:本网站|本网|本站|网站)?由")
 _SPONSOR_CUT = re.compile(r"(?:承办|协办|运维|维护|联系|地址|电话|网站标识码|标识码|ICP|版权|技术支持|邮编|主办|开办)")
 _STRONG_MARKERS = ("ICP备", "公网安备", "标识码", "版权所有")
 _MARKERS = ("ICP备", "公网安备", "标识码", "版权所有", "主办单位", "opyright", "©")
-_PHONE = re.compile(r"(?:电话|联系方式|联系我们|热线|Tel|TEL)\s*[:：]?\s*((?:\d{3,4}[-－ ]?)?\d{5,8}(?:[-－]\d{1,4})?|\d{5})")
+# A label, optionally qualified before its colon (联系电话 商务局：…, 电话（工作时间）：…), then the number.
+_PHONE = re.compile(r"(?:电话|联系方式|联系我们|热线|Tel|TEL)(?:[^\d\n:：]{1,12}[:：]|\s*[:：]?)\s*"
+                    r"((?:\d{3,4}[-－ ]?)?\d{5,8}(?:[-－]\d{1,4})?|\d{5})")
 _PHONE_WORDS = ("电话", "联系方式", "联系我们", "热线", "Tel", "TEL")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+_ADDRESS = re.compile(r"地址\s*[:：]\s*([^\s|｜,，;；]{4,60})")
+_ADDRESS_CUT = re.compile(r"(?:邮编|邮政编码|电话|联系电话|传真|邮箱|电子邮件|E-?mail)", re.I)
+_ADDRESS_WORDS = ("地址",)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ADDRESS_REACH = 200  # an address farther than this from every identifier is taken for body text
 _WINDOW = 600
 
 
@@ -94,27 +106,62 @@ def _all(text: str, sub: str) -> list[int]:
 
 
 def _contact(window: str) -> str | None:
-    """A phone number or e-mail address of the foot: first from the identity lines on,
-    else the one nearest to them."""
-    phones = _anchored(_PHONE, window, _PHONE_WORDS)
-    emails = _emails(window) if "@" in window else []
-    starts = [i for m in _STRONG_MARKERS if (i := window.find(m)) >= 0]
-    if starts:
-        line_start = window.rfind("\n", 0, min(starts)) + 1
-        for found in (phones, emails):
-            later = [m for m in found if m.start() >= line_start]
-            if later:
-                return _clean_contact(later[0])
-    for found in (phones, emails):
-        m = _nearest(found, window)
-        if m:
-            return _clean_contact(m)
+    """The foot's contact: a phone number, else an e-mail, else a postal address; first from the
+    identity lines on, else the one nearest to them. Postal addresses count only near an
+    identifier (articles and notices often give one)."""
+    marks = [i for m in _STRONG_MARKERS for i in _all(window, m)]
+    addresses = [a for a in _addresses(window) if marks and min(abs(a[0] - i) for i in marks) <= _ADDRESS_REACH]
+    kinds = (_phones(window), _email_values(window), addresses)
+    if not marks:  # no identifiers: the page's last phone, else its last e-mail
+        found = kinds[0] or kinds[1]
+        return found[-1][1] if found else None
+    line_start = window.rfind("\n", 0, min(marks)) + 1
+    for found in kinds:
+        later = [c for c in found if c[0] >= line_start]
+        if later:
+            return later[0][1]
+    for found in kinds:
+        if found:
+            return min(found, key=lambda c: min(abs(c[0] - i) for i in marks))[1]
     return None
 
 
-def _clean_contact(m: re.Match[str]) -> str:
-    value = m.group(1) if m.re is _PHONE else m.group(0)
-    return value.replace("－", "-").strip()
+def _phones(window: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(1).replace("－", "-").strip()) for m in _anchored(_PHONE, window, _PHONE_WORDS)]
+
+
+def _email_values(window: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(0)) for m in _emails(window)] if "@" in window else []
+
+
+def _addresses(window: str) -> list[tuple[int, str]]:
+    """``地址：…`` values (联系地址, 通讯地址 …) up to the 邮编/电话 part; not URLs or mail addresses."""
+    out = []
+    for m in _anchored(_ADDRESS, window, _ADDRESS_WORDS):
+        value = _ADDRESS_CUT.split(m.group(1), 1)[0]
+        if len(value) >= 4 and _CJK.search(value) and not any(x in value for x in ("www.", "://", "@")):
+            out.append((m.start(), value))
+    return out
+
+
+def _sponsor(window: str) -> str | None:
+    """``主办：X`` nearest to the identifiers, else ``X主办``."""
+    m = _nearest(_anchored(_SPONSOR, window, ("主",)), window)
+    if m:
+        value = _SPONSOR_CUT.split(m.group(1), 1)[0].strip()
+        if len(value) >= 2:
+            return value
+    after = []
+    for i in _all(window, "主办"):
+        m = _SPONSOR_AFTER.search(window, max(0, i - 42), i + 3)
+        if m:
+            after.append(m)
+    m = _nearest(after, window)
+    if m:
+        value = _SPONSOR_BY.sub("", m.group(1)).strip()
+        if len(value) >= 2:
+            return value
+    return None
 
 
 def _search_near(rx: re.Pattern[str], text: str, marker: str, before: int = 4, after: int = 80) -> re.Match[str] | None:
@@ -144,10 +191,6 @@ def extract_footer(text: str, *, conac: bool, jiucuo_codes: list[str]) -> Footer
     if m:
         f.police_record = f"{m.group(1)}公网安备{m.group(2)}" + ("号" if m.group(3) else "")
     window = _footer_window(text)
-    m = _nearest(_anchored(_SPONSOR, window, ("主",)), window)
-    if m:
-        value = _SPONSOR_CUT.split(m.group(1), 1)[0].strip()
-        if len(value) >= 2:
-            f.sponsor = value
+    f.sponsor = _sponsor(window)
     f.contact = _contact(window)
     return f

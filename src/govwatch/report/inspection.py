@@ -25,7 +25,8 @@ _ID_PREFIX = {
     "broken_link": "LJ", "stale_column": "LM", "blank_column": "LM", "undated_items": "LM", "future_date": "LM",
     "column_unreadable": "LM", "homepage_not_updated": "LM", "homepage_few_updates": "LM",
     "no_consult_channel": "ZW", "message_unanswered": "ZW", "message_late_reply": "ZW",
-    "message_fields_unpublished": "ZW", "consult_inactive": "ZW", "survey_inactive": "DC",
+    "message_fields_unpublished": "ZW", "consult_inactive": "ZW", "message_stats_unpublished": "ZW",
+    "survey_inactive": "DC", "survey_result_unpublished": "DC", "form_unavailable": "FJ",
     "site_unreachable": "KY", "homepage_visits_failed": "KY", "online_system_unreachable": "KY",
     "probe_coverage_low": "KY",
 }

@@ -95,6 +95,21 @@ class RuleSet:
     def availability(self) -> dict[str, Any]:
         return dict(self.data["availability"])
 
+    @property
+    def interaction(self) -> dict[str, Any]:
+        """互动交流 parameters (reply limits, windows, activity minimums); {} when the table has none."""
+        return dict(self.data.get("interaction") or {})
+
+    @property
+    def services(self) -> dict[str, Any]:
+        """办事服务 parameters (required guide element classes); {} when the table has none."""
+        return dict(self.data.get("services") or {})
+
+    def interaction_window(self, key: str) -> Window | None:
+        """A window of the ``interaction`` section (``lookback``, ``results_within`` …), if set."""
+        spec = self.interaction.get(key)
+        return _window(spec) if spec else None
+
 
 @cache
 def _schema() -> dict[str, Any]:

@@ -99,7 +99,7 @@ CATALOGUE: tuple[ColumnProfile, ...] = (
     P(4, "政策解读", "interpretation", "zcjd", 2.0, (20, 90), 20.0, True),
     P(5, "人事信息", "personnel", "rsxx", 1.5, (30, 170), 30.0, True),
     P(6, "规划计划", "plan", "ghjh", 1.0, (380, 700), 60.0, True),
-    P(7, "领导信箱", "consult", "ldxx", 3.0, (1, 5), 3.0, True),
+    P(7, "领导信箱", "consult", "ldxx", 3.0, (1, 5), 12.0, True),  # a quiet mailbox: messages span months (sim.interaction)
     P(8, "调查征集", "survey", "dczj", 1.0, (40, 150), 40.0, False),
     P(9, "在线访谈", "interview", "zxft", 1.0, (400, 600), 60.0, False),
     P(10, "办事指南", "service", "bszn", 2.0, (20, 60), 25.0, False),

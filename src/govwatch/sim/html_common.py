@@ -12,13 +12,15 @@ from html import escape
 
 from .columns import Column
 from .defects import SOFT_200_SENTENCE, Planted
-from .identity import SiteIdentity
-from .items import Item
+from .identity import ShownFooter, SiteIdentity, shown_footer
+from .interaction import guide_html, link_href, message_html
+from .items import Attachment, Item
 from .layout import Layout
 
 GOV_CN = "https://www.gov.cn/"
 MIIT = "https://beian.miit.gov.cn/"
 JIUCUO_JS = "https://zfwzgl.www.gov.cn/exposure/jiucuo.js"
+JIUCUO_PAGE = "https://zfwzgl.www.gov.cn/exposure/jiucuo.html"
 CONAC_IMG = "https://dcs.conac.cn/image/red.png"
 
 
@@ -40,6 +42,12 @@ class Ctx:
     external_base: str
     refused_base: str
     platform: tuple[tuple[str, str], ...] = ()  # (name, absolute path) of the platform's other sites
+    footer_defects: frozenset[str] = frozenset()  # planted footer defects (identity.FOOTER_DEFECTS)
+
+    @property
+    def shown(self) -> ShownFooter:
+        """The identifiers the footer shows."""
+        return shown_footer(self.identity, self.footer_defects)
 
     def href(self, rel: str) -> str:
         """Absolute path of a site-relative path."""
@@ -65,12 +73,19 @@ def conac_url(ctx: Ctx) -> str:
 
 
 def police_url(ctx: Ctx) -> str:
-    return f"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={ctx.identity.police_code}"
+    return f"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={ctx.shown.police_code}"
+
+
+def jiucuo_url(ctx: Ctx) -> str:
+    """The 找错 entry: the jiucuo script, or (planted defect) a link carrying another site's code."""
+    shown = ctx.shown
+    return f"{JIUCUO_PAGE}?site_code={shown.jiucuo_code}" if shown.jiucuo_link else JIUCUO_JS
 
 
 def unverifiable_urls(ctx: Ctx) -> list[str]:
     """Real internet URLs every page of the site references (never to be fetched in tests)."""
-    return [GOV_CN, conac_url(ctx), CONAC_IMG, MIIT, police_url(ctx), JIUCUO_JS]
+    miit = [MIIT] if ctx.shown.icp else []
+    return [GOV_CN, conac_url(ctx), CONAC_IMG, *miit, police_url(ctx), jiucuo_url(ctx)]
 
 
 _LEGACY_NAMES = {"SiteName": "Sitename", "PubDate": "pubdate"}
@@ -139,18 +154,23 @@ def subnav(ctx: Ctx, col: Column) -> str:
 def footer(ctx: Ctx) -> str:
     """The identity block (页面底部功能区) and related links."""
     ident = ctx.identity
+    shown = ctx.shown
     platform = ""
     if ctx.platform:
         platform = '<div class="platform">部门网站：' + "　".join(a(p, n) for n, p in ctx.platform) + "</div>\n"
-    jiucuo = f'<script id="_jiucuo_" sitecode="{ident.site_code}" src="{JIUCUO_JS}"></script>'
+    if shown.jiucuo_link:
+        jiucuo = f'<p>{a(jiucuo_url(ctx), "我为政府网站找错", target="_blank")}</p>'
+    else:
+        jiucuo = f'<script id="_jiucuo_" sitecode="{shown.jiucuo_code}" src="{JIUCUO_JS}"></script>'
+    icp = f"　{a(MIIT, shown.icp, target='_blank')}" if shown.icp else ""
     return (
         f'<div class="footer">\n{platform}'
         f'<div class="links">相关链接：{a(GOV_CN, "中国政府网", target="_blank")}</div>\n'
         f'<p><span id="_ideConac"><a href="{escape(conac_url(ctx))}" target="_blank">'
         f'<img src="{CONAC_IMG}" alt="党政机关"></a></span></p>\n'
         f"<p>主办单位：{escape(ident.sponsor)}　联系电话：{ident.phone}　地址：{escape(ident.address)}</p>\n"
-        f"<p><span>网站标识码：{ident.site_code}</span>　{a(MIIT, ident.icp, target='_blank')}　"
-        f"{a(police_url(ctx), ident.police_record, target='_blank')}</p>\n"
+        f"<p><span>网站标识码：{shown.site_code}</span>{icp}　"
+        f"{a(police_url(ctx), shown.police_record, target='_blank')}</p>\n"
         f"<p>网站维护：{escape(ident.sponsor)}信息中心　值班联系人：{ident.maintainer}</p>\n{jiucuo}\n</div>"
     )
 
@@ -171,37 +191,43 @@ def planted_html(ctx: Ctx, links: list[Planted]) -> str:
     return '<div class="related"><h4>相关链接</h4>' + "\n".join(out) + "</div>"
 
 
-def column_metas(col: Column) -> list[tuple[str, str]]:
-    """Meta tags of a column (list) page; ColumnType is the type label (e.g. 工作动态)."""
-    return [("ColumnName", col.name), ("ColumnDescription", f"{col.name}栏目"),
-            ("ColumnKeywords", col.name), ("ColumnType", col.profile.meta_type)]
+def column_metas(col: Column, column_type: bool = True) -> list[tuple[str, str]]:
+    """Meta tags of a column (list) page; ColumnType is the type label (e.g. 工作动态).
+    ``column_type`` False leaves ColumnType out (a planted defect)."""
+    metas = [("ColumnName", col.name), ("ColumnDescription", f"{col.name}栏目"), ("ColumnKeywords", col.name)]
+    return metas + ([("ColumnType", col.profile.meta_type)] if column_type else [])
 
 
-def item_metas(col: Column, item: Item) -> list[tuple[str, str]]:
-    """Meta tags of an item page."""
-    return [("ArticleTitle", item.title), ("PubDate", item.when.strftime("%Y-%m-%d %H:%M")),
+def item_metas(col: Column, item: Item, pub_date: str | None = None) -> list[tuple[str, str]]:
+    """Meta tags of an item page; ``pub_date`` overrides the PubDate content (a planted defect)."""
+    return [("ArticleTitle", item.title), ("PubDate", pub_date or item.when.strftime("%Y-%m-%d %H:%M")),
             ("ContentSource", item.source), ("Keywords", col.name), ("Description", item.title)]
 
 
-def item_body(ctx: Ctx, col: Column, item: Item, info: str, soft200: bool) -> str:
-    """The main part of an item page: title, date line, content, images, attachments."""
+def item_body(ctx: Ctx, col: Column, item: Item, info: str, soft200: bool, extra: str = "",
+              files: list[Attachment] | None = None) -> str:
+    """The main part of an item page: title, date line, content, images, attachments.
+
+    ``extra`` (planted HTML) closes the content; ``files`` are planted attachments after the item's own.
+    """
     parts = [position(ctx, col), f'<h1 class="title">{escape(item.title)}</h1>'] + ([info] if info else [])
     if col.type == "consult":
-        parts.append(_table("message", list(item.details.items()), first=("留言标题", item.title)))
+        parts.append(message_html(ctx.family, item.title, item.details))
     elif col.type == "service":
-        parts.append(_table("guide", list(item.details.items())))
+        parts.append(guide_html(ctx.family, item.details, [(k.text, link_href(ctx, item, k)) for k in item.links]))
     else:
         if item.details:
             parts.append(_table("details", list(item.details.items())))
         paragraphs = item.paragraphs + ([SOFT_200_SENTENCE] if soft200 else [])
-        parts.append('<div class="content">' + "".join(f"<p>{escape(p)}</p>" for p in paragraphs))
+        parts.append('<div class="content">' + "".join(f"<p>{escape(p)}</p>" for p in paragraphs) + extra)
         for n in range(1, item.images + 1):
             src = ctx.href(ctx.layout.image_path(col, item.index, n))
             parts.append(f'<p><img src="{escape(src)}" alt="{escape(item.title)}"></p>')
         parts.append("</div>")
-    if item.attachments:
+    attachments = item.attachments + (files or [])
+    if attachments:
         links = [a(ctx.href(ctx.layout.attachment_path(col, item.index, att.n, att.ext)), att.label)
-                 for att in item.attachments]
+                 for att in attachments]
         parts.append('<div class="attachments">' + "<br>".join(links) + "</div>")
     return "\n".join(parts)
 

@@ -3,6 +3,9 @@
 Identifiers follow the formats in rules.md §5: 网站标识码 = 6-digit division code
 + 4-digit sequence; ICP = province abbreviation + ``ICP备`` + 8 digits + ``号``
 (optional ``-n``); 公安备案 = abbreviation + ``公网安备`` + 14 digits + ``号``.
+
+:func:`shown_footer` is what a footer shows of them: the identity itself, or with planted
+footer defects (``FOOTER_DEFECTS``, decided in :mod:`govwatch.sim.plants`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,11 @@ from dataclasses import dataclass
 from .options import SimOptions, SiteSpec
 from .rng import pick, stable_int
 from .words import CITIES, COUNTIES, DEPARTMENTS, PEOPLE, PROVINCES
+
+# Footer defects a site may carry: site_code → the placeholder 1234567890; icp → no ICP number;
+# police_record → the legacy 12-digit 公安备案 number; jiucuo → a 找错 link with another site's code.
+FOOTER_DEFECTS: tuple[str, ...] = ("site_code", "icp", "police_record", "jiucuo")
+PLACEHOLDER_SITE_CODE = "1234567890"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,4 +83,33 @@ def make_identity(options: SimOptions, spec: SiteSpec, index: int) -> SiteIdenti
         address=f"{city}市{pick(('人民路', '政务大道', '府前街'), seed, spec.id, 'addr')}{1 + index * 7}号",
         conac_id=f"{stable_int(seed, spec.id, 'conac') % 10**8:08d}",
         maintainer=PEOPLE[index % 4],  # 王喆 李堃 张珺 陈镕: rare characters for legacy pages
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShownFooter:
+    """The identifiers a site's footer shows (its identity, or with planted defects)."""
+
+    site_code: str
+    icp: str | None  # None: not shown
+    police_record: str
+    police_code: str
+    jiucuo_code: str
+    jiucuo_link: bool  # the 找错 entry as a jiucuo.html?site_code= link instead of the _jiucuo_ script
+
+
+def shown_footer(identity: SiteIdentity, defects: frozenset[str] = frozenset()) -> ShownFooter:
+    """What the footer shows of ``identity`` when it carries ``defects`` (see ``FOOTER_DEFECTS``)."""
+    police_code, police_record = identity.police_code, identity.police_record
+    if "police_record" in defects:
+        police_code = police_code[:12]
+        police_record = f"{identity.police_record[0]}公网安备 {police_code}号"
+    jiucuo = identity.site_code
+    if "jiucuo" in defects:  # another site's code, e.g. the city portal's copied into a department site
+        jiucuo = f"{jiucuo[:6]}{int(jiucuo[6:]) % 9999 + 1:04d}"
+    return ShownFooter(
+        site_code=PLACEHOLDER_SITE_CODE if "site_code" in defects else identity.site_code,
+        icp=None if "icp" in defects else identity.icp,
+        police_record=police_record, police_code=police_code,
+        jiucuo_code=jiucuo, jiucuo_link="jiucuo" in defects,
     )

@@ -7,9 +7,10 @@ few microseconds and nothing is cached, so a 100,000-page site costs no memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .columns import Column
+from .interaction import BROKEN_FORM_N, GUIDE_MISSING, VAGUE_PHRASES, ItemLink, guide_role, message_plan, survey_plan
 from .rng import Rng
 from .words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, PEOPLE, PLACES,
                     REPLY_SENTENCES, SENTENCES, TOPICS)
@@ -52,6 +53,7 @@ class Item:
     images: int = 0
     details: dict[str, str] = field(default_factory=dict)  # message / guide / survey fields
     answered: bool = True
+    links: list[ItemLink] = field(default_factory=list)  # guide pages: form and online entries (sim.interaction)
 
 
 class ItemFactory:
@@ -100,8 +102,11 @@ class ItemFactory:
         elif column.type == "service":
             self._guide(item, r)
         elif column.type == "survey":
-            end = when + timedelta(days=30)
-            item.details = {"征集开始": when.strftime("%Y-%m-%d"), "征集截止": end.strftime("%Y-%m-%d")}
+            plan = survey_plan(column, index)
+            item.details = {"征集开始": when.strftime("%Y-%m-%d"), "征集截止": plan.end.strftime("%Y-%m-%d")}
+            if plan.result is not None:
+                item.details["征集结果"] = f"共收到意见建议{3 + r.randrange(0, 40)}条，采纳{1 + r.randrange(0, 3)}条，已研究吸收。"
+                item.details["反馈时间"] = plan.result.strftime("%Y-%m-%d")
         elif column.type == "interview":
             item.details = {"访谈时间": when.strftime("%Y-%m-%d %H:%M"), "访谈嘉宾": f"{r.choice(PEOPLE)}（{self.short}有关负责人）"}
         return item
@@ -139,16 +144,20 @@ class ItemFactory:
         return f"围绕{topic}工作，{sentence}" if r.random() < 0.3 else sentence
 
     def _message(self, item: Item, r: Rng, when: datetime) -> None:
-        reply = when + timedelta(days=r.randrange(0, 9), hours=r.randrange(1, 8))
-        item.answered = reply <= self.as_of_end
-        item.details = {
+        plan = message_plan(item.column, item.index)  # type, reply and planted defects (sim.interaction)
+        reply = plan.replied
+        item.answered = reply is not None
+        details = {
+            "留言类型": plan.type,
             "留言人": r.choice(PEOPLE)[0] + "**",
             "留言时间": when.strftime("%Y-%m-%d %H:%M:%S"),
             "留言内容": f"您好，我想反映{r.choice(PLACES)}{r.choice(ISSUES)}的情况，希望有关部门尽快处理，谢谢。",
-            "答复单位": r.choice(REPLY_UNITS) if item.answered else "",
-            "答复时间": reply.strftime("%Y-%m-%d %H:%M:%S") if item.answered else "",
-            "答复内容": r.choice(REPLY_SENTENCES) if item.answered else "正在办理中。",
+            "办理状态": "已办结" if reply else "办理中",
+            "答复单位": r.choice(REPLY_UNITS) if reply else "",
+            "答复时间": reply.strftime("%Y-%m-%d %H:%M:%S") if reply else "",
+            "答复内容": r.choice(REPLY_SENTENCES) if reply else "正在办理中。",
         }
+        item.details = {k: v for k, v in details.items() if k not in plan.hidden}
 
     @staticmethod
     def _matter(index: int) -> str:
@@ -157,14 +166,37 @@ class ItemFactory:
         return matter if round_no == 0 else f"{matter}（{round_no + 1}）"
 
     def _guide(self, item: Item, r: Rng) -> None:
+        """A guide with every element class of the rule tables, its form and online entry, or
+        (by index, ``sim.interaction.GUIDE_ROLES``) one planted defect."""
         name = self._matter(item.index)
-        item.details = {
+        role = guide_role(item.index)
+        form = f"{name}申请表"
+        materials = (f"1.《{form}》（原件1份）；2.申请人身份证明（原件及复印件各1份）；"
+                     "3.营业执照或组织机构代码证（复印件1份，加盖公章）。")
+        if role == "vague":
+            materials = (f"1.《{form}》（原件1份）；2.申请人身份证明（复印件1份）；"
+                         f"3.{VAGUE_PHRASES[0]}；4.{VAGUE_PHRASES[1]}。")
+        elif role == "materials_unclear":
+            materials = f"1.《{form}》；2.申请人身份证明；3.营业执照。"
+        details = {
             "事项名称": name,
             "设定依据": f"《{r.choice(TOPICS)}管理条例》第{r.randrange(5, 40)}条",
             "申请条件": "申请人应具有完全民事行为能力，符合相关法律法规规定的条件。",
-            "办理材料": "1.申请表（原件1份）；2.申请人身份证明（复印件1份）；3.其他相关证明材料。",
+            "办理材料": materials,
+            "办理机构": f"{self.short}{r.choice(('行政审批局', '政务服务管理办公室', '市场监督管理局'))}",
+            "收费标准": "不收费",
             "办理地点": f"{self.short}政务服务中心{r.randrange(1, 4)}楼{r.randrange(1, 40)}号窗口",
             "办理时间": "工作日上午9:00-12:00，下午13:30-17:00（法定节假日除外）",
             "联系电话": f"0{r.randrange(100, 999)}-{r.randrange(8000000, 8999999)}",
             "办理流程": "申请→受理→审查→决定→送达",
         }
+        if role == "incomplete":
+            details = {k: v for k, v in details.items() if k not in GUIDE_MISSING}
+        item.details = details
+        if role == "form_broken":
+            item.links.append(ItemLink(f"《{form}》下载", "file", n=BROKEN_FORM_N, ext="doc"))
+        elif role != "form_unlinked":
+            item.attachments.append(Attachment(1, "docx", f"{form}.docx"))
+        folder = "err" if role == "online_broken" else "ok"
+        site_id = self.site_key.split(":", 1)[1]
+        item.links.append(ItemLink("在线办理", "external", f"{folder}/{site_id}/zwfw/{item.docid}.html"))

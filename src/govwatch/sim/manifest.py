@@ -12,6 +12,28 @@ undated and future items, what the homepage shows) comes from the same
 ``Column`` objects that date the items the pages show. Besides the documented
 keys the top level has ``platform_base`` (the shared port of prefix sites, or null). The ``hostile``
 site has no columns or identity (identifiers are null) and lists ``traps``.
+
+``interaction`` (issue 6, :mod:`govwatch.sim.interaction`): ``messages`` [{url, column, title, type,
+category, limit_days, asked, replied, hidden, working_days, calendar_days, holidays, makeup_days,
+expect}] (expect: unanswered | unanswered_recent | pending | late | ontime | fields_unpublished |
+ok), ``guides`` [{url, title, expect, missing, vague, form_url, online_url}], ``surveys`` {column,
+url, activities_in_year, items [{url, end, expect, result_date}]}, ``interviews`` {column, url,
+activities_in_year}, ``statistics_published``; null for the hostile site. The guides' broken
+form and online-entry links are also listed in ``broken_links``.
+
+``planted`` and ``negatives`` (issue 5: content, personal data, identity, security signs) come from
+the site's :class:`govwatch.sim.plants.SitePlants`:
+
+- ``planted``: ``{"kind", "url", "match"}`` plus ``"needs"`` (``"baiduspider"`` or ``"tampered"``)
+  when served only under that condition, and ``"values"`` (the full personal values shown) for
+  ``privacy_leak``. ``url`` is the page or attachment the finding is about; ``match`` is a subset
+  of the evidence the finding should carry (wording_error/typo: found, expected[, how];
+  banned_content: term, where; privacy_leak: counts; footer_item_*: item, problem[,
+  observed, expected]; meta_tag_missing: page_type, missing; meta_tag_invalid: tag, problem,
+  observed, expected; dark_link: technique, target, text; tampering: signal, target[, text];
+  cloaking: user_agent, title).
+- ``negatives``: ``{"kind", "url", "what"}`` (plus ``"target"`` for dark-link negatives): no
+  finding of ``kind`` may be reported there (for dark links: none for that target).
 """
 
 from __future__ import annotations
@@ -25,8 +47,10 @@ from .columns import Column
 from .defects import Planted
 from .hostile import TRAPS
 from .html_common import unverifiable_urls
+from .interaction import interaction_broken_links, interaction_truth
 from .layout import Ref
 from .options import HOSTILE_ID
+from .plants import Negative, Plant
 from .portfolio import RESET_ALL, Portfolio
 from .site import HOME_WINDOW_DAYS, SiteGenerator
 
@@ -68,8 +92,28 @@ def _ref_url(gen: SiteGenerator, ref: Ref) -> str:
     if ref.kind == "home":
         return norm(gen.base_url)
     col = gen.column(ref.col)
+    if ref.kind == "attachment":
+        return norm(gen.url(gen.layout.attachment_path(col, ref.index, ref.n, ref.ext)))
     path = gen.layout.list_path(col, ref.index) if ref.kind == "list" else gen.layout.item_path(col, ref.index)
     return norm(gen.url(path))
+
+
+def _plant(gen: SiteGenerator, plant: Plant) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": plant.kind, "url": _ref_url(gen, plant.ref), "match": dict(plant.match)}
+    if "target" in entry["match"]:
+        entry["match"]["target"] = norm(entry["match"]["target"])
+    if plant.needs:
+        entry["needs"] = plant.needs
+    if plant.values:
+        entry["values"] = list(plant.values)
+    return entry
+
+
+def _negative(gen: SiteGenerator, negative: Negative) -> dict[str, Any]:
+    entry = {"kind": negative.kind, "url": _ref_url(gen, negative.ref), "what": negative.what}
+    if negative.target:
+        entry["target"] = norm(negative.target)
+    return entry
 
 
 def _link(gen: SiteGenerator, link: Planted) -> dict[str, Any]:
@@ -140,10 +184,13 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
             "shown": [{"url": norm(u), "date": d.isoformat()} for u, d in shown],
         },
         "future_dates": future_dates,
-        "broken_links": [_link(gen, p) for p in links if not p.is_decoy],
+        "broken_links": [_link(gen, p) for p in links if not p.is_decoy] + interaction_broken_links(gen, norm),
         "decoys": [_link(gen, p) for p in links if p.is_decoy],
         "unverifiable_external": [norm(u) for u in unverifiable_urls(gen.ctx)],
         "traps": [],
+        "planted": [_plant(gen, p) for p in gen.plants.planted],
+        "negatives": [_negative(gen, n) for n in gen.plants.negatives],
+        "interaction": interaction_truth(gen, norm),
     }
 
 
@@ -186,7 +233,7 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
         "encoding": "utf-8", "page_count": 1, "columns": [],
         "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
         "future_dates": [], "broken_links": [], "decoys": [],
-        "unverifiable_external": [], "traps": traps,
+        "unverifiable_external": [], "traps": traps, "planted": [], "negatives": [], "interaction": None,
     }
 
 

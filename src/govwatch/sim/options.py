@@ -63,7 +63,9 @@ class SimOptions:
     """Everything that decides the simulated web: same options, same bytes.
 
     ``as_of`` defaults to today in Asia/Shanghai (resolved once, at construction).
-    ``hostile`` adds the ``hostile`` site with the crawler traps.
+    ``hostile`` adds the ``hostile`` site with the crawler traps. ``tampered`` serves the first
+    site's homepage with planted tampering (a second crawl then differs from a baseline crawl;
+    see ``govwatch.sim.plants``).
     """
 
     seed: int = 7
@@ -77,6 +79,7 @@ class SimOptions:
     huge_bytes: int = 50 * 1024 * 1024
     bomb_bytes: int = 105 * 1024 * 1024
     retry_after: int = 1
+    tampered: bool = False
 
     def __post_init__(self) -> None:
         if self.as_of is None:

@@ -21,6 +21,7 @@ CONTENT_TYPES: dict[str, str] = {
     "css": "text/css",
     "js": "application/javascript",
     "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv",
 }
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -60,25 +61,44 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def docx_bytes(text: str) -> bytes:
-    """A minimal Word (OOXML) document with one paragraph."""
+def _w_para(text: str) -> str:
+    return f"<w:p><w:r><w:t>{_esc(text)}</w:t></w:r></w:p>"
+
+
+def docx_bytes(text: str, rows: list[list[str]] | None = None) -> bytes:
+    """A minimal Word (OOXML) document: one paragraph, then a table of ``rows`` if given."""
+    table = ""
+    if rows:
+        table = "<w:tbl>" + "".join(
+            "<w:tr>" + "".join(f"<w:tc>{_w_para(cell)}</w:tc>" for cell in row) + "</w:tr>" for row in rows
+        ) + "</w:tbl>"
     return _zip({
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
         "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
-        "word/document.xml": '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
-        + _esc(text) + "</w:t></w:r></w:p></w:body></w:document>",
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        + _w_para(text) + table + "</w:body></w:document>",
     })
 
 
-def xlsx_bytes(text: str) -> bytes:
-    """A minimal Excel (OOXML) workbook whose cell A1 holds ``text``."""
+def _cell_ref(row: int, col: int) -> str:
+    return f"{chr(ord('A') + col)}{row + 1}"  # up to 26 columns: plenty for the simulator
+
+
+def xlsx_bytes(text: str, rows: list[list[str]] | None = None) -> bytes:
+    """A minimal Excel (OOXML) workbook: cell A1 holds ``text``, or the sheet holds ``rows`` (strings)."""
+    cells = rows if rows else [[text]]
+    sheet = "".join(
+        f'<row r="{r + 1}">' + "".join(f'<c r="{_cell_ref(r, c)}" t="inlineStr"><is><t>{_esc(v)}</t></is></c>'
+                                       for c, v in enumerate(row)) + "</row>"
+        for r, row in enumerate(cells)
+    )
     return _zip({
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
         "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
         "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
-        + _esc(text) + "</t></is></c></row></sheetData></worksheet>",
+        "xl/worksheets/sheet1.xml": '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + sheet + "</sheetData></worksheet>",
     })
 
 

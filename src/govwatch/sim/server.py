@@ -182,6 +182,13 @@ class SimServer:
         """How many ``method`` requests this server answered for ``url`` (normal form)."""
         return self._requests[(method, url)]
 
+    def set_tampered(self, flag: bool) -> None:
+        """Turn the planted tampering on or off while serving (see ``SimOptions.tampered``): crawl
+        once, turn it on, crawl again, and the tamper site's homepage differs from the baseline."""
+        assert self.portfolio is not None, "server not started"
+        for gen in self.portfolio.sites.values():
+            gen.tampered = flag
+
     def reset_faults(self) -> None:
         """Forget which URLs have had their first request (first-request faults fire again)."""
         self._seen = set()
@@ -228,7 +235,11 @@ class SimServer:
                     and rel == "module/web/jpage/dataproxy.jsp"):
                 return _html(405, "405 Method Not Allowed")
             form = {k: str(v) for k, v in (await request.post()).items()}
-        answer = site.respond(request.method, rel, request.query_string, form)
+        if isinstance(site, SiteGenerator):
+            answer = site.respond(request.method, rel, request.query_string, form,
+                                  request.headers.get("User-Agent", ""))
+        else:
+            answer = site.respond(request.method, rel, request.query_string, form)
         return await self._apply(port, request, answer)
 
     def _platform_index(self) -> web.Response:

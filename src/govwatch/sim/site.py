@@ -23,6 +23,7 @@ from .identity import make_identity
 from .items import Item, ItemFactory
 from .layout import LAYOUTS, Ref
 from .options import SimOptions, SiteSpec
+from .plants import SPAM_TITLE, SitePlants, footer_defects
 from .response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
 
 PER_PAGE = {"trs": 20, "jcms": 15, "legacy": 20}
@@ -63,10 +64,15 @@ class SiteGenerator:
         self.origins = origins
         self.ctx = Ctx(spec.id, spec.family, self.identity, tuple(self.columns), self.layout, origins.root,
                        origins.origin + origins.root, origins.origin.split("://", 1)[1],
-                       origins.external_base, origins.refused_base, origins.platform)
+                       origins.external_base, origins.refused_base, origins.platform,
+                       footer_defects(options, spec))
         self._by_no = {c.no: c for c in self.columns}
         self._planted_pages = {p.target: p for p in self.plan.links if p.target_base == "site"}
-        self._home: bytes | None = None
+        reserved = {self.plan.soft200_item} | {(c.no, c.future_index) for c in self.columns
+                                               if c.future_index is not None}  # pages the plants leave alone
+        self.plants = SitePlants(options, spec, self.ctx, self.columns, frozenset(reserved))
+        self.tampered = options.tampered  # the tamper flag (SimServer.set_tampered changes it while serving)
+        self._home: dict[str, bytes] = {}  # homepage bytes per variant
 
     # -- public helpers --------------------------------------------------------
     @property
@@ -124,6 +130,9 @@ class SiteGenerator:
                     yield self.layout.attachment_path(col, index, att.n, att.ext)
                 for n in range(1, item.images + 1):
                     yield self.layout.image_path(col, index, n)
+        for ref, planted in self.plants.iter_file_refs():
+            att = planted.attachment
+            yield self.layout.attachment_path(self._by_no[ref.col], ref.index, att.n, att.ext)
 
     def iter_groups(self) -> Iterator[tuple[Column, int, int]]:
         """(column, startrecord, endrecord) of every later JCMS dataproxy group."""
@@ -139,8 +148,11 @@ class SiteGenerator:
         return self.url("module/web/jpage/dataproxy.jsp") + "?" + jcms_group_query(self.ctx, col, start, end)
 
     # -- responding -------------------------------------------------------------
-    def respond(self, method: str, path: str, query: str = "", form: dict[str, str] | None = None) -> SimResponse:
-        """The response to ``method path?query`` (path site-relative, no leading slash)."""
+    def respond(self, method: str, path: str, query: str = "", form: dict[str, str] | None = None,
+                user_agent: str = "") -> SimResponse:
+        """The response to ``method path?query`` (path site-relative, no leading slash).
+
+        ``user_agent`` matters only to the homepage of a cloaking site (``plants.SPIDER_TOKEN``)."""
         fault = self.plan.faults.get(path)
         if fault is not None:
             return self._fault(path, fault)
@@ -148,9 +160,10 @@ class SiteGenerator:
         if ref is None:
             return self._error(404)
         if ref.kind == "home":  # the one page worth caching: every crawl and probe starts here
-            if self._home is None:
-                self._home = self._html(self.render_home()).body
-            return self._html_bytes(self._home)
+            variant = self.plants.home_variant(user_agent, self.tampered)
+            if variant not in self._home:
+                self._home[variant] = self._html(self.render_home(variant)).body
+            return self._html_bytes(self._home[variant])
         if ref.kind == "list":
             return self._html(self.render_list(self._by_no[ref.col], ref.index))
         if ref.kind == "item":
@@ -186,7 +199,8 @@ class SiteGenerator:
                 entries += [(col, index) for index in range(min(HOME_ITEMS, col.items))]
         return entries
 
-    def render_home(self) -> str:
+    def render_home(self, variant: str = "normal") -> str:
+        """The homepage; ``variant`` normal | spider (cloaking) | tampered (see ``plants``)."""
         blocks: dict[int, list[tuple[str, str, str]]] = {}
         top = ""
         has_top = self.headline_index() is not None
@@ -201,7 +215,9 @@ class SiteGenerator:
         parts = [top] if top else []
         parts += [home_block(self.ctx, self._by_no[no], entries) for no, entries in blocks.items()]
         body = "\n".join(parts) + "\n" + planted_html(self.ctx, self.plan.links_on(Ref("home")))
-        return document(self.ctx, self.identity.name, [], body)
+        body += "\n" + self.plants.home_html(variant)
+        title = SPAM_TITLE if variant == "spider" else self.identity.name
+        return document(self.ctx, title, [], body)
 
     def render_list(self, col: Column, k: int) -> str:
         heads = [(i, self.factory.headline(col, i)) for i in self.list_items(col, k)]
@@ -209,15 +225,21 @@ class SiteGenerator:
         body = position(self.ctx, col) + "\n" + subnav(self.ctx, col)
         body += self.family.list_body(self.ctx, col, k, items)
         body += planted_html(self.ctx, self.plan.links_on(Ref("list", col.no, k)))
-        return document(self.ctx, f"{col.name}_{self.identity.name}", column_metas(col), body)
+        metas = column_metas(col, (col.no, k) not in self.plants.no_column_type)
+        return document(self.ctx, f"{col.name}_{self.identity.name}", metas, body)
 
     def render_item(self, col: Column, index: int) -> str:
         item = self.factory.item(col, index)
         soft200 = self.plan.is_soft200(col.no, index)
         info = "" if col.undated else self.family.info_line(col, item)
-        body = item_body(self.ctx, col, item, info, soft200)
-        body += planted_html(self.ctx, self.plan.links_on(Ref("item", col.no, index)))
-        return document(self.ctx, f"{item.title}_{self.identity.name}", item_metas(col, item), body)
+        ref = Ref("item", col.no, index)
+        files = [f.attachment for f in self.plants.files(ref)]
+        body = item_body(self.ctx, col, item, info, soft200, self.plants.extra_html(ref), files)
+        body += planted_html(self.ctx, self.plan.links_on(ref))
+        spam = self.plants.title(ref)
+        title = f"{spam}_{item.title}" if spam else item.title
+        return document(self.ctx, f"{title}_{self.identity.name}", item_metas(col, item, self.plants.pub_date(ref)),
+                        body)
 
     def dataproxy(self, params: dict[str, str]) -> SimResponse:
         """JCMS dataproxy.jsp: records ``startrecord``..``endrecord`` of a column (1-based)."""
@@ -304,7 +326,10 @@ class SiteGenerator:
             if not 1 <= ref.n <= item.images:
                 return self._error(404)
         elif not any(att.n == ref.n and att.ext == ref.ext for att in item.attachments):
-            return self._error(404)
+            planted = self.plants.file(Ref("item", ref.col, ref.index), ref.n, ref.ext)
+            if planted is None:
+                return self._error(404)
+            return SimResponse(body=planted.body(), content_type=resources.CONTENT_TYPES[ref.ext])
         body = resources.file_bytes(ref.ext, f"govwatch sim {self.spec.id} doc {item.docid} file {ref.n}", item.docid)
         return SimResponse(body=body, content_type=resources.CONTENT_TYPES[ref.ext])
 

@@ -171,3 +171,17 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == hash_)).first()
         return decompress(row[0], row[1]) if row else None
+
+    # -- run facts (post-crawl site probes) ------------------------------------------
+
+    def put_run_fact(self, run_id: int, name: str, facts: dict[str, Any]) -> None:
+        """Store (or replace) the run's fact document ``name``."""
+        with self.engine.begin() as conn:
+            conn.execute(t.run_facts.delete().where(t.run_facts.c.run_id == run_id, t.run_facts.c.name == name))
+            conn.execute(insert(t.run_facts).values(run_id=run_id, name=name, facts=facts, created=now_iso()))
+
+    def run_facts(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """The run's fact documents by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.run_facts.c.name, t.run_facts.c.facts).where(t.run_facts.c.run_id == run_id))
+            return {name: facts for name, facts in rows}

@@ -263,3 +263,13 @@ scores = Table(  # a run scored with one rule table (the score sheet, every poin
     Column("sheet", JSON, nullable=False),
     UniqueConstraint("run_id", "ruleset", name="uq_scores_run_ruleset"),
 )
+
+run_facts = Table(  # what a post-crawl site probe measured (govwatch.security): one JSON document per name
+    "run_facts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("name", String(32), nullable=False),  # transport | ipv6 | cloaking | mixed_content
+    Column("facts", JSON, nullable=False),
+    Column("created", String(32), nullable=False),
+    UniqueConstraint("run_id", "name", name="uq_run_facts_run_name"),
+)
