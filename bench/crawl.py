@@ -21,6 +21,7 @@ into the work folder. Figures of a profiled run include py-spy's sampling overhe
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -198,11 +199,19 @@ def server_cpu(server: subprocess.Popen) -> float:
         return 0.0
 
 
+def simulator_fingerprint() -> str:
+    """A hash of the simulator's source: an export made by other generator code is made again."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted((ROOT / "src" / "govwatch" / "sim").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def export_site(pages: int, site: str, seed: int, directory: Path, origin: str) -> dict:
     from govwatch.sim import SimOptions, export_static
 
     stamp = directory / ".export.json"
-    wanted = {"pages": pages, "site": site, "seed": seed, "origin": origin}
+    wanted = {"pages": pages, "site": site, "seed": seed, "origin": origin, "simulator": simulator_fingerprint()}
     if stamp.exists() and json.loads(stamp.read_text())["wanted"] == wanted:
         return json.loads(stamp.read_text())["summary"]
     if directory.exists():

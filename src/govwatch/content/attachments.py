@@ -16,9 +16,6 @@ import zipfile
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from lxml import etree
-
-from govwatch.content.ooxml import docx_segments, xlsx_cells
 
 Segment = tuple[str, str]  # (context kind, text)
 FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt")
@@ -72,6 +69,7 @@ def _cell(value: object) -> str:
 
 
 def _xlsx(body: bytes) -> Iterator[Segment]:
+    from govwatch.content.ooxml import xlsx_cells
     for value in xlsx_cells(body, MAX_CELLS):
         yield "table cell", value
 
@@ -87,6 +85,7 @@ def _xls(body: bytes) -> Iterator[Segment]:
 
 
 def _docx(body: bytes) -> Iterator[Segment]:
+    from govwatch.content.ooxml import docx_segments
     yield from docx_segments(body)
 
 
@@ -126,7 +125,7 @@ def attachment_segments(url: str, body: bytes, content_type: str = "") -> list[S
     except ImportError as exc:  # pragma: no cover - dependencies are declared
         raise Unreadable(f"{fmt} 附件无法读取：缺少 {exc.name}") from exc
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError,
-            AssertionError, csv.Error, etree.XMLSyntaxError) as exc:
+            AssertionError, csv.Error) as exc:
         raise Unreadable(f"{fmt} 附件无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from exc
     except Exception as exc:
         raise Unreadable(f"{fmt} 附件无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from exc

@@ -13,6 +13,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import aiohttp
 from yarl import URL
@@ -25,6 +26,7 @@ from govwatch.urls import normalize_url
 _CHUNK = 64 * 1024
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout"})
+DOWN_AFTER = 3  # connection failures in a row (each after its retries) before a host counts as down
 
 
 @dataclass(slots=True)
@@ -92,23 +94,42 @@ class Fetcher:
         self.session = session
         self.limiter = limiter
         self.policy = policy
+        self._refused: dict[str, int] = {}  # host -> connection failures in a row, each after its retries
+
+    def host_down(self, url: str) -> bool:
+        """Whether the host of ``url`` refused the last few connections (their retries included):
+        its further URLs get one attempt each, not the full retries (a dead external host linked
+        from every page would otherwise hold the crawl in back-off sleeps)."""
+        return self._refused.get(urlsplit(url).netloc, 0) >= DOWN_AFTER
 
     async def fetch(self, url: str, *, method: str = "GET", read_body: bool = True,
                     max_bytes: int | None = None) -> FetchResult:
         """Fetch with retries for transient failures; honours Retry-After."""
         attempt = 0
         timeouts = 0
+        down = self.host_down(url)
         while True:
             attempt += 1
             result = await self._fetch_once(url, method=method, read_body=read_body,
                                             max_bytes=max_bytes or self.policy.max_bytes)
             result.attempts = attempt
-            delay = self._retry_delay(result, attempt, timeouts)
+            delay = None if down else self._retry_delay(result, attempt, timeouts)
             if delay is None:
+                self._note_host(url, result, down)
                 return result
             if result.error == "timeout":
                 timeouts += 1
             await asyncio.sleep(delay)
+
+    def _note_host(self, url: str, result: FetchResult, down: bool) -> None:
+        host = urlsplit(url).netloc
+        if result.error == "connect":
+            self._refused[host] = self._refused.get(host, 0) + 1
+            if down:
+                result.error_detail = (f"{result.error_detail} (host refused {self._refused[host] - 1} "
+                                       "connections before: tried once, without retries)")
+        else:
+            self._refused.pop(host, None)
 
     def _retry_delay(self, result: FetchResult, attempt: int, timeouts: int) -> float | None:
         """Seconds to wait before retrying, or None when the result is final."""
@@ -238,6 +259,8 @@ async def check_resource(fetcher: Fetcher, url: str, *, keep_body: bool = False,
         return await fetcher.fetch(url, method="GET", max_bytes=max_bytes)
     head = await fetcher.fetch(url, method="HEAD", read_body=False)
     if head.error is None and head.status is not None and 200 <= head.status < 300:
+        return head
+    if head.error == "connect":  # no connection at all (retries included): a GET cannot fare better
         return head
     get = await fetcher.fetch(url, method="GET", max_bytes=64 * 1024)
     if get.error == "too_large":  # the resource exists; we only read its start

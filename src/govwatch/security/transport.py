@@ -22,12 +22,11 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+if TYPE_CHECKING:  # cryptography (16 MB) is imported only when a certificate is read
+    from cryptography import x509
 
 from govwatch.security.net import Resolver, get_page, is_ip, make_session, unverified_context, verifying_context
 
@@ -48,6 +47,8 @@ def _now() -> datetime:
 
 def _names(cert: x509.Certificate) -> tuple[list[str], list[str]]:
     """DNS names and IP addresses the certificate is for (SAN; the CN when it has no SAN)."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID, NameOID
     try:
         san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
         dns = [str(n) for n in san.get_values_for_type(x509.DNSName)]
@@ -74,11 +75,14 @@ def hostname_matches(host: str, dns: list[str], ips: list[str]) -> bool:
 
 
 def _common_name(name: x509.Name) -> str:
+    from cryptography.x509.oid import NameOID
     cn = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(cn[0].value) if cn else name.rfc4514_string()
 
 
 def _aia_issuers(cert: x509.Certificate) -> list[str]:
+    from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
     try:
         aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
     except x509.ExtensionNotFound:
@@ -90,6 +94,7 @@ def _aia_issuers(cert: x509.Certificate) -> list[str]:
 
 def cert_facts(der: bytes, host: str, now: datetime) -> dict[str, Any]:
     """What a leaf certificate says, judged for ``host`` at ``now``."""
+    from cryptography import x509
     cert = x509.load_der_x509_certificate(der)
     dns, ips = _names(cert)
     not_after = cert.not_valid_after_utc
@@ -110,6 +115,8 @@ def cert_facts(der: bytes, host: str, now: datetime) -> dict[str, Any]:
 
 def _issuer_pem(data: bytes) -> str:
     """An issuer certificate downloaded from AIA (DER, PEM or PKCS#7) as PEM text."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
     loaders: list[Callable[[bytes], list[x509.Certificate]]] = [
         lambda d: [x509.load_der_x509_certificate(d)], lambda d: [x509.load_pem_x509_certificate(d)],
         pkcs7.load_der_pkcs7_certificates, pkcs7.load_pem_pkcs7_certificates]
