@@ -48,6 +48,7 @@ ACTIONS = {
     "privacy_leak": "立即删除或遮盖泄露的个人信息",
     "dark_link": "删除隐藏链接，排查网站安全",
     "cloaking": "清除针对搜索引擎的恶意内容，排查网站是否被入侵",
+    "cloaking_suspected": "核查搜索引擎与普通访问者看到的页面为何不同",
     "tampering": "核查页面被篡改或植入的内容，清除并加固网站",
     "attachment_unreadable": "核查附件能否正常打开并人工检查其中的个人信息",
     "footer_item_missing": "在网站页脚补齐标识信息",
