@@ -22,6 +22,7 @@ import yaml
 
 from govwatch.checks import RunData, run_checks
 from govwatch.urls import Scope
+from tests.checks.casefiles import subset
 
 SITE = "http://www.example.gov.cn/"
 PAGE = SITE + "art/2026/6/1/art_1.html"
@@ -115,12 +116,6 @@ def build_run(case: dict[str, Any], as_of: str) -> RunData:
         links.append((PAGE, url, "attachment", spec.get("link_text", ""), "html"))
     return RunData(site_url=SITE, scope=Scope.for_site(SITE), as_of=date.fromisoformat(str(as_of)),
                    fetches=fetches, pages=pages, links=links, bodies=bodies)
-
-
-def subset(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and subset(v, actual[k]) for k, v in expected.items())
-    return bool(expected == actual)
 
 
 def matches(exp: dict[str, Any], finding: Any) -> bool:

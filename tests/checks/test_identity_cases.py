@@ -22,17 +22,9 @@ from govwatch.extract import extract_page
 from govwatch.extract.jsonout import facts_to_json
 from govwatch.siteconfig import parse_site_config
 from govwatch.urls import Scope
+from tests.checks.casefiles import case_params, subset
 
 CASES = Path(__file__).parent / "cases" / "identity"
-
-
-def _load() -> list[Any]:
-    params = []
-    for path in sorted(CASES.glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in spec["cases"]:
-            params.append(pytest.param(spec, case, id=f"{path.stem}: {case['name']}"))
-    return params
 
 
 def build_run(spec: dict[str, Any], case: dict[str, Any]) -> RunData:
@@ -59,12 +51,6 @@ def build_run(spec: dict[str, Any], case: dict[str, Any]) -> RunData:
                    fetches=fetches, pages=pages, site_config=parse_site_config(config, "case.yaml"))
 
 
-def subset(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and subset(v, actual[k]) for k, v in expected.items())
-    return bool(expected == actual)
-
-
 def matches(exp: dict[str, Any], finding: Any, site: str) -> bool:
     if exp["kind"] != finding.kind:
         return False
@@ -75,7 +61,7 @@ def matches(exp: dict[str, Any], finding: Any, site: str) -> bool:
     return subset(exp.get("evidence", {}), finding.evidence)
 
 
-@pytest.mark.parametrize(("spec", "case"), _load())
+@pytest.mark.parametrize(("spec", "case"), case_params(CASES))
 def test_case(spec: dict[str, Any], case: dict[str, Any]) -> None:
     data = build_run(spec, case)
     site = data.site_url

@@ -24,18 +24,10 @@ from govwatch.extract import extract_page
 from govwatch.extract.jsonout import facts_to_json
 from govwatch.rules import load_ruleset
 from govwatch.urls import Scope
+from tests.checks.casefiles import case_params, subset
 
 SITE = "http://www.example.gov.cn/"
 CASES = Path(__file__).parent / "cases" / "interaction"
-
-
-def _load() -> list[Any]:
-    params = []
-    for path in sorted(CASES.glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in spec["cases"]:
-            params.append(pytest.param(spec, case, id=f"{path.stem}: {case['name']}"))
-    return params
 
 
 def _page(title: str, body: str, metas: str = "") -> str:
@@ -89,12 +81,6 @@ def build_run(spec: dict[str, Any], case: dict[str, Any]) -> RunData:
                    bodies=bodies, rules=rules)
 
 
-def subset(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and subset(v, actual[k]) for k, v in expected.items())
-    return bool(expected == actual)
-
-
 def matches(exp: dict[str, Any], finding: Any) -> bool:
     if exp["kind"] != finding.kind:
         return False
@@ -107,7 +93,7 @@ def matches(exp: dict[str, Any], finding: Any) -> bool:
     return subset(exp.get("evidence", {}), finding.evidence)
 
 
-@pytest.mark.parametrize(("spec", "case"), _load())
+@pytest.mark.parametrize(("spec", "case"), case_params(CASES))
 def test_case(spec: dict[str, Any], case: dict[str, Any]) -> None:
     data = build_run(spec, case)
     findings, runs = run_checks(data, [case.get("check", spec["check"])])
