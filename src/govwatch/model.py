@@ -103,6 +103,32 @@ class PageFacts:
     breadcrumb: list[tuple[str, str | None]] = field(default_factory=list)  # (text, url|None), root first
     endpoints: list[str] = field(default_factory=list)  # data URLs (JSON/XML) the page's scripts load
     needs_render: bool = False  # an empty list container that inline scripts fill (render or read endpoint)
+    hidden_links: list[HiddenLink] = field(default_factory=list)  # off-host links a visitor does not see
+    embeds: list[Embed] = field(default_factory=list)  # off-host scripts and frames (not benign hosts)
+
+
+@dataclass(slots=True)
+class HiddenLink:
+    """An off-host link hidden from visitors (暗链 candidate; ``govwatch.extract.hidden``)."""
+
+    url: str
+    text: str
+    reason: str  # display_none | visibility_hidden | offscreen | zero_size | zero_font | same_colour
+    #              | transparent | marquee | script_written
+    css: str = ""  # what hides it, as written: "display:none", ".x{display:none}", "<marquee height=1>"
+    selector: str = ""  # the page stylesheet's selector that hides it ("" for inline style or attributes)
+    script: bool = False  # written by an inline script (document.write, innerHTML)
+    interactive: bool = False  # the hidden box looks toggled by the page (tab panel, hover menu)
+
+
+@dataclass(slots=True)
+class Embed:
+    """An off-host script or frame that the page loads (``govwatch.extract.hidden``)."""
+
+    tag: str  # script | iframe | frame
+    url: str
+    hidden: str = ""  # a frame's hiding reason (zero_size, display_none, ...); "" when visible
+    script: bool = False  # created or written by an inline script
 
 
 @dataclass(slots=True)

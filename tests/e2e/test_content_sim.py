@@ -131,3 +131,39 @@ def test_personal_values_appear_only_masked(inspected: dict, sim: Any, site_id: 
         for value in plant["values"]:
             assert value not in text, f"{site_id}: {value} shown in full"
             assert any("*" in s and s[:3] == value[:3] and s.endswith(value[-4:]) for s in shown), (value, shown)
+
+
+# The simulator's hiding technique -> the reason extraction gives (a class rule names its selector).
+DARK_REASONS = {"display_none": "display_none", "visibility_hidden": "visibility_hidden", "offscreen": "offscreen",
+                "font_size_0": "zero_font", "same_colour": "same_colour", "marquee": "marquee",
+                }
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_dark_links_and_injected_embeds_follow_the_manifest(inspected: dict[str, dict[str, Any]], sim: Any,
+                                                             site_id: str) -> None:
+    truth = sim.manifest["sites"][site_id]
+    doc = inspected[site_id]
+    found = {(f["url"], f["target"]): f for f in doc["findings"] if f["kind"] in ("dark_link", "tampering")}
+    plants = planted(truth, ("dark_link", "tampering"))
+    assert len(plants) == 10, plants  # eight techniques, an injected script and an iframe
+    for plant in plants:
+        m = plant["match"]
+        f = found.pop((plant["url"], m["target"]), None)
+        assert f is not None, f"{site_id}: not found {plant}"
+        assert f["kind"] == plant["kind"]
+        if plant["kind"] == "dark_link":
+            assert f["evidence"]["text"] == m["text"]
+            if m["technique"] == "style_class":
+                assert f["evidence"]["selector"], f
+            elif m["technique"] == "document_write":  # written by a script (which may hide it as well)
+                assert f["evidence"]["script"] is True, f
+            else:
+                assert f["evidence"]["reason"] == DARK_REASONS[m["technique"]], (m, f["evidence"])
+            assert f["evidence"]["category"] is not None  # every planted anchor text is a gambling/porn term
+        else:
+            assert f["evidence"]["signal"] == m["signal"]
+    assert found == {}, f"{site_id}: unplanted security findings {list(found)}"
+    negatives = {(n["url"], n.get("target")) for n in truth["negatives"] if n["kind"] == "dark_link"}
+    assert len(negatives) == 2
+    assert not any((f["url"], f["target"]) in negatives for f in doc["findings"] if f["kind"] == "dark_link")

@@ -48,8 +48,8 @@ def test_planted_future_dates_veto_as_forged_dates(inspected: dict, sim: Any, si
     assert future == {u["url"] for u in sim.manifest["sites"][site_id]["future_dates"]}
     vetoes = {v["id"]: v for v in doc["vetoes"]}
     # V1 also holds the content the simulator plants (manifest "planted": serious wording errors, banned terms,
-    # the lead sites' cloaking homepage).
-    serious = {f["id"] for f in doc["findings"] if f["kind"] in ("banned_content", "cloaking")
+    # the lead sites' cloaking homepage, dark links, injected scripts).
+    serious = {f["id"] for f in doc["findings"] if f["kind"] in ("banned_content", "cloaking", "dark_link", "tampering")
                or (f["kind"] == "wording_error" and f["evidence"]["serious"])}
     if future:
         assert doc["verdict"] == "不合格" and doc["score"] is None

@@ -248,3 +248,4 @@ def load_builtin_checks() -> None:
     from govwatch.checks import identity  # noqa: F401
     from govwatch.checks import interaction, services  # noqa: F401
     from govwatch.checks import cloaking, transport  # noqa: F401
+    from govwatch.checks import security  # noqa: F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Any
 
 from ..model import ListItem, PageFacts
@@ -12,6 +14,16 @@ __all__ = ["facts_to_json"]
 def _item(it: ListItem) -> dict[str, Any]:
     return {"title": it.title, "url": it.url, "date": it.date.isoformat() if it.date else None,
             "date_text": it.date_text, "date_source": it.date_source}
+
+
+def _security_json(facts: PageFacts) -> dict[str, Any]:
+    """Hidden off-host links and off-host embeds, stored only when the page has any."""
+    out: dict[str, Any] = {}
+    if facts.hidden_links:
+        out["hidden_links"] = [dataclasses.asdict(h) for h in facts.hidden_links]
+    if facts.embeds:
+        out["embeds"] = [dataclasses.asdict(e) for e in facts.embeds]
+    return out
 
 
 def facts_to_json(facts: PageFacts) -> dict[str, Any]:
@@ -45,4 +57,5 @@ def facts_to_json(facts: PageFacts) -> dict[str, Any]:
         "encoding": facts.encoding,
         "text_excerpt": facts.text_excerpt,
         "warnings": list(facts.warnings),
+        **_security_json(facts),
     }

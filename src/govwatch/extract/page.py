@@ -13,6 +13,7 @@ from .article import choose_title, classify_page, excerpt, is_soft_404, visible_
 from .dates import find_dates
 from .decode import decode_html, safe_truncate
 from .footer import extract_footer
+from .hidden import security_signs
 from .jsonlist import json_page, looks_like_json
 from .links import LinkSet, build_links
 from .lists import static_blocks
@@ -157,6 +158,7 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         _years_from_page(lists, meta, scan, publish_date, body_text, title, text)
     render = island_block is None and needs_render(scan.list_boxes, script_facts)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
+    hidden_links, embeds = security_signs(scan, text, page_url, resolve_url, tree)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
     soft = is_soft_404(scan.title_tag, scan.headings, short_text,
                        is_article=bool(meta.get("ArticleTitle")) or page_type == "article")
@@ -165,7 +167,7 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
         text_excerpt=excerpt(body_text, title if page_type == "article" else ""), soft_404=soft,
         warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
-        needs_render=render,
+        needs_render=render, hidden_links=hidden_links, embeds=embeds,
     )
 
 
