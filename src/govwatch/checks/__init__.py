@@ -45,7 +45,8 @@ class RunData:
                  links: list[tuple[str, str, str, str, str]] | None = None,
                  homepage_urls: frozenset[str] | None = None, rules: RuleSet | None = None,
                  site_config: SiteConfig | None = None, probes: list[dict[str, Any]] | None = None,
-                 bodies: dict[str, bytes] | None = None, facts: dict[str, dict[str, Any]] | None = None) -> None:
+                 bodies: dict[str, bytes] | None = None, facts: dict[str, dict[str, Any]] | None = None,
+                 baseline: RunData | None = None) -> None:
         self.site_url = site_url  # the homepage URL as inspected (normalised)
         self.scope = scope
         self.as_of = as_of
@@ -63,6 +64,8 @@ class RunData:
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
         self._facts = facts  # name -> what a post-crawl site probe measured (govwatch.security)
         self._text_hits: tuple[int, list[tuple[str, str, Any]]] | None = None
+        self._baseline = baseline  # the site's previous completed run (in-memory runs: given)
+        self._baseline_known = baseline is not None  # the store looks its baseline up once, lazily
 
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
@@ -162,6 +165,40 @@ class RunData:
             self._text_hits = (read, found)
         return self._text_hits
 
+    def baseline(self) -> RunData | None:
+        """The site's previous completed run as checks see it (the tampering baseline), or None."""
+        return self._baseline
+
+    def baseline_run(self) -> dict[str, Any] | None:
+        """``{"id", "as_of"}`` of the baseline run (``id`` None for an in-memory one), or None."""
+        base = self.baseline()
+        if base is None:
+            return None
+        return {"id": getattr(base, "run_id", None), "as_of": base.as_of.isoformat()}
+
+    def baseline_page(self, url: str) -> dict[str, Any] | None:
+        """Stored facts of ``url`` in the baseline run, if it was crawled then."""
+        base = self.baseline()
+        return base.page(url) if base is not None else None
+
+    def baseline_body(self, url: str) -> bytes | None:
+        """The stored body of ``url`` in the baseline run, if any."""
+        base = self.baseline()
+        return base.body(url) if base is not None else None
+
+    def links_from(self, sources: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """(target, tag, text) of every link on each of ``sources`` (template links included),
+        in one read. In-memory runs: their link list plus the ``links`` kept in page facts."""
+        wanted = set(sources)
+        out: dict[str, list[tuple[str, str, str]]] = {url: [] for url in wanted}
+        for source, target, kind, text, _via in self._links:
+            if source in wanted:
+                out[source].append((target, "a" if kind in ("page", "attachment") else kind, text))
+        for url in wanted:
+            for link in (self.page(url) or {}).get("links") or ():
+                out[url].append((link["url"], link.get("tag") or "a", link.get("text") or ""))
+        return out
+
     def attachments(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(url, fetch row) of every attachment fetched with success (role resource, kind attachment)."""
         for url, row in self.fetches.items():
@@ -249,3 +286,4 @@ def load_builtin_checks() -> None:
     from govwatch.checks import interaction, services  # noqa: F401
     from govwatch.checks import cloaking, transport  # noqa: F401
     from govwatch.checks import security  # noqa: F401
+    from govwatch.checks import tampering  # noqa: F401

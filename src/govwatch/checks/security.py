@@ -11,7 +11,7 @@ extraction (``data/official_hosts.yaml``). One finding per page and target.
   frame from an unknown host on only a few pages of the site (a host the site's template loads on
   most pages is the site's own choice of service, not an injection), or one that is hidden.
 
-Tampering against a stored baseline (a page changed since the previous run) is not built yet.
+Pages changed since the previous run are judged by :mod:`govwatch.checks.tampering`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from govwatch.siteconfig import parse_site_config
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 from govwatch.store.db import Store
-from govwatch.store.writer import TEMPLATE_URL
+from govwatch.store.writer import TEMPLATE_URL, expand_template
 from govwatch.urls import Scope
 
 _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
@@ -209,6 +209,42 @@ class StoreRunData(RunData):
                     template_id = self._template_id(conn)
                     assert template_id is not None
                     out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))  # type: ignore[misc]
+        return out
+
+    def baseline(self) -> RunData | None:
+        """The newest completed run of the same site before this one (lower id), read lazily."""
+        if not self._baseline_known:
+            self._baseline_known = True
+            with self.store.engine.connect() as conn:
+                base_id = conn.execute(
+                    select(func.max(t.runs.c.id))
+                    .where(t.runs.c.site_id == self.site_id, t.runs.c.status == "completed",
+                           t.runs.c.id < self.run_id)).scalar()
+            if base_id is not None:
+                self._baseline = StoreRunData(self.store, int(base_id), rules=self.rules)
+        return self._baseline
+
+    def links_from(self, sources: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        # One pass over the run's links for all sources (links are indexed by run only); a
+        # page's marker link to the template stands for the run's template links.
+        wanted = set(sources)
+        out: dict[str, list[tuple[str, str, str]]] = {url: [] for url in wanted}
+        src = t.urls.alias("src")
+        dst = t.urls.alias("dst")
+        with self.store.engine.connect() as conn:
+            ids: dict[int, str] = {}
+            names = [*wanted, TEMPLATE_URL]
+            for start in range(0, len(names), 500):
+                ids.update(conn.execute(select(t.urls.c.id, t.urls.c.url)
+                                        .where(t.urls.c.url.in_(names[start:start + 500]))).all())
+            if not ids:
+                return out
+            rows = conn.execute(
+                select(src.c.url, dst.c.url, t.links.c.tag, t.links.c.text)
+                .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+                .where(t.links.c.run_id == self.run_id, t.links.c.source_id.in_(list(ids)))).all()
+        for source, target, tag, text in expand_template(rows):
+            out[source].append((target, tag, text))
         return out
 
 
