@@ -7,7 +7,6 @@ failure; 2 a usage or configuration error; 130 interrupted (resumable).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -61,12 +60,14 @@ def open_store(args: argparse.Namespace) -> Any:
 
 
 def _write_json(data: Any, target: str | None) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    from govwatch.jsonfile import json_bytes
+
+    text = json_bytes(data)
     if target in (None, "-"):
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(text.decode("utf-8"))
     else:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(text + "\n", encoding="utf-8")
+        Path(target).write_bytes(text)
 
 
 # -- commands ---------------------------------------------------------------------

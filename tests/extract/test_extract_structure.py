@@ -89,3 +89,18 @@ def test_breadcrumb_links_are_not_navigation():
 def test_no_breadcrumb_when_text_only_mentions_a_position():
     html = _page('<p>该项目地理位置优越，<a href="/a/1.html">详见附件</a>。</p>')
     assert extract_page(html, BASE).breadcrumb == []
+
+
+def test_the_crawl_leaves_out_navigation_and_breadcrumb_of_detail_pages_only():
+    menu = ('<div class="nav"><a href="/zwgk/">政务公开</a><a href="/hdjl/">互动交流</a></div>'
+            '<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/tzgg/">通知公告</a></div>')
+    article = ('<html><head><meta name="ArticleTitle" content="关于开展检查的通知"><title>关于开展检查的通知</title></head>'
+               f'<body>{menu}<h1>关于开展检查的通知</h1><p>发布时间：2026-11-02</p><p>正文内容。</p></body></html>')
+    url = "http://www.x.gov.cn/zwgk/tzgg/202611/t20261102_1.html"
+    full, lean = extract_page(article, url), extract_page(article, url, detail_structure=False)
+    assert full.page_type == lean.page_type == "article"
+    assert full.nav and full.breadcrumb and lean.nav == [] and lean.breadcrumb == []
+    column = _page(menu + "".join(f'<li><a href="/zwgk/tzgg/202611/t2026110{i}_{i}.html">通知{i}</a>'
+                                  f'<span>2026-11-0{i}</span></li>' for i in range(1, 10)))
+    listed = extract_page(column, BASE, detail_structure=False)
+    assert listed.page_type != "article" and listed.nav == full.nav and listed.breadcrumb == full.breadcrumb

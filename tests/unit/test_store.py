@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 
 from govwatch.store.blobs import body_hash, compress
 from govwatch.store.db import Store
+from govwatch.store import tables
 from govwatch.store.tables import metadata
 
 
@@ -36,3 +37,16 @@ def test_bodies_are_stored_once_per_content(tmp_path: Path) -> None:
         compressed = conn.exec_driver_sql("SELECT length(data) FROM blobs").scalar_one()
     assert compressed < len(body) / 5
     assert store.body(body_hash(body)) == body
+
+
+def test_many_rows_are_inserted_in_statements_within_the_variable_limit(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'i.db'}")
+    assert 999 <= store.max_params <= 32000
+    store.max_params = 4  # four one-value rows per statement: two of them for eleven URLs, then three rows
+    urls = [f"http://h/{i}.html" for i in range(11)]
+    with store.engine.begin() as conn:
+        ids = store.url_ids(conn, urls + urls[:3])  # repeats are interned once
+        store.insert_rows(conn, tables.urls, ("url",), [("http://h/0.html",)], ignore_conflicts=True)
+    with store.engine.connect() as conn:
+        stored = dict(conn.exec_driver_sql("SELECT url, id FROM urls").all())
+    assert stored == ids and sorted(stored) == sorted(urls)

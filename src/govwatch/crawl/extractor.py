@@ -45,7 +45,7 @@ def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
 
     ``rendered``: ``body`` is the DOM a browser rendered; its lists are marked so.
     """
-    facts = extract_page(body, url, content_type=content_type, site_root=site_root)
+    facts = extract_page(body, url, content_type=content_type, site_root=site_root, detail_structure=False)
     data = facts_to_json(facts)
     del data["links"], data["items"]
     if rendered:

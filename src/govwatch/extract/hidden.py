@@ -617,6 +617,15 @@ def _href_host(href: str) -> str | None:
     return rest[:end].lower()
 
 
+_MAY_HAVE_HOST = frozenset("hH/ \t\r\n")  # first characters of absolute, scheme-relative or padded hrefs
+
+
+@lru_cache(maxsize=4096)
+def _benign_link(url: str) -> bool:
+    """``benign_link_host`` of the URL's host (site templates repeat such links on every page)."""
+    return benign_link_host(hostname(url))
+
+
 def _authority(url: str) -> str:
     return _href_host(url) or ""
 
@@ -638,7 +647,8 @@ def security_signs(scan: Scan, html: str, page_url: str, resolve_url: Callable[[
     hidden: list[HiddenLink] = []
     seen: set[tuple[str, str]] = set()
     for node, href, text in scan.anchors:
-        host = _href_host(href)
+        # Most hrefs are relative ("./2024/…", "list.html", "#top"): no host, nothing to judge.
+        host = _href_host(href) if href[:1] in _MAY_HAVE_HOST else None
         if host is None:
             if not base_moved:
                 continue
@@ -646,7 +656,7 @@ def security_signs(scan: Scan, html: str, page_url: str, resolve_url: Callable[[
             continue
         url = resolve_url(href)
         if url is None or not url.startswith(("http://", "https://")) or _authority(url) == page_host \
-                or benign_link_host(hostname(url)):
+                or _benign_link(url):
             continue
         hit = _judge_chain(node, page)
         if hit is None or (url, hit.reason) in seen:

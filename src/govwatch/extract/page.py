@@ -31,6 +31,7 @@ __all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DETAIL_TYPES = frozenset({"article", "guide", "message"})  # detail pages: an item of a column
 
 
 def _empty(url: str, warnings: list[str], encoding: str = "") -> PageFacts:
@@ -40,16 +41,18 @@ def _empty(url: str, warnings: list[str], encoding: str = "") -> PageFacts:
 
 
 def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_root: str | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> PageFacts:
+                 max_bytes: int = DEFAULT_MAX_BYTES, detail_structure: bool = True) -> PageFacts:
     """Extract :class:`PageFacts` from a page body. Never raises.
 
     ``body`` is the raw response (decoded with :func:`decode_html`; ``facts.encoding`` names
     the charset used) or already decoded text. Input beyond ``max_bytes`` (characters for
-    text) is not parsed; a warning says so.
+    text) is not parsed; a warning says so. ``detail_structure=False`` leaves out the
+    navigation and breadcrumb of detail pages (:data:`DETAIL_TYPES`): column discovery reads
+    them from the homepage and list pages only, and most of a site's pages are details.
     """
     warnings: list[str] = []
     try:
-        return _extract(body, url, content_type, site_root, max_bytes, warnings)
+        return _extract(body, url, content_type, site_root, max_bytes, warnings, detail_structure)
     except Exception as exc:  # noqa: BLE001 - extraction must never stop a crawl
         log.exception("extract_page failed for %s", url)
         warnings.append(f"extract: internal error {type(exc).__name__}: {exc}")
@@ -57,7 +60,7 @@ def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_ro
 
 
 def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
-             warnings: list[str]) -> PageFacts:
+             warnings: list[str], detail_structure: bool = True) -> PageFacts:
     if body is None:
         body = b""
     utf8: bytes | None = None  # the UTF-8 bytes to parse (lexbor parses bytes much faster than str)
@@ -115,9 +118,6 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     if not body_text.strip() and tree.root is not None:
         body_text = tree.root.text(deep=True, separator="\n", skip_empty=True)
 
-    by_id = anchor_map(scan.anchors) if scan.nav_boxes or scan.crumb_boxes or scan.home_anchors else {}
-    crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.home_anchors, by_id, resolve_url)
-    nav = site_nav(scan.nav_boxes, by_id, resolve_url, page_url, crumb_anchors)
     script_facts = read_scripts(scan.inline_scripts, resolve_url)
     endpoints = script_facts.endpoints
     for ep in endpoints:  # the crawler fetches what the scripts load
@@ -156,6 +156,12 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
             _promote_main_list(lists, meta)
     if lists and any(it.date is None and it.date_text for b in lists for it in b.items):
         _years_from_page(lists, meta, scan, publish_date, body_text, title, text)
+    crumb: list[tuple[str, str | None]] = []
+    nav: list[tuple[str, str]] = []
+    if detail_structure or page_type not in DETAIL_TYPES:
+        by_id = anchor_map(scan.anchors) if scan.nav_boxes or scan.crumb_boxes or scan.home_anchors else {}
+        crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.home_anchors, by_id, resolve_url)
+        nav = site_nav(scan.nav_boxes, by_id, resolve_url, page_url, crumb_anchors)
     render = island_block is None and needs_render(scan.list_boxes, script_facts)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
     hidden_links, embeds = security_signs(scan, text, page_url, resolve_url, tree)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from govwatch.jsonfile import json_bytes
 
 FORMATS = ("html", "json", "docx", "pdf", "xlsx")
 DEFAULT_FORMATS = ("html", "json")
@@ -32,7 +33,7 @@ def write_reports(document: dict[str, Any], out_dir: Path, formats: Iterable[str
     for fmt in formats:
         if fmt == "json":
             path = out_dir / "inspection.json"
-            path.write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+            path.write_bytes(json_bytes(document))
         elif fmt == "html":
             from govwatch.report.html import write_html
             path = write_html(document, out_dir)

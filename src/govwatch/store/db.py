@@ -6,6 +6,7 @@ same tables. Opening a store brings its schema to the newest Alembic revision.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 class StoreError(RuntimeError):
     """The store cannot be opened or used (message says why)."""
+
+
+ROWS_PER_STATEMENT = 64  # rows per multi-row INSERT (Store.insert_rows)
+MAX_PARAMS = 32000  # bound values per statement, at most (and at most what SQLite allows)
+
+
+def _variable_limit(engine: Engine) -> int:
+    """Bound values one statement may take: SQLite's limit (999 before 3.32, 32,766 since)."""
+    if engine.dialect.name != "sqlite":
+        return MAX_PARAMS
+    raw = engine.raw_connection()
+    try:
+        return min(MAX_PARAMS, raw.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    finally:
+        raw.close()
 
 
 def now_iso() -> str:
@@ -53,6 +69,7 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._migrate()
+            self.max_params = _variable_limit(self.engine)
         except SQLAlchemyError as exc:
             reason = getattr(exc, "orig", None) or exc
             raise StoreError(f"cannot open store {url}: {type(exc).__name__}: {reason}") from None
@@ -131,17 +148,29 @@ class Store:
 
     def insert_rows(self, conn: Any, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
                     *, ignore_conflicts: bool = False) -> None:
-        """Insert many rows of plain values through the driver's executemany.
+        """Insert many rows of plain values, :data:`ROWS_PER_STATEMENT` rows per statement.
 
-        The write hot path: SQLAlchemy's per-row parameter processing costs more
-        than the insert itself at crawl speed. JSON values must be strings already.
+        The write hot path, run in the crawl's writer thread: SQLAlchemy's per-row parameter
+        processing costs more than the insert itself at crawl speed, and sqlite3 releases the
+        GIL around every statement it steps, so a per-row executemany hands the GIL back and
+        forth with the busy event loop once per row, which slows the writer several times over.
+        Rows go in groups through one multi-row ``INSERT`` (one shape per table, so the driver's
+        statement cache holds one small statement, not one per batch size); the rest of a batch
+        row by row. JSON values must be strings already.
         """
         if not rows:
             return
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-               + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""))
-        conn.exec_driver_sql(sql, rows)
+        row_marks = f"({', '.join([mark] * len(columns))})"
+        head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+        tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        group = max(1, min(ROWS_PER_STATEMENT, self.max_params // len(columns)))
+        whole = len(rows) - len(rows) % group if group > 1 else 0
+        if whole:
+            conn.exec_driver_sql(head + ", ".join([row_marks] * group) + tail,
+                                 [tuple(v for row in rows[i:i + group] for v in row) for i in range(0, whole, group)])
+        if whole < len(rows):
+            conn.exec_driver_sql(head + row_marks + tail, rows[whole:])
 
     def url_ids(self, conn: Any, urls: Iterable[str]) -> dict[str, int]:
         """Ids for ``urls``, interning new ones (within ``conn``'s transaction)."""
