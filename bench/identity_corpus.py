@@ -13,8 +13,7 @@ truth:
   best-effort, so the figure is also given without it);
 - ``footer.conac``: the 党政机关网站标识 present or not;
 - ``footer.jiucuo``: the 找错 entry's site code is one the truth lists; absent where there is no
-  entry. An entry whose link carries no site code (www.gov.cn's own 纠错 page) cannot be told
-  from no entry by ``Footer`` and counts as a miss.
+  entry; www.gov.cn's own 纠错 page (a link without a site code) as ``Footer.jiucuo_govcn``.
 
 Pages whose truth has no meta tags, and the footer text items of pages whose footer is written
 by JavaScript (``identity_text_in_static_html: false``), are listed as not scored; what
@@ -129,6 +128,8 @@ def _score_footer(file: str, truth: dict[str, Any], facts: PageFacts, s: Identit
         s.tally.check(file, "footer.jiucuo", None, got, got is None)
     elif codes:
         s.tally.check(file, "footer.jiucuo", codes, got, got is not None and got.lower() in {c.lower() for c in codes})
+    elif jiucuo.get("govcn_own_jiucuopage_link"):
+        s.tally.check(file, "footer.jiucuo", "www.gov.cn's own 纠错 page", foot.jiucuo_govcn, foot.jiucuo_govcn)
     else:
         s.tally.check(file, "footer.jiucuo", "entry without a site code", got, False)
 

@@ -79,6 +79,7 @@ class Footer:
     contact: str | None = None
     conac: bool = False
     jiucuo_site_code: str | None = None
+    jiucuo_govcn: bool = False  # a 找错 link to www.gov.cn's own page, which carries no site code
 
 
 @dataclass(slots=True)

@@ -154,7 +154,7 @@ def test_facts_to_json_contract():
                                 "date": "2026-11-20", "date_text": "11-20", "date_source": "url"}
     assert len(data["items"]) == sum(len(b["items"]) for b in data["lists"]) == 7
     assert set(data["footer"]) == {"site_code", "icp", "police_record", "sponsor", "contact", "conac",
-                                   "jiucuo_site_code"}
+                                   "jiucuo_site_code", "jiucuo_govcn"}
     assert set(data["links"][0]) >= {"url", "text", "kind"}
     article = facts_to_json(extract_page(load("trs_article.html"), "http://www.example.gov.cn/a.html"))
     assert article["publish_date"] == "2024-03-05"

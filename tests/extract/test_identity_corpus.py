@@ -33,7 +33,7 @@ def test_corpus_accuracy_at_least_98_percent():
     ok, total = s.overall(best_effort=False)
     assert ok / total >= 0.98, s.tally.misses
     for name in ("meta.SiteName", "meta.SiteIDCode", "meta.PubDate", "footer.site_code", "footer.icp",
-                 "footer.police_record", "footer.conac"):
+                 "footer.police_record", "footer.conac", "footer.jiucuo"):
         assert s.tally.ok[name] == s.tally.total[name] > 0, name
 
 

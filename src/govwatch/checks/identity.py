@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.checks import NotAssessed, RunData, check
+from govwatch.extract.scan import GOVCN_JIUCUO
 from govwatch.identifiers import check_icp, check_police_record, check_site_code
 from govwatch.model import Finding
 
@@ -117,8 +118,9 @@ def _footer_sample(data: RunData) -> list[tuple[str, dict[str, Any]]]:
     return sample
 
 
-def _footer_problems(footer: dict[str, Any], code: str | None) -> Iterator[tuple[str, str, str, str | None, str]]:
-    """(item, problem key, severity, observed, Chinese reason) of one page's footer."""
+def _footer_problems(footer: dict[str, Any], code: str | None,
+                     host: str) -> Iterator[tuple[str, str, str, str | None, str]]:
+    """(item, problem key, severity, observed, Chinese reason) of one page's footer on ``host``."""
     if not footer.get("conac"):
         yield "conac", "missing", "error", None, "未放置党政机关网站标识（dcs.conac.cn 脚本或 bszs.conac.cn 链接）"
     validators = {"site_code": check_site_code, "icp": check_icp, "police_record": check_police_record}
@@ -138,7 +140,11 @@ def _footer_problems(footer: dict[str, Any], code: str | None) -> Iterator[tuple
         if not footer.get(item):
             yield item, "missing", "error", None, f"未标注{ITEM_LABELS[item]}"
     jiucuo = footer.get("jiucuo_site_code")
-    if not jiucuo:
+    if not jiucuo and footer.get("jiucuo_govcn"):
+        if host != "www.gov.cn":  # the national portal's own 纠错 page is its entry, no other site's
+            yield ("jiucuo", "invalid", "error", GOVCN_JIUCUO,
+                   "“我为政府网站找错”入口链接到中国政府网自身的纠错页，未带本网站的标识码")
+    elif not jiucuo:
         yield "jiucuo", "missing", "error", None, "未添加“我为政府网站找错”入口"
     elif code and jiucuo.lower() != code.lower():
         yield "jiucuo", "mismatch", "error", jiucuo, f"“我为政府网站找错”入口的网站标识码{jiucuo}与本网站的标识码{code}不一致"
@@ -151,9 +157,10 @@ def footer_identity(data: RunData) -> Iterator[Finding]:
     if not sample:
         raise NotAssessed("no crawled page to read a footer from")
     code, code_source = site_identity(data)
+    host = (urlsplit(data.site_url).hostname or "").lower()
     groups: dict[tuple[str, str, str | None], dict[str, Any]] = {}
     for url, facts in sample:
-        for item, key, severity, observed, reason in _footer_problems(facts.get("footer") or {}, code):
+        for item, key, severity, observed, reason in _footer_problems(facts.get("footer") or {}, code, host):
             g = groups.setdefault((item, key, observed), {"severity": severity, "reason": reason, "pages": []})
             g["pages"].append(url)
     for (item, key, observed), g in groups.items():

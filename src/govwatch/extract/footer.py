@@ -175,9 +175,9 @@ def _search_near(rx: re.Pattern[str], text: str, marker: str, before: int = 4, a
     return None
 
 
-def extract_footer(text: str, *, conac: bool, jiucuo_codes: list[str]) -> Footer:
+def extract_footer(text: str, *, conac: bool, jiucuo_codes: list[str], jiucuo_govcn: bool = False) -> Footer:
     """Footer facts from the page's visible text plus script/link signals."""
-    f = Footer(conac=conac, jiucuo_site_code=jiucuo_codes[0] if jiucuo_codes else None)
+    f = Footer(conac=conac, jiucuo_site_code=jiucuo_codes[0] if jiucuo_codes else None, jiucuo_govcn=jiucuo_govcn)
     if not text:
         return f
     m = _search_near(_SITE_CODE, text, "标识码", before=4, after=40)

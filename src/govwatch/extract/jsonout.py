@@ -46,7 +46,7 @@ def facts_to_json(facts: PageFacts) -> dict[str, Any]:
                        "total_records": facts.pagination.total_records},
         "footer": {"site_code": f.site_code, "icp": f.icp, "police_record": f.police_record,
                    "sponsor": f.sponsor, "contact": f.contact, "conac": f.conac,
-                   "jiucuo_site_code": f.jiucuo_site_code},
+                   "jiucuo_site_code": f.jiucuo_site_code, "jiucuo_govcn": f.jiucuo_govcn},
         "links": [{"url": ln.url, "text": ln.text, "kind": ln.kind, "tag": ln.tag, "via": ln.via}
                   for ln in facts.links],
         "nav": [[text, url] for text, url in facts.nav],

@@ -163,7 +163,8 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.home_anchors, by_id, resolve_url)
         nav = site_nav(scan.nav_boxes, by_id, resolve_url, page_url, crumb_anchors)
     render = island_block is None and needs_render(scan.list_boxes, script_facts)
-    footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes)
+    footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes,
+                            jiucuo_govcn=scan.govcn_jiucuo)
     hidden_links, embeds = security_signs(scan, text, page_url, resolve_url, tree)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
     soft = is_soft_404(scan.title_tag, scan.headings, short_text,

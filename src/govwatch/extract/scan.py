@@ -25,6 +25,7 @@ _ONCLICK_SELECTOR = "[onclick*='Link('],[onclick*=jiucuo]"
 _SITE_CODE = re.compile(r"^(?:[A-Za-z]{2}\d{8}|\d{10})$")
 _ONCLICK_CODE = re.compile(r"Link\(\s*['\"]([A-Za-z]{2}\d{8}|\d{10})['\"]")
 _SETTING_CODE = re.compile(r"sitecode\s*:\s*['\"]?([A-Za-z0-9]+)", re.I)
+GOVCN_JIUCUO = "www.gov.cn/fuwu/jiucuopage.html"  # the national portal's own 找错 page
 _JIUCUO_HREF = re.compile(r"(?:jiucuo\.html|kaipuyun\.cn)[^\"'\s]*?[?&](?:site_?code|sitecode)=([A-Za-z0-9]+)", re.I)
 _SCRIPT_JIUCUO = re.compile(r"_jiucuo_[^>]{0,200}?sitecode\s*=\s*\\?['\"]?([A-Za-z0-9]+)", re.I)
 _LAZY_SRC = ("data-src", "original-src", "data-original")
@@ -55,6 +56,7 @@ class Scan:
     xml_islands: list[str] = field(default_factory=list)
     conac: bool = False
     jiucuo_codes: list[str] = field(default_factory=list)
+    govcn_jiucuo: bool = False  # a link to www.gov.cn's own 纠错 page (GOVCN_JIUCUO: no site code)
     # Containers found by their tag, class or id (see _MARK): navigation menus, breadcrumb
     # trails and list-like boxes (node, id, class) that scripts may fill, in document order.
     nav_boxes: list[LexborNode] = field(default_factory=list)
@@ -168,6 +170,8 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
                 m = _JIUCUO_HREF.search(href)
                 if m:
                     codes.append(m.group(1))
+            elif GOVCN_JIUCUO in href:
+                s.govcn_jiucuo = True
             continue
         if tag in _BOX_TAGS_SET:
             if boxes:  # containers: the walk's second commonest case, so inlined
