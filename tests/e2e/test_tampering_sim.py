@@ -1,8 +1,8 @@
 """End-to-end: the baseline tampering check on the simulator's tamper site.
 
-Truth is the manifest: the portfolio's first site serves its homepage with an injected gambling
-paragraph and link while the tamper flag is on (``planted`` kind ``tampering``, signal
-``baseline_change``, ``needs: tampered``). The site is inspected three times into one store:
+Truth is the manifest: the lead site of each CMS family serves its homepage with an injected
+gambling paragraph and link while the tamper flag is on (``planted`` kind ``tampering``, signal
+``baseline_change``, ``needs: tampered``). Each is inspected three times into one store:
 untampered (no baseline: not assessed), untampered again (a baseline, nothing changed: no finding)
 and tampered (the planted homepage change is found, on no other page).
 """
@@ -21,20 +21,40 @@ MAX_PAGES = 60  # the homepage and the first list pages: enough to compare, a fe
 CODE = "security.baseline_change"
 
 
+def _tamper_sites(sim: Any) -> list[str]:
+    return [site for site, truth in sim.manifest["sites"].items()
+            if any(p["kind"] == "tampering" and p.get("needs") == "tampered" for p in truth["planted"])]
+
+
 @pytest.fixture(scope="module")
-def documents(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str, Any]]]:
-    """The tamper site's id and its three inspection documents: plain, plain again, tampered."""
-    site_id = sim.options.portfolio[0].id
+def runs(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """Each tamper site's three inspection documents: plain, plain again, tampered."""
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('tampering') / 'tampering.db'}")
     settings = sim_settings(store.url, max_pages=MAX_PAGES)
-    docs = [inspect_site(sim.site_url(site_id), settings, store, as_of=AS_OF).document for _ in range(2)]
+    sites = _tamper_sites(sim)
+    docs = {site: [inspect_site(sim.site_url(site), settings, store, as_of=AS_OF).document for _ in range(2)]
+            for site in sites}
     sim.set_tampered(True)
     try:
-        docs.append(inspect_site(sim.site_url(site_id), settings, store, as_of=AS_OF).document)
+        for site in sites:
+            docs[site].append(inspect_site(sim.site_url(site), settings, store, as_of=AS_OF).document)
     finally:
         sim.set_tampered(False)
     store.close()
-    return site_id, docs
+    return docs
+
+
+def test_every_cms_family_has_a_tamper_site(sim: Any) -> None:
+    families = {sim.manifest["sites"][site]["family"] for site in _tamper_sites(sim)}
+    assert families == {"trs", "jcms", "legacy"}
+
+
+@pytest.fixture(params=["trs", "jcms", "legacy"])
+def documents(request: pytest.FixtureRequest, sim: Any,
+              runs: dict[str, list[dict[str, Any]]]) -> tuple[str, list[dict[str, Any]]]:
+    """One family's tamper site and its three documents."""
+    site = next(s for s in runs if sim.manifest["sites"][s]["family"] == request.param)
+    return site, runs[site]
 
 
 def _check(doc: dict[str, Any]) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_manifest_lists_every_kind_of_plant_on_every_site(sim: SimServer, site_i
     assert (len(footer) == 2) is lead and (not footer) is (not lead)
     assert bool(_planted(entry, "meta_tag_missing")) is lead and bool(_planted(entry, "meta_tag_invalid")) is lead
     assert bool(_planted(entry, "cloaking", "baiduspider")) is lead
-    assert bool(_planted(entry, "tampering", "tampered")) is (site_id == "trs")  # the portfolio's first site
+    assert bool(_planted(entry, "tampering", "tampered")) is lead
     planted_urls = {p["url"] for p in entry["planted"]}
     negative_pages = {n["url"] for n in entry["negatives"] if n["kind"] == "wording_error"}
     assert len(negative_pages) == 1 and not negative_pages & planted_urls
@@ -277,10 +277,10 @@ async def test_baiduspider_gets_a_different_homepage_on_lead_sites(sim: SimServe
     assert "在线赌博平台" not in browser_text and "在线赌博平台" in spider_text
 
 
-async def test_tampering_flag_changes_one_homepage(sim: SimServer) -> None:
+async def test_tampering_flag_changes_the_lead_homepages(sim: SimServer) -> None:
     sites = sim.manifest["sites"]
-    (plant,) = [p for s in FAMILY_SITES for p in sites[s]["planted"] if p.get("needs") == "tampered"
-                and p["kind"] == "tampering"]
+    plants = {s: p for s in FAMILY_SITES for p in sites[s]["planted"] if p.get("needs") == "tampered"
+              and p["kind"] == "tampering"}
     async with aiohttp.ClientSession() as session:
         baseline = {s: await _get(session, sites[s]["homepage"]) for s in FAMILY_SITES}
         sim.set_tampered(True)
@@ -290,9 +290,11 @@ async def test_tampering_flag_changes_one_homepage(sim: SimServer) -> None:
             sim.set_tampered(False)
         restored = {s: await _get(session, sites[s]["homepage"]) for s in FAMILY_SITES}
     changed = [s for s in FAMILY_SITES if tampered[s] != baseline[s]]
-    assert changed == ["trs"] and plant["url"] == sites["trs"]["homepage"]
-    text = _text(tampered["trs"], sites["trs"]["encoding"])
-    assert plant["match"]["text"] in text and f'"{plant["match"]["target"]}"' in text
+    assert changed == sorted(plants, key=FAMILY_SITES.index) == [s for s in FAMILY_SITES if s in LEADS]
+    for site, plant in plants.items():
+        assert plant["url"] == sites[site]["homepage"]
+        text = _text(tampered[site], sites[site]["encoding"])
+        assert plant["match"]["text"] in text and f'"{plant["match"]["target"]}"' in text
     assert restored == baseline
 
 

@@ -63,8 +63,8 @@ class SimOptions:
     """Everything that decides the simulated web: same options, same bytes.
 
     ``as_of`` defaults to today in Asia/Shanghai (resolved once, at construction).
-    ``hostile`` adds the ``hostile`` site with the crawler traps. ``tampered`` serves the first
-    site's homepage with planted tampering (a second crawl then differs from a baseline crawl;
+    ``hostile`` adds the ``hostile`` site with the crawler traps. ``tampered`` serves the lead
+    sites' homepages with planted tampering (a second crawl then differs from a baseline crawl;
     see ``govwatch.sim.plants``).
     """
 

@@ -14,9 +14,9 @@ page holds no planted defect. No page is added.
   an injected script and iframe, and the negatives page.
 - Lead sites (the first site of each family in the portfolio): footer defects
   (``LEAD_FOOTER_DEFECTS``), a list page without ColumnType, an article whose PubDate differs
-  from its visible date, and cloaking (the homepage differs for a ``Baiduspider`` User-Agent).
-- The first site of the portfolio: tampering, served only while the tamper flag is on
-  (``SimOptions.tampered`` or ``SimServer.set_tampered``).
+  from its visible date, cloaking (the homepage differs for a ``Baiduspider`` User-Agent), and
+  tampering of the homepage, served only while the tamper flag is on (``SimOptions.tampered``
+  or ``SimServer.set_tampered``).
 
 Entries served only under a condition carry ``needs``: ``"baiduspider"`` (User-Agent contains
 Baiduspider) or ``"tampered"`` (the tamper flag). They are always listed: the manifest does not
@@ -191,7 +191,6 @@ class SitePlants:
         self.planted: list[Plant] = []
         self.negatives: list[Negative] = []
         self.lead = is_lead(options, spec)
-        self.tamper_site = options.portfolio[0].id == spec.id
         self._extra: dict[Ref, list[str]] = {}
         self._titles: dict[Ref, str] = {}
         self._files: dict[Ref, list[PlantedFile]] = {}
@@ -239,7 +238,7 @@ class SitePlants:
         """Which homepage a request gets."""
         if self.lead and SPIDER_TOKEN in user_agent:
             return "spider"
-        return "tampered" if tampered and self.tamper_site else "normal"
+        return "tampered" if tampered and self.lead else "normal"
 
     # -- placement -------------------------------------------------------------
     def _place(self) -> dict[str, Ref]:
@@ -389,7 +388,6 @@ class SitePlants:
                              for t in SPAM_TITLE_TERMS]
             self.planted += [Plant("banned_content", home, {"term": t, "where": "link"}, needs="baiduspider")
                              for t, _text in SPAM_LINKS]
-        if self.tamper_site:
             target = self._external(f"hack/{site}/index.html")
             term, text = TAMPER_TEXT
             self._home["tampered"].append(f'<div class="notice-ad">{_p(text)}{a(target, TAMPER_LINK[1])}</div>')
