@@ -104,6 +104,7 @@ class PageFacts:
     breadcrumb: list[tuple[str, str | None]] = field(default_factory=list)  # (text, url|None), root first
     endpoints: list[str] = field(default_factory=list)  # data URLs (JSON/XML) the page's scripts load
     needs_render: bool = False  # an empty list container that inline scripts fill (render or read endpoint)
+    footer_by_script: bool = False  # no footer identity in the markup, and scripts that may write it
     hidden_links: list[HiddenLink] = field(default_factory=list)  # off-host links a visitor does not see
     embeds: list[Embed] = field(default_factory=list)  # off-host scripts and frames (not benign hosts)
 
@@ -197,3 +198,4 @@ class PreparedPage:
     body_size: int
     body_zstd: bytes
     needs_render: bool = False  # inline scripts fill an empty list: render the page if rendering is on
+    footer_by_script: bool = False  # scripts may write the footer: render it (a few pages a crawl)

@@ -155,3 +155,14 @@ def test_contact_order_and_distance():
     notice = "<p>采购人地址：湖南省示例市迎丰中路城市中央大厦B座</p><p>" + "项目概况与采购需求说明。" * 30 + "</p>"
     html = f"<html><body>{notice}<p>主办单位：示例部国库司</p><p>{IDS}</p></body></html>"
     assert extract_page(html, "http://x.gov.cn/").footer.contact is None
+
+
+def test_a_footer_that_scripts_may_write_is_flagged_for_rendering():
+    url = "http://www.x.gov.cn/index.html"
+    empty = "<html><body><h1>某县人民政府</h1><div id='footer'></div>{}</body></html>"
+    assert extract_page(empty.format("<script src='/js/footer.js'></script>"), url).footer_by_script
+    assert extract_page(empty.format("<script>document.getElementById('footer').innerHTML = f;</script>"),
+                        url).footer_by_script
+    assert not extract_page(empty.format(""), url).footer_by_script  # no script: the footer is just missing
+    static = empty.format("<p>网站标识码：1304000009 冀ICP备05070218号</p><script src='/js/stat.js'></script>")
+    assert not extract_page(static, url).footer_by_script

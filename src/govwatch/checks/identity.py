@@ -103,19 +103,33 @@ def _html_pages(data: RunData) -> Iterator[tuple[str, dict[str, Any], str]]:
             yield url, facts, ptype
 
 
-def _footer_sample(data: RunData) -> list[tuple[str, dict[str, Any]]]:
+def _unread_footer(facts: dict[str, Any]) -> bool:
+    """The footer may be written by scripts and the page was not rendered: not judged."""
+    return bool(facts.get("footer_by_script")) and not facts.get("rendered")
+
+
+def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """The homepage and up to FOOTER_SAMPLE other pages whose footer can be read, and how many
+    pages were left out because scripts may write their footer and they were not rendered."""
     home = data.homepage()
     sample: list[tuple[str, dict[str, Any]]] = []
+    unread = 0
     home_url = None
     if home is not None:
         home_url = next((u for u in data.homepage_urls if data.page(u) is not None), data.site_url)
-        sample.append((home_url, home))
+        if _unread_footer(home):
+            unread += 1
+        else:
+            sample.append((home_url, home))
     for url, facts, ptype in _html_pages(data):
         if len(sample) >= FOOTER_SAMPLE + 1:
             break
         if url != home_url and ptype != "home":
-            sample.append((url, facts))
-    return sample
+            if _unread_footer(facts):
+                unread += 1
+            else:
+                sample.append((url, facts))
+    return sample, unread
 
 
 def _footer_problems(footer: dict[str, Any], code: str | None,
@@ -153,7 +167,9 @@ def _footer_problems(footer: dict[str, Any], code: str | None,
 @check("footer_identity", family="identity", kinds=("footer_item_missing", "footer_item_invalid"))
 def footer_identity(data: RunData) -> Iterator[Finding]:
     """页面底部功能区: each identity item present and valid, judged on the homepage and a sample."""
-    sample = _footer_sample(data)
+    sample, unread = _footer_sample(data)
+    if not sample and unread:
+        raise NotAssessed(f"{unread}个页面的底部功能区可能由脚本写入，未渲染无法判断（开启 render.enabled 后重新检查）")
     if not sample:
         raise NotAssessed("no crawled page to read a footer from")
     code, code_source = site_identity(data)

@@ -31,6 +31,7 @@ from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 from govwatch.urls import Scope
 
 PAGE_KINDS = frozenset({"page", "frame"})
+FOOTER_RENDERS = 21  # pages rendered because scripts may write their footer: the footer check's sample
 # Bodies handed to extraction: markup, and JSON (list data that page scripts load).
 _EXTRACTED_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "application/json",
                     "text/json")
@@ -111,6 +112,7 @@ class Crawler:
         self.render_errors: list[tuple[str, str]] = []
         self.template = LinkTemplate()
         self._in_scope: dict[str, bool] = {}  # link URL -> in scope (pages repeat their template links)
+        self._footer_renders = FOOTER_RENDERS
 
     # -- frontier ---------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class Crawler:
         if result.ok and result.body and _is_extractable(result):
             base = result.final_url
             extracted = await self.extractor(result.body, base, result.content_type, self.site_root)
-            if extracted.needs_render and self.renderer is not None:
+            if self.renderer is not None and (extracted.needs_render or self._footer_render(extracted)):
                 extracted = await self._render(base, extracted)
             result.encoding = extracted.encoding or None
             rows = self._stored_links(extracted.links)
@@ -254,6 +256,14 @@ class Crawler:
                 self._follow(link, depth)
         for link in links:
             self._follow(link, depth)
+
+    def _footer_render(self, page: PreparedPage) -> bool:
+        """Whether to render a page because scripts may write its footer: the first
+        :data:`FOOTER_RENDERS` such pages (the homepage first), as many as the footer check reads."""
+        if not page.footer_by_script or self._footer_renders <= 0:
+            return False
+        self._footer_renders -= 1
+        return True
 
     def _stored_links(self, extracted: list[tuple[str, str, str, str, str]]) -> list[LinkRow]:
         """A page's links as stored: off-site targets are ``external``; one per (URL, kind), the first."""

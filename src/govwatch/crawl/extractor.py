@@ -58,7 +58,8 @@ def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
         links=[(ln.url, ln.text, ln.kind, ln.tag, ln.via) for ln in facts.links],
         pagination=list(facts.pagination.page_urls), encoding=facts.encoding, soft_404=facts.soft_404,
         body_hash=body_hash(body), body_size=len(body), body_zstd=compress(body),
-        needs_render=facts.needs_render and not rendered)
+        needs_render=facts.needs_render and not rendered,
+        footer_by_script=facts.footer_by_script and not rendered)
 
 
 _HEADER = struct.Struct("!I")

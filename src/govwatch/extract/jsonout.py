@@ -53,6 +53,7 @@ def facts_to_json(facts: PageFacts) -> dict[str, Any]:
         "breadcrumb": [[text, url] for text, url in facts.breadcrumb],
         "endpoints": list(facts.endpoints),
         "needs_render": facts.needs_render,
+        "footer_by_script": facts.footer_by_script,
         "soft_404": facts.soft_404,
         "encoding": facts.encoding,
         "text_excerpt": facts.text_excerpt,

@@ -23,7 +23,7 @@ from .records import looks_like_datastore, parse_island, records_block
 from .resolve import Resolver
 from .rows import fill_page_year
 from .scan import Scan, scan_document
-from .scripts import needs_render, read_scripts
+from .scripts import ScriptFacts, needs_render, read_scripts
 from .structure import anchor_map, breadcrumb, site_nav
 
 __all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
@@ -165,6 +165,7 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     render = island_block is None and needs_render(scan.list_boxes, script_facts)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes,
                             jiucuo_govcn=scan.govcn_jiucuo)
+    footer_by_script = _footer_by_script(footer, scan, script_facts)
     hidden_links, embeds = security_signs(scan, text, page_url, resolve_url, tree)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
     soft = is_soft_404(scan.title_tag, scan.headings, short_text,
@@ -174,8 +175,17 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
         text_excerpt=excerpt(body_text, title if page_type == "article" else ""), soft_404=soft,
         warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
-        needs_render=render, hidden_links=hidden_links, embeds=embeds,
+        needs_render=render, footer_by_script=footer_by_script, hidden_links=hidden_links, embeds=embeds,
     )
+
+
+def _footer_by_script(footer: Footer, scan: Scan, script_facts: ScriptFacts) -> bool:
+    """No identity item of the footer (标识码, ICP, 公安备案, 主办单位) is in the markup, and the
+    page loads or runs scripts that write into the DOM: the footer may be written by them."""
+    if footer.site_code or footer.icp or footer.police_record or footer.sponsor:
+        return False
+    return bool(script_facts.writers()) or any(hint == "script" and "conac.cn" not in src
+                                               for _tag, src, _text, hint in scan.refs)
 
 
 _GENERATED = re.compile(r"生成(?:时间|日期)\s*[:：]?\s*")
