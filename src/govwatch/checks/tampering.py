@@ -46,10 +46,9 @@ def _pages(data: RunData) -> list[tuple[str, str, dict[str, Any], dict[str, Any]
     """(url, baseline url, facts, baseline facts) of the homepage and the list pages crawled in
     both runs, at most :data:`MAX_PAGES`."""
     chosen: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
-    home = next(((u, p) for u in sorted(data.homepage_urls, key=lambda u: u != data.site_url)
-                 if (p := data.page(u)) is not None), None)
-    base_home = next(((u, p) for u in sorted(data.homepage_urls, key=lambda u: u != data.site_url)
-                      if (p := data.baseline_page(u)) is not None), None)
+    home_urls = sorted(data.homepage_urls, key=lambda u: u != data.site_url)  # the site URL first
+    home = next(((u, p) for u in home_urls if (p := data.page(u)) is not None), None)
+    base_home = next(((u, p) for u in home_urls if (p := data.baseline_page(u)) is not None), None)
     if home is not None and base_home is not None:
         chosen[home[0]] = (base_home[0], home[1], base_home[1])
     for page_type in ("home", "list"):

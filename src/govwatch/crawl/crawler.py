@@ -22,9 +22,10 @@ from govwatch.crawl.fetcher import FetchPolicy, Fetcher, check_resource, make_se
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.traps import TrapGuard
-from govwatch.crawl.extractor import Extractor, facts_text
+from govwatch.crawl.extractor import Extractor
 from govwatch.crawl.render import Renderer
 from govwatch.crawl.template import LinkRow, LinkTemplate
+from govwatch.jsonfile import facts_text
 from govwatch.model import FetchResult, Link, PreparedPage
 from govwatch.settings import CrawlSettings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter

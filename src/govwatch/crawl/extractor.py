@@ -13,30 +13,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-import json
 import multiprocessing
 import pickle
 import socket
 import struct
 from typing import Any, BinaryIO
 
-import orjson
-
 from govwatch.extract import extract_page, facts_to_json
+from govwatch.jsonfile import facts_text
 from govwatch.model import PreparedPage
 from govwatch.store.blobs import body_hash, compress
-
-
-def facts_text(data: dict[str, Any]) -> str:
-    """The stored JSON text of a page's facts: compact, non-ASCII kept as is.
-
-    orjson writes the same text as ``json.dumps(ensure_ascii=False, separators=(",", ":"))``
-    eight times faster; what it refuses (lone surrogates, integers beyond 64 bits) goes
-    through the standard library."""
-    try:
-        return orjson.dumps(data).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,

@@ -60,7 +60,7 @@ def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_ro
 
 
 def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
-             warnings: list[str], detail_structure: bool = True) -> PageFacts:
+             warnings: list[str], detail_structure: bool) -> PageFacts:
     if body is None:
         body = b""
     utf8: bytes | None = None  # the UTF-8 bytes to parse (lexbor parses bytes much faster than str)

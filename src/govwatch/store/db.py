@@ -165,7 +165,7 @@ class Store:
         head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         group = max(1, min(ROWS_PER_STATEMENT, self.max_params // len(columns)))
-        whole = len(rows) - len(rows) % group if group > 1 else 0
+        whole = len(rows) - len(rows) % group
         if whole:
             conn.exec_driver_sql(head + ", ".join([row_marks] * group) + tail,
                                  [tuple(v for row in rows[i:i + group] for v in row) for i in range(0, whole, group)])
