@@ -166,7 +166,9 @@ def wait_and_watch(child: subprocess.Popen) -> Watched:
             crawl_end = (time.perf_counter() - started, crawler)
         for proc in procs:
             try:
-                role = roles.setdefault(proc.pid, _role(proc))
+                role = roles.get(proc.pid) or _role(proc)
+                if role != "other":  # a child seen between fork and exec still shows the parent's command
+                    roles[proc.pid] = role
                 with proc.oneshot():
                     mem = proc.memory_info().rss
                     times = proc.cpu_times()

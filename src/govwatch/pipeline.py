@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from govwatch import aio
 from govwatch.checks import CheckRun, run_checks
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer
@@ -103,6 +104,7 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         if renderer is not None:
             await renderer.close()
     del crawler, writer
+    store.release()
     release_memory()
     store.set_run_status(run_id, "crawled", stats={
         "pages": stats.pages, "resources": stats.resources, "errors": stats.errors, "skipped": stats.skipped,
@@ -129,8 +131,8 @@ def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, res
                  progress: Callable[[CrawlProgress], None] | None = None,
                  rules: RuleSet | None = None, site_config: SiteConfig | None = None) -> Inspection:
     """Synchronous wrapper of :func:`inspect_site_async`."""
-    return asyncio.run(inspect_site_async(url, settings, store, as_of=as_of, resume=resume, progress=progress,
-                                          rules=rules, site_config=site_config))
+    return aio.run(inspect_site_async(url, settings, store, as_of=as_of, resume=resume, progress=progress,
+                                      rules=rules, site_config=site_config))
 
 
 def check_and_report(store: Store, run_id: int) -> dict[str, Any]:

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
-from yarl import URL
 
+from govwatch.crawl.curl import CurlSession, TransferError
 from govwatch.crawl.politeness import HostLimiter, parse_retry_after
 from govwatch.model import TEMPORARY_DNS, ErrorClass, FetchResult
 from govwatch.settings import CrawlSettings
 from govwatch.urls import normalize_url
 
-_CHUNK = 64 * 1024
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout"})
 DOWN_AFTER = 3  # connection failures in a row (each after its retries) before a host counts as down
@@ -50,7 +49,9 @@ class FetchPolicy:
 
 
 def classify_exception(exc: BaseException) -> tuple[ErrorClass, str]:
-    """Map an exception from aiohttp or the OS to an error class and a readable detail."""
+    """Map an exception from the crawl transport, aiohttp or the OS to an error class and a readable detail."""
+    if isinstance(exc, TransferError):
+        return exc.error_class, exc.detail
     detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError, TimeoutError)):
         return "timeout", "no complete answer within the time limit"
@@ -81,16 +82,10 @@ def classify_exception(exc: BaseException) -> tuple[ErrorClass, str]:
     return "other", detail
 
 
-def _header_dict(resp: aiohttp.ClientResponse) -> dict[str, str]:
-    keep = ("content-type", "content-length", "content-encoding", "last-modified", "etag",
-            "retry-after", "location", "server", "x-frame-options", "strict-transport-security")
-    return {k: resp.headers[k] for k in keep if k in resp.headers}
-
-
 class Fetcher:
-    """Fetches URLs through one aiohttp session, with per-host politeness."""
+    """Fetches URLs through one crawl transport session, with per-host politeness."""
 
-    def __init__(self, session: aiohttp.ClientSession, limiter: HostLimiter, policy: FetchPolicy) -> None:
+    def __init__(self, session: CurlSession, limiter: HostLimiter, policy: FetchPolicy) -> None:
         self.session = session
         self.limiter = limiter
         self.policy = policy
@@ -159,7 +154,7 @@ class Fetcher:
         spent = 0.0  # seconds of actual request time so far
         started: float | None = None
         while True:
-            host = URL(current).host or ""
+            host = urlsplit(current).hostname or ""
             hop_started = time.perf_counter()
             try:
                 async with self.limiter.slot(host):
@@ -169,39 +164,36 @@ class Fetcher:
                     remaining = p.timeout - spent
                     if remaining <= 0:
                         raise TimeoutError()
-                    timeout = aiohttp.ClientTimeout(total=remaining, connect=min(p.connect_timeout, remaining))
-                    async with self.session.request(method, URL(current, encoded=True), allow_redirects=False,
-                                                    timeout=timeout) as resp:
-                        first_byte = (time.perf_counter() - started) * 1000
-                        status = resp.status
-                        headers = _header_dict(resp)
-                        if status in (429, 503):
-                            self.limiter.pause(host, parse_retry_after(headers.get("retry-after")))
-                        location = resp.headers.get("location")
-                        if 300 <= status < 400 and location:
-                            target = normalize_url(location, current)
-                            problem = self._redirect_problem(url, target, location, redirects)
-                            if problem is not None:
-                                error, detail = problem
-                                return self._result(url, target or current, method, status, error, detail,
-                                                    headers, b"", started, first_byte, redirects)
-                            assert target is not None
-                            redirects.append(target)
-                            current = target
-                            spent += time.perf_counter() - hop_started
-                            continue
-                        body = b""
-                        error: ErrorClass | None = None
-                        detail = ""
-                        if read_body and method != "HEAD":
-                            body, too_large = await self._read_limited(resp, max_bytes)
-                            if too_large:
-                                error = "too_large"
-                                detail = (f"body larger than the {max_bytes}-byte limit; first {len(body)} bytes kept"
-                                          if body else f"Content-Length {resp.content_length} exceeds the "
-                                                       f"{max_bytes}-byte limit; not read")
-                        return self._result(url, current, method, status, error, detail, headers, body,
-                                            started, first_byte, redirects)
+                    reply = await self.session.request(
+                        method, current, timeout=remaining, connect_timeout=p.connect_timeout,
+                        max_bytes=max_bytes, read_body=read_body)
+                assert started is not None
+                first_byte = (hop_started - started + reply.first_byte_s) * 1000
+                status, headers = reply.status, reply.headers
+                if status in (429, 503):
+                    self.limiter.pause(host, parse_retry_after(headers.get("retry-after")))
+                location = headers.get("location")
+                if 300 <= status < 400 and location:
+                    target = normalize_url(location, current)
+                    problem = self._redirect_problem(url, target, location, redirects)
+                    if problem is not None:
+                        error, detail = problem
+                        return self._result(url, target or current, method, status, error, detail,
+                                            headers, b"", started, first_byte, redirects)
+                    assert target is not None
+                    redirects.append(target)
+                    current = target
+                    spent += time.perf_counter() - hop_started
+                    continue
+                error: ErrorClass | None = None
+                detail = ""
+                if reply.too_large:
+                    error = "too_large"
+                    detail = (f"body larger than the {max_bytes}-byte limit; first {len(reply.body)} bytes kept"
+                              if reply.body else f"Content-Length {headers.get('content-length')} exceeds the "
+                                                 f"{max_bytes}-byte limit; not read")
+                return self._result(url, current, method, status, error, detail, headers, reply.body,
+                                    started, first_byte, redirects)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure becomes data
@@ -219,21 +211,6 @@ class Fetcher:
         if len(redirects) >= self.policy.max_redirects:
             return "too_many_redirects", f"more than {self.policy.max_redirects} redirects"
         return None
-
-    @staticmethod
-    async def _read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
-        declared = resp.content_length
-        if declared is not None and declared > max_bytes and not resp.headers.get("content-encoding"):
-            return b"", True
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in resp.content.iter_chunked(_CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                parts.append(chunk[: max(0, max_bytes - (size - len(chunk)))])
-                return b"".join(parts), True
-            parts.append(chunk)
-        return b"".join(parts), False
 
     @staticmethod
     def _result(url: str, final_url: str, method: str, status: int | None, error: ErrorClass | None,
@@ -270,15 +247,9 @@ async def check_resource(fetcher: Fetcher, url: str, *, keep_body: bool = False,
     return get
 
 
-def make_session(*, user_agent: str, concurrency: int) -> aiohttp.ClientSession:
-    """A client session tuned for crawling: DNS cache, keep-alive, no cookies kept across sites."""
-    connector = aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300, enable_cleanup_closed=True,
-                                     ssl=ssl.create_default_context())
-    return aiohttp.ClientSession(
-        connector=connector,
-        headers={"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-                 "Accept-Language": "zh-CN,zh;q=0.9"},
-        cookie_jar=aiohttp.CookieJar(unsafe=True),
-        auto_decompress=True,
-        requote_redirect_url=False,
-    )
+def make_session(*, user_agent: str, concurrency: int) -> CurlSession:
+    """A transport session for crawling (call inside the running loop): keep-alive, a DNS cache,
+    cookies kept in memory for this crawl only."""
+    return CurlSession(user_agent=user_agent, concurrency=concurrency,
+                       headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                                "Accept-Language": "zh-CN,zh;q=0.9"})

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from govwatch import aio
 from govwatch.crawl.fetcher import FetchPolicy, Fetcher, make_session
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.model import FetchResult
@@ -18,4 +17,4 @@ def fetch_one(url: str, settings: Settings) -> FetchResult:
         async with make_session(user_agent=c.user_agent, concurrency=1) as session:
             return await Fetcher(session, HostLimiter(1, 0), FetchPolicy.from_settings(c)).fetch(url)
 
-    return asyncio.run(run())
+    return aio.run(run())

@@ -21,19 +21,24 @@ def words() -> dict[str, Any]:
     return yaml.safe_load(text)  # type: ignore[no-any-return]
 
 
-def label_matches(label: str, synonym: str) -> bool:
-    """Whether a cleaned label names ``synonym``: equal, or the synonym (4+ characters) followed
-    by at most two more (``申请材料目录``)."""
-    if label == synonym:
-        return True
-    return len(synonym) >= 4 and label.startswith(synonym) and len(label) - len(synonym) <= 2
-
-
 def match_label(label: str, table: dict[str, list[str]]) -> str | None:
-    """The key of ``table`` whose synonyms name ``label`` (longest synonym first), or ``None``."""
-    best: tuple[int, str] | None = None
-    for key, synonyms in table.items():
-        for syn in synonyms:
-            if label_matches(label, syn) and (best is None or len(syn) > best[0]):
-                best = (len(syn), key)
-    return best[1] if best else None
+    """The key of ``table`` whose synonyms name the cleaned ``label``, or ``None``: a synonym names
+    a label it equals, or (4+ characters) that it begins, followed by at most two more characters
+    (``申请材料目录``); the longest such synonym wins, and of keys sharing it, the first."""
+    index = _synonym_index(tuple((key, tuple(synonyms)) for key, synonyms in table.items()))
+    for extra in range(3):  # the label itself, then without its last one or two characters
+        stem = label[:len(label) - extra] if extra else label
+        key = index.get(stem)
+        if key is not None and (not extra or len(stem) >= 4):
+            return key
+    return None
+
+
+@cache
+def _synonym_index(table: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+    """synonym -> the first key listing it: a label is matched by at most three lookups."""
+    index: dict[str, str] = {}
+    for key, synonyms in table:
+        for synonym in synonyms:
+            index.setdefault(synonym, key)
+    return index

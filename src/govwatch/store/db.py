@@ -172,6 +172,12 @@ class Store:
         if whole < len(rows):
             conn.exec_driver_sql(head + row_marks + tail, rows[whole:])
 
+    def release(self) -> None:
+        """Forget the URL-id cache and close pooled connections (and with them SQLite's page
+        caches): after a crawl, the checks need neither, and a large site's take tens of MB."""
+        self._url_ids = {}
+        self.engine.dispose()
+
     def url_ids(self, conn: Any, urls: Iterable[str]) -> dict[str, int]:
         """Ids for ``urls``, interning new ones (within ``conn``'s transaction)."""
         cache = self._url_ids

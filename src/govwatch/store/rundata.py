@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Text, func, select, type_coerce
+from sqlalchemy import Connection, Text, bindparam, func, select, type_coerce
 
 from govwatch.checks import LinkTarget, RunData
 from govwatch.rules import RuleSet
@@ -90,6 +91,7 @@ class StoreRunData(RunData):
         self.site_id: int = run["site_id"]
         self._holders: list[str] | None = None  # pages holding the run's template links
         self._fetch_ids = fetch_ids  # url -> its fetch row's id (pages are keyed by it)
+        self._reader: Connection | None = None  # for body(): opened on first use
 
     def probes(self) -> list[dict[str, Any]]:
         if self._probes is None:
@@ -149,7 +151,18 @@ class StoreRunData(RunData):
     def body(self, url: str) -> bytes | None:
         row = self.fetches.get(url)
         digest = row.get("body_hash") if row else None
-        return self.store.body(digest) if digest else None
+        if not digest:
+            return None
+        # One connection kept for these single reads (checks read thousands of bodies one by
+        # one; a pooled connection per body costs five times the query), in no transaction.
+        if self._reader is None:
+            self._reader = self.store.engine.connect()
+            weakref.finalize(self, self._reader.close)
+        try:
+            found = self._reader.execute(_BLOB, {"hash": digest}).first()
+        finally:
+            self._reader.rollback()
+        return decompress(found[0], found[1]) if found else None
 
     def _template_id(self, conn: Any) -> int | None:
         """The id of the template source URL (``store.writer.TEMPLATE_URL``), when interned."""
@@ -247,6 +260,8 @@ class StoreRunData(RunData):
             out[source].append((target, tag, text))
         return out
 
+
+_BLOB = select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == bindparam("hash"))
 
 # pages.facts as its stored text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads).
 _FACTS_TEXT = type_coerce(t.pages.c.facts, Text)
