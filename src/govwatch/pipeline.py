@@ -27,7 +27,6 @@ from govwatch.columns import ColumnResult
 from govwatch.model import Finding
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring import score_checked
-from govwatch.security.probe import probe_site
 from govwatch.settings import Settings, settings_to_dict
 from govwatch.siteconfig import SiteConfig
 from govwatch.store import tables as t
@@ -112,6 +111,8 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "crawl_seconds": stats.seconds, "rendered": stats.rendered,
         "render_failed": len(stats.render_errors),
         "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]]})
+    from govwatch.security.probe import probe_site  # only now: the probes alone need aiohttp
+
     await probe_site(store, run_id, settings)  # HTTPS/TLS, IPv6, cloaking, mixed content → run facts
     document = check_and_report(store, run_id)
     return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)

@@ -1,4 +1,5 @@
-"""A crawl killed with SIGKILL resumes without refetching what it committed and loses nothing."""
+"""A crawl killed with SIGKILL, or stopped with Ctrl-C (SIGINT), resumes without refetching what it
+committed and loses nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
@@ -28,14 +31,15 @@ def _committed_pages(db: Path) -> int:
         return 0
 
 
-def test_resume_after_kill_9(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_resume_after_interruption(tmp_path: Path, sig: signal.Signals) -> None:
     # Its own simulator: the request counts below must see this test's requests only.
     options = SimOptions(seed=11, as_of=AS_OF, site_pages=200, slow_seconds=SLOW_SECONDS, slow_ok_seconds=0.2)
     with SimServer(options).running() as sim:
-        _kill_and_resume(sim, tmp_path)
+        _interrupt_and_resume(sim, tmp_path, sig)
 
 
-def _kill_and_resume(sim: Any, tmp_path: Path) -> None:
+def _interrupt_and_resume(sim: Any, tmp_path: Path, sig: signal.Signals) -> None:
     url = sim.site_url("jcms")
     db = tmp_path / "resume.db"
     # Rendering off: the browser's own GET of a script-filled list page would count as a refetch.
@@ -43,24 +47,28 @@ def _kill_and_resume(sim: Any, tmp_path: Path) -> None:
     # A slow, polite crawl (20 requests/s) so the kill lands mid-crawl.
     cmd = [sys.executable, "-m", "govwatch", "inspect", url, "--db", str(db), "--offline", "--rate", "20",
            "--timeout", "1", "--as-of", AS_OF.isoformat()]
-    child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while _committed_pages(db) < 40 and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.1)
-        assert child.poll() is None, "the crawl finished before it could be killed"
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
+        assert child.poll() is None, "the crawl finished before it could be stopped"
+        os.kill(child.pid, sig)
+        out, err = child.communicate(timeout=30)
     finally:
         if child.poll() is None:
             child.kill()
+    if sig == signal.SIGINT:  # a message and status 130, no traceback
+        assert child.returncode == 130, (out, err)
+        assert "interrupted" in err and "--resume" in err  # the CLI's messages go to stderr
+        assert "Traceback" not in err
 
     with sqlite3.connect(db) as conn:
         status = conn.execute("SELECT status FROM runs").fetchone()[0]
         before = {row[0]: row[1:] for row in conn.execute(
             "SELECT u.url, f.id, f.fetched_at, f.attempts FROM fetches f JOIN urls u ON u.id = f.url_id "
             "WHERE f.role = 'page' AND f.status = 200")}
-    assert status == "running"  # killed: never marked finished
+    assert status == ("running" if sig == signal.SIGKILL else "interrupted")  # never marked finished
     assert len(before) >= 10
 
     store = Store(f"sqlite:///{db}")

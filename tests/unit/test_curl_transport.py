@@ -9,6 +9,7 @@ import gzip
 import socket
 import struct
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,15 @@ async def test_a_cancelled_request_leaves_the_session_usable(served: tuple) -> N
         await task
     replies = await asyncio.gather(*(_get(session, f"{base}/ok") for _ in range(6)))
     assert [r.status for r in replies] == [200] * 6
+
+
+async def test_a_certificate_no_system_ca_signed_is_a_tls_failure(tmp_path: Path) -> None:
+    from tests.security.pki import TestPKI
+    from tests.security.servers import port_of, serve, static
+
+    leaf = TestPKI(tmp_path).leaf()  # signed by a test CA the system does not trust
+    with serve(static({"/": b"<html>ok</html>"}), ctx=leaf.server_context()) as server:
+        async with make_session(user_agent="govwatch-test", concurrency=2) as session:
+            with pytest.raises(TransferError) as caught:
+                await _get(session, f"https://127.0.0.1:{port_of(server)}/")
+    assert caught.value.error_class == "tls"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from govwatch.store.blobs import body_hash, compress
-from govwatch.store.db import Store
+from govwatch.store.db import HEAD_REVISION, MIGRATIONS, Store
 from govwatch.store import tables
 from govwatch.store.tables import metadata
 
@@ -16,6 +18,24 @@ from govwatch.store.tables import metadata
 def test_migrations_build_exactly_the_declared_tables(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'm.db'}")
     with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    # Stores at this revision open without Alembic; a new migration must move the constant.
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+
+
+def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with Store(url).engine.begin() as conn:  # make it look like a store made before 0004
+        conn.exec_driver_sql("DROP TABLE run_facts")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
+    store = Store(url)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
 

@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from govwatch.crawl.curl import CurlSession, TransferError
 from govwatch.crawl.politeness import HostLimiter, parse_retry_after
 from govwatch.model import TEMPORARY_DNS, ErrorClass, FetchResult
@@ -53,8 +51,10 @@ def classify_exception(exc: BaseException) -> tuple[ErrorClass, str]:
     if isinstance(exc, TransferError):
         return exc.error_class, exc.detail
     detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError, TimeoutError)):
+    if isinstance(exc, TimeoutError):  # asyncio's and aiohttp's timeouts are TimeoutErrors too
         return "timeout", "no complete answer within the time limit"
+    import aiohttp  # here, not at the top: the crawl (libcurl) never needs it, the probes do
+
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         if isinstance(exc.os_error, socket.gaierror) and exc.os_error.errno == socket.EAI_AGAIN:
             return "dns", f"{TEMPORARY_DNS}: {detail}"
