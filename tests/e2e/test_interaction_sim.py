@@ -182,13 +182,24 @@ def test_the_three_tables_score_the_findings_and_the_report_shows_them(inspected
 
 
 @pytest.mark.parametrize("site_id", FAMILIES)
-def test_interpretations_without_links_and_data_release(inspected: dict, sim: Any, site_id: str) -> None:
-    """The simulator's interpretations never link a policy document: each is reported once; its
-    数据发布 column is fresh (20-60 days) and offers .xlsx files: no data finding."""
+def test_interpretation_links_are_judged_against_the_planted_gaps(inspected: dict, sim: Any, site_id: str) -> None:
+    """Exactly the planted gaps of the manifest's ``linkage`` are reported (sim.linkage): the 图解
+    that links no document (naming none: no target), and the documents that do not link back to
+    the interpretations linking them (target: the first of those); every other interpretation and
+    document links its partner. The 数据发布 column is fresh (20-60 days) and offers .xlsx files:
+    no data finding."""
     doc = inspected[site_id][0]
-    columns = sim.manifest["sites"][site_id]["columns"]
-    interp = next(c for c in columns if c["type"] == "interpretation")
-    unlinked = [f for f in doc["findings"] if f["kind"] == "interpretation_unlinked"
-                and f["evidence"]["direction"] == "interpretation_to_policy"]
-    assert len(unlinked) == interp["items"] == len({f["url"] for f in unlinked})
+    truth = sim.manifest["sites"][site_id]["linkage"]
+    found = {(f["url"], f["evidence"]["direction"]): f for f in doc["findings"]
+             if f["kind"] == "interpretation_unlinked"}
+    assert {d for _u, d in found} == {"interpretation_to_policy", "policy_to_interpretation"}
+    assert set(found) == {(t["url"], t["direction"]) for t in truth}
+    for t in truth:
+        f = found[(t["url"], t["direction"])]
+        if t["direction"] == "policy_to_interpretation":
+            assert f["target"] == t["interpretation"]
+        else:
+            assert f["target"] is None and f["message"].startswith("政策解读「图解：")
+    interp = next(c for c in sim.manifest["sites"][site_id]["columns"] if c["type"] == "interpretation")
+    assert len([t for t in truth if t["direction"] == "interpretation_to_policy"]) < interp["items"] / 5
     assert not [f for f in doc["findings"] if f["kind"] in ("data_release_stale", "data_not_downloadable")]

@@ -18,7 +18,7 @@ from govwatch.urls import normalize_url
 
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
              "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",
-             "unverifiable_external", "traps", "planted", "negatives", "interaction"}
+             "unverifiable_external", "traps", "planted", "negatives", "interaction", "linkage"}
 COLUMN_KEYS = {"id", "name", "type", "type_source", "url", "list_pages", "pagination", "read_via", "endpoint", "items",
                "undated", "newest_date", "future_items", "blank", "on_homepage", "discovered_by", "parent"}
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .columns import Column
+from .linkage import INTERPRETATION_NO, document_name, explained, links_its_document
 from .interaction import BROKEN_FORM_N, GUIDE_MISSING, VAGUE_PHRASES, ItemLink, guide_role, message_plan, survey_plan
 from .rng import Rng
 from .words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, PEOPLE, PLACES,
@@ -64,6 +65,7 @@ class ItemFactory:
         self.short = short_name
         self.as_of_end = as_of_end
         self.built = 0
+        self.documents: Column | None = None  # the 政策文件 column its interpretations name (sim.linkage)
 
     def _head(self, column: Column, index: int) -> tuple[Rng, datetime, str, str]:
         r = Rng(column.item_seed(index, 2))
@@ -75,7 +77,19 @@ class ItemFactory:
             subject = ORG_TITLES[index % len(ORG_TITLES)]
             round_no = index // len(ORG_TITLES)
             return r, when, topic, f"{self.short}{subject}" + (f"（{round_no + 1}）" if round_no else "")
+        if column.no == INTERPRETATION_NO and self.documents is not None:
+            return r, when, topic, self._interpretation_title(index, r, topic, when)
         return r, when, topic, self._title(column.type, r, topic, when)
+
+    def _interpretation_title(self, index: int, r: Rng, topic: str, when: datetime) -> str:
+        """An interpretation names the document it explains in 《》 (sim.linkage); one that does
+        not link it (planted) is a 图解 naming none, as graphic interpretations often are."""
+        assert self.documents is not None
+        target = explained(index, self.documents)
+        if target is None or not links_its_document(index):
+            return f"图解：{when.year}年{topic}政策要点"
+        name = document_name(self._head(self.documents, target)[3])
+        return r.choice((f"《{name}》政策解读", f"一图读懂《{name}》", f"《{name}》解读"))
 
     def headline(self, column: Column, index: int) -> Headline:
         """Title and time of item ``index``: all a list page needs (cheaper than :meth:`item`)."""

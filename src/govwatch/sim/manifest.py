@@ -49,6 +49,7 @@ from .hostile import TRAPS
 from .html_common import unverifiable_urls
 from .interaction import interaction_broken_links, interaction_truth
 from .layout import Ref
+from .linkage import linkage_truth
 from .options import HOSTILE_ID
 from .plants import Negative, Plant
 from .portfolio import RESET_ALL, Portfolio
@@ -191,6 +192,7 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
         "planted": [_plant(gen, p) for p in gen.plants.planted],
         "negatives": [_negative(gen, n) for n in gen.plants.negatives],
         "interaction": interaction_truth(gen, norm),
+        "linkage": linkage_truth(gen, norm),
     }
 
 
@@ -234,6 +236,7 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
         "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
         "future_dates": [], "broken_links": [], "decoys": [],
         "unverifiable_external": [], "traps": traps, "planted": [], "negatives": [], "interaction": None,
+        "linkage": [],
     }
 
 

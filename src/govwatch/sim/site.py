@@ -22,6 +22,7 @@ from .html_common import (Ctx, document, column_metas, error_page, headline, hom
 from .identity import make_identity
 from .items import Item, ItemFactory
 from .layout import LAYOUTS, Ref
+from .linkage import POLICY_NO, related_html
 from .options import SimOptions, SiteSpec
 from .plants import SPAM_TITLE, SitePlants, footer_defects
 from .response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
@@ -60,6 +61,7 @@ class SiteGenerator:
         self.layout = LAYOUTS[spec.family](self.columns)
         self.plan = DefectPlan(spec.id, self.layout, self.columns)
         self.factory = ItemFactory(self.key, self.identity.short, datetime.combine(options.day, time(0, 0)))
+        self.factory.documents = next((c for c in self.columns if c.no == POLICY_NO), None)
         self.encoding = "gbk" if spec.family == "legacy" else "utf-8"
         self.origins = origins
         self.ctx = Ctx(spec.id, spec.family, self.identity, tuple(self.columns), self.layout, origins.root,
@@ -235,6 +237,7 @@ class SiteGenerator:
         ref = Ref("item", col.no, index)
         files = [f.attachment for f in self.plants.files(ref)]
         body = item_body(self.ctx, col, item, info, soft200, self.plants.extra_html(ref), files)
+        body += related_html(self.ctx, col, index, lambda c, i: self.factory.headline(c, i).title)
         body += planted_html(self.ctx, self.plan.links_on(ref))
         spam = self.plants.title(ref)
         title = f"{spam}_{item.title}" if spam else item.title
