@@ -41,6 +41,7 @@ _CODE_CLASS: dict[int, ErrorClass] = {
     # SEND_ERROR, RECV_ERROR, BAD_CONTENT_ENCODING: the answer broke off or came garbled
     **dict.fromkeys((35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98), "tls"),  # SSL_*
 }
+_POLL_WANTS = {pycurl.POLL_IN: 1, pycurl.POLL_OUT: 2, pycurl.POLL_INOUT: 3}  # -> read 1 | write 2
 _WRITE_ERROR = 23  # our body callback stopped the transfer
 _RESET_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 
@@ -68,7 +69,7 @@ class Reply:
 class _Transfer:
     """The state of one exchange, fed by libcurl's header and body callbacks."""
 
-    __slots__ = ("future", "lines", "parts", "size", "limit", "read_body", "too_large", "stopped")
+    __slots__ = ("future", "lines", "parts", "size", "limit", "read_body", "too_large", "stopped", "_kept")
 
     def __init__(self, future: asyncio.Future[tuple[int, str]], limit: int, read_body: bool) -> None:
         self.future = future
@@ -79,11 +80,13 @@ class _Transfer:
         self.read_body = read_body
         self.too_large = False
         self.stopped = False  # the body was deliberately not read (HEAD-like use of GET)
+        self._kept: dict[str, str] | None = None  # headers(), parsed once
 
     def on_header(self, line: bytes) -> None:
         if line.startswith(b"HTTP/"):  # a new response (an interim 1xx came first): start over
             self.lines.clear()
         self.lines.append(line)
+        self._kept = None
 
     def on_body(self, chunk: bytes) -> int | None:
         """Keep ``chunk`` unless the limit is passed; returning 0 makes libcurl stop the transfer."""
@@ -105,6 +108,8 @@ class _Transfer:
 
     def headers(self) -> dict[str, str]:
         """The kept headers (first value of each), names lower-cased."""
+        if self._kept is not None:
+            return self._kept
         kept: dict[str, str] = {}
         for line in self.lines[1:]:
             name, sep, value = line.partition(b":")
@@ -113,6 +118,7 @@ class _Transfer:
             key = name.strip().lower().decode("latin-1")
             if key in KEPT_HEADERS and key not in kept:
                 kept[key] = _header_text(value.strip(), key)
+        self._kept = kept
         return kept
 
     def _declared_too_large(self) -> bool:
@@ -247,7 +253,7 @@ class CurlSession:
         if what == pycurl.POLL_REMOVE:
             self._unwatch(fd)
             return
-        wanted = {pycurl.POLL_IN: 1, pycurl.POLL_OUT: 2, pycurl.POLL_INOUT: 3}.get(what, 0)
+        wanted = _POLL_WANTS.get(what, 0)
         current = self._watched.get(fd, 0)
         if wanted & 1 and not current & 1:
             self._loop.add_reader(fd, self._act, fd, pycurl.CSELECT_IN)

@@ -7,7 +7,7 @@ it. Pairing by index keeps every page computable on its own (no list of all item
 
 Planted (the manifest's ``linkage`` entry, :func:`linkage_truth`):
 
-- interpretation ``i`` with ``i % 7 == 3`` names its document but does not link it
+- interpretation ``i`` with ``i % 7 == 3`` does not link its document
   (``interpretation_to_policy``);
 - document ``j`` with ``j % 5 == 2`` does not link back to its interpretations, though they link
   it (``policy_to_interpretation``).
@@ -69,8 +69,9 @@ def related_html(ctx: Ctx, col: Column, index: int, title_of: Callable[[Column, 
         target = explained(index, policy)
         if target is None or not links_its_document(index):
             return ""
-        name = document_name(title_of(policy, target)) or title_of(policy, target)
-        return _block("原文链接", [(ctx.href(ctx.layout.item_path(policy, target)), f"《{name}》")])
+        title = title_of(policy, target)
+        href = ctx.href(ctx.layout.item_path(policy, target))
+        return _block("原文链接", [(href, f"《{document_name(title) or title}》")])
     if not links_back(index):
         return ""
     links = [(ctx.href(ctx.layout.item_path(interpretation, i)), title_of(interpretation, i))
