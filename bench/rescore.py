@@ -33,7 +33,7 @@ def main() -> int:
     from govwatch.checks import REGISTRY, load_builtin_checks
     from govwatch.pipeline import check_and_report
     from govwatch.rules import load_ruleset
-    from govwatch.scoring import score_stored_run
+    from govwatch.scoring.runs import score_stored_run
     from govwatch.store import tables as t
     from govwatch.store.db import Store
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from govwatch.settings import Settings, load_settings
+from govwatch.core.settings import Settings, load_settings
 from govwatch.store.db import Store
 
 AS_OF = date(2026, 11, 22)

@@ -1,5 +1,5 @@
 """Allow ``python -m govwatch``."""
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 
 raise SystemExit(main())

@@ -19,21 +19,21 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from govwatch import aio
+from govwatch.core import aio
 from govwatch.checks import CheckRun, run_checks
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer
-from govwatch.columns import ColumnResult
-from govwatch.model import Finding
+from govwatch.analysis.columns import ColumnResult
+from govwatch.core.model import Finding
 from govwatch.rules import RuleSet, load_ruleset
-from govwatch.scoring import score_checked
-from govwatch.settings import Settings, settings_to_dict
-from govwatch.siteconfig import SiteConfig
+from govwatch.scoring.runs import score_checked
+from govwatch.core.settings import Settings, settings_to_dict
+from govwatch.core.siteconfig import SiteConfig
 from govwatch.store import tables as t
 from govwatch.store.db import Store
-from govwatch.store.rundata import StoreRunData
+from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import RunWriter, resume_state
-from govwatch.urls import Scope, normalize_url
+from govwatch.core.urls import Scope, normalize_url
 
 
 class InspectionError(RuntimeError):
@@ -111,7 +111,7 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "crawl_seconds": stats.seconds, "rendered": stats.rendered,
         "render_failed": len(stats.render_errors),
         "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]]})
-    from govwatch.security.probe import probe_site  # only now: the probes alone need aiohttp
+    from govwatch.crawl.siteprobes.runner import probe_site  # only now: the probes alone need aiohttp
 
     await probe_site(store, run_id, settings)  # HTTPS/TLS, IPv6, cloaking, mixed content → run facts
     document = check_and_report(store, run_id)

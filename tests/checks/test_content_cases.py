@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from govwatch.checks import RunData, run_checks
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 from tests.checks.casefiles import subset
 
 SITE = "http://www.example.gov.cn/"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from govwatch.checks import run_checks
-from govwatch.content.attachments import attachment_format
-from govwatch.content.text import page_text_from_body
+from govwatch.analysis.content.attachments import attachment_format
+from govwatch.extract.text import page_text_from_body
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
-from govwatch.store.rundata import StoreRunData
+from govwatch.store.stored_run import StoreRunData
 from tests.conftest import AS_OF, sim_settings
 
 

@@ -20,8 +20,8 @@ import yaml
 from govwatch.checks import RunData, run_checks
 from govwatch.extract import extract_page
 from govwatch.extract.jsonout import facts_to_json
-from govwatch.siteconfig import parse_site_config
-from govwatch.urls import Scope
+from govwatch.core.siteconfig import parse_site_config
+from govwatch.core.urls import Scope
 from tests.checks.casefiles import case_params, subset
 
 CASES = Path(__file__).parent / "cases" / "identity"

@@ -10,7 +10,7 @@ from govwatch.checks import RunData, run_checks
 from govwatch.extract import extract_page
 from govwatch.extract.jsonlist import json_page
 from govwatch.extract.jsonout import facts_to_json
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 
 SITE = "http://www.example.gov.cn/"
 HEAD = ('<meta name="SiteName" content="某市人民政府"><meta name="SiteDomain" content="www.example.gov.cn">'

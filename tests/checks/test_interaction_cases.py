@@ -23,7 +23,7 @@ from govwatch.checks import RunData, run_checks
 from govwatch.extract import extract_page
 from govwatch.extract.jsonout import facts_to_json
 from govwatch.rules import load_ruleset
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 from tests.checks.casefiles import case_params, subset
 
 SITE = "http://www.example.gov.cn/"
@@ -120,8 +120,8 @@ def test_fingerprints_stay_the_same_on_a_later_inspection() -> None:
 
 
 def test_malformed_and_empty_pages_read_as_nothing() -> None:
-    from govwatch.interaction.guides import guide_from_html
-    from govwatch.interaction.messages import is_message, parse_message, parse_message_list
+    from govwatch.analysis.interaction.guides import guide_from_html
+    from govwatch.analysis.interaction.messages import is_message, parse_message, parse_message_list
 
     broken = ["", "<html>", "<table><tr><th>留言时间<td>2026-13-45<tr><td>", "\x00\ufffd<dl><dt>答复时间</dt>",
               (Path(__file__).parents[1] / "extract" / "fixtures" / "malformed.html").read_text(encoding="utf-8")]

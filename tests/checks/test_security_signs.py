@@ -7,7 +7,7 @@ from typing import Any
 
 from govwatch.checks import RunData, run_checks
 from govwatch.extract import extract_page, facts_to_json
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 
 SITE = "http://www.example.gov.cn/"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from govwatch.checks import RunData, run_checks
 from govwatch.extract import extract_page, facts_to_json
-from govwatch.model import Finding
-from govwatch.urls import Scope
+from govwatch.core.model import Finding
+from govwatch.core.urls import Scope
 
 SITE = "http://www.example.gov.cn/"
 LIST = SITE + "xwdt/index.html"

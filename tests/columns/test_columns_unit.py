@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from govwatch.checks import RunData, run_checks
-from govwatch.columns.classify import classify
+from govwatch.analysis.columns.classify import classify
 from govwatch.rules import load_ruleset
-from govwatch.siteconfig import parse_site_config
-from govwatch.urls import Scope
+from govwatch.core.siteconfig import parse_site_config
+from govwatch.core.urls import Scope
 
 AS_OF = date(2026, 11, 22)
 HOME = "http://www.example.gov.cn/"

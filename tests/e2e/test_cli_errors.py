@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 
 
 def _refused_port() -> int:

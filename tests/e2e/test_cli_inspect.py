@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 from tests.conftest import AS_OF, CRAWL_TIMEOUT
 
 

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 
 SITES = ("trs", "jyj")  # a city portal and a department without 办事服务 (scored ×4/3)
 

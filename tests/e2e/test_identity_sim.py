@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 from tests.conftest import AS_OF, CRAWL_TIMEOUT
 
 SITES = ("trs", "jcms", "legacy", "fgw", "jyj")

@@ -1,6 +1,6 @@
 """End-to-end: interaction and service findings on the simulated sites of every CMS family.
 
-Ground truth is the manifest's ``interaction`` entry (``govwatch.sim.interaction``): planted
+Ground truth is the manifest's ``interaction`` entry (``govwatch.sim.boards``): planted
 unanswered, late and incomplete messages, the negatives (a complaint still inside its limit, a
 complaint answered on its 5th working day across National Day), planted guide defects, surveys
 and interviews. Each family renders message and guide details in another layout (table,
@@ -16,7 +16,7 @@ import pytest
 from govwatch.pipeline import inspect_site
 from govwatch.report.html import render_html
 from govwatch.rules import load_ruleset
-from govwatch.scoring import score_stored_run
+from govwatch.scoring.runs import score_stored_run
 from govwatch.store.db import Store
 from tests.conftest import AS_OF, sim_settings
 

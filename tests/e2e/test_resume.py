@@ -16,7 +16,7 @@ import pytest
 
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
-from govwatch.store.rundata import StoreRunData
+from govwatch.store.stored_run import StoreRunData
 from govwatch.sim import SimOptions, SimServer
 from tests.conftest import AS_OF, SLOW_SECONDS, sim_settings
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 from tests.conftest import AS_OF, CRAWL_TIMEOUT
 
 CRAWL = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
@@ -184,7 +184,7 @@ def test_diff_after_a_later_recheck(run: dict[str, Any], sim: Any, capsys: pytes
 
 
 def test_inspect_by_org_uses_the_registry(sim: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from govwatch.sim.registry import write_registry_csv
+    from govwatch.sim.registry_sheet import write_registry_csv
     registry = write_registry_csv(sim.options, sim.manifest, tmp_path / "registry.csv")
     rows = registry.read_text(encoding="utf-8").splitlines()
     county = next(r for r in rows[1:] if ",本级门户,县级," in r)
@@ -233,7 +233,7 @@ def test_bulletin_command_over_stored_runs(run: dict[str, Any], tmp_path: Path) 
 def test_rescore_reuses_the_findings_of_table_independent_checks(run: dict[str, Any]) -> None:
     from govwatch.checks import REGISTRY
     from govwatch.rules import load_ruleset
-    from govwatch.scoring import score_stored_run
+    from govwatch.scoring.runs import score_stored_run
     from govwatch.store.db import Store
 
     independent = {c.name for c in REGISTRY.values() if not c.uses_rules}

@@ -19,7 +19,7 @@ import pytest
 
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
-from govwatch.store.rundata import StoreRunData
+from govwatch.store.stored_run import StoreRunData
 from tests.conftest import AS_OF, sim_settings
 
 FOOTER_JS = """document.getElementById("footer").innerHTML =

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
 from tests.conftest import AS_OF, sim_settings

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from govwatch.extract import extract_page, facts_to_json
-from govwatch.model import PageFacts
+from govwatch.core.model import PageFacts
 
 EP = "http://www.x.gov.cn/col/c14/api/list.json"
 

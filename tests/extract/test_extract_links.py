@@ -6,7 +6,7 @@ from pathlib import Path
 
 from govwatch.extract import extract_page
 from govwatch.extract.resolve import Resolver
-from govwatch.urls import normalize_url
+from govwatch.core.urls import normalize_url
 
 PAGE = "http://www.example.gov.cn/links.html"
 

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from govwatch.extract import extract_page
-from govwatch.model import ListItem
+from govwatch.core.model import ListItem
 
 
 def load(name: str) -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 from govwatch.extract import extract_page
 from govwatch.extract.footer import extract_footer
 from govwatch.extract.meta import collect_meta
-from govwatch.model import Footer
+from govwatch.core.model import Footer
 
 
 def load(name: str) -> bytes:

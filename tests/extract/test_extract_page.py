@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from govwatch.extract import extract_page, facts_to_json
-from govwatch.model import PageFacts
+from govwatch.core.model import PageFacts
 
 
 def load(name: str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from govwatch.extract import extract_page
-from govwatch.model import Pagination
+from govwatch.core.model import Pagination
 
 
 def load(name: str) -> bytes:

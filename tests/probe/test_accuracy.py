@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import jsonschema
 
-from govwatch.probe.document import probe_document, probe_schema
-from govwatch.probe.visit import Visit, visit
+from govwatch.crawl.availability.document import probe_document, probe_schema
+from govwatch.crawl.availability.visit import Visit, visit
 from govwatch.sim.flaky import FlakyServer
 from tests.probe.conftest import PROBE_TIMEOUT
 

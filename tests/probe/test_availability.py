@@ -10,12 +10,12 @@ import pytest
 
 from govwatch.checks import REGISTRY, NotAssessed, RunData, load_builtin_checks, run_checks
 from govwatch.checks.availability import availability
-from govwatch.clock import SHANGHAI
-from govwatch.probe.store import probes_in_window, save_rows, site_row
+from govwatch.core.clock import SHANGHAI
+from govwatch.store.probes import probes_in_window, save_rows, site_row
 from govwatch.rules import load_ruleset
-from govwatch.siteconfig import parse_site_config
+from govwatch.core.siteconfig import parse_site_config
 from govwatch.store.db import Store
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 
 AS_OF = date(2026, 11, 22)
 HOME = "http://www.example.gov.cn/"

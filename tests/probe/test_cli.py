@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
-from govwatch.cli import main
-from govwatch.probe.document import probe_schema
+from govwatch.commands.main import main
+from govwatch.crawl.availability.document import probe_schema
 from govwatch.sim.flaky import FlakyServer
 from govwatch.store import tables as t
 from govwatch.store.db import Store

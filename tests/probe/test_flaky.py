@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from govwatch.probe.visit import visit
+from govwatch.crawl.availability.visit import visit
 from govwatch.sim.flaky import FlakyConfig, FlakyServer
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from govwatch.cli import main
-from govwatch.probe.monitor import Monitor, MonitorOptions
-from govwatch.probe.store import Target, save_rows, site_targets, visit_row
-from govwatch.probe.visit import Visit
-from govwatch.probe.window import parse_at
-from govwatch.siteconfig import parse_site_config
+from govwatch.commands.main import main
+from govwatch.crawl.availability.monitor import Monitor, MonitorOptions
+from govwatch.store.probes import Target, save_rows, site_targets, visit_row
+from govwatch.crawl.availability.visit import Visit
+from govwatch.core.windows import parse_at
+from govwatch.core.siteconfig import parse_site_config
 from govwatch.sim.flaky import FlakyServer
 from govwatch.store import tables as t
 from govwatch.store.db import Store

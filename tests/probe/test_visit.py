@@ -6,7 +6,7 @@ import socket
 import ssl
 from collections.abc import Callable
 
-from govwatch.probe.visit import Visit, probe_once, visit
+from govwatch.crawl.availability.visit import Visit, probe_once, visit
 from govwatch.sim.flaky import FlakyServer
 from tests.probe.conftest import PROBE_TIMEOUT
 

@@ -1,4 +1,4 @@
-"""``govwatch sites …`` and ``govwatch filing …`` through ``govwatch.cli.main``: exit codes and output."""
+"""``govwatch sites …`` and ``govwatch filing …`` through ``govwatch.commands.main.main``: exit codes and output."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govwatch.cli import main
+from govwatch.commands.main import main
 from govwatch.store.db import Store
 from tests.registry.registry_helpers import PROVINCE, counts, with_cell, write_csv, write_xlsx
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from govwatch.checks import RunData, run_checks
-from govwatch.model import Finding
-from govwatch.urls import Scope
+from govwatch.core.model import Finding
+from govwatch.core.urls import Scope
 from tests.security.pki import TestPKI
 
 PROBE_TIMEOUT = 3.0

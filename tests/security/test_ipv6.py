@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from govwatch.security.config import parse_hosts
-from govwatch.security.net import Resolver
-from govwatch.security.transport import probe_ipv6
+from govwatch.core.netconfig import parse_hosts
+from govwatch.crawl.siteprobes.http import Resolver
+from govwatch.crawl.siteprobes.tls import probe_ipv6
 from tests.security.conftest import PROBE_TIMEOUT, judge
 from tests.security.servers import page, port_of, serve, static
 

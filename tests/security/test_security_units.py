@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from govwatch.security.config import parse_hosts
-from govwatch.security.transport import hostname_matches
-from govwatch.settings import ConfigError, load_settings
+from govwatch.core.netconfig import parse_hosts
+from govwatch.crawl.siteprobes.tls import hostname_matches
+from govwatch.core.settings import ConfigError, load_settings
 from govwatch.store.db import Store
 from tests.security.pki import TestPKI
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from govwatch.pipeline import inspect_site
-from govwatch.settings import Settings, load_settings
+from govwatch.core.settings import Settings, load_settings
 from govwatch.store.db import Store
 from tests.conftest import AS_OF
 from tests.security.conftest import PROBE_TIMEOUT

@@ -14,7 +14,7 @@ from tests.sim.sim_helpers import FAMILY_SITES, FETCH_CALL, fetch, jcms_groups, 
 
 from govwatch.sim import SimServer
 from govwatch.sim.resources import CONTENT_TYPES
-from govwatch.urls import normalize_url
+from govwatch.core.urls import normalize_url
 
 async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
     manifest = sim.manifest

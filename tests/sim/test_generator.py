@@ -187,7 +187,7 @@ _GUIDE_LABEL = {"trs": "<th>{}</th><td>[^<]+</td>", "jcms": "<h4>{}</h4><p>[^<]+
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)
 def test_messages_and_guides(portfolio: Portfolio, site_id: str) -> None:
-    from govwatch.sim.interaction import message_plan
+    from govwatch.sim.boards import message_plan
     gen = portfolio.sites[site_id]
     family = gen.spec.family
     consult = next(c for c in gen.columns if c.type == "consult")

@@ -10,7 +10,7 @@ import pytest
 from tests.sim.sim_helpers import fetch, links_in
 
 from govwatch.sim import SimServer
-from govwatch.urls import normalize_url
+from govwatch.core.urls import normalize_url
 
 _RECORD = re.compile(r"<record><!\[CDATA\[(.*?)\]\]></record>", re.S)
 

@@ -14,7 +14,7 @@ import aiohttp
 from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, fetch
 
 from govwatch.sim import SimOptions, SimServer, SiteSpec
-from govwatch.urls import normalize_url
+from govwatch.core.urls import normalize_url
 
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
              "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",

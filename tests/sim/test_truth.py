@@ -22,7 +22,7 @@ from tests.sim.sim_helpers import (AS_OF, FAMILY_SITES, FETCH_CALL, fetch, jcms_
                                    script_pages, url_day)
 
 from govwatch.sim import SimServer
-from govwatch.urls import normalize_url
+from govwatch.core.urls import normalize_url
 
 JSON_TYPE = "application/json; charset=utf-8"
 # The name keyword table of the brief, first match wins (解读 before 政策).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from govwatch import aio
+from govwatch.core import aio
 
 
 class Costly:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from govwatch.model import Finding
+from govwatch.core.model import Finding
 from govwatch.rules import RulesError, load_ruleset
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from govwatch.crawl.template import LinkRow, LinkTemplate
-from govwatch.model import FetchResult, Link
+from govwatch.core.model import FetchResult, Link
 from govwatch.store.db import Store
-from govwatch.store.rundata import StoreRunData
+from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import FetchRecord, RunWriter, resume_state
 
 SITE = "http://www.x.gov.cn/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from govwatch.interaction import match_label, words
+from govwatch.analysis.interaction import match_label, words
 
 
 def by_rule(label: str, table: dict[str, list[str]]) -> str | None:

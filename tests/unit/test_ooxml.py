@@ -11,8 +11,8 @@ import pytest
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from govwatch.content.attachments import Unreadable, attachment_segments
-from govwatch.content.ooxml import MAX_PART_BYTES, docx_segments, xlsx_cells
+from govwatch.analysis.content.attachments import Unreadable, attachment_segments
+from govwatch.analysis.content.ooxml import MAX_PART_BYTES, docx_segments, xlsx_cells
 
 ROWS = [
     ["姓名", "身份证号", "手机", "金额"],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from govwatch.content.lexicon import load_yaml
-from govwatch.content.wording import homophone
+from govwatch.analysis.content.lexicon import load_yaml
+from govwatch.analysis.content.wording import homophone
 
 pypinyin = pytest.importorskip("pypinyin")
 

@@ -310,7 +310,7 @@ def test_zhongkai_2018_derived_link_points_reproduce_the_bulletin_values() -> No
 
 @pytest.mark.parametrize(("name", "expected"), [("national-2019", 0.7), ("suqian-2022", 0.7)])
 def test_missing_meta_tags_are_deducted_per_page(name: str, expected: float) -> None:
-    from govwatch.model import Finding
+    from govwatch.core.model import Finding
     from govwatch.rules.engine import EngineFinding, ScoreInput, score
 
     grouped = Finding(kind="meta_tag_missing", code="identity.meta.missing.article", indicator="页面标签",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from govwatch.settings import ConfigError, load_settings
+from govwatch.core.settings import ConfigError, load_settings
 
 
 def test_precedence_defaults_file_env_flags(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from govwatch.urls import Scope, normalize_url
+from govwatch.core.urls import Scope, normalize_url
 
 
 @pytest.mark.parametrize("href,base,expected", [

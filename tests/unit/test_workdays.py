@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from govwatch.workdays import CalendarDataError, calendar, parse_table
+from govwatch.core.workdays import CalendarDataError, calendar, parse_table
 
 D = date
 
@@ -91,7 +91,7 @@ def test_beyond_coverage_counts_weekdays_with_a_warning(caplog: pytest.LogCaptur
     first = date(far, 3, 2)
     while first.weekday() != 0:  # a Monday
         first += timedelta(days=1)
-    with caplog.at_level(logging.WARNING, logger="govwatch.workdays"):
+    with caplog.at_level(logging.WARNING, logger="govwatch.core.workdays"):
         count = cal.between(first, first + timedelta(days=7))  # Tue-Fri and the next Monday
         assert cal.deadline(first, 5) == first + timedelta(days=7)
         assert cal.is_workday(first + timedelta(days=5)) is False  # a Saturday

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from govwatch.model import Finding
+from govwatch.core.model import Finding
 from govwatch.rules import RuleSet, load_ruleset
-from govwatch.siteconfig import SiteConfig
-from govwatch.urls import Scope
+from govwatch.core.siteconfig import SiteConfig
+from govwatch.core.urls import Scope
 
 
 @dataclass(slots=True)
@@ -62,7 +62,7 @@ class RunData:
         self._homepage_updates: Any = None
         self._homepage: tuple[dict[str, Any] | None] | None = None
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
-        self._facts = facts  # name -> what a post-crawl site probe measured (govwatch.security)
+        self._facts = facts  # name -> what a post-crawl site probe measured (govwatch.crawl.siteprobes)
         self._text_hits: tuple[int, list[tuple[str, str, Any]]] | None = None
         self._baseline = baseline  # the site's previous completed run (in-memory runs: given)
         self._baseline_known = baseline is not None  # the store looks its baseline up once, lazily
@@ -80,16 +80,16 @@ class RunData:
         return self._pages.get(url)
 
     def columns(self) -> list[Any]:
-        """The site's columns with their figures (:class:`govwatch.columns.ColumnResult`), computed once."""
+        """The site's columns with their figures (:class:`govwatch.analysis.columns.ColumnResult`), computed once."""
         if self._columns is None:
-            from govwatch.columns import analyze_columns
+            from govwatch.analysis.columns import analyze_columns
             self._columns = analyze_columns(self)
         return self._columns
 
     def homepage_updates(self) -> Any:
-        """Dated items shown on the homepage (:class:`govwatch.columns.HomepageUpdates`), computed once."""
+        """Dated items shown on the homepage (:class:`govwatch.analysis.columns.HomepageUpdates`), computed once."""
         if self._homepage_updates is None:
-            from govwatch.columns import homepage_updates
+            from govwatch.analysis.columns import homepage_updates
             self._homepage_updates = homepage_updates(self)
         return self._homepage_updates
 
@@ -100,7 +100,7 @@ class RunData:
 
     def run_fact(self, name: str) -> dict[str, Any] | None:
         """What the post-crawl site probe ``name`` measured (``transport``, ``ipv6``, ``cloaking``,
-        ``mixed_content``: :mod:`govwatch.security`); None when it did not run."""
+        ``mixed_content``: :mod:`govwatch.crawl.siteprobes`); None when it did not run."""
         return (self._facts or {}).get(name)
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -150,11 +150,11 @@ class RunData:
 
     def text_hits(self) -> tuple[int, list[tuple[str, str, Any]]]:
         """Every page's visible text scanned once by all content scanners
-        (:func:`govwatch.content.scan.scan_text`): (pages read, [(url, stored title, hits)] of the
+        (:func:`govwatch.analysis.content.text_scan.scan_text`): (pages read, [(url, stored title, hits)] of the
         pages with any hit). Computed once; only the hits are kept."""
         if self._text_hits is None:
-            from govwatch.content.scan import scan_text
-            from govwatch.content.text import page_text_from_body
+            from govwatch.analysis.content.text_scan import scan_text
+            from govwatch.extract.text import page_text_from_body
             read = 0
             found: list[tuple[str, str, Any]] = []
             for url, title, body, content_type in self.page_bodies():

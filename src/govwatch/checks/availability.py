@@ -24,9 +24,9 @@ from fractions import Fraction
 from typing import Any
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.clock import SHANGHAI
-from govwatch.model import Finding
-from govwatch.probe.window import in_window, parse_at, window_bounds, window_dates
+from govwatch.core.clock import SHANGHAI
+from govwatch.core.model import Finding
+from govwatch.core.windows import in_window, parse_at, window_bounds, window_dates
 
 MAX_FAILED_IN_EVIDENCE = 50
 

@@ -1,6 +1,6 @@
 """Cloaking (搜索引擎劫持): content that only search-engine crawlers are shown.
 
-Judged from the run fact ``cloaking`` (``govwatch.security.cloaking`` refetched a sample
+Judged from the run fact ``cloaking`` (``govwatch.crawl.siteprobes.bot_views`` refetched a sample
 of pages as Baiduspider and as the crawl, at the same moment). What only the spider got —
 a different title, text lines, off-site links — is rated with the banned-content lexicon
 (``content.lexicon.banned_matcher``):
@@ -20,8 +20,8 @@ import re
 from typing import Any
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.content.lexicon import banned_matcher
-from govwatch.model import Finding
+from govwatch.analysis.content.lexicon import banned_matcher
+from govwatch.core.model import Finding
 
 SIMILARITY_SUSPECT = 0.5  # spider and normal text agreeing less than this is suspect
 MAX_TERMS = 20

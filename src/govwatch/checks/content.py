@@ -2,7 +2,7 @@
 
 Pure functions of each page's stored body (visible text, title, link texts) and the lexicons in
 ``govwatch/data/lexicons/``; the text is decoded and scanned once for these checks and the
-personal-data check (``RunData.text_hits``, :mod:`govwatch.content.scan`). One finding per page and distinct wrong phrase / typo / banned term:
+personal-data check (``RunData.text_hits``, :mod:`govwatch.analysis.content.text_scan`). One finding per page and distinct wrong phrase / typo / banned term:
 ``target`` holds the phrase as found, so fingerprints are stable across runs and a reviewer's
 site-wide exemption of one phrase leaves the others open.
 """
@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.model import Finding
+from govwatch.core.model import Finding
 
 CATEGORY_LABELS = {"leader": "领导人姓名职务", "political": "规范表述", "organisation": "机构名称"}
 
 
 def page_hits(data: RunData) -> list[tuple[str, str, Any]]:
-    """(url, title, :class:`govwatch.content.scan.TextHits`) of the pages with hits; not assessed
+    """(url, title, :class:`govwatch.analysis.content.text_scan.TextHits`) of the pages with hits; not assessed
     when no page body is stored."""
     read, found = data.text_hits()
     if read == 0:

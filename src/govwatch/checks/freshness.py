@@ -1,6 +1,6 @@
 """Update indicators (rules.md §1, §2, §4): 首页不更新, 首页栏目, 栏目不更新, 空白栏目, future dates.
 
-Pure functions of the run's column figures (:mod:`govwatch.columns`) and the
+Pure functions of the run's column figures (:mod:`govwatch.analysis.columns`) and the
 rule table's windows; every number a verdict depends on is in the evidence.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.model import Finding
+from govwatch.core.model import Finding
 
 TYPE_LABELS = {
     "dynamic": "动态/要闻", "notice": "通知公告", "policy": "政策文件", "interpretation": "政策解读",

@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.extract.scan import GOVCN_JIUCUO
-from govwatch.identifiers import check_icp, check_police_record, check_site_code
-from govwatch.model import Finding
+from govwatch.extract.walk import GOVCN_JIUCUO
+from govwatch.core.identifiers import check_icp, check_police_record, check_site_code
+from govwatch.core.model import Finding
 
 FOOTER_SAMPLE = 20       # pages besides the homepage whose footer is judged
 EXAMPLES = 10            # example pages listed in a grouped finding

@@ -3,7 +3,7 @@ in page text and in attachments (xlsx, xls, docx, pdf, csv, txt).
 
 One finding per page or attachment; the evidence gives counts per type and up to five masked
 examples with their context kind (``text``, ``table cell``, ``attachment name``). Full values
-never leave :mod:`govwatch.content.personal`.
+never leave :mod:`govwatch.analysis.content.personal`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.content.attachments import Unreadable, Unsupported, attachment_segments
-from govwatch.content.personal import TYPE_LABELS
-from govwatch.content.scan import PersonalHits, personal_hits
-from govwatch.model import Finding
+from govwatch.analysis.content.attachments import Unreadable, Unsupported, attachment_segments
+from govwatch.analysis.content.personal import TYPE_LABELS
+from govwatch.analysis.content.text_scan import PersonalHits, personal_hits
+from govwatch.core.model import Finding
 
 
 def _finding(url: str, where: str, hits: PersonalHits, extra: dict[str, object]) -> Finding:

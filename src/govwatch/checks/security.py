@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.content.lexicon import banned_matcher
-from govwatch.model import Finding
+from govwatch.analysis.content.lexicon import banned_matcher
+from govwatch.core.model import Finding
 
 TEMPLATE_SHARE = 0.5  # an embed host on at least this share of pages is the template's
 

@@ -2,7 +2,7 @@
 clauses, material format, forms and online application or query entries.
 
 Guides are the stored item pages of the site's service columns and any page extraction typed
-``guide`` (:mod:`govwatch.interaction.guides`). Required element classes and the classes
+``guide`` (:mod:`govwatch.analysis.interaction.guides`). Required element classes and the classes
 whose absence counts as 重点要素 missing come from the rule table's ``services`` section.
 Forms and online entries are judged from the crawl's fetch of the link: a link the crawl did
 not fetch (offline, outside the page budget) is not judged.
@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.interaction.collect import column_items, html_of
-from govwatch.interaction.guides import Guide, guide_from_html, looks_like_guide
-from govwatch.model import Finding
+from govwatch.analysis.interaction.collect import column_items, html_of
+from govwatch.analysis.interaction.guides import Guide, guide_from_html, looks_like_guide
+from govwatch.core.model import Finding
 
 _NOT_JUDGED = {"unverifiable", "robots", "trap"}  # fetch errors that say nothing about the target
 

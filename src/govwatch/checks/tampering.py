@@ -11,7 +11,7 @@ updates:
   the visible text and the link texts) that the baseline page did not have — error;
 - off-host scripts or frames (page facts ``embeds``) from hosts the baseline page did not load;
 - off-site hyperlinks (visible or hidden) not on the baseline page, to hosts that are not
-  official or central news sites (``govwatch.official.benign_link_host``); they count by
+  official or central news sites (``govwatch.core.official.benign_link_host``); they count by
   themselves only when their host is new to the page (a new article on a site the page already
   links to is an ordinary update), and are listed as evidence whenever another sign is there.
 
@@ -30,10 +30,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.content.scan import banned_hits
-from govwatch.content.text import PageText, page_text_from_body
-from govwatch.model import Finding
-from govwatch.official import benign_link_host, hostname
+from govwatch.analysis.content.text_scan import banned_hits
+from govwatch.extract.text import PageText, page_text_from_body
+from govwatch.core.model import Finding
+from govwatch.core.official import benign_link_host, hostname
 
 MAX_PAGES = 200  # homepage and list pages compared per run
 MAX_DIFF_LINES = 40

@@ -1,6 +1,6 @@
 """HTTPS, TLS, mixed content and IPv6: judged from the run facts the site probe stored.
 
-Pure functions of ``RunData.run_fact`` (``govwatch.security`` measured them after the crawl):
+Pure functions of ``RunData.run_fact`` (``govwatch.crawl.siteprobes`` measured them after the crawl):
 
 - ``no_https`` — HTTPS does not answer (``transport.no_https``, error), or answers while plain
   HTTP still serves the site without redirecting to it (``transport.http_not_redirected``, warning);
@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from govwatch.checks import NotAssessed, RunData, check
-from govwatch.model import Finding
+from govwatch.core.model import Finding
 
 EXPIRY_WARNING_DAYS = 30  # a certificate expiring sooner than this is a warning
 INDICATOR = "安全防护"

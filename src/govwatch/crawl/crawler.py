@@ -25,11 +25,11 @@ from govwatch.crawl.traps import TrapGuard
 from govwatch.crawl.extractor import Extractor
 from govwatch.crawl.render import Renderer
 from govwatch.crawl.template import LinkRow, LinkTemplate
-from govwatch.jsonfile import facts_text
-from govwatch.model import FetchResult, Link, PreparedPage
-from govwatch.settings import CrawlSettings
+from govwatch.core.jsonfile import facts_text
+from govwatch.core.model import FetchResult, Link, PreparedPage
+from govwatch.core.settings import CrawlSettings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 
 PAGE_KINDS = frozenset({"page", "frame"})
 FOOTER_RENDERS = 21  # pages rendered because scripts may write their footer: the footer check's sample

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pycurl
 
-from govwatch.model import TEMPORARY_DNS, ErrorClass
+from govwatch.core.model import TEMPORARY_DNS, ErrorClass
 
 KEPT_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "last-modified", "etag",
                           "retry-after", "location", "server", "x-frame-options", "strict-transport-security"})

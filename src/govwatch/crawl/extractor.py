@@ -20,8 +20,8 @@ import struct
 from typing import Any, BinaryIO
 
 from govwatch.extract import extract_page, facts_to_json
-from govwatch.jsonfile import facts_text
-from govwatch.model import PreparedPage
+from govwatch.core.jsonfile import facts_text
+from govwatch.core.model import PreparedPage
 from govwatch.store.blobs import body_hash, compress
 
 

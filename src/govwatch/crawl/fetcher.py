@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from govwatch.crawl.curl import CurlSession, TransferError
 from govwatch.crawl.politeness import HostLimiter, parse_retry_after
-from govwatch.model import TEMPORARY_DNS, ErrorClass, FetchResult
-from govwatch.settings import CrawlSettings
-from govwatch.urls import normalize_url
+from govwatch.core.model import TEMPORARY_DNS, ErrorClass, FetchResult
+from govwatch.core.settings import CrawlSettings
+from govwatch.core.urls import normalize_url
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout"})

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from govwatch.settings import RenderSettings
+from govwatch.core.settings import RenderSettings
 
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

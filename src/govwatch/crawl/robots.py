@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.robotparser import RobotFileParser
 
 from govwatch.crawl.fetcher import Fetcher
-from govwatch.urls import origin
+from govwatch.core.urls import origin
 
 
 class RobotsCache:

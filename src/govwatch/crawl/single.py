@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from govwatch import aio
+from govwatch.core import aio
 from govwatch.crawl.fetcher import FetchPolicy, Fetcher, make_session
 from govwatch.crawl.politeness import HostLimiter
-from govwatch.model import FetchResult
-from govwatch.settings import Settings
+from govwatch.core.model import FetchResult
+from govwatch.core.settings import Settings
 
 
 def fetch_one(url: str, settings: Settings) -> FetchResult:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from govwatch.model import Link
+from govwatch.core.model import Link
 
 # A link as stored: (url, text, stored kind, tag, via), unique per (url, kind) on a page.
 LinkRow = tuple[str, str, str, str, str]

@@ -19,10 +19,10 @@ blocks, year inference), ``records`` (JCMS XML data islands and dataproxy respon
 and ``jsonout`` (``facts_to_json``).
 """
 
-from .dates import DateMatch, find_date, find_dates, parse_date, url_date_parts
-from .decode import decode_html
-from .jsonout import facts_to_json
-from .page import DEFAULT_MAX_BYTES, extract_page
+from govwatch.extract.dates import DateMatch, find_date, find_dates, parse_date, url_date_parts
+from govwatch.extract.decode import decode_html
+from govwatch.extract.jsonout import facts_to_json
+from govwatch.extract.page import DEFAULT_MAX_BYTES, extract_page
 
 __all__ = [
     "extract_page", "decode_html", "facts_to_json", "parse_date", "find_date", "find_dates",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..model import ListBlock, PageType
-from .dates import find_dates
-from .scan import collapse
+from govwatch.core.model import ListBlock, PageType
+from govwatch.extract.dates import find_dates
+from govwatch.extract.walk import collapse
 
 __all__ = ["choose_title", "visible_publish_date", "is_soft_404", "classify_page", "excerpt"]
 

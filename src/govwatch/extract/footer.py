@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Footer
+from govwatch.core.model import Footer
 
 __all__ = ["extract_footer"]
 

@@ -4,7 +4,7 @@
 starts from what the scan gathered and only looks further when the page gives cause:
 
 1. Candidates: anchors whose href names another host than the page's (a cheap prefix test on
-   the raw href), less benign hosts (:func:`govwatch.official.benign_link_host`). Most pages
+   the raw href), less benign hosts (:func:`govwatch.core.official.benign_link_host`). Most pages
    have none beyond official ones, and then nothing else is read for links.
 2. Each candidate's chain (itself and its ancestors) is judged with inline ``style``,
    presentational attributes (``hidden``, ``<font color>``, ``bgcolor``), ``<marquee>``
@@ -22,7 +22,7 @@ starts from what the scan gathered and only looks further when the page gives ca
    the written markup hides them too; ``script`` is then set), and scripts or frames in them
    are embeds. ``createElement`` loaders (``s.src = "..."``) are embeds as well.
 4. Embeds: ``<script src>``, ``<iframe src>`` and ``<frame src>`` on other hosts, less
-   :func:`govwatch.official.benign_embed_host`; frames get a hiding reason when hidden.
+   :func:`govwatch.core.official.benign_embed_host`; frames get a hiding reason when hidden.
 
 A hidden box that the page itself seems to toggle (its id or class named by an inline script
 or event handler, a stylesheet rule that shows it again, a sibling of the same class: tab
@@ -41,10 +41,10 @@ from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..model import Embed, HiddenLink
-from ..official import benign_embed_host, benign_link_host, hostname
-from .resolve import Resolver
-from .scan import Scan, collapse, scan_document
+from govwatch.core.model import Embed, HiddenLink
+from govwatch.core.official import benign_embed_host, benign_link_host, hostname
+from govwatch.extract.resolve import Resolver
+from govwatch.extract.walk import Scan, collapse, scan_document
 
 __all__ = ["security_signs", "page_security_signs", "parse_css", "OFFSCREEN_PX", "MAX_HIDDEN", "MAX_EMBEDS"]
 

@@ -21,12 +21,12 @@ import json
 import re
 from typing import Any
 
-from ..model import Footer, ListBlock, PageFacts, Pagination
-from .dates import DateMatch, epoch_date, find_dates, valid_parts
-from .links import LinkSet, kind_by_extension
-from .resolve import Resolver
-from .rows import RowInfo, items_from_rows
-from .scan import collapse
+from govwatch.core.model import Footer, ListBlock, PageFacts, Pagination
+from govwatch.extract.dates import DateMatch, epoch_date, find_dates, valid_parts
+from govwatch.extract.links import LinkSet, kind_by_extension
+from govwatch.extract.resolve import Resolver
+from govwatch.extract.rows import RowInfo, items_from_rows
+from govwatch.extract.walk import collapse
 
 __all__ = ["looks_like_json", "json_page"]
 

@@ -6,7 +6,7 @@ import dataclasses
 
 from typing import Any
 
-from ..model import ListItem, PageFacts
+from govwatch.core.model import ListItem, PageFacts
 
 __all__ = ["facts_to_json"]
 

@@ -1,7 +1,7 @@
-"""Outgoing references of a page as :class:`~govwatch.model.Link` values.
+"""Outgoing references of a page as :class:`~govwatch.core.model.Link` values.
 
 Every URL is resolved against the effective base (``<base href>`` else the page URL) and
-normalised with :func:`govwatch.urls.normalize_url` (memoised, see :mod:`.resolve`). Whether a link leaves the site is not
+normalised with :func:`govwatch.core.urls.normalize_url` (memoised, see :mod:`.resolve`). Whether a link leaves the site is not
 decided here; the crawler knows the site's scope.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from ..model import Link, LinkKind
-from .resolve import Resolver
-from .scan import RawRef
+from govwatch.core.model import Link, LinkKind
+from govwatch.extract.resolve import Resolver
+from govwatch.extract.walk import RawRef
 
 __all__ = ["ATTACHMENT_EXTENSIONS", "IMAGE_EXTENSIONS", "kind_by_extension", "build_links", "LinkSet"]
 

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..model import ListBlock
-from .dates import url_date_parts
-from .rows import SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
-from .scan import collapse
+from govwatch.core.model import ListBlock
+from govwatch.extract.dates import url_date_parts
+from govwatch.extract.rows import SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
+from govwatch.extract.walk import collapse
 
 __all__ = ["static_blocks"]
 

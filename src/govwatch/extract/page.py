@@ -8,23 +8,23 @@ from datetime import date
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
-from ..model import Footer, ListBlock, PageFacts, Pagination
-from .article import choose_title, classify_page, excerpt, is_soft_404, visible_publish_date
-from .dates import find_dates
-from .decode import decode_html, safe_truncate
-from .footer import extract_footer
-from .hidden import security_signs
-from .jsonlist import json_page, looks_like_json
-from .links import LinkSet, build_links
-from .lists import static_blocks
-from .meta import collect_meta
-from .pagination import from_create_page_html, from_dataproxy, from_pager_links, is_pager_text, script_int
-from .records import looks_like_datastore, parse_island, records_block
-from .resolve import Resolver
-from .rows import fill_page_year
-from .scan import Scan, scan_document
-from .scripts import ScriptFacts, needs_render, read_scripts
-from .structure import anchor_map, breadcrumb, site_nav
+from govwatch.core.model import Footer, ListBlock, PageFacts, Pagination
+from govwatch.extract.article import choose_title, classify_page, excerpt, is_soft_404, visible_publish_date
+from govwatch.extract.dates import find_dates
+from govwatch.extract.decode import decode_html, safe_truncate
+from govwatch.extract.footer import extract_footer
+from govwatch.extract.hidden import security_signs
+from govwatch.extract.jsonlist import json_page, looks_like_json
+from govwatch.extract.links import LinkSet, build_links
+from govwatch.extract.lists import static_blocks
+from govwatch.extract.meta import collect_meta
+from govwatch.extract.pagination import from_create_page_html, from_dataproxy, from_pager_links, is_pager_text, script_int
+from govwatch.extract.records import looks_like_datastore, parse_island, records_block
+from govwatch.extract.resolve import Resolver
+from govwatch.extract.rows import fill_page_year
+from govwatch.extract.walk import Scan, scan_document
+from govwatch.extract.scripts import ScriptFacts, needs_render, read_scripts
+from govwatch.extract.structure import anchor_map, breadcrumb, site_nav
 
 __all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
 

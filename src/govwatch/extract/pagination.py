@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from ..model import Pagination
-from .scan import collapse
+from govwatch.core.model import Pagination
+from govwatch.extract.walk import collapse
 
 __all__ = ["from_create_page_html", "from_dataproxy", "from_pager_links", "script_int", "is_pager_text"]
 

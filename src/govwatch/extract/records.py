@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..model import ListBlock
-from .links import LinkSet, build_links
-from .resolve import Resolver
-from .rows import RowInfo, analyse_row, items_from_rows
-from .scan import collapse, scan_document
+from govwatch.core.model import ListBlock
+from govwatch.extract.links import LinkSet, build_links
+from govwatch.extract.resolve import Resolver
+from govwatch.extract.rows import RowInfo, analyse_row, items_from_rows
+from govwatch.extract.walk import collapse, scan_document
 
 __all__ = ["DataIsland", "parse_island", "records_block", "looks_like_datastore"]
 

@@ -1,4 +1,4 @@
-"""Memoised :func:`govwatch.urls.normalize_url` for extraction.
+"""Memoised :func:`govwatch.core.urls.normalize_url` for extraction.
 
 ``normalize_url`` costs ~10 µs per call, and a page has hundreds of references, most of them
 template links repeated on every page of a site. The result of resolving an href depends
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..urls import normalize_url
+from govwatch.core.urls import normalize_url
 
 __all__ = ["Resolver", "resolve", "clear_cache"]
 
@@ -110,6 +110,6 @@ def clear_cache() -> None:
     """Forget memoised results (benchmarks measure the cold cost with it): URLs, and the
     cached readings of inline scripts."""
     _cached.cache_clear()
-    from .scripts import clear_cache as clear_scripts  # late: scripts imports this module's users
+    from govwatch.extract.scripts import clear_cache as clear_scripts  # late: scripts imports this module's users
 
     clear_scripts()

@@ -9,9 +9,9 @@ from datetime import date
 
 from selectolax.lexbor import LexborNode
 
-from ..model import ListItem
-from .dates import DateMatch, find_dates, infer_year, url_date_parts, valid_parts
-from .scan import collapse
+from govwatch.core.model import ListItem
+from govwatch.extract.dates import DateMatch, find_dates, infer_year, url_date_parts, valid_parts
+from govwatch.extract.walk import collapse
 
 __all__ = ["RowInfo", "analyse_row", "row_text", "row_date", "row_info", "has_digit", "choose_title",
            "items_from_rows", "fill_page_year"]

@@ -21,8 +21,8 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .links import IMAGE_EXTENSIONS
-from .scan import collapse
+from govwatch.extract.links import IMAGE_EXTENSIONS
+from govwatch.extract.walk import collapse
 
 __all__ = ["ScriptFacts", "read_scripts", "needs_render", "DOM_WRITES", "clear_cache"]
 

@@ -1,6 +1,6 @@
 """Site structure a page shows: its navigation menu and its breadcrumb trail.
 
-Both read containers that :func:`~govwatch.extract.scan.scan_document` marked during its one
+Both read containers that :func:`~govwatch.extract.walk.scan_document` marked during its one
 walk (by tag, class or id), so only those small subtrees are visited again:
 
 - navigation: ``<nav>`` and containers whose class or id says nav / menu / daohang / dh
@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .scan import HOME_TEXTS, collapse
+from govwatch.extract.walk import HOME_TEXTS, collapse
 
 __all__ = ["site_nav", "breadcrumb", "label_end", "anchor_map", "AnchorMap"]
 

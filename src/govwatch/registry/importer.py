@@ -22,11 +22,11 @@ from govwatch.registry.errors import RowProblem
 from govwatch.registry.fields import (
     LEVEL_LABELS, ROLE_LABELS, STATUSES, parse_bool, parse_level, parse_role, parse_status,
 )
-from govwatch.identifiers import Checked, check_icp, check_police_record, check_site_code, check_url
+from govwatch.core.identifiers import Checked, check_icp, check_police_record, check_site_code, check_url
 from govwatch.registry.sheet import Sheet, read_sheet
 from govwatch.store import tables as t
 from govwatch.store.db import now_iso
-from govwatch.urls import Scope
+from govwatch.core.urls import Scope
 
 __all__ = ["ImportResult", "SiteRow", "import_file", "import_sheet", "SITE_FIELDS"]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from govwatch import __version__
 from govwatch.checks import CheckRun, RunData
-from govwatch.checks.links import resource_of, verdict
-from govwatch.columns import ColumnResult
-from govwatch.model import Finding
+from govwatch.checks.link_availability import resource_of, verdict
+from govwatch.analysis.columns import ColumnResult
+from govwatch.core.model import Finding
 
 SCHEMA_VERSION = 1
 # Problem-ID prefixes as offices know them from the commercial platform (rules.md §8):

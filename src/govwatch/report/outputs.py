@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from govwatch.jsonfile import json_bytes
+from govwatch.core.jsonfile import json_bytes
 
 FORMATS = ("html", "json", "docx", "pdf", "xlsx")
 DEFAULT_FORMATS = ("html", "json")

@@ -30,8 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from govwatch.model import Finding
-from govwatch.rules.tables import RuleSet
+from govwatch.core.model import Finding
+from govwatch.rules.loader import RuleSet
 
 PASS = "合格"
 FAIL = "不合格"

@@ -8,12 +8,12 @@ same manifest. Used by ``govwatch demo``, the tests and the benchmarks.
         sim.manifest, sim.site_url("trs"), sim.reset_faults()
 """
 
-from .export import export_static
-from .manifest import build_manifest, write_manifest
-from .options import SimOptions, SiteSpec, default_sites
-from .portfolio import Portfolio
-from .server import SimServer, serve
-from .site import SiteGenerator
+from govwatch.sim.export import export_static
+from govwatch.sim.manifest import build_manifest, write_manifest
+from govwatch.sim.options import SimOptions, SiteSpec, default_sites
+from govwatch.sim.portfolio import Portfolio
+from govwatch.sim.server import SimServer, serve
+from govwatch.sim.site import SiteGenerator
 
 __all__ = [
     "Portfolio", "SimOptions", "SimServer", "SiteGenerator", "SiteSpec", "build_manifest", "default_sites",

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .columns import Column
-from .layout import Layout, Ref
+from govwatch.sim.column_pages import Column
+from govwatch.sim.layout import Layout, Ref
 
 # fault -> (resource, expect); expect None marks a decoy (must not be reported).
 BROKEN: tuple[tuple[str, str, str], ...] = (

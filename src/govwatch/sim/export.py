@@ -23,10 +23,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .manifest import norm, site_entry
-from .options import SimOptions
-from .portfolio import site_origins
-from .site import SiteGenerator
+from govwatch.sim.manifest import norm, site_entry
+from govwatch.sim.options import SimOptions
+from govwatch.sim.portfolio import site_origins
+from govwatch.sim.site import SiteGenerator
 
 DEAD_BASE = "http://127.0.0.1:9/"  # discard port: nobody listens there on a normal machine
 _AS_404 = {"410", "500", "slow", "reset"}

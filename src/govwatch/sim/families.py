@@ -6,9 +6,9 @@ import math
 from datetime import date, datetime
 from html import escape
 
-from .columns import TRS_DATE_STYLES, Column
-from .html_common import Ctx, a
-from .items import Headline
+from govwatch.sim.column_pages import TRS_DATE_STYLES, Column
+from govwatch.sim.html_common import Ctx, a
+from govwatch.sim.items import Headline
 
 JCMS_GROUP_PAGES = 3  # the data island and each dataproxy group hold 3 x perPage records
 _CN_DIGITS = "〇一二三四五六七八九"

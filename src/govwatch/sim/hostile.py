@@ -12,7 +12,7 @@ import zlib
 from functools import lru_cache
 from html import escape
 
-from .response import HTML_UTF8, SimResponse
+from govwatch.sim.response import HTML_UTF8, SimResponse
 
 TRAPS: tuple[tuple[str, str], ...] = (
     ("calendar", "calendar?month=2024-01"),

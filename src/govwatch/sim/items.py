@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .columns import Column
-from .linkage import INTERPRETATION_NO, document_name, explained, links_its_document
-from .interaction import BROKEN_FORM_N, GUIDE_MISSING, VAGUE_PHRASES, ItemLink, guide_role, message_plan, survey_plan
-from .rng import Rng
-from .words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, PEOPLE, PLACES,
+from govwatch.sim.column_pages import Column
+from govwatch.sim.linkage import INTERPRETATION_NO, document_name, explained, links_its_document
+from govwatch.sim.boards import BROKEN_FORM_N, GUIDE_MISSING, VAGUE_PHRASES, ItemLink, guide_role, message_plan, survey_plan
+from govwatch.sim.rng import Rng
+from govwatch.sim.words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, PEOPLE, PLACES,
                     REPLY_SENTENCES, SENTENCES, TOPICS)
 
 ATTACHMENT_EXTS: tuple[str, ...] = ("pdf", "doc", "docx", "xlsx")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .columns import Column
+from govwatch.sim.column_pages import Column
 
 GHOST_DOCID = 99_000_000  # planted fault targets use ids no real column has
 

@@ -6,7 +6,7 @@ digits), a UnionPay card number (``62``, 16 digits, Luhn check digit). Decoys lo
 never be reported: masked values, IDs with a wrong check character, an impossible birth date or
 region code 99, mobile-like digits inside a longer number, landline numbers, a card failing Luhn.
 
-Independent of :mod:`govwatch.content.personal` on purpose: the simulator is the ground truth the
+Independent of :mod:`govwatch.analysis.content.personal` on purpose: the simulator is the ground truth the
 checker is tested against. Everything is a pure function of its arguments.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .rng import rng_for
+from govwatch.sim.rng import rng_for
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .columns import Column
+from govwatch.sim.column_pages import Column
 
 if TYPE_CHECKING:
-    from .html_common import Ctx
-    from .site import SiteGenerator
+    from govwatch.sim.html_common import Ctx
+    from govwatch.sim.site import SiteGenerator
 
 POLICY_NO = 3  # 政策文件
 INTERPRETATION_NO = 4  # 政策解读

@@ -2,7 +2,7 @@
 
 Built from the very generators that serve the pages (sites, columns, defect
 plans), so the manifest and the pages cannot disagree. Every URL is absolute and
-in ``govwatch.urls.normalize_url`` form.
+in ``govwatch.core.urls.normalize_url`` form.
 
 ``page_count`` counts the distinct HTML pages of a site that answer 200 (in the
 end): homepage, list pages, articles, messages, guides and the planted decoy
@@ -13,7 +13,7 @@ undated and future items, what the homepage shows) comes from the same
 keys the top level has ``platform_base`` (the shared port of prefix sites, or null). The ``hostile``
 site has no columns or identity (identifiers are null) and lists ``traps``.
 
-``interaction`` (issue 6, :mod:`govwatch.sim.interaction`): ``messages`` [{url, column, title, type,
+``interaction`` (issue 6, :mod:`govwatch.sim.boards`): ``messages`` [{url, column, title, type,
 category, limit_days, asked, replied, hidden, working_days, calendar_days, holidays, makeup_days,
 expect}] (expect: unanswered | unanswered_recent | pending | late | ontime | fields_unpublished |
 ok), ``guides`` [{url, title, expect, missing, vague, form_url, online_url}], ``surveys`` {column,
@@ -42,18 +42,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..urls import normalize_url
-from .columns import Column
-from .defects import Planted
-from .hostile import TRAPS
-from .html_common import unverifiable_urls
-from .interaction import interaction_broken_links, interaction_truth
-from .layout import Ref
-from .linkage import linkage_truth
-from .options import HOSTILE_ID
-from .plants import Negative, Plant
-from .portfolio import RESET_ALL, Portfolio
-from .site import HOME_WINDOW_DAYS, SiteGenerator
+from govwatch.core.urls import normalize_url
+from govwatch.sim.column_pages import Column
+from govwatch.sim.defects import Planted
+from govwatch.sim.hostile import TRAPS
+from govwatch.sim.html_common import unverifiable_urls
+from govwatch.sim.boards import interaction_broken_links, interaction_truth
+from govwatch.sim.layout import Ref
+from govwatch.sim.linkage import linkage_truth
+from govwatch.sim.options import HOSTILE_ID
+from govwatch.sim.plants import Negative, Plant
+from govwatch.sim.portfolio import RESET_ALL, Portfolio
+from govwatch.sim.site import HOME_WINDOW_DAYS, SiteGenerator
 
 GENERATOR = "govwatch.sim"
 VERSION = 1

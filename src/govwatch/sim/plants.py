@@ -30,13 +30,13 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from . import resources
-from .columns import Column
-from .html_common import GOV_CN, Ctx, a
-from .items import Attachment
-from .layout import Ref
-from .leaks import Person, decoys, masked_id, masked_mobile, person
-from .options import SimOptions, SiteSpec
+from govwatch.sim import resources
+from govwatch.sim.column_pages import Column
+from govwatch.sim.html_common import GOV_CN, Ctx, a
+from govwatch.sim.items import Attachment
+from govwatch.sim.layout import Ref
+from govwatch.sim.leaks import Person, decoys, masked_id, masked_mobile, person
+from govwatch.sim.options import SimOptions, SiteSpec
 
 SPIDER_TOKEN = "Baiduspider"
 LEAD_FOOTER_DEFECTS: dict[str, frozenset[str]] = {

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .hostile import HostileSite
-from .identity import make_identity
-from .options import HOSTILE_ID, SimOptions, SiteSpec
-from .site import Origins, SiteGenerator
+from govwatch.sim.hostile import HostileSite
+from govwatch.sim.footers import make_identity
+from govwatch.sim.options import HOSTILE_ID, SimOptions, SiteSpec
+from govwatch.sim.site import Origins, SiteGenerator
 
 PLATFORM = "platform"
 EXTERNAL = "external"

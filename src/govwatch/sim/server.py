@@ -21,12 +21,12 @@ from typing import Any, Iterator
 
 from aiohttp import web
 
-from ..urls import normalize_url
-from .manifest import build_manifest, write_manifest
-from .options import SimOptions
-from .portfolio import EXTERNAL, PLATFORM, REFUSED, RESET_ALL, SITE_PREFIX, Portfolio, roles_for
-from .response import HTML_UTF8, SimResponse
-from .site import SiteGenerator
+from govwatch.core.urls import normalize_url
+from govwatch.sim.manifest import build_manifest, write_manifest
+from govwatch.sim.options import SimOptions
+from govwatch.sim.portfolio import EXTERNAL, PLATFORM, REFUSED, RESET_ALL, SITE_PREFIX, Portfolio, roles_for
+from govwatch.sim.response import HTML_UTF8, SimResponse
+from govwatch.sim.site import SiteGenerator
 
 ONCE_FAULTS = frozenset({"reset_once", "error503_once", "retry429"})
 _CHUNK = 64 * 1024

@@ -13,19 +13,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterator
 from urllib.parse import parse_qsl
 
-from . import resources
-from .columns import allocate, Column
-from .defects import DECOY_PAGE_FAULTS, DefectPlan
-from .families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
-from .html_common import (Ctx, document, column_metas, error_page, headline, home_block, item_body, item_metas,
+from govwatch.sim import resources
+from govwatch.sim.column_pages import allocate, Column
+from govwatch.sim.defects import DECOY_PAGE_FAULTS, DefectPlan
+from govwatch.sim.families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
+from govwatch.sim.html_common import (Ctx, document, column_metas, error_page, headline, home_block, item_body, item_metas,
                           planted_html, position, soft404_page, subnav)
-from .identity import make_identity
-from .items import Item, ItemFactory
-from .layout import LAYOUTS, Ref
-from .linkage import POLICY_NO, related_html
-from .options import SimOptions, SiteSpec
-from .plants import SPAM_TITLE, SitePlants, footer_defects
-from .response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
+from govwatch.sim.footers import make_identity
+from govwatch.sim.items import Item, ItemFactory
+from govwatch.sim.layout import LAYOUTS, Ref
+from govwatch.sim.linkage import POLICY_NO, related_html
+from govwatch.sim.options import SimOptions, SiteSpec
+from govwatch.sim.plants import SPAM_TITLE, SitePlants, footer_defects
+from govwatch.sim.response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
 
 PER_PAGE = {"trs": 20, "jcms": 15, "legacy": 20}
 HOME_ITEMS = 7

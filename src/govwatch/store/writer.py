@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from govwatch.model import FetchResult, Link, PreparedPage
+from govwatch.core.model import FetchResult, Link, PreparedPage
 from govwatch.store import tables as t
 from govwatch.store.blobs import body_hash, compress
 from govwatch.store.db import Store, now_iso

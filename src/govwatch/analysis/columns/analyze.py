@@ -1,0 +1,171 @@
+"""Per-column figures: items, undated items, newest date, blank, stale, days left.
+
+Everything here is a pure function of stored page facts, the rule table and the
+site config (DESIGN principle 1), so an old run can be re-judged offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from govwatch.checks import RunData
+from govwatch.analysis.columns.classify import classify
+from govwatch.analysis.columns.discover import ColumnRef, discover_columns
+from govwatch.rules import Window
+
+PLACEHOLDERS = ("暂无信息", "暂无数据", "暂无内容", "暂无记录", "没有相关信息", "暂无相关信息", "信息正在更新")
+
+
+@dataclass(slots=True)
+class DatedItem:
+    """One item of a column with the date it shows."""
+
+    title: str
+    url: str | None
+    date: date | None
+    date_text: str
+    source: str  # the list page or endpoint the item was read on
+
+
+@dataclass(slots=True)
+class ColumnResult:
+    """What the inspection found out about one column."""
+
+    name: str
+    url: str
+    type: str
+    type_reason: str
+    discovered_by: str
+    read_via: str  # static | script-pagination | xml-records | endpoint | rendered | unread
+    parent: str | None
+    items: int
+    undated: int
+    last_update: date | None
+    blank: bool
+    window: Window | None
+    stale: bool | None  # None: the column type has no update window
+    days_left: int | None  # days before it turns stale (negative: overdue); None without window or date
+    expires: date | None  # the last day an update as old as last_update keeps it fresh
+    key: bool = False
+    list_pages: list[str] = field(default_factory=list)
+    future: list[DatedItem] = field(default_factory=list)
+    undated_examples: list[DatedItem] = field(default_factory=list)
+    placeholder: str | None = None  # 暂无信息 etc. seen on a blank column's page
+    notes: list[str] = field(default_factory=list)
+
+    def window_days(self, as_of: date) -> int | None:
+        return self.window.days(as_of) if self.window else None
+
+
+def _main_block(facts: dict[str, Any]) -> dict[str, Any] | None:
+    lists = facts.get("lists") or []
+    return lists[0] if lists else None
+
+
+def _column_pages(data: RunData, url: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """The column's list pages in order (entry page first, then pagination), and pages not stored."""
+    pages: list[tuple[str, dict[str, Any]]] = []
+    missing: list[str] = []
+    queue, seen = [url], {url}
+    while queue:
+        page_url = queue.pop(0)
+        facts = data.page(page_url)
+        if facts is None:
+            missing.append(page_url)
+            continue
+        pages.append((page_url, facts))
+        further = list((facts.get("pagination") or {}).get("page_urls") or [])
+        if facts.get("needs_render") and not facts.get("rendered"):
+            further += facts.get("endpoints") or []  # the data the page's scripts would have shown
+        for next_url in further:
+            if next_url not in seen:
+                seen.add(next_url)
+                queue.append(next_url)
+    return pages, missing
+
+
+def _read_via(first: dict[str, Any], used_endpoint: bool) -> str:
+    if first.get("rendered"):
+        return "rendered"
+    if used_endpoint:
+        return "endpoint"
+    block = _main_block(first)
+    if block and block.get("source") == "xml-records":
+        return "xml-records"
+    if first.get("needs_render"):
+        return "unread"
+    if (first.get("pagination") or {}).get("kind") == "createPageHTML":
+        return "script-pagination"
+    return "static"
+
+
+def _items(pages: list[tuple[str, dict[str, Any]]]) -> tuple[list[DatedItem], bool]:
+    """Distinct items of the column's main lists, and whether an endpoint supplied them."""
+    items: list[DatedItem] = []
+    seen: set[tuple[str, str]] = set()
+    used_endpoint = False
+    for page_url, facts in pages:
+        block = _main_block(facts)
+        if block is None:
+            continue
+        used_endpoint |= block.get("source") == "endpoint"
+        for raw in block.get("items") or []:
+            key = (raw.get("url") or "", "" if raw.get("url") else f"{raw.get('title')}|{raw.get('date')}")
+            if key in seen:
+                continue
+            seen.add(key)
+            when = date.fromisoformat(raw["date"]) if raw.get("date") else None
+            items.append(DatedItem(raw.get("title") or "", raw.get("url"), when, raw.get("date_text") or "", page_url))
+    return items, used_endpoint
+
+
+def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
+    """Figures and verdicts for one column."""
+    pages, missing = _column_pages(data, ref.url)
+    first = pages[0][1] if pages else {}
+    meta = first.get("meta") or {}
+    override = ref.override
+    name = ref.name or meta.get("ColumnName", "") or ref.url
+    if override and override.type:
+        column_type, reason = override.type, "config"
+    else:
+        column_type, reason = classify(name, meta.get("ColumnType"))
+    items, used_endpoint = _items(pages)
+    read_via = _read_via(first, used_endpoint) if pages else "unread"
+    as_of = data.as_of
+    dated = [it for it in items if it.date is not None and it.date <= as_of]
+    future = [it for it in items if it.date is not None and it.date > as_of]
+    undated = [it for it in items if it.date is None]
+    last_update = max((it.date for it in dated), default=None)  # type: ignore[type-var]
+    blank = not items and read_via != "unread" and bool(pages)
+    excerpt = first.get("text_excerpt") or ""
+    placeholder = next((p for p in PLACEHOLDERS if p in excerpt), None) if blank else None
+    window = (Window(override.window_days, "days") if override and override.window_days
+              else data.rules.column_window(column_type))
+    stale: bool | None = None
+    days_left = expires = None
+    if window is not None and blank:
+        stale = False  # reported as blank, not again as stale
+    elif window is not None and read_via != "unread":
+        if last_update is None:
+            stale = True  # 未注明信息发布时间的视为不更新: undated items are no update
+        else:
+            expires = window.expires(last_update)
+            days_left = (expires - as_of).days
+            stale = days_left < 0
+    notes = [f"list page not crawled: {url}" for url in missing[:5]]
+    if read_via == "unread":
+        notes.append("the list is filled by JavaScript and neither rendering nor its data endpoint gave items")
+    return ColumnResult(
+        name=name, url=ref.url, type=column_type, type_reason=reason, discovered_by=ref.discovered_by,
+        read_via=read_via, parent=ref.parent, items=len(items), undated=len(undated), last_update=last_update,
+        blank=blank, window=window, stale=stale, days_left=days_left, expires=expires,
+        key=bool(override and override.key), list_pages=[u for u, _ in pages], future=future, undated_examples=undated[:5], placeholder=placeholder,
+        notes=notes)
+
+
+def analyze_columns(data: RunData) -> list[ColumnResult]:
+    """Every column of the run's site, in discovery order."""
+    return [analyze_column(data, ref) for ref in discover_columns(data)]

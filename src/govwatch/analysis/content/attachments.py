@@ -1,0 +1,131 @@
+"""Text of attachment files, as (context kind, text) segments for the personal-data scan.
+
+Formats: xlsx and docx (their XML parts, :mod:`govwatch.analysis.content.ooxml`), xls (xlrd), pdf (pypdf), csv and txt (BOM, then
+UTF-8, else GB18030). Context kinds: ``table cell`` (spreadsheet and table cells, csv fields),
+``text`` (paragraphs, pdf pages, plain text). A file that cannot be read raises
+:class:`Unreadable` with a message saying why; formats not listed (doc, wps, zip...) give
+:class:`Unsupported`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
+
+
+Segment = tuple[str, str]  # (context kind, text)
+FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt")
+MAX_CELLS = 200_000
+
+
+class Unreadable(Exception):
+    """The attachment is in a supported format but could not be read."""
+
+
+class Unsupported(Exception):
+    """The attachment's format is not one govwatch reads."""
+
+
+def attachment_format(url: str, content_type: str = "", body: bytes = b"") -> str | None:
+    """The format of an attachment from its URL's extension, else its Content-Type or magic bytes."""
+    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1].lower()
+    ext = name.rsplit(".", 1)[-1] if "." in name else ""
+    if ext in FORMATS:
+        return ext
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    by_type = {"application/pdf": "pdf", "text/csv": "csv", "text/plain": "txt",
+               "application/vnd.ms-excel": "xls",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
+    if ctype in by_type:
+        return by_type[ctype]
+    if body.startswith(b"%PDF"):
+        return "pdf"
+    return None
+
+
+def decode_text(body: bytes) -> str:
+    """Plain text bytes: a BOM, else UTF-8, else GB18030 (undecodable bytes replaced)."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if body.startswith(bom):
+            return body[len(bom):].decode(codec, "replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030", "replace")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # numbers typed into Excel: 13812345678.0 → 13812345678
+    return str(value)
+
+
+def _xlsx(body: bytes) -> Iterator[Segment]:
+    from govwatch.analysis.content.ooxml import xlsx_cells
+    for value in xlsx_cells(body, MAX_CELLS):
+        yield "table cell", value
+
+
+def _xls(body: bytes) -> Iterator[Segment]:
+    import xlrd
+    book = xlrd.open_workbook(file_contents=body, on_demand=True)
+    for sheet in book.sheets():
+        for r in range(min(sheet.nrows, MAX_CELLS)):
+            for value in sheet.row_values(r):
+                if value not in ("", None):
+                    yield "table cell", _cell(value)
+
+
+def _docx(body: bytes) -> Iterator[Segment]:
+    from govwatch.analysis.content.ooxml import docx_segments
+    yield from docx_segments(body)
+
+
+def _pdf(body: bytes) -> Iterator[Segment]:
+    import pypdf
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    for page in reader.pages:
+        text = page.extract_text() or ""
+        if text:
+            yield "text", text
+
+
+def _csv(body: bytes) -> Iterator[Segment]:
+    for row in csv.reader(io.StringIO(decode_text(body))):
+        for value in row:
+            if value:
+                yield "table cell", value
+
+
+def _txt(body: bytes) -> Iterator[Segment]:
+    yield "text", decode_text(body)
+
+
+_READERS = {"xlsx": _xlsx, "xls": _xls, "docx": _docx, "pdf": _pdf, "csv": _csv, "txt": _txt}
+
+
+def attachment_segments(url: str, body: bytes, content_type: str = "") -> list[Segment]:
+    """The text of an attachment as (context kind, text) segments.
+
+    Raises :class:`Unsupported` for formats not read and :class:`Unreadable` for files that
+    fail to parse (the message names the format and the parser's complaint)."""
+    fmt = attachment_format(url, content_type, body)
+    if fmt is None:
+        raise Unsupported("不支持的附件格式")
+    try:
+        return list(_READERS[fmt](body))
+    except ImportError as exc:  # pragma: no cover - dependencies are declared
+        raise Unreadable(f"{fmt} 附件无法读取：缺少 {exc.name}") from exc
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError,
+            AssertionError, csv.Error) as exc:
+        raise Unreadable(f"{fmt} 附件无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from exc
+    except Exception as exc:
+        raise Unreadable(f"{fmt} 附件无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from exc

@@ -1,0 +1,128 @@
+"""One pass over a page's visible text: wording lexicon, typos, banned terms, personal data.
+
+The content checks (``checks/content.py``) and the personal-data check (``checks/privacy.py``)
+judge the same decoded text. :func:`scan_text` runs every scanner over one
+:class:`~govwatch.extract.text.PageText` and keeps only the hits, as evidence dicts with a little
+context, so a run's pages are read and decoded once (``RunData.text_hits``) and what is kept in
+memory is the hits, not the text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from govwatch.analysis.content.lexicon import banned_matcher
+from govwatch.analysis.content.personal import find_personal
+from govwatch.extract.text import PageText
+from govwatch.analysis.content.wording import find_typos, wording_lexicon
+
+CONTEXT = 12  # characters of context either side in evidence
+MAX_EXAMPLES = 5  # masked personal-data examples kept per page or attachment
+
+
+@dataclass(slots=True)
+class PersonalHits:
+    """Personal data found: counts per type and up to five masked examples."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: list[dict[str, str]] = field(default_factory=list)
+
+    def plus(self, other: PersonalHits) -> PersonalHits:
+        """These hits followed by ``other``'s (counts added, examples up to five, no repeats)."""
+        seen = {e["value"] for e in self.examples}
+        extra = [e for e in other.examples if e["value"] not in seen]
+        return PersonalHits(self.counts + other.counts, (self.examples + extra)[:MAX_EXAMPLES])
+
+
+@dataclass(slots=True)
+class TextHits:
+    """Everything the content scanners found on one page (empty lists when clean)."""
+
+    title: str
+    wording: list[dict[str, Any]]
+    typos: list[dict[str, Any]]
+    banned: list[dict[str, Any]]
+    personal: PersonalHits
+
+    def __bool__(self) -> bool:
+        return bool(self.wording or self.typos or self.banned or self.personal.counts)
+
+
+def excerpt(text: str, start: int, length: int) -> str:
+    """The found text with a little context, whitespace collapsed."""
+    s = text[max(0, start - CONTEXT):start + length + CONTEXT]
+    return " ".join(s.split())
+
+
+def wording_hits(text: PageText) -> list[dict[str, Any]]:
+    """Near-misses of canonical phrases, one entry per distinct wrong phrase (with a count)."""
+    lexicon = wording_lexicon()
+    seen: dict[str, dict[str, Any]] = {}
+    for where, body in (("title", text.title), ("text", text.text)):
+        for m in lexicon.scan(body):
+            entry = seen.get(m.found)
+            if entry is not None:
+                entry["count"] += 1
+                continue
+            seen[m.found] = {"found": m.found, "expected": m.expected, "serious": m.serious,
+                             "category": m.category, "how": m.how, "where": where,
+                             "context": excerpt(body, m.start, len(m.found)), "count": 1}
+    return list(seen.values())
+
+
+def typo_hits(text: PageText) -> list[dict[str, Any]]:
+    """Confusion-set typos, one entry per distinct typo (with a count)."""
+    typos: dict[str, dict[str, Any]] = {}
+    for where, body in (("title", text.title), ("text", text.text)):
+        for t in find_typos(body):
+            entry = typos.get(t.found)
+            if entry is not None:
+                entry["count"] += 1
+                continue
+            typos[t.found] = {"found": t.found, "expected": t.expected, "where": where,
+                              "context": excerpt(body, t.start, len(t.found)), "count": 1}
+    return list(typos.values())
+
+
+def banned_hits(text: PageText) -> list[dict[str, Any]]:
+    """Banned terms in the title, text and link texts, one entry per distinct term."""
+    matcher = banned_matcher()
+    found: dict[str, dict[str, Any]] = {}
+    sources = [("title", text.title), ("text", text.text), *(("link", t) for t in text.link_texts)]
+    for where, body in sources:
+        for start, _end, term, (category, label) in matcher.iter(body):
+            entry = found.get(term)
+            if entry is None:
+                entry = found[term] = {"term": term, "category": category, "label": label, "where": [],
+                                       "context": excerpt(body, start, len(term)), "count": 0}
+            if where not in entry["where"]:
+                entry["where"].append(where)
+            if where != "link":  # link texts are part of the text: counted once
+                entry["count"] += 1
+    for entry in found.values():
+        entry["count"] = max(entry["count"], 1)
+    return list(found.values())
+
+
+def personal_hits(segments: Iterable[tuple[str, str]], as_of: date) -> PersonalHits:
+    """Counts per type and up to five masked examples over (context kind, text) segments."""
+    hits = PersonalHits()
+    seen: set[str] = set()
+    for context, text in segments:
+        for match in find_personal(text, as_of):
+            hits.counts[match.kind] += 1
+            if len(hits.examples) < MAX_EXAMPLES and match.masked not in seen:
+                seen.add(match.masked)
+                hits.examples.append({"type": match.kind, "value": match.masked, "context": context})
+    return hits
+
+
+def scan_text(text: PageText, as_of: date) -> TextHits:
+    """Run every content scanner over one page's text."""
+    return TextHits(title=text.title, wording=wording_hits(text), typos=typo_hits(text),
+                    banned=banned_hits(text),
+                    personal=personal_hits([("text", text.title), *text.segments], as_of))

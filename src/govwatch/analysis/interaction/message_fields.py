@@ -1,0 +1,169 @@
+"""Label/value pairs of a detail page, whatever the layout.
+
+Message and guide detail pages show their fields as table rows (``<th>留言时间</th><td>…</td>``
+or two ``td``), definition lists (``<dt>``/``<dd>``), headed sections (``<h3>答复内容</h3>`` and
+the blocks up to the next heading) or inline lines (``<p>留言时间：2024-03-01</p>``). Every
+layout is read; the first occurrence of a label wins, so a table beats a repeated inline line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from govwatch.core.urls import normalize_url
+
+MAX_LABEL = 14  # characters: longer cells are values, not labels
+_NUMBERING = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]\s*)+")
+_SPACE = re.compile(r"[\s\u3000\xa0]+")
+_INLINE = re.compile(r"([\u4e00-\u9fa5]{2,10})\s*[:：]")
+_HEADINGS = "h1, h2, h3, h4, h5, h6"
+_DROP = ("script", "style", "noscript", "template")
+# Page chrome whose "联系电话：…" lines are the site's, not the page's (footer, header, navigation).
+_CHROME = ("footer, header, nav, [class*=footer], [id*=footer], [class*=bottom], [id*=bottom], "
+           "[class*=copyright], [id*=copyright], [class~=nav], [id~=nav], [class*=menu], [id*=menu]")
+_BLOCK_TAGS = frozenset({"p", "li", "div", "table", "dl", "h1", "h2", "h3", "h4", "h5", "h6"})
+_BLOCKS = ", ".join(sorted(_BLOCK_TAGS))
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One label and its value as shown; ``layout``: table | dl | heading | inline."""
+
+    label: str
+    value: str
+    layout: str
+    links: tuple[tuple[str, str], ...] = ()  # (text, absolute URL) of links inside the value
+
+
+@dataclass(slots=True)
+class Fields:
+    """The pairs of one page, in page order, with lookup by label."""
+
+    items: list[Field] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, label: str, value: str, layout: str, links: tuple[tuple[str, str], ...] = ()) -> None:
+        label = clean_label(label)
+        if not label or len(label) > MAX_LABEL or label in self.seen:
+            return
+        self.seen.add(label)
+        self.items.append(Field(label, collapse(value), layout, links))
+
+    def layouts(self) -> list[str]:
+        """Layouts seen, most frequent first."""
+        counts: dict[str, int] = {}
+        for f in self.items:
+            counts[f.layout] = counts.get(f.layout, 0) + 1
+        return sorted(counts, key=lambda k: -counts[k])
+
+
+def collapse(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_label(text: str) -> str:
+    """A label without whitespace, brackets, numbering or a trailing colon."""
+    label = _SPACE.sub("", text).strip("【】[]<>《》")
+    label = _NUMBERING.sub("", label)
+    return label.rstrip(":：").strip()
+
+
+def _links(node: LexborNode, base: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for a in node.css("a"):
+        href = a.attributes.get("href")
+        url = normalize_url(href, base) if href else None
+        if url:
+            out.append((collapse(a.text(separator="")), url))
+    return tuple(out)
+
+
+def _text(node: LexborNode) -> str:
+    return node.text(separator=" ")
+
+
+def _tables(root: LexborNode, out: Fields, base: str) -> None:
+    for row in root.css("tr"):
+        cells = [c for c in row.iter() if c.tag in ("th", "td")]
+        if len(cells) >= 2 and len(cells) % 2 == 0:
+            for label, value in zip(cells[0::2], cells[1::2]):
+                if len(clean_label(_text(label))) <= MAX_LABEL:
+                    out.add(_text(label), _text(value), "table", _links(value, base))
+
+
+def _definition_lists(root: LexborNode, out: Fields, base: str) -> None:
+    for dl in root.css("dl"):
+        label: str | None = None
+        for child in dl.iter():
+            if child.tag == "dt":
+                label = _text(child)
+            elif child.tag == "dd" and label is not None:
+                out.add(label, _text(child), "dl", _links(child, base))
+                label = None
+
+
+def _headed_sections(root: LexborNode, out: Fields, base: str) -> None:
+    for heading in root.css(_HEADINGS):
+        label = _text(heading)
+        if len(clean_label(label)) > MAX_LABEL:
+            continue
+        parts: list[str] = []
+        links: list[tuple[str, str]] = []
+        node = heading.next
+        while node is not None:
+            if node.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or (node.tag != "-text" and node.css_first(_HEADINGS)):
+                break
+            if node.tag == "-text":
+                parts.append(node.text() or "")
+            else:
+                parts.append(_text(node))
+                links.extend(_links(node, base))
+            node = node.next
+        value = collapse(" ".join(parts))
+        if value:
+            out.add(label, value, "heading", tuple(links))
+
+
+def _inline(root: LexborNode, out: Fields, base: str) -> None:
+    for block in root.css("p, li, div, span, td"):
+        if len(block.css(_BLOCKS)) > (block.tag in _BLOCK_TAGS):  # css() matches the node itself too
+            continue  # read the innermost blocks only
+        text = collapse(block.text(separator=""))
+        marks = list(_INLINE.finditer(text))
+        for n, m in enumerate(marks):
+            end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
+            value = text[m.end():end].strip()
+            if value:
+                out.add(m.group(1), value, "inline", _links(block, base) if len(marks) == 1 else ())
+
+
+def read_fields(html: str, base: str) -> Fields:
+    """Every label/value pair of a page (``base``: the page URL, for links inside values), outside
+    the page's footer, header and navigation."""
+    tree = LexborHTMLParser(html)
+    for tag in _DROP:
+        for node in tree.css(tag):
+            node.decompose()
+    for node in tree.css(_CHROME):
+        node.decompose()
+    root = tree.body or tree.root
+    out = Fields()
+    if root is None:
+        return out
+    for reader in (_tables, _definition_lists, _headed_sections, _inline):
+        reader(root, out, base)
+    return out
+
+
+def page_links(html: str, base: str, *, content_only: bool = True) -> list[tuple[str, str]]:
+    """(text, absolute URL) of every ``<a href>`` of a page, in page order; ``content_only``
+    leaves out the footer, header and navigation."""
+    tree = LexborHTMLParser(html)
+    if content_only:
+        for node in tree.css(_CHROME):
+            node.decompose()
+    root = tree.body or tree.root
+    return list(_links(root, base)) if root is not None else []

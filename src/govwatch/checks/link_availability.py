@@ -1,0 +1,128 @@
+"""链接可用性: broken links on the homepage and on other pages.
+
+One finding per broken target: ``url`` is the page holding the link (the
+homepage when the homepage links to it), ``target`` the broken URL, and the
+evidence lists every page that links to it. Classification:
+
+- confirmed: HTTP 404 or 410, or a soft 404 (a 200 page saying it does not exist,
+  code ``link.soft404``);
+- suspected: other 4xx (403 only after a GET retry), 5xx, timeouts, resets,
+  refused connections, TLS and DNS failures, redirect loops;
+- not broken: success after HEAD→GET fallback or a retry, bodies too large to
+  keep (the resource exists), URLs skipped as traps or by robots.txt;
+- unverifiable: external links that could not be tried because the network is
+  off or no resolver answered — reported, never counted as broken.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from govwatch.checks import RunData, check
+from govwatch.core.model import TEMPORARY_DNS, Finding
+
+INDICATOR = "链接可用性"
+NOT_BROKEN_ERRORS = frozenset({"too_large", "trap", "robots"})
+MAX_SOURCES_IN_EVIDENCE = 20
+_RESOURCE_NAMES = {"page": "网页", "frame": "网页", "image": "图片", "attachment": "附件", "external": "外部链接",
+                   "script": "脚本", "style": "样式表"}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkVerdict:
+    """How a checked link target fared."""
+
+    state: str  # ok | broken | unverifiable | unchecked
+    classification: str = ""  # confirmed | suspected
+    reason: str = ""
+    soft_404: bool = False
+
+
+def verdict(row: dict[str, Any] | None) -> LinkVerdict:
+    """Judge one fetch row of a link target."""
+    if row is None:
+        return LinkVerdict("unchecked")
+    error = row.get("error")
+    status = row.get("status")
+    detail = row.get("error_detail") or ""
+    if error == "unverifiable" or (error == "dns" and detail.startswith(TEMPORARY_DNS)):
+        return LinkVerdict("unverifiable", reason=detail)
+    if error in NOT_BROKEN_ERRORS:
+        return LinkVerdict("ok" if error == "too_large" else "unchecked", reason=detail)
+    if error:
+        return LinkVerdict("broken", "suspected", f"{error}: {detail}" if detail else error)
+    if status is None:
+        return LinkVerdict("unchecked")
+    if status in (404, 410):
+        return LinkVerdict("broken", "confirmed", f"HTTP {status}")
+    if status >= 400:
+        return LinkVerdict("broken", "suspected", f"HTTP {status}")
+    if row.get("soft_404"):
+        return LinkVerdict("broken", "confirmed", "soft 404: the page answers 200 but says it does not exist",
+                           soft_404=True)
+    return LinkVerdict("ok")
+
+
+def resource_of(kind: str) -> str:
+    """The DESIGN.md resource vocabulary (page|image|attachment|external, plus script|style)."""
+    return "page" if kind == "frame" else kind
+
+
+@check("links.broken", family="links", kinds=("broken_link",))
+def broken_links(data: RunData) -> list[Finding]:
+    """Every link target that did not answer usably."""
+    broken: dict[str, LinkVerdict] = {}
+    kinds: dict[str, str] = {}
+    for target in data.link_targets():
+        v = verdict(data.fetches.get(target.url))
+        if v.state == "broken":
+            broken[target.url] = v
+            kinds[target.url] = target.kind
+    sources: dict[str, list[tuple[str, str]]] = defaultdict(list)  # target -> [(source, text)]
+    for source, target, _kind, text, _via in data.links_to(set(broken)):
+        sources[target].append((source, text))
+    findings = [_finding(data, target, v, kinds[target], sources[target]) for target, v in broken.items()
+                if sources[target]]
+    findings.sort(key=lambda f: (f.evidence["scope"] != "homepage", f.target or ""))
+    return findings
+
+
+def _finding(data: RunData, target: str, v: LinkVerdict, kind: str, seen_on: list[tuple[str, str]]) -> Finding:
+    row = data.fetches[target]
+    on_homepage = [(s, t) for s, t in seen_on if data.is_homepage(s)]
+    scope = "homepage" if on_homepage else "other"
+    holder, text = min(on_homepage or seen_on)
+    if not text:
+        text = next((t for _, t in sorted(seen_on) if t), "")
+    resource = resource_of(kind)
+    unique_sources = sorted({s for s, _ in seen_on})
+    where = "首页" if scope == "homepage" else "页面"
+    label = f"“{text}”" if text else target
+    return Finding(
+        kind="broken_link",
+        code="link.soft404" if v.soft_404 else f"link.{v.classification}",
+        indicator=INDICATOR,
+        url=holder,
+        target=target,
+        severity="error" if v.classification != "suspected" else "warning",
+        message=f"{where}{_RESOURCE_NAMES.get(resource, '链接')}{label}无法访问（{v.reason}）",
+        evidence={
+            "classification": v.classification,
+            "confirmed": v.classification == "confirmed",
+            "soft_404": v.soft_404,
+            "scope": scope,
+            "resource": resource,
+            "status": row.get("status"),
+            "error": row.get("error"),
+            "error_detail": row.get("error_detail"),
+            "method": row.get("method"),
+            "attempts": row.get("attempts"),
+            "link_text": text,
+            "source_count": len(unique_sources),
+            "sources": unique_sources[:MAX_SOURCES_IN_EVIDENCE],
+            "observed": v.reason,
+            "expected": "HTTP 2xx/3xx",
+        },
+    )

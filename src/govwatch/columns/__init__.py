@@ -1,6 +1,0 @@
-"""Columns (栏目): discovery, classification and freshness figures from stored page facts."""
-
-from govwatch.columns.analyze import ColumnResult, DatedItem, analyze_columns
-from govwatch.columns.homepage import HomepageUpdates, homepage_updates
-
-__all__ = ["ColumnResult", "DatedItem", "HomepageUpdates", "analyze_columns", "homepage_updates"]

@@ -1,0 +1,113 @@
+"""``govwatch demo``: serve the simulated portfolio on 127.0.0.1 and inspect every site."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from govwatch.core.clock import parse_as_of
+from govwatch.pipeline import inspect_site
+from govwatch.commands.progress import crawl_progress
+from govwatch.report.html import render_template
+from govwatch.core.settings import Settings, load_settings
+from govwatch.store.db import Store
+
+DEMO_SITES = ("trs", "jcms", "legacy", "fgw", "jyj")
+
+
+def demo_settings(db_url: str) -> Settings:
+    """Settings for the simulator: fast loopback crawling, offline external links,
+    a timeout below the simulator's slow pages so they show as timeouts."""
+    return load_settings(overrides={
+        "crawl": {"concurrency": 24, "per_host_concurrency": 12, "per_host_rate": 0, "timeout": 2.0,
+                  "connect_timeout": 2.0, "backoff": 0.2, "network": "offline"},
+        "store": {"url": db_url},
+    }, environ={})
+
+
+def run_demo(args: argparse.Namespace, console: Console) -> int:
+    from govwatch.registry import import_file
+    from govwatch.report.bulletin import write_bulletin
+    from govwatch.sim import SimOptions, SimServer
+    from govwatch.sim.registry_sheet import write_registry_csv
+
+    as_of = parse_as_of(args.as_of)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = out / "govwatch.db"
+    db_path.unlink(missing_ok=True)
+    settings = demo_settings(f"sqlite:///{db_path}")
+    store = Store(settings.store.url)
+    site_ids = [s.strip() for s in args.sites.split(",")] if args.sites else list(DEMO_SITES)
+    options = SimOptions(seed=args.seed, as_of=as_of, site_pages=args.pages, slow_seconds=3.0)
+    rows: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    with SimServer(options).running() as sim:
+        (out / "manifest.json").write_text(json.dumps(sim.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        unknown = [s for s in site_ids if s not in sim.manifest["sites"]]
+        if unknown:
+            console.print(f"[red]error:[/] unknown simulated site(s): {', '.join(unknown)}")
+            return 2
+        registry = write_registry_csv(options, sim.manifest, out / "registry.csv")
+        imported = import_file(store, registry)
+        if not imported.imported:
+            for problem in imported.problems:
+                console.print(f"[red]registry: {problem}[/]")
+            return 1
+        console.print(f"registry: {registry} ({imported.rows} sites imported)")
+        for site_id in site_ids:
+            url = sim.site_url(site_id)
+            console.print(f"inspecting simulated site [bold]{site_id}[/] at {url}")
+            with crawl_progress(console, site_id) as progress:
+                inspection = inspect_site(url, settings, store, as_of=as_of, progress=progress)
+            doc = inspection.document
+            documents.append(doc)
+            files = _write_site_reports(doc, out / site_id, settings, console)
+            rows.append(_index_row(site_id, url, doc, files))
+            console.print(f"  {_figures(doc)} → {out / site_id / 'report.html'}")
+    bulletin = write_bulletin(documents, out / "bulletin", title="关于模拟政府网站检查情况的通报",
+                              period=f"截至{as_of.isoformat()}", deadline=as_of + timedelta(days=15),
+                              issuer="govwatch 演示")
+    for path in bulletin:
+        console.print(f"bulletin: {path}")
+    index = out / "index.html"
+    index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat(),
+                                     bulletin=[p.relative_to(out).as_posix() for p in bulletin]), encoding="utf-8")
+    print(f"demo report: {index.resolve()}")
+    return 0
+
+
+def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings, console: Console) -> list[Path]:
+    """Every report format of one site; a missing browser only costs the PDF (said, not fatal)."""
+    from govwatch.report.outputs import FORMATS, write_reports
+    from govwatch.report.report_error import ReportError
+    files = write_reports(doc, site_dir, [f for f in FORMATS if f != "pdf"])
+    try:
+        files += write_reports(doc, site_dir, ["pdf"], browser=settings.render.executable)
+    except ReportError as exc:
+        console.print(f"  [yellow]no PDF: {exc}[/]")
+    return files
+
+
+def _index_row(site_id: str, url: str, doc: dict[str, Any], files: list[Path]) -> dict[str, Any]:
+    from govwatch.commands.scoring import verdict_text
+    broken = doc["links"]["broken"]
+    return {"id": site_id, "name": doc["site"]["name"], "url": url, "pages": doc["pages"]["crawled"],
+            "failed": doc["pages"]["failed"], "broken": len(broken),
+            "homepage_broken": sum(b["scope"] == "homepage" for b in broken), "findings": len(doc["findings"]),
+            "verdict": verdict_text(doc["scoring"]) if doc.get("scoring") else "未评分",
+            "files": [(f.suffix.lstrip("."), f"{site_id}/{f.name}") for f in files]}
+
+
+def _figures(doc: dict[str, Any]) -> str:
+    from govwatch.commands.scoring import verdict_text
+    columns = doc["columns"]
+    return (f"{doc['pages']['crawled']} pages, {len(doc['links']['broken'])} broken links, {len(columns)} columns "
+            f"({sum(1 for c in columns if c['stale'])} stale, {sum(1 for c in columns if c['blank'])} blank), "
+            f"{doc['homepage']['items_in_window']} homepage items in {doc['homepage']['window_days']} days; "
+            f"{verdict_text(doc['scoring'])}")

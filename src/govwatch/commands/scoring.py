@@ -1,0 +1,429 @@
+"""Scoring commands: ``score``, ``rules``, ``finding``, ``diff``, ``bulletin`` (thin: parse, call, print).
+
+Registered by :func:`add_scoring_commands` from ``govwatch.commands.main.build_parser``;
+same exit codes as every govwatch command (0 done, 1 runtime failure, 2 usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from govwatch.report.outputs import FORMATS, parse_formats
+
+SCORE_EPILOG = """\
+The run's checks run again on its stored pages with the chosen rule table (nothing is fetched), then
+reviewer findings, exemptions and temporary filings are applied and the run is scored; the score
+sheet is stored per (run, table). Without a complete assessment verdict and score are null and the
+summary says which indicators are not assessed and the best score still possible.
+"""
+
+
+def _usage(message: str) -> Exception:
+    from govwatch.commands.main import UsageError
+    return UsageError(message)
+
+
+def _rules(name: str | None) -> Any:
+    from govwatch.rules import RulesError, load_ruleset
+    try:
+        return load_ruleset(name)
+    except RulesError as exc:
+        raise _usage(str(exc)) from None
+
+
+def _run_rules(store: Any, run_id: int, name: str | None) -> Any:
+    """The table given by --rules, else the one the run was inspected with."""
+    if name:
+        return _rules(name)
+    from govwatch.store.stored_run import stored_ruleset
+    stored = _run(store, run_id)["settings"].get("rules")
+    return stored_ruleset(stored) if stored else _rules(None)
+
+
+def _run(store: Any, run_id: int) -> dict[str, Any]:
+    from govwatch.store.db import StoreError
+    try:
+        run = store.run(run_id)
+    except StoreError as exc:
+        raise _usage(str(exc)) from None
+    if run["status"] != "completed":
+        raise _usage(f"run {run_id} is {run['status']}, not completed (finish it with govwatch inspect --resume)")
+    return run
+
+
+def verdict_text(sheet: dict[str, Any]) -> str:
+    """The verdict and score in one line of Chinese, honest about what is not assessed."""
+    if sheet["verdict"] is None:
+        verdict = f"待定（{len(sheet['not_assessed'])}项未评估，已评估部分{sheet['provisional_verdict']}）"
+    else:
+        verdict = sheet["verdict"]
+    if sheet["score"] is not None:
+        points = f"{sheet['score']:g}分"
+    elif sheet["score_upper_bound"] is not None:
+        points = f"≤{sheet['score_upper_bound']:g}分（未完成评估）"
+    else:
+        points = "不计分"
+    return f"{verdict}，{points}"
+
+
+def _score_and_write(store: Any, run_id: int, rules: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from govwatch.commands.main import _write_json, console
+    from govwatch.scoring.runs import score_stored_run
+
+    scored = score_stored_run(store, run_id, rules)
+    document = scored.document(store)
+    sheet = scored.sheet
+    if getattr(args, "json", None):
+        _write_json(document, args.json)
+    if getattr(args, "out", None):
+        _write_outputs(document, Path(args.out), args)
+    console.print(f"run {run_id} ({document['site']['name'] or document['site']['url']}) under {rules.id}: "
+                  f"{verdict_text(sheet)}")
+    for reason in sheet["reasons"]:
+        console.print(f"  {reason}")
+    if sheet["not_assessed"]:
+        console.print(f"  未评估: {', '.join(sheet['not_assessed'])}")
+    return document
+
+
+def _write_outputs(document: dict[str, Any], out: Path, args: argparse.Namespace) -> None:
+    from govwatch.commands.main import _settings, console
+    from govwatch.report.outputs import write_reports
+    try:
+        formats = parse_formats(getattr(args, "formats", None))
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
+    for path in write_reports(document, out, formats, browser=_settings(args).render.executable):
+        console.print(f"report: {path}")
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from govwatch.commands.main import open_store
+    store = open_store(args)
+    _run(store, args.run)
+    _score_and_write(store, args.run, _run_rules(store, args.run, args.rules), args)
+    return 0
+
+
+# -- rules ------------------------------------------------------------------------
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from govwatch.commands.main import console
+    from govwatch.rules import available_rulesets, load_ruleset
+    table = Table(title="rule tables", title_justify="left")
+    for heading in ("name", "title", "vetoes", "indicators", "source"):
+        table.add_column(heading)
+    for name in available_rulesets():
+        rules = load_ruleset(name)
+        table.add_row(name, rules.name, str(len(rules.data["vetoes"])), str(len(rules.data["indicators"])),
+                      rules.source)
+    console.print(table)
+    return 0
+
+
+def cmd_rules_show(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from govwatch.commands.main import _write_json, console
+    rules = _rules(args.name)
+    if args.json:
+        _write_json(rules.data, args.json)
+        return 0
+    data = rules.data
+    scoring = data["scoring"]
+    console.print(f"[bold]{rules.name}[/] ({rules.id}) — {rules.source}")
+    console.print("  " + "；".join(_scoring_lines(scoring)))
+    vetoes = Table(title="单项否决", title_justify="left")
+    for heading in ("id", "名称", "条件"):
+        vetoes.add_column(heading)
+    for v in data["vetoes"]:
+        vetoes.add_row(v["id"], v["name"], "\n".join(f"{c['label']}（≥{c.get('min', 1)}处：{_selectors(c['match'])}）"
+                                                     for c in v["conditions"]))
+    console.print(vetoes)
+    indicators = Table(title="指标", title_justify="left")
+    for heading in ("id", "分组", "名称", "分值", "规则", "可信度"):
+        indicators.add_column(heading)
+    for i in data["indicators"]:
+        rules_text = "\n".join(_rule_text(r) for r in i.get("rules") or []) or "人工检查"
+        kind = {"bonus": "加分 ", "adjustment": "加减分 "}.get(i.get("kind", "deduction"), "")
+        cap = "不封顶" if i.get("max") is None else f"{i['max']:g}"
+        indicators.add_row(i["id"], i["group"], i["name"], kind + cap, rules_text, i.get("confidence") or "")
+    console.print(indicators)
+    return 0
+
+
+def _scoring_lines(scoring: dict[str, Any]) -> list[str]:
+    lines = [f"满分{scoring['base']:g}"]
+    if scoring.get("pass_mark") is not None:
+        lines.append(f"扣分项得分低于{scoring['pass_mark']:g}分不合格")
+    if scoring.get("fail_when_deductions_over") is not None:
+        lines.append(f"累计扣分超过{scoring['fail_when_deductions_over']:g}分不合格")
+    if scoring.get("bonus"):
+        b = scoring["bonus"]
+        lines.append(f"加分项{b['max']:g}分，扣分项得分高于{b['gate']:g}分才计")
+    if scoring.get("scaling"):
+        lines.append(f"不提供办事服务的网站不评{'、'.join(scoring['scaling']['skip_groups'])}，按比例折算")
+    lines.append({"none": "有单项否决即不合格、不计分", "zero": "有单项否决即不合格、得0分",
+                  "keep": "有单项否决即不合格"}[scoring.get("veto_score", "none")])
+    return lines
+
+
+def _selectors(match: list[dict[str, Any]]) -> str:
+    return " 或 ".join(s["kinds"][0] if len(s["kinds"]) == 1 and not s.get("where") else
+                      f"{'/'.join(s['kinds'])}{_where(s.get('where'))}" for s in match)
+
+
+def _where(where: dict[str, Any] | None) -> str:
+    return f"[{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else ""
+
+
+def _rule_text(rule: dict[str, Any]) -> str:
+    per = rule.get("per")
+    each = f"每{per['unit']:g} {per['field']}" if per else ("一次" if rule.get("once") else "每处")
+    return f"{'/'.join(rule['kinds'])}{_where(rule.get('where'))}：{each}{rule['points']:g}分"
+
+
+# -- reviewer input -----------------------------------------------------------------
+
+
+def _review_call(fn: Any, *a: Any, **kw: Any) -> Any:
+    from govwatch.scoring.review import ReviewError
+    try:
+        return fn(*a, **kw)
+    except ReviewError as exc:
+        raise _usage(str(exc)) from None
+
+
+def _fingerprint(store: Any, run_id: int, ident: str) -> str:
+    """A finding's fingerprint from its problem ID (LJ-…) or fingerprint, among the run's findings."""
+    from govwatch.report.inspection import problem_id
+    from govwatch.scoring.runs import stored_findings
+    for f in stored_findings(store, run_id):
+        if ident.upper() in (problem_id(f), f.fingerprint.upper()):
+            return f.fingerprint
+    raise _usage(f"run {run_id} has no finding {ident!r} (see govwatch finding list {run_id})")
+
+
+def cmd_finding_add(args: argparse.Namespace) -> int:
+    from govwatch.commands.main import open_store
+    from govwatch.scoring.review import add_finding, assess, exempt, read_review_file
+    store = open_store(args)
+    run = _run(store, args.run)
+    rules = _run_rules(store, args.run, None)
+    if args.file:
+        entries = _review_call(read_review_file, args.file)
+        for e in entries["findings"]:
+            _review_call(add_finding, store, args.run, rules, indicator=str(e["indicator"]),
+                         kind=str(e.get("kind") or "reviewer_finding"), url=str(e["url"]), message=str(e["message"]),
+                         points=_points(e.get("points")), evidence=e.get("evidence"), reviewer=args.reviewer)
+        for e in entries["exempt"]:
+            _review_call(exempt, store, args.run, run["site_id"], _fingerprint(store, args.run, str(e["finding"])),
+                         str(e["reason"]), site_wide=bool(e.get("site_wide")), reviewer=args.reviewer)
+        for e in entries["assessed"]:
+            _review_call(assess, store, args.run, rules, str(e["indicator"]), str(e["note"]), reviewer=args.reviewer)
+    else:
+        missing = [flag for flag, value in (("--indicator", args.indicator), ("--url", args.url),
+                                            ("--message", args.message)) if not value]
+        if missing:
+            raise _usage(f"finding add needs {', '.join(missing)} (or --file REVIEW.yaml)")
+        _review_call(add_finding, store, args.run, rules, indicator=args.indicator, kind=args.kind, url=args.url,
+                     message=args.message, points=args.points, reviewer=args.reviewer)
+    _score_and_write(store, args.run, rules, argparse.Namespace())
+    return 0
+
+
+def _points(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _usage(f"points must be a number, got {value!r}") from None
+
+
+def cmd_finding_exempt(args: argparse.Namespace) -> int:
+    from govwatch.commands.main import open_store
+    from govwatch.scoring.review import exempt
+    store = open_store(args)
+    run = _run(store, args.run)
+    fingerprint = _fingerprint(store, args.run, args.finding)
+    _review_call(exempt, store, args.run, run["site_id"], fingerprint, args.reason, site_wide=args.site_wide,
+                 reviewer=args.reviewer)
+    _score_and_write(store, args.run, _run_rules(store, args.run, None), argparse.Namespace())
+    return 0
+
+
+def cmd_finding_assess(args: argparse.Namespace) -> int:
+    from govwatch.commands.main import open_store
+    from govwatch.scoring.review import assess
+    store = open_store(args)
+    _run(store, args.run)
+    rules = _run_rules(store, args.run, None)
+    _review_call(assess, store, args.run, rules, args.indicator, args.note, reviewer=args.reviewer)
+    _score_and_write(store, args.run, rules, argparse.Namespace())
+    return 0
+
+
+def cmd_finding_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from govwatch.commands.main import _write_json, console, open_store
+    from govwatch.scoring.runs import score_stored_run
+    store = open_store(args)
+    _run(store, args.run)
+    scored = score_stored_run(store, args.run, _run_rules(store, args.run, args.rules))
+    document = scored.document(store)
+    if args.json:
+        _write_json(document["findings"], args.json)
+        return 0
+    table = Table(title=f"run {args.run}: {verdict_text(scored.sheet)}", title_justify="left")
+    for heading in ("ID", "指标", "扣分", "状态", "问题"):
+        table.add_column(heading)
+    status_names = {"scored": "计分", "exempt": "豁免", "suppressed": "报备", "unscored": "不计分"}
+    for f in document["findings"]:
+        s = f.get("scoring") or {}
+        table.add_row(f["id"], s.get("indicator") or "-", f"{s.get('points', 0):g}",
+                      status_names.get(s.get("status"), "-"), f["message"])
+    console.print(table)
+    return 0
+
+
+# -- diff and bulletin ----------------------------------------------------------------
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from govwatch.commands.main import _write_json, console, open_store
+    from govwatch.scoring.diff import diff_runs
+    store = open_store(args)
+    a, b = _run(store, args.run_a), _run(store, args.run_b)
+    if a["site_id"] != b["site_id"]:
+        raise _usage(f"runs {args.run_a} and {args.run_b} are of different sites; a re-check compares one site")
+    result = diff_runs(store, args.run_a, args.run_b)
+    if args.json:
+        _write_json(result, args.json)
+    labels = {"new": "新发现", "fixed": "已整改", "open": "仍未整改"}
+    console.print(f"run {args.run_a} ({a['as_of'][:10]}) → run {args.run_b} ({b['as_of'][:10]}): "
+                  + "，".join(f"{labels[k]}{len(result[k])}个" for k in ("new", "fixed", "open")))
+    if not args.json:
+        for key in ("new", "fixed", "open"):
+            for f in result[key]:
+                console.print(f"  [{labels[key]}] {f['id']} {f['message']}")
+    return 0
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from govwatch.commands.main import console, open_store
+    from govwatch.report.bulletin import write_bulletin
+    from govwatch.scoring.runs import latest_runs, score_stored_run
+    store = open_store(args)
+    rules = _rules(args.rules) if args.rules else None
+    try:
+        run_ids = args.runs or latest_runs(store, org_code=args.org)
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
+    if not run_ids:
+        raise _usage("no completed runs to put in a bulletin (inspect the sites first, or name runs)")
+    documents = []
+    for run_id in run_ids:
+        _run(store, run_id)
+        documents.append(score_stored_run(store, run_id, rules or _run_rules(store, run_id, None)).document(store))
+    try:
+        deadline = date.fromisoformat(args.deadline)
+    except ValueError:
+        raise _usage(f"--deadline must be a date like 2027-01-15, got {args.deadline!r}") from None
+    paths = write_bulletin(documents, Path(args.out), title=args.title, period=args.period, deadline=deadline,
+                           issuer=args.issuer)
+    for path in paths:
+        console.print(f"bulletin: {path}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------
+
+
+def add_report_flags(p: argparse.ArgumentParser) -> None:
+    """--out and --formats, shared by inspect and score."""
+    p.add_argument("--formats", help=f"report formats written into --out, comma-separated: {', '.join(FORMATS)} "
+                                     "or all (default html,json)")
+
+
+def add_scoring_commands(sub: Any) -> None:
+    """Register score, rules, finding, diff and bulletin."""
+    from govwatch.commands.main import add_store_flags
+    p = sub.add_parser("score", help="re-check and score a stored run with any rule table (no crawling)",
+                       epilog=SCORE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", type=int, help="run id (printed by inspect)")
+    p.add_argument("--rules", help="rule table name or YAML file (default: the run's own table)")
+    p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
+    p.add_argument("--out", help="write reports into this folder")
+    add_report_flags(p)
+    add_store_flags(p)
+    p.set_defaults(func=cmd_score)
+
+    rules = sub.add_parser("rules", help="the rule tables").add_subparsers(dest="rules_command", required=True)
+    p = rules.add_parser("list", help="shipped rule tables")
+    p.set_defaults(func=cmd_rules_list)
+    p = rules.add_parser("show", help="one table's vetoes, indicators, points and caps")
+    p.add_argument("name", help="shipped table name or YAML file")
+    p.add_argument("--json", help="write the table as JSON here ('-' for stdout)")
+    p.set_defaults(func=cmd_rules_show)
+
+    finding = sub.add_parser("finding", help="reviewer input: add findings, exempt them, assess indicators by hand") \
+        .add_subparsers(dest="finding_command", required=True)
+    p = finding.add_parser("add", help="add a reviewer finding to a run (or a whole review file with --file)")
+    p.add_argument("run", type=int)
+    p.add_argument("--indicator", help="the rule table's indicator or veto id (govwatch rules show NAME)")
+    p.add_argument("--kind", default="reviewer_finding", help="finding kind (default reviewer_finding)")
+    p.add_argument("--url", help="the page the finding is about")
+    p.add_argument("--message", help="what is wrong, in the report's words")
+    p.add_argument("--points", type=float, help="points (default: the table's rule for the kind)")
+    p.add_argument("--file", help="review YAML with findings, exempt and assessed lists")
+    p.add_argument("--reviewer", help="who entered it")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_add)
+    p = finding.add_parser("exempt", help="exempt a finding: it stays visible and scores nothing")
+    p.add_argument("run", type=int)
+    p.add_argument("finding", help="problem ID (e.g. LJ-0A1B2C3D4E) or fingerprint")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--site-wide", action="store_true", help="exempt it in every run of the site")
+    p.add_argument("--reviewer")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_exempt)
+    p = finding.add_parser("assess", help="record that an indicator or veto was checked by hand (人工核查)")
+    p.add_argument("run", type=int)
+    p.add_argument("indicator")
+    p.add_argument("--note", required=True, help="what was checked and found")
+    p.add_argument("--reviewer")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_assess)
+    p = finding.add_parser("list", help="a run's findings with their points and status")
+    p.add_argument("run", type=int)
+    p.add_argument("--rules", help="score with this table instead of the run's own")
+    p.add_argument("--json", help="write the findings as JSON here ('-' for stdout)")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_list)
+
+    p = sub.add_parser("diff", help="re-check after rectification (复查): findings new, fixed and still open")
+    p.add_argument("run_a", type=int, help="the earlier run")
+    p.add_argument("run_b", type=int, help="the later run")
+    p.add_argument("--json", help="write the comparison as JSON here ('-' for stdout)")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("bulletin", help="portfolio bulletin (通报): xlsx score table and docx skeleton")
+    p.add_argument("runs", type=int, nargs="*", help="run ids (default: each registered site's newest run)")
+    p.add_argument("--org", help="only sites of this organisation and its sub-organisations")
+    p.add_argument("--rules", help="score every run with this table (default: each run's own)")
+    p.add_argument("--out", required=True, help="folder for 得分表.xlsx and 通报.docx")
+    p.add_argument("--period", required=True, help="e.g. 2026年第四季度")
+    p.add_argument("--deadline", required=True, help="rectification deadline YYYY-MM-DD")
+    p.add_argument("--title", default="关于政府网站检查情况的通报")
+    p.add_argument("--issuer", default="政府网站主管单位")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_bulletin)

@@ -1,0 +1,255 @@
+"""``govwatch sites …`` and ``govwatch filing …`` (thin: parse, call the registry, print).
+
+Registered by :func:`add_registry_commands` from ``govwatch.commands.main.build_parser``.
+Exit codes as everywhere: 0 the command completed, 2 bad input (a file with bad
+rows, an unknown org or site, a bad date), 1 a runtime failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from govwatch.registry.errors import RegistryError
+
+IMPORT_EPILOG = """\
+The first sheet of an .xlsx workbook, or a .csv file (UTF-8 with or without BOM, or GB18030), with a
+header row naming the columns (Chinese or the English keys):
+
+  网站名称 name*, 首页网址 url*, 主办单位 sponsor, 网站标识码 site_code, ICP备案号 icp,
+  公安机关备案号 police_record, 网站类型 role (本级门户|部门|下属单位), 级别 level (省级|市级|县级|乡镇),
+  所属机构代码 org_code, 所属机构名称 org_name, 上级机构代码 parent_code, 负责单位 responsible_unit,
+  联系方式 contact, 运行状态 status (正常|例外|关停, default 正常), 办事服务 has_services (是|否, default 是)
+
+Every row is checked first; any bad row rejects the whole file (nothing is imported) and every problem
+is listed as "row N, COLUMN: …" with N the row number a spreadsheet shows (header = row 1).
+Re-importing updates sites by 首页网址. See docs/registry.md.
+
+exit codes: 0 imported (or, with --dry-run, valid), 2 bad file or rows (nothing imported), 1 runtime failure.
+"""
+
+FILING_EPILOG = """\
+A filing (临时报备) says that a site's findings of the given kinds (all kinds without --kinds) are not
+held against it from --from to --to, both days inclusive (YYYY-MM-DD). The site must be in the store
+(registered with `govwatch sites import`, or inspected once).
+"""
+
+
+def _usage_error(message: str) -> Exception:
+    from govwatch.commands.main import UsageError
+    return UsageError(message)
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from govwatch.commands.main import open_store
+    return open_store(args)
+
+
+def _out() -> Any:
+    """A console on stdout for listings (wide when not a terminal, so Chinese names do not wrap)."""
+    from rich.console import Console
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+def _plain(console: Any, text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+# -- govwatch sites import / export / list --------------------------------------------------
+
+
+def cmd_sites_import(args: argparse.Namespace) -> int:
+    """Validate a registry file and import it in one transaction."""
+    from govwatch.commands.main import console
+    from govwatch.registry.importer import import_file
+
+    store = _open_store(args)
+    try:
+        result = import_file(store, args.file, dry_run=args.dry_run)
+    except RegistryError as exc:
+        raise _usage_error(str(exc)) from None
+    finally:
+        store.close()
+    for warning in result.warnings:
+        _plain(console, f"warning: {warning}")
+    if result.problems:
+        rows = len({p.row for p in result.problems})
+        _plain(console, f"{args.file}: {len(result.problems)} problem{'s' * (len(result.problems) != 1)} in "
+                        f"{rows} row{'s' * (rows != 1)}; nothing imported")
+        for problem in result.problems:
+            _plain(console, f"  {problem}")
+        return 2
+    verb = "would be" if args.dry_run else ""
+    parts = [f"{result.created} sites created", f"{result.updated} updated"
+             + (f" ({result.adopted} newly registered)" if result.adopted else ""), f"{result.unchanged} unchanged",
+             f"orgs: {result.orgs_created} created, {result.orgs_updated} updated"]
+    line = f"{args.file}: {result.rows} rows valid" + (f"; {verb} " if verb else "; ") + ", ".join(parts)
+    if result.kept:
+        line += f"; {result.kept} registered sites not in the file kept as they are"
+    _plain(console, line + (" (dry run: nothing written)" if args.dry_run else ""))
+    return 0
+
+
+def cmd_sites_export(args: argparse.Namespace) -> int:
+    """Write the registered sites (of --org and below) as a registry file."""
+    from govwatch.commands.main import console
+    from govwatch.registry.sites import export_file
+
+    store = _open_store(args)
+    try:
+        path, count = export_file(store, args.file, args.org)
+    except RegistryError as exc:
+        raise _usage_error(str(exc)) from None
+    finally:
+        store.close()
+    _plain(console, f"{count} registered sites written to {path}")
+    return 0
+
+
+def cmd_sites_list(args: argparse.Namespace) -> int:
+    """A table of the registered sites (of --org and below) with their org path."""
+    from rich.table import Table
+
+    from govwatch.commands.main import _write_json, console
+    from govwatch.registry.fields import LEVEL_LABELS, ROLE_LABELS
+    from govwatch.registry.orgs import PATH_SEPARATOR, org_by_code, org_path
+    from govwatch.registry.sites import registered_sites
+
+    store = _open_store(args)
+    try:
+        sites = registered_sites(store, args.org)
+        # below --org, paths start at that org (宁川市 › 宁川市发展和改革委员会)
+        skip = len(org_path(store, org_by_code(store, args.org).id)) - 1 if args.org else 0
+    except RegistryError as exc:
+        raise _usage_error(str(exc)) from None
+    finally:
+        store.close()
+    if args.json:
+        _write_json({"org": args.org, "sites": [s.as_dict() for s in sites]}, args.json)
+        if args.json == "-":
+            return 0
+    if not sites:
+        _plain(console, "no registered sites" + (f" under org {args.org}" if args.org else "")
+               + " (register them with `govwatch sites import FILE`)")
+        return 0
+    table = Table(title_justify="left", title=f"registered sites{' under ' + args.org if args.org else ''}")
+    for heading in ("机构", "网站名称", "首页网址", "类型", "级别", "网站标识码", "状态", "办事服务"):
+        table.add_column(heading, overflow="fold")
+    for s in sites:
+        path = list(s.org_path)[skip:]
+        status = s.status if s.status == "正常" else f"[yellow]{s.status}[/]"
+        table.add_row(PATH_SEPARATOR.join(path) or "-", s.name or "-", s.url, ROLE_LABELS.get(s.role, s.role),
+                      LEVEL_LABELS.get(s.level or "", s.level or "-"), s.site_code or "-", status,
+                      "是" if s.has_services else "否")
+    out = _out()
+    out.print(table)
+    normal = sum(1 for s in sites if s.status == "正常")
+    _plain(out, f"{len(sites)} registered sites: {normal} 正常, {len(sites) - normal} 例外/关停 (not inspected)")
+    return 0
+
+
+# -- govwatch filing add / list ------------------------------------------------------------
+
+
+def cmd_filing_add(args: argparse.Namespace) -> int:
+    """Store a 临时报备 for one site."""
+    from govwatch.commands.main import console
+    from govwatch.registry.filings import add_filing, parse_day, parse_kinds
+
+    try:
+        starts, ends = parse_day(args.starts, "--from"), parse_day(args.ends, "--to")
+        kinds = parse_kinds(args.kinds)
+    except RegistryError as exc:
+        raise _usage_error(str(exc)) from None
+    store = _open_store(args)
+    try:
+        filing = add_filing(store, args.site_url, starts, ends, args.reason, kinds)
+    except RegistryError as exc:
+        raise _usage_error(str(exc)) from None
+    finally:
+        store.close()
+    what = ", ".join(filing["kinds"]) if filing["kinds"] else "all finding kinds"
+    _plain(console, f"filing {filing['id']}: {args.site_url} {filing['starts']} – {filing['ends']} ({what}): "
+                    f"{filing['reason']}")
+    return 0
+
+
+def cmd_filing_list(args: argparse.Namespace) -> int:
+    """A table of the filings (of one site with --site)."""
+    from rich.table import Table
+
+    from govwatch.commands.main import _write_json, console
+    from govwatch.registry.filings import list_filings
+
+    store = _open_store(args)
+    try:
+        filings = list_filings(store, args.site)
+    except RegistryError as exc:
+        raise _usage_error(str(exc)) from None
+    finally:
+        store.close()
+    if args.json:
+        _write_json({"site": args.site, "filings": filings}, args.json)
+        if args.json == "-":
+            return 0
+    if not filings:
+        _plain(console, "no filings" + (f" for {args.site}" if args.site else ""))
+        return 0
+    table = Table()
+    for heading in ("id", "网站", "开始", "结束", "问题类型", "事由", "报备时间"):
+        table.add_column(heading, overflow="fold")
+    for f in filings:
+        table.add_row(str(f["id"]), f["site_name"] or f["site_url"], f["starts"], f["ends"],
+                      ", ".join(f["kinds"]) if f["kinds"] else "全部", f["reason"], f["created_at"])
+    _out().print(table)
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+
+
+def add_registry_commands(sub: Any) -> None:
+    """Register ``sites`` (import, export, list) and ``filing`` (add, list) on the CLI's subparsers."""
+    from govwatch.commands.main import add_store_flags
+    raw = argparse.RawDescriptionHelpFormatter
+    sites = sub.add_parser("sites", help="the site registry: import, export and list registered sites",
+                           description="The site registry (网站基本信息): sites, their orgs, their identifiers.")
+    ssub = sites.add_subparsers(dest="sites_command", required=True, metavar="COMMAND")
+    p = ssub.add_parser("import", help="validate a registry file (.xlsx/.csv) and import it (all or nothing)",
+                        description="Validate every row of a registry file, then import it in one transaction.",
+                        epilog=IMPORT_EPILOG, formatter_class=raw)
+    p.add_argument("file", help="registry file: .xlsx (first sheet) or .csv")
+    p.add_argument("--dry-run", action="store_true", help="only validate and count what would change")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_sites_import)
+    p = ssub.add_parser("export", help="write the registered sites as a registry file (.xlsx/.csv)",
+                        description="Write the registered sites with the import's columns (export → import "
+                                    "changes nothing).")
+    p.add_argument("file", help="output file: .xlsx or .csv")
+    p.add_argument("--org", help="only the sites of this org code and the orgs below it")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_sites_export)
+    p = ssub.add_parser("list", help="list the registered sites with their org path",
+                        description="List the registered sites (every status) with their org path.")
+    p.add_argument("--org", help="only the sites of this org code and the orgs below it")
+    p.add_argument("--json", help="write the sites as JSON here ('-' for stdout)")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_sites_list)
+
+    filing = sub.add_parser("filing", help="临时报备: windows in which a site's findings are not held against it")
+    fsub = filing.add_subparsers(dest="filing_command", required=True, metavar="COMMAND")
+    p = fsub.add_parser("add", help="file a site for a window of days", epilog=FILING_EPILOG, formatter_class=raw,
+                        description="File a site (临时报备) from --from to --to inclusive.")
+    p.add_argument("site_url", metavar="SITE_URL", help="the site's homepage URL")
+    p.add_argument("--from", dest="starts", required=True, metavar="DATE", help="first day YYYY-MM-DD")
+    p.add_argument("--to", dest="ends", required=True, metavar="DATE", help="last day YYYY-MM-DD (inclusive)")
+    p.add_argument("--reason", required=True, help="报备事由, e.g. 网站改版")
+    p.add_argument("--kinds", help="finding kinds covered, comma-separated (default: all), e.g. stale_column")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_filing_add)
+    p = fsub.add_parser("list", help="list filings", description="List the filings, earliest window first.")
+    p.add_argument("--site", help="only this site (its homepage URL)")
+    p.add_argument("--json", help="write the filings as JSON here ('-' for stdout)")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_filing_list)

@@ -1,0 +1,98 @@
+"""Validation of a site's identifiers and homepage URL (rules.md §5).
+
+Each validator takes the cell's text and returns ``(value, problem, warning)``:
+``value`` is the normal form to store (spaces removed, full-width characters made
+ASCII), ``problem`` says why the text is rejected (``None`` when it is accepted),
+``warning`` says what is accepted but suspect (a legacy 12-digit 公安备案号).
+The normal forms are those the footer extractor produces, so a registered
+identifier can be compared with the one a site shows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from govwatch.core.urls import normalize_url
+
+__all__ = ["PROVINCE_ABBRS", "Checked", "check_icp", "check_police_record", "check_site_code", "check_url"]
+
+Checked = tuple[str | None, str | None, str | None]  # (value, problem, warning)
+
+# 省、自治区、直辖市 abbreviations used in ICP and 公安 record numbers (with common alternatives).
+PROVINCE_ABBRS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼蜀滇黔陇秦"
+# First two digits of the administrative division codes (GB/T 2260) of the provinces.
+_PROVINCE_CODES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+    "71", "81", "82",
+})
+_PLACEHOLDERS = frozenset({"0000000000", "1234567890"})
+_SITE_CODE_FORM = "expected 10 digits = 6-digit division code + 4 digits, or bm + 8 digits"
+_ICP = re.compile(rf"([{PROVINCE_ABBRS}])ICP备(\d{{8}})号(-\d+)?")
+_ICP_FORM = "expected province abbreviation + ICP备 + 8 digits + 号, optional -n, e.g. 京ICP备05070218号-1"
+_POLICE = re.compile(rf"([{PROVINCE_ABBRS}])公网安备(\d+)号")
+_POLICE_FORM = "expected province abbreviation + 公网安备 + 14 digits + 号, e.g. 京公网安备11010502030143号"
+_HOST = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_BARE_HOST = re.compile(r"[\w.-]+\.[\w-]+(?::\d+)?(?:[/?].*)?")
+
+
+def _compact(text: str) -> str:
+    """NFKC (full-width digits, letters and hyphens to ASCII) with every space removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def check_site_code(text: str) -> Checked:
+    """网站标识码: 10 digits (6-digit division code + 4 digits) or ``bm`` + 8 digits."""
+    code = _compact(text)
+    if re.fullmatch(r"[bB][mM]\d{8}", code):
+        return code.lower(), None, None
+    if not re.fullmatch(r"\d{10}", code):
+        return None, f"{text!r} is not a 网站标识码 ({_SITE_CODE_FORM})", None
+    if code in _PLACEHOLDERS:
+        return None, f"{code} is a placeholder, not a real 网站标识码", None
+    if code[:2] not in _PROVINCE_CODES:
+        return None, f"{code}: {code[:6]} is not an administrative division code; {_SITE_CODE_FORM}", None
+    return code, None, None
+
+
+def check_icp(text: str) -> Checked:
+    """ICP备案号: province abbreviation + ``ICP备`` + 8 digits + ``号``, optional ``-n``."""
+    value = _compact(text).replace("icp", "ICP").replace("Icp", "ICP")
+    if not _ICP.fullmatch(value):
+        return None, f"{text!r} is not an ICP备案号 ({_ICP_FORM})", None
+    return value, None, None
+
+
+def check_police_record(text: str) -> Checked:
+    """公安机关备案号: province abbreviation + ``公网安备`` + 14 digits + ``号`` (12 digits: legacy, warned)."""
+    value = _compact(text)
+    m = _POLICE.fullmatch(value)
+    if not m or len(m.group(2)) not in (12, 14):
+        return None, f"{text!r} is not a 公安机关备案号 ({_POLICE_FORM})", None
+    if len(m.group(2)) == 12:
+        return value, None, f"{value} has the legacy 12-digit form (today's numbers have 14 digits)"
+    return value, None, None
+
+
+def check_url(text: str) -> Checked:
+    """首页网址 in the normal form of :func:`govwatch.core.urls.normalize_url`.
+
+    A host without a scheme (``www.example.gov.cn``) is taken as ``http://``.
+    """
+    raw = text.strip()
+    if "://" not in raw and _BARE_HOST.fullmatch(raw):
+        raw = f"http://{raw}"
+    norm = normalize_url(raw) if raw else None
+    problem = f"{text!r} is not a usable http(s) homepage URL"
+    if norm is None or not re.match(r"https?://", raw, re.IGNORECASE):
+        return None, problem, None
+    host = urlsplit(norm).hostname or ""
+    if not _HOST.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return None, problem, None
+    return norm, None, None

@@ -1,0 +1,79 @@
+"""The site probe step after a crawl: measure, store as run facts, never judge.
+
+:func:`probe_site` runs the probes that ``security`` settings enable and stores each
+result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``,
+``mixed_content``); the checks in ``checks/transport.py`` and ``checks/cloaking.py`` judge
+them later, offline. A probe that fails stores ``{"error": ...}`` instead; the step never
+raises (but for cancellation). Requests leave only for the site itself, loopback, or any
+host when ``crawl.network`` is ``online`` (the crawl's policy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Any
+
+from govwatch.crawl.crawler import is_loopback
+from govwatch.crawl.siteprobes.bot_views import probe_cloaking
+from govwatch.crawl.siteprobes.mixed import insecure_resources
+from govwatch.core.netconfig import parse_hosts
+from govwatch.crawl.siteprobes.http import Resolver
+from govwatch.crawl.siteprobes.tls import probe_ipv6, probe_transport
+from govwatch.core.settings import Settings
+from govwatch.store.db import Store
+from govwatch.store.stored_run import StoreRunData
+
+FACT_NAMES = ("transport", "ipv6", "cloaking", "mixed_content")
+_BUDGET_TIMEOUTS = 8  # a probe gets this many security.timeout periods in all
+
+
+def _failure(exc: BaseException) -> dict[str, Any]:
+    return {"error": "".join(traceback.format_exception_only(type(exc), exc)).strip()}
+
+
+async def _bounded(job: Awaitable[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    try:
+        return await asyncio.wait_for(job, seconds)
+    except asyncio.CancelledError:
+        raise
+    except (TimeoutError, asyncio.TimeoutError):
+        return {"error": f"timeout: the probe did not finish within {seconds:g} s"}
+    except Exception as exc:  # noqa: BLE001 - a failing probe is recorded, the inspection goes on
+        return _failure(exc)
+
+
+async def probe_site(store: Store, run_id: int, settings: Settings) -> dict[str, dict[str, Any]]:
+    """Run the enabled site probes of a crawled run and store their facts; returns them by name."""
+    sec = settings.security
+    if not sec.enabled:
+        return {}
+    data = StoreRunData(store, run_id)
+    resolver = Resolver(parse_hosts(sec.hosts))
+    online = settings.crawl.network == "online"
+
+    def allowed(url: str) -> bool:
+        return data.scope.contains(url) or online or is_loopback(url)
+
+    agent = settings.crawl.user_agent
+    jobs: dict[str, Awaitable[dict[str, Any]]] = {}
+    if sec.tls:
+        jobs["transport"] = probe_transport(data.site_url, resolver, user_agent=agent, ca_file=sec.ca_file,
+                                            timeout=sec.timeout, allowed=allowed)
+    if sec.ipv6:
+        jobs["ipv6"] = probe_ipv6(data.site_url, resolver, user_agent=agent, timeout=sec.timeout)
+    if sec.cloaking:
+        jobs["cloaking"] = probe_cloaking(data, resolver, spider_agent=sec.cloaking_user_agent, normal_agent=agent,
+                                          sample=sec.cloaking_sample, timeout=sec.timeout, allowed=allowed)
+    budget = sec.timeout * _BUDGET_TIMEOUTS
+    results = dict(zip(jobs, await asyncio.gather(*(_bounded(job, budget) for job in jobs.values()))))
+    try:
+        results["mixed_content"] = insecure_resources(data)
+    except Exception as exc:  # noqa: BLE001
+        results["mixed_content"] = _failure(exc)
+    probed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    for name, facts in results.items():
+        store.put_run_fact(run_id, name, {**facts, "probed_at": facts.get("probed_at", probed_at)})
+    return results

@@ -1,0 +1,146 @@
+"""Reviewer input (人工检查): findings a reviewer adds, exemptions, indicators checked by hand.
+
+Everything here is stored beside a run and read by the scorer; nothing changes
+the run's own findings, so a re-check or re-score keeps what reviewers said.
+A review file (YAML) carries the same three things for many entries at once::
+
+    findings:
+      - {indicator: realtime, kind: reviewer_finding, url: http://..., message: 模拟咨询3个工作日未答复, points: 3}
+    exempt:
+      - {finding: WT-1A2B3C4D5E, reason: 活动预告，日期为活动日期}
+    assessed:
+      - {indicator: V4, note: 人工通读首页及要闻栏目，未发现严重错误}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, insert, or_, select
+
+from govwatch.core.model import Finding
+from govwatch.rules import RuleSet
+from govwatch.store import tables as t
+from govwatch.store.db import Store, now_iso
+
+REVIEWER_CODE = "reviewer"
+
+
+class ReviewError(ValueError):
+    """Reviewer input that cannot be used (unknown run, indicator or finding; bad file): exit code 2."""
+
+
+@dataclass(slots=True)
+class Review:
+    """What reviewers said about one run."""
+
+    findings: list[tuple[Finding, str, float | None]]  # (finding, indicator id, points)
+    exemptions: dict[str, str]  # fingerprint -> reason
+    assessed: dict[str, str]  # indicator/veto id -> note
+
+
+def reviewer_finding(row: dict[str, Any]) -> Finding:
+    """A stored reviewer finding as a :class:`Finding` (code ``reviewer``)."""
+    return Finding(kind=row["kind"], code=REVIEWER_CODE, indicator=row["indicator"], url=row["url"],
+                   message=row["message"], evidence={**(row["evidence"] or {}), "reviewer": row.get("reviewer")},
+                   severity="error")
+
+
+def load_review(store: Store, run_id: int, site_id: int) -> Review:
+    """Reviewer findings, exemptions (this run's and the site-wide ones) and assessments of a run."""
+    with store.engine.connect() as conn:
+        found = [dict(r) for r in conn.execute(select(t.reviewer_findings).where(
+            t.reviewer_findings.c.run_id == run_id).order_by(t.reviewer_findings.c.id)).mappings()]
+        exempt = conn.execute(select(t.exemptions.c.fingerprint, t.exemptions.c.reason).where(
+            t.exemptions.c.site_id == site_id,
+            or_(t.exemptions.c.run_id == run_id, t.exemptions.c.run_id.is_(None))).order_by(t.exemptions.c.id)).all()
+        assessed = conn.execute(select(t.assessments.c.indicator, t.assessments.c.note).where(
+            t.assessments.c.run_id == run_id)).all()
+    return Review(findings=[(reviewer_finding(r), r["indicator"], r["points"]) for r in found],
+                  exemptions={fp: reason for fp, reason in exempt}, assessed=dict(assessed))
+
+
+def _table_ids(rules: RuleSet) -> dict[str, str]:
+    ids = {v["id"]: v["name"] for v in rules.data["vetoes"]}
+    ids.update({i["id"]: i["name"] for i in rules.data["indicators"]})
+    return ids
+
+
+def check_indicator(rules: RuleSet, indicator: str) -> None:
+    """Raise :class:`ReviewError` unless ``indicator`` is a veto or indicator id of the table."""
+    ids = _table_ids(rules)
+    if indicator not in ids:
+        known = ", ".join(f"{k} ({v})" for k, v in ids.items())
+        raise ReviewError(f"rule table {rules.id} has no indicator or veto {indicator!r}; known: {known}")
+
+
+def add_finding(store: Store, run_id: int, rules: RuleSet, *, indicator: str, kind: str, url: str, message: str,
+                points: float | None = None, evidence: dict[str, Any] | None = None,
+                reviewer: str | None = None) -> int:
+    """Store a reviewer finding under ``indicator``; returns its row id."""
+    check_indicator(rules, indicator)
+    if not kind.replace("_", "").isalnum() or not kind[:1].isalpha():
+        raise ReviewError(f"finding kind {kind!r} must be a word like broken_link or reviewer_finding")
+    if not url or not message:
+        raise ReviewError("a reviewer finding needs a url and a message")
+    if points is not None and points < 0 and _indicator_kind(rules, indicator) != "adjustment":
+        raise ReviewError(f"points must not be negative for {indicator} (only adjustment items take signed points)")
+    with store.engine.begin() as conn:
+        result = conn.execute(insert(t.reviewer_findings).values(
+            run_id=run_id, indicator=indicator, kind=kind, url=url, message=message, evidence=evidence or {},
+            points=points, reviewer=reviewer, created_at=now_iso()))
+        return int(result.inserted_primary_key[0])
+
+
+def _indicator_kind(rules: RuleSet, indicator: str) -> str:
+    spec = next((i for i in rules.data["indicators"] if i["id"] == indicator), None)
+    return spec.get("kind", "deduction") if spec else "veto"
+
+
+def exempt(store: Store, run_id: int, site_id: int, fingerprint: str, reason: str, *,
+           site_wide: bool = False, reviewer: str | None = None) -> None:
+    """Exempt the finding with ``fingerprint`` (in this run, or in every run of the site)."""
+    if not reason.strip():
+        raise ReviewError("an exemption needs a reason")
+    with store.engine.begin() as conn:
+        conn.execute(insert(t.exemptions).values(
+            site_id=site_id, run_id=None if site_wide else run_id, fingerprint=fingerprint, reason=reason.strip(),
+            reviewer=reviewer, created_at=now_iso()))
+
+
+def assess(store: Store, run_id: int, rules: RuleSet, indicator: str, note: str, *, reviewer: str | None = None) -> None:
+    """Record that a reviewer checked ``indicator`` by hand (replacing an earlier note)."""
+    check_indicator(rules, indicator)
+    if not note.strip():
+        raise ReviewError("an assessment needs a note saying what was checked")
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.assessments).where(t.assessments.c.run_id == run_id,
+                                                 t.assessments.c.indicator == indicator))
+        conn.execute(insert(t.assessments).values(run_id=run_id, indicator=indicator, note=note.strip(),
+                                                  reviewer=reviewer, created_at=now_iso()))
+
+
+def read_review_file(path: str | Path) -> dict[str, list[dict[str, Any]]]:
+    """A review YAML file's entries, checked for shape (values are checked when applied)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ReviewError(f"cannot read review file {path}: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ReviewError(f"review file {path} is not valid UTF-8 YAML: {exc}") from None
+    if not isinstance(data, dict) or set(data) - {"findings", "exempt", "assessed"}:
+        raise ReviewError(f"review file {path}: top level must be a mapping of findings, exempt, assessed")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, needed in (("findings", ("indicator", "url", "message")), ("exempt", ("finding", "reason")),
+                        ("assessed", ("indicator", "note"))):
+        entries = data.get(key) or []
+        if not isinstance(entries, list):
+            raise ReviewError(f"review file {path}: {key} must be a list")
+        for n, entry in enumerate(entries):
+            if not isinstance(entry, dict) or any(not entry.get(k) for k in needed):
+                raise ReviewError(f"review file {path}: {key}[{n}] needs {', '.join(needed)}")
+        out[key] = entries
+    return out

@@ -1,0 +1,158 @@
+"""Scoring a stored run: its findings, reviewers' input and the registry, through the rules engine.
+
+``score_stored_run`` re-checks a stored run with any rule table (checks are pure
+functions of the stored facts, so no page is fetched again), applies reviewer
+findings, exemptions and temporary filings, scores it and stores the sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+
+from govwatch.checks import REGISTRY, CheckRun, RunData, load_builtin_checks, looked_for, run_checks
+from govwatch.core.model import Finding
+from govwatch.report.inspection import problem_id
+from govwatch.scoring.review import load_review
+from govwatch.rules import RuleSet
+from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
+from govwatch.store import tables as t
+from govwatch.store.db import Store, now_iso
+
+
+@dataclass(slots=True)
+class ScoredRun:
+    """A run's findings (checks' and reviewers'), how its checks went, and its score sheet."""
+
+    data: RunData
+    findings: list[Finding]
+    check_runs: list[CheckRun]
+    engine_findings: list[EngineFinding]
+    sheet: dict[str, Any]
+
+
+    def document(self, store: Store) -> dict[str, Any]:
+        """The inspection document of this scored run."""
+        from govwatch.report.inspection import build_inspection
+        return build_inspection(self.data, self.findings, self.check_runs, run=store.run(self.data.run_id),
+                                sheet=self.sheet)
+
+
+def site_profile(store: Store, site_id: int) -> SiteProfile:
+    """The registry's role, level and 办事服务 flag of a site (defaults for unregistered sites)."""
+    from govwatch.registry import site_profile as registry_profile
+    site = registry_profile(store, site_id)
+    return SiteProfile(role=site["role"] or "portal", level=site["level"], has_services=bool(site["has_services"]))
+
+
+def stored_findings(store: Store, run_id: int) -> list[Finding]:
+    """The findings stored with a run by its checks, then those reviewers added."""
+    run = store.run(run_id)
+    return _check_findings(store, run_id) + [f for f, _, _ in load_review(store, run_id, run["site_id"]).findings]
+
+
+def latest_runs(store: Store, org_code: str | None = None) -> list[int]:
+    """The newest completed run of each registered site (of ``org_code`` and below); with no
+    registry at all, of every site in the store. Raises ValueError for an unknown org."""
+    from govwatch.registry import RegistryError, registered_sites, select_sites
+    try:
+        sites = [s.id for s in select_sites(store, org_code)]
+    except RegistryError as exc:
+        raise ValueError(str(exc)) from None
+    if org_code is None and not registered_sites(store):
+        with store.engine.connect() as conn:
+            sites = [int(i) for (i,) in conn.execute(select(t.sites.c.id).order_by(t.sites.c.id))]
+    newest = (select(t.runs.c.site_id, func.max(t.runs.c.id)).where(t.runs.c.status == "completed")
+              .group_by(t.runs.c.site_id))
+    with store.engine.connect() as conn:
+        by_site = {int(site): int(run) for site, run in conn.execute(newest)}
+    return [by_site[s] for s in sites if s in by_site]
+
+
+def _filing_reason(filings: Sequence[dict[str, Any]], kind: str) -> str | None:
+    for filing in filings:
+        if not filing.get("kinds") or kind in filing["kinds"]:
+            return f"{filing['starts']}至{filing['ends']} {filing['reason']}"
+    return None
+
+
+def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: RuleSet,
+                  findings: Sequence[Finding], check_runs: Sequence[CheckRun]) -> tuple[ScoreInput, list[Finding]]:
+    """The engine's input for a run, and its reviewer findings as :class:`Finding` objects."""
+    from govwatch.registry import active_filings
+
+    review = load_review(store, run_id, site_id)
+    filings = active_filings(store, site_id, as_of)
+    items: list[EngineFinding] = []
+    for f in findings:
+        items.append(EngineFinding(id=problem_id(f), finding=f, exempt=review.exemptions.get(f.fingerprint),
+                                   suppressed=_filing_reason(filings, f.kind)))
+    reviewer = []
+    for f, indicator, points in review.findings:
+        reviewer.append(f)
+        items.append(EngineFinding(id=problem_id(f), finding=f, origin="reviewer", indicator=indicator, points=points,
+                                   exempt=review.exemptions.get(f.fingerprint)))
+    given = ScoreInput(findings=items, looked_for=looked_for(check_runs), site=site_profile(store, site_id),
+                       reviewed=review.assessed)
+    return given, reviewer
+
+
+def score_checked(store: Store, data: Any, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
+    """Score a run whose checks have just run (``data`` is its :class:`StoreRunData`); stores the sheet."""
+    given, reviewer = engine_inputs(store, data.run_id, data.site_id, data.as_of, data.rules, findings, check_runs)
+    sheet = score(data.rules, given)
+    sheet["run_id"] = data.run_id
+    sheet["as_of"] = data.as_of.isoformat()
+    save_sheet(store, data.run_id, sheet)
+    return ScoredRun(data=data, findings=findings + reviewer, check_runs=check_runs,
+                     engine_findings=list(given.findings), sheet=sheet)
+
+
+def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) -> ScoredRun:
+    """Re-check a stored run (with ``rules``, or the table it was inspected with) and score it.
+
+    Checks that never read the rule table (``uses_rules=False``: content, personal data) are
+    not run again when the run stored their results; their stored findings are reused."""
+    from govwatch.store.stored_run import StoreRunData
+
+    data = StoreRunData(store, run_id, rules=rules)
+    reused_findings, reused_runs = _reusable_results(store, run_id)
+    names = [name for name in REGISTRY if name not in {c.name for c in reused_runs}]
+    findings, check_runs = run_checks(data, names)
+    return score_checked(store, data, reused_findings + findings, reused_runs + check_runs)
+
+
+def _reusable_results(store: Store, run_id: int) -> tuple[list[Finding], list[CheckRun]]:
+    """Stored findings and check records of the run's table-independent checks."""
+    load_builtin_checks()
+    independent = {c.name: c for c in REGISTRY.values() if not c.uses_rules}
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.check_runs).where(t.check_runs.c.run_id == run_id,
+                                                       t.check_runs.c.check_name.in_(list(independent)))).mappings()
+        runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"]) for r in rows
+                if r["status"] != "error"]
+    kinds = {k for c in runs for k in independent[c.name].kinds}
+    return [f for f in _check_findings(store, run_id) if f.kind in kinds], runs
+
+
+def _check_findings(store: Store, run_id: int) -> list[Finding]:
+    """The findings stored with a run by its checks."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
+                            .order_by(t.findings.c.id)).mappings().all()
+    return [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
+                    evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
+            for r in rows]
+
+
+def save_sheet(store: Store, run_id: int, sheet: dict[str, Any]) -> None:
+    """Store (replace) the run's score sheet for the sheet's rule table."""
+    ruleset = sheet["ruleset"]["id"]
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.scores).where(t.scores.c.run_id == run_id, t.scores.c.ruleset == ruleset))
+        conn.execute(insert(t.scores).values(run_id=run_id, ruleset=ruleset, computed_at=now_iso(),
+                                             verdict=sheet["verdict"], score=sheet["score"], sheet=sheet))

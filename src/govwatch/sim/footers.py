@@ -1,0 +1,115 @@
+"""Who a simulated site belongs to: name, identifiers and footer facts.
+
+Identifiers follow the formats in rules.md §5: 网站标识码 = 6-digit division code
++ 4-digit sequence; ICP = province abbreviation + ``ICP备`` + 8 digits + ``号``
+(optional ``-n``); 公安备案 = abbreviation + ``公网安备`` + 14 digits + ``号``.
+
+:func:`shown_footer` is what a footer shows of them: the identity itself, or with planted
+footer defects (``FOOTER_DEFECTS``, decided in :mod:`govwatch.sim.plants`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govwatch.sim.options import SimOptions, SiteSpec
+from govwatch.sim.rng import pick, stable_int
+from govwatch.sim.words import CITIES, COUNTIES, DEPARTMENTS, PEOPLE, PROVINCES
+
+# Footer defects a site may carry: site_code → the placeholder 1234567890; icp → no ICP number;
+# police_record → the legacy 12-digit 公安备案 number; jiucuo → a 找错 link with another site's code.
+FOOTER_DEFECTS: tuple[str, ...] = ("site_code", "icp", "police_record", "jiucuo")
+PLACEHOLDER_SITE_CODE = "1234567890"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIdentity:
+    """Name and identifiers of one site, as its footer and meta tags show them."""
+
+    name: str
+    short: str  # label used inside titles, e.g. 临江市 or 市教育局
+    site_code: str
+    icp: str
+    police_record: str
+    police_code: str  # the 14 digits of the 公安备案 number
+    sponsor: str
+    phone: str
+    address: str
+    conac_id: str
+    maintainer: str  # a person's name, used in footers (legacy: outside GB2312)
+
+
+def portfolio_region(seed: int) -> tuple[str, str, str, str]:
+    """(province code, abbreviation, city name, city division code) of a portfolio."""
+    code, abbr, _ = pick(PROVINCES, seed, "province")
+    city_no = 1 + stable_int(seed, "city-no") % 13
+    city = pick(CITIES, seed, "city")
+    return code, abbr, city, f"{code}{city_no:02d}00"
+
+
+def make_identity(options: SimOptions, spec: SiteSpec, index: int) -> SiteIdentity:
+    """The identity of the ``index``-th site of the portfolio (deterministic by seed)."""
+    seed = options.seed
+    _, abbr, city, city_div = portfolio_region(seed)
+    if spec.kind == "county":
+        county = pick(COUNTIES, seed, spec.id, "county")
+        division = f"{city_div[:4]}{21 + stable_int(seed, spec.id, 'cty') % 9:02d}"
+        name, short, sponsor = f"{county}县人民政府", f"{county}县", f"{county}县人民政府办公室"
+        seq = 1
+    elif spec.kind == "department":
+        dept_name = DEPARTMENTS.get(spec.dept or "", DEPARTMENTS["fgw"])[0]
+        division = city_div
+        name = f"{city}市{dept_name}"
+        short, sponsor, seq = f"市{dept_name}", name, 100 + index
+    else:
+        division = city_div
+        name, short, sponsor, seq = f"{city}市人民政府", f"{city}市", f"{city}市人民政府办公室", 1
+    if spec.name:
+        name = sponsor = spec.name
+    digits8 = f"{stable_int(seed, spec.id, 'icp') % 10**8:08d}"
+    suffix = "" if stable_int(seed, spec.id, "icp-n") % 3 == 0 else f"-{1 + index % 3}"
+    police_code = f"{division}02{stable_int(seed, spec.id, 'police') % 10**6:06d}"
+    area = 10 + stable_int(seed, "area") % 890
+    phone = f"0{area}-{8 + index % 2}{stable_int(seed, spec.id, 'tel') % 10**7:07d}"
+    return SiteIdentity(
+        name=name,
+        short=short,
+        site_code=f"{division}{seq:04d}",
+        icp=f"{abbr}ICP备{digits8}号{suffix}",
+        police_record=f"{abbr}公网安备 {police_code}号",
+        police_code=police_code,
+        sponsor=sponsor,
+        phone=phone,
+        address=f"{city}市{pick(('人民路', '政务大道', '府前街'), seed, spec.id, 'addr')}{1 + index * 7}号",
+        conac_id=f"{stable_int(seed, spec.id, 'conac') % 10**8:08d}",
+        maintainer=PEOPLE[index % 4],  # 王喆 李堃 张珺 陈镕: rare characters for legacy pages
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShownFooter:
+    """The identifiers a site's footer shows (its identity, or with planted defects)."""
+
+    site_code: str
+    icp: str | None  # None: not shown
+    police_record: str
+    police_code: str
+    jiucuo_code: str
+    jiucuo_link: bool  # the 找错 entry as a jiucuo.html?site_code= link instead of the _jiucuo_ script
+
+
+def shown_footer(identity: SiteIdentity, defects: frozenset[str] = frozenset()) -> ShownFooter:
+    """What the footer shows of ``identity`` when it carries ``defects`` (see ``FOOTER_DEFECTS``)."""
+    police_code, police_record = identity.police_code, identity.police_record
+    if "police_record" in defects:
+        police_code = police_code[:12]
+        police_record = f"{identity.police_record[0]}公网安备 {police_code}号"
+    jiucuo = identity.site_code
+    if "jiucuo" in defects:  # another site's code, e.g. the city portal's copied into a department site
+        jiucuo = f"{jiucuo[:6]}{int(jiucuo[6:]) % 9999 + 1:04d}"
+    return ShownFooter(
+        site_code=PLACEHOLDER_SITE_CODE if "site_code" in defects else identity.site_code,
+        icp=None if "icp" in defects else identity.icp,
+        police_record=police_record, police_code=police_code,
+        jiucuo_code=jiucuo, jiucuo_link="jiucuo" in defects,
+    )

@@ -1,0 +1,133 @@
+"""Probe rows in the store: which site and target a URL belongs to, writing visits, reading a window.
+
+Probes are stored per site (the ``sites`` row of the site's homepage, the same
+row ``govwatch inspect`` uses) with a ``target_kind``:
+
+- ``homepage``: the URL is the site's homepage (the default: a probed URL is a homepage);
+- ``system``: the URL is a business system (``systems``) of the site's config;
+- ``column``: any other URL probed for the site (a key column of the site config, or a URL
+  given with ``govwatch probe URL --site HOMEPAGE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from govwatch.crawl.availability.visit import Visit
+from govwatch.core.windows import in_window, parse_at, window_bounds
+from govwatch.core.siteconfig import SiteConfig
+from govwatch.store import tables as t
+from govwatch.store.db import Store
+from govwatch.core.urls import Scope, normalize_url
+
+TARGET_KINDS = ("homepage", "column", "system")
+
+
+class TargetError(ValueError):
+    """A URL that cannot be probed (usage error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Something probed on a schedule: a site's homepage, key column or business system."""
+
+    site_id: int
+    site_url: str  # the site's homepage (normal form)
+    url: str  # the probed URL (normal form)
+    kind: str  # homepage | column | system
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}{' ' + self.name if self.name else ''}"
+
+
+def normal_url(url: str) -> str:
+    """The normal form of an http(s) URL, or :class:`TargetError`."""
+    norm = normalize_url(url) if isinstance(url, str) else None
+    if norm is None:
+        raise TargetError(f"not a usable http(s) URL: {url!r}")
+    return norm
+
+
+def site_row(store: Store, homepage: str) -> int:
+    """The ``sites`` id of the site with this homepage (created when new, as ``inspect`` does)."""
+    return store.site_id(homepage, Scope.for_site(homepage).prefix)
+
+
+def classify_target(url: str, homepage: str, site_config: SiteConfig | None = None) -> tuple[str, str | None]:
+    """(target_kind, name) of a normalised URL probed for the site with ``homepage``."""
+    if url == homepage:
+        return "homepage", None
+    config = site_config or SiteConfig()
+    for system in config.systems:
+        if system.url == url:
+            return "system", system.name
+    return "column", next((c.name for c in config.key_columns if c.url == url), None)
+
+
+def resolve_target(store: Store, url: str, *, site: str | None = None,
+                   site_config: SiteConfig | None = None) -> Target:
+    """The target a probed URL stands for (see the module docstring for the rule)."""
+    norm = normal_url(url)
+    homepage = normal_url(site) if site else norm
+    kind, name = classify_target(norm, homepage, site_config)
+    return Target(site_row(store, homepage), homepage, norm, kind, name)
+
+
+def site_targets(store: Store, homepage: str, site_config: SiteConfig | None = None) -> list[Target]:
+    """A site's homepage, its config's key columns and business systems (each URL once)."""
+    home = normal_url(homepage)
+    site_id = site_row(store, home)
+    targets = [Target(site_id, home, home, "homepage")]
+    seen = {home}
+    config = site_config or SiteConfig()
+    for column in config.key_columns:
+        if column.url and column.url not in seen:
+            seen.add(column.url)
+            targets.append(Target(site_id, home, column.url, "column", column.name))
+    for system in config.systems:
+        if system.url not in seen:
+            seen.add(system.url)
+            targets.append(Target(site_id, home, system.url, "system", system.name))
+    return targets
+
+
+def visit_row(target: Target, visit: Visit, timeout_s: float) -> dict[str, Any]:
+    """The ``probes`` row of one visit."""
+    return {"site_id": target.site_id, "target_kind": target.kind, "url": target.url, "at": visit.at,
+            "ok": visit.ok, "status": visit.status, "error": visit.error,
+            "error_detail": visit.error_detail or None, "dns_ms": visit.dns_ms, "connect_ms": visit.connect_ms,
+            "tls_ms": visit.tls_ms, "first_byte_ms": visit.first_byte_ms, "total_ms": visit.total_ms,
+            "bytes": visit.bytes, "timeout_s": timeout_s, "confirmed_by": visit.confirmed_by}
+
+
+def save_rows(store: Store, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert ``probes`` rows in one transaction; returns how many."""
+    batch = list(rows)
+    if batch:
+        with store.engine.begin() as conn:
+            conn.execute(insert(t.probes), batch)
+    return len(batch)
+
+
+def probes_in_window(store: Store, site_id: int, as_of: date, days: int) -> list[dict[str, Any]]:
+    """The site's probe rows in the ``days`` calendar days ending at the end of ``as_of``
+    (Asia/Shanghai), oldest first. This is what ``RunData.probes()`` returns for a stored run."""
+    start, end = window_bounds(as_of, days)
+    # ``at`` is ISO text: select a day wider on both sides by text, then compare as times
+    # (rows written with another UTC offset still land in the right window).
+    low = (start.date() - timedelta(days=1)).isoformat()
+    high = (end.date() + timedelta(days=1)).isoformat()
+    q = (select(t.probes).where(t.probes.c.site_id == site_id, t.probes.c.at >= low, t.probes.c.at < high)
+         .order_by(t.probes.c.at, t.probes.c.id))
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    kept = [r for r in rows if in_window(r["at"], start, end)]
+    kept.sort(key=lambda r: parse_at(r["at"]))
+    return kept

@@ -1,0 +1,295 @@
+"""RunData backed by the store: fetch rows in memory, pages and links read on demand."""
+
+from __future__ import annotations
+
+import json
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Text, bindparam, func, select, type_coerce
+
+from govwatch.checks import LinkTarget, RunData
+from govwatch.rules import RuleSet
+from govwatch.core.siteconfig import parse_site_config
+from govwatch.store import tables as t
+from govwatch.store.blobs import decompress
+from govwatch.store.db import Store
+from govwatch.store.writer import TEMPLATE_URL, expand_template
+from govwatch.core.urls import Scope
+
+_FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
+                  "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash")
+
+
+_FETCH_NAMES = ("url", *_FETCH_COLUMNS)
+_SHARED_VALUES = frozenset(_FETCH_NAMES.index(n) for n in ("role", "kind", "method", "error", "content_type"))
+_FETCH_INDEX = {name: i for i, name in enumerate(_FETCH_NAMES)}
+
+
+class FetchRow(Mapping[str, Any]):
+    """One fetch row, read like a dict (``row["status"]``, ``row.get("error")``) but kept as a
+    tuple: a 100,000-URL run's rows take a third of the memory dicts would."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[_FETCH_INDEX[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        index = _FETCH_INDEX.get(key)
+        return default if index is None else self._values[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FETCH_NAMES)
+
+    def __len__(self) -> int:
+        return len(_FETCH_NAMES)
+
+
+class StoreRunData(RunData):
+    """A stored run as checks see it."""
+
+    def __init__(self, store: Store, run_id: int, rules: RuleSet | None = None) -> None:
+        """The stored run ``run_id``, judged with ``rules`` (default: the table stored with the run)."""
+        run = store.run(run_id)
+        site = store.site(run["site_id"])
+        homepage = site["url"]
+        crawl = run["settings"].get("crawl", {})
+        scope = Scope.for_site(homepage, extra_hosts=tuple(crawl.get("extra_hosts", ())),
+                               excluded_prefixes=tuple(crawl.get("excluded_prefixes", ())))
+        columns = [t.fetches.c.id, t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS)]
+        q = (select(*columns).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.fetches.c.run_id == run_id))
+        fetch_ids: dict[str, int] = {}
+        fetches: dict[str, Any] = {}
+        shared: dict[str, str] = {}  # one object for each repeated short value (role, kind, content type ...)
+        with store.engine.connect() as conn:
+            for fetch_id, *values in conn.execute(q):
+                fetch_ids[values[0]] = fetch_id
+                fetches[values[0]] = FetchRow(tuple(
+                    shared.setdefault(v, v) if i in _SHARED_VALUES and isinstance(v, str) else v
+                    for i, v in enumerate(values)))
+        homepage_urls = {homepage}
+        home_row = fetches.get(homepage)
+        if home_row and home_row.get("final_url"):
+            homepage_urls.add(home_row["final_url"])
+        stored = run["settings"]
+        if rules is None and stored.get("rules"):
+            rules = stored_ruleset(stored["rules"])
+        site_config = parse_site_config(_config_data(stored.get("site_config")), "(stored with the run)")
+        super().__init__(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
+                         fetches=fetches, homepage_urls=frozenset(homepage_urls), rules=rules,
+                         site_config=site_config)
+        self.store = store
+        self.run_id = run_id
+        self.site_id: int = run["site_id"]
+        self._holders: list[str] | None = None  # pages holding the run's template links
+        self._fetch_ids = fetch_ids  # url -> its fetch row's id (pages are keyed by it)
+        self._reader: Connection | None = None  # for body(): opened on first use
+
+    def probes(self) -> list[dict[str, Any]]:
+        if self._probes is None:
+            from govwatch.store.probes import probes_in_window
+            self._probes = probes_in_window(self.store, self.site_id, self.as_of,
+                                            int(self.rules.availability["window_days"]))
+        return self._probes
+
+    def run_fact(self, name: str) -> dict[str, Any] | None:
+        if self._facts is None:
+            self._facts = self.store.run_facts(self.run_id)
+        return self._facts.get(name)
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        fetch_id = self._fetch_ids.get(url)
+        if fetch_id is None:
+            return None
+        with self.store.engine.connect() as conn:
+            text = conn.execute(select(_FACTS_TEXT).where(t.pages.c.fetch_id == fetch_id)).scalar()
+        return {**_facts(text), "depth": self.fetches[url]["depth"]} if text is not None else None
+
+    def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        q = (select(t.urls.c.url, _FACTS_TEXT, t.fetches.c.depth)
+             .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
+             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.pages.c.run_id == self.run_id).order_by(t.fetches.c.id))
+        if page_type is not None:
+            q = q.where(t.pages.c.page_type == page_type)
+        with self.store.engine.connect() as conn:
+            for url, text, depth in conn.execution_options(yield_per=500).execute(q):
+                yield url, {**_facts(text), "depth": depth}
+
+    def page_bodies(self) -> Iterator[tuple[str, str, bytes, str]]:
+        # One streamed query (pages, their fetch rows and blobs) instead of a query per body.
+        q = (select(t.urls.c.url, t.pages.c.title, t.blobs.c.data, t.blobs.c.codec, t.fetches.c.content_type)
+             .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
+             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .join(t.blobs, t.blobs.c.hash == t.fetches.c.body_hash)
+             .where(t.pages.c.run_id == self.run_id).order_by(t.fetches.c.id))
+        with self.store.engine.connect() as conn:
+            for url, title, data, codec, content_type in conn.execution_options(yield_per=200).execute(q):
+                yield url, title or "", decompress(data, codec), content_type or ""
+
+    def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        # Blobs read 200 at a time (a query per body costs more than reading it).
+        wanted = [(url, digest) for url in urls if (digest := (self.fetches.get(url) or {}).get("body_hash"))]
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 200):
+                chunk = wanted[start:start + 200]
+                rows = {h: (data, codec) for h, data, codec in conn.execute(
+                    select(t.blobs.c.hash, t.blobs.c.data, t.blobs.c.codec)
+                    .where(t.blobs.c.hash.in_({h for _, h in chunk})))}
+                for url, digest in chunk:
+                    if digest in rows:
+                        yield url, decompress(*rows[digest])
+
+    def body(self, url: str) -> bytes | None:
+        row = self.fetches.get(url)
+        digest = row.get("body_hash") if row else None
+        if not digest:
+            return None
+        # One connection kept for these single reads (checks read thousands of bodies one by
+        # one; a pooled connection per body costs five times the query), in no transaction.
+        if self._reader is None:
+            self._reader = self.store.engine.connect()
+            weakref.finalize(self, self._reader.close)
+        try:
+            found = self._reader.execute(_BLOB, {"hash": digest}).first()
+        finally:
+            self._reader.rollback()
+        return decompress(found[0], found[1]) if found else None
+
+    def _template_id(self, conn: Any) -> int | None:
+        """The id of the template source URL (``store.writer.TEMPLATE_URL``), when interned."""
+        return conn.execute(select(t.urls.c.id).where(t.urls.c.url == TEMPLATE_URL)).scalar()
+
+    def _template_pages(self, conn: Any, template_id: int) -> list[str]:
+        """The pages of the run that hold the template links (their marker links), read once."""
+        if self._holders is None:
+            self._holders = list(conn.execute(
+                select(t.urls.c.url).join(t.links, t.links.c.source_id == t.urls.c.id)
+                .where(t.links.c.run_id == self.run_id, t.links.c.target_id == template_id)).scalars())
+        return self._holders
+
+    def _load_link_targets(self) -> list[LinkTarget]:
+        # Every page holding the template links counts once for each of them; marker links
+        # (to the template itself) are no link targets.
+        q = (select(t.urls.c.url, func.min(t.links.c.kind), func.count())
+             .join(t.urls, t.urls.c.id == t.links.c.target_id)
+             .where(t.links.c.run_id == self.run_id))
+        with self.store.engine.connect() as conn:
+            template_id = self._template_id(conn)
+            if template_id is None:
+                rows = conn.execute(q.group_by(t.links.c.target_id, t.urls.c.url)).all()
+                return [LinkTarget(url, kind, int(n)) for url, kind, n in rows]
+            rows = conn.execute(q.where(t.links.c.source_id != template_id, t.links.c.target_id != template_id)
+                                .group_by(t.links.c.target_id, t.urls.c.url)).all()
+            shared = conn.execute(q.where(t.links.c.source_id == template_id)
+                                  .group_by(t.links.c.target_id, t.urls.c.url)).all()
+            holders = len(self._template_pages(conn, template_id))
+        targets = {url: LinkTarget(url, kind, int(n)) for url, kind, n in rows}
+        for url, kind, n in shared:
+            entry = targets.get(url)
+            if entry is None:
+                targets[url] = LinkTarget(url, kind, int(n) * holders)
+            else:
+                entry.kind = min(entry.kind, kind)
+                entry.links += int(n) * holders
+        return list(targets.values())
+
+    def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
+        if not targets:
+            return []
+        src = t.urls.alias("src")
+        dst = t.urls.alias("dst")
+        out: list[tuple[str, str, str, str, str]] = []
+        wanted = list(targets)
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
+                     .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+                     .where(t.links.c.run_id == self.run_id, dst.c.url.in_(chunk)))
+                for source, *rest in conn.execute(q):
+                    if source != TEMPLATE_URL:
+                        out.append((source, *rest))  # type: ignore[arg-type]
+                        continue
+                    template_id = self._template_id(conn)
+                    assert template_id is not None
+                    out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))  # type: ignore[misc]
+        return out
+
+    def baseline(self) -> RunData | None:
+        """The newest completed run of the same site before this one (lower id), read lazily."""
+        if not self._baseline_known:
+            self._baseline_known = True
+            with self.store.engine.connect() as conn:
+                base_id = conn.execute(
+                    select(func.max(t.runs.c.id))
+                    .where(t.runs.c.site_id == self.site_id, t.runs.c.status == "completed",
+                           t.runs.c.id < self.run_id)).scalar()
+            if base_id is not None:
+                self._baseline = StoreRunData(self.store, int(base_id), rules=self.rules)
+        return self._baseline
+
+    def links_from(self, sources: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        # One pass over the run's links for all sources (links are indexed by run only); a
+        # page's marker link to the template stands for the run's template links.
+        wanted = set(sources)
+        out: dict[str, list[tuple[str, str, str]]] = {url: [] for url in wanted}
+        src = t.urls.alias("src")
+        dst = t.urls.alias("dst")
+        with self.store.engine.connect() as conn:
+            ids: dict[int, str] = {}
+            names = [*wanted, TEMPLATE_URL]
+            for start in range(0, len(names), 500):
+                ids.update(conn.execute(select(t.urls.c.id, t.urls.c.url)
+                                        .where(t.urls.c.url.in_(names[start:start + 500]))).all())
+            if not ids:
+                return out
+            rows = conn.execute(
+                select(src.c.url, dst.c.url, t.links.c.tag, t.links.c.text)
+                .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+                .where(t.links.c.run_id == self.run_id, t.links.c.source_id.in_(list(ids)))).all()
+        for source, target, tag, text in expand_template(rows):
+            out[source].append((target, tag, text))
+        return out
+
+
+_BLOB = select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == bindparam("hash"))
+
+# pages.facts as its stored text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads).
+_FACTS_TEXT = type_coerce(t.pages.c.facts, Text)
+
+
+def _facts(text: str) -> dict[str, Any]:
+    """Stored page facts from their JSON text (what orjson refuses, e.g. NaN, goes to json)."""
+    try:
+        return orjson.loads(text)  # type: ignore[no-any-return]
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _config_data(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored SiteConfig (dataclasses.asdict) back into site config file form."""
+    if not stored:
+        return {}
+    site = {k: stored[k] for k in ("name", "site_code") if stored.get(k)}
+    columns = [{k: v for k, v in col.items() if v not in (None, False)} for col in stored.get("columns") or []]
+    return {"site": site, "columns": columns, "systems": stored.get("systems") or []}
+
+
+def stored_ruleset(data: dict[str, Any]) -> RuleSet:
+    """The rule table stored with a run. Runs stored before tables had scoring get the shipped
+    table's scoring parts (same id) so they can still be scored."""
+    if "indicators" not in data:
+        from govwatch.rules import available_rulesets, load_ruleset
+        if data["id"] in available_rulesets():
+            shipped = load_ruleset(data["id"]).data
+            data = {**data, **{k: shipped[k] for k in ("scoring", "vetoes", "indicators")}}
+    return RuleSet(id=data["id"], name=data["name"], source=data["source"], path="(stored with the run)", data=data)
