@@ -33,6 +33,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -117,7 +121,7 @@ class Watched:
     crawl_end: tuple[float, float] | None = None
 
 
-def _role(proc: "psutil.Process") -> str:
+def _role(proc: psutil.Process) -> str:
     """What a process of the crawl's tree is: crawler, extraction worker, chromium, playwright driver, other."""
     try:
         cmdline = " ".join(proc.cmdline())

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from govwatch.extract import extract_page  # noqa: E402
 from govwatch.core.model import PageFacts  # noqa: E402
+from govwatch.extract import extract_page  # noqa: E402
 from real_corpus import DEFAULT_CORPUS, CorpusError, Tally, jiucuo_truth_codes, load_corpus  # noqa: E402
 
 

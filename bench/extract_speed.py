@@ -47,7 +47,7 @@ def _report(label: str, pages: list[tuple[str, bytes]], rounds: int) -> None:
     print(f"{label}: {len(pages)} pages, mean size {statistics.mean(sizes) / 1024:.1f} KB")
     for cold in (True, False):
         ms = _time(pages, rounds, cold)
-        mid = [m for m, s in zip(ms, sizes) if 20 * 1024 <= s <= 40 * 1024]
+        mid = [m for m, s in zip(ms, sizes, strict=False) if 20 * 1024 <= s <= 40 * 1024]
         mid_txt = f", 20-40 KB pages ({len(mid)}): {statistics.mean(mid):.3f} ms" if mid else ""
         print(f"  {'cold' if cold else 'warm'}: mean {statistics.mean(ms):.3f} ms/page, "
               f"median {statistics.median(ms):.3f} ms{mid_txt}, "

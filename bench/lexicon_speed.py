@@ -25,8 +25,8 @@ from datetime import date
 
 from govwatch.analysis.content.lexicon import banned_matcher
 from govwatch.analysis.content.personal import find_personal
-from govwatch.extract.text import page_text
 from govwatch.analysis.content.wording import find_typos, wording_lexicon
+from govwatch.extract.text import page_text
 from govwatch.sim import words
 
 PHRASES = ("习近平新时代中国特色社会主义思想", "习近平总书记", "两个维护", "中国式现代化", "国务院办公厅",

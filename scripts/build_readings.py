@@ -36,7 +36,7 @@ def main() -> int:
             ch = chr(code)
             for r in readings(ch):
                 by_reading[r].append(ch)
-    lines = [f"# Toneless pinyin readings (heteronyms included) of CJK characters U+4E00-9FFF, U+3400-4DBF.",
+    lines = ["# Toneless pinyin readings (heteronyms included) of CJK characters U+4E00-9FFF, U+3400-4DBF.",
              f"# Source: pypinyin {pypinyin.__version__} (MIT licence), Style.NORMAL; written by scripts/build_readings.py.",
              "# Format: reading<TAB>characters with that reading."]
     lines += [f"{r}\t{''.join(chars)}" for r, chars in sorted(by_reading.items())]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import gc
 import dataclasses
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,21 +19,21 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from govwatch.core import aio
+from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.checks import CheckRun, run_checks
-from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
-from govwatch.crawl.render import Renderer
-from govwatch.analysis.columns import ColumnResult
+from govwatch.core import aio
 from govwatch.core.model import Finding
-from govwatch.rules import RuleSet, load_ruleset
-from govwatch.scoring.runs import score_checked
 from govwatch.core.settings import Settings, settings_to_dict
 from govwatch.core.siteconfig import SiteConfig
+from govwatch.core.urls import Scope, normalize_url
+from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
+from govwatch.crawl.render import Renderer
+from govwatch.rules import RuleSet, load_ruleset
+from govwatch.scoring.runs import score_checked
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import RunWriter, resume_state
-from govwatch.core.urls import Scope, normalize_url
 
 
 class InspectionError(RuntimeError):
@@ -164,7 +164,7 @@ def store_check_results(store: Store, data: StoreRunData, findings: list[Finding
             } for f in findings])
         conn.execute(t.columns.delete().where(t.columns.c.run_id == run_id))
         conn.execute(insert(t.columns), [homepage_row(run_id, data)]
-                     + [column_row(run_id, col, data.as_of) for col in data.columns()])
+                     + [column_row(run_id, col, data.as_of) for col in columns_of(data)])
         conn.execute(insert(t.check_runs), [{
             "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
             "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
@@ -187,7 +187,7 @@ def column_row(run_id: int, col: ColumnResult, as_of: date) -> dict[str, Any]:
 
 def homepage_row(run_id: int, data: StoreRunData) -> dict[str, Any]:
     """The homepage as a ``columns`` row of type ``homepage`` (its window is the rule table's)."""
-    home = data.homepage_updates()
+    home = homepage_updates_of(data)
     window = data.rules.homepage_window
     return {
         "run_id": run_id, "name": "首页", "url": data.site_url, "type": "homepage", "type_reason": "homepage",

@@ -20,8 +20,9 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 
-from govwatch.checks import RunData, run_checks
+from govwatch.checks import run_checks
 from govwatch.core.urls import Scope
+from govwatch.rundata import RunData
 from tests.checks.casefiles import subset
 
 SITE = "http://www.example.gov.cn/"

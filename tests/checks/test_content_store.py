@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from govwatch.checks import run_checks
 from govwatch.analysis.content.attachments import attachment_format
+from govwatch.checks import run_checks
 from govwatch.extract.text import page_text_from_body
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store

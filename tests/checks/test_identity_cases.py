@@ -17,11 +17,12 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 
-from govwatch.checks import RunData, run_checks
-from govwatch.extract import extract_page
-from govwatch.extract.jsonout import facts_to_json
+from govwatch.checks import run_checks
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
+from govwatch.extract import extract_page
+from govwatch.extract.jsonout import facts_to_json
+from govwatch.rundata import RunData
 from tests.checks.casefiles import case_params, subset
 
 CASES = Path(__file__).parent / "cases" / "identity"

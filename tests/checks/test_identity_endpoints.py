@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from govwatch.checks import RunData, run_checks
+from govwatch.checks import run_checks
+from govwatch.core.urls import Scope
 from govwatch.extract import extract_page
 from govwatch.extract.jsonlist import json_page
 from govwatch.extract.jsonout import facts_to_json
-from govwatch.core.urls import Scope
+from govwatch.rundata import RunData
 
 SITE = "http://www.example.gov.cn/"
 HEAD = ('<meta name="SiteName" content="某市人民政府"><meta name="SiteDomain" content="www.example.gov.cn">'

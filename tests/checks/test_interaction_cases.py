@@ -19,11 +19,12 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 
-from govwatch.checks import RunData, run_checks
+from govwatch.checks import run_checks
+from govwatch.core.urls import Scope
 from govwatch.extract import extract_page
 from govwatch.extract.jsonout import facts_to_json
 from govwatch.rules import load_ruleset
-from govwatch.core.urls import Scope
+from govwatch.rundata import RunData
 from tests.checks.casefiles import case_params, subset
 
 SITE = "http://www.example.gov.cn/"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from govwatch.checks import RunData, run_checks
-from govwatch.extract import extract_page, facts_to_json
+from govwatch.checks import run_checks
 from govwatch.core.urls import Scope
+from govwatch.extract import extract_page, facts_to_json
+from govwatch.rundata import RunData
 
 SITE = "http://www.example.gov.cn/"
 

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from govwatch.checks import RunData, run_checks
+from govwatch.analysis.columns import columns_of, homepage_updates_of
 from govwatch.analysis.columns.classify import classify
-from govwatch.rules import load_ruleset
+from govwatch.checks import run_checks
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
+from govwatch.rules import load_ruleset
+from govwatch.rundata import RunData
 
 AS_OF = date(2026, 11, 22)
 HOME = "http://www.example.gov.cn/"
@@ -65,7 +67,7 @@ def test_window_boundary_14_fresh_15_stale_and_days_left() -> None:
         col("d14"): list_page("区县动态", items(14, 20)),
         col("d15"): list_page("图片新闻", items(15, 16)),
     }, nav=[("区县动态", col("d14")), ("图片新闻", col("d15"))])
-    by_name = {c.name: c for c in data.columns()}
+    by_name = {c.name: c for c in columns_of(data)}
     assert (by_name["区县动态"].stale, by_name["区县动态"].days_left) == (False, 0)
     assert (by_name["图片新闻"].stale, by_name["图片新闻"].days_left) == (True, -1)
     findings, runs = run_checks(data)
@@ -81,7 +83,7 @@ def test_month_windows_are_calendar_months() -> None:
         col("tz"): list_page("通知公告", [{"title": "x", "url": f"{HOME}x.html", "date": "2026-05-22"}]),
         col("zc"): list_page("政策文件", [{"title": "y", "url": f"{HOME}y.html", "date": "2026-05-21"}]),
     }, nav=[("通知公告", col("tz")), ("政策文件", col("zc"))])
-    by_name = {c.name: c for c in data.columns()}
+    by_name = {c.name: c for c in columns_of(data)}
     assert by_name["通知公告"].stale is False and by_name["通知公告"].days_left == 0
     assert by_name["政策文件"].stale is True and by_name["政策文件"].window_days(AS_OF) == 184
 
@@ -94,7 +96,7 @@ def test_future_undated_blank_and_unreadable() -> None:
         col("js"): {**list_page("工作动态", []), "needs_render": True, "endpoints": []},
         col("wd"): list_page("机构职能", items(None, None, prefix="w")),
     }, nav=[("通知公告", col("tz")), ("专题专栏", col("kb")), ("工作动态", col("js")), ("机构职能", col("wd"))])
-    by_name = {c.name: c for c in data.columns()}
+    by_name = {c.name: c for c in columns_of(data)}
     notice = by_name["通知公告"]
     assert (notice.items, notice.undated, notice.last_update) == (4, 1, date.fromisoformat(day(3)))
     assert [it.url for it in notice.future] == [f"{HOME}f.html"]
@@ -112,7 +114,7 @@ def test_future_undated_blank_and_unreadable() -> None:
 
 def test_undated_only_column_with_window_is_stale() -> None:
     data = make_data({col("dt"): list_page("部门动态", items(None, None))}, nav=[("部门动态", col("dt"))])
-    (column,) = data.columns()
+    (column,) = columns_of(data)
     assert column.stale is True and column.last_update is None and column.days_left is None
 
 
@@ -127,7 +129,7 @@ def test_pagination_and_endpoint_items_are_counted_once() -> None:
                                                               "items": items(2, 9, prefix="j")}],
                    "pagination": {"kind": "none", "page_urls": []}},
     }, nav=[("部门动态", p1), ("图片新闻", col("js"))])
-    by_name = {c.name: c for c in data.columns()}
+    by_name = {c.name: c for c in columns_of(data)}
     assert by_name["部门动态"].items == 4 and by_name["部门动态"].read_via == "script-pagination"
     assert by_name["部门动态"].list_pages == [p1, p2]
     js = by_name["图片新闻"]
@@ -147,7 +149,7 @@ def test_discovery_order_breadcrumb_parent_and_config() -> None:
         config={"columns": [{"name": "专题专栏", "exclude": True},
                             {"url": col("tz"), "type": "dynamic", "key": True, "window_days": 1},
                             {"url": col("zdxm"), "name": "重大项目", "type": "other"}]})
-    by_name = {c.name: c for c in data.columns()}
+    by_name = {c.name: c for c in columns_of(data)}
     assert "专题专栏" not in by_name
     assert by_name["政策文件"].discovered_by == "nav"
     assert by_name["通知公告"].discovered_by == "homepage"
@@ -163,7 +165,7 @@ def test_homepage_updates_and_navigation_only_homepage() -> None:
               {"heading": "动态", "more_url": None,  # the same article again, and one dated in the future
                "items": [{"title": "h1", "url": f"{HOME}h/1.html", "date": day(14)}] + items(-3, prefix="f")}]
     data = make_data({}, nav=[], blocks=blocks)
-    home = data.homepage_updates()
+    home = homepage_updates_of(data)
     assert (home.items_in_window, home.window_days, home.newest) == (2, 14, AS_OF)
     findings, _ = run_checks(data)
     few = [f for f in findings if f.kind == "homepage_few_updates"]
@@ -171,6 +173,6 @@ def test_homepage_updates_and_navigation_only_homepage() -> None:
     assert any(f.kind == "future_date" and f.url == f"{HOME}f/0.html" for f in findings)
     # A navigation-only homepage is judged on its second-level pages (2015 V2).
     data = make_data({col("dt"): list_page("部门动态", items(20, 30))}, nav=[("部门动态", col("dt"))])
-    home = data.homepage_updates()
+    home = homepage_updates_of(data)
     assert home.basis == "second-level pages" and home.items_in_window == 0
     assert {f.kind for f in run_checks(data)[0]} >= {"homepage_not_updated", "stale_column"}

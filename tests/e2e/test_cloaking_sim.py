@@ -44,7 +44,7 @@ def test_planted_cloaking_is_found_with_its_evidence(sim: Any, inspected: dict[s
         found = [f for f in doc["findings"] if f["kind"] in ("cloaking", "cloaking_suspected")]
         expected = _cloaking_plants(sim.manifest["sites"][site_id])
         assert [(f["kind"], f["url"]) for f in found] == [("cloaking", p["url"]) for p in expected], site_id
-        for finding, plant in zip(found, expected):
+        for finding, plant in zip(found, expected, strict=False):
             for key, want in plant["match"].items():
                 assert finding["evidence"][key] == want, (site_id, key)
             assert finding["severity"] == "error"

@@ -152,8 +152,8 @@ def test_missing_browser_is_recorded_and_endpoint_still_read(sim: Any, tmp_path:
 def test_rule_table_changes_the_verdicts(sim: Any, tmp_path: Any) -> None:
     """census-2015 asks for 10 homepage items in 14 days; a 1-day window for a key column via site config."""
     store = Store(f"sqlite:///{tmp_path / 'rules.db'}")
-    from govwatch.rules import load_ruleset
     from govwatch.core.siteconfig import parse_site_config
+    from govwatch.rules import load_ruleset
     truth = sim.manifest["sites"]["legacy"]
     notice = next(c for c in truth["columns"] if c["type"] == "notice" and c["read_via"] != "endpoint")
     config = parse_site_config({"columns": [{"url": notice["url"], "key": True, "window_days": 1}]}, "t.yaml")

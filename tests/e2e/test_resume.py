@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from govwatch.pipeline import inspect_site
+from govwatch.sim import SimOptions, SimServer
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
-from govwatch.sim import SimOptions, SimServer
 from tests.conftest import AS_OF, SLOW_SECONDS, sim_settings
 
 ROOT = Path(__file__).resolve().parents[2]

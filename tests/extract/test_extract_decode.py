@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import codecs
+from pathlib import Path
 
 from govwatch.extract import decode_html, extract_page
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from govwatch.extract import extract_page, facts_to_json
 from govwatch.core.model import PageFacts
+from govwatch.extract import extract_page, facts_to_json
 
 EP = "http://www.x.gov.cn/col/c14/api/list.json"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from govwatch.core.urls import normalize_url
 from govwatch.extract import extract_page
 from govwatch.extract.resolve import Resolver
-from govwatch.core.urls import normalize_url
 
 PAGE = "http://www.example.gov.cn/links.html"
 

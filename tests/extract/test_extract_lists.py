@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from govwatch.extract import extract_page
 from govwatch.core.model import ListItem
+from govwatch.extract import extract_page
 
 
 def load(name: str) -> bytes:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from govwatch.core.model import Footer
 from govwatch.extract import extract_page
 from govwatch.extract.footer import extract_footer
 from govwatch.extract.meta import collect_meta
-from govwatch.core.model import Footer
 
 
 def load(name: str) -> bytes:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from govwatch.extract import extract_page, facts_to_json
 from govwatch.core.model import PageFacts
+from govwatch.extract import extract_page, facts_to_json
 
 
 def load(name: str) -> bytes:

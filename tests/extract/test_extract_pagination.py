@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govwatch.extract import extract_page
 from govwatch.core.model import Pagination
+from govwatch.extract import extract_page
 
 
 def load(name: str) -> bytes:

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from govwatch.extract import extract_page
+from govwatch.extract.dates import find_dates
 from govwatch.extract.page import page_reference
 from govwatch.extract.rows import RowInfo, fill_page_year, items_from_rows
-from govwatch.extract.dates import find_dates
 
 
 def _list(rows: list[tuple[str, str]], head: str = "", tail: str = "") -> str:

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from govwatch.checks import REGISTRY, NotAssessed, RunData, load_builtin_checks, run_checks
+from govwatch.checks import REGISTRY, NotAssessed, load_builtin_checks, run_checks
 from govwatch.checks.availability import availability
 from govwatch.core.clock import SHANGHAI
-from govwatch.store.probes import probes_in_window, save_rows, site_row
-from govwatch.rules import load_ruleset
 from govwatch.core.siteconfig import parse_site_config
-from govwatch.store.db import Store
 from govwatch.core.urls import Scope
+from govwatch.rules import load_ruleset
+from govwatch.rundata import RunData
+from govwatch.store.db import Store
+from govwatch.store.probes import probes_in_window, save_rows, site_row
 
 AS_OF = date(2026, 11, 22)
 HOME = "http://www.example.gov.cn/"

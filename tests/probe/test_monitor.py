@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import select
 
 from govwatch.commands.main import main
-from govwatch.crawl.availability.monitor import Monitor, MonitorOptions
-from govwatch.store.probes import Target, save_rows, site_targets, visit_row
-from govwatch.crawl.availability.visit import Visit
-from govwatch.core.windows import parse_at
 from govwatch.core.siteconfig import parse_site_config
+from govwatch.core.windows import parse_at
+from govwatch.crawl.availability.monitor import Monitor, MonitorOptions
+from govwatch.crawl.availability.visit import Visit, visit_row
 from govwatch.sim.flaky import FlakyServer
 from govwatch.store import tables as t
 from govwatch.store.db import Store
+from govwatch.store.probes import Target, save_rows, site_targets
 from tests.probe.conftest import PROBE_TIMEOUT
 
 INTERVAL = 0.25
@@ -56,7 +56,7 @@ def test_hanging_site_does_not_delay_the_healthy_one(flaky: Callable[..., FlakyS
     assert 10 <= len(good) <= 13, len(good)
     assert all(r["ok"] for r in good)
     times = [parse_at(str(r["at"])) for r in good]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
     assert max(gaps) < INTERVAL * 1.4 + 0.1, gaps
     # Hung: every visit cut at the timeout and confirmed (2 x 0.5 s each), so only a few; all failed.
     assert 2 <= len(bad) <= 4 and all(not r["ok"] and r["error"] == "timeout" for r in bad)

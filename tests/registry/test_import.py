@@ -11,7 +11,14 @@ from govwatch.registry import RowProblem, SheetError, import_file, read_sheet, s
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 from tests.registry.registry_helpers import (
-    ENGLISH, HEADERS, PROVINCE, counts, dump, with_cell, write_csv, write_xlsx,
+    ENGLISH,
+    HEADERS,
+    PROVINCE,
+    counts,
+    dump,
+    with_cell,
+    write_csv,
+    write_xlsx,
 )
 
 
@@ -70,7 +77,7 @@ def test_english_headers_and_values(store: Store, tmp_path: Path) -> None:
 
 def test_csv_in_gb18030_and_with_bom(store: Store, tmp_path: Path) -> None:
     gb = write_csv(tmp_path / "gb.csv", PROVINCE[:3], encoding="gb18030")
-    assert "宁川".encode("utf-8") not in gb.read_bytes()  # really not UTF-8
+    assert "宁川".encode() not in gb.read_bytes()  # really not UTF-8
     assert import_file(store, gb).imported
     assert _site(store, "http://www.nc.gov.cn/")["name"] == "宁川市人民政府"
     bom = write_csv(tmp_path / "bom.csv", PROVINCE[3:4], encoding="utf-8-sig")

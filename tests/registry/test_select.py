@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from govwatch.registry import (
-    RegistryError, import_file, org_by_code, org_path, select_sites, selection, site_profile, skipped_sites,
+    RegistryError,
+    import_file,
+    org_by_code,
+    org_path,
+    select_sites,
+    selection,
+    site_profile,
+    skipped_sites,
 )
 from govwatch.store.db import Store
 from tests.registry.registry_helpers import PROVINCE, write_csv

@@ -12,12 +12,13 @@ from typing import Any
 
 import yaml
 
-from govwatch.checks import CheckRun, RunData
+from govwatch.checks import CheckRun
 from govwatch.core.model import Finding
+from govwatch.core.urls import Scope
 from govwatch.report.inspection import build_inspection, problem_id
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
-from govwatch.core.urls import Scope
+from govwatch.rundata import RunData
 
 AS_OF = date(2026, 11, 30)
 

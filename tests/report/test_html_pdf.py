@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from govwatch.report.report_error import ReportError
 from govwatch.report.html import render_html
 from govwatch.report.pdf import write_pdf
+from govwatch.report.report_error import ReportError
 from govwatch.report.view import build_view
 
 CHROMIUM = "/usr/bin/chromium"

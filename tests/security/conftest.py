@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from govwatch.checks import RunData, run_checks
+from govwatch.checks import run_checks
 from govwatch.core.model import Finding
 from govwatch.core.urls import Scope
+from govwatch.rundata import RunData
 from tests.security.pki import TestPKI
 
 PROBE_TIMEOUT = 3.0

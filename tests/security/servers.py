@@ -17,7 +17,7 @@ HTML = "text/html; charset=utf-8"
 
 def page(title: str, body: str) -> bytes:
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>" \
-           f"<body>{body}</body></html>".encode("utf-8")
+           f"<body>{body}</body></html>".encode()
 
 
 class _Server(ThreadingHTTPServer):

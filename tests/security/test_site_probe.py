@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from govwatch.pipeline import inspect_site
 from govwatch.core.settings import Settings, load_settings
+from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
 from tests.conftest import AS_OF
 from tests.security.conftest import PROBE_TIMEOUT

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
-from tests.sim.sim_helpers import OPTIONS
 
 from govwatch.sim import Portfolio, SimServer
+from tests.sim.sim_helpers import OPTIONS
 
 
 @pytest.fixture(scope="session")

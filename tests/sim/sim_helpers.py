@@ -9,8 +9,9 @@ from dataclasses import replace
 from datetime import date
 
 import aiohttp
-from govwatch.sim import SimOptions, default_sites
+
 from govwatch.core.urls import normalize_url
+from govwatch.sim import SimOptions, default_sites
 
 AS_OF = date(2026, 11, 22)
 SLOW = 1.2  # slow_seconds in tests: longer than CLIENT_TIMEOUT

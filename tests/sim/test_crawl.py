@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import FAMILY_SITES, FETCH_CALL, fetch, jcms_groups, links_in, script_pages
 
+from govwatch.core.urls import normalize_url
 from govwatch.sim import SimServer
 from govwatch.sim.resources import CONTENT_TYPES
-from govwatch.core.urls import normalize_url
+from tests.sim.sim_helpers import FAMILY_SITES, FETCH_CALL, fetch, jcms_groups, links_in, script_pages
+
 
 async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
     manifest = sim.manifest
@@ -38,7 +39,7 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
                 break
             batch, queue = queue[:16], queue[16:]
             answers = await asyncio.gather(*(fetch(session, u) for u in batch))
-            for url, (status, headers, body) in zip(batch, answers):
+            for url, (status, headers, body) in zip(batch, answers, strict=False):
                 assert status == 200, url
                 json_body = headers["Content-Type"] == "application/json; charset=utf-8"  # JSON is UTF-8
                 text = body.decode("utf-8" if json_body else encoding)
@@ -73,7 +74,7 @@ async def _crawl(sim: SimServer, site_id: str) -> dict[str, object]:
         heads = await asyncio.gather(*(fetch(session, r, "HEAD") for r in sorted(resources)))
         outside = await asyncio.gather(*(fetch(session, u) for u in sorted(external)))
     assert all(status == 200 for status, _, _ in outside), sorted(external)
-    for url, (status, headers, body) in zip(sorted(resources), heads):
+    for url, (status, headers, body) in zip(sorted(resources), heads, strict=False):
         ext = url.rsplit(".", 1)[1]
         assert status == 200 and body == b"", url
         assert headers["Content-Type"] == CONTENT_TYPES[ext], url

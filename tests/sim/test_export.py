@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import OPTIONS, fetch
 
 from govwatch.sim import SimServer, export_static
+from tests.sim.sim_helpers import OPTIONS, fetch
 
 
 def _exported(directory: Path) -> list[str]:
@@ -65,7 +65,7 @@ async def test_export_matches_server(sim: SimServer, tmp_path: Path, site_id: st
         for start in range(0, len(urls), 32):
             batch = urls[start:start + 32]
             answers = await asyncio.gather(*(fetch(session, u) for _, u in batch))
-            for (rel, url), (status, _, body) in zip(batch, answers):
+            for (rel, url), (status, _, body) in zip(batch, answers, strict=False):
                 assert status == 200, url
                 assert (tmp_path / rel).read_bytes() == body, rel
     if entry["family"] == "jcms":

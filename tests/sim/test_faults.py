@@ -6,9 +6,9 @@ import asyncio
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import CLIENT_TIMEOUT, FAMILY_SITES, fetch, links_in, raw_exchange, title_of
 
 from govwatch.sim import SimServer
+from tests.sim.sim_helpers import CLIENT_TIMEOUT, FAMILY_SITES, fetch, links_in, raw_exchange, title_of
 
 BROKEN_FAULTS = {"404", "410", "500", "slow", "reset", "refused", "ext500", "soft404"}
 DECOY_FAULTS = {"head405", "head403", "retry429", "reset_once", "error503_once", "slow_ok", "soft200", "ext200"}
@@ -21,7 +21,7 @@ async def _outcome(session: aiohttp.ClientSession, url: str, method: str = "GET"
     try:
         status, _, body = await fetch(session, url, method, timeout=CLIENT_TIMEOUT)
         return "ok", status, body
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return "timeout", None, b""
     except aiohttp.ClientConnectorError as exc:
         return ("refused" if isinstance(exc.os_error, ConnectionRefusedError) else "error"), None, b""
@@ -67,7 +67,7 @@ async def test_broken_links_fail_as_declared(sim: SimServer, site_id: str) -> No
     links = entry["broken_links"]
     async with aiohttp.ClientSession() as session:
         outcomes = await asyncio.gather(*(_outcome(session, b["target"]) for b in links))
-    for link, (kind, status, body) in zip(links, outcomes):
+    for link, (kind, status, body) in zip(links, outcomes, strict=False):
         fault = link["fault"]
         if fault in ("404", "410", "500"):
             assert (kind, status) == ("ok", int(fault)), link

@@ -10,7 +10,6 @@ import pytest
 
 from govwatch.sim import Portfolio, SimOptions, SiteSpec
 from govwatch.sim.manifest import build_manifest
-
 from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, OPTIONS, title_of
 
 COLUMN_TYPES = {"dynamic", "notice", "policy", "interpretation", "personnel", "plan", "consult", "survey",

@@ -7,9 +7,9 @@ import zlib
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import fetch, links_in, raw_exchange
 
 from govwatch.sim import SimServer
+from tests.sim.sim_helpers import fetch, links_in, raw_exchange
 
 
 def _traps(sim: SimServer) -> dict[str, str]:

@@ -7,10 +7,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import fetch, links_in
 
-from govwatch.sim import SimServer
 from govwatch.core.urls import normalize_url
+from govwatch.sim import SimServer
+from tests.sim.sim_helpers import fetch, links_in
 
 _RECORD = re.compile(r"<record><!\[CDATA\[(.*?)\]\]></record>", re.S)
 

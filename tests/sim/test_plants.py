@@ -15,10 +15,10 @@ import aiohttp
 import pypdf
 import pytest
 import yaml
-from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, OPTIONS, fetch, title_of
 
 from govwatch.sim import Portfolio, SimServer
 from govwatch.sim.plants import DARK_LINKS, SPAM_TITLE, SPIDER_TOKEN, TYPOS, WORDING
+from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, OPTIONS, fetch, title_of
 
 LEXICONS = "src/govwatch/data/lexicons"
 SPIDER_UA = f"Mozilla/5.0 (compatible; {SPIDER_TOKEN}/2.0; +http://www.baidu.com/search/spider.html)"
@@ -35,7 +35,7 @@ def _id_ok(value: str) -> bool:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    return born <= AS_OF and "10X98765432"[sum(int(c) * w for c, w in zip(value, _WEIGHTS)) % 11] == value[17]
+    return born <= AS_OF and "10X98765432"[sum(int(c) * w for c, w in zip(value, _WEIGHTS, strict=False)) % 11] == value[17]
 
 
 def _luhn_ok(digits: str) -> bool:

@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import aiohttp
-from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, fetch
 
-from govwatch.sim import SimOptions, SimServer, SiteSpec
 from govwatch.core.urls import normalize_url
+from govwatch.sim import SimOptions, SimServer, SiteSpec
+from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, fetch
 
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
              "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",

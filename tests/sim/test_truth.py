@@ -18,11 +18,20 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tests.sim.sim_helpers import (AS_OF, FAMILY_SITES, FETCH_CALL, fetch, jcms_groups, links_in, parse_shown_date,
-                                   script_pages, url_day)
 
-from govwatch.sim import SimServer
 from govwatch.core.urls import normalize_url
+from govwatch.sim import SimServer
+from tests.sim.sim_helpers import (
+    AS_OF,
+    FAMILY_SITES,
+    FETCH_CALL,
+    fetch,
+    jcms_groups,
+    links_in,
+    parse_shown_date,
+    script_pages,
+    url_day,
+)
 
 JSON_TYPE = "application/json; charset=utf-8"
 # The name keyword table of the brief, first match wins (解读 before 政策).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.core.model import FetchResult, Link
+from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import FetchRecord, RunWriter, resume_state

@@ -59,7 +59,7 @@ async def test_rate_spaces_request_starts() -> None:
     for _ in range(5):
         async with limiter.slot("h"):
             starts.append(clock.now)
-    gaps = [round(b - a, 6) for a, b in zip(starts, starts[1:])]
+    gaps = [round(b - a, 6) for a, b in zip(starts, starts[1:], strict=False)]
     assert gaps == [0.05] * 4
 
 

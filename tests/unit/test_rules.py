@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from govwatch.commands.main import main
-from govwatch.rules import RulesError, Window, available_rulesets, load_ruleset
 from govwatch.core.settings import ConfigError
 from govwatch.core.siteconfig import load_site_config
+from govwatch.rules import RulesError, Window, available_rulesets, load_ruleset
 
 
 def test_shipped_tables_validate_and_hold_the_national_windows() -> None:

@@ -9,9 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from govwatch.store import tables
 from govwatch.store.blobs import body_hash, compress
 from govwatch.store.db import HEAD_REVISION, MIGRATIONS, Store
-from govwatch.store import tables
 from govwatch.store.tables import metadata
 
 

@@ -1,6 +1,6 @@
 """Checks: pure functions from a run's stored data to findings.
 
-A check is registered with :func:`check` and receives a :class:`RunData`; it
+A check is registered with :func:`check` and receives a :class:`govwatch.rundata.RunData`; it
 returns findings and never touches the network. :func:`run_checks` runs every
 registered check, turning a crashing check into an error record while the
 others go on (DESIGN principle 5). A check that has nothing to judge (no probe
@@ -12,200 +12,11 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from govwatch.core.model import Finding
-from govwatch.rules import RuleSet, load_ruleset
-from govwatch.core.siteconfig import SiteConfig
-from govwatch.core.urls import Scope
-
-
-@dataclass(slots=True)
-class LinkTarget:
-    """A URL that pages link to, with how many links point at it."""
-
-    url: str
-    kind: str
-    links: int
-
-
-class RunData:
-    """What checks may read of a run: fetches, extracted pages, links.
-
-    This base class holds everything in memory (tests, case files); the store
-    gives a subclass that reads pages and links lazily, so a 100,000-page run is
-    never loaded whole.
-    """
-
-    def __init__(self, *, site_url: str, scope: Scope, as_of: date, fetches: dict[str, dict[str, Any]],
-                 pages: dict[str, dict[str, Any]] | None = None,
-                 links: list[tuple[str, str, str, str, str]] | None = None,
-                 homepage_urls: frozenset[str] | None = None, rules: RuleSet | None = None,
-                 site_config: SiteConfig | None = None, probes: list[dict[str, Any]] | None = None,
-                 bodies: dict[str, bytes] | None = None, facts: dict[str, dict[str, Any]] | None = None,
-                 baseline: RunData | None = None) -> None:
-        self.site_url = site_url  # the homepage URL as inspected (normalised)
-        self.scope = scope
-        self.as_of = as_of
-        self.rules = rules or load_ruleset()
-        self.site_config = site_config or SiteConfig()
-        self._probes = probes
-        self.fetches = fetches  # url -> fetch row (status, error, error_detail, role, kind, soft_404, ...)
-        self._pages = pages or {}
-        self._links = links or []  # (source, target, kind, text, via)
-        self.homepage_urls = homepage_urls or frozenset({site_url})
-        self._targets: list[LinkTarget] | None = None
-        self._columns: list[Any] | None = None
-        self._homepage_updates: Any = None
-        self._homepage: tuple[dict[str, Any] | None] | None = None
-        self._bodies = bodies or {}  # url -> stored body (in-memory runs)
-        self._facts = facts  # name -> what a post-crawl site probe measured (govwatch.crawl.siteprobes)
-        self._text_hits: tuple[int, list[tuple[str, str, Any]]] | None = None
-        self._baseline = baseline  # the site's previous completed run (in-memory runs: given)
-        self._baseline_known = baseline is not None  # the store looks its baseline up once, lazily
-
-    def is_homepage(self, url: str) -> bool:
-        return url in self.homepage_urls
-
-    def homepage(self) -> dict[str, Any] | None:
-        """Stored facts of the homepage, when it was crawled (read once)."""
-        if self._homepage is None:
-            self._homepage = (next((p for u in self.homepage_urls if (p := self.page(u)) is not None), None),)
-        return self._homepage[0]
-
-    def page(self, url: str) -> dict[str, Any] | None:
-        return self._pages.get(url)
-
-    def columns(self) -> list[Any]:
-        """The site's columns with their figures (:class:`govwatch.analysis.columns.ColumnResult`), computed once."""
-        if self._columns is None:
-            from govwatch.analysis.columns import analyze_columns
-            self._columns = analyze_columns(self)
-        return self._columns
-
-    def homepage_updates(self) -> Any:
-        """Dated items shown on the homepage (:class:`govwatch.analysis.columns.HomepageUpdates`), computed once."""
-        if self._homepage_updates is None:
-            from govwatch.analysis.columns import homepage_updates
-            self._homepage_updates = homepage_updates(self)
-        return self._homepage_updates
-
-    def probes(self) -> list[dict[str, Any]]:
-        """The site's stored probe visits (rows of the ``probes`` table) in the rule table's
-        availability window ending at the inspection time, oldest first."""
-        return self._probes or []
-
-    def run_fact(self, name: str) -> dict[str, Any] | None:
-        """What the post-crawl site probe ``name`` measured (``transport``, ``ipv6``, ``cloaking``,
-        ``mixed_content``: :mod:`govwatch.crawl.siteprobes`); None when it did not run."""
-        return (self._facts or {}).get(name)
-
-    def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Stored facts of crawled pages (of one ``page_type`` when given), in crawl order."""
-        for url, facts in self._pages.items():
-            if page_type is None or facts.get("page_type") == page_type:
-                yield url, facts
-
-    def link_targets(self) -> list[LinkTarget]:
-        """Every distinct link target with its kind and number of links (computed once)."""
-        if self._targets is None:
-            self._targets = self._load_link_targets()
-        return self._targets
-
-    def _load_link_targets(self) -> list[LinkTarget]:
-        counts: dict[str, LinkTarget] = {}
-        for _source, target, kind, _text, _via in self._links:
-            entry = counts.get(target)
-            if entry is None:
-                counts[target] = LinkTarget(target, kind, 1)
-            else:
-                entry.links += 1
-        return list(counts.values())
-
-    def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
-        """(source, target, kind, text, via) of every link to one of ``targets``."""
-        return [link for link in self._links if link[1] in targets]
-
-    def body(self, url: str) -> bytes | None:
-        """The stored body of ``url`` (a page, or an attachment: the crawl keeps those), if any."""
-        return self._bodies.get(url)
-
-    def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """(url, stored body) of those of ``urls`` that have one, in the order given."""
-        for url in urls:
-            body = self.body(url)
-            if body is not None:
-                yield url, body
-
-    def page_bodies(self) -> Iterator[tuple[str, str, bytes, str]]:
-        """(url, stored title, body, content type) of every crawled page with a stored body, in
-        crawl order."""
-        for url, facts in self.pages():
-            body = self.body(url)
-            if body is not None:
-                yield url, facts.get("title") or "", body, (self.fetches.get(url) or {}).get("content_type") or ""
-
-    def text_hits(self) -> tuple[int, list[tuple[str, str, Any]]]:
-        """Every page's visible text scanned once by all content scanners
-        (:func:`govwatch.analysis.content.text_scan.scan_text`): (pages read, [(url, stored title, hits)] of the
-        pages with any hit). Computed once; only the hits are kept."""
-        if self._text_hits is None:
-            from govwatch.analysis.content.text_scan import scan_text
-            from govwatch.extract.text import page_text_from_body
-            read = 0
-            found: list[tuple[str, str, Any]] = []
-            for url, title, body, content_type in self.page_bodies():
-                read += 1
-                hits = scan_text(page_text_from_body(body, content_type), self.as_of)
-                if hits:
-                    found.append((url, title, hits))
-            self._text_hits = (read, found)
-        return self._text_hits
-
-    def baseline(self) -> RunData | None:
-        """The site's previous completed run as checks see it (the tampering baseline), or None."""
-        return self._baseline
-
-    def baseline_run(self) -> dict[str, Any] | None:
-        """``{"id", "as_of"}`` of the baseline run (``id`` None for an in-memory one), or None."""
-        base = self.baseline()
-        if base is None:
-            return None
-        return {"id": getattr(base, "run_id", None), "as_of": base.as_of.isoformat()}
-
-    def baseline_page(self, url: str) -> dict[str, Any] | None:
-        """Stored facts of ``url`` in the baseline run, if it was crawled then."""
-        base = self.baseline()
-        return base.page(url) if base is not None else None
-
-    def baseline_body(self, url: str) -> bytes | None:
-        """The stored body of ``url`` in the baseline run, if any."""
-        base = self.baseline()
-        return base.body(url) if base is not None else None
-
-    def links_from(self, sources: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
-        """(target, tag, text) of every link on each of ``sources`` (template links included),
-        in one read. In-memory runs: their link list plus the ``links`` kept in page facts."""
-        wanted = set(sources)
-        out: dict[str, list[tuple[str, str, str]]] = {url: [] for url in wanted}
-        for source, target, kind, text, _via in self._links:
-            if source in wanted:
-                out[source].append((target, "a" if kind in ("page", "attachment") else kind, text))
-        for url in wanted:
-            for link in (self.page(url) or {}).get("links") or ():
-                out[url].append((link["url"], link.get("tag") or "a", link.get("text") or ""))
-        return out
-
-    def attachments(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(url, fetch row) of every attachment fetched with success (role resource, kind attachment)."""
-        for url, row in self.fetches.items():
-            if row.get("role") == "resource" and row.get("kind") == "attachment" and not row.get("error") \
-                    and (row.get("status") or 0) < 400:
-                yield url, row
-
+from govwatch.rundata import RunData
 
 CheckFn = Callable[[RunData], Iterable[Finding]]
 
@@ -279,11 +90,17 @@ def looked_for(check_runs: Iterable[CheckRun]) -> frozenset[str]:
 
 def load_builtin_checks() -> None:
     """Import the built-in check families so they register themselves."""
-    from govwatch.checks import freshness, links  # noqa: F401
-    from govwatch.checks import availability  # noqa: F401
-    from govwatch.checks import content, privacy  # noqa: F401
-    from govwatch.checks import identity  # noqa: F401
-    from govwatch.checks import interaction, services  # noqa: F401
-    from govwatch.checks import cloaking, transport  # noqa: F401
-    from govwatch.checks import security  # noqa: F401
-    from govwatch.checks import tampering  # noqa: F401
+    from govwatch.checks import (  # noqa: F401
+        availability,
+        cloaking,
+        content,
+        freshness,
+        identity,
+        link_availability,
+        privacy,
+        responsiveness,
+        security,
+        services,
+        tampering,
+        transport,
+    )

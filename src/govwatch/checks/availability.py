@@ -23,10 +23,11 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from govwatch.checks import NotAssessed, RunData, check
+from govwatch.checks import NotAssessed, check
 from govwatch.core.clock import SHANGHAI
 from govwatch.core.model import Finding
 from govwatch.core.windows import in_window, parse_at, window_bounds, window_dates
+from govwatch.rundata import RunData
 
 MAX_FAILED_IN_EVIDENCE = 50
 

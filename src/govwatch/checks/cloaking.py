@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from govwatch.checks import NotAssessed, RunData, check
 from govwatch.analysis.content.lexicon import banned_matcher
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 SIMILARITY_SUSPECT = 0.5  # spider and normal text agreeing less than this is suspect
 MAX_TERMS = 20

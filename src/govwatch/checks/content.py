@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from govwatch.checks import NotAssessed, RunData, check
+from govwatch.analysis.content.text_scan import text_hits_of
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 CATEGORY_LABELS = {"leader": "领导人姓名职务", "political": "规范表述", "organisation": "机构名称"}
 
@@ -21,7 +23,7 @@ CATEGORY_LABELS = {"leader": "领导人姓名职务", "political": "规范表述
 def page_hits(data: RunData) -> list[tuple[str, str, Any]]:
     """(url, title, :class:`govwatch.analysis.content.text_scan.TextHits`) of the pages with hits; not assessed
     when no page body is stored."""
-    read, found = data.text_hits()
+    read, found = text_hits_of(data)
     if read == 0:
         raise NotAssessed("没有存储的页面正文")
     return found

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from govwatch.checks import NotAssessed, RunData, check
+from govwatch.analysis.columns import columns_of, homepage_updates_of
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 TYPE_LABELS = {
     "dynamic": "动态/要闻", "notice": "通知公告", "policy": "政策文件", "interpretation": "政策解读",
@@ -24,7 +26,7 @@ TYPE_LABELS = {
                                                       "column_unreadable"))
 def column_freshness(data: RunData) -> Iterator[Finding]:
     """Columns not updated within their window, blank columns, undated and unreadable lists."""
-    for col in data.columns():
+    for col in columns_of(data):
         base = {"column": col.name, "type": col.type, "type_reason": col.type_reason, "read_via": col.read_via,
                 "items": col.items, "undated": col.undated, "first_level": col.parent is None}
         if col.blank:
@@ -72,14 +74,14 @@ def future_dates(data: RunData) -> Iterator[Finding]:
             evidence={"date": when.isoformat(), "date_text": date_text, "as_of": as_of.isoformat(),
                       "days_ahead": (when - as_of).days, "title": title, "where": where})
 
-    for col in data.columns():
+    for col in columns_of(data):
         for item in col.future:
             url = item.url or item.source
             if url not in reported:
                 reported.add(url)
                 yield finding(url, item.source if item.url else None, item.date, item.title, item.date_text,
                               f"栏目「{col.name}」")
-    home = data.homepage_updates()
+    home = homepage_updates_of(data)
     for title, url, when in home.future:
         target = url or data.site_url
         if target not in reported:
@@ -95,7 +97,7 @@ def future_dates(data: RunData) -> Iterator[Finding]:
 @check("homepage_updates", family="freshness", kinds=("homepage_not_updated", "homepage_few_updates"))
 def homepage_update_checks(data: RunData) -> Iterator[Finding]:
     """首页不更新 (no dated homepage item in the window) and 首页栏目 (fewer items than the table's minimum)."""
-    home = data.homepage_updates()
+    home = homepage_updates_of(data)
     if home.basis == "none":
         raise NotAssessed("首页未能抓取或没有可判断更新的内容")
     evidence = {"window_days": home.window_days, "cutoff": home.cutoff.isoformat(),

@@ -17,10 +17,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from govwatch.checks import NotAssessed, RunData, check
-from govwatch.extract.walk import GOVCN_JIUCUO
+from govwatch.checks import NotAssessed, check
 from govwatch.core.identifiers import check_icp, check_police_record, check_site_code
 from govwatch.core.model import Finding
+from govwatch.extract.walk import GOVCN_JIUCUO
+from govwatch.rundata import RunData
 
 FOOTER_SAMPLE = 20       # pages besides the homepage whose footer is judged
 EXAMPLES = 10            # example pages listed in a grouped finding
@@ -61,16 +62,10 @@ def is_ip_or_local(host: str) -> bool:
 def site_identity(data: RunData) -> tuple[str | None, str]:
     """The site's 网站标识码 and where it comes from: the registry (registered sites), the site
     config, else the homepage footer."""
-    store, site_id = getattr(data, "store", None), getattr(data, "site_id", None)
-    if store is not None and site_id is not None:
-        try:
-            site = store.site(site_id)
-        except Exception:  # noqa: BLE001 - a site row without registry fields
-            site = {}
-        if site.get("registered") and site.get("site_code"):
-            return str(site["site_code"]), "registry"
-    config_code = getattr(getattr(data.site_config, "site", None), "site_code", None) \
-        or getattr(data.site_config, "site_code", None)
+    registered = data.registered_site or {}
+    if registered.get("site_code"):
+        return str(registered["site_code"]), "registry"
+    config_code = data.site_config.site_code
     if config_code:
         return str(config_code), "site_config"
     home = data.homepage() or {}

@@ -20,8 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from govwatch.checks import RunData, check
+from govwatch.checks import check
 from govwatch.core.model import TEMPORARY_DNS, Finding
+from govwatch.rundata import RunData
 
 INDICATOR = "链接可用性"
 NOT_BROKEN_ERRORS = frozenset({"too_large", "trap", "robots"})

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from govwatch.checks import NotAssessed, RunData, check
 from govwatch.analysis.content.attachments import Unreadable, Unsupported, attachment_segments
 from govwatch.analysis.content.personal import TYPE_LABELS
-from govwatch.analysis.content.text_scan import PersonalHits, personal_hits
+from govwatch.analysis.content.text_scan import PersonalHits, personal_hits, text_hits_of
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 
 def _finding(url: str, where: str, hits: PersonalHits, extra: dict[str, object]) -> Finding:
@@ -46,7 +47,7 @@ def _segments(url: str, body: bytes, content_type: str) -> tuple[list[tuple[str,
 @check("personal_data", family="privacy", kinds=("privacy_leak", "attachment_unreadable"), uses_rules=False)
 def personal_data(data: RunData) -> Iterator[Finding]:
     """Valid resident IDs, mobiles and bank cards in pages and attachments, masked."""
-    read, found = data.text_hits()
+    read, found = text_hits_of(data)
     for url, title, hits in found:
         if hits.personal.counts:
             yield _finding(url, "页面", hits.personal, {"where": "page", "title": title or hits.title})

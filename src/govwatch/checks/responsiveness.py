@@ -14,15 +14,17 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from govwatch.checks import NotAssessed, RunData, check
-from govwatch.extract.dates import find_date
+from govwatch.analysis.columns import columns_of
 from govwatch.analysis.interaction import match_label, words
 from govwatch.analysis.interaction.collect import SeenMessage, column_items, consult_columns, html_of, messages
 from govwatch.analysis.interaction.message_fields import page_links, read_fields
 from govwatch.analysis.interaction.messages import CATEGORY_LABELS, shows_statistics
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
-from govwatch.rules import Window
 from govwatch.core.workdays import calendar
+from govwatch.extract.dates import find_date
+from govwatch.rules import Window
+from govwatch.rundata import RunData
 
 
 def _window(data: RunData, key: str) -> Window:
@@ -83,7 +85,7 @@ def consult_channels(data: RunData) -> Iterator[Finding]:
         if not entries:
             yield Finding(kind="no_consult_channel", code="interaction.no_consult_channel", indicator="政务咨询类栏目",
                           url=data.site_url, message="未发现有效的网上咨询渠道（领导信箱、咨询投诉等；网上信访、纪检举报不计）",
-                          evidence={"columns": [c.name for c in data.columns() if c.type == "consult"]})
+                          evidence={"columns": [c.name for c in columns_of(data) if c.type == "consult"]})
         return
     seen = messages(data)
     cutoff = window.cutoff(data.as_of)
@@ -198,7 +200,7 @@ def activities(data: RunData) -> Iterator[Finding]:
     window = _window(data, "lookback")
     cutoff = window.cutoff(data.as_of)
     for ctype, (kind, label, indicator) in _ACTIVITY.items():
-        columns = [c for c in data.columns() if c.type == ctype]
+        columns = [c for c in columns_of(data) if c.type == ctype]
         held = 0
         for col in columns:
             held += sum(1 for it in column_items(data, col) if it.date and cutoff <= it.date <= data.as_of)
@@ -249,7 +251,7 @@ def survey_results(data: RunData) -> Iterator[Finding]:
     """Surveys that ended in the look-back period should publish results within the table's period."""
     within = _window(data, "results_within")
     cutoff = _window(data, "lookback").cutoff(data.as_of)
-    columns = [c for c in data.columns() if c.type == "survey"]
+    columns = [c for c in columns_of(data) if c.type == "survey"]
     if not columns:
         raise NotAssessed("未发现调查征集类栏目")
     items = [(col, it) for col in columns for it in column_items(data, col)
@@ -290,10 +292,10 @@ def _doc_name(title: str) -> str | None:
 @check("interpretation_links", family="interaction", kinds=("interpretation_unlinked",), uses_rules=False)
 def interpretation_links(data: RunData) -> Iterator[Finding]:
     """An interpretation (政策解读) links its policy document, and the document links back."""
-    interps = [(c, it) for c in data.columns() if c.type == "interpretation" for it in column_items(data, c) if it.url]
+    interps = [(c, it) for c in columns_of(data) if c.type == "interpretation" for it in column_items(data, c) if it.url]
     if not interps:
         raise NotAssessed("未发现政策解读类栏目或解读稿")
-    policies = {it.url: it for c in data.columns() if c.type == "policy" for it in column_items(data, c) if it.url}
+    policies = {it.url: it for c in columns_of(data) if c.type == "policy" for it in column_items(data, c) if it.url}
     interp_urls = {it.url for _c, it in interps}
     by_name: dict[str, str] = {}
     for url, it in policies.items():
@@ -345,7 +347,7 @@ def _is_dataset(text: str, url: str) -> bool:
 def data_release(data: RunData) -> Iterator[Finding]:
     """数据发布 columns: updated within the table's period, with downloadable datasets."""
     window = _window(data, "data_fresh_within")
-    columns = [c for c in data.columns() if c.type == "data" and not c.blank]
+    columns = [c for c in columns_of(data) if c.type == "data" and not c.blank]
     if not columns:
         raise NotAssessed("未发现数据发布类栏目")
     cutoff = window.cutoff(data.as_of)

@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from govwatch.checks import NotAssessed, RunData, check
 from govwatch.analysis.content.lexicon import banned_matcher
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 TEMPLATE_SHARE = 0.5  # an embed host on at least this share of pages is the template's
 

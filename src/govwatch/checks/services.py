@@ -13,17 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from govwatch.checks import NotAssessed, RunData, check
+from govwatch.analysis.columns import columns_of
 from govwatch.analysis.interaction.collect import column_items, html_of
 from govwatch.analysis.interaction.guides import Guide, guide_from_html, looks_like_guide
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 _NOT_JUDGED = {"unverifiable", "robots", "trap"}  # fetch errors that say nothing about the target
 
 
 def _guides(data: RunData, required: list[str]) -> tuple[list[tuple[Guide, str, str | None]], bool]:
     """(guide, title, list page) of every guide page, and whether the site has a service column."""
-    columns = [c for c in data.columns() if c.type == "service"]
+    columns = [c for c in columns_of(data) if c.type == "service"]
     out: list[tuple[Guide, str, str | None]] = []
     done: set[str] = set()
     candidates = [(it.url, it.title, it.source) for c in columns for it in column_items(data, c) if it.url]
@@ -68,7 +70,7 @@ def service_guides(data: RunData) -> Iterator[Finding]:
         if not has_column:
             yield Finding(kind="no_service_channel", code="service.no_service", indicator="办事服务",
                           url=data.site_url, message="未发现办事服务栏目或办事指南",
-                          evidence={"columns": [c.name for c in data.columns()]})
+                          evidence={"columns": [c.name for c in columns_of(data)]})
         return
     entries: dict[str, list[tuple[Guide, str, dict[str, Any]]]] = {}
     for guide, title, source in guides:

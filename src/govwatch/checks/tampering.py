@@ -29,11 +29,12 @@ from contextlib import closing
 from typing import Any
 from urllib.parse import urlsplit
 
-from govwatch.checks import NotAssessed, RunData, check
 from govwatch.analysis.content.text_scan import banned_hits
-from govwatch.extract.text import PageText, page_text_from_body
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
 from govwatch.core.official import benign_link_host, hostname
+from govwatch.extract.text import PageText, page_text_from_body
+from govwatch.rundata import RunData
 
 MAX_PAGES = 200  # homepage and list pages compared per run
 MAX_DIFF_LINES = 40

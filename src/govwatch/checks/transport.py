@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from govwatch.checks import NotAssessed, RunData, check
+from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 EXPIRY_WARNING_DAYS = 30  # a certificate expiring sooner than this is a warning
 INDICATOR = "安全防护"

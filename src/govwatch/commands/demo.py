@@ -10,11 +10,11 @@ from typing import Any
 
 from rich.console import Console
 
-from govwatch.core.clock import parse_as_of
-from govwatch.pipeline import inspect_site
 from govwatch.commands.progress import crawl_progress
-from govwatch.report.html import render_template
+from govwatch.core.clock import parse_as_of
 from govwatch.core.settings import Settings, load_settings
+from govwatch.pipeline import inspect_site
+from govwatch.report.html import render_template
 from govwatch.store.db import Store
 
 DEMO_SITES = ("trs", "jcms", "legacy", "fgw", "jyj")

@@ -74,9 +74,9 @@ def _write_json(data: Any, target: str | None) -> None:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from govwatch.commands.progress import crawl_progress
     from govwatch.core.clock import parse_as_of
     from govwatch.pipeline import InspectionError, inspect_site
-    from govwatch.commands.progress import crawl_progress
 
     try:
         as_of = parse_as_of(args.as_of)
@@ -138,9 +138,9 @@ def _per_site(path: str, label: str) -> str:
 
 def _rules_and_site_config(args: argparse.Namespace) -> tuple[Any, Any]:
     """The rule table (--rules) and site config (--site-config); problems are usage errors."""
-    from govwatch.rules import RulesError, load_ruleset
     from govwatch.core.settings import ConfigError
     from govwatch.core.siteconfig import load_site_config
+    from govwatch.rules import RulesError, load_ruleset
     try:
         return load_ruleset(args.rules), load_site_config(args.site_config)
     except (RulesError, ConfigError) as exc:

@@ -93,10 +93,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
     """N visits of one URL, spaced --interval seconds; stored, summarised, written as Probe JSON."""
     from govwatch.commands.main import _write_json, console
     from govwatch.crawl.availability.document import probe_document, summary_line, visit_line
+    from govwatch.crawl.availability.visit import Visit, visit, visit_row
     from govwatch.store.probes import (
-        Target, TargetError, classify_target, normal_url, resolve_target, save_rows, visit_row,
+        Target,
+        TargetError,
+        classify_target,
+        normal_url,
+        resolve_target,
+        save_rows,
     )
-    from govwatch.crawl.availability.visit import Visit, visit
 
     if args.count < 1:
         raise _usage_error(f"--count must be at least 1, got {args.count}")
@@ -160,8 +165,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from govwatch.commands.main import console
     from govwatch.crawl.availability.document import visit_line
     from govwatch.crawl.availability.monitor import Monitor, MonitorOptions
-    from govwatch.store.probes import Target, TargetError, save_rows, site_targets, visit_row
-    from govwatch.crawl.availability.visit import Visit
+    from govwatch.crawl.availability.visit import Visit, visit_row
+    from govwatch.store.probes import Target, TargetError, save_rows, site_targets
 
     if not args.urls:
         raise _usage_error("give at least one site homepage URL to monitor")

@@ -18,18 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from govwatch.crawl.fetcher import FetchPolicy, Fetcher, check_resource, make_session
-from govwatch.crawl.politeness import HostLimiter
-from govwatch.crawl.robots import RobotsCache
-from govwatch.crawl.traps import TrapGuard
-from govwatch.crawl.extractor import Extractor
-from govwatch.crawl.render import Renderer
-from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.core.jsonfile import facts_text
 from govwatch.core.model import FetchResult, Link, PreparedPage
 from govwatch.core.settings import CrawlSettings
-from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 from govwatch.core.urls import Scope
+from govwatch.crawl.extractor import Extractor
+from govwatch.crawl.fetcher import Fetcher, FetchPolicy, check_resource, make_session
+from govwatch.crawl.politeness import HostLimiter
+from govwatch.crawl.render import Renderer
+from govwatch.crawl.robots import RobotsCache
+from govwatch.crawl.template import LinkRow, LinkTemplate
+from govwatch.crawl.traps import TrapGuard
+from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 
 PAGE_KINDS = frozenset({"page", "frame"})
 FOOTER_RENDERS = 21  # pages rendered because scripts may write their footer: the footer check's sample

@@ -19,9 +19,9 @@ import socket
 import struct
 from typing import Any, BinaryIO
 
-from govwatch.extract import extract_page, facts_to_json
 from govwatch.core.jsonfile import facts_text
 from govwatch.core.model import PreparedPage
+from govwatch.extract import extract_page, facts_to_json
 from govwatch.store.blobs import body_hash, compress
 
 

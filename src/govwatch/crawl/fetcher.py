@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from govwatch.crawl.curl import CurlSession, TransferError
-from govwatch.crawl.politeness import HostLimiter, parse_retry_after
 from govwatch.core.model import TEMPORARY_DNS, ErrorClass, FetchResult
 from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import normalize_url
+from govwatch.crawl.curl import CurlSession, TransferError
+from govwatch.crawl.politeness import HostLimiter, parse_retry_after
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout"})

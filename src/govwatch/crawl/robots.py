@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.robotparser import RobotFileParser
 
-from govwatch.crawl.fetcher import Fetcher
 from govwatch.core.urls import origin
+from govwatch.crawl.fetcher import Fetcher
 
 
 class RobotsCache:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from govwatch.core import aio
-from govwatch.crawl.fetcher import FetchPolicy, Fetcher, make_session
-from govwatch.crawl.politeness import HostLimiter
 from govwatch.core.model import FetchResult
 from govwatch.core.settings import Settings
+from govwatch.crawl.fetcher import Fetcher, FetchPolicy, make_session
+from govwatch.crawl.politeness import HostLimiter
 
 
 def fetch_one(url: str, settings: Settings) -> FetchResult:

@@ -366,7 +366,7 @@ def _selector_matches(node: LexborNode, sel: Selector) -> bool:
     if not _compound_matches(node.tag or "", node.attributes, sel.compounds[0]):
         return False
     current: LexborNode | None = node
-    for comp, comb in zip(sel.compounds[1:], sel.combinators):
+    for comp, comb in zip(sel.compounds[1:], sel.combinators, strict=False):
         current = _parent(current) if current is not None else None
         if comb == ">":
             if current is None or not _compound_matches(current.tag or "", current.attributes, comp):
@@ -668,7 +668,7 @@ def security_signs(scan: Scan, html: str, page_url: str, resolve_url: Callable[[
             break
     embeds: list[Embed] = []
     frames: list[str] = []
-    for tag, src, _text_, hint in scan.refs:
+    for tag, src, _link_text, hint in scan.refs:
         if hint not in ("script", "frame"):
             continue
         host = _href_host(src)

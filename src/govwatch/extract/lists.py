@@ -203,13 +203,13 @@ def _without_leads(parts: list[list[RowInfo]], leads: list[bool]) -> list[list[R
     """
     if not any(leads) or all(leads):
         return parts
-    rest = [p for p, lead in zip(parts, leads) if not lead]
+    rest = [p for p, lead in zip(parts, leads, strict=False) if not lead]
     rest_items = items_from_rows([i for p in rest for i in p])
     newest = max((it.date for it in rest_items if it.date is not None), default=None)
     everything = [i for p in parts for i in p]
     all_items = items_from_rows(everything)
     k = 0
-    for p, lead in zip(parts, leads):
+    for p, lead in zip(parts, leads, strict=False):
         if lead:
             for it in all_items[k: k + len(p)]:
                 if it.date is not None and (newest is None or it.date > newest):
@@ -264,7 +264,7 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
                 continue
         infos: list[RowInfo] = []
         teasers = 0
-        for row, fallback, row_anchors, raw, match, date_text in cand_rows:
+        for _row, fallback, row_anchors, raw, match, date_text in cand_rows:
             info = row_info(row_anchors, raw, match, date_text, resolve_url)
             if fallback:
                 extra = len(collapse(raw.replace(SEP, " "))) - len(info.title) - len(info.date_text)
@@ -314,7 +314,7 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
         if total_dated < 2 and not (g["heading"] or g["more"]):
             continue  # a lone dated row is a list only under a heading or with a 更多 link
         if tabs and len(tabs) == len(parts) and len(parts) > 1:
-            for name, infos in zip(tabs, parts):
+            for name, infos in zip(tabs, parts, strict=False):
                 blocks.append(ListBlock(heading=name, items=items_from_rows(infos),
                                         more_url=None, source="static"))
             continue

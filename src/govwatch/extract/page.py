@@ -18,13 +18,19 @@ from govwatch.extract.jsonlist import json_page, looks_like_json
 from govwatch.extract.links import LinkSet, build_links
 from govwatch.extract.lists import static_blocks
 from govwatch.extract.meta import collect_meta
-from govwatch.extract.pagination import from_create_page_html, from_dataproxy, from_pager_links, is_pager_text, script_int
+from govwatch.extract.pagination import (
+    from_create_page_html,
+    from_dataproxy,
+    from_pager_links,
+    is_pager_text,
+    script_int,
+)
 from govwatch.extract.records import looks_like_datastore, parse_island, records_block
 from govwatch.extract.resolve import Resolver
 from govwatch.extract.rows import fill_page_year
-from govwatch.extract.walk import Scan, scan_document
 from govwatch.extract.scripts import ScriptFacts, needs_render, read_scripts
 from govwatch.extract.structure import anchor_map, breadcrumb, site_nav
+from govwatch.extract.walk import Scan, scan_document
 
 __all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
 

@@ -57,7 +57,7 @@ class ScriptFacts:
 
     def writers(self) -> list[tuple[str, bool]]:
         """``(script, loads an endpoint)`` of the scripts that write into the DOM."""
-        return [(sc, ld) for sc, ld in zip(self.scripts, self.loaders) if _writes(sc)]
+        return [(sc, ld) for sc, ld in zip(self.scripts, self.loaders, strict=False) if _writes(sc)]
 
 
 @lru_cache(maxsize=512)

@@ -19,7 +19,14 @@ from govwatch.registry.importer import ImportResult, import_file, import_sheet
 from govwatch.registry.orgs import Org, org_by_code, org_path
 from govwatch.registry.sheet import read_sheet, write_sheet
 from govwatch.registry.sites import (
-    RegisteredSite, Selection, export_file, export_rows, registered_sites, select_sites, selection, site_profile,
+    RegisteredSite,
+    Selection,
+    export_file,
+    export_rows,
+    registered_sites,
+    select_sites,
+    selection,
+    site_profile,
     skipped_sites,
 )
 

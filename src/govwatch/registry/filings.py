@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from govwatch.core.urls import normalize_url
 from govwatch.registry.errors import RegistryError
 from govwatch.store import tables as t
 from govwatch.store.db import now_iso
-from govwatch.core.urls import normalize_url
 
 __all__ = ["parse_day", "parse_kinds", "add_filing", "list_filings", "active_filings", "site_by_url"]
 

@@ -18,15 +18,21 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from govwatch.core.identifiers import Checked, check_icp, check_police_record, check_site_code, check_url
+from govwatch.core.urls import Scope
 from govwatch.registry.errors import RowProblem
 from govwatch.registry.fields import (
-    LEVEL_LABELS, ROLE_LABELS, STATUSES, parse_bool, parse_level, parse_role, parse_status,
+    LEVEL_LABELS,
+    ROLE_LABELS,
+    STATUSES,
+    parse_bool,
+    parse_level,
+    parse_role,
+    parse_status,
 )
-from govwatch.core.identifiers import Checked, check_icp, check_police_record, check_site_code, check_url
 from govwatch.registry.sheet import Sheet, read_sheet
 from govwatch.store import tables as t
 from govwatch.store.db import now_iso
-from govwatch.core.urls import Scope
 
 __all__ = ["ImportResult", "SiteRow", "import_file", "import_sheet", "SITE_FIELDS"]
 
@@ -210,7 +216,7 @@ class _Validator:
                 parents[code] = decl.parent[0]
             if decl.name is None and code not in self.store_orgs:
                 self.problem(decl.rows[0], "org_name", f"org {code} is new: give its 所属机构名称")
-        for code, decl in self.orgs.items():
+        for decl in self.orgs.values():
             if decl.parent is None:
                 continue
             parent, row = decl.parent

@@ -12,10 +12,11 @@ from datetime import date
 from typing import Any
 
 from govwatch import __version__
-from govwatch.checks import CheckRun, RunData
+from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
+from govwatch.checks import CheckRun
 from govwatch.checks.link_availability import resource_of, verdict
-from govwatch.analysis.columns import ColumnResult
 from govwatch.core.model import Finding
+from govwatch.rundata import RunData
 
 SCHEMA_VERSION = 1
 # Problem-ID prefixes as offices know them from the commercial platform (rules.md §8):
@@ -65,7 +66,7 @@ def column_json(col: ColumnResult, as_of: date) -> dict[str, Any]:
 
 def homepage_json(data: RunData) -> dict[str, Any]:
     """The document's ``homepage``: distinct dated items in the window, newest date, days left."""
-    home = data.homepage_updates()
+    home = homepage_updates_of(data)
     return {"items_in_window": home.items_in_window, "window_days": home.window_days,
             "cutoff": home.cutoff.isoformat(), "newest": home.newest.isoformat() if home.newest else None,
             "dated_items": home.dated_items, "days_left": home.days_left, "basis": home.basis}
@@ -145,7 +146,7 @@ def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Seq
         **verdict_json(sheet),
         "scoring": sheet,
         "findings": [finding_json(f, trace.get(problem_id(f))) for f in findings],
-        "columns": [column_json(col, data.as_of) for col in data.columns()],
+        "columns": [column_json(col, data.as_of) for col in columns_of(data)],
         "links": _link_summary(data, findings),
         "homepage": homepage_json(data),
         "availability": availability_json(data),

@@ -17,11 +17,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from govwatch.core.settings import RenderSettings
 from govwatch.crawl.render import CHROMIUM_FLAGS
-from govwatch.report.report_error import ReportError
 from govwatch.report.html import render_html
 from govwatch.report.pdftext import fix_tounicode
-from govwatch.core.settings import RenderSettings
+from govwatch.report.report_error import ReportError
 
 FOOTER = ('<div style="width:100%;font-size:8px;color:#666;text-align:center;'
           'font-family:\'Noto Sans CJK SC\',sans-serif">{site} · 检查报告 · 第 <span class="pageNumber"></span> 页'

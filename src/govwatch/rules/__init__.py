@@ -1,5 +1,5 @@
 """Rule tables: inspection rules kept as versioned YAML data (DESIGN principle 2)."""
 
-from govwatch.rules.loader import RuleSet, RulesError, Window, available_rulesets, load_ruleset
+from govwatch.rules.loader import RulesError, RuleSet, Window, available_rulesets, load_ruleset
 
 __all__ = ["RuleSet", "RulesError", "Window", "available_rulesets", "load_ruleset"]

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
-from govwatch.checks import REGISTRY, CheckRun, RunData, load_builtin_checks, looked_for, run_checks
+from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for, run_checks
 from govwatch.core.model import Finding
 from govwatch.report.inspection import problem_id
-from govwatch.scoring.review import load_review
 from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
+from govwatch.rundata import RunData
+from govwatch.scoring.review import load_review
 from govwatch.store import tables as t
 from govwatch.store.db import Store, now_iso
 

@@ -42,9 +42,8 @@ from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from govwatch.rules.loader import Window
 from govwatch.core.workdays import calendar
-
+from govwatch.rules.loader import Window
 from govwatch.sim.column_pages import Column
 from govwatch.sim.rng import Rng
 
@@ -265,7 +264,7 @@ def link_href(ctx: Any, item: Any, link: ItemLink) -> str:
 
 # -- ground truth ---------------------------------------------------------------------------
 
-def interaction_truth(gen: "SiteGenerator", norm: Callable[[str], str]) -> dict[str, Any]:
+def interaction_truth(gen: SiteGenerator, norm: Callable[[str], str]) -> dict[str, Any]:
     """The manifest's ``interaction`` entry of one site."""
     cal = calendar()
     out: dict[str, Any] = {"statistics_published": False, "messages": [], "guides": [], "surveys": None,
@@ -317,7 +316,7 @@ def interaction_truth(gen: "SiteGenerator", norm: Callable[[str], str]) -> dict[
     return out
 
 
-def interaction_broken_links(gen: "SiteGenerator", norm: Callable[[str], str]) -> list[dict[str, Any]]:
+def interaction_broken_links(gen: SiteGenerator, norm: Callable[[str], str]) -> list[dict[str, Any]]:
     """The guides' planted broken links, in the manifest's ``broken_links`` form."""
     out = []
     for col in gen.columns:

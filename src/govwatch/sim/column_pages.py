@@ -267,7 +267,7 @@ def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date) -> 
         return out
 
     def size(cs: list[int]) -> int:
-        return sum(c + _list_pages(p, c, per_page, paged) for p, c in zip(profiles, cs))
+        return sum(c + _list_pages(p, c, per_page, paged) for p, c in zip(profiles, cs, strict=False))
 
     lo, hi = 0.0, float(max(target, 1))
     for _ in range(60):  # bisection on the scale; bounded
@@ -285,7 +285,7 @@ def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date) -> 
         items = trial
     slugs = {p.no: p.slug for p in profiles}
     columns = []
-    for profile, count in zip(profiles, items):
+    for profile, count in zip(profiles, items, strict=False):
         lo_age, hi_age = profile.age
         age = lo_age + stable_int(key, profile.no, "age") % (hi_age - lo_age + 1)
         gap = min(profile.gap, MAX_SPAN_DAYS / count) if count else 0.0

@@ -51,7 +51,7 @@ def gzip_bomb(inflated_size: int) -> bytes:
 
 def _page(title: str, body: str) -> bytes:
     return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-            f"<body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n").encode("utf-8")
+            f"<body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n").encode()
 
 
 MALFORMED = (
@@ -104,8 +104,8 @@ class HostileSite:
             return SimResponse(body=MALFORMED.encode("utf-8"))
         if path == "badbytes.html":
             body = (b'<html><head><meta charset="utf-8"><title>bad bytes</title></head><body><p>'
-                    + "正常文字".encode("utf-8") + b"\xff\xfe\xc3\x28\xa0\xa1\xe2\x82\xf0\x28\x8c\x28"
-                    + "结尾".encode("utf-8")[:-1] + b"</p></body></html>\n")
+                    + "正常文字".encode() + b"\xff\xfe\xc3\x28\xa0\xa1\xe2\x82\xf0\x28\x8c\x28"
+                    + "结尾".encode()[:-1] + b"</p></body></html>\n")
             return SimResponse(body=body, content_type=HTML_UTF8)
         if path == "hang.html":
             return SimResponse(fault="hang", delay=self.hang_seconds)

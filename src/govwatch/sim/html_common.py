@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
+from govwatch.sim.boards import guide_html, link_href, message_html
 from govwatch.sim.column_pages import Column
 from govwatch.sim.defects import SOFT_200_SENTENCE, Planted
 from govwatch.sim.footers import ShownFooter, SiteIdentity, shown_footer
-from govwatch.sim.boards import guide_html, link_href, message_html
 from govwatch.sim.items import Attachment, Item
 from govwatch.sim.layout import Layout
 

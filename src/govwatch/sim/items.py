@@ -9,12 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from govwatch.sim.boards import (
+    BROKEN_FORM_N,
+    GUIDE_MISSING,
+    VAGUE_PHRASES,
+    ItemLink,
+    guide_role,
+    message_plan,
+    survey_plan,
+)
 from govwatch.sim.column_pages import Column
 from govwatch.sim.linkage import INTERPRETATION_NO, document_name, explained, links_its_document
-from govwatch.sim.boards import BROKEN_FORM_N, GUIDE_MISSING, VAGUE_PHRASES, ItemLink, guide_role, message_plan, survey_plan
 from govwatch.sim.rng import Rng
-from govwatch.sim.words import (ACTIONS, DOC_KINDS, INDICATORS, ISSUES, MATTERS, MEETINGS, PEOPLE, PLACES,
-                    REPLY_SENTENCES, SENTENCES, TOPICS)
+from govwatch.sim.words import (
+    ACTIONS,
+    DOC_KINDS,
+    INDICATORS,
+    ISSUES,
+    MATTERS,
+    MEETINGS,
+    PEOPLE,
+    PLACES,
+    REPLY_SENTENCES,
+    SENTENCES,
+    TOPICS,
+)
 
 ATTACHMENT_EXTS: tuple[str, ...] = ("pdf", "doc", "docx", "xlsx")
 _ATTACHING = {"notice", "policy", "plan", "data", "personnel", "interpretation", "survey"}

@@ -23,7 +23,7 @@ _ID_CHECK = "10X98765432"
 
 def id_check_char(first17: str) -> str:
     """The check character of the first 17 digits of a resident ID number."""
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=False)) % 11]
 
 
 def luhn_digit(body: str) -> str:

@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from govwatch.core.urls import normalize_url
+from govwatch.sim.boards import interaction_broken_links, interaction_truth
 from govwatch.sim.column_pages import Column
 from govwatch.sim.defects import Planted
 from govwatch.sim.hostile import TRAPS
 from govwatch.sim.html_common import unverifiable_urls
-from govwatch.sim.boards import interaction_broken_links, interaction_truth
 from govwatch.sim.layout import Ref
 from govwatch.sim.linkage import linkage_truth
 from govwatch.sim.options import HOSTILE_ID

@@ -114,6 +114,6 @@ class SimOptions:
         """Target page count of a site, clamped to the supported range."""
         return max(MIN_PAGES, min(MAX_PAGES, spec.pages or self.site_pages))
 
-    def with_(self, **changes: object) -> "SimOptions":
+    def with_(self, **changes: object) -> SimOptions:
         """A copy with some fields changed."""
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from govwatch.sim.hostile import HostileSite
 from govwatch.sim.footers import make_identity
+from govwatch.sim.hostile import HostileSite
 from govwatch.sim.options import HOSTILE_ID, SimOptions, SiteSpec
 from govwatch.sim.site import Origins, SiteGenerator
 
@@ -67,7 +67,7 @@ class Portfolio:
             self.hostile = HostileSite("/", opts.hang_seconds, opts.huge_bytes, opts.bomb_bytes)
 
     @classmethod
-    def with_fake_ports(cls, options: SimOptions, host: str = "127.0.0.1", first: int = 20000) -> "Portfolio":
+    def with_fake_ports(cls, options: SimOptions, host: str = "127.0.0.1", first: int = 20000) -> Portfolio:
         """A portfolio on made-up ports (nothing is bound): for pure generation and exports."""
         return cls(options, host, {role: first + i for i, role in enumerate(roles_for(options))})
 

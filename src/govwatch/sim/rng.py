@@ -9,7 +9,8 @@ Python's built-in ``hash()`` is salted per process and is never used here.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 _MASK = (1 << 64) - 1

@@ -16,8 +16,9 @@ import struct
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from aiohttp import web
 
@@ -126,7 +127,7 @@ class SimServer:
         self._refused = None
 
     @contextlib.contextmanager
-    def running(self) -> Iterator["SimServer"]:
+    def running(self) -> Iterator[SimServer]:
         """Run the server in a background thread for the duration of a ``with`` block."""
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="govwatch-sim", daemon=True)

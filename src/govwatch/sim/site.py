@@ -8,18 +8,30 @@ so a 100,000-page site costs what a 100-page site costs.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
 from urllib.parse import parse_qsl
 
 from govwatch.sim import resources
-from govwatch.sim.column_pages import allocate, Column
+from govwatch.sim.column_pages import Column, allocate
 from govwatch.sim.defects import DECOY_PAGE_FAULTS, DefectPlan
 from govwatch.sim.families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
-from govwatch.sim.html_common import (Ctx, document, column_metas, error_page, headline, home_block, item_body, item_metas,
-                          planted_html, position, soft404_page, subnav)
 from govwatch.sim.footers import make_identity
+from govwatch.sim.html_common import (
+    Ctx,
+    column_metas,
+    document,
+    error_page,
+    headline,
+    home_block,
+    item_body,
+    item_metas,
+    planted_html,
+    position,
+    soft404_page,
+    subnav,
+)
 from govwatch.sim.items import Item, ItemFactory
 from govwatch.sim.layout import LAYOUTS, Ref
 from govwatch.sim.linkage import POLICY_NO, related_html

@@ -18,12 +18,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from govwatch.crawl.availability.visit import Visit
-from govwatch.core.windows import in_window, parse_at, window_bounds
 from govwatch.core.siteconfig import SiteConfig
+from govwatch.core.urls import Scope, normalize_url
+from govwatch.core.windows import in_window, parse_at, window_bounds
 from govwatch.store import tables as t
 from govwatch.store.db import Store
-from govwatch.core.urls import Scope, normalize_url
 
 TARGET_KINDS = ("homepage", "column", "system")
 
@@ -96,15 +95,6 @@ def site_targets(store: Store, homepage: str, site_config: SiteConfig | None = N
             seen.add(system.url)
             targets.append(Target(site_id, home, system.url, "system", system.name))
     return targets
-
-
-def visit_row(target: Target, visit: Visit, timeout_s: float) -> dict[str, Any]:
-    """The ``probes`` row of one visit."""
-    return {"site_id": target.site_id, "target_kind": target.kind, "url": target.url, "at": visit.at,
-            "ok": visit.ok, "status": visit.status, "error": visit.error,
-            "error_detail": visit.error_detail or None, "dns_ms": visit.dns_ms, "connect_ms": visit.connect_ms,
-            "tls_ms": visit.tls_ms, "first_byte_ms": visit.first_byte_ms, "total_ms": visit.total_ms,
-            "bytes": visit.bytes, "timeout_s": timeout_s, "confirmed_by": visit.confirmed_by}
 
 
 def save_rows(store: Store, rows: Iterable[dict[str, Any]]) -> int:

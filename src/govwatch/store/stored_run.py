@@ -11,14 +11,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Text, bindparam, func, select, type_coerce
 
-from govwatch.checks import LinkTarget, RunData
-from govwatch.rules import RuleSet
 from govwatch.core.siteconfig import parse_site_config
+from govwatch.core.urls import Scope
+from govwatch.rules import RuleSet
+from govwatch.rundata import LinkTarget, RunData
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 from govwatch.store.db import Store
 from govwatch.store.writer import TEMPLATE_URL, expand_template
-from govwatch.core.urls import Scope
 
 _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
                   "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash")
@@ -85,7 +85,7 @@ class StoreRunData(RunData):
         site_config = parse_site_config(_config_data(stored.get("site_config")), "(stored with the run)")
         super().__init__(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
                          fetches=fetches, homepage_urls=frozenset(homepage_urls), rules=rules,
-                         site_config=site_config)
+                         site_config=site_config, registered_site=site if site.get("registered") else None)
         self.store = store
         self.run_id = run_id
         self.site_id: int = run["site_id"]

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from govwatch.checks import RunData
 from govwatch.analysis.columns.classify import classify
 from govwatch.analysis.columns.discover import ColumnRef, discover_columns
 from govwatch.rules import Window
+from govwatch.rundata import RunData
 
 PLACEHOLDERS = ("暂无信息", "暂无数据", "暂无内容", "暂无记录", "没有相关信息", "暂无相关信息", "信息正在更新")
 
@@ -169,3 +169,8 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
 def analyze_columns(data: RunData) -> list[ColumnResult]:
     """Every column of the run's site, in discovery order."""
     return [analyze_column(data, ref) for ref in discover_columns(data)]
+
+
+def columns_of(data: RunData) -> list[ColumnResult]:
+    """The run's columns with their figures, computed once per run."""
+    return data.derived("columns", analyze_columns)

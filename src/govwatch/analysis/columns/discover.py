@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from govwatch.checks import RunData
 from govwatch.core.siteconfig import ColumnOverride
+from govwatch.rundata import RunData
 
 DISCOVERY_ORDER = ("nav", "homepage", "breadcrumb", "config")
 

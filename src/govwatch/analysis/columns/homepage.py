@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from govwatch.checks import RunData
+from govwatch.analysis.columns.analyze import columns_of
+from govwatch.rundata import RunData
 
 
 @dataclass(slots=True)
@@ -33,7 +34,7 @@ def homepage_updates(data: RunData) -> HomepageUpdates:
     basis = "homepage" if home else "none"
     if home and not any(it.get("date") for b in blocks for it in b.get("items") or []):
         # 2015 V2: "if the homepage is only navigation, check all second-level pages".
-        blocks = [b for col in data.columns() for url in col.list_pages[:1]
+        blocks = [b for col in columns_of(data) for url in col.list_pages[:1]
                   if (facts := data.page(url)) for b in (facts.get("lists") or [])[:1]]
         basis = "second-level pages"
     seen: dict[str, date] = {}
@@ -55,3 +56,8 @@ def homepage_updates(data: RunData) -> HomepageUpdates:
         window_days=window.days(as_of), cutoff=cutoff, items_in_window=in_window, newest=newest,
         dated_items=len(seen), basis=basis, future=list(future.values()), expires=expires,
         days_left=(expires - as_of).days if expires else None)
+
+
+def homepage_updates_of(data: RunData) -> HomepageUpdates:
+    """Dated items shown on the run's homepage, computed once per run."""
+    return data.derived("homepage_updates", homepage_updates)

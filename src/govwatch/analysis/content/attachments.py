@@ -16,7 +16,6 @@ import zipfile
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-
 Segment = tuple[str, str]  # (context kind, text)
 FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt")
 MAX_CELLS = 200_000

@@ -41,7 +41,7 @@ def province_codes() -> frozenset[str]:
 
 def id_check_char(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=False)) % 11]
 
 
 def valid_resident_id(value: str, as_of: date) -> bool:

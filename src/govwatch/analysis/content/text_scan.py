@@ -3,7 +3,7 @@
 The content checks (``checks/content.py``) and the personal-data check (``checks/privacy.py``)
 judge the same decoded text. :func:`scan_text` runs every scanner over one
 :class:`~govwatch.extract.text.PageText` and keeps only the hits, as evidence dicts with a little
-context, so a run's pages are read and decoded once (``RunData.text_hits``) and what is kept in
+context, so a run's pages are read and decoded once (``text_hits_of``) and what is kept in
 memory is the hits, not the text.
 """
 
@@ -17,8 +17,9 @@ from typing import Any
 
 from govwatch.analysis.content.lexicon import banned_matcher
 from govwatch.analysis.content.personal import find_personal
-from govwatch.extract.text import PageText
 from govwatch.analysis.content.wording import find_typos, wording_lexicon
+from govwatch.extract.text import PageText, page_text_from_body
+from govwatch.rundata import RunData
 
 CONTEXT = 12  # characters of context either side in evidence
 MAX_EXAMPLES = 5  # masked personal-data examples kept per page or attachment
@@ -126,3 +127,21 @@ def scan_text(text: PageText, as_of: date) -> TextHits:
     return TextHits(title=text.title, wording=wording_hits(text), typos=typo_hits(text),
                     banned=banned_hits(text),
                     personal=personal_hits([("text", text.title), *text.segments], as_of))
+
+
+def _scan_pages(data: RunData) -> tuple[int, list[tuple[str, str, Any]]]:
+    read = 0
+    found: list[tuple[str, str, Any]] = []
+    for url, title, body, content_type in data.page_bodies():
+        read += 1
+        hits = scan_text(page_text_from_body(body, content_type), data.as_of)
+        if hits:
+            found.append((url, title, hits))
+    return read, found
+
+
+def text_hits_of(data: RunData) -> tuple[int, list[tuple[str, str, Any]]]:
+    """Every page's visible text scanned once by all scanners (:func:`scan_text`): (pages read,
+    [(url, stored title, hits)] of the pages with any hit). Computed once per run; only the
+    hits are kept."""
+    return data.derived("text_hits", _scan_pages)

@@ -104,7 +104,7 @@ class WordingLexicon:
         expected = phrase.text
         if window == expected or window in self.canonical:
             return None
-        diffs = [i for i, (x, y) in enumerate(zip(window, expected)) if x != y]
+        diffs = [i for i, (x, y) in enumerate(zip(window, expected, strict=False)) if x != y]
         if not diffs or any(not _is_cjk(window[i]) for i in diffs):
             return None
         n = len(expected)

@@ -12,12 +12,20 @@ from datetime import date
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from govwatch.checks import RunData
-from govwatch.extract.decode import decode_html
+from govwatch.analysis.columns import columns_of
 from govwatch.analysis.interaction import words
-from govwatch.analysis.interaction.messages import ListRow, Message, category_of, is_message, parse_message, parse_message_list
+from govwatch.analysis.interaction.messages import (
+    ListRow,
+    Message,
+    category_of,
+    is_message,
+    parse_message,
+    parse_message_list,
+)
+from govwatch.extract.decode import decode_html
+from govwatch.rundata import RunData
 
-_MESSAGES: WeakKeyDictionary[RunData, list["SeenMessage"]] = WeakKeyDictionary()
+_MESSAGES: WeakKeyDictionary[RunData, list[SeenMessage]] = WeakKeyDictionary()
 
 
 @dataclass(slots=True)
@@ -78,7 +86,7 @@ def is_consult_column(column: Any) -> bool:
 
 
 def consult_columns(data: RunData) -> list[Any]:
-    return [c for c in data.columns() if is_consult_column(c)]
+    return [c for c in columns_of(data) if is_consult_column(c)]
 
 
 def _list_rows(data: RunData, column: Any) -> dict[str, ListRow]:

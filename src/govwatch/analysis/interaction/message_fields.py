@@ -89,7 +89,7 @@ def _tables(root: LexborNode, out: Fields, base: str) -> None:
     for row in root.css("tr"):
         cells = [c for c in row.iter() if c.tag in ("th", "td")]
         if len(cells) >= 2 and len(cells) % 2 == 0:
-            for label, value in zip(cells[0::2], cells[1::2]):
+            for label, value in zip(cells[0::2], cells[1::2], strict=False):
                 if len(clean_label(_text(label))) <= MAX_LABEL:
                     out.add(_text(label), _text(value), "table", _links(value, base))
 

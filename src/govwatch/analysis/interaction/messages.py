@@ -15,10 +15,10 @@ from functools import cache
 
 from selectolax.lexbor import LexborHTMLParser
 
-from govwatch.extract.dates import find_date
 from govwatch.analysis.interaction import match_label, words
 from govwatch.analysis.interaction.message_fields import Fields, collapse, read_fields
 from govwatch.core.urls import normalize_url
+from govwatch.extract.dates import find_date
 
 # The fields a message must publish (seed 002 附件2 留言公开; seed 001 八(三)), canonical -> label.
 PUBLISHED = {"asked": "留言时间", "replied": "答复时间", "unit": "答复单位", "reply": "答复内容"}
@@ -172,7 +172,7 @@ def parse_message_list(html: str, base: str) -> list[ListRow]:
             if url is None:
                 continue
             row = ListRow(url=url, title=collapse(link.text(separator="")))  # type: ignore[union-attr]
-            for key, text in zip(header, texts):
+            for key, text in zip(header, texts, strict=False):
                 if key == "asked":
                     row.asked = find_date(text, partial=False)[0]
                 elif key == "status":

@@ -21,8 +21,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from govwatch.store.probes import Target
 from govwatch.crawl.availability.visit import Visit, visit
+from govwatch.store.probes import Target
 
 SinkFn = Callable[[list[tuple[Target, Visit]]], None]
 VisitFn = Callable[[Target, int, Visit], None]

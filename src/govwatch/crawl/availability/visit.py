@@ -32,9 +32,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.core.clock import SHANGHAI
-from govwatch.crawl.fetcher import classify_exception
 from govwatch.core.model import TEMPORARY_DNS, ErrorClass
 from govwatch.core.urls import normalize_url
+from govwatch.crawl.fetcher import classify_exception
+from govwatch.store.probes import Target
 
 MAX_REDIRECTS = 10
 MAX_HEADER_BYTES = 64 * 1024
@@ -373,3 +374,12 @@ async def visit(url: str, *, timeout: float, max_bytes: int, user_agent: str, co
     if again.error_detail and not again.ok:
         first.confirmed_by["error_detail"] = again.error_detail
     return first
+
+
+def visit_row(target: Target, visit: Visit, timeout_s: float) -> dict[str, Any]:
+    """The ``probes`` row of one visit."""
+    return {"site_id": target.site_id, "target_kind": target.kind, "url": target.url, "at": visit.at,
+            "ok": visit.ok, "status": visit.status, "error": visit.error,
+            "error_detail": visit.error_detail or None, "dns_ms": visit.dns_ms, "connect_ms": visit.connect_ms,
+            "tls_ms": visit.tls_ms, "first_byte_ms": visit.first_byte_ms, "total_ms": visit.total_ms,
+            "bytes": visit.bytes, "timeout_s": timeout_s, "confirmed_by": visit.confirmed_by}

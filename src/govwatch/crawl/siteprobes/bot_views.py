@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
-from govwatch.checks import RunData
-from govwatch.extract.text import page_text_from_body
-from govwatch.extract import extract_page
-from govwatch.crawl.siteprobes.http import Page, Resolver, get_page, make_session
 from govwatch.core.urls import Scope
+from govwatch.crawl.siteprobes.http import Page, Resolver, get_page, make_session
+from govwatch.extract import extract_page
+from govwatch.extract.text import page_text_from_body
+from govwatch.rundata import RunData
 
 MAX_ONLY_TEXT_CHARS = 4000  # spider-only text kept per page
 MAX_LINE_CHARS = 300

@@ -22,8 +22,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from govwatch.crawl.fetcher import classify_exception
 from govwatch.core.urls import normalize_url
+from govwatch.crawl.fetcher import classify_exception
 
 MAX_BODY = 2 * 1024 * 1024  # bytes of a page read by a probe
 MAX_REDIRECTS = 5

@@ -16,13 +16,13 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
+from govwatch.core.netconfig import parse_hosts
+from govwatch.core.settings import Settings
 from govwatch.crawl.crawler import is_loopback
 from govwatch.crawl.siteprobes.bot_views import probe_cloaking
-from govwatch.crawl.siteprobes.mixed import insecure_resources
-from govwatch.core.netconfig import parse_hosts
 from govwatch.crawl.siteprobes.http import Resolver
+from govwatch.crawl.siteprobes.mixed import insecure_resources
 from govwatch.crawl.siteprobes.tls import probe_ipv6, probe_transport
-from govwatch.core.settings import Settings
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 
@@ -39,7 +39,7 @@ async def _bounded(job: Awaitable[dict[str, Any]], seconds: float) -> dict[str, 
         return await asyncio.wait_for(job, seconds)
     except asyncio.CancelledError:
         raise
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         return {"error": f"timeout: the probe did not finish within {seconds:g} s"}
     except Exception as exc:  # noqa: BLE001 - a failing probe is recorded, the inspection goes on
         return _failure(exc)
@@ -68,7 +68,7 @@ async def probe_site(store: Store, run_id: int, settings: Settings) -> dict[str,
         jobs["cloaking"] = probe_cloaking(data, resolver, spider_agent=sec.cloaking_user_agent, normal_agent=agent,
                                           sample=sec.cloaking_sample, timeout=sec.timeout, allowed=allowed)
     budget = sec.timeout * _BUDGET_TIMEOUTS
-    results = dict(zip(jobs, await asyncio.gather(*(_bounded(job, budget) for job in jobs.values()))))
+    results = dict(zip(jobs, await asyncio.gather(*(_bounded(job, budget) for job in jobs.values())), strict=False))
     try:
         results["mixed_content"] = insecure_resources(data)
     except Exception as exc:  # noqa: BLE001

@@ -28,7 +28,14 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:  # cryptography (16 MB) is imported only when a certificate is read
     from cryptography import x509
 
-from govwatch.crawl.siteprobes.http import Resolver, get_page, is_ip, make_session, unverified_context, verifying_context
+from govwatch.crawl.siteprobes.http import (
+    Resolver,
+    get_page,
+    is_ip,
+    make_session,
+    unverified_context,
+    verifying_context,
+)
 
 # OpenSSL verify codes (X509_V_ERR_*) the chain is classified by (checks/transport.py reads the rest).
 V_UNABLE_TO_GET_ISSUER = 2
@@ -155,7 +162,7 @@ async def handshake(address: str, port: int, host: str, ctx: ssl.SSLContext, tim
         return Handshake(verify_code=exc.verify_code, verify_message=exc.verify_message)
     except ssl.SSLError as exc:
         return Handshake(error=f"tls: {exc.reason or exc}")
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         return Handshake(error=f"timeout: no TLS handshake within {timeout:g} s")
     except OSError as exc:
         return Handshake(error=f"connect: {exc.strerror or exc}")
@@ -165,7 +172,7 @@ async def handshake(address: str, port: int, host: str, ctx: ssl.SSLContext, tim
     writer.close()
     try:
         await asyncio.wait_for(writer.wait_closed(), 1.0)
-    except (OSError, ssl.SSLError, TimeoutError, asyncio.TimeoutError):
+    except (OSError, ssl.SSLError, TimeoutError):
         pass
     return result
 
