@@ -154,7 +154,7 @@ findings = Table(
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("kind", String(40), nullable=False),
-    Column("code", String(40), nullable=False),
+    Column("code", String(64), nullable=False),  # e.g. interaction.interpretation.no_interpretation_link
     Column("indicator", Text, nullable=False),
     Column("severity", String(8), nullable=False),
     Column("url", Text, nullable=False),
@@ -172,7 +172,7 @@ check_runs = Table(
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("check_name", String(64), nullable=False),
-    Column("status", String(8), nullable=False),  # ok | error
+    Column("status", String(16), nullable=False),  # ok | error | not_assessed
     Column("findings", Integer, nullable=False, server_default="0"),
     Column("elapsed_ms", Float, nullable=False),
     Column("error", Text),
