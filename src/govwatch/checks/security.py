@@ -1,7 +1,7 @@
 """Security signs in stored pages (rules.md §2 V1 安全): dark links and injected scripts or frames.
 
 Pure functions of the facts extraction stores for each page (``hidden_links``, ``embeds``:
-:mod:`govwatch.extract.hidden`). Official and well-known benign hosts are left out at
+:mod:`govwatch.extract.security_signs`). Official and well-known benign hosts are left out at
 extraction (``data/official_hosts.yaml``). One finding per page and target.
 
 - ``dark_link``: an off-host link a visitor does not see. A hidden box the page itself seems to

@@ -111,7 +111,7 @@ class PageFacts:
 
 @dataclass(slots=True)
 class HiddenLink:
-    """An off-host link hidden from visitors (暗链 candidate; ``govwatch.extract.hidden``)."""
+    """An off-host link hidden from visitors (暗链 candidate; ``govwatch.extract.security_signs``)."""
 
     url: str
     text: str
@@ -125,7 +125,7 @@ class HiddenLink:
 
 @dataclass(slots=True)
 class Embed:
-    """An off-host script or frame that the page loads (``govwatch.extract.hidden``)."""
+    """An off-host script or frame that the page loads (``govwatch.extract.security_signs``)."""
 
     tag: str  # script | iframe | frame
     url: str

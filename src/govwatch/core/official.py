@@ -2,7 +2,7 @@
 
 The lists are data (``govwatch/data/official_hosts.yaml``, with its sources); an entry matches
 the host itself and every subdomain. Extraction uses them to keep benign links out of the
-stored facts (``govwatch.extract.hidden``), the security checks to judge what was stored.
+stored facts (``govwatch.extract.security_signs``), the security checks to judge what was stored.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from govwatch.extract.article import choose_title, classify_page, excerpt, is_so
 from govwatch.extract.dates import find_dates
 from govwatch.extract.decode import decode_html, safe_truncate
 from govwatch.extract.footer import extract_footer
-from govwatch.extract.hidden import security_signs
 from govwatch.extract.jsonlist import json_page, looks_like_json
 from govwatch.extract.links import LinkSet, build_links
 from govwatch.extract.lists import static_blocks
@@ -29,6 +28,7 @@ from govwatch.extract.records import looks_like_datastore, parse_island, records
 from govwatch.extract.resolve import Resolver
 from govwatch.extract.rows import fill_page_year
 from govwatch.extract.scripts import ScriptFacts, needs_render, read_scripts
+from govwatch.extract.security_signs import security_signs
 from govwatch.extract.structure import anchor_map, breadcrumb, site_nav
 from govwatch.extract.walk import Scan, scan_document
 
