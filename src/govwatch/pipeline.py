@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
-
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.checks import CheckRun, run_checks
 from govwatch.core import aio
@@ -30,8 +28,8 @@ from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopba
 from govwatch.crawl.render import Renderer
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring.runs import score_checked
-from govwatch.store import tables as t
 from govwatch.store.db import Store
+from govwatch.store.run_results import replace_check_results
 from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import RunWriter, resume_state
 
@@ -151,23 +149,9 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
 
 
 def store_check_results(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> None:
-    """Replace the run's stored findings, columns and check records with these."""
-    run_id = data.run_id
-    with store.engine.begin() as conn:
-        conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))
-        conn.execute(t.check_runs.delete().where(t.check_runs.c.run_id == run_id))
-        if findings:
-            conn.execute(insert(t.findings), [{
-                "run_id": run_id, "kind": f.kind, "code": f.code, "indicator": f.indicator,
-                "severity": f.severity, "url": f.url, "source": f.source, "target": f.target,
-                "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint,
-            } for f in findings])
-        conn.execute(t.columns.delete().where(t.columns.c.run_id == run_id))
-        conn.execute(insert(t.columns), [homepage_row(run_id, data)]
-                     + [column_row(run_id, col, data.as_of) for col in columns_of(data)])
-        conn.execute(insert(t.check_runs), [{
-            "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
-            "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
+    """Replace the run's stored findings, columns and check records with these (one transaction)."""
+    columns = [homepage_row(data.run_id, data)] + [column_row(data.run_id, col, data.as_of) for col in columns_of(data)]
+    replace_check_results(store, data.run_id, findings, check_runs, columns)
 
 
 def column_row(run_id: int, col: ColumnResult, as_of: date) -> dict[str, Any]:

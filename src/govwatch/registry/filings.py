@@ -11,12 +11,10 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
-
 from govwatch.core.urls import normalize_url
 from govwatch.registry.errors import RegistryError
-from govwatch.store import tables as t
-from govwatch.store.db import now_iso
+from govwatch.store.db import Store, now_iso
+from govwatch.store.registry_rows import filing_rows, insert_filing, site_id_of
 
 __all__ = ["parse_day", "parse_kinds", "add_filing", "list_filings", "active_filings", "site_by_url"]
 
@@ -50,20 +48,19 @@ def parse_kinds(text: str | None) -> list[str] | None:
     return kinds
 
 
-def site_by_url(store: Any, url: str) -> tuple[int, str]:
+def site_by_url(store: Store, url: str) -> tuple[int, str]:
     """(id, normal URL) of the site whose homepage is ``url``; :class:`RegistryError` when not in the store."""
     norm = normalize_url(url) if isinstance(url, str) else None
     if norm is None:
         raise RegistryError(f"not a usable http(s) URL: {url!r}")
-    with store.engine.connect() as conn:
-        row = conn.execute(select(t.sites.c.id).where(t.sites.c.url == norm)).first()
-    if row is None:
+    site_id = site_id_of(store, norm)
+    if site_id is None:
         raise RegistryError(f"no site {norm} in the store: register it with `govwatch sites import` "
                             "(or inspect it) first")
-    return int(row[0]), norm
+    return site_id, norm
 
 
-def add_filing(store: Any, site_url: str, starts: date | str, ends: date | str, reason: str,
+def add_filing(store: Store, site_url: str, starts: date | str, ends: date | str, reason: str,
                kinds: list[str] | None = None) -> dict[str, Any]:
     """Store a filing for the site with homepage ``site_url``; the stored filing as a dict."""
     start = starts if isinstance(starts, date) else parse_day(starts, "--from")
@@ -77,32 +74,21 @@ def add_filing(store: Any, site_url: str, starts: date | str, ends: date | str, 
     site_id, _ = site_by_url(store, site_url)
     values = {"site_id": site_id, "starts": start.isoformat(), "ends": end.isoformat(), "reason": reason.strip(),
               "kinds": kinds, "created_at": now_iso()}
-    with store.engine.begin() as conn:
-        filing_id = int(conn.execute(insert(t.filings).values(**values)).inserted_primary_key[0])
-    return {"id": filing_id, **values}
+    return {"id": insert_filing(store, values), **values}
 
 
-def _filings(store: Any, *conditions: Any) -> list[dict[str, Any]]:
-    query = (select(t.filings, t.sites.c.url.label("site_url"), t.sites.c.name.label("site_name"))
-             .join(t.sites, t.sites.c.id == t.filings.c.site_id).where(*conditions)
-             .order_by(t.filings.c.starts, t.filings.c.id))
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def list_filings(store: Any, site_url: str | None = None) -> list[dict[str, Any]]:
+def list_filings(store: Store, site_url: str | None = None) -> list[dict[str, Any]]:
     """Every filing (of one site when ``site_url`` is given), earliest window first."""
     if site_url is None:
-        return _filings(store)
+        return filing_rows(store)
     site_id, _ = site_by_url(store, site_url)
-    return _filings(store, t.filings.c.site_id == site_id)
+    return filing_rows(store, site_id=site_id)
 
 
-def active_filings(store: Any, site_id: int, day: date) -> list[dict[str, Any]]:
+def active_filings(store: Store, site_id: int, day: date) -> list[dict[str, Any]]:
     """The site's filings whose window contains ``day`` (both ends inclusive).
 
     Each is a dict: id, site_id, starts, ends, reason, kinds (list or None = all kinds),
     created_at, site_url, site_name.
     """
-    iso = day.isoformat()
-    return _filings(store, t.filings.c.site_id == site_id, t.filings.c.starts <= iso, t.filings.c.ends >= iso)
+    return filing_rows(store, site_id=site_id, day=day.isoformat())

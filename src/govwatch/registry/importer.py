@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from govwatch.core.identifiers import Checked, check_icp, check_police_record, check_site_code, check_url
 from govwatch.core.urls import Scope
 from govwatch.registry.errors import RowProblem
@@ -31,8 +29,8 @@ from govwatch.registry.fields import (
     parse_status,
 )
 from govwatch.registry.sheet import Sheet, read_sheet
-from govwatch.store import tables as t
-from govwatch.store.db import now_iso
+from govwatch.store.db import Store
+from govwatch.store.registry_rows import RegistryImport, registry_import
 
 __all__ = ["ImportResult", "SiteRow", "import_file", "import_sheet", "SITE_FIELDS"]
 
@@ -241,41 +239,34 @@ class _Validator:
                     self.problem(decl.parent[1], "parent_code", f"the org hierarchy would have a cycle: {text}")
 
 
-def import_file(store: Any, path: str | Path, *, dry_run: bool = False) -> ImportResult:
+def import_file(store: Store, path: str | Path, *, dry_run: bool = False) -> ImportResult:
     """Read and import a registry file (:class:`~govwatch.registry.errors.SheetError` if unreadable)."""
     return import_sheet(store, read_sheet(path), dry_run=dry_run)
 
 
-def import_sheet(store: Any, sheet: Sheet, *, dry_run: bool = False) -> ImportResult:
+def import_sheet(store: Store, sheet: Sheet, *, dry_run: bool = False) -> ImportResult:
     """Validate every row; when all are valid (and not ``dry_run``) write them in one transaction."""
     result = ImportResult(sheet.path, rows=len(sheet.rows), dry_run=dry_run)
-    with store.engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            store_orgs = _store_orgs(conn)
-            check = _Validator(sheet, {code: (oid, parent) for code, (oid, parent, _n, _l) in store_orgs.items()})
-            check.run()
-            result.problems, result.warnings = check.problems, check.warnings
-            if not result.problems:
-                _write(conn, check, store_orgs, result)  # with dry_run: to count what would change
-            if result.imported:
-                transaction.commit()
-            else:
-                transaction.rollback()
-        except BaseException:
-            transaction.rollback()
-            raise
+    with registry_import(store) as tx:
+        store_orgs = _store_orgs(tx)
+        check = _Validator(sheet, {code: (oid, parent) for code, (oid, parent, _n, _l) in store_orgs.items()})
+        check.run()
+        result.problems, result.warnings = check.problems, check.warnings
+        if not result.problems:
+            _write(tx, check, store_orgs, result)  # with dry_run: to count what would change
+        if result.imported:
+            tx.commit()
     return result
 
 
-def _store_orgs(conn: Any) -> dict[str, tuple[int, str | None, str, str]]:
+def _store_orgs(tx: RegistryImport) -> dict[str, tuple[int, str | None, str, str]]:
     """code -> (id, parent code, name, level) of every org in the store."""
-    rows = conn.execute(select(t.orgs.c.id, t.orgs.c.code, t.orgs.c.parent_id, t.orgs.c.name, t.orgs.c.level)).all()
-    code_of = {r.id: r.code for r in rows}
-    return {r.code: (int(r.id), code_of.get(r.parent_id), r.name, r.level) for r in rows}
+    orgs = tx.orgs()
+    return {o.code: (o.id, orgs[o.parent_id].code if o.parent_id in orgs else None, o.name, o.level)
+            for o in orgs.values()}
 
 
-def _write(conn: Any, check: _Validator, store_orgs: dict[str, tuple[int, str | None, str, str]],
+def _write(tx: RegistryImport, check: _Validator, store_orgs: dict[str, tuple[int, str | None, str, str]],
            result: ImportResult) -> None:
     ids: dict[str, int] = {}
     for code, decl in check.orgs.items():
@@ -283,8 +274,7 @@ def _write(conn: Any, check: _Validator, store_orgs: dict[str, tuple[int, str | 
             ids[code] = store_orgs[code][0]
             continue
         assert decl.name is not None  # checked: a new org has a name
-        ids[code] = int(conn.execute(insert(t.orgs).values(
-            code=code, name=decl.name[0], level=decl.level[0] if decl.level else "other")).inserted_primary_key[0])
+        ids[code] = tx.add_org(code, decl.name[0], decl.level[0] if decl.level else "other")
         result.orgs_created += 1
     for code, decl in check.orgs.items():  # parents once every org has an id: file order does not matter
         values: dict[str, Any] = {}
@@ -300,32 +290,25 @@ def _write(conn: Any, check: _Validator, store_orgs: dict[str, tuple[int, str | 
                 values["level"] = decl.level[0]
             result.orgs_updated += 1 if values else 0
         if values:
-            conn.execute(update(t.orgs).where(t.orgs.c.id == ids[code]).values(**values))
+            tx.update_org(ids[code], values)
 
-    existing: dict[str, dict[str, Any]] = {}
     urls = [s.url for s in check.sites]
-    columns = [t.sites.c.id, t.sites.c.url, t.sites.c.registered, t.sites.c.org_id,
-               *(t.sites.c[name] for name in SITE_FIELDS)]
-    for start in range(0, len(urls), 500):
-        for row in conn.execute(select(*columns).where(t.sites.c.url.in_(urls[start:start + 500]))).mappings():
-            existing[row["url"]] = dict(row)
+    existing = tx.sites_by_url(urls, SITE_FIELDS)
     for site in check.sites:
         values = {**site.values, "org_id": ids[site.org_code] if site.org_code else None, "registered": True}
         old = existing.get(site.url)
         if old is None:
-            conn.execute(insert(t.sites).values(url=site.url, scope_prefix=Scope.for_site(site.url).prefix,
-                                                created_at=now_iso(), **values))
+            tx.add_site(site.url, Scope.for_site(site.url).prefix, values)
             result.created += 1
             continue
         if all(_same(old[k], v) for k, v in values.items()):
             result.unchanged += 1
             continue
-        conn.execute(update(t.sites).where(t.sites.c.id == old["id"]).values(**values))
+        tx.update_site(old["id"], values)
         result.updated += 1
         result.adopted += 0 if old["registered"] else 1
     in_file = set(urls)
-    result.kept = sum(1 for (url,) in conn.execute(select(t.sites.c.url).where(t.sites.c.registered.is_(True)))
-                      if url not in in_file)
+    result.kept = sum(1 for url in tx.registered_urls() if url not in in_file)
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -7,49 +7,21 @@ whose hierarchy was edited by hand into a cycle cannot hang a caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import select
-
 from govwatch.registry.errors import RegistryError
-from govwatch.store import tables as t
+from govwatch.store.db import Store
+from govwatch.store.registry_rows import Org, all_orgs, org_with_code
 
-__all__ = ["Org", "load_orgs", "org_by_code", "org_path", "path_of", "subtree", "tree_order", "PATH_SEPARATOR"]
+__all__ = ["Org", "org_by_code", "org_path", "path_of", "subtree", "tree_order", "PATH_SEPARATOR"]
 
 PATH_SEPARATOR = " › "
 
 
-@dataclass(frozen=True, slots=True)
-class Org:
-    """One row of ``orgs``."""
-
-    id: int
-    code: str
-    name: str
-    parent_id: int | None
-    level: str
-
-
-def load_orgs(conn: Any) -> dict[int, Org]:
-    """Every org by id (``conn``: an open SQLAlchemy connection)."""
-    return {int(r.id): Org(int(r.id), r.code, r.name, r.parent_id, r.level)
-            for r in conn.execute(select(t.orgs.c.id, t.orgs.c.code, t.orgs.c.name, t.orgs.c.parent_id,
-                                         t.orgs.c.level))}
-
-
-def _orgs(store: Any) -> dict[int, Org]:
-    with store.engine.connect() as conn:
-        return load_orgs(conn)
-
-
-def org_by_code(store: Any, code: str) -> Org:
+def org_by_code(store: Store, code: str) -> Org:
     """The org with ``code``; :class:`RegistryError` when there is none."""
-    with store.engine.connect() as conn:
-        row = conn.execute(select(t.orgs).where(t.orgs.c.code == code.strip())).first()
-    if row is None:
+    org = org_with_code(store, code.strip())
+    if org is None:
         raise RegistryError(f"no org with code {code!r} in the store (orgs come from `govwatch sites import`)")
-    return Org(int(row.id), row.code, row.name, row.parent_id, row.level)
+    return org
 
 
 def path_of(orgs: dict[int, Org], org_id: int | None) -> list[Org]:
@@ -64,9 +36,9 @@ def path_of(orgs: dict[int, Org], org_id: int | None) -> list[Org]:
     return chain[::-1]
 
 
-def org_path(store: Any, org_id: int | None) -> list[str]:
+def org_path(store: Store, org_id: int | None) -> list[str]:
     """Names from the top org down to ``org_id``, e.g. ``['宁川省', '宁川市', '宁川市发展和改革委员会']``."""
-    return [o.name for o in path_of(_orgs(store), org_id)]
+    return [o.name for o in path_of(all_orgs(store), org_id)]
 
 
 def subtree(orgs: dict[int, Org], org_id: int) -> set[int]:

@@ -12,20 +12,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from govwatch.registry.errors import RegistryError
 from govwatch.registry.fields import LEVEL_LABELS, ROLE_LABELS
-from govwatch.registry.orgs import Org, load_orgs, org_by_code, path_of, subtree, tree_order
+from govwatch.registry.orgs import Org, org_by_code, path_of, subtree, tree_order
 from govwatch.registry.sheet import file_kind, write_sheet
-from govwatch.store import tables as t
+from govwatch.store.db import Store
+from govwatch.store.registry_rows import registered_site_rows, site_row_with_orgs
 
 __all__ = ["RegisteredSite", "Selection", "selection", "select_sites", "skipped_sites", "registered_sites",
            "site_profile", "export_rows", "export_file", "ROLE_ORDER"]
 
 ROLE_ORDER = {"portal": 0, "department": 1, "subordinate": 2}
-_SITE_COLUMNS = ("id", "url", "name", "site_code", "scope_prefix", "registered", "role", "level", "status",
-                 "has_services", "org_id", "sponsor", "icp", "police_record", "responsible_unit", "contact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,38 +66,37 @@ class Selection:
     skipped: list[RegisteredSite] = field(default_factory=list)  # 例外 / 关停: not inspected
 
 
-def _site(row: Any, orgs: dict[int, Org]) -> RegisteredSite:
-    org = orgs.get(row.org_id) if row.org_id is not None else None
+def _site(row: dict[str, Any], orgs: dict[int, Org]) -> RegisteredSite:
+    org_id = row["org_id"]
+    org = orgs.get(org_id) if org_id is not None else None
     parent = orgs.get(org.parent_id) if org is not None and org.parent_id is not None else None
     return RegisteredSite(
-        id=int(row.id), url=row.url, name=row.name, site_code=row.site_code, scope_prefix=row.scope_prefix,
-        role=row.role, level=row.level, status=row.status, has_services=bool(row.has_services),
-        registered=bool(row.registered), org_id=row.org_id, org_code=org.code if org else None,
-        org_name=org.name if org else None, org_path=tuple(o.name for o in path_of(orgs, row.org_id)),
-        parent_org_code=parent.code if parent else None, sponsor=row.sponsor, icp=row.icp,
-        police_record=row.police_record, responsible_unit=row.responsible_unit, contact=row.contact)
+        id=int(row["id"]), url=row["url"], name=row["name"], site_code=row["site_code"],
+        scope_prefix=row["scope_prefix"], role=row["role"], level=row["level"], status=row["status"],
+        has_services=bool(row["has_services"]), registered=bool(row["registered"]), org_id=org_id,
+        org_code=org.code if org else None, org_name=org.name if org else None,
+        org_path=tuple(o.name for o in path_of(orgs, org_id)), parent_org_code=parent.code if parent else None,
+        sponsor=row["sponsor"], icp=row["icp"], police_record=row["police_record"],
+        responsible_unit=row["responsible_unit"], contact=row["contact"])
 
 
-def registered_sites(store: Any, org_code: str | None = None) -> list[RegisteredSite]:
+def registered_sites(store: Store, org_code: str | None = None) -> list[RegisteredSite]:
     """Every registered site (any status) of org ``org_code`` and the orgs below it; all when ``None``.
 
     Ordered as the hierarchy reads: an org's sites (portal, departments, subordinate units) before
     those of the orgs below it. :class:`RegistryError` for an unknown org code.
     """
     root = org_by_code(store, org_code) if org_code is not None else None
-    with store.engine.connect() as conn:
-        orgs = load_orgs(conn)
-        rows = conn.execute(select(*(t.sites.c[c] for c in _SITE_COLUMNS))
-                            .where(t.sites.c.registered.is_(True))).all()
+    orgs, rows = registered_site_rows(store)
     wanted = subtree(orgs, root.id) if root is not None else None
     order = tree_order(orgs)
-    sites = [_site(r, orgs) for r in rows if wanted is None or r.org_id in wanted]
+    sites = [_site(r, orgs) for r in rows if wanted is None or r["org_id"] in wanted]
     sites.sort(key=lambda s: (order.get(s.org_id, len(order)) if s.org_id is not None else len(order) + 1,
                               ROLE_ORDER.get(s.role, 9), s.name or "", s.url))
     return sites
 
 
-def selection(store: Any, org_code: str | None = None) -> Selection:
+def selection(store: Store, org_code: str | None = None) -> Selection:
     """The sites to inspect (status 正常) and the ones skipped (例外 / 关停) under ``org_code``."""
     root = org_by_code(store, org_code) if org_code is not None else None
     result = Selection(root)
@@ -109,7 +105,7 @@ def selection(store: Any, org_code: str | None = None) -> Selection:
     return result
 
 
-def select_sites(store: Any, org_code: str | None = None) -> list[RegisteredSite]:
+def select_sites(store: Store, org_code: str | None = None) -> list[RegisteredSite]:
     """Registered sites of org ``org_code`` and every org below it (all orgs when ``None``), status 正常 only.
 
     The 例外 / 关停 sites left out are :func:`skipped_sites` (or both at once: :func:`selection`).
@@ -117,23 +113,21 @@ def select_sites(store: Any, org_code: str | None = None) -> list[RegisteredSite
     return selection(store, org_code).sites
 
 
-def skipped_sites(store: Any, org_code: str | None = None) -> list[RegisteredSite]:
+def skipped_sites(store: Store, org_code: str | None = None) -> list[RegisteredSite]:
     """The registered sites :func:`select_sites` leaves out because their status is 例外 or 关停."""
     return selection(store, org_code).skipped
 
 
-def site_profile(store: Any, site_id: int) -> dict[str, Any]:
+def site_profile(store: Store, site_id: int) -> dict[str, Any]:
     """What the engine needs to know of a site: role, level, has_services, org, identifiers.
 
     Works for every site in the store: one only ever inspected by URL has ``registered: False``
     and the table defaults (role ``portal``, has_services ``True``, status 正常, no org).
     Keys: those of :class:`RegisteredSite` plus ``site_id`` (= ``id``).
     """
-    with store.engine.connect() as conn:
-        row = conn.execute(select(*(t.sites.c[c] for c in _SITE_COLUMNS)).where(t.sites.c.id == site_id)).first()
-        if row is None:
-            raise RegistryError(f"no site with id {site_id} in the store")
-        orgs = load_orgs(conn)
+    row, orgs = site_row_with_orgs(store, site_id)
+    if row is None:
+        raise RegistryError(f"no site with id {site_id} in the store")
     profile = _site(row, orgs).as_dict()
     profile["site_id"] = profile["id"]
     return profile
@@ -151,7 +145,7 @@ def export_rows(sites: list[RegisteredSite]) -> list[dict[str, str]]:
     } for s in sites]
 
 
-def export_file(store: Any, path: str | Path, org_code: str | None = None) -> tuple[Path, int]:
+def export_file(store: Store, path: str | Path, org_code: str | None = None) -> tuple[Path, int]:
     """Write the registered sites under ``org_code`` (all when ``None``) to an .xlsx/.csv registry file.
 
     Returns the path and the number of sites written. The file has the import's columns, so

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-
-from govwatch.store import tables as t
 from govwatch.store.db import Store
+from govwatch.store.run_results import deadline_rows
 
 
 @dataclass(slots=True)
@@ -43,25 +41,14 @@ class Deadline:
 
 def upcoming_deadlines(store: Store, as_of: date, days: int, site_url: str | None = None) -> list[Deadline]:
     """Columns whose deadline is within ``days`` days of ``as_of`` (or past), soonest first per site."""
-    newest = (select(t.runs.c.site_id, func.max(t.runs.c.id).label("run_id"))
-              .where(t.runs.c.status == "completed").group_by(t.runs.c.site_id).subquery())
-    q = (select(t.sites.c.url, t.sites.c.name, t.runs.c.id, t.runs.c.as_of, t.columns.c.name, t.columns.c.url,
-                t.columns.c.type, t.columns.c.last_update, t.columns.c.details)
-         .join(newest, newest.c.site_id == t.sites.c.id)
-         .join(t.runs, t.runs.c.id == newest.c.run_id)
-         .join(t.columns, t.columns.c.run_id == t.runs.c.id)
-         .where(t.columns.c.blank.is_(False), t.columns.c.last_update.is_not(None)))
-    if site_url:
-        q = q.where(t.sites.c.url == site_url)
     out: list[Deadline] = []
-    with store.engine.connect() as conn:
-        for s_url, s_name, run_id, run_as_of, name, url, ctype, last, details in conn.execute(q):
-            expires = (details or {}).get("expires")
-            if not expires:
-                continue  # no update window for this type
-            left = (date.fromisoformat(expires) - as_of).days
-            if left <= days:
-                out.append(Deadline(s_url, s_name, run_id, run_as_of[:10], name, url, ctype, last,
-                                    (details or {}).get("window"), expires, left))
+    for s_url, s_name, run_id, run_as_of, name, url, ctype, last, details in deadline_rows(store, site_url):
+        expires = (details or {}).get("expires")
+        if not expires:
+            continue  # no update window for this type
+        left = (date.fromisoformat(expires) - as_of).days
+        if left <= days:
+            out.append(Deadline(s_url, s_name, run_id, run_as_of[:10], name, url, ctype, last,
+                                (details or {}).get("window"), expires, left))
     out.sort(key=lambda d: (d.site_url, d.days_left, d.column))
     return out

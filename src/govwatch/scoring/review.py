@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, insert, or_, select
 
 from govwatch.core.model import Finding
 from govwatch.rules import RuleSet
-from govwatch.store import tables as t
-from govwatch.store.db import Store, now_iso
+from govwatch.store.db import Store
+from govwatch.store.reviewer_rows import insert_exemption, insert_reviewer_finding, replace_assessment, review_rows
 
 REVIEWER_CODE = "reviewer"
 
@@ -51,16 +50,9 @@ def reviewer_finding(row: dict[str, Any]) -> Finding:
 
 def load_review(store: Store, run_id: int, site_id: int) -> Review:
     """Reviewer findings, exemptions (this run's and the site-wide ones) and assessments of a run."""
-    with store.engine.connect() as conn:
-        found = [dict(r) for r in conn.execute(select(t.reviewer_findings).where(
-            t.reviewer_findings.c.run_id == run_id).order_by(t.reviewer_findings.c.id)).mappings()]
-        exempt = conn.execute(select(t.exemptions.c.fingerprint, t.exemptions.c.reason).where(
-            t.exemptions.c.site_id == site_id,
-            or_(t.exemptions.c.run_id == run_id, t.exemptions.c.run_id.is_(None))).order_by(t.exemptions.c.id)).all()
-        assessed = conn.execute(select(t.assessments.c.indicator, t.assessments.c.note).where(
-            t.assessments.c.run_id == run_id)).all()
-    return Review(findings=[(reviewer_finding(r), r["indicator"], r["points"]) for r in found],
-                  exemptions={fp: reason for fp, reason in exempt}, assessed=dict(assessed))
+    rows = review_rows(store, run_id, site_id)
+    return Review(findings=[(reviewer_finding(r), r["indicator"], r["points"]) for r in rows.findings],
+                  exemptions=dict(rows.exemptions), assessed=dict(rows.assessed))
 
 
 def _table_ids(rules: RuleSet) -> dict[str, str]:
@@ -88,11 +80,8 @@ def add_finding(store: Store, run_id: int, rules: RuleSet, *, indicator: str, ki
         raise ReviewError("a reviewer finding needs a url and a message")
     if points is not None and points < 0 and _indicator_kind(rules, indicator) != "adjustment":
         raise ReviewError(f"points must not be negative for {indicator} (only adjustment items take signed points)")
-    with store.engine.begin() as conn:
-        result = conn.execute(insert(t.reviewer_findings).values(
-            run_id=run_id, indicator=indicator, kind=kind, url=url, message=message, evidence=evidence or {},
-            points=points, reviewer=reviewer, created_at=now_iso()))
-        return int(result.inserted_primary_key[0])
+    return insert_reviewer_finding(store, run_id, indicator=indicator, kind=kind, url=url, message=message,
+                                   evidence=evidence or {}, points=points, reviewer=reviewer)
 
 
 def _indicator_kind(rules: RuleSet, indicator: str) -> str:
@@ -105,10 +94,7 @@ def exempt(store: Store, run_id: int, site_id: int, fingerprint: str, reason: st
     """Exempt the finding with ``fingerprint`` (in this run, or in every run of the site)."""
     if not reason.strip():
         raise ReviewError("an exemption needs a reason")
-    with store.engine.begin() as conn:
-        conn.execute(insert(t.exemptions).values(
-            site_id=site_id, run_id=None if site_wide else run_id, fingerprint=fingerprint, reason=reason.strip(),
-            reviewer=reviewer, created_at=now_iso()))
+    insert_exemption(store, site_id, None if site_wide else run_id, fingerprint, reason.strip(), reviewer)
 
 
 def assess(store: Store, run_id: int, rules: RuleSet, indicator: str, note: str, *, reviewer: str | None = None) -> None:
@@ -116,11 +102,7 @@ def assess(store: Store, run_id: int, rules: RuleSet, indicator: str, note: str,
     check_indicator(rules, indicator)
     if not note.strip():
         raise ReviewError("an assessment needs a note saying what was checked")
-    with store.engine.begin() as conn:
-        conn.execute(delete(t.assessments).where(t.assessments.c.run_id == run_id,
-                                                 t.assessments.c.indicator == indicator))
-        conn.execute(insert(t.assessments).values(run_id=run_id, indicator=indicator, note=note.strip(),
-                                                  reviewer=reviewer, created_at=now_iso()))
+    replace_assessment(store, run_id, indicator, note.strip(), reviewer)
 
 
 def read_review_file(path: str | Path) -> dict[str, list[dict[str, Any]]]:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
-
 from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for, run_checks
 from govwatch.core.model import Finding
 from govwatch.report.inspection import problem_id
@@ -21,8 +19,8 @@ from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
 from govwatch.rundata import RunData
 from govwatch.scoring.review import load_review
-from govwatch.store import tables as t
-from govwatch.store.db import Store, now_iso
+from govwatch.store.db import Store
+from govwatch.store.run_results import check_findings, check_records, newest_completed_runs, save_score_sheet
 
 
 @dataclass(slots=True)
@@ -53,7 +51,7 @@ def site_profile(store: Store, site_id: int) -> SiteProfile:
 def stored_findings(store: Store, run_id: int) -> list[Finding]:
     """The findings stored with a run by its checks, then those reviewers added."""
     run = store.run(run_id)
-    return _check_findings(store, run_id) + [f for f, _, _ in load_review(store, run_id, run["site_id"]).findings]
+    return check_findings(store, run_id) + [f for f, _, _ in load_review(store, run_id, run["site_id"]).findings]
 
 
 def latest_runs(store: Store, org_code: str | None = None) -> list[int]:
@@ -65,12 +63,8 @@ def latest_runs(store: Store, org_code: str | None = None) -> list[int]:
     except RegistryError as exc:
         raise ValueError(str(exc)) from None
     if org_code is None and not registered_sites(store):
-        with store.engine.connect() as conn:
-            sites = [int(i) for (i,) in conn.execute(select(t.sites.c.id).order_by(t.sites.c.id))]
-    newest = (select(t.runs.c.site_id, func.max(t.runs.c.id)).where(t.runs.c.status == "completed")
-              .group_by(t.runs.c.site_id))
-    with store.engine.connect() as conn:
-        by_site = {int(site): int(run) for site, run in conn.execute(newest)}
+        sites = store.site_ids()
+    by_site = newest_completed_runs(store)
     return [by_site[s] for s in sites if s in by_site]
 
 
@@ -108,7 +102,7 @@ def score_checked(store: Store, data: Any, findings: list[Finding], check_runs: 
     sheet = score(data.rules, given)
     sheet["run_id"] = data.run_id
     sheet["as_of"] = data.as_of.isoformat()
-    save_sheet(store, data.run_id, sheet)
+    save_score_sheet(store, data.run_id, sheet)
     return ScoredRun(data=data, findings=findings + reviewer, check_runs=check_runs,
                      engine_findings=list(given.findings), sheet=sheet)
 
@@ -131,29 +125,8 @@ def _reusable_results(store: Store, run_id: int) -> tuple[list[Finding], list[Ch
     """Stored findings and check records of the run's table-independent checks."""
     load_builtin_checks()
     independent = {c.name: c for c in REGISTRY.values() if not c.uses_rules}
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.check_runs).where(t.check_runs.c.run_id == run_id,
-                                                       t.check_runs.c.check_name.in_(list(independent)))).mappings()
-        runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"]) for r in rows
-                if r["status"] != "error"]
+    runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"])
+            for r in check_records(store, run_id, independent) if r["status"] != "error"]
     kinds = {k for c in runs for k in independent[c.name].kinds}
-    return [f for f in _check_findings(store, run_id) if f.kind in kinds], runs
+    return [f for f in check_findings(store, run_id) if f.kind in kinds], runs
 
-
-def _check_findings(store: Store, run_id: int) -> list[Finding]:
-    """The findings stored with a run by its checks."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
-                            .order_by(t.findings.c.id)).mappings().all()
-    return [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
-                    evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
-            for r in rows]
-
-
-def save_sheet(store: Store, run_id: int, sheet: dict[str, Any]) -> None:
-    """Store (replace) the run's score sheet for the sheet's rule table."""
-    ruleset = sheet["ruleset"]["id"]
-    with store.engine.begin() as conn:
-        conn.execute(delete(t.scores).where(t.scores.c.run_id == run_id, t.scores.c.ruleset == ruleset))
-        conn.execute(insert(t.scores).values(run_id=run_id, ruleset=ruleset, computed_at=now_iso(),
-                                             verdict=sheet["verdict"], score=sheet["score"], sheet=sheet))

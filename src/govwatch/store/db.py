@@ -132,6 +132,11 @@ class Store:
     def site(self, site_id: int) -> dict[str, Any]:
         return self._one(t.sites, site_id, "site")
 
+    def site_ids(self) -> list[int]:
+        """The id of every site in the store, oldest first."""
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.execute(select(t.sites.c.id).order_by(t.sites.c.id)).scalars()]
+
     def set_run_status(self, run_id: int, status: str, *, stats: dict[str, Any] | None = None,
                        error: str | None = None, finished: bool = False) -> None:
         values: dict[str, Any] = {"status": status}

@@ -1,0 +1,105 @@
+"""What checking and scoring a run leave in the store: ``findings``, ``check_runs``, ``columns``
+and ``scores``; and the reads of them (a run's stored findings, the newest completed runs,
+the column deadlines of those runs).
+
+Reads and writes only: the checks, the column analysis and the scorer make the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, insert, select
+
+from govwatch.core.model import Finding
+from govwatch.store import tables as t
+from govwatch.store.db import Store, now_iso
+
+__all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
+           "newest_completed_runs", "deadline_rows"]
+
+
+class CheckRecord(Protocol):
+    """How one check went (``govwatch.checks.CheckRun`` is one): a ``check_runs`` row."""
+
+    name: str
+    status: str
+    findings: int
+    elapsed_ms: float
+    error: str | None
+
+
+def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding], check_runs: Iterable[CheckRecord],
+                          column_rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the run's stored findings, ``columns`` rows and check records with these, in one
+    transaction."""
+    with store.engine.begin() as conn:
+        conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))
+        conn.execute(t.check_runs.delete().where(t.check_runs.c.run_id == run_id))
+        if findings:
+            conn.execute(insert(t.findings), [{
+                "run_id": run_id, "kind": f.kind, "code": f.code, "indicator": f.indicator,
+                "severity": f.severity, "url": f.url, "source": f.source, "target": f.target,
+                "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint,
+            } for f in findings])
+        conn.execute(t.columns.delete().where(t.columns.c.run_id == run_id))
+        conn.execute(insert(t.columns), list(column_rows))
+        conn.execute(insert(t.check_runs), [{
+            "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
+            "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
+
+
+def check_findings(store: Store, run_id: int) -> list[Finding]:
+    """The findings stored with a run by its checks, in the order they were stored."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
+                            .order_by(t.findings.c.id)).mappings().all()
+    return [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
+                    evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
+            for r in rows]
+
+
+def check_records(store: Store, run_id: int, names: Iterable[str]) -> list[dict[str, Any]]:
+    """The run's stored ``check_runs`` rows of the checks ``names``."""
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(t.check_runs).where(
+            t.check_runs.c.run_id == run_id, t.check_runs.c.check_name.in_(list(names)))).mappings()]
+
+
+def save_score_sheet(store: Store, run_id: int, sheet: dict[str, Any]) -> None:
+    """Store (replace) the run's score sheet for the sheet's rule table."""
+    ruleset = sheet["ruleset"]["id"]
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.scores).where(t.scores.c.run_id == run_id, t.scores.c.ruleset == ruleset))
+        conn.execute(insert(t.scores).values(run_id=run_id, ruleset=ruleset, computed_at=now_iso(),
+                                             verdict=sheet["verdict"], score=sheet["score"], sheet=sheet))
+
+
+def _newest_completed() -> Any:
+    """site_id, run_id of each site's newest completed run (a query to join or run)."""
+    return (select(t.runs.c.site_id, func.max(t.runs.c.id).label("run_id"))
+            .where(t.runs.c.status == "completed").group_by(t.runs.c.site_id))
+
+
+def newest_completed_runs(store: Store) -> dict[int, int]:
+    """site id -> the id of its newest completed run (sites with one)."""
+    with store.engine.connect() as conn:
+        return {int(site): int(run) for site, run in conn.execute(_newest_completed())}
+
+
+def deadline_rows(store: Store, site_url: str | None = None) -> list[tuple[Any, ...]]:
+    """The dated ``columns`` rows (not blank, with a last update) of each site's newest completed
+    run (of the site with homepage ``site_url`` when given): (site url, site name, run id, run
+    as_of, column name, column url, type, last_update, details)."""
+    newest = _newest_completed().subquery()
+    q = (select(t.sites.c.url, t.sites.c.name, t.runs.c.id, t.runs.c.as_of, t.columns.c.name, t.columns.c.url,
+                t.columns.c.type, t.columns.c.last_update, t.columns.c.details)
+         .join(newest, newest.c.site_id == t.sites.c.id)
+         .join(t.runs, t.runs.c.id == newest.c.run_id)
+         .join(t.columns, t.columns.c.run_id == t.runs.c.id)
+         .where(t.columns.c.blank.is_(False), t.columns.c.last_update.is_not(None)))
+    if site_url:
+        q = q.where(t.sites.c.url == site_url)
+    with store.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(q)]
