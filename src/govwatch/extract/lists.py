@@ -18,7 +18,7 @@ from collections.abc import Callable
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govwatch.core.model import ListBlock
-from govwatch.extract.dates import url_date_parts
+from govwatch.extract.dates import DateMatch, url_date_parts
 from govwatch.extract.rows import SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
 from govwatch.extract.walk import collapse
 
@@ -218,7 +218,12 @@ def _without_leads(parts: list[list[RowInfo]], leads: list[bool]) -> list[list[R
     return rest
 
 
-def static_blocks(anchors: list[tuple[LexborNode, str, str]],
+Anchor = tuple[LexborNode, str, str]  # (node, href, text) as the scan gives them
+# A row before it is read: (row, found by the fallback rule, anchors, text, date match, date text).
+_CandidateRow = tuple[LexborNode, bool, list[Anchor], str, DateMatch | None, str]
+
+
+def static_blocks(anchors: list[Anchor],
                   resolve_url: Callable[[str | None], str | None], *,
                   undated_articles: bool = False) -> list[ListBlock]:
     """List blocks found among the page's anchors, in document order.
@@ -226,6 +231,13 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
     ``undated_articles`` (a column page: ColumnName meta, no ArticleTitle) also accepts a
     headed undated list whose every row links an article URL carrying its date.
     """
+    groups = _headed_groups(_containers(anchors), resolve_url, undated_articles)
+    return _blocks(_merge_same_heading(groups), resolve_url)
+
+
+def _containers(anchors: list[Anchor]) -> dict[int, list]:
+    """Rows of the anchors grouped by their parent element, in document order:
+    container id -> [container, [candidate row], number of dated rows]."""
     rows: dict[int, list] = {}  # row id -> [row, fallback, anchors]
     for a in anchors:
         row, fallback = _row_of(a[0])
@@ -236,7 +248,6 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
             rows[row.mem_id] = [row, fallback, [a]]
         else:
             entry[2].append(a)
-    # container id -> [container, [(row, fallback, anchors, raw, match, date_text)], dated]
     containers: dict[int, list] = {}
     for row, fallback, row_anchors in rows.values():
         parent = row.parent
@@ -252,7 +263,31 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
         entry2[1].append((row, fallback, row_anchors, raw, match, date_text))
         if match is not None:
             entry2[2] += 1
+    return containers
 
+
+def _row_infos(cand_rows: list[_CandidateRow],
+               resolve_url: Callable[[str | None], str | None]) -> tuple[list[RowInfo], bool]:
+    """The rows of a container read as items (paragraphs holding a link left out), and whether
+    the container is a lead item (头条): div/p rows that all carry a summary."""
+    infos: list[RowInfo] = []
+    teasers = 0
+    for _row, fallback, row_anchors, raw, match, date_text in cand_rows:
+        info = row_info(row_anchors, raw, match, date_text, resolve_url)
+        if fallback:
+            extra = len(collapse(raw.replace(SEP, " "))) - len(info.title) - len(info.date_text)
+            if extra > 120:
+                continue  # a paragraph holding a link, not a list row
+            if extra >= _TEASER:
+                teasers += 1
+        infos.append(info)
+    lead = bool(infos) and teasers == len(infos) and all(r[1] for r in cand_rows)
+    return [i for i in infos if len(i.title) >= 2 and (i.url is not None or len(i.title) >= 6)], lead
+
+
+def _headed_groups(containers: dict[int, list], resolve_url: Callable[[str | None], str | None],
+                   undated_articles: bool) -> dict[tuple[int, str], dict]:
+    """The containers that are lists, grouped by their heading (the heading's root element and text)."""
     groups: dict[tuple[int, str], dict] = {}
     for cnode, cand_rows, dated in containers.values():
         article_urls = False  # every row links an article URL that carries its full date
@@ -262,20 +297,7 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
                 any(url_date_parts(a[1])[2] is not None for a in r[2]) for r in cand_rows)
             if (len(cand_rows) < 3 or titled * 2 < len(cand_rows)) and not article_urls:
                 continue
-        infos: list[RowInfo] = []
-        teasers = 0
-        for _row, fallback, row_anchors, raw, match, date_text in cand_rows:
-            info = row_info(row_anchors, raw, match, date_text, resolve_url)
-            if fallback:
-                extra = len(collapse(raw.replace(SEP, " "))) - len(info.title) - len(info.date_text)
-                if extra > 120:
-                    continue  # a paragraph holding a link, not a list row
-                if extra >= _TEASER:
-                    teasers += 1
-            infos.append(info)
-        # A container of div/p rows that carry a summary is a lead item (头条) shown above a list.
-        lead = bool(infos) and teasers == len(infos) and all(r[1] for r in cand_rows)
-        infos = [i for i in infos if len(i.title) >= 2 and (i.url is not None or len(i.title) >= 6)]
+        infos, lead = _row_infos(cand_rows, resolve_url)
         if not infos:
             continue
         if dated == 0:  # undated: only article-like entries (dated URLs or headline-length titles)
@@ -298,15 +320,24 @@ def static_blocks(anchors: list[tuple[LexborNode, str, str]],
             g["more"] = more
         g["parts"].append(infos)
         g["leads"].append(lead)
+    return groups
 
+
+def _merge_same_heading(groups: dict[tuple[int, str], dict]) -> list[dict]:
+    """One heading's lists split over sibling containers, merged."""
     merged: list[dict] = []
-    for g in groups.values():  # one heading's lists split over sibling containers
+    for g in groups.values():
         if merged and g["heading"] and merged[-1]["heading"] == g["heading"]:
             merged[-1]["parts"].extend(g["parts"])
             merged[-1]["leads"].extend(g["leads"])
             merged[-1]["more"] = merged[-1]["more"] or g["more"]
         else:
             merged.append(g)
+    return merged
+
+
+def _blocks(merged: list[dict], resolve_url: Callable[[str | None], str | None]) -> list[ListBlock]:
+    """The list blocks of the grouped containers (a heading with one tab per container: one block a tab)."""
     blocks: list[ListBlock] = []
     for g in merged:
         parts, tabs = _without_leads(g["parts"], g["leads"]), g["tabs"]

@@ -67,27 +67,7 @@ def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_ro
 
 def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
              warnings: list[str], detail_structure: bool) -> PageFacts:
-    if body is None:
-        body = b""
-    utf8: bytes | None = None  # the UTF-8 bytes to parse (lexbor parses bytes much faster than str)
-    encoding = ""
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        raw = bytes(body)
-        if len(raw) > max_bytes:
-            warnings.append(f"extract: body of {len(raw)} bytes truncated to {max_bytes} for parsing")
-            raw = safe_truncate(raw, max_bytes)
-        text, encoding, dw = decode_html(raw, content_type)
-        warnings.extend(dw)
-        if encoding in ("utf-8", "ascii") and not dw:
-            utf8 = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    else:
-        text = str(body)
-        if len(text) > max_bytes:
-            warnings.append(f"extract: body of {len(text)} characters truncated to {max_bytes} for parsing")
-            text = text[:max_bytes]
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-        utf8 = None
+    text, encoding, utf8 = _decoded(body, content_type, max_bytes, warnings)
     if not text or text.isspace():
         warnings.append("extract: empty body")
         return _empty(url, warnings, encoding)
@@ -106,9 +86,42 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         facts = _datastore_page(text, page_url, warnings)
         facts.encoding = encoding
         return facts
-
     if utf8 is None:
         utf8 = text.encode("utf-8", "replace")
+    return _html_page(text, utf8, url, page_url, site_root, encoding, warnings, detail_structure)
+
+
+def _decoded(body: bytes | str, content_type: str, max_bytes: int,
+             warnings: list[str]) -> tuple[str, str, bytes | None]:
+    """``(text, encoding, UTF-8 bytes to parse or None)`` of a body, cut at ``max_bytes``
+    (lexbor parses bytes much faster than str: the raw body is kept when it is UTF-8)."""
+    if body is None:
+        body = b""
+    utf8: bytes | None = None
+    encoding = ""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body)
+        if len(raw) > max_bytes:
+            warnings.append(f"extract: body of {len(raw)} bytes truncated to {max_bytes} for parsing")
+            raw = safe_truncate(raw, max_bytes)
+        text, encoding, dw = decode_html(raw, content_type)
+        warnings.extend(dw)
+        if encoding in ("utf-8", "ascii") and not dw:
+            utf8 = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    else:
+        text = str(body)
+        if len(text) > max_bytes:
+            warnings.append(f"extract: body of {len(text)} characters truncated to {max_bytes} for parsing")
+            text = text[:max_bytes]
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+        utf8 = None
+    return text, encoding, utf8
+
+
+def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str | None, encoding: str,
+               warnings: list[str], detail_structure: bool) -> PageFacts:
+    """The facts of an HTML page: one parse, one scan, then every reader over what the scan gathered."""
     tree = LexborHTMLParser(utf8, options=LexborDocumentOptions.WO_EVENTS)
     scan = scan_document(tree, text)
     base = page_url
@@ -128,47 +141,17 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     endpoints = script_facts.endpoints
     for ep in endpoints:  # the crawler fetches what the scripts load
         links.add(ep, "", "page", "script", "endpoint")
-
-    column_page = bool(meta.get("ColumnName")) and not meta.get("ArticleTitle")
-    lists = static_blocks(scan.anchors, resolve_url, undated_articles=column_page)
-    pagination = Pagination(kind="none")
-    island_block = _islands(scan, meta, links, resolve_url, warnings)
-    if island_block is not None:
-        block, pag = island_block
-        lists.insert(0, block)
-        if pag is not None:
-            pagination = pag
-    if pagination.kind == "none":
-        pagination = (from_create_page_html(scan.inline_scripts, page_url, resolve_url)
-                      or from_pager_links(scan.anchors, page_url, resolve_url) or pagination)
-    if pagination.page_urls:  # pager controls are pagination, not links (a menu link stays)
-        drop = set(pagination.page_urls)
-        links.links = [ln for ln in links.links
-                       if not (ln.tag == "a" and ln.url in drop and is_pager_text(ln.text))]
+    lists, pagination, from_island = _lists_and_pagination(scan, meta, links, page_url, resolve_url, warnings)
 
     title = choose_title(meta, scan.headings, scan.title_tag, meta.get("SiteName"), body_text)
-    publish_date: date | None = None
-    if lists and not meta.get("ArticleTitle") and not meta.get("PubDate") \
-            and sum(len(b.items) for b in lists) >= 15:
-        publish_date = None  # list and home pages: dates belong to items, not to the page
-    else:
-        publish_date, _shown = visible_publish_date(body_text, title)
-    page_type = classify_page(url=page_url, site_root=site_root, meta=meta, lists=lists,
-                              body_text=body_text, title=title, publish_date=publish_date)
-    if page_type != "article":
-        if page_type in ("home", "list"):
-            publish_date = None
-        if page_type == "list" and lists:
-            _promote_main_list(lists, meta)
+    publish_date, page_type = _date_and_type(lists, meta, body_text, title, page_url, site_root)
     if lists and any(it.date is None and it.date_text for b in lists for it in b.items):
         _years_from_page(lists, meta, scan, publish_date, body_text, title, text)
     crumb: list[tuple[str, str | None]] = []
     nav: list[tuple[str, str]] = []
     if detail_structure or page_type not in DETAIL_TYPES:
-        by_id = anchor_map(scan.anchors) if scan.nav_boxes or scan.crumb_boxes or scan.home_anchors else {}
-        crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.home_anchors, by_id, resolve_url)
-        nav = site_nav(scan.nav_boxes, by_id, resolve_url, page_url, crumb_anchors)
-    render = island_block is None and needs_render(scan.list_boxes, script_facts)
+        crumb, nav = _structure(scan, page_url, resolve_url)
+    render = not from_island and needs_render(scan.list_boxes, script_facts)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes,
                             jiucuo_govcn=scan.govcn_jiucuo)
     footer_by_script = _footer_by_script(footer, scan, script_facts)
@@ -183,6 +166,56 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
         needs_render=render, footer_by_script=footer_by_script, hidden_links=hidden_links, embeds=embeds,
     )
+
+
+def _lists_and_pagination(scan: Scan, meta: dict[str, str], links: LinkSet, page_url: str, resolve_url: Resolver,
+                          warnings: list[str]) -> tuple[list[ListBlock], Pagination, bool]:
+    """``(list blocks, pagination, whether a JCMS XML data island gave a block)``; pager
+    controls are taken out of ``links`` (they are pagination; a menu link stays)."""
+    column_page = bool(meta.get("ColumnName")) and not meta.get("ArticleTitle")
+    lists = static_blocks(scan.anchors, resolve_url, undated_articles=column_page)
+    pagination = Pagination(kind="none")
+    island_block = _islands(scan, meta, links, resolve_url, warnings)
+    if island_block is not None:
+        block, pag = island_block
+        lists.insert(0, block)
+        if pag is not None:
+            pagination = pag
+    if pagination.kind == "none":
+        pagination = (from_create_page_html(scan.inline_scripts, page_url, resolve_url)
+                      or from_pager_links(scan.anchors, page_url, resolve_url) or pagination)
+    if pagination.page_urls:
+        drop = set(pagination.page_urls)
+        links.links = [ln for ln in links.links
+                       if not (ln.tag == "a" and ln.url in drop and is_pager_text(ln.text))]
+    return lists, pagination, island_block is not None
+
+
+def _date_and_type(lists: list[ListBlock], meta: dict[str, str], body_text: str, title: str, page_url: str,
+                   site_root: str | None) -> tuple[date | None, str]:
+    """The page's publish date and type; a list page's main list is put first."""
+    publish_date: date | None = None
+    if lists and not meta.get("ArticleTitle") and not meta.get("PubDate") \
+            and sum(len(b.items) for b in lists) >= 15:
+        publish_date = None  # list and home pages: dates belong to items, not to the page
+    else:
+        publish_date, _shown = visible_publish_date(body_text, title)
+    page_type = classify_page(url=page_url, site_root=site_root, meta=meta, lists=lists,
+                              body_text=body_text, title=title, publish_date=publish_date)
+    if page_type != "article":
+        if page_type in ("home", "list"):
+            publish_date = None
+        if page_type == "list" and lists:
+            _promote_main_list(lists, meta)
+    return publish_date, page_type
+
+
+def _structure(scan: Scan, page_url: str,
+               resolve_url: Resolver) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]]:
+    """The page's breadcrumb trail and site navigation."""
+    by_id = anchor_map(scan.anchors) if scan.nav_boxes or scan.crumb_boxes or scan.home_anchors else {}
+    crumb, crumb_anchors = breadcrumb(scan.crumb_boxes, scan.home_anchors, by_id, resolve_url)
+    return crumb, site_nav(scan.nav_boxes, by_id, resolve_url, page_url, crumb_anchors)
 
 
 def _footer_by_script(footer: Footer, scan: Scan, script_facts: ScriptFacts) -> bool:
