@@ -3,7 +3,7 @@
 Judged from the run fact ``cloaking`` (``govwatch.crawl.siteprobes.bot_views`` refetched a sample
 of pages as Baiduspider and as the crawl, at the same moment). What only the spider got —
 a different title, text lines, off-site links — is rated with the banned-content lexicon
-(``content.lexicon.banned_matcher``):
+(``analysis.content.lexicon.banned_matcher``):
 
 - banned terms in spider-only content → ``cloaking`` (error; the 2019 table's V1 veto
   "被挂马、篡改" names it, for a reviewer to confirm);

@@ -1,8 +1,8 @@
-"""Wording and content (rules.md §2 V1 / 表达规范): serious wording errors, typos, banned content.
+"""Wording and content (docs/sources.md §2, the 安全 veto / 表达规范): serious wording errors, typos, banned content.
 
 Pure functions of each page's stored body (visible text, title, link texts) and the lexicons in
 ``govwatch/data/lexicons/``; the text is decoded and scanned once for these checks and the
-personal-data check (``RunData.text_hits``, :mod:`govwatch.analysis.content.text_scan`). One finding per page and distinct wrong phrase / typo / banned term:
+personal-data check (``text_hits_of`` in :mod:`govwatch.analysis.content.text_scan`, kept with ``RunData.derived``). One finding per page and distinct wrong phrase / typo / banned term:
 ``target`` holds the phrase as found, so fingerprints are stable across runs and a reviewer's
 site-wide exemption of one phrase leaves the others open.
 """

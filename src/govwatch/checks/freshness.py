@@ -1,4 +1,4 @@
-"""Update indicators (rules.md §1, §2, §4): 首页不更新, 首页栏目, 栏目不更新, 空白栏目, future dates.
+"""Update indicators (docs/sources.md §1, §2, §4): 首页不更新, 首页栏目, 栏目不更新, 空白栏目, future dates.
 
 Pure functions of the run's column figures (:mod:`govwatch.analysis.columns`) and the
 rule table's windows; every number a verdict depends on is in the evidence.

@@ -1,4 +1,4 @@
-"""Identity and standards (rules.md §5): the footer identity block, meta tags, domain naming.
+"""Identity and standards (docs/sources.md §5): the footer identity block, meta tags, domain naming.
 
 Pure functions of the run's stored page facts (``facts["footer"]``, ``facts["meta"]``,
 ``facts["meta_variants"]``, ``facts["publish_date"]``). Footers are site templates, so the

@@ -1,4 +1,4 @@
-"""Personal data exposed (privacy_leak, rules.md §7): resident IDs, mobile numbers, bank cards
+"""Personal data exposed (privacy_leak, docs/sources.md §7): resident IDs, mobile numbers, bank cards
 in page text and in attachments (xlsx, xls, docx, pdf, csv, txt).
 
 One finding per page or attachment; the evidence gives counts per type and up to five masked

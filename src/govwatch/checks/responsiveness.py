@@ -1,4 +1,4 @@
-"""Interaction indicators (rules.md §6; seed 002 附件1–2): consultation channels, messages,
+"""Interaction indicators (docs/sources.md §6 and seed 002 附件1–2): consultation channels, messages,
 surveys and interviews.
 
 Messages are read from the stored detail pages of the site's consult columns

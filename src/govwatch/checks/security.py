@@ -1,4 +1,4 @@
-"""Security signs in stored pages (rules.md §2 V1 安全): dark links and injected scripts or frames.
+"""Security signs in stored pages (docs/sources.md §2 安全 veto, §7): dark links and injected scripts or frames.
 
 Pure functions of the facts extraction stores for each page (``hidden_links``, ``embeds``:
 :mod:`govwatch.extract.security_signs`). Official and well-known benign hosts are left out at

@@ -1,4 +1,4 @@
-"""Service indicators (rules.md §1–§2; seed 002 附件2 办事服务): 办事指南 elements, catch-all
+"""Service indicators (docs/sources.md §1–§2 and seed 002 附件2 办事服务): 办事指南 elements, catch-all
 clauses, material format, forms and online application or query entries.
 
 Guides are the stored item pages of the site's service columns and any page extraction typed

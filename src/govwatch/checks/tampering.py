@@ -7,7 +7,7 @@ homepage and the columns are where injected notices and links show). Per page, o
 tampering are taken from the differences — new news items and new on-site links are ordinary
 updates:
 
-- banned terms (``content.lexicon``, as ``content.scan.banned_hits`` finds them in the title,
+- banned terms (``content.lexicon``, as ``analysis.content.text_scan.banned_hits`` finds them in the title,
   the visible text and the link texts) that the baseline page did not have — error;
 - off-host scripts or frames (page facts ``embeds``) from hosts the baseline page did not load;
 - off-site hyperlinks (visible or hidden) not on the baseline page, to hosts that are not

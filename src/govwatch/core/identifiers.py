@@ -1,4 +1,4 @@
-"""Validation of a site's identifiers and homepage URL (rules.md §5).
+"""Validation of a site's identifiers and homepage URL (docs/sources.md §5).
 
 Each validator takes the cell's text and returns ``(value, problem, warning)``:
 ``value`` is the normal form to store (spaces removed, full-width characters made

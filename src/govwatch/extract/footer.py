@@ -1,4 +1,4 @@
-"""The identity block at the foot of a page (rules.md §5).
+"""The identity block at the foot of a page (docs/sources.md §5).
 
 Identifiers are read from the visible static text (scripts and comments removed); the
 党政机关网站标识 and 我为政府网站找错 entries also count when present only as the conac

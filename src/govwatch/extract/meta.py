@@ -1,4 +1,4 @@
-"""Meta tags under their canonical names (网页设计规范, rules.md §5)."""
+"""Meta tags under their canonical names (网页设计规范, docs/sources.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A portfolio bulletin (季度通报) from many inspection documents, in the layout of seed 003.
+"""A portfolio bulletin (季度通报) from many inspection documents, in the layout of seed 003 (docs/sources.md).
 
 :func:`write_bulletin` writes two files:
 

@@ -1,6 +1,6 @@
 """Who a simulated site belongs to: name, identifiers and footer facts.
 
-Identifiers follow the formats in rules.md §5: 网站标识码 = 6-digit division code
+Identifiers follow the formats in docs/sources.md §5: 网站标识码 = 6-digit division code
 + 4-digit sequence; ICP = province abbreviation + ``ICP备`` + 8 digits + ``号``
 (optional ``-n``); 公安备案 = abbreviation + ``公网安备`` + 14 digits + ``号``.
 

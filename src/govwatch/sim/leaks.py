@@ -1,6 +1,6 @@
 """Made-up personal data the simulator plants, valid by the rules checkers apply, and its decoys.
 
-Valid values (rules.md §7): an 18-digit resident ID number (region code of the site's division,
+Valid values (docs/sources.md §7): an 18-digit resident ID number (region code of the site's division,
 a real birth date, ISO 7064 MOD 11-2 check character), a mainland mobile number (``1[3-9]`` + 9
 digits), a UnionPay card number (``62``, 16 digits, Luhn check digit). Decoys look alike but must
 never be reported: masked values, IDs with a wrong check character, an impossible birth date or

@@ -1,4 +1,4 @@
-"""政策解读 and the documents they explain: who links whom, with planted gaps (rules.md 解读关联).
+"""政策解读 and the documents they explain: who links whom, with planted gaps (docs/sources.md, seed 002 附件2 解读关联).
 
 Interpretation item ``i`` of the 政策解读 column explains item ``i mod P`` of the 政策文件 column
 (``P`` its item count): its title names that document in 《》 and its page ends with a

@@ -81,7 +81,7 @@ def column_items(data: RunData, column: Any) -> list[ColumnItem]:
 
 
 def is_consult_column(column: Any) -> bool:
-    """A 政务咨询 column (not 网上信访 or 纪检举报, rules.md §2)."""
+    """A 政务咨询 column (not 网上信访 or 纪检举报, docs/sources.md §2)."""
     return column.type == "consult" and not any(w in column.name for w in words()["not_consult_words"])
 
 

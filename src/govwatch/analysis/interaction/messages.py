@@ -20,7 +20,7 @@ from govwatch.analysis.interaction.message_fields import Fields, collapse, read_
 from govwatch.core.urls import normalize_url
 from govwatch.extract.dates import find_date
 
-# The fields a message must publish (seed 002 附件2 留言公开; seed 001 八(三)), canonical -> label.
+# The fields a message must publish (docs/sources.md §6: seed 002 附件2 留言公开, seed 001 八(三)), canonical -> label.
 PUBLISHED = {"asked": "留言时间", "replied": "答复时间", "unit": "答复单位", "reply": "答复内容"}
 CATEGORY_LABELS = {"consult": "咨询", "complaint": "投诉", "suggestion": "建议", "other": "其他"}
 
