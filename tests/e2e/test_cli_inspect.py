@@ -48,3 +48,15 @@ def test_extract_command_prints_the_extract_json(sim: Any, tmp_path: Path) -> No
     assert facts["pagination"]["kind"] == "createPageHTML"
     assert facts["pagination"]["page_urls"] == column["list_pages"][1:]
     assert facts["items"] and all(item["date"] for item in facts["items"])
+
+
+def test_crawl_flags_bound_the_crawl(sim: Any, tmp_path: Path) -> None:
+    """--max-pages (with --offline, --rate, --timeout) stops the crawl at the limit and says so."""
+    out = tmp_path / "doc.json"
+    code = main(["inspect", sim.site_url("jyj"), "--as-of", AS_OF.isoformat(), "--db", str(tmp_path / "g.db"),
+                 "--json", str(out), "--offline", "--rate", "0", "--max-pages", "20", "--timeout", str(CRAWL_TIMEOUT)])
+    assert code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["pages"]["crawled"] == doc["crawl"]["pages"] == 20 < sim.manifest["sites"]["jyj"]["page_count"]
+    assert doc["crawl"]["page_limit_hit"] is True
+    assert doc["site"]["name"] == sim.manifest["sites"]["jyj"]["name"]

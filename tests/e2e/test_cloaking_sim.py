@@ -13,24 +13,17 @@ from typing import Any
 
 import pytest
 
-from govwatch.pipeline import inspect_site
-from govwatch.store.db import Store
-from tests.conftest import AS_OF, sim_settings
-
-MAX_PAGES = 60  # the sample is the homepage and a few lists and articles: a partial crawl holds them
+from tests.conftest import InspectedSites
 
 
-@pytest.fixture(scope="module")
-def inspected(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """Each simulated site (not the hostile trap site) inspected once: (document, stored cloaking fact)."""
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('cloaking') / 'cloaking.db'}")
+@pytest.fixture()
+def inspected(inspected_sites: InspectedSites) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each simulated site (not the hostile trap site), inspected once (tests/conftest.py): (document,
+    stored cloaking fact)."""
     runs = {}
-    for site_id, truth in sim.manifest["sites"].items():
-        if truth.get("columns"):
-            inspection = inspect_site(sim.site_url(site_id), sim_settings(store.url, max_pages=MAX_PAGES), store,
-                                      as_of=AS_OF)
-            runs[site_id] = (inspection.document, store.run_facts(inspection.run_id)["cloaking"])
-    store.close()
+    for site_id in inspected_sites.site_ids():
+        site = inspected_sites[site_id]
+        runs[site_id] = (site.document, inspected_sites.store.run_facts(site.run_id)["cloaking"])
     return runs
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
-from tests.conftest import AS_OF, sim_settings
+from tests.conftest import AS_OF, InspectedSites, sim_settings
 
 SITES = ["trs", "jcms", "legacy", "fgw", "jyj"]
 CHROMIUM = "/usr/bin/chromium"
@@ -127,9 +127,9 @@ def test_blank_future_and_homepage_findings(inspected: dict, sim: Any, site_id: 
     assert doc["crawl"]["rendered"] >= 1 and doc["crawl"]["render_failed"] == 0
 
 
-def test_script_filled_column_read_from_its_endpoint_without_rendering(sim: Any, tmp_path: Any) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'norender.db'}")
-    doc = inspect_site(sim.site_url("trs"), sim_settings(store.url, render=False), store, as_of=AS_OF).document
+def test_script_filled_column_read_from_its_endpoint_without_rendering(sim: Any,
+                                                                       inspected_sites: InspectedSites) -> None:
+    doc = inspected_sites["trs"].document  # the shared inspection: rendering off (tests/conftest.py)
     got = _by_url(doc)
     (js,) = [c for c in sim.manifest["sites"]["trs"]["columns"] if c["read_via"] == "endpoint"]
     mine = got[js["url"]]

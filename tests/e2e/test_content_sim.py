@@ -17,10 +17,7 @@ from typing import Any
 
 import pytest
 
-from govwatch.pipeline import inspect_site
-from govwatch.store.db import Store
-from govwatch.store.stored_run import StoreRunData
-from tests.conftest import AS_OF, sim_settings
+from tests.conftest import InspectedSites
 
 SITES = ("trs", "jcms", "legacy", "fgw", "jyj")  # the first three also carry the identity plants
 CONTENT_KINDS = ("wording_error", "typo", "banned_content", "privacy_leak")
@@ -28,20 +25,10 @@ IDENTITY_KINDS = ("footer_item_missing", "footer_item_invalid", "meta_tag_missin
 KINDS = CONTENT_KINDS + IDENTITY_KINDS
 
 
-@pytest.fixture(scope="module")
-def runs(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], StoreRunData]]:
-    """Each simulated site inspected once (whole site): its document and its stored run."""
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('content') / 'content.db'}")
-    results = {}
-    for site_id in SITES:
-        inspection = inspect_site(sim.site_url(site_id), sim_settings(store.url), store, as_of=AS_OF)
-        results[site_id] = (inspection.document, StoreRunData(store, inspection.run_id))
-    return results
-
-
-@pytest.fixture(scope="module")
-def inspected(runs: dict[str, tuple[dict[str, Any], StoreRunData]]) -> dict[str, dict[str, Any]]:
-    return {site_id: doc for site_id, (doc, _data) in runs.items()}
+@pytest.fixture()
+def inspected(inspected_sites: InspectedSites, site_id: str) -> dict[str, Any]:
+    """The site's inspection document (each site inspected once, whole site: tests/conftest.py)."""
+    return inspected_sites[site_id].document
 
 
 def planted(truth: dict[str, Any], kinds: tuple[str, ...] = KINDS) -> list[dict[str, Any]]:
@@ -73,8 +60,8 @@ def _expected_elsewhere(finding: dict[str, Any], truth: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_every_planted_defect_is_found_with_its_evidence(inspected: dict, sim: Any, site_id: str) -> None:
-    findings = inspected[site_id]["findings"]
+def test_every_planted_defect_is_found_with_its_evidence(inspected: dict[str, Any], sim: Any, site_id: str) -> None:
+    findings = inspected["findings"]
     truth = sim.manifest["sites"][site_id]
     plants = planted(truth)
     assert {p["kind"] for p in plants} >= set(CONTENT_KINDS)
@@ -86,8 +73,8 @@ def test_every_planted_defect_is_found_with_its_evidence(inspected: dict, sim: A
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_findings_of_these_kinds_stand_only_where_planted(inspected: dict, sim: Any, site_id: str) -> None:
-    findings = inspected[site_id]["findings"]
+def test_findings_of_these_kinds_stand_only_where_planted(inspected: dict[str, Any], sim: Any, site_id: str) -> None:
+    findings = inspected["findings"]
     truth = sim.manifest["sites"][site_id]
     plants = planted(truth)
     for f in findings:
@@ -99,8 +86,8 @@ def test_findings_of_these_kinds_stand_only_where_planted(inspected: dict, sim: 
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_nothing_is_reported_on_the_negatives(inspected: dict, sim: Any, site_id: str) -> None:
-    findings = inspected[site_id]["findings"]
+def test_nothing_is_reported_on_the_negatives(inspected: dict[str, Any], sim: Any, site_id: str) -> None:
+    findings = inspected["findings"]
     negatives = [n for n in sim.manifest["sites"][site_id]["negatives"] if n["kind"] in KINDS]
     assert {n["kind"] for n in negatives} >= set(CONTENT_KINDS)
     reported = {(f["kind"], f["url"]) for f in findings}
@@ -109,9 +96,9 @@ def test_nothing_is_reported_on_the_negatives(inspected: dict, sim: Any, site_id
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_negatives_and_plants_were_read(runs: dict, sim: Any, site_id: str) -> None:
+def test_negatives_and_plants_were_read(inspected_sites: InspectedSites, sim: Any, site_id: str) -> None:
     """Silence on a negative means something only if its page or attachment was fetched and stored."""
-    _doc, data = runs[site_id]
+    data = inspected_sites[site_id].data
     entries = sim.manifest["sites"][site_id]["negatives"] + planted(sim.manifest["sites"][site_id])
     for url in {e["url"] for e in entries}:
         row = data.fetches.get(url)
@@ -120,8 +107,8 @@ def test_negatives_and_plants_were_read(runs: dict, sim: Any, site_id: str) -> N
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_personal_values_appear_only_masked(inspected: dict, sim: Any, site_id: str) -> None:
-    doc = inspected[site_id]
+def test_personal_values_appear_only_masked(inspected: dict[str, Any], sim: Any, site_id: str) -> None:
+    doc = inspected
     text = json.dumps(doc, ensure_ascii=False)
     leaks = planted(sim.manifest["sites"][site_id], ("privacy_leak",))
     assert len(leaks) == 6
@@ -140,10 +127,10 @@ DARK_REASONS = {"display_none": "display_none", "visibility_hidden": "visibility
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_dark_links_and_injected_embeds_follow_the_manifest(inspected: dict[str, dict[str, Any]], sim: Any,
+def test_dark_links_and_injected_embeds_follow_the_manifest(inspected: dict[str, Any], sim: Any,
                                                              site_id: str) -> None:
     truth = sim.manifest["sites"][site_id]
-    doc = inspected[site_id]
+    doc = inspected
     found = {(f["url"], f["target"]): f for f in doc["findings"] if f["kind"] in ("dark_link", "tampering")}
     plants = planted(truth, ("dark_link", "tampering"))
     assert len(plants) == 10, plants  # eight techniques, an injected script and an iframe

@@ -7,20 +7,17 @@ a legacy 12-digit 公安备案 number); its pages carry the 网页设计规范 m
 without ColumnType and one article whose PubDate differs from its visible date on those sites; the
 legacy family writes two meta names in legacy case (``Sitename``, ``pubdate``). So: the footer
 findings are exactly the planted ones (none on fgw and jyj), page-level findings stand only where
-planted (a 60-page crawl need not reach them: tests/e2e/test_content_sim.py crawls whole sites),
-and the case variants are reported on legacy only.
+planted (that each plant is found is tests/e2e/test_content_sim.py's job), and the case variants
+are reported on legacy only. The documents are the shared whole-site inspections (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from govwatch.commands.main import main
-from tests.conftest import AS_OF, CRAWL_TIMEOUT
+from tests.conftest import InspectedSites
 
 SITES = ("trs", "jcms", "legacy", "fgw", "jyj")
 
@@ -30,13 +27,9 @@ def _planted(truth: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_identity_findings_follow_the_manifest(sim: Any, tmp_path: Path, site_id: str) -> None:
+def test_identity_findings_follow_the_manifest(sim: Any, inspected_sites: InspectedSites, site_id: str) -> None:
     truth = sim.manifest["sites"][site_id]
-    code = main(["inspect", sim.site_url(site_id), "--as-of", AS_OF.isoformat(), "--db", str(tmp_path / "g.db"),
-                 "--json", str(tmp_path / "doc.json"), "--offline", "--rate", "0", "--max-pages", "60",
-                 "--timeout", str(CRAWL_TIMEOUT)])
-    assert code == 0
-    doc = json.loads((tmp_path / "doc.json").read_text(encoding="utf-8"))
+    doc = inspected_sites[site_id].document
     findings = doc["findings"]
     footer = {(f["kind"], f["evidence"]["item"], f["evidence"]["problem"]): f for f in findings
               if f["kind"].startswith("footer_item_")}

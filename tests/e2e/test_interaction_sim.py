@@ -9,16 +9,17 @@ definition list, headed sections). The run is re-scored with the census and suqi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from govwatch.pipeline import inspect_site
 from govwatch.report.html import render_html
 from govwatch.rules import load_ruleset
 from govwatch.scoring.runs import score_stored_run
 from govwatch.store.db import Store
-from tests.conftest import AS_OF, sim_settings
+from tests.conftest import AS_OF, InspectedSites
 
 FAMILIES = ["trs", "jcms", "legacy"]
 MESSAGE_KINDS = {"message_unanswered", "message_late_reply", "message_fields_unpublished"}
@@ -26,14 +27,19 @@ GUIDE_KINDS = {"guide_incomplete", "guide_vague", "guide_materials_unclear", "fo
                "online_system_unreachable"}
 
 
-@pytest.fixture(scope="module")
-def inspected(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, int, Store]]:
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('interaction') / 'i.db'}")
-    out = {}
-    for site_id in FAMILIES:
-        inspection = inspect_site(sim.site_url(site_id), sim_settings(store.url), store, as_of=AS_OF)
-        out[site_id] = (inspection.document, inspection.run_id, store)
-    return out
+@pytest.fixture()
+def doc(inspected_sites: InspectedSites, site_id: str) -> dict[str, Any]:
+    """The site's inspection document (each site inspected once, whole site: tests/conftest.py)."""
+    return inspected_sites[site_id].document
+
+
+@pytest.fixture()
+def own_store(inspected_sites: InspectedSites, site_id: str, tmp_path: Path) -> Iterator[tuple[int, Store]]:
+    """The site's run in a copy of the shared store (scoring stores its sheets)."""
+    run_id = inspected_sites[site_id].run_id
+    store = inspected_sites.copy_store(tmp_path)
+    yield run_id, store
+    store.close()
 
 
 def _by_url(doc: dict, kinds: set[str]) -> dict[str, list[dict]]:
@@ -45,8 +51,7 @@ def _by_url(doc: dict, kinds: set[str]) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize("site_id", FAMILIES)
-def test_every_planted_message_is_found_and_no_negative(inspected: dict, sim: Any, site_id: str) -> None:
-    doc = inspected[site_id][0]
+def test_every_planted_message_is_found_and_no_negative(doc: dict[str, Any], sim: Any, site_id: str) -> None:
     truth = sim.manifest["sites"][site_id]["interaction"]
     found = _by_url(doc, MESSAGE_KINDS)
     expects = {m["expect"] for m in truth["messages"]}
@@ -86,8 +91,7 @@ def _ordinal(text: str) -> int:
 
 
 @pytest.mark.parametrize("site_id", FAMILIES)
-def test_every_planted_guide_defect_is_found_with_its_url(inspected: dict, sim: Any, site_id: str) -> None:
-    doc = inspected[site_id][0]
+def test_every_planted_guide_defect_is_found_with_its_url(doc: dict[str, Any], sim: Any, site_id: str) -> None:
     truth = sim.manifest["sites"][site_id]["interaction"]
     found = _by_url(doc, GUIDE_KINDS)
     roles = {g["expect"] for g in truth["guides"]}
@@ -122,8 +126,7 @@ def test_every_planted_guide_defect_is_found_with_its_url(inspected: dict, sim: 
 
 
 @pytest.mark.parametrize("site_id", FAMILIES)
-def test_surveys_interviews_and_statistics(inspected: dict, sim: Any, site_id: str) -> None:
-    doc = inspected[site_id][0]
+def test_surveys_interviews_and_statistics(doc: dict[str, Any], sim: Any, site_id: str) -> None:
     truth = sim.manifest["sites"][site_id]["interaction"]
     kinds = {f["kind"]: f for f in doc["findings"]}
     survey = kinds["survey_inactive"]
@@ -144,9 +147,9 @@ def _indicator(sheet: dict, ident: str) -> dict:
 
 
 @pytest.mark.parametrize("site_id", FAMILIES)
-def test_the_three_tables_score_the_findings_and_the_report_shows_them(inspected: dict, sim: Any,
+def test_the_three_tables_score_the_findings_and_the_report_shows_them(own_store: tuple[int, Store], sim: Any,
                                                                         site_id: str) -> None:
-    _doc, run_id, store = inspected[site_id]
+    run_id, store = own_store
     truth = sim.manifest["sites"][site_id]["interaction"]
     late = sum(m["expect"] == "late" for m in truth["messages"])
     unanswered = sum(m["expect"] in ("unanswered", "unanswered_recent") for m in truth["messages"])
@@ -182,13 +185,12 @@ def test_the_three_tables_score_the_findings_and_the_report_shows_them(inspected
 
 
 @pytest.mark.parametrize("site_id", FAMILIES)
-def test_interpretation_links_are_judged_against_the_planted_gaps(inspected: dict, sim: Any, site_id: str) -> None:
+def test_interpretation_links_are_judged_against_the_planted_gaps(doc: dict[str, Any], sim: Any, site_id: str) -> None:
     """Exactly the planted gaps of the manifest's ``linkage`` are reported (sim.linkage): the 图解
     that links no document (naming none: no target), and the documents that do not link back to
     the interpretations linking them (target: the first of those); every other interpretation and
     document links its partner. The 数据发布 column is fresh (20-60 days) and offers .xlsx files:
     no data finding."""
-    doc = inspected[site_id][0]
     truth = sim.manifest["sites"][site_id]["linkage"]
     found = {(f["url"], f["evidence"]["direction"]): f for f in doc["findings"]
              if f["kind"] == "interpretation_unlinked"}

@@ -9,30 +9,24 @@ from typing import Any
 import jsonschema
 import pytest
 
-from govwatch.pipeline import inspect_site
-from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
-from tests.conftest import AS_OF, sim_settings
+from tests.conftest import AS_OF, InspectedSites
 
 SITES = ["trs", "jcms", "legacy", "fgw", "jyj"]
+Inspected = tuple[dict[str, Any], StoreRunData]  # a site's inspection document and stored run
 SCHEMA = json.loads((Path(__file__).parents[2] / "src/govwatch/schemas/inspection.schema.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def inspected(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, StoreRunData]]:
-    """Each simulated site inspected once: its document and its stored run."""
-    db = tmp_path_factory.mktemp("links") / "links.db"
-    store = Store(f"sqlite:///{db}")
-    results = {}
-    for site_id in SITES:
-        inspection = inspect_site(sim.site_url(site_id), sim_settings(store.url), store, as_of=AS_OF)
-        results[site_id] = (inspection.document, StoreRunData(store, inspection.run_id))
-    return results
+@pytest.fixture()
+def inspected(inspected_sites: InspectedSites, site_id: str) -> Inspected:
+    """The site's inspection document and stored run (each site inspected once: tests/conftest.py)."""
+    site = inspected_sites[site_id]
+    return site.document, site.data
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_document_validates_against_schema(inspected: dict, site_id: str) -> None:
-    doc, _ = inspected[site_id]
+def test_document_validates_against_schema(inspected: Inspected, site_id: str) -> None:
+    doc, _ = inspected
     jsonschema.validate(doc, SCHEMA)
     assert doc["as_of"] == AS_OF.isoformat()
     # No probes and no content or interaction checks yet: never a pass, and no score, until all is assessed.
@@ -42,8 +36,8 @@ def test_document_validates_against_schema(inspected: dict, site_id: str) -> Non
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_planted_future_dates_veto_as_forged_dates(inspected: dict, sim: Any, site_id: str) -> None:
-    doc, _ = inspected[site_id]
+def test_planted_future_dates_veto_as_forged_dates(inspected: Inspected, sim: Any, site_id: str) -> None:
+    doc, _ = inspected
     future = {f["url"] for f in doc["findings"] if f["kind"] == "future_date"}
     assert future == {u["url"] for u in sim.manifest["sites"][site_id]["future_dates"]}
     vetoes = {v["id"]: v for v in doc["vetoes"]}
@@ -59,8 +53,8 @@ def test_planted_future_dates_veto_as_forged_dates(inspected: dict, sim: Any, si
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_every_planted_broken_link_is_found(inspected: dict, sim: Any, site_id: str) -> None:
-    doc, _ = inspected[site_id]
+def test_every_planted_broken_link_is_found(inspected: Inspected, sim: Any, site_id: str) -> None:
+    doc, _ = inspected
     truth = sim.manifest["sites"][site_id]
     assert truth["broken_links"], "the simulator must plant broken links on every site"
     found = {b["url"]: b for b in doc["links"]["broken"]}
@@ -81,8 +75,8 @@ def test_every_planted_broken_link_is_found(inspected: dict, sim: Any, site_id: 
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_no_decoy_is_reported(inspected: dict, sim: Any, site_id: str) -> None:
-    doc, data = inspected[site_id]
+def test_no_decoy_is_reported(inspected: Inspected, sim: Any, site_id: str) -> None:
+    doc, data = inspected
     truth = sim.manifest["sites"][site_id]
     assert truth["decoys"]
     broken = {b["url"] for b in doc["links"]["broken"]}
@@ -93,16 +87,16 @@ def test_no_decoy_is_reported(inspected: dict, sim: Any, site_id: str) -> None:
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_only_planted_links_are_broken(inspected: dict, sim: Any, site_id: str) -> None:
-    doc, _ = inspected[site_id]
+def test_only_planted_links_are_broken(inspected: Inspected, sim: Any, site_id: str) -> None:
+    doc, _ = inspected
     planted = {p["target"] for p in sim.manifest["sites"][site_id]["broken_links"]}
     extra = [b for b in doc["links"]["broken"] if b["url"] not in planted]
     assert not extra, f"{site_id}: reported broken but not planted: {extra[:5]}"
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_internet_links_are_unverifiable_not_broken(inspected: dict, sim: Any, site_id: str) -> None:
-    doc, _ = inspected[site_id]
+def test_internet_links_are_unverifiable_not_broken(inspected: Inspected, sim: Any, site_id: str) -> None:
+    doc, _ = inspected
     internet = set(sim.manifest["sites"][site_id]["unverifiable_external"])
     assert internet
     assert internet <= set(doc["links"]["unverifiable"])
@@ -110,8 +104,8 @@ def test_internet_links_are_unverifiable_not_broken(inspected: dict, sim: Any, s
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_pagination_reaches_every_list_page(inspected: dict, sim: Any, site_id: str) -> None:
-    _, data = inspected[site_id]
+def test_pagination_reaches_every_list_page(inspected: Inspected, sim: Any, site_id: str) -> None:
+    _, data = inspected
     for column in sim.manifest["sites"][site_id]["columns"]:
         for url in column["list_pages"]:
             row = data.fetches.get(url)
@@ -120,8 +114,8 @@ def test_pagination_reaches_every_list_page(inspected: dict, sim: Any, site_id: 
 
 
 @pytest.mark.parametrize("site_id", SITES)
-def test_crawl_stays_in_scope_and_covers_the_site(inspected: dict, sim: Any, site_id: str) -> None:
-    doc, data = inspected[site_id]
+def test_crawl_stays_in_scope_and_covers_the_site(inspected: Inspected, sim: Any, site_id: str) -> None:
+    doc, data = inspected
     truth = sim.manifest["sites"][site_id]
     crawled = [u for u, r in data.fetches.items() if r["role"] == "page"]
     assert all(data.scope.contains(u) for u in crawled)

@@ -1,4 +1,4 @@
-"""`govwatch warnings`: days left per column from the newest run, counted from --as-of."""
+"""`govwatch warnings`: days left per column from the newest run of a site, counted from --as-of."""
 
 from __future__ import annotations
 
@@ -10,17 +10,14 @@ from typing import Any
 import pytest
 
 from govwatch.commands.main import main
-from govwatch.pipeline import inspect_site
-from govwatch.store.db import Store
-from tests.conftest import AS_OF, sim_settings
+from tests.conftest import AS_OF, InspectedSites
 
 
-@pytest.fixture(scope="module")
-def inspected(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
-    db = tmp_path_factory.mktemp("warn") / "warn.db"
-    store = Store(f"sqlite:///{db}")
-    doc = inspect_site(sim.site_url("legacy"), sim_settings(store.url), store, as_of=AS_OF).document
-    return str(db), doc
+@pytest.fixture()
+def inspected(inspected_sites: InspectedSites) -> tuple[str, dict[str, Any]]:
+    """The shared store (read only here: tests/conftest.py) and the legacy site's inspection document."""
+    doc = inspected_sites["legacy"].document
+    return inspected_sites.store.url.removeprefix("sqlite:///"), doc
 
 
 def _warnings(db: str, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
@@ -28,10 +25,11 @@ def _warnings(db: str, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_lists_every_column_within_the_horizon_soonest_first(inspected: tuple[str, dict],
+def test_lists_every_column_within_the_horizon_soonest_first(inspected: tuple[str, dict[str, Any]],
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     db, doc = inspected
-    out = _warnings(db, capsys, "--as-of", AS_OF.isoformat(), "--days", "3")
+    out = _warnings(db, capsys, "--as-of", AS_OF.isoformat(), "--days", "3", "--site", doc["site"]["url"])
+    assert {w["site"]["url"] for w in out["warnings"]} == {doc["site"]["url"]}  # --site: only this site's
     listed = {w["url"]: w for w in out["warnings"] if w["type"] != "homepage"}
     expected = {c["url"]: c for c in doc["columns"] if c["days_left"] is not None and c["days_left"] <= 3}
     assert set(listed) == set(expected) and expected
@@ -41,10 +39,10 @@ def test_lists_every_column_within_the_horizon_soonest_first(inspected: tuple[st
     assert lefts == sorted(lefts)
 
 
-def test_days_are_counted_from_as_of(inspected: tuple[str, dict], capsys: pytest.CaptureFixture[str]) -> None:
+def test_days_are_counted_from_as_of(inspected: tuple[str, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
     db, doc = inspected
     later = (AS_OF + timedelta(days=10)).isoformat()
-    out = _warnings(db, capsys, "--as-of", later, "--days", "0")
+    out = _warnings(db, capsys, "--as-of", later, "--days", "0", "--site", doc["site"]["url"])
     listed = {w["url"]: w["days_left"] for w in out["warnings"]}
     for col in doc["columns"]:
         if col["days_left"] is not None and col["days_left"] - 10 <= 0:
@@ -53,7 +51,7 @@ def test_days_are_counted_from_as_of(inspected: tuple[str, dict], capsys: pytest
     assert not home or home[0]["days_left"] == doc["homepage"]["days_left"] - 10
 
 
-def test_usage_errors(inspected: tuple[str, dict], capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_usage_errors(inspected: tuple[str, dict[str, Any]], capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db, _ = inspected
     assert main(["warnings", "--db", db, "--days", "-1"]) == 2
     assert main(["warnings", "--db", db, "--as-of", "soon"]) == 2
