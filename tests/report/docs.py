@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 
 from govwatch.checks import CheckRun
+from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.core.urls import Scope
-from govwatch.report.inspection import build_inspection, problem_id
+from govwatch.report.inspection import build_inspection
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
 from govwatch.rundata import RunData

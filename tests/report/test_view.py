@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
-from govwatch.report.inspection import problem_id
 from govwatch.report.view import build_view, fmt_points, rectification_key
 from govwatch.rules import RuleSet
 from tests.report.docs import broken, document

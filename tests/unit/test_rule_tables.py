@@ -14,50 +14,15 @@ from typing import Any
 
 import pytest
 
+from govwatch.core.catalogue import catalogue
 from govwatch.rules import available_rulesets, load_ruleset
 
 TABLES = ("census-2015", "national-2019", "suqian-2022", "zhongkai-2018")
 
-# DESIGN.md finding kind vocabulary, plus kinds the checks already emit or the issue names.
-KINDS = {
-    "site_unreachable", "broken_link", "homepage_not_updated", "homepage_few_updates", "stale_column",
-    "blank_column", "undated_items", "future_date", "wording_error", "typo", "banned_content",
-    "privacy_leak", "dark_link", "cloaking", "tampering", "footer_item_missing", "footer_item_invalid",
-    "meta_tag_missing", "meta_tag_invalid", "no_consult_channel", "message_unanswered",
-    "message_late_reply", "message_fields_unpublished", "survey_inactive", "interview_inactive",
-    "guide_incomplete", "guide_vague", "form_unavailable", "online_system_unreachable",
-    "interpretation_unlinked", "tls_problem", "no_https", "no_ipv6", "mixed_content", "a11y_violation",
-    # beyond DESIGN.md
-    "homepage_visits_failed", "consult_inactive", "no_service_channel", "column_unreadable",
-    "probe_coverage_low",
-    # interaction and services (issue 6)
-    "message_stats_unpublished", "survey_result_unpublished", "guide_materials_unclear", "data_release_stale",
-    "data_not_downloadable",
-}
-
-# Evidence fields a `where` may name, per kind (as the checks define them); plus finding/site fields.
-EVIDENCE = {
-    "broken_link": {"scope", "resource", "classification", "confirmed"},
-    "site_unreachable": {"failure_ratio", "visits", "failed"},
-    "homepage_visits_failed": {"failure_ratio", "visits", "failed"},
-    "homepage_few_updates": {"items_in_window", "min_items"},
-    "homepage_not_updated": {"items_in_window", "min_items"},
-    "stale_column": {"type", "first_level", "days_overdue"},
-    "blank_column": {"type", "first_level"},
-    "wording_error": {"serious"},
-    "footer_item_missing": {"item"},
-    "footer_item_invalid": {"item"},
-    "meta_tag_missing": {"tag"},
-    "meta_tag_invalid": {"tag"},
-    "message_unanswered": {"days_unanswered"},
-    "message_late_reply": {"limit_days", "working_days_taken", "category"},
-    "message_fields_unpublished": {"missing"},
-    "survey_inactive": {"activities_in_year"},
-    "interview_inactive": {"activities_in_year"},
-    "guide_incomplete": {"missing_count", "missing_key_count", "missing_key_elements"},
-    "survey_result_unpublished": {"activities_in_year"},
-    "data_release_stale": {"days_since_update"},
-}
+# Finding kinds and the evidence fields a `where` may name, per kind: the finding catalogue's
+# (govwatch/data/finding_kinds.yaml); plus finding/site fields.
+KINDS = set(catalogue().kinds)
+EVIDENCE = {kind: set(entry.evidence) for kind, entry in catalogue().kinds.items()}
 COMMON_FIELDS = {"code", "severity", "site.role", "site.level", "site.has_services"}
 ROLES = {"portal", "department", "subordinate"}
 COLUMN_TYPES = {"homepage", "dynamic", "notice", "policy", "interpretation", "personnel", "plan", "consult",

@@ -15,32 +15,11 @@ from govwatch import __version__
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.checks import CheckRun
 from govwatch.checks.link_availability import resource_of, verdict
+from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.rundata import RunData
 
 SCHEMA_VERSION = 1
-# Problem-ID prefixes as offices know them from the commercial platform (rules.md §8):
-# LM column, ZW consultation, DC survey, LJ link, FJ attachment; KY availability and
-# RG reviewer-entered (人工) are ours; WT anything else.
-_ID_PREFIX = {
-    "broken_link": "LJ", "stale_column": "LM", "blank_column": "LM", "undated_items": "LM", "future_date": "LM",
-    "column_unreadable": "LM", "homepage_not_updated": "LM", "homepage_few_updates": "LM",
-    "no_consult_channel": "ZW", "message_unanswered": "ZW", "message_late_reply": "ZW",
-    "message_fields_unpublished": "ZW", "consult_inactive": "ZW", "message_stats_unpublished": "ZW",
-    "survey_inactive": "DC", "survey_result_unpublished": "DC", "form_unavailable": "FJ",
-    "site_unreachable": "KY", "homepage_visits_failed": "KY", "online_system_unreachable": "KY",
-    "probe_coverage_low": "KY",
-}
-
-
-def problem_id(finding: Finding) -> str:
-    """A stable, readable problem ID: family prefix + the fingerprint's start."""
-    prefix = _ID_PREFIX.get(finding.kind, "WT")
-    if finding.code == "reviewer":
-        prefix = "RG"
-    elif finding.kind == "broken_link" and finding.evidence.get("resource") == "attachment":
-        prefix = "FJ"
-    return f"{prefix}-{finding.fingerprint[:10].upper()}"
 
 
 def _site_identity(data: RunData) -> tuple[str | None, str | None]:

@@ -3,7 +3,8 @@
 :func:`build_view` turns the inspection document (``build_inspection``'s dict)
 into plain rows with Chinese labels: cover facts, overview numbers, the
 单项否决 table, per-indicator rows, every problem with its evidence, and the
-整改清单. Renderers only lay these rows out; none of them re-derives a verdict.
+整改清单 (the 整改要求 of each kind from the finding catalogue, :mod:`govwatch.core.catalogue`).
+Renderers only lay these rows out; none of them re-derives a verdict.
 
 Wording rules (never show an unassessed site as passing):
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govwatch.checks.freshness import TYPE_LABELS
+from govwatch.core.catalogue import remediation
 
 INDICATOR_STATUS = {"assessed": "已评估", "partial": "部分评估", "not_assessed": "未评估",
                     "reviewed": "人工核查", "skipped": "不适用"}
@@ -29,56 +31,6 @@ FINDING_STATUS = {"scored": "计分", "exempt": "已豁免", "suppressed": "临�
 SEVERITY = {"error": "问题", "warning": "疑似/提示", "info": "提示"}
 KIND_NAMES = {"deduction": "扣分项", "bonus": "加分项", "adjustment": "加减分"}
 ORIGIN = {"check": "自动监测", "reviewer": "人工检查"}
-
-# What an office is asked to do, by finding kind (the 整改要求 column of the 整改清单).
-ACTIONS = {
-    "site_unreachable": "排查服务器、网络和防护设备，确保首页稳定可访问",
-    "homepage_visits_failed": "排查首页访问失败原因，提高网站可用性",
-    "homepage_not_updated": "及时更新首页信息",
-    "homepage_few_updates": "加强首页信息发布，保证更新量",
-    "stale_column": "及时更新栏目信息；确无信息可发布的栏目按规定整合或撤销",
-    "blank_column": "补充栏目内容，或撤销、整合空白栏目",
-    "undated_items": "为栏目信息标注发布时间",
-    "future_date": "核实并更正信息发布日期",
-    "column_unreadable": "人工核查栏目更新情况",
-    "broken_link": "修复或删除失效链接",
-    "wording_error": "更正错误表述",
-    "typo": "更正错别字",
-    "banned_content": "立即删除违规内容并排查原因",
-    "privacy_leak": "立即删除或遮盖泄露的个人信息",
-    "dark_link": "删除隐藏链接，排查网站安全",
-    "cloaking": "清除针对搜索引擎的恶意内容，排查网站是否被入侵",
-    "cloaking_suspected": "核查搜索引擎与普通访问者看到的页面为何不同",
-    "tampering": "核查页面被篡改或植入的内容，清除并加固网站",
-    "attachment_unreadable": "核查附件能否正常打开并人工检查其中的个人信息",
-    "footer_item_missing": "在网站页脚补齐标识信息",
-    "footer_item_invalid": "更正网站页脚标识信息",
-    "meta_tag_missing": "按规范补充页面元数据",
-    "meta_tag_invalid": "更正页面元数据",
-    "no_consult_channel": "开设有效的在线咨询渠道",
-    "message_unanswered": "尽快答复群众留言",
-    "message_late_reply": "按时限答复群众留言",
-    "message_fields_unpublished": "公开留言时间、答复时间、答复单位和答复内容",
-    "message_stats_unpublished": "定期公开留言办理情况统计",
-    "consult_inactive": "及时受理、公开网民留言",
-    "survey_inactive": "按要求开展调查征集活动",
-    "survey_result_unpublished": "活动结束后一个月内公开调查征集结果",
-    "interview_inactive": "按要求开展在线访谈",
-    "interpretation_unlinked": "在政策文件与解读之间互相添加链接",
-    "guide_incomplete": "补齐办事指南要素",
-    "guide_vague": "细化办事指南表述",
-    "guide_materials_unclear": "写明办理材料的原件/复印件要求和份数",
-    "no_service_channel": "开设办事服务栏目并发布办事指南",
-    "data_release_stale": "定期更新数据发布栏目",
-    "data_not_downloadable": "提供数据集下载或数据接口",
-    "form_unavailable": "提供表格样表下载",
-    "online_system_unreachable": "恢复在线办事系统访问",
-    "tls_problem": "更换或补全网站证书链",
-    "no_https": "启用 HTTPS 访问",
-    "no_ipv6": "开通 IPv6 访问",
-    "mixed_content": "将页面中的 HTTP 资源改为 HTTPS",
-}
-DEFAULT_ACTION = "核实情况并整改"
 
 
 def fmt_points(value: float | None) -> str:
@@ -306,7 +258,7 @@ def _problem(f: Mapping[str, Any], sheet: Mapping[str, Any] | None, names: Mappi
         observed=observed, expected=expected, points=points, points_text=points_text,
         status=status, status_text=FINDING_STATUS.get(status, status), note=note, origin=origin,
         vetoes=[veto_names.get(v, v) for v in trace.get("vetoes") or []],
-        action=ACTIONS.get(f.get("kind", ""), DEFAULT_ACTION), bonus=bonus, indicator_kind=kind,
+        action=remediation(f.get("kind", "")), bonus=bonus, indicator_kind=kind,
         column_type=ev.get("type") if isinstance(ev.get("type"), str) else None, column=_text(ev.get("column")))
 
 

@@ -2,13 +2,15 @@
 
 A rule table holds every number an indicator is judged by: update windows per
 column type, the homepage window and minimum, availability thresholds. Check
-code asks the table; it never holds such numbers itself.
+code asks the table; it never holds such numbers itself. Its ``unscored`` list
+names the finding kinds it deliberately does not score, each with the reason.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -110,6 +112,28 @@ class RuleSet:
         spec = self.interaction.get(key)
         return _window(spec) if spec else None
 
+    def scoring_places(self) -> dict[str, list[tuple[str, str]]]:
+        """Finding kind → the (id, name) of every veto and indicator whose conditions or rules name it,
+        in table order."""
+        places: dict[str, list[tuple[str, str]]] = {}
+        for veto in self.data["vetoes"]:
+            for kind in _kinds(m for c in veto["conditions"] for m in c["match"]):
+                places.setdefault(kind, []).append((veto["id"], veto["name"]))
+        for indicator in self.data["indicators"]:
+            for kind in _kinds(indicator.get("rules") or []):
+                places.setdefault(kind, []).append((indicator["id"], indicator["name"]))
+        return places
+
+    @property
+    def unscored(self) -> dict[str, str]:
+        """Finding kind → why this table deliberately does not score it (its ``unscored`` list)."""
+        return {entry["kind"]: entry["reason"] for entry in self.data.get("unscored") or []}
+
+
+def _kinds(selectors: Iterable[dict[str, Any]]) -> list[str]:
+    """The kinds a list of selectors (rules or veto matches) names, each once, in order."""
+    return list(dict.fromkeys(k for s in selectors for k in s["kinds"]))
+
 
 @cache
 def _schema() -> dict[str, Any]:
@@ -175,4 +199,19 @@ def _consistency_problem(data: dict[str, Any]) -> str | None:
             return f"scoring.scaling.skip_groups: no indicator is in group {group!r}"
     if any(i.get("kind") == "bonus" for i in data["indicators"]) and "bonus" not in scoring:
         return "scoring.bonus: the table has bonus indicators but no bonus rule (max, gate)"
+    return _unscored_problem(data)
+
+
+def _unscored_problem(data: dict[str, Any]) -> str | None:
+    """An ``unscored`` kind listed twice, or also scored by a rule or veto of the table."""
+    scored = set(_kinds(m for v in data["vetoes"] for c in v["conditions"] for m in c["match"]))
+    scored |= set(_kinds(r for i in data["indicators"] for r in i.get("rules") or []))
+    listed: set[str] = set()
+    for n, entry in enumerate(data.get("unscored") or []):
+        kind = entry["kind"]
+        if kind in listed:
+            return f"unscored.{n}.kind: {kind!r} is listed twice"
+        if kind in scored:
+            return f"unscored.{n}.kind: {kind!r} is scored by a rule or veto of this table, so it is not unscored"
+        listed.add(kind)
     return None

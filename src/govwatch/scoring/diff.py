@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
-from govwatch.report.inspection import problem_id
 from govwatch.scoring.runs import stored_findings
 from govwatch.store.db import Store
 

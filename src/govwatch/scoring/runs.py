@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for, run_checks
+from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
-from govwatch.report.inspection import problem_id
 from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
 from govwatch.rundata import RunData
