@@ -9,7 +9,7 @@ imports nothing, so that stays light.
 - :mod:`govwatch.crawl.availability.monitor` — the scheduler behind ``govwatch monitor``
 - :mod:`govwatch.store.probes` — targets, writing rows, ``probes_in_window``
 - :mod:`govwatch.crawl.availability.document` — the Probe JSON document
-- :mod:`govwatch.commands.probe` — ``govwatch probe`` and ``govwatch monitor``
+- :mod:`govwatch.commands.site_availability` — ``govwatch probe`` and ``govwatch monitor``
 
     from govwatch.crawl.availability.visit import visit
     result = asyncio.run(visit(url, timeout=15, max_bytes=5 << 20, user_agent="govwatch probe"))
