@@ -1,4 +1,5 @@
-"""``govwatch demo``: serve the simulated portfolio on 127.0.0.1 and inspect every site."""
+"""``govwatch demo``: serve the simulated portfolio on 127.0.0.1, register it, inspect every site
+and write the reports, a bulletin and an index page."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import argparse
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from govwatch.commands.progress import crawl_progress
-from govwatch.core.clock import parse_as_of
+from govwatch.commands.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    console,
+    crawl_progress,
+    open_store,
+    verdict_text,
+)
 from govwatch.core.settings import Settings, load_settings
-from govwatch.pipeline import inspect_site
-from govwatch.report.html import render_template
-from govwatch.store.db import Store
+
+if TYPE_CHECKING:
+    from govwatch.store.db import Store
 
 DEMO_SITES = ("trs", "jcms", "legacy", "fgw", "jyj")
 
@@ -30,11 +36,11 @@ def demo_settings(db_url: str) -> Settings:
     }, environ={})
 
 
-def run_demo(args: argparse.Namespace, console: Console) -> int:
-    from govwatch.registry import import_file
+def cmd_demo(args: argparse.Namespace) -> int:
+    from govwatch.core.clock import parse_as_of
     from govwatch.report.bulletin import write_bulletin
+    from govwatch.report.html import render_template
     from govwatch.sim import SimOptions, SimServer
-    from govwatch.sim.registry_sheet import write_registry_csv
 
     as_of = parse_as_of(args.as_of)
     out = Path(args.out)
@@ -42,7 +48,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
     db_path = out / "govwatch.db"
     db_path.unlink(missing_ok=True)
     settings = demo_settings(f"sqlite:///{db_path}")
-    store = Store(settings.store.url)
+    store = open_store(settings)
     site_ids = [s.strip() for s in args.sites.split(",")] if args.sites else list(DEMO_SITES)
     options = SimOptions(seed=args.seed, as_of=as_of, site_pages=args.pages, slow_seconds=3.0)
     rows: list[dict[str, Any]] = []
@@ -52,24 +58,13 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
         unknown = [s for s in site_ids if s not in sim.manifest["sites"]]
         if unknown:
             console.print(f"[red]error:[/] unknown simulated site(s): {', '.join(unknown)}")
-            return 2
-        registry = write_registry_csv(options, sim.manifest, out / "registry.csv")
-        imported = import_file(store, registry)
-        if not imported.imported:
-            for problem in imported.problems:
-                console.print(f"[red]registry: {problem}[/]")
-            return 1
-        console.print(f"registry: {registry} ({imported.rows} sites imported)")
+            return EXIT_USAGE
+        if not _register(store, options, sim.manifest, out):
+            return EXIT_FAILURE
         for site_id in site_ids:
-            url = sim.site_url(site_id)
-            console.print(f"inspecting simulated site [bold]{site_id}[/] at {url}")
-            with crawl_progress(console, site_id) as progress:
-                inspection = inspect_site(url, settings, store, as_of=as_of, progress=progress)
-            doc = inspection.document
+            doc, files = _inspect_one(site_id, sim.site_url(site_id), settings, store, as_of, out)
             documents.append(doc)
-            files = _write_site_reports(doc, out / site_id, settings, console)
-            rows.append(_index_row(site_id, url, doc, files))
-            console.print(f"  {_figures(doc)} → {out / site_id / 'report.html'}")
+            rows.append(_index_row(site_id, sim.site_url(site_id), doc, files))
     bulletin = write_bulletin(documents, out / "bulletin", title="关于模拟政府网站检查情况的通报",
                               period=f"截至{as_of.isoformat()}", deadline=as_of + timedelta(days=15),
                               issuer="govwatch 演示")
@@ -79,13 +74,43 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
     index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat(),
                                      bulletin=[p.relative_to(out).as_posix() for p in bulletin]), encoding="utf-8")
     print(f"demo report: {index.resolve()}")
-    return 0
+    return EXIT_OK
 
 
-def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings, console: Console) -> list[Path]:
+def _register(store: Store, options: Any, manifest: dict[str, Any], out: Path) -> bool:
+    """Import the simulated portfolio's registry sheet; False (problems printed) when it is rejected."""
+    from govwatch.registry import import_file
+    from govwatch.sim.registry_sheet import write_registry_csv
+
+    registry = write_registry_csv(options, manifest, out / "registry.csv")
+    imported = import_file(store, registry)
+    if not imported.imported:
+        for problem in imported.problems:
+            console.print(f"[red]registry: {problem}[/]")
+        return False
+    console.print(f"registry: {registry} ({imported.rows} sites imported)")
+    return True
+
+
+def _inspect_one(site_id: str, url: str, settings: Settings, store: Store, as_of: Any,
+                 out: Path) -> tuple[dict[str, Any], list[Path]]:
+    """Inspect one simulated site and write its reports into OUT/<site id>."""
+    from govwatch.pipeline import inspect_site
+
+    console.print(f"inspecting simulated site [bold]{site_id}[/] at {url}")
+    with crawl_progress(console, site_id) as progress:
+        inspection = inspect_site(url, settings, store, as_of=as_of, progress=progress)
+    doc = inspection.document
+    files = _write_site_reports(doc, out / site_id, settings)
+    console.print(f"  {_figures(doc)} → {out / site_id / 'report.html'}")
+    return doc, files
+
+
+def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings) -> list[Path]:
     """Every report format of one site; a missing browser only costs the PDF (said, not fatal)."""
     from govwatch.report.outputs import FORMATS, write_reports
     from govwatch.report.report_error import ReportError
+
     files = write_reports(doc, site_dir, [f for f in FORMATS if f != "pdf"])
     try:
         files += write_reports(doc, site_dir, ["pdf"], browser=settings.render.executable)
@@ -95,7 +120,6 @@ def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings,
 
 
 def _index_row(site_id: str, url: str, doc: dict[str, Any], files: list[Path]) -> dict[str, Any]:
-    from govwatch.commands.scoring import verdict_text
     broken = doc["links"]["broken"]
     return {"id": site_id, "name": doc["site"]["name"], "url": url, "pages": doc["pages"]["crawled"],
             "failed": doc["pages"]["failed"], "broken": len(broken),
@@ -105,9 +129,19 @@ def _index_row(site_id: str, url: str, doc: dict[str, Any], files: list[Path]) -
 
 
 def _figures(doc: dict[str, Any]) -> str:
-    from govwatch.commands.scoring import verdict_text
     columns = doc["columns"]
     return (f"{doc['pages']['crawled']} pages, {len(doc['links']['broken'])} broken links, {len(columns)} columns "
             f"({sum(1 for c in columns if c['stale'])} stale, {sum(1 for c in columns if c['blank'])} blank), "
             f"{doc['homepage']['items_in_window']} homepage items in {doc['homepage']['window_days']} days; "
             f"{verdict_text(doc['scoring'])}")
+
+
+def add_demo_command(sub: Any) -> None:
+    """Register ``demo`` on the CLI's subparsers."""
+    p = sub.add_parser("demo", help="serve the bundled simulated sites on 127.0.0.1 and inspect them")
+    p.add_argument("--out", default="govwatch-out/demo", help="folder for reports (default govwatch-out/demo)")
+    p.add_argument("--pages", type=int, default=300, help="pages per simulated site (default 300)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--as-of", help="inspection time point (default: today)")
+    p.add_argument("--sites", help="comma-separated simulated site ids (default: all demo sites)")
+    p.set_defaults(func=cmd_demo)

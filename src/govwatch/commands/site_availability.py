@@ -1,6 +1,6 @@
-"""``govwatch probe`` and ``govwatch monitor`` (thin: parse, call the probe package, print).
+"""``govwatch probe`` and ``govwatch monitor``: availability (首页可用性) of sites, key columns and
+business systems (thin: parse, call ``crawl.availability``, store the visits, print).
 
-Registered by :func:`add_probe_commands` from ``govwatch.commands.main.build_parser``.
 Both commands share the CLI's conventions: exit 0 when the command completed
 (whatever the result), 2 for usage or configuration errors, 1 for a runtime
 failure, 130 when Ctrl-C stopped it (results so far are kept).
@@ -12,9 +12,27 @@ import argparse
 import asyncio
 import math
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from govwatch.core.settings import ConfigError, Settings, load_settings
+from govwatch.commands.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    add_config_flag,
+    add_db_flag,
+    cli_settings,
+    console,
+    open_store,
+    plain,
+    write_json,
+)
+from govwatch.core.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from govwatch.crawl.availability.monitor import Monitor, MonitorOptions
+    from govwatch.store.db import Store
+    from govwatch.store.probes import Target
 
 PROBE_EPILOG = """\
 A visit is one GET over a fresh connection (DNS, connect, TLS and first byte are timed). It fails
@@ -43,47 +61,31 @@ stops it with exit 1; bad arguments or configuration exit 2.
 """
 
 
-def _usage_error(message: str) -> Exception:
-    from govwatch.commands.main import UsageError
-    return UsageError(message)
-
-
 def _positive(value: float | None, flag: str, *, allow_zero: bool = False) -> None:
     if value is None:
         return
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise _usage_error(f"{flag} must be {'at least 0' if allow_zero else 'greater than 0'}, got {value:g}")
+        raise UsageError(f"{flag} must be {'at least 0' if allow_zero else 'greater than 0'}, got {value:g}")
 
 
-def _load(args: argparse.Namespace, **probe: Any) -> Settings:
-    overrides: dict[str, dict[str, Any]] = {"probe": {k: v for k, v in probe.items() if v is not None}}
+def _probe_settings(args: argparse.Namespace, **probe: Any) -> Settings:
+    """Settings with the probe flags (--timeout, --no-confirm and ``probe``) applied."""
+    overrides: dict[str, Any] = {k: v for k, v in probe.items() if v is not None}
     if getattr(args, "timeout", None) is not None:
         _positive(args.timeout, "--timeout")
-        overrides["probe"]["timeout"] = args.timeout
+        overrides["timeout"] = args.timeout
     if getattr(args, "no_confirm", False):
-        overrides["probe"]["confirm"] = False
-    if getattr(args, "db", None):
-        overrides["store"] = {"url": args.db}
-    try:
-        return load_settings(getattr(args, "config", None), overrides)
-    except ConfigError as exc:
-        raise _usage_error(str(exc)) from None
-
-
-def _open_store(settings: Settings) -> Any:
-    from govwatch.store.db import Store, StoreError
-    try:
-        return Store(settings.store.url)
-    except StoreError as exc:
-        raise _usage_error(str(exc)) from None
+        overrides["confirm"] = False
+    return cli_settings(args, {"probe": overrides})
 
 
 def _site_config(path: str | None) -> Any:
     from govwatch.core.siteconfig import load_site_config
+
     try:
         return load_site_config(path)
     except ConfigError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 # -- govwatch probe -------------------------------------------------------------------
@@ -91,7 +93,6 @@ def _site_config(path: str | None) -> Any:
 
 def cmd_probe(args: argparse.Namespace) -> int:
     """N visits of one URL, spaced --interval seconds; stored, summarised, written as Probe JSON."""
-    from govwatch.commands.main import _write_json, console
     from govwatch.crawl.availability.document import probe_document, summary_line, visit_line
     from govwatch.crawl.availability.visit import Visit, visit, visit_row
     from govwatch.store.probes import (
@@ -104,17 +105,17 @@ def cmd_probe(args: argparse.Namespace) -> int:
     )
 
     if args.count < 1:
-        raise _usage_error(f"--count must be at least 1, got {args.count}")
+        raise UsageError(f"--count must be at least 1, got {args.count}")
     _positive(args.interval, "--interval", allow_zero=True)
-    settings = _load(args)
+    settings = _probe_settings(args)
     p = settings.probe
     config = _site_config(args.site_config)
     try:
         url = normal_url(args.url)
         site = normal_url(args.site) if args.site else url
     except TargetError as exc:
-        raise _usage_error(str(exc)) from None
-    store = None if args.no_store else _open_store(settings)
+        raise UsageError(str(exc)) from None
+    store = None if args.no_store else open_store(settings)
     if store is not None:
         target = resolve_target(store, url, site=site, site_config=config)
     else:
@@ -135,7 +136,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
             if store is not None:
                 await asyncio.to_thread(save_rows, store, [visit_row(target, result, p.timeout)])
             if not args.quiet:
-                console.print(visit_line(i + 1, result), markup=False, highlight=False, soft_wrap=True)
+                plain(console, visit_line(i + 1, result))
 
     interrupted = False
     try:
@@ -150,11 +151,10 @@ def cmd_probe(args: argparse.Namespace) -> int:
                          target={"site_id": target.site_id if store is not None else None,
                                  "site_url": target.site_url, "kind": target.kind, "name": target.name})
     if args.json:
-        _write_json(doc, args.json)
-    console.print(f"{url}: {summary_line(visits)}"
-                  + (f" — interrupted after {len(visits)} of {args.count} visits" if interrupted else ""),
-                  markup=False, highlight=False, soft_wrap=True)
-    return 130 if interrupted else 0
+        write_json(doc, args.json)
+    plain(console, f"{url}: {summary_line(visits)}"
+          + (f" — interrupted after {len(visits)} of {args.count} visits" if interrupted else ""))
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
 # -- govwatch monitor -------------------------------------------------------------------
@@ -162,102 +162,135 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Probe sites, key columns and business systems on a schedule until stopped."""
-    from govwatch.commands.main import console
-    from govwatch.crawl.availability.document import visit_line
-    from govwatch.crawl.availability.monitor import Monitor, MonitorOptions
-    from govwatch.crawl.availability.visit import Visit, visit_row
-    from govwatch.store.probes import Target, TargetError, save_rows, site_targets
+    configs = _monitor_site_configs(args)
+    settings = _probe_settings(args, visits_per_day=args.visits_per_day)
+    store = open_store(settings)
+    try:
+        targets = _monitor_targets(store, args.urls, configs)
+        options = _monitor_options(args, settings)
+        console.print(f"monitoring {len(targets)} targets of {len(args.urls)} sites: one visit every "
+                      f"{options.interval:g} s each (+/-{options.jitter:.0%}), timeout {options.timeout:g} s; "
+                      f"stored in {settings.store.url}. Ctrl-C to stop.", markup=False, highlight=False)
+        received: list[int] = []
+        try:
+            monitor = asyncio.run(_run_monitor(targets, options, store, duration=args.duration, quiet=args.quiet,
+                                                 received=received))
+        except KeyboardInterrupt:
+            console.print("interrupted: the visits so far are stored", markup=False)
+            return EXIT_INTERRUPTED
+        return _print_monitor_summary(monitor, interrupted=signal.SIGINT in received)
+    finally:
+        store.close()
 
+
+def _monitor_site_configs(args: argparse.Namespace) -> list[Any]:
+    """Check the monitor's arguments; the --site-config files, in the order of the URLs they belong to."""
     if not args.urls:
-        raise _usage_error("give at least one site homepage URL to monitor")
+        raise UsageError("give at least one site homepage URL to monitor")
     configs = [_site_config(path) for path in args.site_config or []]
     if len(configs) > len(args.urls):
-        raise _usage_error(f"{len(configs)} --site-config files for {len(args.urls)} URLs: each --site-config "
-                           "belongs to the URL in the same position")
+        raise UsageError(f"{len(configs)} --site-config files for {len(args.urls)} URLs: each --site-config "
+                         "belongs to the URL in the same position")
     _positive(args.interval, "--interval")
     _positive(args.duration, "--duration")
     if args.concurrency < 1:
-        raise _usage_error(f"--concurrency must be at least 1, got {args.concurrency}")
-    settings = _load(args, visits_per_day=args.visits_per_day)
-    p = settings.probe
-    store = _open_store(settings)
-    try:
-        targets: list[Target] = []
-        seen: set[tuple[int, str]] = set()
-        for i, url in enumerate(args.urls):
-            try:
-                found = site_targets(store, url, configs[i] if i < len(configs) else None)
-            except TargetError as exc:
-                raise _usage_error(str(exc)) from None
-            for target in found:
-                if (target.site_id, target.url) not in seen:
-                    seen.add((target.site_id, target.url))
-                    targets.append(target)
-        interval = args.interval or 86400 / p.visits_per_day
-        options = MonitorOptions(interval=interval, timeout=p.timeout, max_bytes=p.max_bytes,
-                                 user_agent=p.user_agent, confirm=p.confirm, jitter=p.jitter,
-                                 concurrency=args.concurrency)
-        console.print(f"monitoring {len(targets)} targets of {len(args.urls)} sites: one visit every {interval:g} s "
-                      f"each (+/-{p.jitter:.0%}), timeout {p.timeout:g} s; stored in {settings.store.url}. "
-                      "Ctrl-C to stop.", markup=False, highlight=False)
+        raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
+    return configs
 
-        def sink(batch: list[tuple[Target, Visit]]) -> None:
-            save_rows(store, [visit_row(t, v, p.timeout) for t, v in batch])
 
-        def on_visit(target: Target, n: int, result: Visit) -> None:
-            if not args.quiet:
-                print(visit_line(n, result, f"{target.url} ({target.kind})"), flush=True)
+def _monitor_targets(store: Store, urls: list[str], configs: list[Any]) -> list[Target]:
+    """Every site's homepage, key columns and systems (stored as probe targets), each once."""
+    from govwatch.store.probes import TargetError, site_targets
 
-        received: list[int] = []
-
-        async def run() -> Monitor:
-            monitor = Monitor(targets, options, sink=sink, on_visit=on_visit)
-            loop = asyncio.get_running_loop()
-            installed = []
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                try:
-                    loop.add_signal_handler(sig, lambda s=sig: (received.append(s), monitor.stop()))
-                    installed.append(sig)
-                except (NotImplementedError, RuntimeError, ValueError):
-                    pass
-            try:
-                await monitor.run(args.duration)
-            finally:
-                for sig in installed:
-                    loop.remove_signal_handler(sig)
-            return monitor
-
+    targets: list[Target] = []
+    seen: set[tuple[int, str]] = set()
+    for i, url in enumerate(urls):
         try:
-            monitor = asyncio.run(run())
-        except KeyboardInterrupt:
-            console.print("interrupted: the visits so far are stored", markup=False)
-            return 130
-        for stats in monitor.stats.values():
-            t = stats.target
-            ratio = f"{stats.failed / stats.visits:.1%}" if stats.visits else "-"
-            console.print(f"{t.url} ({t.label}): {stats.visits} visits, {stats.failed} failed ({ratio}), "
-                          f"{stats.blips} blips", markup=False, highlight=False)
-        console.print(f"{monitor.stored} visits stored", markup=False)
-        if monitor.error:
-            console.print(f"failed: {monitor.error}", markup=False)
-            return 1
-        return 130 if signal.SIGINT in received else 0
+            found = site_targets(store, url, configs[i] if i < len(configs) else None)
+        except TargetError as exc:
+            raise UsageError(str(exc)) from None
+        for target in found:
+            if (target.site_id, target.url) not in seen:
+                seen.add((target.site_id, target.url))
+                targets.append(target)
+    return targets
+
+
+def _monitor_options(args: argparse.Namespace, settings: Settings) -> MonitorOptions:
+    """The schedule: --interval, or one visit per target every 86400 / probe.visits_per_day seconds."""
+    from govwatch.crawl.availability.monitor import MonitorOptions
+
+    p = settings.probe
+    return MonitorOptions(interval=args.interval or 86400 / p.visits_per_day, timeout=p.timeout,
+                          max_bytes=p.max_bytes, user_agent=p.user_agent, confirm=p.confirm, jitter=p.jitter,
+                          concurrency=args.concurrency)
+
+
+async def _run_monitor(targets: list[Target], options: MonitorOptions, store: Store, *, duration: float | None,
+                       quiet: bool, received: list[int]) -> Monitor:
+    """Run the monitor, storing every visit, until ``duration`` seconds have passed or SIGINT/SIGTERM
+    stops it (the signal is appended to ``received``)."""
+    from govwatch.crawl.availability.document import visit_line
+    from govwatch.crawl.availability.monitor import Monitor
+    from govwatch.crawl.availability.visit import Visit, visit_row
+    from govwatch.store.probes import save_rows
+
+    def sink(batch: list[tuple[Target, Visit]]) -> None:
+        save_rows(store, [visit_row(t, v, options.timeout) for t, v in batch])
+
+    def on_visit(target: Target, n: int, result: Visit) -> None:
+        if not quiet:
+            print(visit_line(n, result, f"{target.url} ({target.kind})"), flush=True)
+
+    monitor = Monitor(targets, options, sink=sink, on_visit=on_visit)
+
+    def stop(sig: int) -> None:
+        received.append(sig)
+        monitor.stop()
+
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    try:
+        await monitor.run(duration)
     finally:
-        store.close()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    return monitor
+
+
+def _print_monitor_summary(monitor: Monitor, *, interrupted: bool) -> int:
+    """Visits and failures per target; exit 1 when storing failed, 130 after Ctrl-C, else 0."""
+    for stats in monitor.stats.values():
+        t = stats.target
+        ratio = f"{stats.failed / stats.visits:.1%}" if stats.visits else "-"
+        console.print(f"{t.url} ({t.label}): {stats.visits} visits, {stats.failed} failed ({ratio}), "
+                      f"{stats.blips} blips", markup=False, highlight=False)
+    console.print(f"{monitor.stored} visits stored", markup=False)
+    if monitor.error:
+        console.print(f"failed: {monitor.error}", markup=False)
+        return EXIT_FAILURE
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------------------
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _probe_flags(p: argparse.ArgumentParser) -> None:
+    """The flags probe and monitor share: timeout, confirmation, store, settings, quiet."""
     p.add_argument("--timeout", type=float, help="seconds within which the page must open (default 15)")
     p.add_argument("--no-confirm", action="store_true", help="do not re-probe a failed visit (probe.confirm=false)")
-    p.add_argument("--db", help="store URL or SQLite file (default: govwatch.db)")
-    p.add_argument("--config", help="YAML settings file (sections: crawl, store, probe, render)")
+    add_db_flag(p)
+    add_config_flag(p, "YAML settings file (sections: crawl, store, probe, render)")
     p.add_argument("--quiet", action="store_true", help="no line per visit, only the summary")
 
 
-def add_probe_commands(sub: Any) -> None:
+def add_availability_commands(sub: Any) -> None:
     """Register ``probe`` and ``monitor`` on the CLI's subparsers."""
     raw = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("probe", help="visit a URL N times and time each visit (availability, 首页可用性)",
@@ -270,7 +303,7 @@ def add_probe_commands(sub: Any) -> None:
     p.add_argument("--site", help="homepage of the site URL belongs to (URL is then stored as a column or system)")
     p.add_argument("--site-config", help="the site's config (a URL listed in its systems is stored as a system)")
     p.add_argument("--no-store", action="store_true", help="do not store the visits")
-    _common(p)
+    _probe_flags(p)
     p.set_defaults(func=cmd_probe)
 
     m = sub.add_parser("monitor", help="probe sites, key columns and business systems on a schedule until stopped",
@@ -284,5 +317,5 @@ def add_probe_commands(sub: Any) -> None:
     m.add_argument("--interval", type=float, help="seconds between visits of one target (overrides --visits-per-day)")
     m.add_argument("--duration", type=float, help="stop after this many seconds (default: run until stopped)")
     m.add_argument("--concurrency", type=int, default=32, help="visits in flight overall (default 32)")
-    _common(m)
+    _probe_flags(m)
     m.set_defaults(func=cmd_monitor)

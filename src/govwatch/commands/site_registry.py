@@ -1,6 +1,6 @@
-"""``govwatch sites …`` and ``govwatch filing …`` (thin: parse, call the registry, print).
+"""``govwatch sites …`` and ``govwatch filing …``: the site registry and temporary filings (thin:
+parse, call the registry, print).
 
-Registered by :func:`add_registry_commands` from ``govwatch.commands.main.build_parser``.
 Exit codes as everywhere: 0 the command completed, 2 bad input (a file with bad
 rows, an unknown org or site, a bad date), 1 a runtime failure.
 """
@@ -11,6 +11,17 @@ import argparse
 import sys
 from typing import Any
 
+from govwatch.commands.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_store_flags,
+    cli_settings,
+    console,
+    open_store,
+    plain,
+    write_json,
+)
 from govwatch.registry.errors import RegistryError
 
 IMPORT_EPILOG = """\
@@ -36,24 +47,10 @@ held against it from --from to --to, both days inclusive (YYYY-MM-DD). The site 
 """
 
 
-def _usage_error(message: str) -> Exception:
-    from govwatch.commands.main import UsageError
-    return UsageError(message)
-
-
-def _open_store(args: argparse.Namespace) -> Any:
-    from govwatch.commands.main import open_store
-    return open_store(args)
-
-
 def _out() -> Any:
     """A console on stdout for listings (wide when not a terminal, so Chinese names do not wrap)."""
     from rich.console import Console
     return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-
-
-def _plain(console: Any, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 # -- govwatch sites import / export / list --------------------------------------------------
@@ -61,25 +58,24 @@ def _plain(console: Any, text: str) -> None:
 
 def cmd_sites_import(args: argparse.Namespace) -> int:
     """Validate a registry file and import it in one transaction."""
-    from govwatch.commands.main import console
     from govwatch.registry.importer import import_file
 
-    store = _open_store(args)
+    store = open_store(cli_settings(args))
     try:
         result = import_file(store, args.file, dry_run=args.dry_run)
     except RegistryError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         store.close()
     for warning in result.warnings:
-        _plain(console, f"warning: {warning}")
+        plain(console, f"warning: {warning}")
     if result.problems:
         rows = len({p.row for p in result.problems})
-        _plain(console, f"{args.file}: {len(result.problems)} problem{'s' * (len(result.problems) != 1)} in "
+        plain(console, f"{args.file}: {len(result.problems)} problem{'s' * (len(result.problems) != 1)} in "
                         f"{rows} row{'s' * (rows != 1)}; nothing imported")
         for problem in result.problems:
-            _plain(console, f"  {problem}")
-        return 2
+            plain(console, f"  {problem}")
+        return EXIT_USAGE
     verb = "would be" if args.dry_run else ""
     parts = [f"{result.created} sites created", f"{result.updated} updated"
              + (f" ({result.adopted} newly registered)" if result.adopted else ""), f"{result.unchanged} unchanged",
@@ -87,52 +83,50 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
     line = f"{args.file}: {result.rows} rows valid" + (f"; {verb} " if verb else "; ") + ", ".join(parts)
     if result.kept:
         line += f"; {result.kept} registered sites not in the file kept as they are"
-    _plain(console, line + (" (dry run: nothing written)" if args.dry_run else ""))
-    return 0
+    plain(console, line + (" (dry run: nothing written)" if args.dry_run else ""))
+    return EXIT_OK
 
 
 def cmd_sites_export(args: argparse.Namespace) -> int:
     """Write the registered sites (of --org and below) as a registry file."""
-    from govwatch.commands.main import console
     from govwatch.registry.sites import export_file
 
-    store = _open_store(args)
+    store = open_store(cli_settings(args))
     try:
         path, count = export_file(store, args.file, args.org)
     except RegistryError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         store.close()
-    _plain(console, f"{count} registered sites written to {path}")
-    return 0
+    plain(console, f"{count} registered sites written to {path}")
+    return EXIT_OK
 
 
 def cmd_sites_list(args: argparse.Namespace) -> int:
     """A table of the registered sites (of --org and below) with their org path."""
     from rich.table import Table
 
-    from govwatch.commands.main import _write_json, console
     from govwatch.registry.fields import LEVEL_LABELS, ROLE_LABELS
     from govwatch.registry.orgs import PATH_SEPARATOR, org_by_code, org_path
     from govwatch.registry.sites import registered_sites
 
-    store = _open_store(args)
+    store = open_store(cli_settings(args))
     try:
         sites = registered_sites(store, args.org)
         # below --org, paths start at that org (宁川市 › 宁川市发展和改革委员会)
         skip = len(org_path(store, org_by_code(store, args.org).id)) - 1 if args.org else 0
     except RegistryError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         store.close()
     if args.json:
-        _write_json({"org": args.org, "sites": [s.as_dict() for s in sites]}, args.json)
+        write_json({"org": args.org, "sites": [s.as_dict() for s in sites]}, args.json)
         if args.json == "-":
-            return 0
+            return EXIT_OK
     if not sites:
-        _plain(console, "no registered sites" + (f" under org {args.org}" if args.org else "")
+        plain(console, "no registered sites" + (f" under org {args.org}" if args.org else "")
                + " (register them with `govwatch sites import FILE`)")
-        return 0
+        return EXIT_OK
     table = Table(title_justify="left", title=f"registered sites{' under ' + args.org if args.org else ''}")
     for heading in ("机构", "网站名称", "首页网址", "类型", "级别", "网站标识码", "状态", "办事服务"):
         table.add_column(heading, overflow="fold")
@@ -145,8 +139,8 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     out = _out()
     out.print(table)
     normal = sum(1 for s in sites if s.status == "正常")
-    _plain(out, f"{len(sites)} registered sites: {normal} 正常, {len(sites) - normal} 例外/关停 (not inspected)")
-    return 0
+    plain(out, f"{len(sites)} registered sites: {normal} 正常, {len(sites) - normal} 例外/关停 (not inspected)")
+    return EXIT_OK
 
 
 # -- govwatch filing add / list ------------------------------------------------------------
@@ -154,48 +148,46 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
 
 def cmd_filing_add(args: argparse.Namespace) -> int:
     """Store a 临时报备 for one site."""
-    from govwatch.commands.main import console
     from govwatch.registry.filings import add_filing, parse_day, parse_kinds
 
     try:
         starts, ends = parse_day(args.starts, "--from"), parse_day(args.ends, "--to")
         kinds = parse_kinds(args.kinds)
     except RegistryError as exc:
-        raise _usage_error(str(exc)) from None
-    store = _open_store(args)
+        raise UsageError(str(exc)) from None
+    store = open_store(cli_settings(args))
     try:
         filing = add_filing(store, args.site_url, starts, ends, args.reason, kinds)
     except RegistryError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         store.close()
     what = ", ".join(filing["kinds"]) if filing["kinds"] else "all finding kinds"
-    _plain(console, f"filing {filing['id']}: {args.site_url} {filing['starts']} – {filing['ends']} ({what}): "
+    plain(console, f"filing {filing['id']}: {args.site_url} {filing['starts']} – {filing['ends']} ({what}): "
                     f"{filing['reason']}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_filing_list(args: argparse.Namespace) -> int:
     """A table of the filings (of one site with --site)."""
     from rich.table import Table
 
-    from govwatch.commands.main import _write_json, console
     from govwatch.registry.filings import list_filings
 
-    store = _open_store(args)
+    store = open_store(cli_settings(args))
     try:
         filings = list_filings(store, args.site)
     except RegistryError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         store.close()
     if args.json:
-        _write_json({"site": args.site, "filings": filings}, args.json)
+        write_json({"site": args.site, "filings": filings}, args.json)
         if args.json == "-":
-            return 0
+            return EXIT_OK
     if not filings:
-        _plain(console, "no filings" + (f" for {args.site}" if args.site else ""))
-        return 0
+        plain(console, "no filings" + (f" for {args.site}" if args.site else ""))
+        return EXIT_OK
     table = Table()
     for heading in ("id", "网站", "开始", "结束", "问题类型", "事由", "报备时间"):
         table.add_column(heading, overflow="fold")
@@ -203,7 +195,7 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
         table.add_row(str(f["id"]), f["site_name"] or f["site_url"], f["starts"], f["ends"],
                       ", ".join(f["kinds"]) if f["kinds"] else "全部", f["reason"], f["created_at"])
     _out().print(table)
-    return 0
+    return EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------------------
@@ -211,7 +203,6 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
 
 def add_registry_commands(sub: Any) -> None:
     """Register ``sites`` (import, export, list) and ``filing`` (add, list) on the CLI's subparsers."""
-    from govwatch.commands.main import add_store_flags
     raw = argparse.RawDescriptionHelpFormatter
     sites = sub.add_parser("sites", help="the site registry: import, export and list registered sites",
                            description="The site registry (网站基本信息): sites, their orgs, their identifiers.")

@@ -1,8 +1,5 @@
-"""Scoring commands: ``score``, ``rules``, ``finding``, ``diff``, ``bulletin`` (thin: parse, call, print).
-
-Registered by :func:`add_scoring_commands` from ``govwatch.commands.main.build_parser``;
-same exit codes as every govwatch command (0 done, 1 runtime failure, 2 usage).
-"""
+"""Scoring commands: ``score``, ``rules``, ``finding``, ``diff``, ``bulletin`` (thin: parse, call
+the scoring and report layers, print). They read stored runs only: nothing is fetched."""
 
 from __future__ import annotations
 
@@ -11,7 +8,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from govwatch.report.outputs import FORMATS, parse_formats
+from govwatch.commands.common import (
+    EXIT_OK,
+    UsageError,
+    add_report_flags,
+    add_store_flags,
+    cli_settings,
+    console,
+    open_store,
+    verdict_text,
+    write_json,
+    write_report_files,
+)
 
 SCORE_EPILOG = """\
 The run's checks run again on its stored pages with the chosen rule table (nothing is fetched), then
@@ -21,17 +29,12 @@ summary says which indicators are not assessed and the best score still possible
 """
 
 
-def _usage(message: str) -> Exception:
-    from govwatch.commands.main import UsageError
-    return UsageError(message)
-
-
 def _rules(name: str | None) -> Any:
     from govwatch.rules import RulesError, load_ruleset
     try:
         return load_ruleset(name)
     except RulesError as exc:
-        raise _usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 def _run_rules(store: Any, run_id: int, name: str | None) -> Any:
@@ -48,64 +51,48 @@ def _run(store: Any, run_id: int) -> dict[str, Any]:
     try:
         run = store.run(run_id)
     except StoreError as exc:
-        raise _usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     if run["status"] != "completed":
-        raise _usage(f"run {run_id} is {run['status']}, not completed (finish it with govwatch inspect --resume)")
+        raise UsageError(f"run {run_id} is {run['status']}, not completed (finish it with govwatch inspect --resume)")
     return run
 
 
-def verdict_text(sheet: dict[str, Any]) -> str:
-    """The verdict and score in one line of Chinese, honest about what is not assessed."""
-    if sheet["verdict"] is None:
-        verdict = f"待定（{len(sheet['not_assessed'])}项未评估，已评估部分{sheet['provisional_verdict']}）"
-    else:
-        verdict = sheet["verdict"]
-    if sheet["score"] is not None:
-        points = f"{sheet['score']:g}分"
-    elif sheet["score_upper_bound"] is not None:
-        points = f"≤{sheet['score_upper_bound']:g}分（未完成评估）"
-    else:
-        points = "不计分"
-    return f"{verdict}，{points}"
-
-
-def _score_and_write(store: Any, run_id: int, rules: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from govwatch.commands.main import _write_json, console
+def _score(store: Any, run_id: int, rules: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Score a stored run with ``rules``: its inspection document and score sheet."""
     from govwatch.scoring.runs import score_stored_run
 
     scored = score_stored_run(store, run_id, rules)
-    document = scored.document(store)
-    sheet = scored.sheet
-    if getattr(args, "json", None):
-        _write_json(document, args.json)
-    if getattr(args, "out", None):
-        _write_outputs(document, Path(args.out), args)
+    return scored.document(store), scored.sheet
+
+
+def _print_verdict(run_id: int, document: dict[str, Any], sheet: dict[str, Any], rules: Any) -> None:
     console.print(f"run {run_id} ({document['site']['name'] or document['site']['url']}) under {rules.id}: "
                   f"{verdict_text(sheet)}")
     for reason in sheet["reasons"]:
         console.print(f"  {reason}")
     if sheet["not_assessed"]:
         console.print(f"  未评估: {', '.join(sheet['not_assessed'])}")
-    return document
 
 
-def _write_outputs(document: dict[str, Any], out: Path, args: argparse.Namespace) -> None:
-    from govwatch.commands.main import _settings, console
-    from govwatch.report.outputs import write_reports
-    try:
-        formats = parse_formats(getattr(args, "formats", None))
-    except ValueError as exc:
-        raise _usage(str(exc)) from None
-    for path in write_reports(document, out, formats, browser=_settings(args).render.executable):
-        console.print(f"report: {path}")
+def _rescore(store: Any, run_id: int, rules: Any) -> int:
+    """Score the run again after reviewer input and print its verdict."""
+    document, sheet = _score(store, run_id, rules)
+    _print_verdict(run_id, document, sheet, rules)
+    return EXIT_OK
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from govwatch.commands.main import open_store
-    store = open_store(args)
+    settings = cli_settings(args)
+    store = open_store(settings)
     _run(store, args.run)
-    _score_and_write(store, args.run, _run_rules(store, args.run, args.rules), args)
-    return 0
+    rules = _run_rules(store, args.run, args.rules)
+    document, sheet = _score(store, args.run, rules)
+    if args.json:
+        write_json(document, args.json)
+    if args.out:
+        write_report_files(document, Path(args.out), args.formats, settings)
+    _print_verdict(args.run, document, sheet, rules)
+    return EXIT_OK
 
 
 # -- rules ------------------------------------------------------------------------
@@ -114,7 +101,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_rules_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from govwatch.commands.main import console
     from govwatch.rules import available_rulesets, load_ruleset
     table = Table(title="rule tables", title_justify="left")
     for heading in ("name", "title", "vetoes", "indicators", "source"):
@@ -124,17 +110,16 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
         table.add_row(name, rules.name, str(len(rules.data["vetoes"])), str(len(rules.data["indicators"])),
                       rules.source)
     console.print(table)
-    return 0
+    return EXIT_OK
 
 
 def cmd_rules_show(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from govwatch.commands.main import _write_json, console
     rules = _rules(args.name)
     if args.json:
-        _write_json(rules.data, args.json)
-        return 0
+        write_json(rules.data, args.json)
+        return EXIT_OK
     data = rules.data
     scoring = data["scoring"]
     console.print(f"[bold]{rules.name}[/] ({rules.id}) — {rules.source}")
@@ -155,7 +140,7 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
         cap = "不封顶" if i.get("max") is None else f"{i['max']:g}"
         indicators.add_row(i["id"], i["group"], i["name"], kind + cap, rules_text, i.get("confidence") or "")
     console.print(indicators)
-    return 0
+    return EXIT_OK
 
 
 def _scoring_lines(scoring: dict[str, Any]) -> list[str]:
@@ -197,7 +182,7 @@ def _review_call(fn: Any, *a: Any, **kw: Any) -> Any:
     try:
         return fn(*a, **kw)
     except ReviewError as exc:
-        raise _usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 def _fingerprint(store: Any, run_id: int, ident: str) -> str:
@@ -207,13 +192,12 @@ def _fingerprint(store: Any, run_id: int, ident: str) -> str:
     for f in stored_findings(store, run_id):
         if ident.upper() in (problem_id(f), f.fingerprint.upper()):
             return f.fingerprint
-    raise _usage(f"run {run_id} has no finding {ident!r} (see govwatch finding list {run_id})")
+    raise UsageError(f"run {run_id} has no finding {ident!r} (see govwatch finding list {run_id})")
 
 
 def cmd_finding_add(args: argparse.Namespace) -> int:
-    from govwatch.commands.main import open_store
     from govwatch.scoring.review import add_finding, assess, exempt, read_review_file
-    store = open_store(args)
+    store = open_store(cli_settings(args))
     run = _run(store, args.run)
     rules = _run_rules(store, args.run, None)
     if args.file:
@@ -231,11 +215,10 @@ def cmd_finding_add(args: argparse.Namespace) -> int:
         missing = [flag for flag, value in (("--indicator", args.indicator), ("--url", args.url),
                                             ("--message", args.message)) if not value]
         if missing:
-            raise _usage(f"finding add needs {', '.join(missing)} (or --file REVIEW.yaml)")
+            raise UsageError(f"finding add needs {', '.join(missing)} (or --file REVIEW.yaml)")
         _review_call(add_finding, store, args.run, rules, indicator=args.indicator, kind=args.kind, url=args.url,
                      message=args.message, points=args.points, reviewer=args.reviewer)
-    _score_and_write(store, args.run, rules, argparse.Namespace())
-    return 0
+    return _rescore(store, args.run, rules)
 
 
 def _points(value: Any) -> float | None:
@@ -244,69 +227,61 @@ def _points(value: Any) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise _usage(f"points must be a number, got {value!r}") from None
+        raise UsageError(f"points must be a number, got {value!r}") from None
 
 
 def cmd_finding_exempt(args: argparse.Namespace) -> int:
-    from govwatch.commands.main import open_store
     from govwatch.scoring.review import exempt
-    store = open_store(args)
+    store = open_store(cli_settings(args))
     run = _run(store, args.run)
     fingerprint = _fingerprint(store, args.run, args.finding)
     _review_call(exempt, store, args.run, run["site_id"], fingerprint, args.reason, site_wide=args.site_wide,
                  reviewer=args.reviewer)
-    _score_and_write(store, args.run, _run_rules(store, args.run, None), argparse.Namespace())
-    return 0
+    return _rescore(store, args.run, _run_rules(store, args.run, None))
 
 
 def cmd_finding_assess(args: argparse.Namespace) -> int:
-    from govwatch.commands.main import open_store
     from govwatch.scoring.review import assess
-    store = open_store(args)
+    store = open_store(cli_settings(args))
     _run(store, args.run)
     rules = _run_rules(store, args.run, None)
     _review_call(assess, store, args.run, rules, args.indicator, args.note, reviewer=args.reviewer)
-    _score_and_write(store, args.run, rules, argparse.Namespace())
-    return 0
+    return _rescore(store, args.run, rules)
 
 
 def cmd_finding_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from govwatch.commands.main import _write_json, console, open_store
-    from govwatch.scoring.runs import score_stored_run
-    store = open_store(args)
+    store = open_store(cli_settings(args))
     _run(store, args.run)
-    scored = score_stored_run(store, args.run, _run_rules(store, args.run, args.rules))
-    document = scored.document(store)
+    document, sheet = _score(store, args.run, _run_rules(store, args.run, args.rules))
     if args.json:
-        _write_json(document["findings"], args.json)
-        return 0
-    table = Table(title=f"run {args.run}: {verdict_text(scored.sheet)}", title_justify="left")
+        write_json(document["findings"], args.json)
+        return EXIT_OK
+    table = Table(title=f"run {args.run}: {verdict_text(sheet)}", title_justify="left")
     for heading in ("ID", "指标", "扣分", "状态", "问题"):
         table.add_column(heading)
     status_names = {"scored": "计分", "exempt": "豁免", "suppressed": "报备", "unscored": "不计分"}
     for f in document["findings"]:
         s = f.get("scoring") or {}
         table.add_row(f["id"], s.get("indicator") or "-", f"{s.get('points', 0):g}",
-                      status_names.get(s.get("status"), "-"), f["message"])
+                      status_names.get(s.get("status") or "", "-"), f["message"])
     console.print(table)
-    return 0
+    return EXIT_OK
 
 
 # -- diff and bulletin ----------------------------------------------------------------
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from govwatch.commands.main import _write_json, console, open_store
     from govwatch.scoring.diff import diff_runs
-    store = open_store(args)
+    store = open_store(cli_settings(args))
     a, b = _run(store, args.run_a), _run(store, args.run_b)
     if a["site_id"] != b["site_id"]:
-        raise _usage(f"runs {args.run_a} and {args.run_b} are of different sites; a re-check compares one site")
+        raise UsageError(f"runs {args.run_a} and {args.run_b} are of different sites; a re-check compares one site")
     result = diff_runs(store, args.run_a, args.run_b)
     if args.json:
-        _write_json(result, args.json)
+        write_json(result, args.json)
     labels = {"new": "新发现", "fixed": "已整改", "open": "仍未整改"}
     console.print(f"run {args.run_a} ({a['as_of'][:10]}) → run {args.run_b} ({b['as_of'][:10]}): "
                   + "，".join(f"{labels[k]}{len(result[k])}个" for k in ("new", "fixed", "open")))
@@ -314,48 +289,40 @@ def cmd_diff(args: argparse.Namespace) -> int:
         for key in ("new", "fixed", "open"):
             for f in result[key]:
                 console.print(f"  [{labels[key]}] {f['id']} {f['message']}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
-    from govwatch.commands.main import console, open_store
     from govwatch.report.bulletin import write_bulletin
-    from govwatch.scoring.runs import latest_runs, score_stored_run
-    store = open_store(args)
+    from govwatch.scoring.runs import latest_runs
+    store = open_store(cli_settings(args))
     rules = _rules(args.rules) if args.rules else None
     try:
         run_ids = args.runs or latest_runs(store, org_code=args.org)
     except ValueError as exc:
-        raise _usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     if not run_ids:
-        raise _usage("no completed runs to put in a bulletin (inspect the sites first, or name runs)")
+        raise UsageError("no completed runs to put in a bulletin (inspect the sites first, or name runs)")
     documents = []
     for run_id in run_ids:
         _run(store, run_id)
-        documents.append(score_stored_run(store, run_id, rules or _run_rules(store, run_id, None)).document(store))
+        documents.append(_score(store, run_id, rules or _run_rules(store, run_id, None))[0])
     try:
         deadline = date.fromisoformat(args.deadline)
     except ValueError:
-        raise _usage(f"--deadline must be a date like 2027-01-15, got {args.deadline!r}") from None
+        raise UsageError(f"--deadline must be a date like 2027-01-15, got {args.deadline!r}") from None
     paths = write_bulletin(documents, Path(args.out), title=args.title, period=args.period, deadline=deadline,
                            issuer=args.issuer)
     for path in paths:
         console.print(f"bulletin: {path}")
-    return 0
+    return EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------------
 
 
-def add_report_flags(p: argparse.ArgumentParser) -> None:
-    """--out and --formats, shared by inspect and score."""
-    p.add_argument("--formats", help=f"report formats written into --out, comma-separated: {', '.join(FORMATS)} "
-                                     "or all (default html,json)")
-
-
 def add_scoring_commands(sub: Any) -> None:
     """Register score, rules, finding, diff and bulletin."""
-    from govwatch.commands.main import add_store_flags
     p = sub.add_parser("score", help="re-check and score a stored run with any rule table (no crawling)",
                        epilog=SCORE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", type=int, help="run id (printed by inspect)")

@@ -1,0 +1,126 @@
+"""``govwatch inspect``: crawl and check one site, or every registered site (thin: parse, call the
+pipeline, print)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from govwatch.commands.common import (
+    EXIT_OK,
+    UsageError,
+    add_crawl_flags,
+    add_report_flags,
+    console,
+    crawl_progress,
+    crawl_settings,
+    open_store,
+    verdict_text,
+    write_json,
+    write_report_files,
+)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from govwatch.core.clock import parse_as_of
+    from govwatch.pipeline import InspectionError, inspect_site
+
+    try:
+        as_of = parse_as_of(args.as_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    chosen = [flag for flag, on in (("URL", args.url), ("--all", args.all), ("--org", args.org)) if on]
+    if len(chosen) != 1:
+        raise UsageError("give exactly one of URL, --all or --org CODE")
+    store = None if args.url else open_store(crawl_settings(args))  # the registry names the sites
+    targets = [(args.url, args.url)] if args.url else _registered_targets(store, args.org)
+    rules, site_config = _rules_and_site_config(args)
+    settings = crawl_settings(args)
+    store = store or open_store(settings)
+    many = len(targets) > 1 or args.url is None
+    for url, label in targets:
+        try:
+            with crawl_progress(console, url) as progress:
+                inspection = inspect_site(url, settings, store, as_of=as_of, resume=args.resume, progress=progress,
+                                          rules=rules, site_config=site_config)
+        except InspectionError as exc:
+            if not many:
+                raise UsageError(str(exc)) from None
+            console.print(f"[red]{label}: {exc}[/]")
+            continue
+        doc = inspection.document
+        if args.json:
+            write_json(doc, _per_site(args.json, label) if many and args.json != "-" else args.json)
+        if args.out:
+            write_report_files(doc, Path(_per_site(args.out, label) if many else args.out), args.formats, settings)
+        _print_summary(doc, inspection.run_id, inspection.resumed)
+    return EXIT_OK
+
+
+def _registered_targets(store: Any, org: str | None) -> list[tuple[str, str]]:
+    """(URL, label) of the registry's sites to inspect: all of them, or those of --org CODE."""
+    from govwatch.registry import RegistryError, selection
+
+    try:
+        chosen_sites = selection(store, org)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    for site in chosen_sites.skipped:
+        console.print(f"skipped {site.name or site.url} ({site.url}): status {site.status}")
+    if not chosen_sites.sites:
+        raise UsageError("no registered sites to inspect (govwatch sites import FILE first)")
+    return [(site.url, _slug(site.site_code or site.url)) for site in chosen_sites.sites]
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text.split("://")[-1]).strip("_")[:80]
+
+
+def _per_site(path: str, label: str) -> str:
+    """A per-site file or folder when one command inspects many sites: DIR/<label>[/name]."""
+    target = Path(path)
+    return str(target.parent / label / target.name) if target.suffix else str(target / label)
+
+
+def _rules_and_site_config(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The rule table (--rules) and site config (--site-config); problems are usage errors."""
+    from govwatch.core.settings import ConfigError
+    from govwatch.core.siteconfig import load_site_config
+    from govwatch.rules import RulesError, load_ruleset
+
+    try:
+        return load_ruleset(args.rules), load_site_config(args.site_config)
+    except (RulesError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _print_summary(doc: dict[str, Any], run_id: int, resumed: bool) -> None:
+    broken = doc["links"]["broken"]
+    home = sum(1 for b in broken if b["scope"] == "homepage")
+    console.print(
+        f"run {run_id}{' (resumed)' if resumed else ''}: {doc['site']['name'] or doc['site']['url']} — "
+        f"{doc['pages']['crawled']} pages ({doc['pages']['failed']} failed), {doc['links']['checked']} links checked, "
+        f"{len(broken)} broken ({home} on the homepage), {len(doc['links'].get('unverifiable', []))} unverifiable, "
+        f"{len(doc['findings'])} findings")
+    if doc.get("scoring"):
+        console.print(f"  {doc['scoring']['ruleset']['name']}: {verdict_text(doc['scoring'])}")
+
+
+def add_inspect_command(sub: Any) -> None:
+    """Register ``inspect`` on the CLI's subparsers."""
+    p = sub.add_parser("inspect", help="crawl a site, check it, write the inspection JSON and HTML report")
+    p.add_argument("url", nargs="?", help="the site's homepage URL (a host, or a path prefix on a shared host)")
+    p.add_argument("--all", action="store_true", help="inspect every registered site (status 正常)")
+    p.add_argument("--org", help="inspect the registered sites of this organisation code and those below it")
+    p.add_argument("--as-of", help="inspection time point YYYY-MM-DD (default: today, Asia/Shanghai)")
+    p.add_argument("--rules", help="rule table: a shipped name (national-2019, census-2015) or a YAML file "
+                                   "(default national-2019)")
+    p.add_argument("--site-config", help="site config YAML: column overrides, key columns, business systems")
+    p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
+    p.add_argument("--out", help="write the reports (--formats, default report.html and inspection.json) into this "
+                                 "folder; with --all/--org one subfolder per site")
+    p.add_argument("--resume", action="store_true", help="continue the site's interrupted run")
+    add_report_flags(p)
+    add_crawl_flags(p)
+    p.set_defaults(func=cmd_inspect)
