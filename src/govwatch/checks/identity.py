@@ -197,6 +197,21 @@ def _visible_date(value: Any) -> date | None:
         return None
 
 
+def _pubdate_problem(pub: str, facts: dict[str, Any], as_of: date) -> tuple[str, str, str, str] | None:
+    """An article's PubDate meta that is malformed, in the future or not the date the page shows:
+    ``(problem, observed, expected, reason)``."""
+    m = _PUBDATE.fullmatch(pub)
+    pub_day = _visible_date(pub) if m else None
+    visible = _visible_date(facts.get("publish_date"))
+    if not m or pub_day is None:
+        return "format", pub, "YYYY-MM-DD HH:MM", f"PubDate「{pub}」格式不符合 YYYY-MM-DD HH:MM"
+    if pub_day > as_of:
+        return "future", pub, f"不晚于{as_of.isoformat()}", f"PubDate「{pub}」晚于检查日期{as_of.isoformat()}"
+    if visible is not None and visible != pub_day:
+        return "mismatch", pub, visible.isoformat(), f"PubDate「{pub}」与页面显示的发布日期{visible.isoformat()}不一致"
+    return None
+
+
 @check("meta_tags", family="identity", kinds=("meta_tag_missing", "meta_tag_invalid"))
 def meta_tags(data: RunData) -> Iterator[Finding]:
     """网页设计规范 meta tags by page type, their formats and their agreement with the site."""
@@ -236,18 +251,9 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                     "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].append(url)
         pub = (meta.get("PubDate") or "").strip()
         if pub and ptype == "article":
-            m = _PUBDATE.fullmatch(pub)
-            pub_day = _visible_date(pub) if m else None
-            visible = _visible_date(facts.get("publish_date"))
-            if not m or pub_day is None:
-                per_page.append((url, "PubDate", "format", pub, "YYYY-MM-DD HH:MM",
-                                 f"PubDate「{pub}」格式不符合 YYYY-MM-DD HH:MM"))
-            elif pub_day > data.as_of:
-                per_page.append((url, "PubDate", "future", pub, f"不晚于{data.as_of.isoformat()}",
-                                 f"PubDate「{pub}」晚于检查日期{data.as_of.isoformat()}"))
-            elif visible is not None and visible != pub_day:
-                per_page.append((url, "PubDate", "mismatch", pub, visible.isoformat(),
-                                 f"PubDate「{pub}」与页面显示的发布日期{visible.isoformat()}不一致"))
+            problem = _pubdate_problem(pub, facts, data.as_of)
+            if problem is not None:
+                per_page.append((url, "PubDate", *problem))
     if not seen:
         raise NotAssessed("no crawled home, list or article page")
     for (ptype, gaps), pages in missing.items():
