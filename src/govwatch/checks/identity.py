@@ -251,9 +251,9 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                     "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].append(url)
         pub = (meta.get("PubDate") or "").strip()
         if pub and ptype == "article":
-            problem = _pubdate_problem(pub, facts, data.as_of)
-            if problem is not None:
-                per_page.append((url, "PubDate", *problem))
+            pub_problem = _pubdate_problem(pub, facts, data.as_of)
+            if pub_problem is not None:
+                per_page.append((url, "PubDate", *pub_problem))
     if not seen:
         raise NotAssessed("no crawled home, list or article page")
     for (ptype, gaps), pages in missing.items():

@@ -8,7 +8,7 @@ from datetime import date
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
-from govwatch.core.model import Footer, ListBlock, PageFacts, Pagination
+from govwatch.core.model import Footer, ListBlock, PageFacts, PageType, Pagination
 from govwatch.extract.article import choose_title, classify_page, excerpt, is_soft_404, visible_publish_date
 from govwatch.extract.dates import find_dates
 from govwatch.extract.decode import decode_html, safe_truncate
@@ -192,7 +192,7 @@ def _lists_and_pagination(scan: Scan, meta: dict[str, str], links: LinkSet, page
 
 
 def _date_and_type(lists: list[ListBlock], meta: dict[str, str], body_text: str, title: str, page_url: str,
-                   site_root: str | None) -> tuple[date | None, str]:
+                   site_root: str | None) -> tuple[date | None, PageType]:
     """The page's publish date and type; a list page's main list is put first."""
     publish_date: date | None = None
     if lists and not meta.get("ArticleTitle") and not meta.get("PubDate") \
