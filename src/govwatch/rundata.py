@@ -91,8 +91,8 @@ class RunData:
         return self._probes or []
 
     def run_fact(self, name: str) -> dict[str, Any] | None:
-        """What the post-crawl site probe ``name`` measured (``transport``, ``ipv6``, ``cloaking``,
-        ``mixed_content``: :mod:`govwatch.crawl.siteprobes`); None when it did not run."""
+        """What the post-crawl site probe ``name`` measured (``transport``, ``ipv6``, ``cloaking``:
+        :mod:`govwatch.crawl.siteprobes`); None when it did not run."""
         return (self._facts or {}).get(name)
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -120,6 +120,26 @@ class RunData:
     def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
         """(source, target, kind, text, via) of every link to one of ``targets``."""
         return [link for link in self._links if link[1] in targets]
+
+    def tagged_links(self, tags: Iterable[str], target_prefix: str = "") -> list[tuple[str, str, str]]:
+        """Distinct (target, kind, tag) of the run's links made by one of the HTML ``tags`` (``img``,
+        ``script`` ...: what a page loads, not only links to) whose target starts with ``target_prefix``.
+        In-memory runs: a link's tag is the one the ``links`` kept in its source page's facts give
+        its target (as extraction found it), else ``a``."""
+        wanted = set(tags)
+        page_tags: dict[str, dict[str, str]] = {}  # source -> target -> tag
+        found: dict[tuple[str, str, str], None] = {}
+        for source, target, kind, _text, _via in self._links:
+            if not target.startswith(target_prefix):
+                continue
+            if source not in page_tags:
+                page_tags[source] = {}
+                for link in (self.page(source) or {}).get("links") or ():
+                    page_tags[source].setdefault(link["url"], link.get("tag") or "a")
+            tag = page_tags[source].get(target, "a")
+            if tag in wanted:
+                found[(target, kind, tag)] = None
+        return list(found)
 
     def body(self, url: str) -> bytes | None:
         """The stored body of ``url`` (a page, or an attachment: the crawl keeps those), if any."""

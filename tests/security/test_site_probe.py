@@ -1,6 +1,7 @@
 """The site probe step inside ``inspect_site``: a crawl of a real local site, facts stored, findings judged.
 
-- an HTTPS site (test CA) whose pages load an http:// image and script → mixed_content;
+- an HTTPS site (test CA) whose pages load an http:// image and script → mixed_content (judged
+  from the stored links, also for a run stored with the old ``mixed_content`` run fact);
 - a site that shows Baiduspider gambling spam → cloaking; the same page to everyone → none;
 - a spider refused by a WAF → no finding.
 """
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from govwatch.core.settings import Settings, load_settings
-from govwatch.pipeline import inspect_site
+from govwatch.pipeline import check_and_report, inspect_site
 from govwatch.store.db import Store
 from tests.conftest import AS_OF
 from tests.security.conftest import PROBE_TIMEOUT
@@ -66,15 +67,18 @@ def test_https_site_with_http_resources_has_mixed_content(pki: TestPKI, tmp_path
 
             doc, store, run_id = _inspect(home, _settings(tmp_path / "g.db", ca_file=str(pki.root_file)))
     assert doc["pages"]["crawled"] >= 2
-    facts = store.run_facts(run_id)
-    assert set(facts) == {"transport", "ipv6", "cloaking", "mixed_content"}
-    assert facts["mixed_content"]["https_pages"] == 2
+    assert set(store.run_facts(run_id)) == {"transport", "ipv6", "cloaking"}  # mixed content needs no probe
     mixed = {f["target"]: f for f in _of_kind(doc, "mixed_content")}
     assert set(mixed) == {image, script}  # not the canonical <link>, not the <a> hyperlink
     assert mixed[script]["code"] == "mixed_content.active" and mixed[script]["url"] == home
     assert mixed[image]["code"] == "mixed_content.passive" and mixed[image]["evidence"]["pages"] == 2
+    assert mixed[image]["evidence"]["https_pages"] == 2 and mixed[image]["evidence"]["examples"][0] == home
     assert _of_kind(doc, "tls_problem", "no_https") == []
     assert _status(doc, "transport.tls") == "ok" and _status(doc, "transport.ipv6") == "not_assessed"
+    # A run stored when mixed content was a probe fact: checked again, it is judged from its links.
+    store.put_run_fact(run_id, "mixed_content", {"https_pages": 0, "resources": [], "resource_count": 0})
+    again = check_and_report(store, run_id)
+    assert _of_kind(again, "mixed_content") == _of_kind(doc, "mixed_content")
     store.close()
 
 

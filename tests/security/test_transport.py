@@ -151,10 +151,9 @@ def test_https_served_but_http_not_redirected_is_a_warning() -> None:
     assert (finding.code, finding.severity) == ("transport.http_not_redirected", "warning")
 
 
-@pytest.mark.parametrize("check", ["transport.https", "transport.tls", "transport.ipv6", "transport.mixed_content",
-                                   "cloaking.spider"])
+@pytest.mark.parametrize("check", ["transport.https", "transport.tls", "transport.ipv6", "cloaking.spider"])
 def test_checks_are_not_assessed_without_probe_facts(check: str) -> None:
     assert judge("http://127.0.0.1:1/", {}, check) == ([], "not_assessed")
     assert judge("http://127.0.0.1:1/", {name: {"error": "timeout"} for name in
-                                         ("transport", "ipv6", "cloaking", "mixed_content")}, check)[1] \
+                                         ("transport", "ipv6", "cloaking")}, check)[1] \
         == "not_assessed"

@@ -94,3 +94,14 @@ def test_resume_rebuilds_the_same_frontier_and_keeps_the_template(tmp_path: Path
     assert shared.done == plain.done and shared.pages_done == plain.pages_done == 3
     assert plain.template == []
     assert {(ln.url, ln.text, ln.kind, ln.tag, ln.via) for ln in shared.template} == set(NAV)
+
+
+def test_tagged_links_read_the_same_from_the_template_and_once_per_target(tmp_path: Path) -> None:
+    plain = StoreRunData(*_stored_run(tmp_path, "plain.db", use_template=False))
+    shared = StoreRunData(*_stored_run(tmp_path, "shared.db", use_template=True))
+    style = (f"{SITE}css/site.css", "style", "link")
+    assert shared.tagged_links(("link", "img"), "http://") == plain.tagged_links(("link", "img"), "http://") == [style]
+    assert shared.tagged_links(("link",), "https://") == [] and shared.tagged_links(("script",)) == []
+    assert shared.tagged_links(("a",), f"{SITE}col_") == []  # the prefix is text, not a LIKE pattern
+    assert sorted(shared.tagged_links(("a",))) == sorted(plain.tagged_links(("a",))) == sorted(
+        {(url, kind, tag) for url, _text, kind, tag, _via in [*NAV, *(_own(i) for i in range(1, 5))] if tag == "a"})

@@ -1,6 +1,7 @@
-"""HTTPS, TLS, mixed content and IPv6: judged from the run facts the site probe stored.
+"""HTTPS, TLS, mixed content and IPv6.
 
-Pure functions of ``RunData.run_fact`` (``govwatch.crawl.siteprobes`` measured them after the crawl):
+HTTPS, TLS and IPv6 are judged from ``RunData.run_fact`` (``govwatch.crawl.siteprobes`` measured
+them after the crawl); mixed content from the run's stored links (``RunData.tagged_links``):
 
 - ``no_https`` — HTTPS does not answer (``transport.no_https``, error), or answers while plain
   HTTP still serves the site without redirecting to it (``transport.http_not_redirected``, warning);
@@ -10,12 +11,14 @@ Pure functions of ``RunData.run_fact`` (``govwatch.crawl.siteprobes`` measured t
   incomplete (the server omits its intermediate: a warning, never an outage) and expiry within
   :data:`EXPIRY_WARNING_DAYS` days (warnings). Severity is the worst problem's;
 - ``mixed_content`` — an http:// resource of pages served over HTTPS: scripts, styles, frames
-  and objects (browsers block them: error) and images or media (warning), one per resource;
+  and objects (browsers block them: error) and images or media (warning), one per resource
+  (:func:`insecure_resources`);
 - ``no_ipv6`` — no AAAA record, or no answer over IPv6 (``ipv6.no_aaaa`` / ``ipv6.unreachable``).
 
 A probe that did not run (``security`` settings, an older run), failed, or could not judge
 (an http-only site has no certificate; an IPv4-address site has no AAAA; this machine has no
-IPv6 route) raises :class:`NotAssessed` with the reason.
+IPv6 route) raises :class:`NotAssessed` with the reason; so does mixed content for a run
+without pages served over HTTPS.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ V_NOT_YET_VALID, V_EXPIRED = 9, 10
 _NAME_MISMATCH = (62, 64)  # hostname, IP address mismatch
 _TAG_LABELS = {"img": "图片", "script": "脚本", "link": "样式或图标", "iframe": "内嵌框架", "frame": "框架",
                "embed": "嵌入对象", "source": "媒体", "object": "嵌入对象"}
+# Mixed content: the tags that load something into the page (hyperlinks, ``a`` and ``area``, do not).
+RESOURCE_TAGS = ("img", "script", "link", "iframe", "frame", "embed", "source", "object")
+ACTIVE_TAGS = frozenset({"script", "link", "iframe", "frame", "embed", "object"})  # browsers block these
+_LINK_FILES = (".css", ".js", ".ico", ".png", ".gif", ".jpg", ".jpeg", ".svg", ".webp", ".woff", ".woff2", ".ttf")
+MAX_RESOURCES = 200
+MAX_EXAMPLES = 5
 
 
 def _fact(data: RunData, name: str, what: str) -> dict[str, Any]:
@@ -124,10 +133,49 @@ def tls_problem(data: RunData) -> list[Finding]:
         severity=problems[0]["severity"])]
 
 
+def _is_resource(url: str, kind: str, tag: str) -> bool:
+    """Whether a link made by ``tag`` loads a resource. An off-site ``<link>`` is stored without its
+    ``rel``: it counts only when its URL names a resource file (``.css``, ``.js``, an icon or image,
+    a font), so ``rel=canonical`` and ``alternate`` links to http pages are not taken for resources."""
+    if tag != "link":
+        return True
+    if kind != "external":
+        return kind in ("style", "script", "image")
+    return url.split("?", 1)[0].split("#", 1)[0].lower().endswith(_LINK_FILES)
+
+
+def insecure_resources(data: RunData) -> dict[str, Any]:
+    """Pages served over HTTPS (the fetch's final URL) and the http:// resources they load:
+    ``{https_pages, resources: [{url, tag, kind, active, pages, on_homepage, examples}], resource_count}``,
+    active resources first, then by how many pages load them (at most :data:`MAX_RESOURCES`)."""
+    https_pages = {url for url, row in data.fetches.items()
+                   if row.get("role") == "page" and (row.get("final_url") or url).startswith("https://")}
+    facts: dict[str, Any] = {"https_pages": len(https_pages), "resources": [], "resource_count": 0}
+    if not https_pages:
+        return facts
+    candidates: dict[str, tuple[str, str]] = {}
+    for url, kind, tag in data.tagged_links(RESOURCE_TAGS, "http://"):
+        if _is_resource(url, kind, tag):
+            candidates.setdefault(url, (kind, tag))
+    sources: dict[str, set[str]] = {}
+    for source, target, *_ in data.links_to(set(candidates)):
+        if source in https_pages:
+            sources.setdefault(target, set()).add(source)
+    resources = []
+    for url in sorted(sources):
+        kind, tag = candidates[url]
+        pages = sorted(sources[url])
+        resources.append({"url": url, "tag": tag, "kind": kind, "active": tag in ACTIVE_TAGS, "pages": len(pages),
+                          "on_homepage": any(data.is_homepage(p) for p in pages), "examples": pages[:MAX_EXAMPLES]})
+    resources.sort(key=lambda r: (not r["active"], -r["pages"], r["url"]))
+    facts.update(resources=resources[:MAX_RESOURCES], resource_count=len(resources))
+    return facts
+
+
 @check("transport.mixed_content", family="security", kinds=("mixed_content",), uses_rules=False)
 def mixed_content(data: RunData) -> list[Finding]:
     """http:// resources loaded by pages served over HTTPS."""
-    facts = _fact(data, "mixed_content", "混合内容")
+    facts = insecure_resources(data)
     if not facts["https_pages"]:
         raise NotAssessed("没有通过HTTPS提供的页面，混合内容不适用")
     findings = []

@@ -224,6 +224,14 @@ class StoreRunData(RunData):
                     out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))  # type: ignore[misc]
         return out
 
+    def tagged_links(self, tags: Iterable[str], target_prefix: str = "") -> list[tuple[str, str, str]]:
+        q = (select(t.urls.c.url, t.links.c.kind, t.links.c.tag).distinct()
+             .join(t.urls, t.urls.c.id == t.links.c.target_id)
+             .where(t.links.c.run_id == self.run_id, t.links.c.tag.in_(list(tags)),
+                    t.urls.c.url.startswith(target_prefix, autoescape=True)))
+        with self.store.engine.connect() as conn:
+            return [(url, kind, tag) for url, kind, tag in conn.execute(q)]
+
     def baseline(self) -> RunData | None:
         """The newest completed run of the same site before this one (lower id), read lazily."""
         if not self._baseline_known:

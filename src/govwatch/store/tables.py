@@ -279,7 +279,7 @@ run_facts = Table(  # what a post-crawl site probe measured (govwatch.crawl.site
     "run_facts", metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
-    Column("name", String(32), nullable=False),  # transport | ipv6 | cloaking | mixed_content
+    Column("name", String(32), nullable=False),  # transport | ipv6 | cloaking (older runs: also mixed_content, which no check reads)
     Column("facts", JSON, nullable=False),
     Column("created", String(32), nullable=False),
     UniqueConstraint("run_id", "name", name="uq_run_facts_run_name"),

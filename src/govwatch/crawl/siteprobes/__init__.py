@@ -2,7 +2,7 @@
 
 ``probe.probe_site`` measures and stores run facts: ``transport`` (HTTP → HTTPS, TLS
 certificate and chain), ``ipv6`` (AAAA record, a GET over IPv6), ``cloaking`` (a sample
-refetched as Baiduspider and compared) and ``mixed_content`` (http:// resources of HTTPS
-pages, from the stored links). Checks judge the facts (``checks/transport.py``,
-``checks/cloaking.py``); nothing here decides what is a finding.
+refetched as Baiduspider and compared). Checks judge the facts (``checks/transport.py``,
+``checks/cloaking.py``); nothing here decides what is a finding. Mixed content needs no
+network: ``checks/transport.py`` reads it from the stored links.
 """

@@ -1,11 +1,12 @@
 """The site probe step after a crawl: measure, store as run facts, never judge.
 
 :func:`probe_site` runs the probes that ``security`` settings enable and stores each
-result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``,
-``mixed_content``); the checks in ``checks/transport.py`` and ``checks/cloaking.py`` judge
-them later, offline. A probe that fails stores ``{"error": ...}`` instead; the step never
-raises (but for cancellation). Requests leave only for the site itself, loopback, or any
-host when ``crawl.network`` is ``online`` (the crawl's policy).
+result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``); the checks in
+``checks/transport.py`` and ``checks/cloaking.py`` judge them later, offline (mixed content
+needs no probe: ``checks/transport.py`` reads it from the stored links). A probe that fails
+stores ``{"error": ...}`` instead; the step never raises (but for cancellation). Requests
+leave only for the site itself, loopback, or any host when ``crawl.network`` is ``online``
+(the crawl's policy).
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from govwatch.core.settings import Settings
 from govwatch.crawl.crawler import is_loopback
 from govwatch.crawl.siteprobes.bot_views import probe_cloaking
 from govwatch.crawl.siteprobes.http import Resolver
-from govwatch.crawl.siteprobes.mixed import insecure_resources
 from govwatch.crawl.siteprobes.tls import probe_ipv6, probe_transport
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 
-FACT_NAMES = ("transport", "ipv6", "cloaking", "mixed_content")
+FACT_NAMES = ("transport", "ipv6", "cloaking")
 _BUDGET_TIMEOUTS = 8  # a probe gets this many security.timeout periods in all
 
 
@@ -69,10 +69,6 @@ async def probe_site(store: Store, run_id: int, settings: Settings) -> dict[str,
                                           sample=sec.cloaking_sample, timeout=sec.timeout, allowed=allowed)
     budget = sec.timeout * _BUDGET_TIMEOUTS
     results = dict(zip(jobs, await asyncio.gather(*(_bounded(job, budget) for job in jobs.values())), strict=False))
-    try:
-        results["mixed_content"] = insecure_resources(data)
-    except Exception as exc:  # noqa: BLE001
-        results["mixed_content"] = _failure(exc)
     probed_at = datetime.now(UTC).isoformat(timespec="seconds")
     for name, facts in results.items():
         store.put_run_fact(run_id, name, {**facts, "probed_at": facts.get("probed_at", probed_at)})
