@@ -137,7 +137,8 @@ def _kinds(selectors: Iterable[dict[str, Any]]) -> list[str]:
 
 @cache
 def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("govwatch.rules").joinpath("ruleset.schema.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(resources.files("govwatch.rules").joinpath("ruleset.schema.json").read_text("utf-8"))
+    return schema
 
 
 def available_rulesets() -> list[str]:
