@@ -4,23 +4,21 @@ for the rest, by each table's own points (expected values typed from the tables'
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from govwatch.checks import looked_for, run_checks
 from govwatch.rules import load_ruleset
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
-from tests.checks.test_interaction_cases import CASES, build_run
+from tests.checks.casefiles import CASES, build_run, load
 
 CHECKS = ["consult_channels", "messages_unanswered", "messages_late", "message_fields", "activities",
           "service_guides"]
 
 
 def _case(file: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    spec = yaml.safe_load(Path(CASES / file).read_text(encoding="utf-8"))
+    spec = load(CASES / "interaction" / file)
     return spec, next(c for c in spec["cases"] if c["name"].startswith(name))
 
 
