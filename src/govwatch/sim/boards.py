@@ -5,7 +5,8 @@ so the pages (via :class:`govwatch.sim.items.ItemFactory`) and the manifest
 (:func:`interaction_truth`) read the same plan.
 
 Messages (the consult column; reply limits of seed 002 附件1: 咨询 1, 投诉 and 建议 5 working
-days, counted with :mod:`govwatch.core.workdays`):
+days, counted with the simulator's own calendar, :mod:`govwatch.sim.holiday_notices`, not with the
+checks' :mod:`govwatch.core.workdays`):
 
 - ``unanswered``: no reply, asked 100–330 days before the inspection day (the 3-month veto);
 - ``unanswered_recent``: no reply, asked 20–80 days before (overdue, but no veto);
@@ -17,7 +18,11 @@ days, counted with :mod:`govwatch.core.workdays`):
   make-up working day when possible (plain weekdays say on time);
 - ``late`` (complaint): answered on the 6th working day, crossing a holiday when possible;
 - ``fields_unpublished``: answered in time, but the page shows neither 答复时间 nor 答复单位;
-- ``ok``: every other message, answered within its limit.
+- ``ok``: every other message, answered within its limit (on the day asked when the period
+  would reach a year the simulator's calendar does not note).
+
+Reply periods are planted only where the simulator's calendar is certain (inside its noted
+years, or a reply on the day asked); an unanswered message needs no count (it is weeks old).
 
 Guides (the service column, by index): 0 complete, 1 ``incomplete`` (no 办理地点, 联系电话),
 2 ``vague`` (其他材料 clauses), 3 ``form_broken`` (the form link answers 404), 4
@@ -42,9 +47,9 @@ from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from govwatch.core.workdays import calendar
 from govwatch.rules.loader import Window
 from govwatch.sim.column_pages import Column
+from govwatch.sim.holiday_notices import sim_calendar
 from govwatch.sim.rng import Rng
 
 if TYPE_CHECKING:
@@ -104,19 +109,10 @@ def _reply_at(asked: datetime, day: date, rng: Rng) -> datetime:
     return datetime.combine(day, time(9 + rng.randrange(0, 8), rng.randrange(0, 60)))
 
 
-def _holiday_weekdays(start: date, end: date) -> int:
-    cal = calendar()
-    n, day = 0, start + timedelta(days=1)
-    while day <= end:
-        n += day.weekday() < 5 and not cal.is_workday(day)
-        day += timedelta(days=1)
-    return n
-
-
 @lru_cache(maxsize=64)
 def special_messages(col: Column) -> dict[int, MessagePlan]:
     """The planted messages of a consult column (index -> plan)."""
-    cal = calendar()
+    cal = sim_calendar()
     as_of = col.as_of
     ages = []
     for index in range(col.items):
@@ -138,19 +134,25 @@ def special_messages(col: Column) -> dict[int, MessagePlan]:
         plans[index] = MessagePlan(index, kind, expect, asked, replied, hidden)
 
     def fits(index: int, workdays: int) -> bool:
-        return cal.deadline(col.item_when(index).date(), workdays) < as_of
+        asked = col.item_when(index).date()
+        replied = cal.deadline(asked, workdays)
+        return replied < as_of and cal.certain(asked, replied)
+
+    def holiday_weekdays(index: int, workdays: int) -> int:
+        asked = col.item_when(index).date()
+        return cal.holiday_weekdays(asked, cal.deadline(asked, workdays))
 
     if (pool := free(*VETO_AGE)):
         add(pool[0], "咨询", "unanswered", None)
     if (pool := free(*RECENT_AGE)):
         add(pool[0], "建议", "unanswered_recent", None)
-    if ages and ages[0][0] not in plans and cal.between(col.item_when(0).date(), as_of).days <= REPLY_LIMITS["投诉"]:
-        add(0, "投诉", "pending", None)
+    if ages and ages[0][0] not in plans:
+        newest = col.item_when(0).date()
+        if cal.certain(newest, as_of) and cal.between(newest, as_of) <= REPLY_LIMITS["投诉"]:
+            add(0, "投诉", "pending", None)
     pool = [i for i in free(8, 330) if fits(i, 5)]
     if pool:
-        best = max(pool, key=lambda i: (_holiday_weekdays(col.item_when(i).date(),
-                                                          cal.deadline(col.item_when(i).date(), 5)), -i))
-        add(best, "投诉", "ontime", 5)
+        add(max(pool, key=lambda i: (holiday_weekdays(i, 5), -i)), "投诉", "ontime", 5)
     pool = [i for i in free(4, 330) if fits(i, 2)]
     if pool:
         def makeup(i: int) -> int:
@@ -159,9 +161,7 @@ def special_messages(col: Column) -> dict[int, MessagePlan]:
         add(max(pool, key=lambda i: (makeup(i), -i)), "咨询", "late", 2)
     pool = [i for i in free(10, 330) if fits(i, 6)]
     if pool:
-        add(max(pool, key=lambda i: (_holiday_weekdays(col.item_when(i).date(),
-                                                       cal.deadline(col.item_when(i).date(), 6)), -i)),
-            "投诉", "late", 6)
+        add(max(pool, key=lambda i: (holiday_weekdays(i, 6), -i)), "投诉", "late", 6)
     if (pool := [i for i in free(3, 330) if fits(i, 0)]):
         add(pool[0], "咨询", "fields_unpublished", 0, HIDDEN_FIELDS)
     return plans
@@ -175,9 +175,9 @@ def message_plan(col: Column, index: int) -> MessagePlan:
     rng = Rng(col.item_seed(index, 7))
     kind = rng.choice(("咨询", "投诉", "建议"))
     asked = col.item_when(index)
-    cal = calendar()
+    cal = sim_calendar()
     day = cal.deadline(asked.date(), rng.randrange(0, REPLY_LIMITS[kind] + 1))
-    if day >= col.as_of:
+    if day >= col.as_of or not cal.certain(asked.date(), day):
         day = asked.date()
     return MessagePlan(index, kind, "ok", asked, _reply_at(asked, day, rng))
 
@@ -266,7 +266,7 @@ def link_href(ctx: Any, item: Any, link: ItemLink) -> str:
 
 def interaction_truth(gen: SiteGenerator, norm: Callable[[str], str]) -> dict[str, Any]:
     """The manifest's ``interaction`` entry of one site."""
-    cal = calendar()
+    cal = sim_calendar()
     out: dict[str, Any] = {"statistics_published": False, "messages": [], "guides": [], "surveys": None,
                            "interviews": None}
     for col in gen.columns:
@@ -282,7 +282,7 @@ def interaction_truth(gen: SiteGenerator, norm: Callable[[str], str]) -> dict[st
                     "replied": plan.replied.date().isoformat() if plan.replied else None,
                     "hidden": list(plan.hidden)}
                 end = plan.replied.date() if plan.replied else col.as_of
-                entry["working_days"] = cal.between(asked, end).days
+                entry["working_days"] = cal.between(asked, end)
                 entry["calendar_days"] = (end - asked).days
                 entry["holidays"] = cal.holidays_between(asked, end)
                 entry["makeup_days"] = [d.isoformat() for d in cal.makeup_days_between(asked, end)]
