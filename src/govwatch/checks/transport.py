@@ -161,7 +161,7 @@ def insecure_resources(data: RunData) -> dict[str, Any]:
     for source, target, *_ in data.links_to(set(candidates)):
         if source in https_pages:
             sources.setdefault(target, set()).add(source)
-    resources = []
+    resources: list[dict[str, Any]] = []
     for url in sorted(sources):
         kind, tag = candidates[url]
         pages = sorted(sources[url])
