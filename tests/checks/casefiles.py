@@ -74,6 +74,8 @@ ATTACHMENT_KEYS = {"url", "rows", "paragraphs", "table", "lines", "raw", "encodi
 PROBE_KEYS = {"url", "target_kind", "per_day", "days", "failed", "end", "timeout_s"}
 VIEWS_KEYS = {"url", "type", "spider", "normal"}
 VIEW_KEYS = {"status", "title", "lines", "links", "final_url", "not_followed", "error"}
+FETCH_KEYS = {"url", "role", "kind", "depth", "method", "status", "error", "error_detail", "final_url", "content_type",
+              "size", "elapsed_ms", "attempts", "soft_404", "body_hash"}  # the store's fetch row (stored_run)
 EXPECT_KEYS = {"kind", "url", "target", "target_url", "severity", "code", "evidence", "examples_max"}
 
 
@@ -83,9 +85,14 @@ def _keys(where: str, given: dict[str, Any], allowed: set[str]) -> None:
     assert not unknown, f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})"
 
 
+def _defaults(where: str, defaults: dict[str, Any]) -> None:
+    _keys(where, defaults, {"head", "footer"} | {key for key in defaults if key.startswith("head_")})
+
+
 def validate(path: Path, spec: dict[str, Any]) -> None:
     """Every key of a case file is one the runner reads."""
     _keys(str(path), spec, FILE_KEYS)
+    _defaults(str(path), spec.get("defaults") or {})
     for case in spec["cases"]:
         where = f"{path.name}: {case.get('name')}"
         _keys(where, case, CASE_KEYS)
@@ -98,8 +105,12 @@ def validate(path: Path, spec: dict[str, Any]) -> None:
 
 
 def _validate_run(where: str, run: dict[str, Any]) -> None:
+    _defaults(where, run.get("defaults") or {})
     for page in run.get("pages") or []:
         _keys(where, page, PAGE_KEYS)
+        _keys(where, page.get("fetch") or {}, FETCH_KEYS - {"url"})
+    for resource in run.get("resources") or []:
+        _keys(where, resource, FETCH_KEYS)
     for col in run.get("columns") or []:
         _keys(where, col, COLUMN_KEYS)
         for item in col.get("items") or []:
@@ -167,7 +178,9 @@ def build_run(spec: dict[str, Any], case: dict[str, Any]) -> RunData:
     facts = {**(spec.get("run_facts") or {}), **(case.get("run_facts") or {})}
     if "spider_views" in case:
         facts["cloaking"] = cloaking_fact(case["spider_views"], site)
-    baseline = build_run(spec, case["baseline"]) if "baseline" in case else None
+    baseline = None
+    if "baseline" in case:  # the same site, with the case's page templates
+        baseline = build_run(spec, {"site": site, "defaults": case.get("defaults") or {}, **case["baseline"]})
     return RunData(site_url=site, scope=Scope.for_site(site), as_of=as_of, fetches=crawl.fetches, pages=crawl.pages,
                    links=crawl.links, bodies=crawl.bodies, rules=load_ruleset(rules) if rules else None,
                    site_config=parse_site_config(config, "case.yaml"),

@@ -3,7 +3,7 @@
 and reports exactly the expected findings (or says why it cannot judge).
 
 Besides each case's own expectations, every finding is of a kind its check declares, has a
-message in Chinese, and a privacy finding never shows a personal number of the input in full.
+message in Chinese, and a content or privacy finding never shows a personal number of the input in full.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from govwatch.rundata import RunData
 from tests.checks.casefiles import CASES, SITE, build_run, case_files, case_params, load, unmatched
 
 load_builtin_checks()
+
+
+def _case(file: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    spec = load(CASES / file)
+    return spec, next(c for c in spec["cases"] if c["name"].startswith(name))
 
 
 def _shown(findings: list[Any]) -> list[tuple[Any, ...]]:
@@ -43,7 +48,7 @@ def test_case(spec: dict[str, Any], case: dict[str, Any]) -> None:
     for f in findings:
         assert f.kind in REGISTRY[name].kinds, f"{f.kind} is not declared by {name}"
         assert any("\u4e00" <= ch <= "\u9fff" for ch in f.message), f.message
-    if REGISTRY[name].family == "privacy":  # evidence never holds a personal number in full
+    if REGISTRY[name].family in ("content", "privacy"):  # page text in evidence never shows a personal number in full
         raw = json.dumps(case, ensure_ascii=False, default=str).replace(" ", "")
         shown = json.dumps([(f.message, f.evidence, f.target) for f in findings], ensure_ascii=False).replace(" ", "")
         for number in set(re.findall(r"\d{11,}[Xx]?", raw)):
@@ -70,12 +75,18 @@ def test_every_kind_of_every_registered_check_is_expected_by_one_of_its_cases() 
     assert not missing, f"finding kinds no case expects, by check: {missing}"
 
 
+def test_the_comparison_catches_a_wrong_expectation_and_an_unexpected_finding() -> None:
+    spec, case = _case("content/banned.yaml", "a banned term in the title only")
+    data = build_run(spec, case)
+    findings, _ = run_checks(data, [spec["check"]])
+    assert unmatched(case["expect"], findings, data.site_url) == ([], [])
+    wrong = [{**case["expect"][0], "evidence": {"category": "pornography"}}]
+    assert unmatched(wrong, findings, data.site_url) == (wrong, findings)
+    assert unmatched([], findings, data.site_url) == ([], findings)
+    assert unmatched([{"kind": "banned_content", "url": "other.html"}], findings, data.site_url)[0]
+
+
 # -- properties of the checks beyond single cases ------------------------------------------
-
-
-def _case(file: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    spec = load(CASES / file)
-    return spec, next(c for c in spec["cases"] if c["name"].startswith(name))
 
 
 def test_wording_fingerprints_are_stable_and_distinct_per_phrase() -> None:
