@@ -26,6 +26,7 @@ from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer
+from govwatch.report.inspection import scored_document
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring.runs import score_checked
 from govwatch.store.db import Store
@@ -139,7 +140,7 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     data = StoreRunData(store, run_id)
     findings, check_runs = run_checks(data)
     store_check_results(store, data, findings, check_runs)
-    document = score_checked(store, data, findings, check_runs).document(store)
+    document = scored_document(store, score_checked(store, data, findings, check_runs))
     run = store.run(run_id)
     site = document["site"]
     if not store.site(run["site_id"])["registered"]:  # the registry's 网站名称/标识码 are the office's, not the page's

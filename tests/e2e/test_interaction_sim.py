@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from govwatch.report.html import render_html
+from govwatch.report.inspection import scored_document
 from govwatch.rules import load_ruleset
 from govwatch.scoring.runs import score_stored_run
 from govwatch.store.db import Store
@@ -176,7 +177,7 @@ def test_the_three_tables_score_the_findings_and_the_report_shows_them(own_store
         else:
             assert _indicator(sheet, "messages")["points"] == late + unanswered + 1 + 2
             assert _indicator(sheet, "online-systems")["points"] == 3
-        doc = scored.document(store)
+        doc = scored_document(store, scored)
         html = render_html(doc)
         assert "互动回应差" in html, table
         for f in doc["findings"]:

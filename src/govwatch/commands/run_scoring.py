@@ -59,10 +59,11 @@ def _run(store: Any, run_id: int) -> dict[str, Any]:
 
 def _score(store: Any, run_id: int, rules: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Score a stored run with ``rules``: its inspection document and score sheet."""
+    from govwatch.report.inspection import scored_document
     from govwatch.scoring.runs import score_stored_run
 
     scored = score_stored_run(store, run_id, rules)
-    return scored.document(store), scored.sheet
+    return scored_document(store, scored), scored.sheet
 
 
 def _print_verdict(run_id: int, document: dict[str, Any], sheet: dict[str, Any], rules: Any) -> None:
@@ -187,7 +188,7 @@ def _review_call(fn: Any, *a: Any, **kw: Any) -> Any:
 
 def _fingerprint(store: Any, run_id: int, ident: str) -> str:
     """A finding's fingerprint from its problem ID (LJ-…) or fingerprint, among the run's findings."""
-    from govwatch.report.inspection import problem_id
+    from govwatch.core.catalogue import problem_id
     from govwatch.scoring.runs import stored_findings
     for f in stored_findings(store, run_id):
         if ident.upper() in (problem_id(f), f.fingerprint.upper()):

@@ -18,6 +18,8 @@ from govwatch.checks.link_availability import resource_of, verdict
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.rundata import RunData
+from govwatch.scoring.runs import ScoredRun
+from govwatch.store.db import Store
 
 SCHEMA_VERSION = 1
 
@@ -134,3 +136,9 @@ def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Seq
         "checks": [{"name": c.name, "status": c.status, "findings": c.findings, "error": c.error}
                    for c in check_runs],
     }
+
+
+def scored_document(store: Store, scored: ScoredRun) -> dict[str, Any]:
+    """The inspection document of a scored stored run."""
+    return build_inspection(scored.data, scored.findings, scored.check_runs,
+                            run=store.run(scored.data.run_id), sheet=scored.sheet)

@@ -34,13 +34,6 @@ class ScoredRun:
     sheet: dict[str, Any]
 
 
-    def document(self, store: Store) -> dict[str, Any]:
-        """The inspection document of this scored run."""
-        from govwatch.report.inspection import build_inspection
-        return build_inspection(self.data, self.findings, self.check_runs, run=store.run(self.data.run_id),
-                                sheet=self.sheet)
-
-
 def site_profile(store: Store, site_id: int) -> SiteProfile:
     """The registry's role, level and 办事服务 flag of a site (defaults for unregistered sites)."""
     from govwatch.registry import site_profile as registry_profile

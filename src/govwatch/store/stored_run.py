@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, bindparam, func, select, type_coerce
+from sqlalchemy import Connection, Text, bindparam, cast, func, select
 
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
@@ -65,7 +65,7 @@ class StoreRunData(RunData):
                                excluded_prefixes=tuple(crawl.get("excluded_prefixes", ())))
         columns = [t.fetches.c.id, t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS)]
         q = (select(*columns).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-             .where(t.fetches.c.run_id == run_id))
+             .where(t.fetches.c.run_id == run_id).order_by(t.fetches.c.id))  # crawl order on every database
         fetch_ids: dict[str, int] = {}
         fetches: dict[str, Any] = {}
         shared: dict[str, str] = {}  # one object for each repeated short value (role, kind, content type ...)
@@ -271,8 +271,9 @@ class StoreRunData(RunData):
 
 _BLOB = select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == bindparam("hash"))
 
-# pages.facts as its stored text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads).
-_FACTS_TEXT = type_coerce(t.pages.c.facts, Text)
+# pages.facts as text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads). A CAST, not
+# type_coerce: PostgreSQL's driver would otherwise hand back the JSON already decoded.
+_FACTS_TEXT = cast(t.pages.c.facts, Text)
 
 
 def _facts(text: str) -> dict[str, Any]:
