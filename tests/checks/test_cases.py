@@ -2,8 +2,8 @@
 :mod:`tests.checks.casefiles`): the named check runs over the in-memory run the case describes
 and reports exactly the expected findings (or says why it cannot judge).
 
-Besides each case's own expectations, every finding is of a kind its check declares, has a
-message in Chinese, and a content or privacy finding never shows a personal number of the input in full.
+Besides each case's own expectations, every finding is of a kind its check declares, carries
+only the evidence fields the finding catalogue lists for its kind, has a message in Chinese, and a content or privacy finding never shows a personal number of the input in full.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from govwatch.checks import REGISTRY, load_builtin_checks, run_checks
+from govwatch.core.catalogue import catalogue
 from govwatch.core.urls import Scope
 from govwatch.rundata import RunData
 from tests.checks.casefiles import CASES, SITE, build_run, case_files, case_params, load, unmatched
@@ -47,6 +48,9 @@ def test_case(spec: dict[str, Any], case: dict[str, Any]) -> None:
     assert not unexpected, f"unexpected {_shown(unexpected)}"
     for f in findings:
         assert f.kind in REGISTRY[name].kinds, f"{f.kind} is not declared by {name}"
+        entry = catalogue().get(f.kind)
+        assert entry is not None and set(f.evidence) <= set(entry.evidence), \
+            f"{f.kind}: evidence fields {sorted(set(f.evidence) - set(entry.evidence if entry else ()))} not in the catalogue"
         assert any("\u4e00" <= ch <= "\u9fff" for ch in f.message), f.message
     if REGISTRY[name].family in ("content", "privacy"):  # page text in evidence never shows a personal number in full
         raw = json.dumps(case, ensure_ascii=False, default=str).replace(" ", "")
