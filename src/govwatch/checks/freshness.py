@@ -79,14 +79,15 @@ def future_dates(data: RunData) -> Iterator[Finding]:
             url = item.url or item.source
             if url not in reported:
                 reported.add(url)
+                assert item.date is not None  # col.future holds dated items only
                 yield finding(url, item.source if item.url else None, item.date, item.title, item.date_text,
                               f"栏目「{col.name}」")
     home = homepage_updates_of(data)
-    for title, url, when in home.future:
-        target = url or data.site_url
+    for title, item_url, when in home.future:
+        target = item_url or data.site_url
         if target not in reported:
             reported.add(target)
-            yield finding(target, data.site_url if url else None, when, title, "", "首页")
+            yield finding(target, data.site_url if item_url else None, when, title, "", "首页")
     for url, facts in data.pages(page_type="article"):
         published = facts.get("publish_date")
         if published and published > as_of.isoformat() and url not in reported:

@@ -76,11 +76,11 @@ def broken_links(data: RunData) -> list[Finding]:
     """Every link target that did not answer usably."""
     broken: dict[str, LinkVerdict] = {}
     kinds: dict[str, str] = {}
-    for target in data.link_targets():
-        v = verdict(data.fetches.get(target.url))
+    for link_target in data.link_targets():
+        v = verdict(data.fetches.get(link_target.url))
         if v.state == "broken":
-            broken[target.url] = v
-            kinds[target.url] = target.kind
+            broken[link_target.url] = v
+            kinds[link_target.url] = link_target.kind
     sources: dict[str, list[tuple[str, str]]] = defaultdict(list)  # target -> [(source, text)]
     for source, target, _kind, text, _via in data.links_to(set(broken)):
         sources[target].append((source, text))

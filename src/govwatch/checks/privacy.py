@@ -69,7 +69,7 @@ def personal_data(data: RunData) -> Iterator[Finding]:
         names += [("attachment name", link[3]) for link in linking if link[3]]
         sources = sorted({link[0] for link in linking})[:5]
         hits = personal_hits(names, data.as_of).plus(content_hits)
-        extra = {"where": "attachment", "file": attachment_name(url), "linked_from": sources}
+        extra: dict[str, object] = {"where": "attachment", "file": attachment_name(url), "linked_from": sources}
         if hits.counts:
             yield _finding(url, f"附件「{attachment_name(url)}」", hits, extra)
         if unreadable:

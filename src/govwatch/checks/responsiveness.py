@@ -301,7 +301,7 @@ def interpretation_links(data: RunData) -> Iterator[Finding]:
     for url, it in policies.items():
         name = _doc_name(it.title)
         if name:
-            by_name.setdefault(name, url)  # type: ignore[arg-type]
+            by_name.setdefault(name, url)
     interpreted: dict[str, str] = {}  # policy URL -> an interpretation URL naming or linking it
     for col, it in interps:
         html = html_of(data, it.url or "")

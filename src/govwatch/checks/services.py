@@ -28,7 +28,7 @@ def _guides(data: RunData, required: list[str]) -> tuple[list[tuple[Guide, str, 
     columns = [c for c in columns_of(data) if c.type == "service"]
     out: list[tuple[Guide, str, str | None]] = []
     done: set[str] = set()
-    candidates = [(it.url, it.title, it.source) for c in columns for it in column_items(data, c) if it.url]
+    candidates: list[tuple[str | None, str, str | None]] = [(it.url, it.title, it.source) for c in columns for it in column_items(data, c) if it.url]
     candidates += [(u, f.get("title") or "", None) for u, f in data.pages(page_type="guide")]
     for url, title, source in candidates:
         if url in done or url is None:

@@ -177,8 +177,8 @@ class Fetcher:
                     target = normalize_url(location, current)
                     problem = self._redirect_problem(url, target, location, redirects)
                     if problem is not None:
-                        error, detail = problem
-                        return self._result(url, target or current, method, status, error, detail,
+                        redirect_error, detail = problem
+                        return self._result(url, target or current, method, status, redirect_error, detail,
                                             headers, b"", started, first_byte, redirects)
                     assert target is not None
                     redirects.append(target)

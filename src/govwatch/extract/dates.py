@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
+_Date = date  # for annotations inside DateMatch, whose ``date`` property hides the class name
 
 # Full-width digits and separators -> ASCII (same length, so positions survive).
 _FW_TABLE = {0xFF10 + i: 0x30 + i for i in range(10)}
@@ -89,7 +90,7 @@ class DateMatch(NamedTuple):
         """The date, or ``None`` when the year is unknown."""
         return _make(self.year, self.month, self.day) if self.year is not None else None
 
-    def with_year(self, year: int | None) -> date | None:
+    def with_year(self, year: int | None) -> _Date | None:
         """The date with ``year`` filled in when the text had none."""
         if self.year is not None:
             return _make(self.year, self.month, self.day)

@@ -133,8 +133,8 @@ def _date(v: Any) -> tuple[DateMatch | None, str]:
     text = collapse(str(v))
     if text.isdigit():
         if len(text) == 8:
-            y, m, d = int(text[:4]), int(text[4:6]), int(text[6:])
-            return (DateMatch(y, m, d, text, 0, 8) if valid_parts(y, m, d) else None), text
+            year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+            return (DateMatch(year, month, day, text, 0, 8) if valid_parts(year, month, day) else None), text
         e = epoch_date(int(text))
         return (DateMatch(e.year, e.month, e.day, text, 0, len(text)) if e else None), text
     found = find_dates(text)

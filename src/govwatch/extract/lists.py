@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from govwatch.core.model import ListBlock
 from govwatch.extract.dates import DateMatch, url_date_parts
 from govwatch.extract.rows import SEP, RowInfo, has_digit, items_from_rows, row_date, row_info, row_text
-from govwatch.extract.walk import collapse
+from govwatch.extract.walk import collapse, document_root
 
 __all__ = ["static_blocks"]
 
@@ -46,7 +46,7 @@ def _tag_ids(names) -> frozenset[int]:
     """lexbor's numeric ids of some tag names (comparing ints is cheaper than names)."""
     html = "".join(f"<{n}></{n}>" for n in names)
     tree = LexborHTMLParser(f"<html><body><table><tbody><tr><td>{html}</td></tr></tbody></table></body></html>")
-    ids = {n.tag_id for n in tree.root.traverse() if n.tag in names}
+    ids = {n.tag_id for n in document_root(tree).traverse() if n.tag in names}
     return frozenset(ids)
 
 
@@ -188,9 +188,10 @@ def _more_after(container: LexborNode) -> str | None:
                     if href:
                         return href
             sib = sib.next
-        node = node.parent
-        if node is None:
+        parent = node.parent
+        if parent is None:
             break
+        node = parent
     return None
 
 

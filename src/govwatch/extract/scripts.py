@@ -22,7 +22,7 @@ from functools import lru_cache
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govwatch.extract.links import IMAGE_EXTENSIONS
-from govwatch.extract.walk import collapse
+from govwatch.extract.walk import collapse, document_root
 
 __all__ = ["ScriptFacts", "read_scripts", "needs_render", "DOM_WRITES", "clear_cache"]
 
@@ -43,7 +43,7 @@ _EMPTY_TEXT = 20  # characters a "loading…" placeholder may show
 _EMPTY_NODES = 8  # elements a placeholder may have (a table head row, a spinner)
 _PLACEHOLDER = re.compile(r"加载|载入|正在|稍候|请稍|暂无|loading", re.I)
 _STRONG_LIST = re.compile(r"list|news|lb")
-_CONTENT_IDS = frozenset(n.tag_id for n in LexborHTMLParser("<a></a><img><iframe></iframe>").body.traverse()
+_CONTENT_IDS = frozenset(n.tag_id for n in document_root(LexborHTMLParser("<a></a><img><iframe></iframe>")).traverse()
                          if n.tag in ("a", "img", "iframe"))
 
 

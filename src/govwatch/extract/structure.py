@@ -298,9 +298,9 @@ def breadcrumb(boxes: list[LexborNode], homes: list[LexborNode], by_id: AnchorMa
             return items, ids
     if not homes:
         return [], set()
-    box = _label_box(homes)
-    if box is not None:
-        items, ids = _trail(box, by_id, resolve_url)
+    label_box = _label_box(homes)
+    if label_box is not None:
+        items, ids = _trail(label_box, by_id, resolve_url)
         if _usable(items):
             return items, ids
     home = _separated_home(homes)

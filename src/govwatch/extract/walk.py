@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["Scan", "RawRef", "scan_document", "collapse", "HOME_TEXTS"]
+__all__ = ["Scan", "RawRef", "scan_document", "document_root", "collapse", "HOME_TEXTS"]
 
 # Attribute-only markers are looked up with a CSS query, and only when the source mentions them.
 _ONCLICK_SELECTOR = "[onclick*='Link('],[onclick*=jiucuo]"
@@ -81,6 +81,13 @@ def _alt(attrs: dict[str, str | None]) -> str:
     return collapse(attrs.get("alt") or attrs.get("title") or "")
 
 
+def document_root(tree: LexborHTMLParser) -> LexborNode:
+    """The document's ``<html>`` element: lexbor builds one for any input (even empty), so never None."""
+    root = tree.root
+    assert root is not None, "lexbor always builds an <html> root"
+    return root
+
+
 def _tag_ids() -> dict[int, str]:
     """lexbor's numeric tag ids of the elements the scan handles (ints compare cheaply)."""
     names = ("base", "meta", "title", "link", "script", "style", "h1", "h2", "h3", "a", "area", "img",
@@ -90,7 +97,7 @@ def _tag_ids() -> dict[int, str]:
                            "<iframe></iframe><embed><object></object><video><source></video>"
                            "<nav></nav><div></div><ul></ul><ol></ol><dl></dl><section></section><header></header>"
                            "<p></p><span></span><table><tbody><tr><td></td></tr></tbody></table></body></html>")
-    ids = {n.tag_id: n.tag for n in doc.root.traverse() if n.tag in names}
+    ids = {n.tag_id: n.tag for n in document_root(doc).traverse() if n.tag in names}
     frame = LexborHTMLParser("<html><frameset><frame></frameset></html>").css_first("frame")
     if frame is not None:
         ids[frame.tag_id] = "frame"
@@ -142,7 +149,7 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
     inline: list[LexborNode] = []  # inline scripts, read after the walk
     tags = _TAGS
     want_onclick = not html or ("onclick" in html and ("Link(" in html or "jiucuo" in html))
-    for node in tree.root.traverse():
+    for node in document_root(tree).traverse():
         tag = tags.get(node.tag_id)
         if tag is None:
             continue
@@ -248,7 +255,7 @@ def _scan_element(node: LexborNode, tag: str, s: Scan, doomed: list[LexborNode],
             refs.append(("link", href, collapse(attrs.get("title") or ""), f"link:{rel}:{as_}"))
     elif tag == "h1" or tag == "h2" or tag == "h3":
         style = attrs.get("style")
-        hidden = bool(style) and "display:none" in style.replace(" ", "").lower()
+        hidden = style is not None and "display:none" in style.replace(" ", "").lower()
         s.headings.append((tag, collapse(node.text(deep=True)), hidden))
     elif tag == "style":
         doomed.append(node)

@@ -183,9 +183,9 @@ class _Validator:
                              + ("所属机构名称" if name else "上级机构代码") + " is given: every org needs a code")
             return None
         bad = False
-        for key, value in (("org_code", code), ("parent_code", parent)):
-            if len(value) > _MAX_CODE or any(ch.isspace() for ch in value):
-                self.problem(number, key, f"{value!r} is not an org code (no spaces, at most {_MAX_CODE} characters)")
+        for key, given in (("org_code", code), ("parent_code", parent)):
+            if len(given) > _MAX_CODE or any(ch.isspace() for ch in given):
+                self.problem(number, key, f"{given!r} is not an org code (no spaces, at most {_MAX_CODE} characters)")
                 bad = True
         if parent and parent == code:
             self.problem(number, "parent_code", f"org {code} cannot be its own 上级机构")
@@ -234,9 +234,9 @@ class _Validator:
             reported.update(loop)
             text = " → ".join([*loop, loop[0]])
             for code in loop:
-                decl = self.orgs.get(code)
-                if decl is not None and decl.parent is not None:
-                    self.problem(decl.parent[1], "parent_code", f"the org hierarchy would have a cycle: {text}")
+                member = self.orgs.get(code)
+                if member is not None and member.parent is not None:
+                    self.problem(member.parent[1], "parent_code", f"the org hierarchy would have a cycle: {text}")
 
 
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False) -> ImportResult:

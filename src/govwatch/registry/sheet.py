@@ -95,6 +95,7 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
 
 
 def _decode(path: Path, data: bytes) -> str:
+    encodings: tuple[str, ...]
     if data.startswith(b"\xef\xbb\xbf"):
         encodings = ("utf-8-sig",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -190,11 +191,13 @@ def _write_xlsx(path: Path, headers: list[str], table: list[list[str]]) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from govwatch.registry.fields import LEVEL_LABELS, ROLE_LABELS, STATUSES
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, the active one
     ws.title = "网站"
     ws.append(headers)
     for cell in ws[1]:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -30,6 +30,7 @@ from docx.shared import Cm
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from govwatch.report.view import ReportView, build_view, fmt_points
 from govwatch.report.wordprint import (
@@ -139,7 +140,8 @@ def unit_row(document: Mapping[str, Any]) -> UnitRow:
 def ranked_rows(documents: Sequence[Mapping[str, Any]]) -> list[UnitRow]:
     """Every unit's row, ranked by score (ties share a rank: 1, 1, 3); unscored units last, 待定."""
     rows = [unit_row(d) for d in documents]
-    scored = sorted((r for r in rows if r.score is not None), key=lambda r: -r.score)  # stable: input order
+    # stable: input order; cast: only rows with a score are sorted
+    scored = sorted((r for r in rows if r.score is not None), key=lambda r: -cast(float, r.score))
     previous: float | None = None
     for position, row in enumerate(scored, 1):
         row.rank = position if row.score != previous else scored[position - 2].rank
@@ -171,7 +173,7 @@ def table_notes(rules: Sequence[str]) -> list[str]:
 
 
 def _as_of_range(documents: Sequence[Mapping[str, Any]]) -> str:
-    days = sorted({d.get("as_of") for d in documents if d.get("as_of")})
+    days = sorted({day for d in documents if (day := d.get("as_of"))})
     if not days:
         return "—"
     return cn_date(date.fromisoformat(days[0])) + ("" if len(days) == 1 else f"至{cn_date(date.fromisoformat(days[-1]))}")
@@ -195,6 +197,7 @@ def write_score_xlsx(rows: Sequence[UnitRow], path: Path, *, heading: str, subti
     """The score table workbook (one sheet, two-row merged header like seed 003's 附件)."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, the active one
     ws.title = "得分表"
     subs = sub_headers()
     ncols = 1 + len(subs) + len(TAIL_HEADERS)
@@ -207,8 +210,8 @@ def write_score_xlsx(rows: Sequence[UnitRow], path: Path, *, heading: str, subti
     heads = {1: "单位", 2: TOP_HEADER, **{2 + len(subs) + i: h for i, h in enumerate(TAIL_HEADERS)}}
     for col in range(1, ncols + 1):
         for r in (top, sub):
-            cell = ws.cell(row=r, column=col)
-            cell.font, cell.fill, cell.border, cell.alignment = Font(name=FONT, bold=True), HEADER_FILL, BORDER, CENTER
+            head = ws.cell(row=r, column=col)
+            head.font, head.fill, head.border, head.alignment = Font(name=FONT, bold=True), HEADER_FILL, BORDER, CENTER
     for col, text in heads.items():
         ws.cell(row=top, column=col, value=text)
         if col != 2:
@@ -230,11 +233,13 @@ def write_score_xlsx(rows: Sequence[UnitRow], path: Path, *, heading: str, subti
     for col in range(2, ncols + 1):
         ws.column_dimensions[get_column_letter(col)].width = 11
     ws.row_dimensions[sub].height = 45
-    ws.freeze_panes = ws.cell(row=sub + 1, column=2)
+    ws.freeze_panes = ws.cell(row=sub + 1, column=2).coordinate  # what the setter makes of a cell
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup_properties = ws.sheet_properties.pageSetUpPr
+    assert page_setup_properties is not None  # a new worksheet's properties always have one
+    page_setup_properties.fitToPage = True
     ws.print_title_rows = f"{top}:{sub}"
     wb.save(str(path))
     return path

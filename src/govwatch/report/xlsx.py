@@ -104,6 +104,7 @@ def build_workbook(view: ReportView) -> Workbook:
     """The self-check workbook of one view (not yet saved)."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, the active one
     ws.title = OVERVIEW
     taken = {OVERVIEW}
     c = view.cover
@@ -131,8 +132,8 @@ def build_workbook(view: ReportView) -> Workbook:
         _label(sheet, 1, label, size=12)
         sheet.cell(row=2, column=1, value=f"{c.site_name} · 检查日期 {c.as_of} · 问题 {len(problems)} 项").font = Font(
             name=FONT, color="666666")
-        rows = [_finding_row(p) for p in problems] or [("—", "", "", "未发现问题", 0, "", "", "")]
-        write_rows(sheet, FINDING_HEADER, rows, start=4, widths=(18, 40, 40, 56, 8, 10, 30, 20))
+        finding_rows = [_finding_row(p) for p in problems] or [("—", "", "", "未发现问题", 0, "", "", "")]
+        write_rows(sheet, FINDING_HEADER, finding_rows, start=4, widths=(18, 40, 40, 56, 8, 10, 30, 20))
         sheet.freeze_panes = "A5"
     return wb
 

@@ -248,6 +248,7 @@ def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding]
                 else:
                     penalised_subjects[f.finding.url] = spec["name"]
             if rule is not None and rule.get("once") and points:
+                assert rule_index is not None  # a rule is always found with its index
                 once_used.add(rule_index)
             entry["findings"].append({"id": f.id, "points": _round(points), "note": note})
             entry["raw_points"] += points

@@ -17,17 +17,17 @@ from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
-from govwatch.rundata import RunData
 from govwatch.scoring.review import load_review
 from govwatch.store.db import Store
 from govwatch.store.run_results import check_findings, check_records, newest_completed_runs, save_score_sheet
+from govwatch.store.stored_run import StoreRunData
 
 
 @dataclass(slots=True)
 class ScoredRun:
     """A run's findings (checks' and reviewers'), how its checks went, and its score sheet."""
 
-    data: RunData
+    data: StoreRunData
     findings: list[Finding]
     check_runs: list[CheckRun]
     engine_findings: list[EngineFinding]
@@ -89,8 +89,8 @@ def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: R
     return given, reviewer
 
 
-def score_checked(store: Store, data: Any, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
-    """Score a run whose checks have just run (``data`` is its :class:`StoreRunData`); stores the sheet."""
+def score_checked(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
+    """Score a run whose checks have just run; stores the sheet."""
     given, reviewer = engine_inputs(store, data.run_id, data.site_id, data.as_of, data.rules, findings, check_runs)
     sheet = score(data.rules, given)
     sheet["run_id"] = data.run_id
@@ -105,8 +105,6 @@ def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) ->
 
     Checks that never read the rule table (``uses_rules=False``: content, personal data) are
     not run again when the run stored their results; their stored findings are reused."""
-    from govwatch.store.stored_run import StoreRunData
-
     data = StoreRunData(store, run_id, rules=rules)
     reused_findings, reused_runs = _reusable_results(store, run_id)
     names = [name for name in REGISTRY if name not in {c.name for c in reused_runs}]

@@ -8,7 +8,7 @@ from html import escape
 
 from govwatch.sim.column_pages import TRS_DATE_STYLES, Column
 from govwatch.sim.html_common import Ctx, a
-from govwatch.sim.items import Headline
+from govwatch.sim.items import Headline, Item
 
 JCMS_GROUP_PAGES = 3  # the data island and each dataproxy group hold 3 x perPage records
 _CN_DIGITS = "〇一二三四五六七八九"
@@ -71,7 +71,7 @@ class Family:
         """Main part of list page ``k``; ``items`` are (href, item) of that page."""
         raise NotImplementedError
 
-    def info_line(self, col: Column, item: Headline) -> str:
+    def info_line(self, col: Column, item: Item) -> str:
         """The visible date line of an item page."""
         raise NotImplementedError
 
@@ -110,7 +110,7 @@ class Trs(Family):
                 f"  var currentPage = {k}; var countPage = {count};\n"
                 f'  createPageHTML({count}, {k}, "index", "html");\n</script></div>')
 
-    def info_line(self, col: Column, item: Headline) -> str:
+    def info_line(self, col: Column, item: Item) -> str:
         return (f'<div class="info">发布时间：{item.when:%Y-%m-%d %H:%M}　来源：{escape(item.source)}</div>')
 
 
@@ -142,7 +142,7 @@ class Jcms(Family):
         return (f'<record><![CDATA[<li><a href="{escape(href)}" title="{title}" target="_blank">{title}</a>'
                 f"{shown}</li>]]></record>")
 
-    def info_line(self, col: Column, item: Headline) -> str:
+    def info_line(self, col: Column, item: Item) -> str:
         return (f'<div class="info"><span>发布日期：{item.when:%Y-%m-%d}</span>　'
                 f"<span>来源：{escape(item.source)}</span></div>")
 
@@ -192,7 +192,7 @@ class Legacy(Family):
             parts += [a(f"list_{page + 1}.htm", "下一页"), a(f"list_{last}.htm", "尾页")]
         return '<div class="pages">' + " ".join(parts) + "</div>"
 
-    def info_line(self, col: Column, item: Headline) -> str:
+    def info_line(self, col: Column, item: Item) -> str:
         day = item.when.date()
         shown = chinese_date(day) if col.type in ("policy", "plan") else f"{day.year}年{day.month}月{day.day}日"
         return f'<div class="info">发布日期：{shown}　来源：{escape(item.source)}</div>'

@@ -166,7 +166,7 @@ class FlakyServer:
     def truth(self) -> dict[str, Any]:
         """Ground truth so far: totals and per path."""
         with self._lock:
-            per_path = {p: {"visits": t.visits, "outages": t.outages, "blips": t.blips, "reprobes": t.reprobes,
+            per_path: dict[str, dict[str, Any]] = {p: {"visits": t.visits, "outages": t.outages, "blips": t.blips, "reprobes": t.reprobes,
                             "by_kind": dict(t.by_kind)} for p, t in self._truth.items()}
         total: dict[str, Any] = {"visits": 0, "outages": 0, "blips": 0, "reprobes": 0, "by_kind": {}}
         for entry in per_path.values():

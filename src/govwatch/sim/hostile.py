@@ -103,10 +103,10 @@ class HostileSite:
         if path == "malformed.html":
             return SimResponse(body=MALFORMED.encode("utf-8"))
         if path == "badbytes.html":
-            body = (b'<html><head><meta charset="utf-8"><title>bad bytes</title></head><body><p>'
-                    + "正常文字".encode() + b"\xff\xfe\xc3\x28\xa0\xa1\xe2\x82\xf0\x28\x8c\x28"
-                    + "结尾".encode()[:-1] + b"</p></body></html>\n")
-            return SimResponse(body=body, content_type=HTML_UTF8)
+            raw = (b'<html><head><meta charset="utf-8"><title>bad bytes</title></head><body><p>'
+                   + "正常文字".encode() + b"\xff\xfe\xc3\x28\xa0\xa1\xe2\x82\xf0\x28\x8c\x28"
+                   + "结尾".encode()[:-1] + b"</p></body></html>\n")
+            return SimResponse(body=raw, content_type=HTML_UTF8)
         if path == "hang.html":
             return SimResponse(fault="hang", delay=self.hang_seconds)
         return SimResponse(status=404, body=_page("404 Not Found", ""))

@@ -25,6 +25,7 @@ depend on runtime state. Off-site targets lie on the simulator's external base (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -173,7 +174,7 @@ def _p(text: str) -> str:
     return f"<p>{escape(text)}</p>"
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
     return f'<table class="list-table"><tr>{head}</tr>{body}</table>'

@@ -210,7 +210,7 @@ class SimServer:
             try:
                 return await self._handle(role, port, request)
             finally:
-                self._active.discard(task)  # type: ignore[arg-type]
+                self._active.discard(task)
         return handler
 
     async def _handle(self, role: str, port: int, request: web.BaseRequest) -> web.StreamResponse:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text, update
+from sqlalchemy import CursorResult, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from govwatch.store import tables as t
@@ -36,9 +36,18 @@ def _variable_limit(engine: Engine) -> int:
         return MAX_PARAMS
     raw = engine.raw_connection()
     try:
-        return min(MAX_PARAMS, raw.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        sqlite = raw.driver_connection
+        assert sqlite is not None  # None only once a pooled connection is invalidated; this one is fresh
+        return min(MAX_PARAMS, sqlite.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
     finally:
         raw.close()
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row a single-row INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # None only for statements that insert no row
+    return int(key[0])
 
 
 def now_iso() -> str:
@@ -98,7 +107,7 @@ class Store:
             if row:
                 return int(row[0])
             result = conn.execute(insert(t.sites).values(url=url, scope_prefix=scope_prefix, created_at=now_iso()))
-            return int(result.inserted_primary_key[0])
+            return inserted_id(result)
 
     def update_site(self, site_id: int, **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -108,7 +117,7 @@ class Store:
         with self.engine.begin() as conn:
             result = conn.execute(insert(t.runs).values(
                 site_id=site_id, status="running", as_of=as_of, started_at=now_iso(), settings=settings))
-            return int(result.inserted_primary_key[0])
+            return inserted_id(result)
 
     def resumable_run(self, site_id: int) -> int | None:
         """The newest run of the site that did not finish its crawl."""

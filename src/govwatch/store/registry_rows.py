@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, RootTransaction, insert, select, update
 
 from govwatch.store import tables as t
-from govwatch.store.db import Store, now_iso
+from govwatch.store.db import Store, inserted_id, now_iso
 
 __all__ = ["Org", "SITE_COLUMNS", "RegistryImport", "registry_import", "org_with_code", "all_orgs",
            "registered_site_rows", "site_row_with_orgs", "site_id_of", "insert_filing", "filing_rows"]
@@ -92,7 +92,7 @@ def site_id_of(store: Store, url: str) -> int | None:
 def insert_filing(store: Store, values: dict[str, Any]) -> int:
     """Store a filing (``filings`` columns but id); returns its id."""
     with store.engine.begin() as conn:
-        return int(conn.execute(insert(t.filings).values(**values)).inserted_primary_key[0])
+        return inserted_id(conn.execute(insert(t.filings).values(**values)))
 
 
 def filing_rows(store: Store, *, site_id: int | None = None, day: str | None = None) -> list[dict[str, Any]]:
@@ -126,7 +126,7 @@ class RegistryImport:
     def add_org(self, code: str, name: str, level: str) -> int:
         """Insert an org (no parent yet); returns its id."""
         result = self._conn.execute(insert(t.orgs).values(code=code, name=name, level=level))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def update_org(self, org_id: int, values: dict[str, Any]) -> None:
         self._conn.execute(update(t.orgs).where(t.orgs.c.id == org_id).values(**values))

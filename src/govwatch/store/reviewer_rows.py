@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 
 from govwatch.store import tables as t
-from govwatch.store.db import Store, now_iso
+from govwatch.store.db import Store, inserted_id, now_iso
 
 __all__ = ["ReviewRows", "review_rows", "insert_reviewer_finding", "insert_exemption", "replace_assessment"]
 
@@ -48,7 +48,7 @@ def insert_reviewer_finding(store: Store, run_id: int, *, indicator: str, kind: 
         result = conn.execute(insert(t.reviewer_findings).values(
             run_id=run_id, indicator=indicator, kind=kind, url=url, message=message, evidence=evidence,
             points=points, reviewer=reviewer, created_at=now_iso()))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
 
 def insert_exemption(store: Store, site_id: int, run_id: int | None, fingerprint: str, reason: str,

@@ -217,11 +217,11 @@ class StoreRunData(RunData):
                      .where(t.links.c.run_id == self.run_id, dst.c.url.in_(chunk)))
                 for source, *rest in conn.execute(q):
                     if source != TEMPLATE_URL:
-                        out.append((source, *rest))  # type: ignore[arg-type]
+                        out.append((source, *rest))
                         continue
                     template_id = self._template_id(conn)
                     assert template_id is not None
-                    out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))  # type: ignore[misc]
+                    out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))
         return out
 
     def tagged_links(self, tags: Iterable[str], target_prefix: str = "") -> list[tuple[str, str, str]]:
@@ -279,9 +279,9 @@ _FACTS_TEXT = cast(t.pages.c.facts, Text)
 def _facts(text: str) -> dict[str, Any]:
     """Stored page facts from their JSON text (what orjson refuses, e.g. NaN, goes to json)."""
     try:
-        return orjson.loads(text)  # type: ignore[no-any-return]
+        return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)  # type: ignore[no-any-return]
+        return json.loads(text)
 
 
 def _config_data(stored: dict[str, Any] | None) -> dict[str, Any]:

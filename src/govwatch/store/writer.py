@@ -136,7 +136,7 @@ class RunWriter:
                 store.insert_rows(conn, t.pages, _PAGE_COLUMNS, [(
                     fetch_ids[ids[url]], run_id, page.page_type, page.title, page.publish_date, page.facts_json,
                 ) for url, page in pages])
-            link_rows = []
+            link_rows: list[tuple[int, int, int, str, str, str, str]] = []
             if template is not None and not self._template_stored(conn, ids[TEMPLATE_URL]):
                 link_rows = [(run_id, ids[TEMPLATE_URL], ids[link.url], link.kind, link.tag, link.via,
                               link.text[:500]) for link in template]
@@ -223,7 +223,7 @@ def resume_state(store: Store, run_id: int) -> ResumeState:
             select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.via, t.links.c.tag, t.links.c.text)
             .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
             .where(t.links.c.run_id == run_id)).all()
-    template = [Link(url=target, text=text, kind=kind, tag=tag, via=via)  # type: ignore[arg-type]
+    template = [Link(url=target, text=text, kind=kind, tag=tag, via=via)
                 for source, target, kind, via, tag, text in edges if source == TEMPLATE_URL]
     best: dict[str, tuple[int, str, str]] = {}
     for source, target, kind, via, _tag, _text in expand_template(edges):

@@ -18,7 +18,7 @@ import yaml
 def words() -> dict[str, Any]:
     """The reading vocabulary (``govwatch/data/interaction.yaml``), read once."""
     text = resources.files("govwatch.data").joinpath("interaction.yaml").read_text("utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    return yaml.safe_load(text)
 
 
 def match_label(label: str, table: dict[str, list[str]]) -> str | None:

@@ -62,7 +62,7 @@ class Resolver:
     def __init__(self, hosts: dict[str, list[str]] | None = None) -> None:
         self.hosts = hosts or {}
 
-    async def addresses(self, host: str, port: int, family: int = socket.AF_UNSPEC) -> list[str]:
+    async def addresses(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC) -> list[str]:
         """IP addresses of ``host`` for ``family`` (AF_INET, AF_INET6 or both); raises
         ``socket.gaierror`` when the name has none."""
         host = host.lower().strip("[]")
@@ -107,7 +107,8 @@ class _AiohttpResolver(AbstractResolver):
         await self._default.close()
 
 
-def make_session(resolver: Resolver, *, user_agent: str, family: int = socket.AF_UNSPEC) -> aiohttp.ClientSession:
+def make_session(resolver: Resolver, *, user_agent: str,
+                 family: socket.AddressFamily = socket.AF_UNSPEC) -> aiohttp.ClientSession:
     """A short-lived session for probe requests: no keep-alive, no cookies, certificates not
     verified (the TLS probe judges them; here only the answer matters)."""
     connector = aiohttp.TCPConnector(limit=8, force_close=True, family=family, ssl=False,

@@ -55,9 +55,9 @@ def _now() -> datetime:
 def _names(cert: x509.Certificate) -> tuple[list[str], list[str]]:
     """DNS names and IP addresses the certificate is for (SAN; the CN when it has no SAN)."""
     from cryptography import x509
-    from cryptography.x509.oid import ExtensionOID, NameOID
+    from cryptography.x509.oid import NameOID
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns = [str(n) for n in san.get_values_for_type(x509.DNSName)]
         ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
@@ -89,9 +89,9 @@ def _common_name(name: x509.Name) -> str:
 
 def _aia_issuers(cert: x509.Certificate) -> list[str]:
     from cryptography import x509
-    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+    from cryptography.x509.oid import AuthorityInformationAccessOID
     try:
-        aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
         return []
     return [str(d.access_location.value) for d in aia

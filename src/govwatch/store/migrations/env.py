@@ -13,7 +13,8 @@ def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is None:  # command-line use: `alembic -x url=sqlite:///govwatch.db upgrade head`
         url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
-        with create_engine(url).connect() as conn:
+        # No url given: create_engine raises ArgumentError ("Expected string or URL object, got None").
+        with create_engine(url).connect() as conn:  # type: ignore[arg-type]
             context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
             with context.begin_transaction():
                 context.run_migrations()
