@@ -110,9 +110,9 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "crawl_seconds": stats.seconds, "rendered": stats.rendered,
         "render_failed": len(stats.render_errors),
         "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]]})
-    from govwatch.crawl.siteprobes.runner import probe_site  # only now: the probes alone need aiohttp
+    from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
 
-    await probe_site(store, run_id, settings)  # HTTPS/TLS, IPv6, cloaking, mixed content → run facts
+    await measure_site(store, run_id, settings)  # HTTPS/TLS, IPv6, cloaking → run facts
     document = check_and_report(store, run_id)
     return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
 

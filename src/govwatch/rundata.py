@@ -62,7 +62,7 @@ class RunData:
         self._derived: dict[str, Any] = {}  # analysis results computed once (derived)
         self._homepage: tuple[dict[str, Any] | None] | None = None
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
-        self._facts = facts  # name -> what a post-crawl site probe measured (govwatch.crawl.siteprobes)
+        self._facts = facts  # name -> what a post-crawl site measurement found (govwatch.crawl.sitefacts)
         self._baseline = baseline  # the site's previous completed run (in-memory runs: given)
         self._baseline_known = baseline is not None  # the store looks its baseline up once, lazily
 
@@ -91,8 +91,8 @@ class RunData:
         return self._probes or []
 
     def run_fact(self, name: str) -> dict[str, Any] | None:
-        """What the post-crawl site probe ``name`` measured (``transport``, ``ipv6``, ``cloaking``:
-        :mod:`govwatch.crawl.siteprobes`); None when it did not run."""
+        """What the post-crawl site measurement ``name`` measured (``transport``, ``ipv6``, ``cloaking``:
+        :mod:`govwatch.crawl.sitefacts`); None when it did not run."""
         return (self._facts or {}).get(name)
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:

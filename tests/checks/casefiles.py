@@ -21,12 +21,12 @@ any of these and describes one run (every URL below is resolved against the site
 - ``probes`` — availability probe series ``{url, target_kind, per_day, days, failed, end}``:
   ``per_day`` visits a day on ``days`` days ending at ``end`` (else ``as_of``), the first
   ``failed`` of them failed (timeouts confirmed by a re-probe);
-- ``run_facts`` — what the post-crawl site probes measured, by name (``transport``, ``ipv6``,
+- ``run_facts`` — what the post-crawl site measurements found, by name (``transport``, ``ipv6``,
   ``cloaking``, ...), merged over the file's ``run_facts``;
 - ``spider_views`` — the ``cloaking`` run fact from what the spider and a visitor were shown of
   each sampled page, ``[{url, type, spider: VIEW, normal: VIEW}]`` with ``VIEW = {status, title,
   lines, links: {url: text}, final_url, not_followed}``, compared by the cloaking probe's own
-  :func:`govwatch.crawl.siteprobes.bot_views.compare`;
+  :func:`govwatch.crawl.sitefacts.bot_views.compare`;
 - ``baseline`` — the site's previous run, described with the same keys and its own ``as_of``;
 - ``site_code`` / ``site_config`` (a site config mapping), ``registered_site`` (the registry's record).
 
@@ -51,7 +51,7 @@ from govwatch.core.model import Finding
 from govwatch.core.settings import SecuritySettings
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
-from govwatch.crawl.siteprobes.bot_views import compare
+from govwatch.crawl.sitefacts.bot_views import compare
 from govwatch.extract import extract_page
 from govwatch.extract.jsonout import facts_to_json
 from govwatch.rules import load_ruleset

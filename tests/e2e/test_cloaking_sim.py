@@ -2,7 +2,7 @@
 
 Truth is the simulator's manifest: the lead site of each family serves its homepage with a spam
 title and spam links when the User-Agent says Baiduspider (``planted`` kind ``cloaking``,
-``needs: baiduspider``, ``match`` {user_agent, title}). The inspection's site probe refetches a
+``needs: baiduspider``, ``match`` {user_agent, title}). The inspection's site measurement refetches a
 sample as Baiduspider and as the crawl; the planted homepage must be reported with that
 evidence, and no other page — nor any page of the sites without the plant — may be reported.
 """

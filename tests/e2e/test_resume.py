@@ -73,7 +73,7 @@ def _interrupt_and_resume(sim: Any, tmp_path: Path, sig: signal.Signals) -> None
 
     store = Store(f"sqlite:///{db}")
     settings = sim_settings(store.url)
-    settings.security.enabled = False  # the site probe refetches a sample on purpose; counted here: the crawl's GETs
+    settings.security.enabled = False  # the site measurement refetches a sample on purpose; counted here: the crawl's GETs
     resumed = inspect_site(url, settings, store, as_of=AS_OF, resume=True)
     assert resumed.resumed and resumed.run_id == 1
 

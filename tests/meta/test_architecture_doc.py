@@ -185,14 +185,14 @@ def test_layer_diagram_follows_the_import_contract() -> None:
 
 def test_the_finders_report_what_a_doctored_doc_lacks() -> None:
     doc = DOC.read_text(encoding="utf-8")
-    assert "`crawl/siteprobes/`" in doc and "`transport.ipv6`" in doc and "`checks/tampering.py`" in doc
-    doctored = (doc.replace("crawl/siteprobes/", "crawl-siteprobes")
+    assert "`crawl/sitefacts/`" in doc and "`transport.ipv6`" in doc and "`checks/tampering.py`" in doc
+    doctored = (doc.replace("crawl/sitefacts/", "crawl-sitefacts")
                 .replace("`transport.ipv6`", "transport-ipv6")
                 .replace("checks/tampering.py", "checks-tampering")
                 .replace("`pipeline.py`", "the pipeline module").replace(" pipeline.py ", " the pipeline ")
                 + "\nStale: `crawl/nothing.py`, `scan.py`, govwatch/probe/, `govwatch.checks.links.verdict`,"
                   " `store.writer.no_such_function`, docs/nothing.md.\n")
-    assert "crawl/siteprobes" in missing_packages(doctored, packages())
+    assert "crawl/sitefacts" in missing_packages(doctored, packages())
     assert missing_checks(doctored, check_names()) == ["transport.ipv6"]
     assert missing_modules(doctored, family_modules()) == ["checks/tampering.py"]
     assert missing_modules(doctored, top_level_modules()) == ["pipeline.py"]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from govwatch.core.netconfig import parse_hosts
-from govwatch.crawl.siteprobes.http import Resolver
-from govwatch.crawl.siteprobes.tls import probe_ipv6
+from govwatch.crawl.sitefacts.http import Resolver
+from govwatch.crawl.sitefacts.tls import probe_ipv6
 from tests.security.conftest import PROBE_TIMEOUT, judge
 from tests.security.servers import page, port_of, serve, static
 

@@ -8,7 +8,7 @@ import pytest
 
 from govwatch.core.netconfig import parse_hosts
 from govwatch.core.settings import ConfigError, load_settings
-from govwatch.crawl.siteprobes.tls import hostname_matches
+from govwatch.crawl.sitefacts.tls import hostname_matches
 from govwatch.store.db import Store
 from tests.security.pki import TestPKI
 

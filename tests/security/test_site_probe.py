@@ -1,4 +1,4 @@
-"""The site probe step inside ``inspect_site``: a crawl of a real local site, facts stored, findings judged.
+"""The site measurement step inside ``inspect_site``: a crawl of a real local site, facts stored, findings judged.
 
 - an HTTPS site (test CA) whose pages load an http:// image and script → mixed_content (judged
   from the stored links, also for a run stored with the old ``mixed_content`` run fact);

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from govwatch.crawl.siteprobes.http import Resolver
-from govwatch.crawl.siteprobes.tls import probe_transport
+from govwatch.crawl.sitefacts.http import Resolver
+from govwatch.crawl.sitefacts.tls import probe_transport
 from tests.security.conftest import PROBE_TIMEOUT, judge
 from tests.security.pki import Leaf, TestPKI
 from tests.security.servers import page, port_of, serve, static

@@ -1,6 +1,6 @@
 """Cloaking (搜索引擎劫持): content that only search-engine crawlers are shown.
 
-Judged from the run fact ``cloaking`` (``govwatch.crawl.siteprobes.bot_views`` refetched a sample
+Judged from the run fact ``cloaking`` (``govwatch.crawl.sitefacts.bot_views`` refetched a sample
 of pages as Baiduspider and as the crawl, at the same moment). What only the spider got —
 a different title, text lines, off-site links — is rated with the banned-content lexicon
 (``analysis.content.lexicon.banned_matcher``):

@@ -10,16 +10,10 @@ from collections.abc import Iterator
 from datetime import date
 
 from govwatch.analysis.columns import columns_of, homepage_updates_of
+from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
 from govwatch.rundata import RunData
-
-TYPE_LABELS = {
-    "dynamic": "动态/要闻", "notice": "通知公告", "policy": "政策文件", "interpretation": "政策解读",
-    "personnel": "人事", "plan": "规划计划", "consult": "政务咨询", "survey": "调查征集",
-    "interview": "在线访谈", "service": "办事服务", "data": "数据发布", "other": "其他",
-    "homepage": "首页",
-}
 
 
 @check("column_freshness", family="freshness", kinds=("stale_column", "blank_column", "undated_items",
@@ -49,7 +43,7 @@ def column_freshness(data: RunData) -> Iterator[Finding]:
                     else "列表中的信息均未注明发布时间")
             yield Finding(
                 kind="stale_column", code=f"freshness.stale.{col.type}", indicator="栏目不更新", url=col.url,
-                message=f"{TYPE_LABELS.get(col.type, col.type)}类栏目「{col.name}」超过{window.label()}未更新（{when}）",
+                message=f"{COLUMN_TYPE_LABELS.get(col.type, col.type)}类栏目「{col.name}」超过{window.label()}未更新（{when}）",
                 evidence={**base, "window": window.label(), "window_days": col.window_days(data.as_of),
                           "last_update": col.last_update.isoformat() if col.last_update else None,
                           "expires": col.expires.isoformat() if col.expires else None, "days_overdue": overdue})

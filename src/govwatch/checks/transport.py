@@ -1,6 +1,6 @@
 """HTTPS, TLS, mixed content and IPv6.
 
-HTTPS, TLS and IPv6 are judged from ``RunData.run_fact`` (``govwatch.crawl.siteprobes`` measured
+HTTPS, TLS and IPv6 are judged from ``RunData.run_fact`` (``govwatch.crawl.sitefacts`` measured
 them after the crawl); mixed content from the run's stored links (``RunData.tagged_links``):
 
 - ``no_https`` — HTTPS does not answer (``transport.no_https``, error), or answers while plain

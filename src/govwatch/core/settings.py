@@ -87,9 +87,9 @@ class RenderSettings:
 
 @dataclass(slots=True)
 class SecuritySettings:
-    """The site probes after a crawl (HTTPS, TLS, IPv6, cloaking; docs/security.md)."""
+    """The site measurements after a crawl (HTTPS, TLS, IPv6, cloaking; docs/security.md)."""
 
-    enabled: bool = True  # run the site probes at all (off: their checks are not assessed)
+    enabled: bool = True  # run the site measurements at all (off: their checks are not assessed)
     tls: bool = True  # HTTPS answers, HTTP redirects to it, certificate and chain
     ipv6: bool = True  # AAAA record and a GET over IPv6 (off on machines without IPv6)
     cloaking: bool = True  # refetch a sample as Baiduspider and compare

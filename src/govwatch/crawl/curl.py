@@ -10,7 +10,7 @@ followed (the fetcher follows them by hand), proxies from the environment are
 never used, and the body is kept up to a limit on its *decompressed* size, so a
 gzip bomb stops at the limit. A failure raises :class:`TransferError` with the
 crawl's error class and libcurl's own message; probes and the security checks,
-which need TLS and socket details, use aiohttp instead (``crawl/siteprobes/http.py``).
+which need TLS and socket details, use aiohttp instead (``crawl/sitefacts/http.py``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from govwatch.checks.freshness import TYPE_LABELS
+from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
 from govwatch.report.view import build_view
 
 _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
@@ -47,7 +47,7 @@ def render_html(document: dict[str, Any]) -> str:
     return render_template(
         "inspection.html.j2", doc=document, view=view, summary=summary,
         findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
-        error_names=_ERROR, type_names=TYPE_LABELS, via_names=_VIA)
+        error_names=_ERROR, type_names=COLUMN_TYPE_LABELS, via_names=_VIA)
 
 
 def write_html(document: dict[str, Any], out_dir: Path) -> Path:

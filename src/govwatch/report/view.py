@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from govwatch.checks.freshness import TYPE_LABELS
+from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
 from govwatch.core.catalogue import remediation
 
 INDICATOR_STATUS = {"assessed": "已评估", "partial": "部分评估", "not_assessed": "未评估",
@@ -398,4 +398,4 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
 
 def column_type_name(value: str | None) -> str:
     """A column type's Chinese name."""
-    return TYPE_LABELS.get(value or "", value or "")
+    return COLUMN_TYPE_LABELS.get(value or "", value or "")

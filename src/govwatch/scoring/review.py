@@ -20,12 +20,11 @@ from typing import Any
 
 import yaml
 
+from govwatch.core.catalogue import REVIEWER_CODE
 from govwatch.core.model import Finding
 from govwatch.rules import RuleSet
 from govwatch.store.db import Store
 from govwatch.store.reviewer_rows import insert_exemption, insert_reviewer_finding, replace_assessment, review_rows
-
-REVIEWER_CODE = "reviewer"
 
 
 class ReviewError(ValueError):

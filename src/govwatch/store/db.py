@@ -221,7 +221,7 @@ class Store:
             row = conn.execute(select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == hash_)).first()
         return decompress(row[0], row[1]) if row else None
 
-    # -- run facts (post-crawl site probes) ------------------------------------------
+    # -- run facts (post-crawl site measurements) ------------------------------------------
 
     def put_run_fact(self, run_id: int, name: str, facts: dict[str, Any]) -> None:
         """Store (or replace) the run's fact document ``name``."""

@@ -275,7 +275,7 @@ scores = Table(  # a run scored with one rule table (the score sheet, every poin
     UniqueConstraint("run_id", "ruleset", name="uq_scores_run_ruleset"),
 )
 
-run_facts = Table(  # what a post-crawl site probe measured (govwatch.crawl.siteprobes): one JSON document per name
+run_facts = Table(  # what a post-crawl site measurement found (govwatch.crawl.sitefacts): one JSON document per name
     "run_facts", metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),

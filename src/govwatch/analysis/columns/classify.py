@@ -7,6 +7,14 @@ from importlib import resources
 
 import yaml
 
+# Column types in Chinese, for messages and reports (the DESIGN's column type vocabulary).
+COLUMN_TYPE_LABELS = {
+    "dynamic": "动态/要闻", "notice": "通知公告", "policy": "政策文件", "interpretation": "政策解读",
+    "personnel": "人事", "plan": "规划计划", "consult": "政务咨询", "survey": "调查征集",
+    "interview": "在线访谈", "service": "办事服务", "data": "数据发布", "other": "其他",
+    "homepage": "首页",
+}
+
 
 @cache
 def keyword_table() -> tuple[tuple[str, tuple[str, ...]], ...]:

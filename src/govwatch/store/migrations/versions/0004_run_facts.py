@@ -1,4 +1,4 @@
-"""run facts: what post-crawl site probes measured (TLS, HTTPS, IPv6, cloaking)
+"""run facts: what post-crawl site measurements found (TLS, HTTPS, IPv6, cloaking)
 
 Revision ID: 0004
 Revises: 0003

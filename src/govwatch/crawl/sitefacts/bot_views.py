@@ -18,7 +18,7 @@ from contextlib import closing
 from typing import Any
 
 from govwatch.core.urls import Scope
-from govwatch.crawl.siteprobes.http import Page, Resolver, get_page, make_session
+from govwatch.crawl.sitefacts.http import Page, Resolver, get_page, make_session
 from govwatch.extract import extract_page
 from govwatch.extract.text import page_text_from_body
 from govwatch.rundata import RunData

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:  # cryptography (16 MB) is imported only when a certificate is read
     from cryptography import x509
 
-from govwatch.crawl.siteprobes.http import (
+from govwatch.crawl.sitefacts.http import (
     Resolver,
     get_page,
     is_ip,

@@ -1,4 +1,4 @@
-"""Network plumbing shared by the site probes: name resolution, TLS contexts, HTTP sessions.
+"""Network plumbing shared by the site measurements: name resolution, TLS contexts, HTTP sessions.
 
 Names are resolved through ``security.hosts`` first (``name=address`` pairs, like curl's
 ``--resolve``: a staging host, or loopback in tests), then the system resolver. Page

@@ -1,6 +1,6 @@
-"""The site probe step after a crawl: measure, store as run facts, never judge.
+"""The site measurement step after a crawl: measure, store as run facts, never judge.
 
-:func:`probe_site` runs the probes that ``security`` settings enable and stores each
+:func:`measure_site` runs the probes that ``security`` settings enable and stores each
 result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``); the checks in
 ``checks/transport.py`` and ``checks/cloaking.py`` judge them later, offline (mixed content
 needs no probe: ``checks/transport.py`` reads it from the stored links). A probe that fails
@@ -20,9 +20,9 @@ from typing import Any
 from govwatch.core.netconfig import parse_hosts
 from govwatch.core.settings import Settings
 from govwatch.crawl.crawler import is_loopback
-from govwatch.crawl.siteprobes.bot_views import probe_cloaking
-from govwatch.crawl.siteprobes.http import Resolver
-from govwatch.crawl.siteprobes.tls import probe_ipv6, probe_transport
+from govwatch.crawl.sitefacts.bot_views import probe_cloaking
+from govwatch.crawl.sitefacts.http import Resolver
+from govwatch.crawl.sitefacts.tls import probe_ipv6, probe_transport
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 
@@ -45,8 +45,8 @@ async def _bounded(job: Awaitable[dict[str, Any]], seconds: float) -> dict[str, 
         return _failure(exc)
 
 
-async def probe_site(store: Store, run_id: int, settings: Settings) -> dict[str, dict[str, Any]]:
-    """Run the enabled site probes of a crawled run and store their facts; returns them by name."""
+async def measure_site(store: Store, run_id: int, settings: Settings) -> dict[str, dict[str, Any]]:
+    """Run the enabled site measurements of a crawled run and store their facts; returns them by name."""
     sec = settings.security
     if not sec.enabled:
         return {}
