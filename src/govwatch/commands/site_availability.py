@@ -9,9 +9,7 @@ failure, 130 when Ctrl-C stopped it (results so far are kept).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
-import signal
 from typing import TYPE_CHECKING, Any
 
 from govwatch.commands.common import (
@@ -93,6 +91,8 @@ def _site_config(path: str | None) -> Any:
 
 def cmd_probe(args: argparse.Namespace) -> int:
     """N visits of one URL, spaced --interval seconds; stored, summarised, written as Probe JSON."""
+    import asyncio  # here, not at the top: the CLI module is imported by every spawned crawl worker
+
     from govwatch.crawl.availability.document import probe_document, summary_line, visit_line
     from govwatch.crawl.availability.visit import Visit, visit, visit_row
     from govwatch.store.probes import (
@@ -162,6 +162,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Probe sites, key columns and business systems on a schedule until stopped."""
+    import asyncio
+    import signal
     configs = _monitor_site_configs(args)
     settings = _probe_settings(args, visits_per_day=args.visits_per_day)
     store = open_store(settings)
@@ -230,6 +232,9 @@ async def _run_monitor(targets: list[Target], options: MonitorOptions, store: St
                        quiet: bool, received: list[int]) -> Monitor:
     """Run the monitor, storing every visit, until ``duration`` seconds have passed or SIGINT/SIGTERM
     stops it (the signal is appended to ``received``)."""
+    import asyncio
+    import signal
+
     from govwatch.crawl.availability.document import visit_line
     from govwatch.crawl.availability.monitor import Monitor
     from govwatch.crawl.availability.visit import Visit, visit_row

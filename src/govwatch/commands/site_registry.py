@@ -22,7 +22,6 @@ from govwatch.commands.common import (
     plain,
     write_json,
 )
-from govwatch.registry.errors import RegistryError
 
 IMPORT_EPILOG = """\
 The first sheet of an .xlsx workbook, or a .csv file (UTF-8 with or without BOM, or GB18030), with a
@@ -58,6 +57,7 @@ def _out() -> Any:
 
 def cmd_sites_import(args: argparse.Namespace) -> int:
     """Validate a registry file and import it in one transaction."""
+    from govwatch.registry.errors import RegistryError
     from govwatch.registry.importer import import_file
 
     store = open_store(cli_settings(args))
@@ -89,6 +89,7 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
 
 def cmd_sites_export(args: argparse.Namespace) -> int:
     """Write the registered sites (of --org and below) as a registry file."""
+    from govwatch.registry.errors import RegistryError
     from govwatch.registry.sites import export_file
 
     store = open_store(cli_settings(args))
@@ -106,6 +107,7 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     """A table of the registered sites (of --org and below) with their org path."""
     from rich.table import Table
 
+    from govwatch.registry.errors import RegistryError
     from govwatch.registry.fields import LEVEL_LABELS, ROLE_LABELS
     from govwatch.registry.orgs import PATH_SEPARATOR, org_by_code, org_path
     from govwatch.registry.sites import registered_sites
@@ -148,6 +150,7 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
 
 def cmd_filing_add(args: argparse.Namespace) -> int:
     """Store a 临时报备 for one site."""
+    from govwatch.registry.errors import RegistryError
     from govwatch.registry.filings import add_filing, parse_day, parse_kinds
 
     try:
@@ -172,6 +175,7 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
     """A table of the filings (of one site with --site)."""
     from rich.table import Table
 
+    from govwatch.registry.errors import RegistryError
     from govwatch.registry.filings import list_filings
 
     store = open_store(cli_settings(args))
