@@ -51,6 +51,7 @@ from govwatch.rules.loader import Window
 from govwatch.sim.column_pages import Column
 from govwatch.sim.holiday_notices import sim_calendar
 from govwatch.sim.rng import Rng
+from govwatch.sim.variation import DEFAULT, Variants
 
 if TYPE_CHECKING:
     from govwatch.sim.site import SiteGenerator
@@ -241,9 +242,39 @@ _MESSAGE_LAYOUT = {"trs": _rows_table, "jcms": _rows_dl, "legacy": _rows_headed}
 _GUIDE_LAYOUT = {"trs": _rows_table, "jcms": _rows_headed, "legacy": _rows_dl}
 
 
-def message_html(family: str, title: str, details: dict[str, str]) -> str:
-    """The detail block of a message page in the family's layout."""
-    return _MESSAGE_LAYOUT[family]("message", [("留言标题", title)] + list(details.items()))
+def _rows_cards(cls: str, rows: list[tuple[str, str]]) -> str:
+    return f'<div class="{cls} msg-card">' + "".join(
+        f'<div class="row"><span class="label">{escape(k)}：</span><span class="value">{escape(v)}</span></div>'
+        for k, v in rows) + "</div>"
+
+
+def _message_qa(rows: list[tuple[str, str]]) -> str:
+    """A message as a question block and an answer block (问 / 答), fields on meta lines."""
+    fields = dict(rows)
+    asked = "　".join(f"{k}：{escape(fields[k])}" for k in ("留言人", "留言时间", "留言类型", "办理状态")
+                     if fields.get(k))
+    replied = "　".join(f"{k}：{escape(fields[k])}" for k in ("答复单位", "答复时间") if fields.get(k))
+    return (f'<div class="message msg-qa"><div class="question"><h3>问：{escape(fields["留言标题"])}</h3>'
+            f'<p class="meta">{asked}</p><div class="q-content">{escape(fields.get("留言内容", ""))}</div></div>'
+            f'<div class="answer"><p class="meta">{replied}</p>'
+            f'<div class="a-content">答：{escape(fields.get("答复内容", ""))}</div></div></div>')
+
+
+_VARIANT_LAYOUT = {"table": _rows_table, "dl": _rows_dl, "cards": _rows_cards}
+ANSWERED_STATE, UNANSWERED_STATE = "已办结", "办理中"  # the state words of variation 0
+
+
+def message_html(family: str, title: str, details: dict[str, str], variants: Variants = DEFAULT) -> str:
+    """The detail block of a message page in the family's layout, or in the site's construction
+    variant (``Variants.board_layout``, ``Variants.state_words``)."""
+    rows = [("留言标题", title)] + list(details.items())
+    if variants.board_layout is None:
+        return _MESSAGE_LAYOUT[family]("message", rows)
+    words = {ANSWERED_STATE: variants.state_words[0], UNANSWERED_STATE: variants.state_words[1]}
+    rows = [(k, words.get(v, v) if k == "办理状态" else v) for k, v in rows]
+    if variants.board_layout == "qa":
+        return _message_qa(rows)
+    return _VARIANT_LAYOUT[variants.board_layout]("message", rows)
 
 
 def guide_html(family: str, details: dict[str, str], links: list[tuple[str, str]]) -> str:

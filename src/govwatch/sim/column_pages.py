@@ -60,7 +60,8 @@ class ColumnProfile:
 
     ``nav``: linked from the navigation; ``on_homepage``: has a homepage block (with
     a 更多 link); ``parent``: number of the parent column (a sub-column is linked only
-    from its parent's list pages); ``undated``: no item shows a date; ``js``: the list
+    from its parent's list pages); ``via``: reached only through a channel page or the site
+    map (``govwatch.sim.variation``); ``undated``: no item shows a date; ``js``: the list
     is filled by an inline script from a JSON endpoint; ``future``: the column's first
     item is dated ``FUTURE_DAYS`` after as_of (a forged date).
     """
@@ -79,6 +80,7 @@ class ColumnProfile:
     undated: bool = False
     js: bool = False
     future: bool = False
+    via: str = ""  # construction variation: "channel" (under a channel page) | "sitemap" (网站地图 only) | ""
 
     @property
     def type_source(self) -> str:
@@ -250,13 +252,14 @@ def _list_pages(profile: ColumnProfile, items: int, per_page: int, paged: bool) 
     return max(1, math.ceil(items / per_page))
 
 
-def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date) -> list[Column]:
+def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date,
+             profiles: tuple[ColumnProfile, ...] = CATALOGUE) -> list[Column]:
     """Columns whose items plus list pages add up to about ``target`` pages.
 
     ``paged`` is False for the JCMS family, whose later records come from the
-    dataproxy endpoint instead of further HTML list pages.
+    dataproxy endpoint instead of further HTML list pages. ``profiles``: the catalogue, or a
+    copy changed by construction variation (names and links only: the counts stay the same).
     """
-    profiles = CATALOGUE
     total_weight = sum(p.weight for p in profiles)
 
     def counts(scale: float) -> list[int]:

@@ -9,6 +9,7 @@ from html import escape
 from govwatch.sim.column_pages import TRS_DATE_STYLES, Column
 from govwatch.sim.html_common import Ctx, a
 from govwatch.sim.items import Headline, Item
+from govwatch.sim.variant_pages import script_list_body
 
 JCMS_GROUP_PAGES = 3  # the data island and each dataproxy group hold 3 x perPage records
 _CN_DIGITS = "〇一二三四五六七八九"
@@ -63,7 +64,10 @@ class Family:
         return ctx.href(ctx.layout.endpoint_path(col))
 
     def js_body(self, ctx: Ctx, col: Column) -> str:
-        """A script-filled list: an empty container and the inline script that fills it."""
+        """A script-filled list: an empty container and the inline script that fills it (construction
+        variation: an external script, ``govwatch.sim.variant_pages``)."""
+        if ctx.variants.script is not None:
+            return script_list_body(ctx, col, ctx.variants.script)
         return (f'<div class="list-hd"><h2>{escape(col.name)}</h2></div>\n<ul class="list" id="jslist"></ul>\n'
                 + JS_FILL.format(endpoint=self.endpoint_ref(ctx, col)))
 

@@ -2,7 +2,8 @@
 
 Identifiers follow the formats in docs/sources.md §5: 网站标识码 = 6-digit division code
 + 4-digit sequence; ICP = province abbreviation + ``ICP备`` + 8 digits + ``号``
-(optional ``-n``); 公安备案 = abbreviation + ``公网安备`` + 14 digits + ``号``.
+(optional ``-n``; construction variation may give the 10-digit serial, a 4-digit year and 6
+digits, issued since about 2019); 公安备案 = abbreviation + ``公网安备`` + 14 digits + ``号``.
 
 :func:`shown_footer` is what a footer shows of them: the identity itself, or with planted
 footer defects (``FOOTER_DEFECTS``, decided in :mod:`govwatch.sim.plants`).
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from govwatch.sim.options import SimOptions, SiteSpec
 from govwatch.sim.rng import pick, stable_int
+from govwatch.sim.variation import DEFAULT_POLICE_WORDING, choose
 from govwatch.sim.words import CITIES, COUNTIES, DEPARTMENTS, PEOPLE, PROVINCES
 
 # Footer defects a site may carry: site_code → the placeholder 1234567890; icp → no ICP number;
@@ -37,6 +39,12 @@ class SiteIdentity:
     address: str
     conac_id: str
     maintainer: str  # a person's name, used in footers (legacy: outside GB2312)
+    abbr: str = ""  # the province abbreviation of the ICP and 公安备案 numbers
+    police_wording: str = DEFAULT_POLICE_WORDING  # how the footer words the 公安备案 number
+
+    def police_text(self, code: str) -> str:
+        """The 公安备案 text for ``code`` in this site's wording."""
+        return self.police_wording.format(abbr=self.abbr, code=code)
 
 
 def portfolio_region(seed: int) -> tuple[str, str, str, str]:
@@ -66,7 +74,10 @@ def make_identity(options: SimOptions, spec: SiteSpec, index: int) -> SiteIdenti
         name, short, sponsor, seq = f"{city}市人民政府", f"{city}市", f"{city}市人民政府办公室", 1
     if spec.name:
         name = sponsor = spec.name
-    digits8 = f"{stable_int(seed, spec.id, 'icp') % 10**8:08d}"
+    variants = choose(seed, options.variation, spec.id)
+    serial = f"{stable_int(seed, spec.id, 'icp') % 10**8:08d}"
+    if variants.footer is not None and variants.footer.icp_serial10:  # the form issued since about 2019
+        serial = f"{2019 + stable_int(seed, spec.id, 'icp-year') % 6}{stable_int(seed, spec.id, 'icp') % 10**6:06d}"
     suffix = "" if stable_int(seed, spec.id, "icp-n") % 3 == 0 else f"-{1 + index % 3}"
     police_code = f"{division}02{stable_int(seed, spec.id, 'police') % 10**6:06d}"
     area = 10 + stable_int(seed, "area") % 890
@@ -75,14 +86,16 @@ def make_identity(options: SimOptions, spec: SiteSpec, index: int) -> SiteIdenti
         name=name,
         short=short,
         site_code=f"{division}{seq:04d}",
-        icp=f"{abbr}ICP备{digits8}号{suffix}",
-        police_record=f"{abbr}公网安备 {police_code}号",
+        icp=f"{abbr}ICP备{serial}号{suffix}",
+        police_record=variants.police_wording.format(abbr=abbr, code=police_code),
         police_code=police_code,
         sponsor=sponsor,
         phone=phone,
         address=f"{city}市{pick(('人民路', '政务大道', '府前街'), seed, spec.id, 'addr')}{1 + index * 7}号",
         conac_id=f"{stable_int(seed, spec.id, 'conac') % 10**8:08d}",
         maintainer=PEOPLE[index % 4],  # 王喆 李堃 张珺 陈镕: rare characters for legacy pages
+        abbr=abbr,
+        police_wording=variants.police_wording,
     )
 
 
@@ -103,7 +116,7 @@ def shown_footer(identity: SiteIdentity, defects: frozenset[str] = frozenset()) 
     police_code, police_record = identity.police_code, identity.police_record
     if "police_record" in defects:
         police_code = police_code[:12]
-        police_record = f"{identity.police_record[0]}公网安备 {police_code}号"
+        police_record = identity.police_text(police_code)
     jiucuo = identity.site_code
     if "jiucuo" in defects:  # another site's code, e.g. the city portal's copied into a department site
         jiucuo = f"{jiucuo[:6]}{int(jiucuo[6:]) % 9999 + 1:04d}"

@@ -16,6 +16,7 @@ from govwatch.sim.defects import SOFT_200_SENTENCE, Planted
 from govwatch.sim.footers import ShownFooter, SiteIdentity, shown_footer
 from govwatch.sim.items import Attachment, Item
 from govwatch.sim.layout import Layout
+from govwatch.sim.variation import DEFAULT, Channel, Variants
 
 GOV_CN = "https://www.gov.cn/"
 MIIT = "https://beian.miit.gov.cn/"
@@ -43,6 +44,13 @@ class Ctx:
     refused_base: str
     platform: tuple[tuple[str, str], ...] = ()  # (name, absolute path) of the platform's other sites
     footer_defects: frozenset[str] = frozenset()  # planted footer defects (identity.FOOTER_DEFECTS)
+    variants: Variants = DEFAULT  # construction variation (govwatch.sim.variation)
+    channel_paths: tuple[tuple[Channel, str], ...] = ()  # (channel, site-relative path of its page)
+    sitemap_path: str = ""  # site-relative path of the 网站地图 page ("" when the site has none)
+
+    def channel_href(self, channel: Channel) -> str:
+        """Absolute path of a channel page."""
+        return self.href(next(path for c, path in self.channel_paths if c == channel))
 
     @property
     def shown(self) -> ShownFooter:
@@ -107,20 +115,35 @@ def document(ctx: Ctx, title: str, metas: list[tuple[str, str]], body: str) -> s
     else:
         head = '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
     logo = "images/logo.gif" if legacy else "images/logo.png"
+    tools = f'<div class="toolbar">{a(ctx.href(ctx.sitemap_path), "网站地图")}</div>\n' if ctx.sitemap_path else ""
     return (
         f"{head}<title>{escape(title)}</title>\n{meta_html}"
         f'<link rel="stylesheet" href="{ctx.href("css/style.css")}">\n</head>\n<body>\n'
         f'<div class="header"><img src="{ctx.href(logo)}" alt="{escape(ident.name)}"><span class="sitename">{escape(ident.name)}</span></div>\n'
-        f"{nav(ctx)}\n<div class=\"main\">\n{body}\n</div>\n{footer(ctx)}\n</body>\n</html>\n"
+        f"{tools}{nav(ctx)}\n<div class=\"main\">\n{body}\n</div>\n{footer(ctx)}\n</body>\n</html>\n"
     )
 
 
 @lru_cache(maxsize=256)
 def nav(ctx: Ctx) -> str:
-    """Navigation (on every page): the homepage and the first list page of every navigation column."""
-    items = [f"<li>{a(ctx.root, '首页')}</li>"]
-    items += [f"<li>{a(ctx.href(ctx.layout.list_path(c, 0)), c.name)}</li>" for c in ctx.columns if c.profile.nav]
+    """Navigation (on every page): the homepage and the first list page of every navigation column
+    (a channel page in place of its first sub-column)."""
+    items = [f"<li>{a(ctx.root, '首页')}</li>"] + [f"<li>{a(href, name)}</li>" for href, name in nav_entries(ctx)]
     return '<div class="nav"><ul id="menu">' + "".join(items) + "</ul></div>"
+
+
+def nav_entries(ctx: Ctx) -> list[tuple[str, str]]:
+    """(href, text) of the navigation's links after 首页: navigation columns and channel pages."""
+    out: list[tuple[str, str]] = []
+    seen: set[Channel] = set()
+    for col in ctx.columns:
+        channel = ctx.variants.channel_of(col.no)
+        if channel is not None and channel not in seen:
+            seen.add(channel)
+            out.append((ctx.channel_href(channel), channel.name))
+        elif col.profile.nav:
+            out.append((ctx.href(ctx.layout.list_path(col, 0)), col.name))
+    return out
 
 
 def _chain(ctx: Ctx, col: Column) -> list[Column]:
@@ -137,7 +160,12 @@ def _chain(ctx: Ctx, col: Column) -> list[Column]:
 
 def position(ctx: Ctx, col: Column) -> str:
     """The breadcrumb of a column's list and item pages: 首页 > [parent >] column."""
-    links = [a(ctx.root, "首页")] + [a(ctx.href(ctx.layout.list_path(c, 0)), c.name) for c in _chain(ctx, col)]
+    chain = _chain(ctx, col)
+    links = [a(ctx.root, "首页")]
+    channel = ctx.variants.channel_of(chain[0].no)
+    if channel is not None:
+        links.append(a(ctx.channel_href(channel), channel.name))
+    links += [a(ctx.href(ctx.layout.list_path(c, 0)), c.name) for c in chain]
     return '<div class="position">当前位置：' + " &gt; ".join(links) + "</div>"
 
 
@@ -153,6 +181,8 @@ def subnav(ctx: Ctx, col: Column) -> str:
 @lru_cache(maxsize=256)
 def footer(ctx: Ctx) -> str:
     """The identity block (页面底部功能区) and related links."""
+    if ctx.variants.footer is not None:
+        return varied_footer(ctx)
     ident = ctx.identity
     shown = ctx.shown
     platform = ""
@@ -173,6 +203,36 @@ def footer(ctx: Ctx) -> str:
         f"{a(police_url(ctx), shown.police_record, target='_blank')}</p>\n"
         f"<p>网站维护：{escape(ident.sponsor)}信息中心　值班联系人：{ident.maintainer}</p>\n{jiucuo}\n</div>"
     )
+
+
+def varied_footer(ctx: Ctx) -> str:
+    """The identity block in the site's construction variant: another order, one line or several,
+    网站标识码 as text or as an image's alt text (``Variants.footer``)."""
+    form = ctx.variants.footer
+    assert form is not None
+    ident, shown = ctx.identity, ctx.shown
+    logo = ctx.href("images/logo.gif" if ctx.family == "legacy" else "images/logo.png")
+    code = (f'<img src="{logo}" alt="网站标识码：{shown.site_code}" class="bsm">' if form.site_code_form == "image-alt"
+            else f"<span>网站标识码：{shown.site_code}</span>")
+    identity = [code] + ([a(MIIT, shown.icp, target="_blank")] if shown.icp else [])
+    identity.append(a(police_url(ctx), shown.police_record, target="_blank"))
+    contact = [f"主办单位：{escape(ident.sponsor)}", f"联系电话：{ident.phone}", f"地址：{escape(ident.address)}",
+               f"网站维护：{escape(ident.sponsor)}信息中心"]
+    items = {"identity-first": identity + contact, "contact-first": contact + identity,
+             "reversed": list(reversed(identity + contact))}[form.order]
+    body = ("<p>" + "　|　".join(items) + "</p>" if form.lines == "one-line"
+            else "\n".join(f"<p>{item}</p>" for item in items))
+    if shown.jiucuo_link:
+        jiucuo = f'<p>{a(jiucuo_url(ctx), "我为政府网站找错", target="_blank")}</p>'
+    else:
+        jiucuo = f'<script id="_jiucuo_" sitecode="{shown.jiucuo_code}" src="{JIUCUO_JS}"></script>'
+    platform = ""
+    if ctx.platform:
+        platform = '<div class="platform">部门网站：' + "　".join(a(p, n) for n, p in ctx.platform) + "</div>\n"
+    return (f'<div class="footer">\n{platform}{jiucuo}\n'
+            f'<p><span id="_ideConac"><a href="{escape(conac_url(ctx))}" target="_blank">'
+            f'<img src="{CONAC_IMG}" alt="党政机关"></a></span></p>\n{body}\n'
+            f'<div class="links">相关链接：{a(GOV_CN, "中国政府网", target="_blank")}</div>\n</div>')
 
 
 def planted_html(ctx: Ctx, links: list[Planted]) -> str:
@@ -212,7 +272,7 @@ def item_body(ctx: Ctx, col: Column, item: Item, info: str, soft200: bool, extra
     """
     parts = [position(ctx, col), f'<h1 class="title">{escape(item.title)}</h1>'] + ([info] if info else [])
     if col.type == "consult":
-        parts.append(message_html(ctx.family, item.title, item.details))
+        parts.append(message_html(ctx.family, item.title, item.details, ctx.variants))
     elif col.type == "service":
         parts.append(guide_html(ctx.family, item.details, [(k.text, link_href(ctx, item, k)) for k in item.links]))
     else:

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from govwatch.sim.boards import (
+    ANSWERED_STATE,
     BROKEN_FORM_N,
     GUIDE_MISSING,
+    UNANSWERED_STATE,
     VAGUE_PHRASES,
     ItemLink,
     guide_role,
@@ -185,7 +187,7 @@ class ItemFactory:
             "留言人": r.choice(PEOPLE)[0] + "**",
             "留言时间": when.strftime("%Y-%m-%d %H:%M:%S"),
             "留言内容": f"您好，我想反映{r.choice(PLACES)}{r.choice(ISSUES)}的情况，希望有关部门尽快处理，谢谢。",
-            "办理状态": "已办结" if reply else "办理中",
+            "办理状态": ANSWERED_STATE if reply else UNANSWERED_STATE,
             "答复单位": r.choice(REPLY_UNITS) if reply else "",
             "答复时间": reply.strftime("%Y-%m-%d %H:%M:%S") if reply else "",
             "答复内容": r.choice(REPLY_SENTENCES) if reply else "正在办理中。",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from govwatch.sim.column_pages import Column
+from govwatch.sim.downloads import download_path
 
 GHOST_DOCID = 99_000_000  # planted fault targets use ids no real column has
 
@@ -43,8 +44,9 @@ class Layout:
     statics: tuple[str, ...] = ("css/style.css", "images/logo.png")
     _patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
-    def __init__(self, columns: list[Column]) -> None:
+    def __init__(self, columns: list[Column], downloads: str | None = None) -> None:
         self.columns = columns
+        self.downloads = downloads  # construction variation: attachments from a download endpoint
         self._by_no = {c.no: c for c in columns}
 
     # -- building ------------------------------------------------------------
@@ -67,7 +69,9 @@ class Layout:
         return self.doc_path(col.path, col.jcms_id, col.docid(index), day)
 
     def attachment_path(self, col: Column, index: int, n: int, ext: str) -> str:
-        """Path of attachment ``n`` (1-based) of an item."""
+        """Path of attachment ``n`` (1-based) of an item (with a download endpoint: its URL and query)."""
+        if self.downloads is not None:
+            return download_path(self.downloads, col.docid(index), n, ext)
         return self.file_path(col.path, col.jcms_id, col.docid(index), col.item_when(index).date(), n, ext)
 
     def image_path(self, col: Column, index: int, n: int) -> str:

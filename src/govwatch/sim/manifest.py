@@ -153,7 +153,7 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
             "list_pages": pages + groups.get(col.no, []),
             "pagination": "none" if col.blank or col.js else _PAGINATION[gen.spec.family],
             "read_via": _read_via(gen, col),
-            "endpoint": norm(gen.url(gen.layout.endpoint_path(col))) if col.js else None,
+            "endpoint": norm(gen.url(gen.endpoint_path(col))) if col.js else None,
             "items": col.items,
             "undated": col.undated_count,
             "newest_date": newest.isoformat() if newest else None,
@@ -162,6 +162,7 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
             "on_homepage": col.on_homepage,
             "discovered_by": _discovered_by(col),
             "parent": f"c{col.parent}" if col.parent else None,
+            "channel": _channel_url(gen, col),
         })
     shown, in_window = gen.homepage_truth()
     links = gen.plan.links
@@ -193,7 +194,27 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
         "negatives": [_negative(gen, n) for n in gen.plants.negatives],
         "interaction": interaction_truth(gen, norm),
         "linkage": linkage_truth(gen, norm),
+        "variation": variation_truth(gen),
     }
+
+
+def variation_truth(gen: SiteGenerator) -> dict[str, Any]:
+    """The site's construction variants (``govwatch.sim.variation``) with the URLs they add."""
+    truth = gen.variants.truth()
+    for entry, (_channel, path) in zip(truth["channels"], gen.ctx.channel_paths, strict=True):
+        entry["url"] = norm(gen.url(path))
+    truth["sitemap"] = norm(gen.url(gen.ctx.sitemap_path)) if gen.ctx.sitemap_path else None
+    if truth["script"] is not None:
+        truth["script"]["src"] = norm(gen.url(truth["script"]["src"]))
+    return truth
+
+
+def _channel_url(gen: SiteGenerator, col: Column) -> str | None:
+    """The channel page a column sits under (construction variation), or None."""
+    channel = gen.variants.channel_of(col.no)
+    if channel is None:
+        return None
+    return norm(gen.url(next(path for c, path in gen.ctx.channel_paths if c == channel)))
 
 
 def _read_via(gen: SiteGenerator, col: Column) -> str:
@@ -206,7 +227,10 @@ def _read_via(gen: SiteGenerator, col: Column) -> str:
 
 
 def _discovered_by(col: Column) -> str:
-    """The first of navigation, homepage block, parent's list page (breadcrumb) that links the column."""
+    """The first of navigation, homepage block, parent's list page (breadcrumb) that links the column;
+    under construction variation also ``channel`` (only a channel page links it) or ``sitemap``."""
+    if col.profile.via:
+        return col.profile.via
     if col.profile.nav:
         return "nav"
     if col.on_homepage:
@@ -236,7 +260,7 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
         "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
         "future_dates": [], "broken_links": [], "decoys": [],
         "unverifiable_external": [], "traps": traps, "planted": [], "negatives": [], "interaction": None,
-        "linkage": [],
+        "linkage": [], "variation": None,
     }
 
 

@@ -65,7 +65,8 @@ class SimOptions:
     ``as_of`` defaults to today in Asia/Shanghai (resolved once, at construction).
     ``hostile`` adds the ``hostile`` site with the crawler traps. ``tampered`` serves the lead
     sites' homepages with planted tampering (a second crawl then differs from a baseline crawl;
-    see ``govwatch.sim.plants``).
+    see ``govwatch.sim.plants``). ``variation`` 0 builds every site the way docs/sim-families.md
+    describes; ``N >= 1`` picks other constructions per site, by seed (``govwatch.sim.variation``).
     """
 
     seed: int = 7
@@ -80,6 +81,7 @@ class SimOptions:
     bomb_bytes: int = 105 * 1024 * 1024
     retry_after: int = 1
     tampered: bool = False
+    variation: int = 0
 
     def __post_init__(self) -> None:
         if self.as_of is None:
@@ -89,6 +91,8 @@ class SimOptions:
         ids = [s.id for s in self.portfolio]
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate site ids in {ids}")
+        if self.variation < 0:
+            raise ValueError("variation must be 0 or more")
         if not MIN_PAGES <= self.site_pages <= MAX_PAGES:
             raise ValueError(f"site_pages must lie in {MIN_PAGES}..{MAX_PAGES}")
 

@@ -18,7 +18,8 @@ class SimResponse:
     ``reset`` (always), ``reset_once``, ``error503_once``, ``retry429`` (first
     request per URL only), ``head405``/``head403`` (HEAD only), ``slow`` and
     ``slow_ok`` (sleep ``delay`` first), and the traps ``hang``, ``huge`` and
-    ``gzip_bomb``. ``None`` means: send as it is.
+    ``gzip_bomb``. ``None`` means: send as it is. ``raw_headers`` are sent as these exact bytes
+    (a header that is not UTF-8, e.g. a raw GBK file name; the connection is closed after).
     """
 
     status: int = 200
@@ -27,6 +28,7 @@ class SimResponse:
     headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None
     delay: float = 0.0
+    raw_headers: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def is_html(self) -> bool:

@@ -51,6 +51,21 @@ def _abort_with_reset(transport: asyncio.BaseTransport | None) -> None:
     transport.abort()  # type: ignore[attr-defined]
 
 
+def _send_raw(request: web.BaseRequest, answer: SimResponse, headers: dict[str, str]) -> web.StreamResponse:
+    """Write a whole response with byte-exact ``raw_headers`` (aiohttp writes header values as UTF-8)
+    straight to the connection, then close it."""
+    lines = [f"HTTP/1.1 {answer.status} OK".encode("ascii")]
+    lines += [f"{k}: {v}".encode() for k, v in headers.items()]
+    lines += [k.encode("ascii") + b": " + v for k, v in answer.raw_headers.items()]
+    lines += [f"Content-Length: {len(answer.body)}".encode("ascii"), b"Connection: close"]
+    transport = request.transport
+    if transport is not None:
+        body = b"" if request.method == "HEAD" else answer.body
+        transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        transport.close()
+    return web.Response()
+
+
 class SimServer:
     """Serves a simulated portfolio on 127.0.0.1.
 
@@ -278,6 +293,8 @@ class SimServer:
             return await self._huge(request)
         headers = {k: v for k, v in answer.headers.items() if k != "Retry-After"}
         headers["Content-Type"] = answer.content_type
+        if answer.raw_headers:
+            return _send_raw(request, answer, headers)
         return web.Response(status=answer.status, body=answer.body, headers=headers)
 
     async def _hang(self, request: web.BaseRequest, seconds: float) -> web.StreamResponse:

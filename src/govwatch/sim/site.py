@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qsl
 
-from govwatch.sim import resources
+from govwatch.sim import resources, variant_pages
 from govwatch.sim.column_pages import Column, allocate
 from govwatch.sim.defects import DECOY_PAGE_FAULTS, DefectPlan
 from govwatch.sim.families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
@@ -38,6 +38,7 @@ from govwatch.sim.linkage import POLICY_NO, related_html
 from govwatch.sim.options import SimOptions, SiteSpec
 from govwatch.sim.plants import SPAM_TITLE, SitePlants, footer_defects
 from govwatch.sim.response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
+from govwatch.sim.variation import catalogue, choose
 
 PER_PAGE = {"trs": 20, "jcms": 15, "legacy": 20}
 HOME_ITEMS = 7
@@ -66,11 +67,12 @@ class SiteGenerator:
         self.identity = make_identity(options, spec, index)
         self.key = f"{options.seed}:{spec.id}"
         self.family = FAMILIES[spec.family]
+        self.variants = choose(options.seed, options.variation, spec.id)
         fixed = 1 + 2 * len(DECOY_PAGE_FAULTS)  # homepage + planted decoy pages
         per_page = PER_PAGE[spec.family]
         self.columns: list[Column] = allocate(self.key, options.pages_for(spec) - fixed, per_page,
-                                              spec.family != "jcms", options.day)
-        self.layout = LAYOUTS[spec.family](self.columns)
+                                              spec.family != "jcms", options.day, catalogue(self.variants))
+        self.layout = LAYOUTS[spec.family](self.columns, self.variants.downloads)
         self.plan = DefectPlan(spec.id, self.layout, self.columns)
         self.factory = ItemFactory(self.key, self.identity.short, datetime.combine(options.day, time(0, 0)))
         self.factory.documents = next((c for c in self.columns if c.no == POLICY_NO), None)
@@ -79,7 +81,9 @@ class SiteGenerator:
         self.ctx = Ctx(spec.id, spec.family, self.identity, tuple(self.columns), self.layout, origins.root,
                        origins.origin + origins.root, origins.origin.split("://", 1)[1],
                        origins.external_base, origins.refused_base, origins.platform,
-                       footer_defects(options, spec))
+                       footer_defects(options, spec), self.variants,
+                       tuple((c, variant_pages.channel_path(spec.family, c)) for c in self.variants.channels),
+                       variant_pages.sitemap_path(spec.family) if self.variants.sitemap else "")
         self._by_no = {c.no: c for c in self.columns}
         self._planted_pages = {p.target: p for p in self.plan.links if p.target_base == "site"}
         reserved = {self.plan.soft200_item} | {(c.no, c.future_index) for c in self.columns
@@ -111,8 +115,10 @@ class SiteGenerator:
         return range(k * size, min(col.items, (k + 1) * size))
 
     def page_count(self) -> int:
-        """Distinct HTML pages answering 200: home, list pages, items, planted decoy pages."""
-        return 1 + sum(c.list_pages + c.items for c in self.columns) + len(self.plan.decoy_pages())
+        """Distinct HTML pages answering 200: home, list pages, items, planted decoy pages, and
+        (construction variation) channel pages and the site map."""
+        return (1 + sum(c.list_pages + c.items for c in self.columns) + len(self.plan.decoy_pages())
+                + len(self.ctx.channel_paths) + bool(self.ctx.sitemap_path))
 
     def iter_pages(self) -> Iterator[tuple[str, str]]:
         """(site-relative path, page kind) of every HTML page, lazily."""
@@ -126,16 +132,28 @@ class SiteGenerator:
                 yield self.layout.item_path(col, index), kind
         for path in self.plan.decoy_pages():
             yield path, "decoy"
+        for _channel, path in self.ctx.channel_paths:
+            yield path, "channel"
+        if self.ctx.sitemap_path:
+            yield self.ctx.sitemap_path, "sitemap"
 
     def iter_endpoints(self) -> Iterator[tuple[Column, str]]:
         """(column, site-relative path) of the JSON endpoint of every script-filled column."""
         for col in self.columns:
             if col.js:
-                yield col, self.layout.endpoint_path(col)
+                yield col, self.endpoint_path(col)
+
+    def endpoint_path(self, col: Column) -> str:
+        """Site-relative URL of the JSON endpoint of a script-filled column."""
+        if self.variants.script is not None:
+            return variant_pages.endpoint_path(col)
+        return self.layout.endpoint_path(col)
 
     def iter_files(self) -> Iterator[str]:
         """Site-relative paths of every non-HTML resource (static files, attachments, images)."""
         yield from self.layout.statics
+        if self.variants.script is not None:
+            yield variant_pages.SCRIPT_PATH
         yield "robots.txt"
         for col in self.columns:
             for index in range(col.items):
@@ -170,20 +188,24 @@ class SiteGenerator:
         fault = self.plan.faults.get(path)
         if fault is not None:
             return self._fault(path, fault)
+        if self.variants.variation:
+            varied = variant_pages.respond(self, path, query)
+            if varied is not None:
+                return varied
         ref = self.layout.parse(path)
         if ref is None:
-            return self._error(404)
+            return self.error(404)
         if ref.kind == "home":  # the one page worth caching: every crawl and probe starts here
             variant = self.plants.home_variant(user_agent, self.tampered)
             if variant not in self._home:
-                self._home[variant] = self._html(self.render_home(variant)).body
+                self._home[variant] = self.html(self.render_home(variant)).body
             return self._html_bytes(self._home[variant])
         if ref.kind == "list":
-            return self._html(self.render_list(self._by_no[ref.col], ref.index))
+            return self.html(self.render_list(self._by_no[ref.col], ref.index))
         if ref.kind == "item":
-            return self._html(self.render_item(self._by_no[ref.col], ref.index))
+            return self.html(self.render_item(self._by_no[ref.col], ref.index))
         if ref.kind in ("attachment", "image"):
-            return self._file(ref)
+            return self.file(ref)
         if ref.kind == "static":
             return self._static(ref.name)
         if ref.kind == "robots":
@@ -192,9 +214,9 @@ class SiteGenerator:
             params = dict(parse_qsl(query))
             params.update(form or {})
             return self.dataproxy(params)
-        if ref.kind == "endpoint":
+        if ref.kind == "endpoint" and self.variants.script is None:
             return self.endpoint(self._by_no[ref.col])
-        return self._error(404)
+        return self.error(404)
 
     def headline_index(self) -> int | None:
         """Index of the 政务动态 item repeated as the homepage 头条 (its newest dated item)."""
@@ -263,10 +285,10 @@ class SiteGenerator:
             start = max(1, int(params.get("startrecord", "1")))
             end = int(params.get("endrecord", str(start + 44)))
         except ValueError:
-            return self._error(404)
+            return self.error(404)
         col = next((c for c in self.columns if c.jcms_id == col_id and not c.blank and not c.js), None)
         if col is None:
-            return self._error(404)
+            return self.error(404)
         end = min(end, col.items, start + MAX_PROXY_RECORDS - 1)
         records = []
         for number in range(start, end + 1):
@@ -304,26 +326,26 @@ class SiteGenerator:
         return list(shown.items()), within
 
     # -- internals ---------------------------------------------------------------
-    def _html(self, text: str, status: int = 200) -> SimResponse:
+    def html(self, text: str, status: int = 200) -> SimResponse:
         return self._html_bytes(text.encode(self.encoding), status)
 
     def _html_bytes(self, body: bytes, status: int = 200) -> SimResponse:
         ctype = HTML_BARE if self.encoding == "gbk" else HTML_UTF8
         return SimResponse(status=status, body=body, content_type=ctype)
 
-    def _error(self, status: int) -> SimResponse:
-        return self._html(error_page(self.ctx, status, _REASONS.get(status, "Error")), status)
+    def error(self, status: int) -> SimResponse:
+        return self.html(error_page(self.ctx, status, _REASONS.get(status, "Error")), status)
 
     def _planted_page(self, path: str) -> SimResponse:
         link = self._planted_pages[path]
         body = f'<h1 class="title">{link.text}</h1>\n<div class="content"><p>{link.text}相关内容。</p></div>'
-        return self._html(document(self.ctx, f"{link.text}_{self.identity.name}", [], body))
+        return self.html(document(self.ctx, f"{link.text}_{self.identity.name}", [], body))
 
     def _fault(self, path: str, fault: str) -> SimResponse:
         if fault in ("404", "410", "500"):
-            return self._error(int(fault))
+            return self.error(int(fault))
         if fault == "soft404":
-            return self._html(soft404_page(self.ctx))
+            return self.html(soft404_page(self.ctx))
         response = self._planted_page(path)
         response.fault = fault
         if fault == "slow":
@@ -334,16 +356,24 @@ class SiteGenerator:
             response.headers["Retry-After"] = str(self.options.retry_after)
         return response
 
-    def _file(self, ref: Ref) -> SimResponse:
+    def attachment_ext(self, col: Column, index: int, n: int) -> str | None:
+        """The extension of attachment ``n`` of an item (its own or planted), or None when it has none."""
+        own = next((att.ext for att in self.factory.item(col, index).attachments if att.n == n), None)
+        if own is not None:
+            return own
+        planted = self.plants.files(Ref("item", col.no, index))
+        return next((f.attachment.ext for f in planted if f.attachment.n == n), None)
+
+    def file(self, ref: Ref) -> SimResponse:
         col = self._by_no[ref.col]
         item = self.factory.item(col, ref.index)
         if ref.kind == "image":
             if not 1 <= ref.n <= item.images:
-                return self._error(404)
+                return self.error(404)
         elif not any(att.n == ref.n and att.ext == ref.ext for att in item.attachments):
             planted = self.plants.file(Ref("item", ref.col, ref.index), ref.n, ref.ext)
             if planted is None:
-                return self._error(404)
+                return self.error(404)
             return SimResponse(body=planted.body(), content_type=resources.CONTENT_TYPES[ref.ext])
         body = resources.file_bytes(ref.ext, f"govwatch sim {self.spec.id} doc {item.docid} file {ref.n}", item.docid)
         return SimResponse(body=body, content_type=resources.CONTENT_TYPES[ref.ext])
