@@ -61,7 +61,7 @@ def _base(m: SeenMessage) -> dict[str, Any]:
     return {"title": msg.title, "column": m.column, "category": msg.category,
             "message_type": msg.type_text or CATEGORY_LABELS[msg.category], "category_from": msg.category_from,
             "asked": m.asked.isoformat() if m.asked else None, "asked_from": m.asked_from,
-            "status": msg.status or None, "layout": msg.layout or None}
+            "status": msg.status or None, "answered_from": msg.answered_from()[1], "layout": msg.layout or None}
 
 
 def _calendar_note(estimated: tuple[int, ...]) -> str:

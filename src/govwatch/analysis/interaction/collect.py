@@ -21,6 +21,7 @@ from govwatch.analysis.interaction.messages import (
     is_message,
     parse_message,
     parse_message_list,
+    status_state,
 )
 from govwatch.extract.decode import decode_html
 from govwatch.rundata import RunData
@@ -108,7 +109,11 @@ def messages(data: RunData) -> list[SeenMessage]:
     done: set[str] = set()
     for column in consult_columns(data):
         rows = _list_rows(data, column)
-        for item in column_items(data, column):
+        done.update(column.list_pages)  # a board's list page is no message, whatever its page type
+        items = column_items(data, column)
+        listed = {it.url for it in items}  # rows the list reading missed (<dl> rows, <div> cards) count too
+        items += [ColumnItem(r.title, r.url, r.asked, r.source) for r in rows.values() if r.url not in listed]
+        for item in items:
             if item.url is None or item.url in done:
                 continue
             done.add(item.url)
@@ -124,7 +129,9 @@ def messages(data: RunData) -> list[SeenMessage]:
                 msg = Message(url=item.url, title=row.title or item.title, status=row.status)
                 msg.category, msg.category_from = category_of(row.type_text, msg.title)
             if row is not None:
-                msg.status = msg.status or row.status
+                if status_state(msg.status) is None and row.status:
+                    msg.status = row.status  # the page's status names no state (or none is shown): the list's
+                msg.replied = msg.replied or row.replied
                 if not msg.type_text and row.type_text:
                     msg.type_text = row.type_text
                     msg.category, msg.category_from = category_of(row.type_text, msg.title)

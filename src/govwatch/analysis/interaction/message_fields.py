@@ -2,13 +2,16 @@
 
 Message and guide detail pages show their fields as table rows (``<th>留言时间</th><td>…</td>``
 or two ``td``), definition lists (``<dt>``/``<dd>``), headed sections (``<h3>答复内容</h3>`` and
-the blocks up to the next heading) or inline lines (``<p>留言时间：2024-03-01</p>``). Every
-layout is read; the first occurrence of a label wins, so a table beats a repeated inline line.
+the blocks up to the next heading) or inline lines (``<p>留言时间：2024-03-01</p>``), and labelled blocks: a line that is only a label
+(``<div class="tit">回复内容</div>``, ``<p><b>答复内容：</b></p>``, a one-cell table row) followed by
+lines up to the next label, whatever elements hold them. Every layout is read; the first
+occurrence of a label wins, so a table beats a repeated inline line.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -18,19 +21,23 @@ from govwatch.core.urls import normalize_url
 MAX_LABEL = 14  # characters: longer cells are values, not labels
 _NUMBERING = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]\s*)+")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
-_INLINE = re.compile(r"([\u4e00-\u9fa5]{2,10})\s*[:：]")
+INLINE_LABEL = re.compile(r"([\u4e00-\u9fa5]{2,10})\s*[:：]")
+_LEADING_LABEL = re.compile(r"^([\u4e00-\u9fa5]{2,10})\s*[:：]")
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
 _DROP = ("script", "style", "noscript", "template")
 # Page chrome whose "联系电话：…" lines are the site's, not the page's (footer, header, navigation).
-_CHROME = ("footer, header, nav, [class*=footer], [id*=footer], [class*=bottom], [id*=bottom], "
+CHROME = ("footer, header, nav, [class*=footer], [id*=footer], [class*=bottom], [id*=bottom], "
            "[class*=copyright], [id*=copyright], [class~=nav], [id~=nav], [class*=menu], [id*=menu]")
 _BLOCK_TAGS = frozenset({"p", "li", "div", "table", "dl", "h1", "h2", "h3", "h4", "h5", "h6"})
 _BLOCKS = ", ".join(sorted(_BLOCK_TAGS))
+# Elements that end a line of text (for labelled blocks); inline elements (span, b, a …) do not.
+_LINE_TAGS = _BLOCK_TAGS | {"tr", "td", "th", "dt", "dd", "ul", "ol", "section", "article", "header", "br", "hr",
+                            "blockquote", "pre", "form", "center"}
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One label and its value as shown; ``layout``: table | dl | heading | inline."""
+    """One label and its value as shown; ``layout``: table | dl | heading | inline | block."""
 
     label: str
     value: str
@@ -132,7 +139,7 @@ def _inline(root: LexborNode, out: Fields, base: str) -> None:
         if len(block.css(_BLOCKS)) > (block.tag in _BLOCK_TAGS):  # css() matches the node itself too
             continue  # read the innermost blocks only
         text = collapse(block.text(separator=""))
-        marks = list(_INLINE.finditer(text))
+        marks = list(INLINE_LABEL.finditer(text))
         for n, m in enumerate(marks):
             end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
             value = text[m.end():end].strip()
@@ -140,14 +147,66 @@ def _inline(root: LexborNode, out: Fields, base: str) -> None:
                 out.add(m.group(1), value, "inline", _links(block, base) if len(marks) == 1 else ())
 
 
-def read_fields(html: str, base: str) -> Fields:
+def _lines(root: LexborNode) -> list[str]:
+    """The text of ``root`` cut into lines at block elements, in page order, without empty lines."""
+    parts: list[str] = []
+    stack: list[LexborNode | None] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a line element
+            parts.append("\n")
+            continue
+        if node.tag == "-text":
+            parts.append(node.text() or "")
+            continue
+        if node.tag in _LINE_TAGS:
+            parts.append("\n")
+            stack.append(None)
+        stack.extend(reversed(list(node.iter(include_text=True))))
+    return [line for line in (collapse(p) for p in "".join(parts).split("\n")) if line]
+
+
+def _labelled_blocks(root: LexborNode, out: Fields, known: Callable[[str], bool] | None) -> None:
+    """A line that is only a label, then the lines up to the next label. With ``known`` (whether a
+    cleaned label names a field), only known labels open or end a block, so a salutation on its own
+    line (``尊敬的网友：``) stays part of the reply; without it, a short line ending in a colon is a label."""
+    def label_only(line: str) -> str | None:
+        label = clean_label(line)
+        if not label or len(label) > MAX_LABEL:
+            return None
+        if known is not None:  # a two-character label (回复, 问题) only with its colon: a bare one may be a button
+            return label if known(label) and (len(label) >= 4 or line.endswith((":", "："))) else None
+        return label if line.rstrip().endswith((":", "：")) and _LEADING_LABEL.match(line) else None
+
+    def ends_block(line: str) -> bool:
+        if label_only(line) is not None:
+            return True
+        lead = _LEADING_LABEL.match(line)
+        return lead is not None and (known is None or known(clean_label(lead.group(1))))
+
+    lines = _lines(root)
+    for n, line in enumerate(lines):
+        label = label_only(line)
+        if label is None:
+            continue
+        value: list[str] = []
+        for following in lines[n + 1:]:
+            if ends_block(following):
+                break
+            value.append(following)
+        if value:
+            out.add(label, " ".join(value), "block")
+
+
+def read_fields(html: str, base: str, known: Callable[[str], bool] | None = None) -> Fields:
     """Every label/value pair of a page (``base``: the page URL, for links inside values), outside
-    the page's footer, header and navigation."""
+    the page's footer, header and navigation; ``known`` says which labels name a field, for
+    labelled blocks (see :func:`_labelled_blocks`)."""
     tree = LexborHTMLParser(html)
     for tag in _DROP:
         for node in tree.css(tag):
             node.decompose()
-    for node in tree.css(_CHROME):
+    for node in tree.css(CHROME):
         node.decompose()
     root = tree.body or tree.root
     out = Fields()
@@ -155,6 +214,7 @@ def read_fields(html: str, base: str) -> Fields:
         return out
     for reader in (_tables, _definition_lists, _headed_sections, _inline):
         reader(root, out, base)
+    _labelled_blocks(root, out, known)
     return out
 
 
@@ -163,7 +223,7 @@ def page_links(html: str, base: str, *, content_only: bool = True) -> list[tuple
     leaves out the footer, header and navigation."""
     tree = LexborHTMLParser(html)
     if content_only:
-        for node in tree.css(_CHROME):
+        for node in tree.css(CHROME):
             node.decompose()
     root = tree.body or tree.root
     return list(_links(root, base)) if root is not None else []

@@ -3,7 +3,9 @@
 :func:`parse_message` reads one detail page: title, type (咨询 / 投诉 / 建议 …), asked time,
 reply time, reply unit, reply text, status, and which of the fields the page shows.
 :func:`parse_message_list` reads the rows of a list page that shows more than title and date
-(a status or type column, a table with a header row).
+(a status or type column, labelled dates): tables with a header row, and any other row — ``<li>``,
+``<tr>``, ``<dl>``/``<dt>``, a ``<div>`` card — around one message link.
+:func:`status_state` classifies a status text by the words of ``message_states``.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govwatch.analysis.interaction import match_label, words
-from govwatch.analysis.interaction.message_fields import Fields, collapse, read_fields
+from govwatch.analysis.interaction.message_fields import (
+    CHROME,
+    INLINE_LABEL,
+    Fields,
+    clean_label,
+    collapse,
+    read_fields,
+)
 from govwatch.core.urls import normalize_url
-from govwatch.extract.dates import find_date
+from govwatch.extract.dates import find_date, find_dates
 
 # The fields a message must publish (docs/sources.md §6: seed 002 附件2 留言公开, seed 001 八(三)), canonical -> label.
 PUBLISHED = {"asked": "留言时间", "replied": "答复时间", "unit": "答复单位", "reply": "答复内容"}
@@ -44,11 +53,21 @@ class Message:
 
     @property
     def answered(self) -> bool:
-        """Whether the page shows a reply (text, time or an answered status) and no pending status."""
+        """Whether the message is answered: by its status when the status names one state (办理中 and
+        已受理 are not answered), else by its reply — a reply text, or a reply time when the page
+        shows no reply block; an empty or placeholder reply block (正在办理中) is no answer."""
+        return self.answered_from()[0]
+
+    def answered_from(self) -> tuple[bool, str]:
+        """(answered, what decided it: ``status`` | ``reply`` | ``none`` when nothing shows a reply)."""
         state = status_state(self.status)
-        if state == "pending":
-            return False
-        return bool(self.reply) or self.replied is not None or state == "answered"
+        if state is not None:
+            return state == "answered", "status"
+        if self.reply:
+            return True, "reply"
+        if "reply" in self.shown:
+            return False, "reply"  # a reply block without a reply
+        return self.replied is not None, "reply" if self.replied is not None else "none"
 
     def unpublished(self) -> list[str]:
         """Labels of the fields the page should show and does not (reply fields only once answered)."""
@@ -59,15 +78,40 @@ class Message:
 
 
 def status_state(text: str) -> str | None:
-    """pending | answered | None (unknown) for a status text."""
-    if not text:
-        return None
-    vocab = words()
-    if any(w in text for w in vocab["pending_words"]):
-        return "pending"
-    if any(w in text for w in vocab["answered_words"]):
-        return "answered"
-    return None
+    """pending | answered | None for a status text: the state its words name, read by longest
+    match at each position (未办结 is pending); ``None`` when it names none or both."""
+    found = {state for _word, state in state_words(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def state_words(text: str) -> list[tuple[str, str]]:
+    """(word, state) of every status word in ``text``, longest match first at each position."""
+    index = _state_index()
+    longest = max((len(w) for w in index), default=0)
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        for size in range(min(longest, len(text) - pos), 1, -1):
+            word = text[pos:pos + size]
+            if word in index:
+                out.append((word, index[word]))
+                pos += size
+                break
+        else:
+            pos += 1
+    return out
+
+
+@cache
+def _state_index() -> dict[str, str]:
+    """status word -> pending | answered (``message_states``)."""
+    states: dict[str, list[str]] = words()["message_states"]
+    return {w: state for state, ws in states.items() for w in ws}
+
+
+def _known_label(label: str) -> bool:
+    """Whether a cleaned label names a message field."""
+    return match_label(label, words()["message_fields"]) is not None
 
 
 def category_of(type_text: str, title: str) -> tuple[str, str]:
@@ -126,7 +170,7 @@ def _title(html: str) -> str:
 
 def parse_message(html: str, url: str) -> Message:
     """The message a detail page shows."""
-    return message_from_fields(url, read_fields(html, url), _title(html))
+    return message_from_fields(url, read_fields(html, url, _known_label), _title(html))
 
 
 def is_message(msg: Message) -> bool:
@@ -143,62 +187,125 @@ class ListRow:
     asked: date | None = None
     status: str = ""
     type_text: str = ""
+    replied: date | None = None
+    source: str = ""  # the list page
 
 
-_HEADER_KEYS = {"title": "title", "asked": "asked", "status": "status", "type": "type"}
+_HEADER_KEYS = {"title", "asked", "replied", "status", "type"}
+_ROW_TAGS = frozenset({"li", "tr", "dl"})  # elements that are a row by themselves
+_LIST_TAGS = frozenset({"ul", "ol", "table", "tbody", "thead", "body", "html"})  # a row never climbs into these
 
 
 def parse_message_list(html: str, base: str) -> list[ListRow]:
-    """Rows of a message list that show a status or type: tables with a header row
-    (标题 | 类型 | 留言时间 | 状态) and ``<li>`` rows with a status span (``[已回复]``)."""
-    table: dict[str, list[str]] = words()["message_fields"]
+    """Rows of a message list that show a status or a labelled date: tables with a header row
+    (标题 | 类型 | 留言时间 | 回复时间 | 状态), then every other row around one message link
+    (``<li>``, ``<tr>``, ``<dl>``, ``<dt>`` with its ``<dd>``, a ``<div>`` card) — its status word and
+    its dates outside the title. Page chrome (navigation, footer) is left out."""
     tree = LexborHTMLParser(html)
+    for node in tree.css("script, style, noscript, template"):
+        node.decompose()
+    for node in tree.css(CHROME):
+        node.decompose()
     root = tree.body or tree.root
-    rows: list[ListRow] = []
+    rows: dict[str, ListRow] = {}
     if root is None:
-        return rows
+        return []
     for tab in root.css("table"):
-        header: list[str | None] | None = None
-        for tr in tab.css("tr"):
-            cells = [c for c in tr.iter() if c.tag in ("th", "td")]
-            texts = [collapse(c.text(separator="")) for c in cells]
-            keys = [match_label(t.rstrip(":："), table) for t in texts]
-            if header is None:
-                if sum(k in _HEADER_KEYS for k in keys) >= 2:
-                    header = keys
-                continue
-            link = tr.css_first("a[href]")
-            url = normalize_url(link.attributes.get("href") or "", base) if link is not None else None
-            if url is None:
-                continue
-            row = ListRow(url=url, title=collapse(link.text(separator="")))  # type: ignore[union-attr]
-            for key, text in zip(header, texts, strict=False):
-                if key == "asked":
-                    row.asked = find_date(text, partial=False)[0]
-                elif key == "status":
-                    row.status = text
-                elif key == "type":
-                    row.type_text = text
-                elif key == "title" and text:
-                    row.title = text
-            rows.append(row)
-    if rows:
-        return rows
-    for li in root.css("li"):
-        link = li.css_first("a[href]")
-        if link is None:
-            continue
-        text = collapse(li.text(separator=" "))
-        state = status_state(text.replace(collapse(link.text(separator="")), ""))
-        if state is None:
-            continue
+        for table_row in _header_table_rows(tab, base):
+            rows.setdefault(table_row.url, table_row)
+    for link in root.css("a[href]"):
         url = normalize_url(link.attributes.get("href") or "", base)
-        if url is None:
+        title = collapse(link.text(separator=""))
+        if url is None or url in rows or not title:
             continue
-        status = next((w for w in words()["pending_words"] + words()["answered_words"] if w in text), "")
-        rows.append(ListRow(url=url, title=collapse(link.text(separator="")), status=status,
-                            asked=find_date(text, partial=False)[0]))
-    return rows
+        text_row = _row_from_text(url, title, _row_text(link, base).replace(title, " ", 1), base)
+        if text_row is not None:
+            rows[url] = text_row
+    return list(rows.values())
+
+
+def _header_table_rows(tab: LexborNode, base: str) -> list[ListRow]:
+    """Rows of a table whose first recognised row is a header naming two of title, dates, status, type."""
+    table: dict[str, list[str]] = words()["message_fields"]
+    header: list[str | None] | None = None
+    out: list[ListRow] = []
+    for tr in tab.css("tr"):
+        cells = [c for c in tr.iter() if c.tag in ("th", "td")]
+        texts = [collapse(c.text(separator="")) for c in cells]
+        if header is None:
+            keys = [match_label(clean_label(t), table) for t in texts]
+            if sum(k in _HEADER_KEYS for k in keys) >= 2:
+                header = keys
+            continue
+        link = tr.css_first("a[href]")
+        url = normalize_url(link.attributes.get("href") or "", base) if link is not None else None
+        if link is None or url is None:
+            continue
+        row = ListRow(url=url, title=collapse(link.text(separator="")), source=base)
+        for key, text in zip(header, texts, strict=False):
+            if key == "asked":
+                row.asked = find_date(text, partial=False)[0]
+            elif key == "replied":
+                row.replied = find_date(text, partial=False)[0]
+            elif key == "type":
+                row.type_text = text
+            elif key == "title" and text:
+                row.title = text
+            elif status_state(text) is not None and not row.status:
+                row.status = text  # the status column, or a column of another name showing a status
+        out.append(row)
+    return out
+
+
+def _row_text(link: LexborNode, base: str) -> str:
+    """The text of the row around ``link``: its ancestors up to a row element or up to the last
+    one holding no other link (a ``<dt>`` with the ``<dd>`` that follow it)."""
+    own = normalize_url(link.attributes.get("href") or "", base)
+    node = link
+    while node.tag not in _ROW_TAGS and node.parent is not None and node.parent.tag not in _LIST_TAGS:
+        others = {normalize_url(a.attributes.get("href") or "", base) for a in node.parent.css("a[href]")}
+        if others - {own}:
+            break
+        node = node.parent
+    text = node.text(separator=" ")
+    if node.tag == "dt":
+        sibling = node.next
+        while sibling is not None and sibling.tag != "dt":
+            if sibling.tag == "dd":
+                text += " " + sibling.text(separator=" ")
+            sibling = sibling.next
+    return collapse(text)
+
+
+def _row_from_text(url: str, title: str, rest: str, source: str) -> ListRow | None:
+    """A list row from the text beside its title: its status word and its dates (labelled
+    留言时间 / 回复时间, else the first unlabelled date is the asked date and, in an answered row,
+    a later second one the reply date); ``None`` when it shows neither a status nor a labelled date."""
+    table: dict[str, list[str]] = words()["message_fields"]
+    status = " ".join(dict.fromkeys(w for w, _s in state_words(rest)))
+    row = ListRow(url=url, title=title, status=status if status_state(status) else "", source=source)  # one state
+    marks = list(INLINE_LABEL.finditer(rest))
+    segments = [("", rest[:marks[0].start()] if marks else rest)]
+    segments += [(m.group(1), rest[m.end():marks[n + 1].start() if n + 1 < len(marks) else len(rest)])
+                 for n, m in enumerate(marks)]
+    loose: list[date] = []
+    labelled = False
+    for label, text in segments:
+        key = match_label(clean_label(label), table) if label else None
+        if key == "type" and not row.type_text:
+            row.type_text = text.strip()
+        dates = [d for d in (m.date for m in find_dates(text, partial=False)) if d is not None]
+        if key == "asked" and dates and row.asked is None:
+            row.asked, labelled = dates[0], True
+        elif key == "replied" and dates and row.replied is None:
+            row.replied, labelled = dates[0], True
+        else:
+            loose.extend(dates)
+    if row.asked is None and loose:
+        row.asked = loose.pop(0)
+    if row.replied is None and loose and status_state(row.status) == "answered" and row.asked and loose[0] >= row.asked:
+        row.replied = loose[0]
+    return row if row.status or labelled else None
 
 
 @cache
