@@ -1,5 +1,6 @@
 """Personal data exposed (privacy_leak, docs/sources.md §7): resident IDs, mobile numbers, bank cards
-in page text and in attachments (xlsx, xls, docx, pdf, csv, txt).
+in page text and in attachments (xlsx, xls, docx, pdf, csv, txt), whether linked by a file URL or
+served by a download script (the crawl records those as attachments; the reader follows the bytes).
 
 One finding per page or attachment; the evidence gives counts per type and up to five masked
 examples with their context kind (``text``, ``table cell``, ``attachment name``). Full values
@@ -16,6 +17,7 @@ from govwatch.analysis.content.personal import TYPE_LABELS
 from govwatch.analysis.content.text_scan import PersonalHits, personal_hits, text_hits_of
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, extension_of, url_filename
 from govwatch.rundata import RunData
 
 
@@ -31,13 +33,24 @@ def _finding(url: str, where: str, hits: PersonalHits, extra: dict[str, object])
 
 
 def attachment_name(url: str) -> str:
-    return unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    """The file name of an attachment URL: its ``?filename=`` parameter on a download script
+    (decoded from UTF-8 or GBK), else the path's last segment, with the query when that names no
+    file (``download.do?id=7``)."""
+    named = url_filename(url)
+    if named:
+        return named
+    parts = urlsplit(url)
+    last = unquote(parts.path).rsplit("/", 1)[-1]
+    if parts.query and extension_of(last) not in ATTACHMENT_EXTENSIONS:
+        return f"{last}?{parts.query}"
+    return last
 
 
 def _segments(url: str, body: bytes, content_type: str) -> tuple[list[tuple[str, str]], str | None]:
-    """An attachment's text segments and, when it cannot be parsed, why."""
+    """An attachment's text segments (read by the format its bytes show, else by its name) and,
+    when it cannot be parsed, why."""
     try:
-        return attachment_segments(url, body, content_type), None
+        return attachment_segments(url, body, content_type, attachment_name(url)), None
     except Unsupported:
         return [], None
     except Unreadable as exc:

@@ -29,6 +29,7 @@ from govwatch.crawl.render import Renderer
 from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.crawl.traps import TrapGuard
+from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, extension_of, response_download
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 
 PAGE_KINDS = frozenset({"page", "frame"})
@@ -87,6 +88,19 @@ def _is_extractable(result: FetchResult) -> bool:
         return ctype.startswith(_EXTRACTED_TYPES)
     head = result.body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<datastore", b"<head", b"<meta", b"{", b"["))
+
+
+def _download_of(result: FetchResult) -> bool:
+    """Whether a response fetched as a page is a file: its Content-Disposition says so or its
+    bytes sniff as a document (:func:`~govwatch.extract.downloads.response_download`). A body
+    extraction reads (HTML, XML, JSON) is a file only when its bytes or its attachment name say so."""
+    if not (result.ok or result.error == "too_large"):
+        return False
+    download = response_download(result.final_url, result.headers, result.body)
+    if download is None:
+        return False
+    return download.detected is not None or not _is_extractable(result) \
+        or extension_of(download.filename) in ATTACHMENT_EXTENSIONS
 
 
 class Crawler:
@@ -228,6 +242,10 @@ class Crawler:
             return
         self._page_budget -= 1
         result = await self.fetcher.fetch(url)
+        if _download_of(result):  # a file served from a script URL: an attachment, not a page
+            self._page_budget += 1
+            await self._record_download(url, depth, result)
+            return
         extracted = None
         links: list[Link] = []
         template: tuple[Link, ...] | None = None  # the site-template links the page holds too
@@ -257,6 +275,15 @@ class Crawler:
                 self._follow(link, depth)
         for link in links:
             self._follow(link, depth)
+
+    async def _record_download(self, url: str, depth: int, result: FetchResult) -> None:
+        """Record a fetched file as an attachment with its body kept (the privacy check reads it),
+        read again up to the attachment limit when the page limit cut it short."""
+        limit = self.settings.max_attachment_bytes
+        if result.error == "too_large" and limit > self.settings.max_bytes:
+            result = await check_resource(self.fetcher, url, keep_body=True, max_bytes=limit)
+        await self._record(FetchRecord(url=url, role="resource", kind="attachment", depth=depth, result=result,
+                                       keep_body=True))
 
     def _footer_render(self, page: PreparedPage) -> bool:
         """Whether to render a page because scripts may write its footer: the first

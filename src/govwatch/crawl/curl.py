@@ -29,7 +29,9 @@ import pycurl
 from govwatch.core.model import TEMPORARY_DNS, ErrorClass
 
 KEPT_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "last-modified", "etag",
-                          "retry-after", "location", "server", "x-frame-options", "strict-transport-security"})
+                          "retry-after", "location", "server", "x-frame-options", "strict-transport-security",
+                          "content-disposition"})
+_RAW_TEXT_HEADERS = frozenset({"location", "content-disposition"})  # may carry raw UTF-8 or GBK bytes
 
 # libcurl error codes (curl/curl.h) by the crawl's error class; any other code is "other".
 _CODE_CLASS: dict[int, ErrorClass] = {
@@ -129,8 +131,9 @@ class _Transfer:
 
 
 def _header_text(value: bytes, name: str) -> str:
-    """A header value as text; a Location may carry raw UTF-8 or, on legacy sites, GBK bytes."""
-    if name == "location":
+    """A header value as text; a Location or a Content-Disposition file name may carry raw UTF-8
+    or, on legacy sites, GBK bytes."""
+    if name in _RAW_TEXT_HEADERS:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:

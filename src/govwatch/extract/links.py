@@ -11,16 +11,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from govwatch.core.model import Link, LinkKind
+from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, url_filename
 from govwatch.extract.resolve import Resolver
 from govwatch.extract.walk import RawRef
 
 __all__ = ["ATTACHMENT_EXTENSIONS", "IMAGE_EXTENSIONS", "kind_by_extension", "build_links", "LinkSet"]
 
-ATTACHMENT_EXTENSIONS = frozenset(
-    "pdf doc docx xls xlsx ppt pptx wps et txt csv zip rar 7z ofd".split()
-    # Media files are downloads too, not pages.
-    + "mp4 mp3 avi wmv flv swf mov wav rm rmvb mpg mpeg".split()
-)
 IMAGE_EXTENSIONS = frozenset("jpg jpeg png gif bmp webp svg ico tif tiff".split())
 
 
@@ -33,14 +29,15 @@ def _extension(url: str) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def kind_by_extension(url: str, default: LinkKind = "page") -> LinkKind:
-    """``attachment`` or ``image`` by the URL path's extension, else ``default``."""
+    """``attachment`` or ``image`` by the URL path's extension, ``attachment`` for a download
+    script whose query names a file (``downfile.jsp?filename=名单.xlsx``), else ``default``."""
     ext = _extension(url)
-    if not ext:
-        return default
     if ext in ATTACHMENT_EXTENSIONS:
         return "attachment"
     if ext in IMAGE_EXTENSIONS:
         return "image"
+    if "?" in url and url_filename(url) is not None:
+        return "attachment"
     return default
 
 

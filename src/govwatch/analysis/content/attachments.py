@@ -1,9 +1,12 @@
 """Text of attachment files, as (context kind, text) segments for the personal-data scan.
 
+The format is what the file's bytes show, else its name's extension, else its Content-Type
+(:func:`attachment_format`): files served by download scripts have no extension in their URL.
+A body no sign names that is plain text (a script's csv or txt sent as octet-stream) is read as txt.
 Formats: xlsx and docx (their XML parts, :mod:`govwatch.analysis.content.ooxml`), xls (xlrd), pdf (pypdf), csv and txt (BOM, then
 UTF-8, else GB18030). Context kinds: ``table cell`` (spreadsheet and table cells, csv fields),
 ``text`` (paragraphs, pdf pages, plain text). A file that cannot be read raises
-:class:`Unreadable` with a message saying why; formats not listed (doc, wps, zip...) give
+:class:`Unreadable` with a message saying why; formats not listed (doc, wps, ppt, zip, rar...) give
 :class:`Unsupported`.
 """
 
@@ -15,6 +18,14 @@ import io
 import zipfile
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
+
+from govwatch.extract.downloads import (
+    ATTACHMENT_EXTENSIONS,
+    CONTAINER_FORMATS,
+    extension_of,
+    sniff_format,
+    url_filename,
+)
 
 Segment = tuple[str, str]  # (context kind, text)
 FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt")
@@ -29,22 +40,48 @@ class Unsupported(Exception):
     """The attachment's format is not one govwatch reads."""
 
 
-def attachment_format(url: str, content_type: str = "", body: bytes = b"") -> str | None:
-    """The format of an attachment from its URL's extension, else its Content-Type or magic bytes."""
-    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1].lower()
-    ext = name.rsplit(".", 1)[-1] if "." in name else ""
-    if ext in FORMATS:
-        return ext
+_BY_CONTENT_TYPE = {"application/pdf": "pdf", "text/csv": "csv", "text/plain": "txt",
+                    "application/vnd.ms-excel": "xls",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
+
+
+def attachment_format(url: str, content_type: str = "", body: bytes = b"", filename: str = "") -> str | None:
+    """The format of an attachment: what its bytes show (:func:`~govwatch.extract.downloads.sniff_format`),
+    else the extension of its file name (``filename``, the URL path, a ``?filename=`` parameter),
+    else its Content-Type; a bare ZIP or OLE2 container when nothing says more. A download script's
+    URL (``download.do?id=7``) has no extension: the bytes decide."""
+    detected = sniff_format(body)
+    if detected is not None and detected not in CONTAINER_FORMATS:
+        return detected
+    path_name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    names = [n for n in (filename, path_name, url_filename(url) or "") if n]
+    for name in names:
+        ext = extension_of(name)
+        if ext in FORMATS:
+            return ext
     ctype = (content_type or "").split(";")[0].strip().lower()
-    by_type = {"application/pdf": "pdf", "text/csv": "csv", "text/plain": "txt",
-               "application/vnd.ms-excel": "xls",
-               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
-    if ctype in by_type:
-        return by_type[ctype]
-    if body.startswith(b"%PDF"):
-        return "pdf"
-    return None
+    if ctype in _BY_CONTENT_TYPE:
+        return _BY_CONTENT_TYPE[ctype]
+    if detected is None and not any(extension_of(n) in ATTACHMENT_EXTENSIONS for n in names) and _is_text(body):
+        return "txt"  # a download script's csv or txt, sent as application/octet-stream
+    return detected
+
+
+def _is_text(body: bytes) -> bool:
+    """Whether a body of unknown format is plain text: no control bytes but tab, CR, LF and form feed
+    in its first 8 KiB, and it decodes as UTF-8 or GB18030."""
+    head = body[:8192]
+    if not head or any(b < 0x20 and b not in (9, 10, 12, 13) for b in head):
+        return False
+    for codec in ("utf-8", "gb18030"):
+        try:
+            head.decode(codec)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:  # a character cut by the 8 KiB window
+                return True
+    return False
 
 
 def decode_text(body: bytes) -> str:
@@ -111,14 +148,15 @@ def _txt(body: bytes) -> Iterator[Segment]:
 _READERS = {"xlsx": _xlsx, "xls": _xls, "docx": _docx, "pdf": _pdf, "csv": _csv, "txt": _txt}
 
 
-def attachment_segments(url: str, body: bytes, content_type: str = "") -> list[Segment]:
-    """The text of an attachment as (context kind, text) segments.
+def attachment_segments(url: str, body: bytes, content_type: str = "", filename: str = "") -> list[Segment]:
+    """The text of an attachment as (context kind, text) segments, read by the reader of its
+    detected format (:func:`attachment_format`).
 
     Raises :class:`Unsupported` for formats not read and :class:`Unreadable` for files that
     fail to parse (the message names the format and the parser's complaint)."""
-    fmt = attachment_format(url, content_type, body)
-    if fmt is None:
-        raise Unsupported("不支持的附件格式")
+    fmt = attachment_format(url, content_type, body, filename)
+    if fmt not in _READERS:
+        raise Unsupported(f"不支持的附件格式{f'（{fmt}）' if fmt else ''}")
     try:
         return list(_READERS[fmt](body))
     except ImportError as exc:  # pragma: no cover - dependencies are declared
