@@ -18,9 +18,10 @@ any of these and describes one run (every URL below is resolved against the site
   from the ``html`` page (``link_text``) or from ``linked_from``;
 - ``resources`` — fetch rows of other URLs (link targets, forms, online systems): ``{url, kind,
   status, error, error_detail, ...}``, role ``resource`` unless given;
-- ``probes`` — availability probe series ``{url, target_kind, per_day, days, failed, end}``:
+- ``probes`` — availability probe series ``{url, target_kind, per_day, days, failed, transient, end}``:
   ``per_day`` visits a day on ``days`` days ending at ``end`` (else ``as_of``), the first
-  ``failed`` of them failed (timeouts confirmed by a re-probe);
+  ``failed`` of them failed (timeouts; the re-probe failed too, except for the last ``transient``
+  of them, whose re-probe opened the page);
 - ``run_facts`` — what the post-crawl site measurements found, by name (``transport``, ``ipv6``,
   ``cloaking``, ...), merged over the file's ``run_facts``;
 - ``spider_views`` — the ``cloaking`` run fact from what the spider and a visitor were shown of
@@ -71,7 +72,7 @@ PAGE_KEYS = {"url", "html", "title", "head", "body", "footer", "type", "encoding
 COLUMN_KEYS = {"name", "slug", "items", "list_body"}
 ITEM_KEYS = {"title", "date", "body", "url"}
 ATTACHMENT_KEYS = {"url", "rows", "paragraphs", "table", "lines", "raw", "encoding", "link_text", "linked_from"}
-PROBE_KEYS = {"url", "target_kind", "per_day", "days", "failed", "end", "timeout_s"}
+PROBE_KEYS = {"url", "target_kind", "per_day", "days", "failed", "transient", "end", "timeout_s"}
 VIEWS_KEYS = {"url", "type", "spider", "normal"}
 VIEW_KEYS = {"status", "title", "lines", "links", "final_url", "not_followed", "error"}
 FETCH_KEYS = {"url", "role", "kind", "depth", "method", "status", "error", "error_detail", "final_url", "content_type",
@@ -285,6 +286,7 @@ def probe_rows(series: list[dict[str, Any]], as_of: date, site: str) -> list[dic
     for s in series:
         url, kind = urljoin(site, s.get("url", "")), s.get("target_kind", "homepage")
         per_day, days, failed = int(s.get("per_day", 20)), int(s.get("days", 7)), int(s.get("failed", 0))
+        sustained = failed - int(s.get("transient", 0))
         end = date.fromisoformat(str(s["end"])) if "end" in s else as_of
         timeout = float(s.get("timeout_s", 15.0))
         done = 0
@@ -293,9 +295,11 @@ def probe_rows(series: list[dict[str, Any]], as_of: date, site: str) -> list[dic
             for i in range(per_day):
                 at = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI) + timedelta(minutes=1440 * i // per_day)
                 bad = done < failed
-                done += 1
                 confirm = {"at": at.isoformat(), "ok": False, "status": None, "error": "timeout",
                            "total_ms": timeout * 1000}
+                if done >= sustained:  # a transient failure: the re-probe opened the page
+                    confirm |= {"ok": True, "status": 200, "error": None, "total_ms": 30.0}
+                done += 1
                 rows.append({"target_kind": kind, "url": url, "at": at.isoformat(timespec="milliseconds"),
                              "ok": not bad, "status": None if bad else 200, "error": "timeout" if bad else None,
                              "error_detail": None, "dns_ms": 1.0, "connect_ms": 1.0, "tls_ms": None,

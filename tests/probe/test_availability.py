@@ -167,3 +167,39 @@ def test_exact_fractions_at_the_line(failed: int, visits: int) -> None:
         row["ok"] = False
     kinds = [f.kind for f in availability(_data(rows)) if f.kind == "site_unreachable"]
     assert kinds == ["site_unreachable"]
+
+
+def _transient(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The first ``n`` failed rows made transient: their re-probe opened the page."""
+    for row in [r for r in rows if not r["ok"]][:n]:
+        row["confirmed_by"] = {**row["confirmed_by"], "ok": True, "status": 200, "error": None, "total_ms": 30.0}
+    return rows
+
+
+def test_every_visit_counts_by_its_own_result_whatever_the_reprobe_showed() -> None:
+    # 8% of visits failing at random: nearly every re-probe opens the page, and the site is still unreachable.
+    findings = availability(_data(_transient(_rows(20, failed=12), 11)))
+    assert [f.kind for f in findings] == ["site_unreachable"]
+    ev = findings[0].evidence
+    assert (ev["failed"], ev["failure_ratio"]) == (12, round(12 / 140, 6))
+    assert (ev["failed_sustained"], ev["failed_transient"], ev["failed_unconfirmed"]) == (1, 11, 0)
+    assert findings[0].message == "首页在7天内的监测中有8.6%的访问失败（12/140次，≥5%）"
+    assert sum(1 for p in ev["failed_probes"] if p["confirmed_by"]["ok"]) == 11  # the evidence keeps each re-probe
+
+
+def test_failures_without_a_reprobe_are_unconfirmed_failures() -> None:
+    rows = _rows(20, failed=7)
+    for row in rows[:7]:
+        row["confirmed_by"] = None
+    ev = availability(_data(rows))[0].evidence
+    assert (ev["failed"], ev["failed_sustained"], ev["failed_transient"], ev["failed_unconfirmed"]) == (7, 0, 0, 7)
+
+
+def test_rows_stored_before_counting_each_visit_read_their_blips_as_failed_visits() -> None:
+    # Earlier versions stored a transient failure with ok true; its error still names the failure.
+    rows = _transient(_rows(20, failed=7), 5)
+    for row in rows[:5]:
+        row["ok"] = True
+    findings = availability(_data(rows))
+    assert [f.kind for f in findings] == ["site_unreachable"]
+    assert (findings[0].evidence["failed"], findings[0].evidence["failed_transient"]) == (7, 5)

@@ -32,7 +32,7 @@ def _ordered(v: Visit) -> None:
 async def test_phases_are_measured_by_name(flaky: Callable[..., FlakyServer]) -> None:
     server = flaky(body_bytes=5000)
     v = await _visit(server.url("/", host="localhost"))
-    assert v.ok and v.status == 200 and v.error is None and v.confirmed_by is None
+    assert v.ok and v.status == 200 and v.error is None and v.confirmed_by is None and v.failure is None
     assert v.dns_ms > 0 and v.connect_ms > 0 and v.first_byte_ms > 0  # type: ignore[operator]
     assert v.tls_ms is None  # plain http
     assert v.bytes == 5000
@@ -81,6 +81,7 @@ async def test_outages_are_confirmed_by_the_reprobe(flaky: Callable[..., FlakySe
         v = await _visit(server.url("/"))
         assert not v.ok and v.error == error, (kind, v)
         assert v.confirmed_by is not None and v.confirmed_by["ok"] is False and v.confirmed_by["error"] == error
+        assert v.failure == "sustained"
         if kind == "hang":
             assert PROBE_TIMEOUT * 1000 <= v.total_ms < PROBE_TIMEOUT * 1000 + 500
         if kind == "error500":
@@ -89,10 +90,10 @@ async def test_outages_are_confirmed_by_the_reprobe(flaky: Callable[..., FlakySe
         assert truth["visits"] == 1 and truth["outages"] == 1 and truth["reprobes"] == 1
 
 
-async def test_a_blip_is_not_a_failed_visit(flaky: Callable[..., FlakyServer]) -> None:
+async def test_a_failure_the_reprobe_does_not_see_is_still_a_failed_visit(flaky: Callable[..., FlakyServer]) -> None:
     server = flaky(blip=1.0, blip_kinds=("reset",))
     v = await _visit(server.url("/"))
-    assert v.ok and v.blip and v.error == "reset"
+    assert not v.ok and v.error == "reset" and v.failure == "transient"
     assert v.confirmed_by is not None
     assert {k: v.confirmed_by[k] for k in ("ok", "status", "error")} == {"ok": True, "status": 200, "error": None}
     assert server.truth()["blips"] == 1 and server.truth()["outages"] == 0
@@ -101,6 +102,6 @@ async def test_a_blip_is_not_a_failed_visit(flaky: Callable[..., FlakyServer]) -
 async def test_without_confirmation_one_attempt_decides(flaky: Callable[..., FlakyServer]) -> None:
     server = flaky(blip=1.0, blip_kinds=("error500",))
     v = await _visit(server.url("/"), confirm=False)
-    assert not v.ok and v.error == "http" and v.confirmed_by is None
+    assert not v.ok and v.error == "http" and v.confirmed_by is None and v.failure == "unconfirmed"
     once = await probe_once(server.url("/x"), timeout=PROBE_TIMEOUT, max_bytes=1000, user_agent=UA)
     assert once.status == 500

@@ -12,8 +12,11 @@ judged against the rule table's ``availability`` section:
   is never reported as the site being unreachable.
 
 No probe rows at all: nothing is reported (availability was not measured).
-A visit counts as failed when its row says ``ok`` false, i.e. the first attempt
-and its immediate re-probe both failed.
+Every visit counts by its own result, as the national rule counts every visit that
+does not open (首页打不开的次数占全部监测次数的比例): a failed visit whose immediate
+re-probe opened the page is still a failed visit. The re-probe is evidence only:
+``failed_sustained`` (the re-probe failed too), ``failed_transient`` (it opened) and
+``failed_unconfirmed`` (no re-probe) split ``failed``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from govwatch.checks import NotAssessed, check
 from govwatch.core.clock import SHANGHAI
 from govwatch.core.model import Finding
-from govwatch.core.windows import in_window, parse_at, window_bounds, window_dates
+from govwatch.core.windows import count_failures, in_window, parse_at, visit_failed, window_bounds, window_dates
 from govwatch.rundata import RunData
 
 MAX_FAILED_IN_EVIDENCE = 50
@@ -62,9 +65,9 @@ def judge_target(kind: str, url: str, rows: list[dict[str, Any]], *, label: str,
     visits = len(rows)
     if not visits:
         return []
-    failed_rows = [r for r in rows if not r["ok"]]
-    failed = len(failed_rows)
-    ratio = failed / visits
+    failed_rows = [r for r in rows if visit_failed(r)]
+    counts = count_failures(rows)
+    failed, ratio = counts.failed, counts.ratio
     daily = Counter(parse_at(r["at"]).astimezone(SHANGHAI).date() for r in rows)
     days = window_dates(as_of, window_days)
     per_day = {d.isoformat(): daily.get(d, 0) for d in days}
@@ -72,7 +75,7 @@ def judge_target(kind: str, url: str, rows: list[dict[str, Any]], *, label: str,
     findings: list[Finding] = []
     if failed > 0:
         evidence = {
-            "visits": visits, "failed": failed, "failure_ratio": round(ratio, 6),
+            "visits": visits, "failed": failed, "failure_ratio": round(ratio, 6), **counts.evidence(),
             "threshold": max_failure_ratio, "window_days": window_days, "visits_per_day_min": per_day_min,
             "rule_timeout_s": timeout_s,
             "probe_timeout_s": sorted({float(r["timeout_s"]) for r in rows if r.get("timeout_s") is not None}),

@@ -35,12 +35,15 @@ if TYPE_CHECKING:
 PROBE_EPILOG = """\
 A visit is one GET over a fresh connection (DNS, connect, TLS and first byte are timed). It fails
 when the page is not open within --timeout seconds (default 15, the national rule) or answers with
-an HTTP status >= 400. A failed visit is probed again at once and counts as failed only if that
-re-probe fails too (probe.confirm; --no-confirm turns it off); the re-probe is kept in
-`confirmed_by`. Visits are stored in the database under the site whose homepage is URL (or --site).
+an HTTP status >= 400. Every visit counts by its own result (the national rule counts every
+visit that does not open). A failed visit is probed again at once (probe.confirm; --no-confirm
+turns it off): the re-probe is evidence, kept in `confirmed_by`, of whether the failure was
+sustained (the re-probe failed too) or transient (it opened); it never turns a failed visit into
+an open one. Visits are stored in the database under the site whose homepage is URL (or --site).
 
---json FILE writes the Probe JSON: {url, count, failed, failure_ratio, timeout_s, probes: [{at, ok,
-status, error, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, bytes, confirmed_by}]}
+--json FILE writes the Probe JSON: {url, count, failed, failure_ratio, failed_sustained,
+failed_transient, failed_unconfirmed, timeout_s, probes: [{at, ok, status, error, dns_ms,
+connect_ms, tls_ms, first_byte_ms, total_ms, bytes, confirmed_by}]}
 (schema: govwatch/schemas/probe.schema.json). '-' writes it to stdout.
 
 exit codes: 0 completed (whatever the result), 2 usage or configuration error, 1 runtime failure,
@@ -274,8 +277,8 @@ def _print_monitor_summary(monitor: Monitor, *, interrupted: bool) -> int:
     for stats in monitor.stats.values():
         t = stats.target
         ratio = f"{stats.failed / stats.visits:.1%}" if stats.visits else "-"
-        console.print(f"{t.url} ({t.label}): {stats.visits} visits, {stats.failed} failed ({ratio}), "
-                      f"{stats.blips} blips", markup=False, highlight=False)
+        console.print(f"{t.url} ({t.label}): {stats.visits} visits, {stats.failed} failed ({ratio}): "
+                      f"{stats.sustained} sustained, {stats.transient} transient", markup=False, highlight=False)
     console.print(f"{monitor.stored} visits stored", markup=False)
     if monitor.error:
         console.print(f"failed: {monitor.error}", markup=False)
@@ -289,7 +292,8 @@ def _print_monitor_summary(monitor: Monitor, *, interrupted: bool) -> int:
 def _probe_flags(p: argparse.ArgumentParser) -> None:
     """The flags probe and monitor share: timeout, confirmation, store, settings, quiet."""
     p.add_argument("--timeout", type=float, help="seconds within which the page must open (default 15)")
-    p.add_argument("--no-confirm", action="store_true", help="do not re-probe a failed visit (probe.confirm=false)")
+    p.add_argument("--no-confirm", action="store_true",
+                   help="do not re-probe a failed visit (probe.confirm=false; the visit fails either way)")
     add_db_flag(p)
     add_config_flag(p, "YAML settings file (sections: crawl, store, probe, render)")
     p.add_argument("--quiet", action="store_true", help="no line per visit, only the summary")

@@ -67,7 +67,7 @@ class ProbeSettings:
     """Availability probes (首页可用性): one visit = one GET of the page."""
 
     timeout: float = 15.0  # a visit fails if the page is not open within this many seconds
-    confirm: bool = True  # re-probe a failed visit at once; the visit fails only if that fails too
+    confirm: bool = True  # re-probe a failed visit at once: evidence (sustained / transient); it fails either way
     visits_per_day: int = 20  # `govwatch monitor`: spaced visits per site per day (rule: >= 20)
     jitter: float = 0.2  # +/- fraction of the interval, so visits do not fall on the same second
     max_bytes: int = 5 * 1024 * 1024  # body read per visit, then the rest is discarded

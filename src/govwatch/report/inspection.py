@@ -17,6 +17,7 @@ from govwatch.checks import CheckRun
 from govwatch.checks.link_availability import resource_of, verdict
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
+from govwatch.core.windows import count_failures
 from govwatch.rundata import RunData
 from govwatch.scoring.runs import ScoredRun
 from govwatch.store.db import Store
@@ -57,9 +58,9 @@ def availability_json(data: RunData) -> dict[str, Any]:
     """The document's ``availability``: homepage visits in the rule table's window, or not measured."""
     rules = data.rules.availability
     rows = [r for r in data.probes() if r.get("target_kind", "homepage") == "homepage"]
-    failed = sum(1 for r in rows if not r["ok"])
-    return {"measured": bool(rows), "visits": len(rows), "failed": failed,
-            "failure_ratio": round(failed / len(rows), 6) if rows else None,
+    counts = count_failures(rows)  # every visit by its own result
+    return {"measured": bool(rows), "visits": counts.visits, "failed": counts.failed,
+            "failure_ratio": round(counts.ratio, 6) if rows else None,
             "window_days": rules["window_days"], "threshold": rules["max_failure_ratio"]}
 
 

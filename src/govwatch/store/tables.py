@@ -186,7 +186,7 @@ probes = Table(
     Column("target_kind", String(12), nullable=False, server_default="homepage"),
     Column("url", Text, nullable=False),
     Column("at", String(32), nullable=False),  # ISO time the visit started, Asia/Shanghai
-    Column("ok", Boolean, nullable=False),  # the visit counts as open (after the confirming re-probe)
+    Column("ok", Boolean, nullable=False),  # the visit opened the page (its own result; the re-probe never changes it)
     Column("status", Integer),
     Column("error", String(24)),
     Column("error_detail", Text),

@@ -8,6 +8,7 @@ from importlib import resources
 from statistics import median
 from typing import Any
 
+from govwatch.core.windows import count_failures
 from govwatch.crawl.availability.visit import Visit
 
 SCHEMA_VERSION = 1
@@ -16,22 +17,29 @@ SCHEMA_VERSION = 1
 def probe_document(url: str, visits: list[Visit], *, timeout_s: float, confirm: bool, requested: int,
                    interval_s: float, interrupted: bool = False,
                    target: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The Probe JSON contract: ``url, count, failed, failure_ratio, timeout_s, probes[]`` and more."""
-    failed = sum(1 for v in visits if not v.ok)
+    """The Probe JSON contract: ``url, count, failed, failure_ratio, timeout_s, probes[]`` and more.
+
+    ``failed`` counts every visit by its own result; ``failed_sustained`` /
+    ``failed_transient`` / ``failed_unconfirmed`` split it by the re-probe (``blips``
+    is ``failed_transient`` under its schema-version-1 name).
+    """
+    probes = [v.as_json() for v in visits]
+    counts = count_failures(probes)
     return {
         "schema_version": SCHEMA_VERSION,
         "url": url,
-        "count": len(visits),
-        "failed": failed,
-        "failure_ratio": round(failed / len(visits), 6) if visits else 0.0,
-        "blips": sum(1 for v in visits if v.blip),
+        "count": counts.visits,
+        "failed": counts.failed,
+        "failure_ratio": round(counts.ratio, 6),
+        **counts.evidence(),
+        "blips": counts.transient,
         "timeout_s": timeout_s,
         "confirm": confirm,
         "requested": requested,
         "interval_s": interval_s,
         "interrupted": interrupted,
         "target": target,
-        "probes": [v.as_json() for v in visits],
+        "probes": probes,
     }
 
 
@@ -42,25 +50,26 @@ def probe_schema() -> dict[str, Any]:
 
 
 def summary_line(visits: list[Visit]) -> str:
-    """One line: visits, failures, ratio, blips, median and slowest time of the open visits."""
+    """One line: visits, failures (sustained / transient), ratio, median and slowest time of the open visits."""
     if not visits:
         return "no visit completed"
-    failed = sum(1 for v in visits if not v.ok)
-    blips = sum(1 for v in visits if v.blip)
-    times = [v.total_ms for v in visits if v.ok and v.error is None]
+    counts = count_failures(v.as_json() for v in visits)
+    times = [v.total_ms for v in visits if v.ok]
     speed = f"; open in median {median(times):.0f} ms, slowest {max(times):.0f} ms" if times else ""
     kinds: dict[str, int] = {}
     for v in visits:
         if not v.ok and v.error:
             kinds[v.error] = kinds.get(v.error, 0) + 1
     why = f" ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})" if kinds else ""
-    return (f"{len(visits)} visits, {failed} failed{why} = {failed / len(visits):.1%}"
-            f"{f', {blips} blips (failed once, open on the re-probe)' if blips else ''}{speed}")
+    split = [f"{n} {label}" for n, label in ((counts.sustained, "sustained (the re-probe failed too)"),
+                                             (counts.transient, "transient (open on the re-probe)")) if n]
+    detail = f" — {', '.join(split)}" if split else ""
+    return f"{counts.visits} visits, {counts.failed} failed{why} = {counts.ratio:.1%}{detail}{speed}"
 
 
 def visit_line(n: int, visit: Visit, label: str = "") -> str:
     """One line per visit, for live output."""
-    state = "ok  " if visit.ok and visit.error is None else "blip" if visit.ok else "FAIL"
+    state = "ok  " if visit.ok else "FAIL"
     status = str(visit.status) if visit.status is not None else "-"
     def ms(x: float | None) -> str:
         return "-" if x is None else f"{x:.0f}"

@@ -48,8 +48,9 @@ class TargetStats:
 
     target: Target
     visits: int = 0
-    failed: int = 0
-    blips: int = 0
+    failed: int = 0  # every visit that did not open the page, by its own result
+    sustained: int = 0  # of those, the re-probe failed too
+    transient: int = 0  # of those, the re-probe opened the page
     last: Visit | None = None
     times: list[str] = field(default_factory=list)  # ``at`` of every visit
 
@@ -116,8 +117,10 @@ class Monitor:
                 result = await visit(target.url, timeout=o.timeout, max_bytes=o.max_bytes,
                                      user_agent=o.user_agent, confirm=o.confirm)
             stats.visits += 1
-            stats.failed += 0 if result.ok else 1
-            stats.blips += 1 if result.blip else 0
+            failure = result.failure
+            stats.failed += failure is not None
+            stats.sustained += failure == "sustained"
+            stats.transient += failure == "transient"
             stats.last = result
             stats.times.append(result.at)
             self._queue.put_nowait((target, result))

@@ -13,8 +13,9 @@ failed visit (``http``). Certificates are not verified: whether a page opens is
 availability, whether its certificate is valid is the security checks' concern
 (an incomplete chain on a .gov.cn host is not an outage).
 
-:func:`visit` adds the confirmation: a failed visit is probed again at once and
-counts as failed only when that re-probe fails too.
+:func:`visit` adds the confirmation: a failed visit is probed again at once. The
+visit still counts by its own result (failed); the re-probe is evidence of whether
+the failure was sustained or transient (:func:`govwatch.core.windows.failure_kind`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit
 from govwatch.core.clock import SHANGHAI
 from govwatch.core.model import TEMPORARY_DNS, ErrorClass
 from govwatch.core.urls import normalize_url
+from govwatch.core.windows import FailureKind, failure_kind
 from govwatch.crawl.fetcher import classify_exception
 from govwatch.store.probes import Target
 
@@ -50,9 +52,9 @@ class Visit:
 
     url: str
     at: str  # ISO time the visit started, Asia/Shanghai
-    ok: bool  # the verdict: after a confirming re-probe when the first attempt failed
+    ok: bool  # the visit's own result: the page opened (a re-probe never changes it)
     status: int | None = None
-    error: ErrorClass | None = None  # of the first attempt (a blip keeps it, with ok true)
+    error: ErrorClass | None = None  # why the visit failed (None when it opened)
     error_detail: str = ""
     dns_ms: float | None = None
     connect_ms: float | None = None
@@ -61,12 +63,12 @@ class Visit:
     total_ms: float = 0.0
     bytes: int = 0
     final_url: str = ""
-    confirmed_by: dict[str, Any] | None = None  # the re-probe: {at, ok, status, error, total_ms}
+    confirmed_by: dict[str, Any] | None = None  # the re-probe of a failed visit: {at, ok, status, error, total_ms}
 
     @property
-    def blip(self) -> bool:
-        """The first attempt failed but the re-probe opened the page."""
-        return self.ok and self.error is not None
+    def failure(self) -> FailureKind | None:
+        """None when the page opened; else sustained / transient (what the re-probe showed) / unconfirmed."""
+        return failure_kind({"ok": self.ok, "error": self.error, "confirmed_by": self.confirmed_by})
 
     def as_json(self) -> dict[str, Any]:
         """The visit as in the Probe JSON contract (``probes[]``)."""
@@ -361,14 +363,14 @@ async def probe_once(url: str, *, timeout: float, max_bytes: int, user_agent: st
 async def visit(url: str, *, timeout: float, max_bytes: int, user_agent: str, confirm: bool = True) -> Visit:
     """One visit: an attempt and, when it failed and ``confirm`` is on, one immediate re-probe.
 
-    The visit fails only when the re-probe fails too; the re-probe is kept in
-    ``confirmed_by`` and is not a visit of its own.
+    The visit counts by its own attempt: a failed attempt is a failed visit whatever
+    the re-probe shows. The re-probe is kept in ``confirmed_by`` as evidence
+    (sustained or transient failure) and is not a visit of its own.
     """
     first = await probe_once(url, timeout=timeout, max_bytes=max_bytes, user_agent=user_agent)
     if first.ok or not confirm:
         return first
     again = await probe_once(url, timeout=timeout, max_bytes=max_bytes, user_agent=user_agent)
-    first.ok = again.ok
     first.confirmed_by = {"at": again.at, "ok": again.ok, "status": again.status, "error": again.error,
                           "total_ms": round(again.total_ms, 3)}
     if again.error_detail and not again.ok:
