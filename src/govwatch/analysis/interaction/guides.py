@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from govwatch.analysis.interaction import match_label, words
 from govwatch.analysis.interaction.message_fields import collapse, page_links, read_fields
+from govwatch.extract.downloads import extension_of, url_filename
 
 MATERIALS = "办理材料"
 _EMPTY = {"", "-", "—", "/", "无内容", "暂无", "待定", "待补充", "空"}
@@ -56,8 +57,8 @@ def _is_download(text: str, url: str) -> bool:
     vocab = words()
     path = urlsplit(url).path.lower()
     ext = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
-    if ext in vocab["attachment_extensions"]:
-        return True
+    if ext in vocab["attachment_extensions"] or extension_of(url_filename(url) or "") in vocab["attachment_extensions"]:
+        return True  # a file by its path, or a download script naming one (downfile.jsp?filename=申请表.docx)
     return any(w in text for w in vocab["form_words"]) and ("下载" in text or "样表" in text)
 
 
