@@ -11,6 +11,7 @@ with a ``?file=`` parameter stays a page, and a missing download is a broken att
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ from urllib.parse import quote
 
 import pytest
 
+from govwatch.crawl.fetcher import make_session
+from govwatch.extract.downloads import response_download
 from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
@@ -128,3 +131,22 @@ def test_a_missing_download_is_a_broken_attachment(inspected: tuple[str, dict[st
     assert [f["target"] for f in broken] == [base + "/downfile.jsp?filename=missing.xlsx"]
     assert broken[0]["evidence"]["resource"] == "attachment"
     assert broken[0]["id"].startswith("FJ"), broken[0]
+
+
+def test_the_transport_keeps_the_disposition_and_decodes_raw_gbk_names(
+        inspected: tuple[str, dict[str, Any], StoreRunData]) -> None:
+    base = inspected[0]
+
+    async def fetch(path: str) -> tuple[dict[str, str], bytes]:
+        async with make_session(user_agent="govwatch-test/1", concurrency=2) as session:
+            reply = await session.request("GET", base + path, timeout=5.0, connect_timeout=2.0, max_bytes=1 << 20)
+            return reply.headers, reply.body
+
+    names = {}
+    for path in ("/download.do?id=7", "/download.do?id=8", "/download.do?id=11"):
+        headers, body = asyncio.run(fetch(path))
+        download = response_download(base + path, headers, body)
+        assert download is not None and download.reason == "disposition"
+        names[path] = download.filename
+    assert names == {"/download.do?id=7": "困难群众名单.pdf", "/download.do?id=8": "补贴名单.xlsx",
+                     "/download.do?id=11": "联系表.csv"}
