@@ -131,3 +131,23 @@ def test_sigterm_stops_cleanly_with_rows_stored(flaky: Callable[..., FlakyServer
     assert len(rows) >= 5 and f"{len(rows)} visits stored" in err
     assert out.count("\n") == len(rows)
     assert all(datetime.fromisoformat(str(r["at"])).utcoffset().total_seconds() == 8 * 3600 for r in rows)
+
+
+def test_transient_failures_are_failed_visits_told_apart_from_sustained_ones(
+        flaky: Callable[..., FlakyServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blipping, down = flaky(blip=1.0, blip_kinds=("error500",)), flaky(error500=1.0)
+    db = tmp_path / "m.db"
+    code = main(["monitor", blipping.url("/"), down.url("/"), "--interval", str(INTERVAL), "--duration", "1.2",
+                 "--timeout", str(PROBE_TIMEOUT), "--db", str(db), "--quiet"])
+    assert code == 0
+    rows = _rows(db)
+    transient = [r for r in rows if r["url"] == blipping.url("/")]
+    sustained = [r for r in rows if r["url"] == down.url("/")]
+    assert len(transient) >= 3 and len(sustained) >= 3
+    # Every visit failed by its own result; the stored re-probe tells an intermittent fault from an outage.
+    assert all(not r["ok"] and r["status"] == 500 and r["confirmed_by"]["ok"] is True for r in transient)  # type: ignore[index]
+    assert all(not r["ok"] and r["confirmed_by"]["ok"] is False for r in sustained)  # type: ignore[index]
+    err = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    n, m = len(transient), len(sustained)
+    assert f"{n} visits, {n} failed (100.0%): 0 sustained, {n} transient" in err, err
+    assert f"{m} visits, {m} failed (100.0%): {m} sustained, 0 transient" in err, err
