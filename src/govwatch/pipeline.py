@@ -21,9 +21,11 @@ from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates
 from govwatch.checks import CheckRun, run_checks
 from govwatch.core import aio
 from govwatch.core.model import Finding
-from govwatch.core.settings import Settings, settings_to_dict
+from govwatch.core.settings import CrawlSettings, Settings, settings_to_dict
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
+from govwatch.crawl.coverage import FACT_NAME as COVERAGE_FACT
+from govwatch.crawl.coverage import crawl_coverage
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer
 from govwatch.report.inspection import scored_document
@@ -136,17 +138,31 @@ def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, res
 
 
 def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
-    """Run every check on a stored run, store findings, and build its inspection document."""
+    """Measure how much of the site the crawl read, run every check on a stored run, store
+    findings (and whether the run is complete), and build its inspection document."""
     data = StoreRunData(store, run_id)
+    coverage = record_coverage(store, data)
     findings, check_runs = run_checks(data)
-    store_check_results(store, data, findings, check_runs)
-    document = scored_document(store, score_checked(store, data, findings, check_runs))
+    scored = score_checked(store, data, findings, check_runs)
+    store_check_results(store, data, findings, scored.check_runs)
+    store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])
+    document = scored_document(store, scored)
     run = store.run(run_id)
     site = document["site"]
     if not store.site(run["site_id"])["registered"]:  # the registry's 网站名称/标识码 are the office's, not the page's
         store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
     store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
     return document
+
+
+def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
+    """Measure how much of the site the crawl read (:mod:`govwatch.crawl.coverage`, with the run's
+    own ``crawl.min_read_share``) and store it as the run fact ``crawl``, before any check reads it."""
+    stored = (store.run(data.run_id)["settings"] or {}).get("crawl") or {}
+    share = float(stored.get("min_read_share", CrawlSettings().min_read_share))
+    coverage = crawl_coverage(data.fetches, data.site_url, data.homepage_urls, share)
+    store.put_run_fact(data.run_id, COVERAGE_FACT, coverage)
+    return coverage
 
 
 def store_check_results(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> None:

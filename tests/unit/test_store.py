@@ -32,6 +32,8 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with Store(url).engine.begin() as conn:  # make it look like a store made before 0004
         conn.exec_driver_sql("DROP TABLE run_facts")
+        conn.exec_driver_sql("ALTER TABLE runs DROP COLUMN complete")  # added by 0006
+        conn.exec_driver_sql("ALTER TABLE runs DROP COLUMN incomplete_reasons")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
     store = Store(url)
     with store.engine.connect() as conn:

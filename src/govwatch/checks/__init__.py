@@ -94,6 +94,7 @@ def load_builtin_checks() -> None:
         availability,
         cloaking,
         content,
+        coverage,
         freshness,
         identity,
         link_availability,

@@ -53,6 +53,9 @@ class CrawlSettings:
     # online: check external links; offline: links to non-loopback hosts are
     # reported unverifiable and never fetched (hermetic runs, air-gapped offices).
     network: str = "online"
+    # A crawl that read fewer than this share of the site's pages it found (read: answered 2xx/3xx
+    # with a body that is no WAF challenge) marks the run incomplete: what it did not read is not assessed.
+    min_read_share: float = 0.5
 
 
 @dataclass(slots=True)
@@ -181,6 +184,8 @@ def _validate(settings: Settings, origin: str) -> None:
         raise ConfigError(f"{origin}: probe.jitter must be at least 0 and below 1")
     if settings.render.max_pages < 0:
         raise ConfigError(f"{origin}: render.max_pages must not be negative")
+    if not 0 <= c.min_read_share <= 1:
+        raise ConfigError(f"{origin}: crawl.min_read_share must be between 0 and 1, got {c.min_read_share!r}")
     if c.network not in ("online", "offline"):
         raise ConfigError(f"{origin}: crawl.network must be 'online' or 'offline', got {c.network!r}")
     _validate_security(settings.security, origin)

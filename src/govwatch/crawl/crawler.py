@@ -22,6 +22,7 @@ from govwatch.core.jsonfile import facts_text
 from govwatch.core.model import FetchResult, Link, PreparedPage
 from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import Scope
+from govwatch.crawl.challenge import blocked_detail, challenge_marker
 from govwatch.crawl.extractor import Extractor
 from govwatch.crawl.fetcher import Fetcher, FetchPolicy, check_resource, make_session
 from govwatch.crawl.politeness import HostLimiter
@@ -242,6 +243,8 @@ class Crawler:
             return
         self._page_budget -= 1
         result = await self.fetcher.fetch(url)
+        if (marker := challenge_marker(result.status, result.body)) is not None:
+            result.error, result.error_detail = "unverifiable", blocked_detail(result.status, marker)  # not the page
         if _download_of(result):  # a file served from a script URL: an attachment, not a page
             self._page_budget += 1
             await self._record_download(url, depth, result)

@@ -14,7 +14,7 @@ from typing import Any
 
 from docx import Document
 
-from govwatch.report.view import Problem, ReportView, build_view
+from govwatch.report.view import INCOMPLETE_HEADLINE, INCOMPLETE_NOTE, Problem, ReportView, build_view
 from govwatch.report.wordprint import paragraph, setup_document, table, title
 
 
@@ -51,6 +51,11 @@ def build_docx(view: ReportView) -> Any:
     doc = Document()
     setup_document(doc)
     c = view.cover
+    if c.incomplete:  # first, above the title: the site could not be read
+        paragraph(doc, INCOMPLETE_HEADLINE, bold=True)
+        for reason in c.incomplete:
+            paragraph(doc, reason)
+        paragraph(doc, INCOMPLETE_NOTE)
     title(doc, "政府网站检查报告")
     title(doc, c.site_name, size=16, space_after=12)
     table(doc, None, [("网站名称", c.site_name), ("首页网址", c.url), ("网站标识码", c.site_code),

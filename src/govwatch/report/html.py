@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
-from govwatch.report.view import build_view
+from govwatch.report.view import INCOMPLETE_HEADLINE, INCOMPLETE_NOTE, build_view
 
 _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -47,7 +47,8 @@ def render_html(document: dict[str, Any]) -> str:
     return render_template(
         "inspection.html.j2", doc=document, view=view, summary=summary,
         findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
-        error_names=_ERROR, type_names=COLUMN_TYPE_LABELS, via_names=_VIA)
+        error_names=_ERROR, type_names=COLUMN_TYPE_LABELS, via_names=_VIA,
+        incomplete_headline=INCOMPLETE_HEADLINE, incomplete_note=INCOMPLETE_NOTE)
 
 
 def write_html(document: dict[str, Any], out_dir: Path) -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 from govwatch import __version__
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.checks import CheckRun
+from govwatch.checks.coverage import FACT as COVERAGE_FACT
 from govwatch.checks.link_availability import resource_of, verdict
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
@@ -25,14 +26,18 @@ from govwatch.store.db import Store
 SCHEMA_VERSION = 1
 
 
-def _site_identity(data: RunData) -> tuple[str | None, str | None]:
-    home = data.homepage()
-    if home is None:
-        return None, None
+def site_identity(data: RunData) -> tuple[str | None, str | None]:
+    """The site's 网站名称 and 网站标识码 as documents show them: the registry's when the site is
+    registered (the authority), else the site config's, else what the homepage itself shows
+    (meta tags, title, footer). Each value falls back on its own: a registry row without a code
+    takes the config's or the page's. A footer that disagrees is the identity check's finding."""
+    registered = data.registered_site or {}
+    config = data.site_config
+    home = data.homepage() or {}
     meta = home.get("meta") or {}
     footer = home.get("footer") or {}
-    name = meta.get("SiteName") or home.get("title") or None
-    code = meta.get("SiteIDCode") or footer.get("site_code") or None
+    name = registered.get("name") or config.name or meta.get("SiteName") or home.get("title") or None
+    code = registered.get("site_code") or config.site_code or meta.get("SiteIDCode") or footer.get("site_code") or None
     return name, code
 
 
@@ -112,16 +117,22 @@ def verdict_json(sheet: dict[str, Any] | None) -> dict[str, Any]:
 def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
                      *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
     """The inspection document of a checked (and, with ``sheet``, scored) run."""
-    name, code = _site_identity(data)
+    name, code = site_identity(data)
     trace = sheet["findings"] if sheet else {}
     page_rows = [r for r in data.fetches.values() if r["role"] == "page"]
     failed = [r for r in page_rows if r.get("error") or (r.get("status") or 0) >= 400]
+    coverage = data.run_fact(COVERAGE_FACT)
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "govwatch", "version": __version__},
         "run": {"id": run["id"], "status": "completed", "started_at": run["started_at"]},
         "site": {"url": data.site_url, "name": name, "site_code": code},
         "as_of": data.as_of.isoformat(),
+        # Whether the crawl read the site (null: not measured, a run stored before it was). An
+        # incomplete run judges nothing its crawl did not read: see ``coverage`` and ``scoring``.
+        "complete": coverage["complete"] if coverage else None,
+        "incomplete_reasons": list(coverage["reasons"]) if coverage else [],
+        "coverage": coverage,
         # Without a complete assessment verdict and score stay null (never full marks for what
         # was not assessed); ``scoring`` says what is missing and the best score possible.
         "ruleset": data.rules.id,

@@ -10,7 +10,10 @@ Wording rules (never show an unassessed site as passing):
 
 - verdict null → ``待定（N项指标未评估）``;
 - score null → ``≤{score_upper_bound}（未完成评估）``, or ``不计分（单项否决）`` when a
-  veto settled the verdict without a score.
+  veto settled the verdict without a score;
+- a run whose crawl could not read the site (``complete`` false) → the verdict reads
+  ``待定（网站未能完整读取…）`` and the cover opens with :data:`INCOMPLETE_HEADLINE` and the reasons
+  (首页无法打开 … with the error class and HTTP status).
 """
 
 from __future__ import annotations
@@ -27,10 +30,16 @@ INDICATOR_STATUS = {"assessed": "已评估", "partial": "部分评估", "not_ass
 VETO_RESULT = {"triggered": "是", "clear": "否", "reviewed": "否", "not_assessed": "未评估", "partial": "未评估"}
 VETO_STATUS = {"triggered": "触发", "clear": "未触发", "reviewed": "人工核查未触发", "not_assessed": "未评估",
                "partial": "部分评估"}
-FINDING_STATUS = {"scored": "计分", "exempt": "已豁免", "suppressed": "临时报备", "unscored": "不计分"}
+FINDING_STATUS = {"scored": "计分", "exempt": "已豁免", "suppressed": "临时报备", "unscored": "不计分",
+                  "withheld": "未评估（网站未能完整读取）"}
 SEVERITY = {"error": "问题", "warning": "疑似/提示", "info": "提示"}
 KIND_NAMES = {"deduction": "扣分项", "bonus": "加分项", "adjustment": "加减分"}
 ORIGIN = {"check": "自动监测", "reviewer": "人工检查"}
+
+
+INCOMPLETE_HEADLINE = "本次检查不完整：网站未能完整读取"
+INCOMPLETE_NOTE = ("依赖网站内容的指标记为未评估，不计满分，不作“合格”结论；"
+                   "已发现的问题照常列出，单项否决或扣分已判定不合格的除外。请排除故障后重新检查。")
 
 
 def fmt_points(value: float | None) -> str:
@@ -55,6 +64,8 @@ class Cover:
     score_text: str
     reasons: list[str]
     run_id: Any = None
+    # Why the crawl could not read the site (the document's ``incomplete_reasons``): shown first.
+    incomplete: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -108,7 +119,7 @@ class Problem:
     expected: str
     points: float  # deduction points (a bonus or positive adjustment counts 0 here)
     points_text: str  # 扣分 as shown (``加2`` for bonus points)
-    status: str  # scored | exempt | suppressed | unscored
+    status: str  # scored | exempt | suppressed | withheld | unscored
     status_text: str
     note: str
     origin: str  # check | reviewer
@@ -165,9 +176,10 @@ def verdict_text(document: Mapping[str, Any]) -> tuple[str, str]:
     if verdict == "不合格":
         return "不合格", "fail"
     sheet = document.get("scoring")
+    unread = "网站未能完整读取，" if document.get("complete") is False else ""
     if not sheet:
-        return "待定（未应用评分规则表）", "pending"
-    return f"待定（{len(sheet.get('not_assessed') or [])}项指标未评估）", "pending"
+        return f"待定（{unread}未应用评分规则表）", "pending"
+    return f"待定（{unread}{len(sheet.get('not_assessed') or [])}项指标未评估）", "pending"
 
 
 def score_text(document: Mapping[str, Any]) -> str:
@@ -386,7 +398,8 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
         site_name=site.get("name") or "（未识别）", url=site.get("url") or "", site_code=site.get("site_code") or "（未识别）",
         as_of=document.get("as_of") or "", ruleset_name=ruleset.get("name") or str(document.get("ruleset") or "—"),
         verdict_text=verdict, verdict_class=verdict_class, score_text=score_text(document), reasons=reasons,
-        run_id=(document.get("run") or {}).get("id"))
+        run_id=(document.get("run") or {}).get("id"),
+        incomplete=[r["message"] for r in document.get("incomplete_reasons") or ()])
     notes = []
     if sheet:
         notes.append("已豁免、临时报备期内的问题照常列出，不计分，不列入整改清单。")

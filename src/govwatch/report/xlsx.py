@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from govwatch.report.view import IndicatorRow, Problem, ReportView, build_view
+from govwatch.report.view import INCOMPLETE_HEADLINE, IndicatorRow, Problem, ReportView, build_view
 
 MAX_SHEET_NAME = 31
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -110,6 +110,7 @@ def build_workbook(view: ReportView) -> Workbook:
     c = view.cover
     _label(ws, 1, f"政府网站自查表 · {c.site_name}", size=14)
     row = write_rows(ws, ("项目", "内容"), [
+        *(("检查完整性", text) for text in ([INCOMPLETE_HEADLINE, *c.incomplete] if c.incomplete else ())),
         ("网站名称", c.site_name), ("首页网址", c.url), ("网站标识码", c.site_code), ("检查日期", c.as_of),
         ("评分规则表", c.ruleset_name), ("检查结论", c.verdict_text), ("得分", c.score_text),
         *(("说明", r) for r in c.reasons)], start=3)

@@ -3,7 +3,10 @@
 What the engine does, in order (docs/scoring.md has the worked examples):
 
 1. Findings that a reviewer exempted, or that fall under a temporary filing
-   (临时报备), stay visible and score nothing; they trigger no veto.
+   (临时报备), stay visible and score nothing; they trigger no veto. So do findings
+   *withheld* because their check was not assessed on a run whose crawl could not read the
+   site: "not found" on a site not read is no evidence (a missing 办事服务 channel on pages that
+   never opened must not trigger 服务不实用).
 2. Vetoes (单项否决): a veto triggers when any of its conditions holds, i.e. when
    at least ``min`` distinct findings match one of the condition's selectors, or
    when a reviewer files a finding under the veto's id.
@@ -48,6 +51,7 @@ class EngineFinding:
     points: float | None = None  # reviewer findings: the reviewer's points (else the table's rule)
     exempt: str | None = None  # the reviewer's reason when exempted
     suppressed: str | None = None  # the temporary filing that covers it
+    withheld: str | None = None  # why its check was not assessed (an incomplete run): listed, never scored
 
 
 @dataclass(slots=True)
@@ -125,7 +129,7 @@ def score(rules: RuleSet, given: ScoreInput) -> dict[str, Any]:
     table = rules.data
     scoring = table["scoring"]
     site = given.site
-    active = [f for f in given.findings if not f.exempt and not f.suppressed]
+    active = [f for f in given.findings if not f.exempt and not f.suppressed and not f.withheld]
     trace: dict[str, dict[str, Any]] = {f.id: _initial_trace(f) for f in given.findings}
 
     vetoes = [_veto(v, active, given, trace) for v in table["vetoes"]]
@@ -150,6 +154,8 @@ def _initial_trace(f: EngineFinding) -> dict[str, Any]:
         status, note = "exempt", f"已豁免：{f.exempt}"
     elif f.suppressed:
         status, note = "suppressed", f"临时报备期内：{f.suppressed}"
+    elif f.withheld:
+        status, note = "withheld", f"未评估，不计分：{f.withheld}"
     else:
         status, note = "unscored", "评分表中没有对应的扣分项"
     return {"points": 0.0, "indicator": None, "status": status, "note": note, "vetoes": [], "origin": f.origin}

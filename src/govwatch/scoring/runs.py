@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for, run_checks
+from govwatch.checks.coverage import READS_NO_CRAWL, unread_reasons
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.rules import RuleSet
@@ -68,6 +69,15 @@ def _filing_reason(filings: Sequence[dict[str, Any]], kind: str) -> str | None:
     return None
 
 
+def _withheld_kinds(check_runs: Sequence[CheckRun]) -> dict[str, str]:
+    """Finding kind -> why: the kinds only checks :func:`withhold_unread` set aside produce."""
+    load_builtin_checks()
+    judged = {kind for c in check_runs if c.status == "ok" and c.name in REGISTRY for kind in REGISTRY[c.name].kinds}
+    return {kind: c.error for c in check_runs if c.status == "not_assessed" and c.error
+            and c.error.startswith(WITHHELD) and c.name in REGISTRY for kind in REGISTRY[c.name].kinds
+            if kind not in judged}
+
+
 def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: RuleSet,
                   findings: Sequence[Finding], check_runs: Sequence[CheckRun]) -> tuple[ScoreInput, list[Finding]]:
     """The engine's input for a run, and its reviewer findings as :class:`Finding` objects."""
@@ -75,10 +85,12 @@ def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: R
 
     review = load_review(store, run_id, site_id)
     filings = active_filings(store, site_id, as_of)
+    withheld = _withheld_kinds(check_runs)
     items: list[EngineFinding] = []
     for f in findings:
         items.append(EngineFinding(id=problem_id(f), finding=f, exempt=review.exemptions.get(f.fingerprint),
-                                   suppressed=_filing_reason(filings, f.kind)))
+                                   suppressed=_filing_reason(filings, f.kind),
+                                   withheld=WITHHELD_NOTE if f.kind in withheld else None))
     reviewer = []
     for f, indicator, points in review.findings:
         reviewer.append(f)
@@ -89,8 +101,29 @@ def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: R
     return given, reviewer
 
 
+WITHHELD = "网站未能完整读取，依赖抓取内容的检查不予评估："
+WITHHELD_NOTE = "网站未能完整读取，未发现不等于不存在，该检查的结果只列出，不扣分、不触发否决"
+
+
+def withhold_unread(data: StoreRunData, check_runs: list[CheckRun]) -> list[CheckRun]:
+    """The check records as scored: on a run whose crawl could not read the site (the run fact
+    ``crawl``), every check that reads the crawl counts as not assessed — what it saw is too little
+    to clear anything, so the indicators it feeds get no full marks. Its findings stay listed but are
+    withheld from scoring (:func:`engine_inputs`): on pages that never opened, "not found" (no
+    办事服务, no 咨询 channel, no footer item) is no evidence. Only the checks that do not read the
+    crawl (availability probes, HTTPS/TLS/IPv6) can still decide 不合格."""
+    reasons = unread_reasons(data)
+    if not reasons:
+        return check_runs
+    why = WITHHELD + "；".join(reasons)
+    return [CheckRun(c.name, "not_assessed", c.findings, c.elapsed_ms, why)
+            if c.status == "ok" and c.name not in READS_NO_CRAWL else c for c in check_runs]
+
+
 def score_checked(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
-    """Score a run whose checks have just run; stores the sheet."""
+    """Score a run whose checks have just run (their records as :func:`withhold_unread` leaves
+    them); stores the sheet."""
+    check_runs = withhold_unread(data, check_runs)
     given, reviewer = engine_inputs(store, data.run_id, data.site_id, data.as_of, data.rules, findings, check_runs)
     sheet = score(data.rules, given)
     sheet["run_id"] = data.run_id

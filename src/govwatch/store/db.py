@@ -19,7 +19,7 @@ from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0005"  # the newest migration's revision (tests/unit/test_store.py holds it to Alembic's head)
+HEAD_REVISION = "0006"  # the newest migration's revision (tests/unit/test_store.py holds it to Alembic's head)
 
 
 class StoreError(RuntimeError):
@@ -157,6 +157,12 @@ class Store:
             values["finished_at"] = now_iso()
         with self.engine.begin() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+
+    def set_run_completeness(self, run_id: int, complete: bool, reasons: list[dict[str, Any]]) -> None:
+        """Whether the run's crawl read the site, and why not (``runs.complete``, ``incomplete_reasons``)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
+                complete=complete, incomplete_reasons=reasons or None))
 
     # -- URLs -------------------------------------------------------------------
 

@@ -83,6 +83,10 @@ runs = Table(
     Column("settings", JSON, nullable=False),
     Column("stats", JSON),
     Column("error", Text),
+    # Whether the crawl read the site (set with the checks; null before, and for runs older than 0006):
+    # false when the homepage could not be read, every page was blocked, or too little was read.
+    Column("complete", Boolean),
+    Column("incomplete_reasons", JSON),  # [{code, message, ...}] when not complete
 )
 
 urls = Table(

@@ -1,0 +1,88 @@
+"""How much of the site a crawl read: the run fact ``crawl`` (a site that cannot be read is never a pass).
+
+Computed from the run's fetch rows after the crawl (and again whenever a stored run is checked),
+stored as the run fact ``crawl`` and read by the ``crawl.coverage`` check, the scoring (checks that
+read the crawl are not assessed on an incomplete run) and the documents. A run is incomplete when
+
+- the homepage (the seed URL) could not be read: a connection error, a timeout, an HTTP error
+  status, or a WAF challenge standing in for it (:mod:`govwatch.crawl.challenge`) —
+  ``crawl.homepage_failed``;
+- every page the crawl found was blocked by a WAF challenge — ``crawl.all_blocked``;
+- the crawl read fewer than ``crawl.min_read_share`` of the pages it found — ``crawl.low_read_share``.
+
+A page is *found* when the crawl fetched it as a page (role ``page``); it is *read* when it
+answered without an error class and with a status below 400, or with 404/410 (a definite answer:
+the page does not exist, a broken link the link check reports). Pages cut by ``max_pages`` are
+never fetched and not counted: the page limit is a choice, not a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from govwatch.crawl.challenge import BLOCKED_PREFIX, is_blocked
+
+FACT_NAME = "crawl"
+_ANSWERED_MISSING = frozenset({404, 410})
+
+# Fetch error classes in the words of the report.
+ERROR_NAMES = {
+    "dns": "域名解析失败", "connect": "无法建立连接（连接被拒绝或不可达）", "reset": "连接被重置",
+    "tls": "TLS/SSL握手失败", "timeout": "访问超时", "http": "HTTP协议错误", "too_large": "页面过大",
+    "decode": "内容无法解码", "redirect_loop": "重定向循环", "too_many_redirects": "重定向次数过多",
+    "invalid_url": "网址无效", "other": "其他错误",
+}
+
+
+def is_read(row: Mapping[str, Any]) -> bool:
+    """Whether a page's fetch row is a definite answer of the site (see the module docstring)."""
+    status = row.get("status")
+    if row.get("error") or status is None:
+        return False
+    return status < 400 or status in _ANSWERED_MISSING
+
+
+def failure_text(row: Mapping[str, Any] | None) -> str:
+    """Why a page could not be read, in Chinese: the error class (or WAF) and the HTTP status."""
+    if row is None:
+        return "未能抓取"
+    status, error, detail = row.get("status"), row.get("error"), str(row.get("error_detail") or "")
+    if is_blocked(row):
+        vendor = detail[len(BLOCKED_PREFIX):].strip(" (").split(":")[0]
+        return f"被网站防火墙（WAF）拦截，返回验证/拦截页面（{vendor}，HTTP {status}）"
+    if error:
+        text = f"{ERROR_NAMES.get(error, error)}（错误类型 {error}"
+        return text + (f"，HTTP {status}）" if status else "）")
+    return f"服务器返回错误状态 HTTP {status}"
+
+
+def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, homepage_urls: Iterable[str],
+                   min_read_share: float) -> dict[str, Any]:
+    """The run fact ``crawl``: pages found, read and blocked, the homepage's outcome, and the reasons
+    (``code``, ``message``) the run is incomplete — none when it is complete."""
+    pages = [row for row in fetches.values() if row.get("role") == "page"]
+    found = len(pages)
+    read = sum(1 for row in pages if is_read(row))
+    blocked = sum(1 for row in pages if is_blocked(row))
+    share = read / found if found else 0.0
+    home_row = next((fetches[u] for u in (homepage_url, *homepage_urls) if u in fetches), None)
+    home_read = home_row is not None and home_row.get("role") == "page" and is_read(home_row)
+    reasons: list[dict[str, Any]] = []
+    if not home_read:
+        reasons.append({"code": "crawl.homepage_failed", "message": f"首页无法打开：{failure_text(home_row)}",
+                        "url": homepage_url})
+    if found > 1 and blocked == found:
+        reasons.append({"code": "crawl.all_blocked", "message": f"抓取的{found}个页面全部被网站防火墙（WAF）拦截，"
+                        "未能读取网站内容", "url": homepage_url})
+    elif home_read and share < min_read_share:
+        reasons.append({"code": "crawl.low_read_share",
+                        "message": f"只读取了发现的{found}个页面中的{read}个（{share:.0%}），低于要求的"
+                                   f"{min_read_share:.0%}（crawl.min_read_share），其余页面无法打开",
+                        "url": homepage_url})
+    homepage = None if home_row is None else {
+        "url": homepage_url, "read": home_read, "status": home_row.get("status"), "error": home_row.get("error"),
+        "error_detail": home_row.get("error_detail"), "blocked": is_blocked(home_row)}
+    return {"complete": not reasons, "reasons": reasons, "pages_found": found, "pages_read": read,
+            "pages_blocked": blocked, "read_share": round(share, 4), "min_read_share": min_read_share,
+            "homepage": homepage}
