@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
+from govwatch.core.clock import SHANGHAI
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope
 from govwatch.rules import RuleSet, load_ruleset
@@ -54,7 +55,7 @@ class RunData:
         self.rules = rules or load_ruleset()
         self.site_config = site_config or SiteConfig()
         self._probes = probes
-        self.fetches = fetches  # url -> fetch row (status, error, error_detail, role, kind, soft_404, ...)
+        self.fetches = fetches  # url -> fetch row (status, error, error_detail, role, kind, soft_404, fetched_at ...)
         self._pages = pages or {}
         self._links = links or []  # (source, target, kind, text, via)
         self.homepage_urls = homepage_urls or frozenset({site_url})
@@ -68,6 +69,23 @@ class RunData:
 
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
+
+    def fetched_on(self, url: str) -> date | None:
+        """The day (Asia/Shanghai) the crawl fetched ``url``, from its fetch row's ``fetched_at`` (an
+        ISO time; without an offset it is taken as Shanghai time); None when the row has none."""
+        stamp = (self.fetches.get(url) or {}).get("fetched_at")
+        if not stamp:
+            return None
+        moment = datetime.fromisoformat(str(stamp))
+        return (moment.astimezone(SHANGHAI) if moment.tzinfo else moment).date()
+
+    def future_after(self, url: str) -> date:
+        """Dates shown on ``url`` after this day are in the future (a forged date): the later of the
+        day the page was fetched and the inspection day. A page is judged against the moment it was
+        seen: an article dated after an earlier ``--as-of`` but before the crawl is real, it only
+        lies outside the inspection period. Without a fetch time the inspection day is the limit."""
+        fetched = self.fetched_on(url)
+        return max(fetched, self.as_of) if fetched else self.as_of
 
     def homepage(self) -> dict[str, Any] | None:
         """Stored facts of the homepage, when it was crawled (read once)."""

@@ -29,7 +29,8 @@ any of these and describes one run (every URL below is resolved against the site
   lines, links: {url: text}, final_url, not_followed}``, compared by the cloaking probe's own
   :func:`govwatch.crawl.sitefacts.bot_views.compare`;
 - ``baseline`` — the site's previous run, described with the same keys and its own ``as_of``;
-- ``site_code`` / ``site_config`` (a site config mapping), ``registered_site`` (the registry's record).
+- ``site_code`` / ``site_config`` (a site config mapping), ``registered_site`` (the registry's record);
+- ``fetched_at`` — when the crawl fetched every URL (ISO time; without it a run has no fetch times).
 
 What the check must report: ``expect`` — exactly these findings, each ``{kind, url, target
 (literal, null for none) | target_url (a URL), severity, code, evidence (compared as a subset),
@@ -66,7 +67,8 @@ SITE_FOOTER = "<p>主办单位：示例市人民政府办公室 联系电话：0
 
 FILE_KEYS = {"check", "as_of", "rules", "site", "defaults", "run_facts", "anchors", "cases"}
 RUN_KEYS = {"as_of", "rules", "site", "defaults", "html", "encoding", "pages", "columns", "home_body", "attachments",
-            "resources", "probes", "run_facts", "spider_views", "baseline", "site_code", "site_config", "registered_site"}
+            "resources", "probes", "run_facts", "spider_views", "baseline", "site_code", "site_config", "registered_site",
+            "fetched_at"}
 CASE_KEYS = RUN_KEYS | {"name", "check", "expect", "not_assessed", "xfail"}
 PAGE_KEYS = {"url", "html", "title", "head", "body", "footer", "type", "encoding", "content_type", "fetch"}
 COLUMN_KEYS = {"name", "slug", "items", "list_body"}
@@ -76,7 +78,7 @@ PROBE_KEYS = {"url", "target_kind", "per_day", "days", "failed", "transient", "e
 VIEWS_KEYS = {"url", "type", "spider", "normal"}
 VIEW_KEYS = {"status", "title", "lines", "links", "final_url", "not_followed", "error"}
 FETCH_KEYS = {"url", "role", "kind", "depth", "method", "status", "error", "error_detail", "final_url", "content_type",
-              "size", "elapsed_ms", "attempts", "soft_404", "body_hash"}  # the store's fetch row (stored_run)
+              "size", "elapsed_ms", "attempts", "soft_404", "body_hash", "fetched_at"}  # the store's fetch row (stored_run)
 EXPECT_KEYS = {"kind", "url", "target", "target_url", "severity", "code", "evidence", "examples_max"}
 
 
@@ -172,6 +174,9 @@ def build_run(spec: dict[str, Any], case: dict[str, Any]) -> RunData:
         crawl.fetches[urljoin(site, resource["url"])] = {
             "role": "resource", "kind": "attachment", "status": None, "error": None, "content_type": "",
             **{k: v for k, v in resource.items() if k != "url"}}
+    if case.get("fetched_at"):  # when the crawl fetched every URL (a page's own ``fetch`` wins)
+        for row in crawl.fetches.values():
+            row.setdefault("fetched_at", str(case["fetched_at"]))
     config = dict(case.get("site_config") or {})
     if case.get("site_code"):
         config["site"] = {"name": "测试", **config.get("site", {}), "site_code": str(case["site_code"])}

@@ -125,6 +125,10 @@ BAD_CELLS = [  # (row index in PROVINCE, column, value, message fragment)
     (6, "ICP备案号", "桂ICP备0507021号", "'桂ICP备0507021号' is not an ICP备案号"),
     (6, "ICP备案号", "桂ICP备05070218", "'桂ICP备05070218' is not an ICP备案号"),
     (6, "ICP备案号", "XICP备05070218号", "is not an ICP备案号 (expected province abbreviation"),
+    (6, "ICP备案号", "桂ICP备202106789号", "'桂ICP备202106789号' is not an ICP备案号"),  # 9 digits
+    (6, "ICP备案号", "桂ICP备1921067890号", "'桂ICP备1921067890号' is not an ICP备案号"),  # 10, no year 20xx
+    (5, "网站标识码", "9876543210", "9876543210 is a placeholder, not a real 网站标识码"),
+    (5, "网站标识码", "bm00000000", "bm00000000 is a placeholder, not a real 网站标识码"),
     (7, "公安机关备案号", "桂公网安备4500000200000号", "'桂公网安备4500000200000号' is not a 公安机关备案号"),
     (7, "公安机关备案号", "桂公网安备45000002000001", "is not a 公安机关备案号 (expected province abbreviation"),
     (8, "上级机构代码", "459999", "unknown 上级机构代码 '459999': no row has it as 所属机构代码 and the store has no "
@@ -232,6 +236,14 @@ def test_identifiers_are_stored_in_normal_form(store: Store, tmp_path: Path) -> 
     assert import_file(store, write_csv(tmp_path / "forms.csv", rows)).imported
     site = _site(store, "http://www.nx.gov.cn/")
     assert site["icp"] == "桂ICP备05070218号-1" and site["site_code"] == "bm01000001"
+
+
+def test_an_icp_number_with_a_ten_digit_serial_is_imported(store: Store, tmp_path: Path) -> None:
+    """ICP numbers issued since about 2019: the year 20xx + a 6-digit serial (粤ICP备2021067890号-1)."""
+    rows = with_cell(PROVINCE[:1], 0, "ICP备案号", "桂ICP备2021067890号-1")
+    result = import_file(store, write_csv(tmp_path / "icp10.csv", rows))
+    assert result.imported and result.problems == []
+    assert _site(store, "http://www.nx.gov.cn/")["icp"] == "桂ICP备2021067890号-1"
 
 
 def test_reimport_updates_by_url_and_adopts_an_inspected_site(store: Store, tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def column_freshness(data: RunData) -> Iterator[Finding]:
             assert window is not None
             overdue = -col.days_left if col.days_left is not None else None
             when = (f"最近更新{col.last_update.isoformat()}，已超期{overdue}天" if col.last_update
+                    else f"列表中没有{data.as_of.isoformat()}或之前发布的信息" if col.after_as_of
                     else "列表中的信息均未注明发布时间")
             yield Finding(
                 kind="stale_column", code=f"freshness.stale.{col.type}", indicator="栏目不更新", url=col.url,
@@ -57,16 +58,23 @@ def column_freshness(data: RunData) -> Iterator[Finding]:
 
 @check("future_dates", family="freshness", kinds=("future_date",))
 def future_dates(data: RunData) -> Iterator[Finding]:
-    """Items or articles dated after the inspection time: never an update; reported per article."""
+    """Items or articles dated after the day their page was fetched (and after the inspection day):
+    a date in the future, never an update; reported per article. A date after an earlier ``--as-of``
+    but not after the crawl is real: outside the inspection period, not future (docs/columns.md)."""
     as_of = data.as_of
     reported: set[str] = set()
 
-    def finding(url: str, source: str | None, when: date, title: str, date_text: str, where: str) -> Finding:
+    def finding(url: str, shown_on: str, when: date, title: str, date_text: str, where: str) -> Finding:
+        limit = data.future_after(shown_on)  # shown_on: the page that showed the date
+        fetched = data.fetched_on(shown_on)
+        source = shown_on if shown_on != url else None
         return Finding(
             kind="future_date", code="freshness.future_date", indicator="栏目不更新", url=url, source=source,
-            message=f"信息「{title}」的发布日期{when.isoformat()}晚于监测时间点{as_of.isoformat()}",
+            message=(f"信息「{title}」的发布日期{when.isoformat()}晚于抓取页面的日期{limit.isoformat()}"
+                     f"（监测时间点{as_of.isoformat()}），为未来日期"),
             evidence={"date": when.isoformat(), "date_text": date_text, "as_of": as_of.isoformat(),
-                      "days_ahead": (when - as_of).days, "title": title, "where": where})
+                      "fetched_on": fetched.isoformat() if fetched else None,
+                      "days_ahead": (when - limit).days, "title": title, "where": where})
 
     for col in columns_of(data):
         for item in col.future:
@@ -74,19 +82,18 @@ def future_dates(data: RunData) -> Iterator[Finding]:
             if url not in reported:
                 reported.add(url)
                 assert item.date is not None  # col.future holds dated items only
-                yield finding(url, item.source if item.url else None, item.date, item.title, item.date_text,
-                              f"栏目「{col.name}」")
+                yield finding(url, item.source, item.date, item.title, item.date_text, f"栏目「{col.name}」")
     home = homepage_updates_of(data)
     for title, item_url, when in home.future:
         target = item_url or data.site_url
         if target not in reported:
             reported.add(target)
-            yield finding(target, data.site_url if item_url else None, when, title, "", "首页")
+            yield finding(target, data.site_url, when, title, "", "首页")
     for url, facts in data.pages(page_type="article"):
         published = facts.get("publish_date")
-        if published and published > as_of.isoformat() and url not in reported:
+        if published and url not in reported and date.fromisoformat(published) > data.future_after(url):
             reported.add(url)
-            yield finding(url, None, date.fromisoformat(published), facts.get("title") or "", "", "文章页")
+            yield finding(url, url, date.fromisoformat(published), facts.get("title") or "", "", "文章页")
 
 
 @check("homepage_updates", family="freshness", kinds=("homepage_not_updated", "homepage_few_updates"))

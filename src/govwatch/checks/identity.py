@@ -155,6 +155,8 @@ def _footer_problems(footer: dict[str, Any], code: str | None,
                    "“我为政府网站找错”入口链接到中国政府网自身的纠错页，未带本网站的标识码")
     elif not jiucuo:
         yield "jiucuo", "missing", "error", None, "未添加“我为政府网站找错”入口"
+    elif check_site_code(jiucuo)[1] is not None:  # a placeholder or malformed code, whatever the footer shows
+        yield "jiucuo", "invalid", "error", jiucuo, f"“我为政府网站找错”入口的网站标识码「{jiucuo}」格式不正确或为占位值"
     elif code and jiucuo.lower() != code.lower():
         yield "jiucuo", "mismatch", "error", jiucuo, f"“我为政府网站找错”入口的网站标识码{jiucuo}与本网站的标识码{code}不一致"
 
@@ -197,16 +199,18 @@ def _visible_date(value: Any) -> date | None:
         return None
 
 
-def _pubdate_problem(pub: str, facts: dict[str, Any], as_of: date) -> tuple[str, str, str, str] | None:
-    """An article's PubDate meta that is malformed, in the future or not the date the page shows:
+def _pubdate_problem(pub: str, facts: dict[str, Any], future_after: date) -> tuple[str, str, str, str] | None:
+    """An article's PubDate meta that is malformed, in the future (after ``future_after``: the later of
+    the day the page was fetched and the inspection day) or not the date the page shows:
     ``(problem, observed, expected, reason)``."""
     m = _PUBDATE.fullmatch(pub)
     pub_day = _visible_date(pub) if m else None
     visible = _visible_date(facts.get("publish_date"))
     if not m or pub_day is None:
         return "format", pub, "YYYY-MM-DD HH:MM", f"PubDate「{pub}」格式不符合 YYYY-MM-DD HH:MM"
-    if pub_day > as_of:
-        return "future", pub, f"不晚于{as_of.isoformat()}", f"PubDate「{pub}」晚于检查日期{as_of.isoformat()}"
+    if pub_day > future_after:
+        limit = future_after.isoformat()
+        return "future", pub, f"不晚于{limit}", f"PubDate「{pub}」晚于抓取页面的日期{limit}，为未来日期"
     if visible is not None and visible != pub_day:
         return "mismatch", pub, visible.isoformat(), f"PubDate「{pub}」与页面显示的发布日期{visible.isoformat()}不一致"
     return None
@@ -251,7 +255,7 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                     "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].append(url)
         pub = (meta.get("PubDate") or "").strip()
         if pub and ptype == "article":
-            pub_problem = _pubdate_problem(pub, facts, data.as_of)
+            pub_problem = _pubdate_problem(pub, facts, data.future_after(url))
             if pub_problem is not None:
                 per_page.append((url, "PubDate", *pub_problem))
     if not seen:

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from govwatch.core.urls import normalize_url
 
-__all__ = ["PROVINCE_ABBRS", "Checked", "check_icp", "check_police_record", "check_site_code", "check_url"]
+__all__ = ["PROVINCE_ABBRS", "Checked", "check_icp", "check_police_record", "check_site_code", "check_url",
+           "is_placeholder_code"]
 
 Checked = tuple[str | None, str | None, str | None]  # (value, problem, warning)
 
@@ -29,10 +30,14 @@ _PROVINCE_CODES = frozenset({
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
     "71", "81", "82",
 })
-_PLACEHOLDERS = frozenset({"0000000000", "1234567890"})
+_ASCENDING = "01234567890123456789"
+_DESCENDING = _ASCENDING[::-1]
 _SITE_CODE_FORM = "expected 10 digits = 6-digit division code + 4 digits, or bm + 8 digits"
-_ICP = re.compile(rf"([{PROVINCE_ABBRS}])ICP备(\d{{8}})号(-\d+)?")
-_ICP_FORM = "expected province abbreviation + ICP备 + 8 digits + 号, optional -n, e.g. 京ICP备05070218号-1"
+# 8 digits (2-digit year + 6-digit serial, e.g. 05070218) or, for numbers issued since about 2019,
+# 10 digits (4-digit year 20xx + 6-digit serial, e.g. 2021067890).
+_ICP = re.compile(rf"([{PROVINCE_ABBRS}])ICP备(\d{{8}}|20\d{{8}})号(-\d+)?")
+_ICP_FORM = ("expected province abbreviation + ICP备 + 8 digits (or 10 digits starting with the year 20xx) + 号, "
+             "optional -n, e.g. 京ICP备05070218号-1, 粤ICP备2021067890号-1")
 _POLICE = re.compile(rf"([{PROVINCE_ABBRS}])公网安备(\d+)号")
 _POLICE_FORM = "expected province abbreviation + 公网安备 + 14 digits + 号, e.g. 京公网安备11010502030143号"
 _HOST = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -44,22 +49,37 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+def is_placeholder_code(text: str) -> bool:
+    """Whether a 网站标识码 is a filler, not an issued code: one digit repeated (0000000000,
+    bm00000000) or ten consecutive digits (1234567890, 0123456789, 9876543210). A placeholder is
+    invalid wherever it appears (footer, 找错 entry, ``SiteIDCode``), even when two places agree on it."""
+    code = _compact(text).lower()
+    digits = code.removeprefix("bm")
+    if not digits.isdigit() or len(digits) < 8:
+        return False
+    run = len(code) == 10 and (code in _ASCENDING or code in _DESCENDING)
+    return len(set(digits)) == 1 or run
+
+
 def check_site_code(text: str) -> Checked:
-    """网站标识码: 10 digits (6-digit division code + 4 digits) or ``bm`` + 8 digits."""
+    """网站标识码: 10 digits (6-digit division code + 4 digits) or ``bm`` + 8 digits; never a
+    placeholder (:func:`is_placeholder_code`)."""
     code = _compact(text)
-    if re.fullmatch(r"[bB][mM]\d{8}", code):
-        return code.lower(), None, None
-    if not re.fullmatch(r"\d{10}", code):
+    central = re.fullmatch(r"[bB][mM]\d{8}", code) is not None
+    if not central and not re.fullmatch(r"\d{10}", code):
         return None, f"{text!r} is not a 网站标识码 ({_SITE_CODE_FORM})", None
-    if code in _PLACEHOLDERS:
+    if is_placeholder_code(code):
         return None, f"{code} is a placeholder, not a real 网站标识码", None
+    if central:
+        return code.lower(), None, None
     if code[:2] not in _PROVINCE_CODES:
         return None, f"{code}: {code[:6]} is not an administrative division code; {_SITE_CODE_FORM}", None
     return code, None, None
 
 
 def check_icp(text: str) -> Checked:
-    """ICP备案号: province abbreviation + ``ICP备`` + 8 digits + ``号``, optional ``-n``."""
+    """ICP备案号: province abbreviation + ``ICP备`` + 8 digits (or, since about 2019, 10 digits
+    starting with the year ``20xx``) + ``号``, optional ``-n``."""
     value = _compact(text).replace("icp", "ICP").replace("Icp", "ICP")
     if not _ICP.fullmatch(value):
         return None, f"{text!r} is not an ICP备案号 ({_ICP_FORM})", None

@@ -30,6 +30,10 @@ _REPLY = ("答复", "回复内容", "回复时间", "办理结果", "回复单�
 _GUIDE = ("事项名称", "设定依据", "申请条件", "办理材料", "申请材料", "办理时限", "受理条件", "办理流程",
           "收费标准", "承诺时限", "法定时限", "实施主体", "办理地点", "咨询电话")
 _LABEL_WORDS = re.compile("|".join(sorted(map(re.escape, set(_MESSAGE + _REPLY + _GUIDE)), key=len, reverse=True)))
+# A message label followed by its value (留言时间：2024-01-02): one on a message's own page, one per
+# row on a board list that labels every row, none on a board list whose table heads the columns.
+_MESSAGE_VALUE = re.compile("(?:" + "|".join(_MESSAGE) + r")\s*[:：]?\s*[\d０-９]")
+BOARD_ROWS = 3  # dated rows that make a page holding message labels a board list, not one message
 _HOME_FILES = ("", "index.html", "index.htm", "index.shtml", "index.jsp", "index.php", "index.asp",
                "index.aspx", "default.htm", "default.html", "default.aspx", "default.asp", "default.shtml",
                "main.htm", "main.html")
@@ -182,13 +186,32 @@ def _is_site_root(url: str, site_root: str | None) -> bool:
     return rest.lower() in _HOME_FILES
 
 
+def _dated_rows(lists: list[ListBlock]) -> int:
+    """Dated items of the page's longest dated list block."""
+    return max((sum(1 for i in b.items if i.date is not None) for b in lists), default=0)
+
+
+def _board_list(lists: list[ListBlock], body_text: str, paginated: bool) -> bool:
+    """A message board's list page, though it shows message and reply labels: a list of at least
+    :data:`BOARD_ROWS` dated rows that is paginated, or whose message labels head the table (no label
+    followed by a value) or label every row (a value after each of them) — one message's page labels
+    its own time once."""
+    if _dated_rows(lists) < BOARD_ROWS:
+        return False
+    values = len(_MESSAGE_VALUE.findall(body_text, 0, 20000))
+    return paginated or values == 0 or values >= BOARD_ROWS
+
+
 def classify_page(*, url: str, site_root: str | None, meta: dict[str, str], lists: list[ListBlock],
-                  body_text: str, title: str, publish_date: date | None) -> PageType:
-    """home | list | article | message | guide | other (see module docs of extract)."""
+                  body_text: str, title: str, publish_date: date | None, paginated: bool = False) -> PageType:
+    """home | list | article | message | guide | other (see module docs of extract). ``paginated``:
+    the page continues on further pages (a list)."""
     if _is_site_root(url, site_root):
         return "home"
     said = set(_LABEL_WORDS.findall(body_text, 0, 20000))  # one pass instead of one per word
     if not said.isdisjoint(_MESSAGE) and not said.isdisjoint(_REPLY):
+        if _board_list(lists, body_text, paginated):
+            return "list"
         return "message"
     if len(said.intersection(_GUIDE)) >= 3:
         return "guide"

@@ -144,7 +144,8 @@ def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str |
     lists, pagination, from_island = _lists_and_pagination(scan, meta, links, page_url, resolve_url, warnings)
 
     title = choose_title(meta, scan.headings, scan.title_tag, meta.get("SiteName"), body_text)
-    publish_date, page_type = _date_and_type(lists, meta, body_text, title, page_url, site_root)
+    publish_date, page_type = _date_and_type(lists, meta, body_text, title, page_url, site_root,
+                                             paginated=bool(pagination.page_urls))
     if lists and any(it.date is None and it.date_text for b in lists for it in b.items):
         _years_from_page(lists, meta, scan, publish_date, body_text, title, text)
     crumb: list[tuple[str, str | None]] = []
@@ -192,7 +193,7 @@ def _lists_and_pagination(scan: Scan, meta: dict[str, str], links: LinkSet, page
 
 
 def _date_and_type(lists: list[ListBlock], meta: dict[str, str], body_text: str, title: str, page_url: str,
-                   site_root: str | None) -> tuple[date | None, PageType]:
+                   site_root: str | None, paginated: bool = False) -> tuple[date | None, PageType]:
     """The page's publish date and type; a list page's main list is put first."""
     publish_date: date | None = None
     if lists and not meta.get("ArticleTitle") and not meta.get("PubDate") \
@@ -201,7 +202,7 @@ def _date_and_type(lists: list[ListBlock], meta: dict[str, str], body_text: str,
     else:
         publish_date, _shown = visible_publish_date(body_text, title)
     page_type = classify_page(url=page_url, site_root=site_root, meta=meta, lists=lists,
-                              body_text=body_text, title=title, publish_date=publish_date)
+                              body_text=body_text, title=title, publish_date=publish_date, paginated=paginated)
     if page_type != "article":
         if page_type in ("home", "list"):
             publish_date = None

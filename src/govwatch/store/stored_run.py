@@ -21,11 +21,13 @@ from govwatch.store.db import Store
 from govwatch.store.writer import TEMPLATE_URL, expand_template
 
 _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
-                  "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash")
+                  "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash", "fetched_at")
 
 
 _FETCH_NAMES = ("url", *_FETCH_COLUMNS)
-_SHARED_VALUES = frozenset(_FETCH_NAMES.index(n) for n in ("role", "kind", "method", "error", "content_type"))
+# one object per repeated value (a batch of rows shares its fetched_at)
+_SHARED_VALUES = frozenset(_FETCH_NAMES.index(n) for n in ("role", "kind", "method", "error", "content_type",
+                                                           "fetched_at"))
 _FETCH_INDEX = {name: i for i, name in enumerate(_FETCH_NAMES)}
 
 

@@ -50,7 +50,8 @@ class ColumnResult:
     expires: date | None  # the last day an update as old as last_update keeps it fresh
     key: bool = False
     list_pages: list[str] = field(default_factory=list)
-    future: list[DatedItem] = field(default_factory=list)
+    future: list[DatedItem] = field(default_factory=list)  # dated after the day their page was fetched
+    after_as_of: int = 0  # items dated after the inspection day but not after the fetch: outside the period
     undated_examples: list[DatedItem] = field(default_factory=list)
     placeholder: str | None = None  # 暂无信息 etc. seen on a blank column's page
     notes: list[str] = field(default_factory=list)
@@ -121,6 +122,28 @@ def _items(pages: list[tuple[str, dict[str, Any]]]) -> tuple[list[DatedItem], bo
     return items, used_endpoint
 
 
+def split_by_time(data: RunData, items: list[DatedItem]) -> tuple[list[DatedItem], list[DatedItem], list[DatedItem]]:
+    """``(dated on or before the inspection day, dated after it but not after the day their list page
+    was fetched, dated after that: in the future)``; undated items are in none. Only the first are
+    updates within the inspection period (docs/columns.md, "Dates after the inspection day")."""
+    as_of = data.as_of
+    limits: dict[str, date] = {}
+    dated: list[DatedItem] = []
+    later: list[DatedItem] = []
+    future: list[DatedItem] = []
+    for it in items:
+        if it.date is None:
+            continue
+        if it.date <= as_of:
+            dated.append(it)
+            continue
+        limit = limits.get(it.source)
+        if limit is None:
+            limit = limits[it.source] = data.future_after(it.source)
+        (future if it.date > limit else later).append(it)
+    return dated, later, future
+
+
 def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     """Figures and verdicts for one column."""
     pages, missing = _column_pages(data, ref.url)
@@ -135,8 +158,7 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     items, used_endpoint = _items(pages)
     read_via = _read_via(first, used_endpoint) if pages else "unread"
     as_of = data.as_of
-    dated = [it for it in items if it.date is not None and it.date <= as_of]
-    future = [it for it in items if it.date is not None and it.date > as_of]
+    dated, later, future = split_by_time(data, items)
     undated = [it for it in items if it.date is None]
     last_update = max((it.date for it in dated), default=None)  # type: ignore[type-var]
     blank = not items and read_via != "unread" and bool(pages)
@@ -156,13 +178,16 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
             days_left = (expires - as_of).days
             stale = days_left < 0
     notes = [f"list page not crawled: {url}" for url in missing[:5]]
+    if later:
+        notes.append(f"{len(later)} items dated after the inspection day but not after the crawl: outside the "
+                     "inspection period, not counted as updates")
     if read_via == "unread":
         notes.append("the list is filled by JavaScript and neither rendering nor its data endpoint gave items")
     return ColumnResult(
         name=name, url=ref.url, type=column_type, type_reason=reason, discovered_by=ref.discovered_by,
         read_via=read_via, parent=ref.parent, items=len(items), undated=len(undated), last_update=last_update,
         blank=blank, window=window, stale=stale, days_left=days_left, expires=expires,
-        key=bool(override and override.key), list_pages=[u for u, _ in pages], future=future, undated_examples=undated[:5], placeholder=placeholder,
+        key=bool(override and override.key), list_pages=[u for u, _ in pages], future=future, after_as_of=len(later), undated_examples=undated[:5], placeholder=placeholder,
         notes=notes)
 
 

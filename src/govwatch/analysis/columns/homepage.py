@@ -20,6 +20,7 @@ class HomepageUpdates:
     dated_items: int
     basis: str  # homepage | second-level pages (a navigation-only homepage) | none (no homepage)
     future: list[tuple[str, str | None, date]] = field(default_factory=list)  # (title, url, date)
+    after_as_of: int = 0  # distinct items dated after the inspection day but not after the crawl
     expires: date | None = None
     days_left: int | None = None
 
@@ -30,23 +31,28 @@ def homepage_updates(data: RunData) -> HomepageUpdates:
     as_of = data.as_of
     cutoff = window.cutoff(as_of)
     home = data.homepage()
-    blocks = list((home or {}).get("lists") or [])
+    home_url = next((u for u in data.homepage_urls if data.page(u) is not None), data.site_url)
+    blocks = [(home_url, b) for b in (home or {}).get("lists") or []]  # (the page showing it, block)
     basis = "homepage" if home else "none"
-    if home and not any(it.get("date") for b in blocks for it in b.get("items") or []):
+    if home and not any(it.get("date") for _, b in blocks for it in b.get("items") or []):
         # 2015 V2: "if the homepage is only navigation, check all second-level pages".
-        blocks = [b for col in columns_of(data) for url in col.list_pages[:1]
+        blocks = [(url, b) for col in columns_of(data) for url in col.list_pages[:1]
                   if (facts := data.page(url)) for b in (facts.get("lists") or [])[:1]]
         basis = "second-level pages"
     seen: dict[str, date] = {}
+    later: set[str] = set()  # after the inspection day, not after the crawl: outside the period
     future: dict[str, tuple[str, str | None, date]] = {}
-    for block in blocks:
+    for page_url, block in blocks:
+        limit = data.future_after(page_url)
         for item in block.get("items") or []:
             if not item.get("date"):
                 continue
             when = date.fromisoformat(item["date"])
             key = item.get("url") or f"{item.get('title')}|{item['date']}"
-            if when > as_of:
+            if when > limit:
                 future[key] = (item.get("title") or "", item.get("url"), when)
+            elif when > as_of:
+                later.add(key)
             elif key not in seen or when > seen[key]:
                 seen[key] = when
     newest = max(seen.values(), default=None)
@@ -54,7 +60,8 @@ def homepage_updates(data: RunData) -> HomepageUpdates:
     expires = window.expires(newest) if newest else None
     return HomepageUpdates(
         window_days=window.days(as_of), cutoff=cutoff, items_in_window=in_window, newest=newest,
-        dated_items=len(seen), basis=basis, future=list(future.values()), expires=expires,
+        dated_items=len(seen), basis=basis, future=list(future.values()), after_as_of=len(later - seen.keys()),
+        expires=expires,
         days_left=(expires - as_of).days if expires else None)
 
 
