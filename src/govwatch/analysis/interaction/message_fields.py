@@ -174,8 +174,9 @@ def _labelled_blocks(root: LexborNode, out: Fields, known: Callable[[str], bool]
         label = clean_label(line)
         if not label or len(label) > MAX_LABEL:
             return None
-        if known is not None:  # a two-character label (回复, 问题) only with its colon: a bare one may be a button
-            return label if known(label) and (len(label) >= 4 or line.endswith((":", "："))) else None
+        marked = line.endswith((":", "：")) or (line.startswith(("【", "[")) and line.endswith(("】", "]")))
+        if known is not None:  # a two-character label (回复, 问题) only marked: a bare one may be a button
+            return label if known(label) and (len(label) >= 4 or marked) else None
         return label if line.rstrip().endswith((":", "：")) and _LEADING_LABEL.match(line) else None
 
     def ends_block(line: str) -> bool:

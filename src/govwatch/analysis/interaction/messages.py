@@ -109,9 +109,20 @@ def _state_index() -> dict[str, str]:
     return {w: state for state, ws in states.items() for w in ws}
 
 
+_REPLY_SUFFIXES = ("的回复", "的答复", "回复", "答复")
+
+
+def field_key(label: str) -> str | None:
+    """The message field a cleaned label names (``message_fields``); a label naming who replies
+    (县住房和城乡建设局回复, 市长答复) is the reply, a status word (已回复, 未答复) is none."""
+    key = match_label(label, words()["message_fields"])
+    if key is None and len(label) > 2 and label.endswith(_REPLY_SUFFIXES) and not state_words(label):
+        return "reply"
+    return key
+
+
 def _known_label(label: str) -> bool:
-    """Whether a cleaned label names a message field."""
-    return match_label(label, words()["message_fields"]) is not None
+    return field_key(label) is not None
 
 
 def category_of(type_text: str, title: str) -> tuple[str, str]:
@@ -136,12 +147,11 @@ def _reply_text(value: str) -> str:
 
 def message_from_fields(url: str, fields: Fields, title: str = "") -> Message:
     """A message from a page's label/value pairs (``title``: the page title, when no field has it)."""
-    table: dict[str, list[str]] = words()["message_fields"]
     msg = Message(url=url)
     values: dict[str, str] = {}
     layouts: dict[str, int] = {}
     for f in fields.items:
-        key = match_label(f.label, table)
+        key = field_key(f.label)
         if key is None or key in values:
             continue
         values[key] = f.value
@@ -258,8 +268,8 @@ def _header_table_rows(tab: LexborNode, base: str) -> list[ListRow]:
 
 
 def _row_text(link: LexborNode, base: str) -> str:
-    """The text of the row around ``link``: its ancestors up to a row element or up to the last
-    one holding no other link (a ``<dt>`` with the ``<dd>`` that follow it)."""
+    """The text of the row around ``link`` (with its status icons' ``alt``): its ancestors up to a
+    row element or up to the last one holding no other link (a ``<dt>`` with the ``<dd>`` that follow it)."""
     own = normalize_url(link.attributes.get("href") or "", base)
     node = link
     while node.tag not in _ROW_TAGS and node.parent is not None and node.parent.tag not in _LIST_TAGS:
@@ -267,7 +277,7 @@ def _row_text(link: LexborNode, base: str) -> str:
         if others - {own}:
             break
         node = node.parent
-    text = node.text(separator=" ")
+    text = node.text(separator=" ") + " " + " ".join(img.attributes.get("alt") or "" for img in node.css("img[alt]"))
     if node.tag == "dt":
         sibling = node.next
         while sibling is not None and sibling.tag != "dt":
