@@ -23,6 +23,11 @@ _NUMBERING = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)�
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 INLINE_LABEL = re.compile(r"([\u4e00-\u9fa5]{2,10})\s*[:：]")
 _LEADING_LABEL = re.compile(r"^([\u4e00-\u9fa5]{2,10})\s*[:：]")
+# Page tools and neighbours after a message (打印、分享到、上一篇 …): they end a labelled block, so an
+# empty reply block is not filled with them.
+_PAGE_TOOLS = re.compile(r"^[【\[]?\s*(?:打印|关闭窗口|关闭本页|返回顶部|返回列表|返回\s*[】\]]|分享到|收藏本页|上一篇|"
+                         r"下一篇|上一条|下一条|相关链接|相关信件|相关留言|相关推荐|扫一扫|当前位置|您的位置|您现在的位置|"
+                         r"字体[：:大]|责任编辑|浏览次数|点击数|我要评价|满意度评价)")
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
 _DROP = ("script", "style", "noscript", "template")
 # Page chrome whose "联系电话：…" lines are the site's, not the page's (footer, header, navigation).
@@ -126,6 +131,8 @@ def _headed_sections(root: LexborNode, out: Fields, base: str) -> None:
             if node.tag == "-text":
                 parts.append(node.text() or "")
             else:
+                if _PAGE_TOOLS.match(collapse(_text(node))):
+                    break
                 parts.append(_text(node))
                 links.extend(_links(node, base))
             node = node.next
@@ -180,7 +187,7 @@ def _labelled_blocks(root: LexborNode, out: Fields, known: Callable[[str], bool]
         return label if line.rstrip().endswith((":", "：")) and _LEADING_LABEL.match(line) else None
 
     def ends_block(line: str) -> bool:
-        if label_only(line) is not None:
+        if label_only(line) is not None or _PAGE_TOOLS.match(line):
             return True
         lead = _LEADING_LABEL.match(line)
         return lead is not None and (known is None or known(clean_label(lead.group(1))))
