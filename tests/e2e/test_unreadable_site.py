@@ -182,6 +182,12 @@ def test_a_homepage_whose_links_all_fail(tmp_path: Path) -> None:
     finding = assert_incomplete(inspection, store, "crawl.low_read_share")
     assert finding["evidence"]["pages_found"] == 5 and finding["evidence"]["pages_read"] == 1
     assert "只读取了发现的5个页面中的1个（20%）" in cover_text(inspection.document)
+    # What the read homepage lacks (办事服务, 咨询 channels) is no evidence on a site mostly unread: such
+    # findings, and the broken links, stay listed but score nothing and trigger no veto.
+    trace = inspection.document["scoring"]["findings"]
+    listed = {f["kind"]: trace[f["id"]]["status"] for f in inspection.document["findings"]}
+    assert listed["no_service_channel"] == listed["broken_link"] == "withheld"
+    assert not inspection.document["vetoes"] and inspection.document["scoring"]["deducted"] == 0
 
 
 def test_a_healthy_site_stays_complete(tmp_path: Path) -> None:
