@@ -202,7 +202,9 @@ class ListRow:
 
 
 _HEADER_KEYS = {"title", "asked", "replied", "status", "type"}
-_ROW_TAGS = frozenset({"li", "tr", "dl"})  # elements that are a row by themselves
+_ROW_TAGS = frozenset({"li", "tr", "dt", "dl"})  # elements that are a row by themselves
+ROW_DEPTH = 5  # levels above a link searched for its row element
+MIN_TITLE = 6  # characters of a link that is another message's title
 _LIST_TAGS = frozenset({"ul", "ol", "table", "tbody", "thead", "body", "html"})  # a row never climbs into these
 
 
@@ -228,7 +230,10 @@ def parse_message_list(html: str, base: str) -> list[ListRow]:
         title = collapse(link.text(separator=""))
         if url is None or url in rows or not title:
             continue
-        text_row = _row_from_text(url, title, _row_text(link, base).replace(title, " ", 1), base)
+        row = _row_of(link, url, base)
+        if not _is_main_link(row, url, base):
+            continue
+        text_row = _row_from_text(url, title, _row_text(row).replace(title, " ", 1), base)
         if text_row is not None:
             rows[url] = text_row
     return list(rows.values())
@@ -267,19 +272,45 @@ def _header_table_rows(tab: LexborNode, base: str) -> list[ListRow]:
     return out
 
 
-def _row_text(link: LexborNode, base: str) -> str:
-    """The text of the row around ``link`` (with its status icons' ``alt``): its ancestors up to a
-    row element or up to the last one holding no other link (a ``<dt>`` with the ``<dd>`` that follow it)."""
-    own = normalize_url(link.attributes.get("href") or "", base)
-    node = link
-    while node.tag not in _ROW_TAGS and node.parent is not None and node.parent.tag not in _LIST_TAGS:
-        others = {normalize_url(a.attributes.get("href") or "", base) for a in node.parent.css("a[href]")}
-        if others - {own}:
+def _link_text(a: LexborNode) -> str:
+    return collapse(a.text(separator="")).strip("[]【】()（） ")
+
+
+def _row_of(link: LexborNode, own: str, base: str) -> LexborNode:
+    """The row around ``link``: the nearest ``<li>``, ``<tr>``, ``<dt>`` or ``<dl>`` holding no other
+    message title, else the widest ancestor holding none (a ``<div>`` card). A link of another title
+    is one of 6+ characters to another URL; shorter ones (详情, [投诉], the column's name) belong to
+    the row, and an ``<li>``, ``<tr>`` or ``<dt>`` is a row whatever other links it holds."""
+    def other_title(node: LexborNode) -> bool:
+        return any(len(_link_text(a)) >= MIN_TITLE and normalize_url(a.attributes.get("href") or "", base) != own
+                   for a in node.css("a[href]"))
+
+    parent = link.parent
+    for _ in range(ROW_DEPTH):
+        if parent is None or parent.tag in _LIST_TAGS:
             break
+        if parent.tag in _ROW_TAGS:
+            if parent.tag != "dl" or not other_title(parent):
+                return parent
+            break
+        parent = parent.parent
+    node = link
+    while node.parent is not None and node.parent.tag not in _LIST_TAGS and not other_title(node.parent):
         node = node.parent
-    text = node.text(separator=" ") + " " + " ".join(img.attributes.get("alt") or "" for img in node.css("img[alt]"))
-    if node.tag == "dt":
-        sibling = node.next
+    return node
+
+
+def _is_main_link(row: LexborNode, own: str, base: str) -> bool:
+    """Whether ``own`` is the row's title link (its longest link), not a tag or the mailbox's name."""
+    longest = max(row.css("a[href]") or [row], key=lambda a: len(_link_text(a)))
+    return longest.tag != "a" or normalize_url(longest.attributes.get("href") or "", base) == own
+
+
+def _row_text(row: LexborNode) -> str:
+    """The text of a row with its status icons' ``alt`` (a ``<dt>`` with the ``<dd>`` after it)."""
+    text = row.text(separator=" ") + " " + " ".join(img.attributes.get("alt") or "" for img in row.css("img[alt]"))
+    if row.tag == "dt":
+        sibling = row.next
         while sibling is not None and sibling.tag != "dt":
             if sibling.tag == "dd":
                 text += " " + sibling.text(separator=" ")
