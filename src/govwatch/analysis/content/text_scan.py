@@ -70,7 +70,7 @@ def wording_hits(text: PageText) -> list[dict[str, Any]]:
                 entry["count"] += 1
                 continue
             seen[m.found] = {"found": m.found, "expected": m.expected, "serious": m.serious,
-                             "category": m.category, "how": m.how, "where": where,
+                             "category": m.category, "how": m.how, "error_class": m.error_class, "where": where,
                              "context": excerpt(body, m.start, len(m.found)), "count": 1}
     return list(seen.values())
 

@@ -1,29 +1,43 @@
-"""Near-misses of canonical phrases (严重表述错误) and ordinary typos (错别字).
+"""Near-misses of fixed expressions (严重表述错误) and ordinary typos (错别字).
 
-A canonical phrase (``data/lexicons/wording.yaml``) is split into two or three anchor segments;
-any text holding the phrase with one or two characters wrong still holds one segment intact.
-The anchors are found with one Aho-Corasick pass; each hit aligns a window of the phrase's
-length and compares it with the phrase:
+A fixed expression (``data/lexicons/wording.yaml``) is split into two or three anchor segments;
+any text holding the expression with one edit (or two substituted characters in three
+segments) still holds one segment intact. One Aho-Corasick pass finds the anchors (and, for
+expressions too short to keep a segment through a swap, every adjacent-swap variant exactly);
+each hit aligns the expression with the text and judges the edit:
 
-- an adjacent **transposition** (两个维护 → 两个护维) is always reported;
-- a **homophone** substitution (same pinyin, tones ignored: 李强 → 李墙) is reported, up to
-  two characters for phrases of five or more characters, one for shorter ones;
-- an arbitrary substitution is reported only in long leader/political phrases (one character
-  from eight characters on, two from twelve), never in organisation names, whose local
-  variants (市生态环境局) are correct names of other bodies.
+- **transposition**: two adjacent characters swapped (两个维护 → 两个护维);
+- **substitution** of characters that are *similar* (:class:`CharSimilarity`): a homophone
+  (same toneless pinyin: 李强 → 李墙, ``how`` = ``homophone``), a near-homophone (前后鼻音
+  an/ang en/eng in/ing, 平翘舌 z/zh c/ch s/sh, n/l, f/h: 复兴 → 复新) or a character of similar
+  shape (``data/lexicons/shapes.txt``: 持 → 特); one character in expressions under five
+  characters, up to two from five on; an arbitrary substitution only in long leader/political
+  expressions (one character from eight characters on, two from twelve);
+- **drop** (漏字) of one character from expressions of five or more characters (at either end
+  only from six on: a shorter remainder is too often another word);
+- **insert** (多字) of one character inside an expression of four or more characters (a
+  function word such as 的 or 和 only from eight on).
 
-Differing characters must be CJK ideographs in the text, so windows running into punctuation,
-digits or Latin text never match.
+Differing, dropped and inserted characters must be CJK ideographs, so punctuation, digits and
+Latin text never make a near-miss. The allow-list is every expression and every accepted
+variant (``variants`` in the lexicon): a candidate that equals one, or lies inside an exact
+occurrence of one, is never reported (山西省人民政府 is not a homophone error of 陕西省人民政府;
+人力资源社会保障部 is an accepted short form). Where two near-misses overlap, the longer
+expression's is kept.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from govwatch.analysis.content.lexicon import LEXICON_PACKAGE, Matcher, load_yaml, typo_matcher
+
+FUNCTION_WORDS = frozenset("的地得之和与及并或等了着过是在对、")
+SWAP = -1  # anchor payload offset marking an exact adjacent-swap variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +45,23 @@ class Phrase:
     text: str
     category: str
     serious: bool
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class WordingMatch:
-    """A near-miss ``found`` at ``start`` of the canonical ``expected``."""
+    """A near-miss ``found`` at ``start`` of the canonical ``expected``.
+
+    ``how`` is the edit (homophone | substitution | transposition | drop | insert);
+    ``error_class`` says which class of error it is: homophone, near_homophone, shape, other
+    (an arbitrary substitution), swap, drop or insert."""
 
     found: str
     expected: str
     category: str
     serious: bool
-    how: str  # transposition | homophone | substitution
+    how: str
+    error_class: str
     start: int
 
 
@@ -52,34 +72,85 @@ class TypoMatch:
     start: int
 
 
-def _is_cjk(ch: str) -> bool:
+def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
+def near_reading(reading: str) -> str:
+    """A toneless reading with the commonly confused distinctions folded: 平翘舌 (zh/ch/sh →
+    z/c/s), n → l, h → f, r → l at the start; 前后鼻音 (-ang/-eng/-ing → -an/-en/-in) at the end."""
+    for retro, flat in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if reading.startswith(retro):
+            reading = flat + reading[2:]
+            break
+    else:
+        if reading[:1] in ("n", "r") and reading != "ng":
+            reading = "l" + reading[1:]
+        elif reading[:1] == "h":
+            reading = "f" + reading[1:]
+    if reading.endswith(("ang", "eng", "ing")):
+        reading = reading[:-1]
+    return reading
+
+
+class CharSimilarity:
+    """Whether two characters are homophones, near-homophones or of similar shape.
+
+    Readings come from ``data/lexicons/readings.txt`` (pypinyin's dictionary written out by
+    ``scripts/build_readings.py``), shapes from ``data/lexicons/shapes.txt`` (pycorrector's
+    形近字 groups written out by ``scripts/build_shapes.py``): nothing is imported at run time."""
+
+    def __init__(self, readings_text: str, shapes_text: str) -> None:
+        self.exact: dict[str, int] = {}
+        self.near: dict[str, int] = {}
+        near_bits: dict[str, int] = {}
+        bit = 0
+        for line in readings_text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            reading, chars = line.split("\t", 1)
+            near_bit = near_bits.setdefault(near_reading(reading), len(near_bits))
+            for ch in chars:
+                self.exact[ch] = self.exact.get(ch, 0) | (1 << bit)
+                self.near[ch] = self.near.get(ch, 0) | (1 << near_bit)
+            bit += 1
+        self.shapes: dict[str, set[str]] = defaultdict(set)
+        for line in shapes_text.splitlines():
+            if line and not line.startswith("#"):
+                for ch in line:
+                    self.shapes[ch].update(line)
+
+    def homophone(self, a: str, b: str) -> bool:
+        return bool(self.exact.get(a, 0) & self.exact.get(b, 0))
+
+    def kind(self, a: str, b: str) -> str:
+        """homophone | near_homophone | shape | other, the closest relation of ``a`` to ``b``."""
+        if self.exact.get(a, 0) & self.exact.get(b, 0):
+            return "homophone"
+        if self.near.get(a, 0) & self.near.get(b, 0):
+            return "near_homophone"
+        if b in self.shapes.get(a, ()):
+            return "shape"
+        return "other"
+
+
 @lru_cache(maxsize=1)
-def _reading_masks() -> dict[str, int]:
-    """Character -> bit mask of its toneless readings (``data/lexicons/readings.txt``, written
-    from pypinyin's dictionary by ``scripts/build_readings.py``; a few MB instead of pypinyin's 55)."""
-    masks: dict[str, int] = {}
-    text = resources.files(LEXICON_PACKAGE).joinpath("lexicons", "readings.txt").read_text(encoding="utf-8")
-    bit = 0
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        _reading, chars = line.split("\t", 1)
-        for ch in chars:
-            masks[ch] = masks.get(ch, 0) | (1 << bit)
-        bit += 1
-    return masks
+def char_similarity() -> CharSimilarity:
+    folder = resources.files(LEXICON_PACKAGE).joinpath("lexicons")
+    return CharSimilarity(folder.joinpath("readings.txt").read_text(encoding="utf-8"),
+                          folder.joinpath("shapes.txt").read_text(encoding="utf-8"))
 
 
 def homophone(a: str, b: str) -> bool:
     """Whether two characters share a reading (pinyin without tones)."""
-    masks = _reading_masks()
-    return bool(masks.get(a, 0) & masks.get(b, 0))
+    return char_similarity().homophone(a, b)
 
 
 def _segments(n: int) -> list[tuple[int, int]]:
+    """Anchor segments: four from eight characters on (two substituted characters leave two
+    intact), three from six, else two."""
+    if n >= 8:
+        return [(n * i // 4, n * (i + 1) // 4) for i in range(4)]
     if n >= 6:
         a, b = n // 3, 2 * n // 3
         return [(0, a), (a, b), (b, n)]
@@ -87,71 +158,228 @@ def _segments(n: int) -> list[tuple[int, int]]:
     return [(0, h), (h, n)]
 
 
+def _rare_segments(text: str, count: int, texts: list[str]) -> list[tuple[int, int]]:
+    """``count`` contiguous segments of ``text`` (two characters or more) whose words are the
+    rarest in the lexicon (fewest expressions holding them: 委员会 and 发展 are poor anchors, as
+    they are in government text), found by dynamic programming over the borders."""
+    n = len(text)
+
+    @cache
+    def holding(seg: str) -> int:
+        return sum(seg in t for t in texts) + (8 if len(seg) == 2 else 0)
+
+    @cache
+    def best(start: int, left: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+        if left == 1:
+            return (holding(text[start:]), ((start, n),)) if n - start >= 2 else (10**9, ())
+        options = []
+        for end in range(start + 2, n - 2 * (left - 1) + 1):
+            cost, rest = best(end, left - 1)
+            options.append((holding(text[start:end]) + cost, ((start, end), *rest)))
+        return min(options) if options else (10**9, ())
+
+    cost, segments = best(0, count)
+    return list(segments) if cost < 10**9 else _segments(n)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[-1 - i] == b[-1 - i]:
+        i += 1
+    return i
+
+
 class WordingLexicon:
-    """The canonical phrases and their anchor automaton."""
+    """The fixed expressions, the allow-list and the anchor automaton."""
 
-    def __init__(self, phrases: list[Phrase]) -> None:
+    def __init__(self, phrases: list[Phrase], variants: Iterable[str] = (), *,
+                 similarity: CharSimilarity | None = None) -> None:
         self.phrases = phrases
-        self.canonical = frozenset(p.text for p in phrases)
+        self.similarity = similarity or char_similarity()
+        self.allowed = frozenset(p.text for p in phrases) | frozenset(variants)
         anchors: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._others: list[dict[int, list[tuple[str, int]]]] = []
+        texts = [p.text for p in phrases]
         for i, p in enumerate(phrases):
-            for a, b in _segments(len(p.text)):
-                anchors[p.text[a:b]].append((i, a))
+            t = p.text
+            segments = _rare_segments(t, len(_segments(len(t))), texts)
+            for a, b in segments:
+                anchors[t[a:b]].append((i, a))
+            self._others.append({a: [(t[c:d], c) for c, d in segments if c != a] for a, _b in segments})
+            for k in range(len(t) - 1):  # a swap across a segment border breaks two segments
+                if t[k] != t[k + 1]:
+                    anchors[t[:k] + t[k + 1] + t[k] + t[k + 2:]].append((i, SWAP))
         self._anchors = Matcher(anchors.items())
+        self._allowed = Matcher((text, None) for text in self.allowed)
 
-    def judge(self, window: str, phrase: Phrase) -> str | None:
-        """How ``window`` is a near-miss of ``phrase`` (None: it is not one)."""
+    def judge_same_length(self, window: str, phrase: Phrase) -> tuple[str, str] | None:
+        """(how, class) when ``window`` is ``phrase`` with a swap or similar characters."""
         expected = phrase.text
-        if window == expected or window in self.canonical:
-            return None
-        diffs = [i for i, (x, y) in enumerate(zip(window, expected, strict=False)) if x != y]
-        if not diffs or any(not _is_cjk(window[i]) for i in diffs):
+        diffs = [i for i, (x, y) in enumerate(zip(window, expected, strict=True)) if x != y]
+        if not diffs or any(not is_cjk(window[i]) for i in diffs):
             return None
         n = len(expected)
         if (len(diffs) == 2 and diffs[1] == diffs[0] + 1 and window[diffs[0]] == expected[diffs[1]]
                 and window[diffs[1]] == expected[diffs[0]]):
-            return "transposition"
-        if len(diffs) <= (2 if n >= 5 else 1) and all(homophone(window[i], expected[i]) for i in diffs):
-            return "homophone"
-        if phrase.category != "organisation":
-            allowed = 2 if n >= 12 else 1 if n >= 8 else 0
-            if len(diffs) <= allowed:
-                return "substitution"
+            return "transposition", "swap"
+        if len(diffs) > 2:
+            return None
+        kinds = [self.similarity.kind(window[i], expected[i]) for i in diffs]
+        if "other" not in kinds:
+            homophones = all(k == "homophone" for k in kinds)
+            if len(diffs) == 2 and n < (5 if homophones else 8):
+                return None
+            if homophones:
+                return "homophone", "homophone"
+            return "substitution", next(k for k in kinds if k != "homophone")
+        if phrase.category == "organisation":
+            return None
+        if len(diffs) <= (2 if n >= 12 else 1 if n >= 8 else 0) and 2 <= diffs[0] and diffs[-1] <= n - 3:
+            return "substitution", "other"
         return None
 
+    @staticmethod
+    def judge_drop(text: str, start: int, phrase: Phrase) -> bool:
+        """Whether ``text[start:start + n - 1]`` is ``phrase`` (n characters) with one CJK
+        character left out. At either end only where the text beside it is not CJK: 文化和旅游厅
+        is another body, not 文化和旅游部 with 部 dropped. A function word (和, 的 …) only in
+        long political expressions: 人力资源社会保障部 is an accepted short form."""
+        expected = phrase.text
+        n = len(expected)
+        if n < 5:
+            return False
+        window = text[start:start + n - 1]
+        p = _common_prefix(window, expected)
+        if p + _common_suffix(window, expected) < n - 1:
+            return False
+        k = p  # the dropped position (the first one if a doubled character makes it ambiguous)
+        if not is_cjk(expected[k]):
+            return False
+        if expected[k] in FUNCTION_WORDS and (n < 8 or phrase.category == "organisation"):
+            return False
+        if k in (1, n - 2) and n < 7:  # one character left on that side is weak evidence
+            return False
+        if k == 0:
+            return n >= 6 and (start == 0 or not is_cjk(text[start - 1]))
+        if k == n - 1:
+            return n >= 6 and (start + n - 1 >= len(text) or not is_cjk(text[start + n - 1]))
+        return True
+
+    @staticmethod
+    def judge_insert(window: str, expected: str) -> bool:
+        """Whether ``window`` is ``expected`` with one CJK character added inside."""
+        n = len(expected)
+        if n < 4:
+            return False
+        p = _common_prefix(window, expected)
+        q = _common_suffix(window, expected)
+        if p + q < n or p == 0 or q == 0:
+            return False
+        extra = window[p]
+        return is_cjk(extra) and (n >= 8 or extra not in FUNCTION_WORDS)
+
+    def _candidate(self, text: str, w0: int, phrase: Phrase) -> tuple[int, str, str, str] | None:
+        """(start, found, how, class) of the near-miss of ``phrase`` aligned at ``w0``."""
+        t, n = phrase.text, len(phrase.text)
+        if text.startswith(t, w0):
+            return None
+        if w0 >= 0 and w0 + n <= len(text):
+            judged = self.judge_same_length(text[w0:w0 + n], phrase)
+            if judged is not None:
+                return w0, text[w0:w0 + n], *judged
+        for start in (w0, w0 + 1):  # dropped after / before the anchor
+            if start >= 0 and start + n - 1 <= len(text) and self.judge_drop(text, start, phrase):
+                return start, text[start:start + n - 1], "drop", "drop"
+        for start in (w0, w0 - 1):  # inserted after / before the anchor
+            if start >= 0 and start + n + 1 <= len(text) and self.judge_insert(text[start:start + n + 1], t):
+                return start, text[start:start + n + 1], "insert", "insert"
+        return None
+
+    def _plausible(self, text: str, w0: int, index: int, offset: int) -> bool:
+        """A cheap necessary condition for a near-miss aligned at ``w0`` (most anchor hits are
+        common words such as 发展 or 委员会): with three or four segments one edit leaves
+        another segment intact, within one character of its place (swaps are exact patterns);
+        with two, a character of the other segment stands within one character of its place."""
+        others = self._others[index][offset]
+        if len(others) >= 2:
+            return any(text.startswith(seg, w0 + c + d) for seg, c in others for d in (0, -1, 1))
+        for seg, c in others:
+            for j, ch in enumerate(seg):
+                at = w0 + c + j
+                if ch in text[max(at - 1, 0):at + 2]:
+                    return True
+        return False
+
     def scan(self, text: str) -> list[WordingMatch]:
-        """Near-misses in ``text``; where two overlap, the longer phrase's is kept."""
+        """Near-misses in ``text``; where two overlap, the longer expression's is kept."""
         found: dict[tuple[int, int], WordingMatch] = {}
+        tried: set[tuple[int, int]] = set()
         for start, _end, _seg, hits in self._anchors.iter(text):
             for index, offset in hits:
                 phrase = self.phrases[index]
+                if offset == SWAP:
+                    found[(start, index)] = WordingMatch(text[start:start + len(phrase.text)], phrase.text,
+                                                         phrase.category, phrase.serious, "transposition", "swap",
+                                                         start)
+                    continue
                 w0 = start - offset
-                if w0 < 0 or (w0, index) in found:
+                if (w0, index) in tried or not self._plausible(text, w0, index, offset):
                     continue
-                window = text[w0:w0 + len(phrase.text)]
-                if len(window) != len(phrase.text):
+                tried.add((w0, index))
+                got = self._candidate(text, w0, phrase)
+                if got is None:
                     continue
-                how = self.judge(window, phrase)
-                if how is not None:
-                    found[(w0, index)] = WordingMatch(window, phrase.text, phrase.category, phrase.serious,
-                                                      how, w0)
-        matches = sorted(found.values(), key=lambda m: (m.start, -len(m.found)))
+                s, window, how, cls = got
+                found[(s, index)] = WordingMatch(window, phrase.text, phrase.category, phrase.serious, how, cls, s)
+        if not found:
+            return []
+        return self._kept(text, found.values())
+
+    def _kept(self, text: str, candidates: Iterable[WordingMatch]) -> list[WordingMatch]:
+        """Candidates outside the allow-list, the longer expression's where two overlap."""
+        allowed_spans = [(s, e) for s, e, _t, _p in self._allowed.iter(text)]
+        matches = sorted((m for m in candidates
+                          if m.found not in self.allowed
+                          and not any(s <= m.start and m.start + len(m.found) <= e for s, e in allowed_spans)),
+                         key=lambda m: (m.start, -len(m.found)))
         kept: list[WordingMatch] = []
         for m in matches:
             if kept and m.start < kept[-1].start + len(kept[-1].found):
-                if len(m.found) > len(kept[-1].found):
+                if _preference(m) > _preference(kept[-1]):
                     kept[-1] = m
                 continue
             kept.append(m)
         return kept
 
 
+def _preference(m: WordingMatch) -> tuple[int, int]:
+    """Of two overlapping near-misses: the longer expression's, then the closer one's (fewer
+    differing characters: 陕吸省 is 陕西省 with one homophone, not 山西省 with two)."""
+    differing = sum(1 for x, y in zip(m.found, m.expected, strict=False) if x != y)
+    return len(m.expected), -differing
+
+
+def lexicon_phrases(data: dict[str, object]) -> list[Phrase]:
+    """Every expression of a wording lexicon document, with its group's category and source."""
+    groups = data["categories"]
+    assert isinstance(groups, dict)
+    return [Phrase(text, spec.get("category", key), bool(spec["serious"]), spec.get("source", ""))
+            for key, spec in groups.items() for text in spec["phrases"]]
+
+
 @lru_cache(maxsize=1)
 def wording_lexicon() -> WordingLexicon:
     data = load_yaml("wording.yaml")
-    phrases = [Phrase(text, cat, bool(spec["serious"])) for cat, spec in data["categories"].items()
-               for text in spec["phrases"]]
-    return WordingLexicon(phrases)
+    return WordingLexicon(lexicon_phrases(data), list(data.get("variants") or ()))
 
 
 def find_typos(text: str) -> list[TypoMatch]:
