@@ -28,6 +28,7 @@ from govwatch.crawl.fetcher import Fetcher, FetchPolicy, check_resource, make_se
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.render import Renderer
 from govwatch.crawl.robots import RobotsCache
+from govwatch.crawl.script_sources import ScriptSources
 from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.crawl.traps import TrapGuard
 from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, extension_of, response_download
@@ -81,6 +82,13 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _with_warning(page: PreparedPage, warning: str) -> PreparedPage:
+    """``page`` with one more warning on its facts."""
+    data = json.loads(page.facts_json)
+    data["warnings"].append(warning)
+    return dataclasses.replace(page, facts_json=facts_text(data))
 
 
 def _is_extractable(result: FetchResult) -> bool:
@@ -160,6 +168,7 @@ class Crawler:
         policy = FetchPolicy.from_settings(s)
         async with make_session(user_agent=s.user_agent, concurrency=s.concurrency) as session:
             self.fetcher = Fetcher(session, limiter, policy)
+            self.script_sources = ScriptSources(self.fetcher, self.scope)
             self.robots = RobotsCache(self.fetcher, s.user_agent) if s.respect_robots else None
             await self.extractor.__aenter__()
             workers = [asyncio.create_task(self._worker()) for _ in range(s.concurrency)]
@@ -255,6 +264,9 @@ class Crawler:
         if result.ok and result.body and _is_extractable(result):
             base = result.final_url
             extracted = await self.extractor(result.body, base, result.content_type, self.site_root)
+            if extracted.needs_render:  # the site's script files may load the list: read them for its API
+                extracted = await self.script_sources.add_endpoints(extracted, base, result.body,
+                                                                    result.content_type)
             if self.renderer is not None and (extracted.needs_render or self._footer_render(extracted)):
                 extracted = await self._render(base, extracted)
             result.encoding = extracted.encoding or None
@@ -319,11 +331,17 @@ class Crawler:
         outcome = await self.renderer.render(url)
         if outcome.html is None:
             self.render_errors.append((url, outcome.error or "unknown error"))
-            data = json.loads(static.facts_json)
-            data["warnings"].append(f"render: {outcome.error}")
-            return dataclasses.replace(static, facts_json=facts_text(data))
+            return _with_warning(static, f"render: {outcome.error}")
         rendered = await self.extractor(outcome.html.encode("utf-8"), url, "text/html; charset=utf-8",
                                         self.site_root, rendered=True)
+        if static.needs_render:
+            data = json.loads(rendered.facts_json)
+            if data["needs_render"] and outcome.failed_requests:
+                # the scripts ran but their data did not come: the list is unknown, not empty
+                return _with_warning(static, "render: the list's data requests failed: "
+                                     + ", ".join(outcome.failed_requests[:3]))
+            data["needs_render"] = True  # still a page whose list scripts fill (a column page)
+            rendered = dataclasses.replace(rendered, facts_json=facts_text(data))
         return dataclasses.replace(rendered, body_hash=static.body_hash, body_size=static.body_size,
                                    body_zstd=static.body_zstd, encoding=static.encoding, soft_404=static.soft_404)
 

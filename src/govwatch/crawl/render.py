@@ -5,7 +5,9 @@ govwatch never downloads one. It starts on the first page that needs it, renders
 at most ``render.max_pages`` pages per run, loads no images, fonts or media, and
 sends nothing to hosts the crawl may not reach (off-scope hosts in offline mode).
 A browser that cannot start or a page that fails to render is an error string
-on the outcome, never an exception: the page keeps its static facts.
+on the outcome, never an exception: the page keeps its static facts. Data requests
+of the page (XHR, fetch, scripts) that fail or answer an HTTP error are listed on the
+outcome: a list they should have filled is then unknown, not empty.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from govwatch.core.settings import RenderSettings
 
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
+_DATA_RESOURCES = frozenset({"xhr", "fetch", "script"})  # requests that bring a list's data
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
                   "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio"]
@@ -33,6 +36,7 @@ class RenderOutcome:
     html: str | None
     error: str | None
     elapsed_ms: float
+    failed_requests: list[str] = field(default_factory=list)  # "URL (HTTP 500)" of data requests that failed
 
 
 class Renderer:
@@ -94,8 +98,11 @@ class Renderer:
         await self._start()
         if self._context is None:
             return self._failure(url, started, self._unavailable or "browser not started")
+        failed: list[str] = []
         async with self._slots:
             page = await self._context.new_page()
+            page.on("response", lambda response: self._note_response(response, failed))
+            page.on("requestfailed", lambda request: self._note_failure(request, failed))
             try:
                 await page.goto(url, wait_until="networkidle", timeout=self.settings.timeout * 1000)
                 html = await page.content()
@@ -104,7 +111,15 @@ class Renderer:
             finally:
                 await page.close()
         self.rendered += 1
-        return RenderOutcome(url, html, None, (time.perf_counter() - started) * 1000)
+        return RenderOutcome(url, html, None, (time.perf_counter() - started) * 1000, failed)
+
+    def _note_response(self, response: Any, failed: list[str]) -> None:
+        if response.status >= 400 and response.request.resource_type in _DATA_RESOURCES:
+            failed.append(f"{response.url} (HTTP {response.status})")
+
+    def _note_failure(self, request: Any, failed: list[str]) -> None:
+        if request.resource_type in _DATA_RESOURCES and self.allow(request.url):  # not the requests we abort
+            failed.append(f"{request.url} ({request.failure or 'failed'})")
 
     def _failure(self, url: str, started: float, error: str) -> RenderOutcome:
         self.failed += 1

@@ -1,11 +1,12 @@
 """List items from a JSON (or JSONP) response: the endpoints that script-filled lists load.
 
-The largest array of objects that have a title-like and a URL-like key is the list::
+The largest array of objects that have a title-like and a URL-like key is the list (else the
+largest array of objects with a title-like and a date-like key: items that carry only an id)::
 
     {"total": 57, "items": [{"title": "...", "url": "/art/2026/11/8/art_1.html", "date": "2026-11-08"}]}
     {"code": 0, "data": {"rows": [{"DOCTITLE": "...", "DOCPUBURL": "...", "DOCRELTIME": 1731024000000}]}}
 
-Keys are matched case-insensitively, ignoring ``_`` and ``-``: title / name / doctitle /
+Keys are matched case-insensitively, ignoring ``_`` and ``-``: title / name / bt / doctitle /
 subject …; url / link / href / docurl / docpuburl …; date / pubDate / time / docreltime /
 publishTime / createTime … (a publishing date wins over a creation or update time). Dates
 are parsed like list dates (every form of :mod:`.dates`); numbers and digit strings are
@@ -31,7 +32,7 @@ from govwatch.extract.walk import collapse
 __all__ = ["looks_like_json", "json_page"]
 
 _TITLE_KEYS = ("title", "doctitle", "articletitle", "infotitle", "newstitle", "maintitle", "subject",
-               "headline", "topic", "name", "titlename")
+               "headline", "topic", "name", "titlename", "bt")
 _URL_KEYS = ("url", "docpuburl", "docurl", "puburl", "link", "linkurl", "href", "detailurl", "articleurl",
              "pageurl", "weburl", "infourl")
 _DATE_KEYS = ("pubdate", "publishdate", "publishtime", "pubtime", "docreltime", "docpubtime", "releasedate",
@@ -85,8 +86,9 @@ def _pick(obj: dict[str, Any], keys: tuple[str, ...], normed: dict[str, str]) ->
 
 
 def _best_array(root: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
-    """The array with most item-like objects, and the objects on the way to it."""
-    best: tuple[int, list, list] | None = None
+    """The array with most item-like objects (title and URL; else title and date), and the
+    objects on the way to it."""
+    best: tuple[tuple[int, int], list, list] | None = None
     stack: list[tuple[Any, list[dict[str, Any]], int]] = [(root, [], 0)]
     while stack:
         node, parents, depth = stack.pop()
@@ -97,18 +99,20 @@ def _best_array(root: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] 
                 if isinstance(v, (dict, list)):
                     stack.append((v, parents + [node], depth + 1))
         elif isinstance(node, list):
-            score = 0
+            linked = dated = 0
             for el in node:
                 if isinstance(el, dict):
                     keys = {_norm(k) for k in el}
-                    if any(k in keys for k in _TITLE_KEYS) and any(k in keys for k in _URL_KEYS):
-                        score += 1
+                    if any(k in keys for k in _TITLE_KEYS):
+                        linked += any(k in keys for k in _URL_KEYS)
+                        dated += any(k in keys for k in _DATE_KEYS)
                     for v in el.values():
                         if isinstance(v, (dict, list)):
                             stack.append((v, parents, depth + 1))
                 elif isinstance(el, list):
                     stack.append((el, parents, depth + 1))
-            if score and (best is None or score > best[0]):
+            score = (linked, dated)
+            if any(score) and (best is None or score > best[0]):
                 best = (score, node, parents)
     return (best[1], best[2]) if best is not None else None
 
@@ -160,7 +164,7 @@ def json_page(text: str, page_url: str, warnings: list[str], encoding: str = "")
         return _empty(page_url, warnings, encoding)
     found = _best_array(data)
     if found is None:
-        warnings.append("extract: JSON without a list of items (no array of objects with a title and a URL)")
+        warnings.append("extract: JSON without a list of items (no array of objects with a title and a URL or date)")
         return _empty(page_url, warnings, encoding)
     array, parents = found
     resolve_url = Resolver(page_url)

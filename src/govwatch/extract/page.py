@@ -137,7 +137,8 @@ def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str |
     if not body_text.strip() and tree.root is not None:
         body_text = tree.root.text(deep=True, separator="\n", skip_empty=True)
 
-    script_facts = read_scripts(scan.inline_scripts, resolve_url)
+    script_facts = read_scripts(scan.inline_scripts, resolve_url,
+                                [src for _tag, src, _text, hint in scan.refs if hint == "script"], page_url)
     endpoints = script_facts.endpoints
     for ep in endpoints:  # the crawler fetches what the scripts load
         links.add(ep, "", "page", "script", "endpoint")

@@ -8,23 +8,33 @@
 - :func:`needs_render`: an empty list-like container (``ul``/``ol``/``div``/``table``
   whose class or id says list, news, lb, con(tent), info, tab; no links, almost no text)
   that an inline script writing into the DOM (innerHTML, appendChild, insertAdjacentHTML,
-  document.write, ``.html(``, ``.append(``) names, or that sits on a page whose DOM-writing
-  script loads an endpoint — the static HTML under-reports that list.
+  document.write, ``.html(``, ``.append(``) names, that sits on a page whose DOM-writing
+  script loads an endpoint, or that sits on a page loading one of the site's own scripts by
+  ``<script src>`` (which may fill it: the static HTML cannot say it does not) — the static
+  HTML under-reports that list.
+- :func:`script_file_endpoints`: the list APIs an external script file loads, read for one
+  page: whole URL literals of data-loading calls, and URL literals that look like a list API
+  (``api/``, ``list``, ``query``, ``.do``, ``.action``, ``.json`` …), with what the script
+  concatenates to them when that is another literal or a ``data-*`` attribute of the page
+  (``box.getAttribute("data-column")``, ``el.dataset.column``, ``$(el).data("column")``,
+  ``$(el).attr("data-column")``, or a variable holding one of these).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govwatch.extract.links import IMAGE_EXTENSIONS
 from govwatch.extract.walk import collapse, document_root
 
-__all__ = ["ScriptFacts", "read_scripts", "needs_render", "DOM_WRITES", "clear_cache"]
+__all__ = ["ScriptFacts", "read_scripts", "needs_render", "script_file_endpoints", "page_data_attributes",
+           "DOM_WRITES", "clear_cache"]
 
 DOM_WRITES = ("innerHTML", "appendChild", "insertAdjacentHTML", "document.write", ".html(", ".append(")
 _LIT = r"(?P<q>['\"`])(?P<u>[^'\"`\r\n]{1,500}?)(?P=q)"
@@ -54,6 +64,7 @@ class ScriptFacts:
     scripts: list[str]
     endpoints: list[str] = field(default_factory=list)  # absolute URLs, in order, each once
     loaders: list[bool] = field(default_factory=list)  # per script: loads an endpoint
+    site_scripts: list[str] = field(default_factory=list)  # the site's own <script src> files (absolute)
 
     def writers(self) -> list[tuple[str, bool]]:
         """``(script, loads an endpoint)`` of the scripts that write into the DOM."""
@@ -124,9 +135,21 @@ def clear_cache() -> None:
     _writes.cache_clear()
 
 
-def read_scripts(scripts: list[str], resolve_url: Callable[[str | None], str | None]) -> ScriptFacts:
-    """The endpoints the inline ``scripts`` load data from (absolute, in order, each once)."""
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def read_scripts(scripts: list[str], resolve_url: Callable[[str | None], str | None],
+                 sources: Iterable[str] = (), page_url: str | None = None) -> ScriptFacts:
+    """The endpoints the inline ``scripts`` load data from (absolute, in order, each once), and
+    which of the ``<script src>`` ``sources`` are the site's own (the page's origin)."""
     facts = ScriptFacts(scripts=scripts)
+    origin = _origin(page_url) if page_url else None
+    for src in sources:
+        url = resolve_url(src)
+        if url is not None and origin is not None and _origin(url) == origin and url not in facts.site_scripts:
+            facts.site_scripts.append(url)
     out = facts.endpoints
     for script in scripts:
         loads = False
@@ -175,12 +198,14 @@ def _named_in(ident: str, cls: str, scripts: list[str]) -> bool:
 
 
 def needs_render(boxes: list[tuple[LexborNode, str, str]], facts: ScriptFacts) -> bool:
-    """Whether an empty list container is filled by an inline script (see module docs)."""
-    if not boxes or not facts.scripts:
+    """Whether an empty list container is filled by a script (see module docs)."""
+    if not boxes or not (facts.scripts or facts.site_scripts):
         return False
     empty = [(ident, cls) for node, ident, cls in boxes if _is_empty(node)]
     if not empty:
         return False
+    if facts.site_scripts:
+        return True  # a script file of the site may fill it: only running it (or its API) tells
     writers = facts.writers()
     if not writers:
         return False
@@ -193,3 +218,107 @@ def needs_render(boxes: list[tuple[LexborNode, str, str]], facts: ScriptFacts) -
         if _named_in(ident, cls, texts):
             return True
     return False
+
+
+# -- external script files -------------------------------------------------------------------
+
+_STRING = re.compile(r"""(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q))[^\\\r\n]){1,500})(?P=q)""")
+_API_HINT = re.compile(r"(?:^|[/_.?-])(?:api|list|lists|query|search|getlist|page|data|info|articles?|news|content)"
+                       r"(?:[/_.?=&-]|$)|\.(?:do|action|json|jsp|php|aspx?|ashx)(?:[?#]|$)", re.I)
+_ATTR_EXPR = re.compile(
+    r"""(?:[\w$.\]]|\([^()]*\))*?(?:\.getAttribute\(\s*['"](?P<a>data-[\w-]+)['"]\s*\)"""
+    r"""|\.attr\(\s*['"](?P<b>data-[\w-]+)['"]\s*\)"""
+    r"""|\.data\(\s*['"](?P<c>[\w-]+)['"]\s*\)"""
+    r"""|\.dataset\.(?P<d>[A-Za-z_$][\w$]*))""")
+_ASSIGN = re.compile(r"(?:\b(?:var|let|const)\s+)?(?P<name>[A-Za-z_$][\w$]*)\s*=\s*(?!=)")
+_DATA_ATTR = re.compile(r"""\sdata-(?P<n>[\w-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s>"']+))""")
+_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def page_data_attributes(html: str) -> dict[str, str]:
+    """``data-*`` attributes of a page (name without ``data-`` → the first value seen)."""
+    out: dict[str, str] = {}
+    for m in _DATA_ATTR.finditer(html):
+        out.setdefault(m.group("n").lower(), m.group("v1") or m.group("v2") or m.group("v3") or "")
+    return out
+
+
+def _camel_to_dash(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
+
+
+def _attribute_of(m: re.Match[str]) -> str:
+    """The ``data-*`` name (without ``data-``) an attribute expression reads."""
+    if m.group("a") or m.group("b"):
+        return (m.group("a") or m.group("b"))[5:].lower()
+    if m.group("c"):
+        return m.group("c").lower()
+    return _camel_to_dash(m.group("d"))
+
+
+def _operand(script: str, pos: int, attrs: dict[str, str], names: dict[str, str]) -> tuple[str | None, int]:
+    """The value of the operand at ``pos`` (a literal, a data attribute, a variable holding one)
+    and where it ends; ``None`` when it cannot be known without running the script."""
+    m = _STRING.match(script, pos)
+    if m is not None:
+        return m.group("s"), m.end()
+    m = _ATTR_EXPR.match(script, pos)
+    if m is not None and m.group(0):
+        value = attrs.get(_attribute_of(m))
+        return value, m.end()
+    m = _IDENT.match(script, pos)
+    if m is not None and script[m.end():m.end() + 1] != "(" and m.group(0) in names:
+        return names[m.group(0)], m.end()
+    return None, pos
+
+
+def _known_names(script: str, attrs: dict[str, str]) -> dict[str, str]:
+    """Variables the script sets to a literal or to a page's data attribute (last one wins)."""
+    names: dict[str, str] = {}
+    for m in _ASSIGN.finditer(script):
+        value, end = _operand(script, m.end(), attrs, {})
+        if value is not None and script[end:].lstrip(" \t")[:1] in (";", ",", "\n", "\r", ")", ""):
+            names[m.group("name")] = value
+    return names
+
+
+def _concatenated(script: str, start: str, end: int, attrs: dict[str, str], names: dict[str, str]) -> str | None:
+    """``start`` with every ``+ operand`` that follows it, or ``None`` when one is unknown."""
+    value = start
+    while True:
+        rest = script[end:end + 200]
+        stripped = rest.lstrip()
+        if not stripped.startswith("+") or stripped.startswith("+="):
+            return value
+        pos = end + (len(rest) - len(stripped)) + 1
+        while pos < len(script) and script[pos] in " \t\r\n":
+            pos += 1
+        part, end = _operand(script, pos, attrs, names)
+        if part is None:
+            return None
+        value += part
+
+
+def script_file_endpoints(script: str, resolve_url: Callable[[str | None], str | None],
+                          attrs: dict[str, str]) -> list[str]:
+    """The list APIs an external script loads for a page (absolute, in order, each once).
+
+    ``resolve_url`` resolves against the page's URL (a script's relative URLs are the
+    document's); ``attrs`` are the page's ``data-*`` attributes (:func:`page_data_attributes`).
+    """
+    names = _known_names(script, attrs)
+    found: list[str] = []
+    for m in _STRING.finditer(script):
+        text = m.group("s").strip()
+        if not text or not ("/" in text or "?" in text) or _API_HINT.search(text.split("#", 1)[0]) is None:
+            continue
+        line = script[script.rfind("\n", 0, m.start()) + 1: m.start()].lstrip()
+        if line.startswith(("//", "/*", "*")) or script[max(0, m.start() - 200):m.start()].rstrip().endswith("+"):
+            continue  # commented out, or the middle of a concatenation (read from its start)
+        whole = _concatenated(script, text, m.end(), attrs, names)
+        if whole is None or not _acceptable(whole) or " " in whole.strip():
+            continue
+        url = resolve_url(whole)
+        if url is not None and url.startswith(("http://", "https://")) and url not in found:
+            found.append(url)
+    return found

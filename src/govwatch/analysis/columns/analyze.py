@@ -144,6 +144,16 @@ def split_by_time(data: RunData, items: list[DatedItem]) -> tuple[list[DatedItem
     return dated, later, future
 
 
+def _not_read(data: RunData, url: str) -> str:
+    """Why a list page (or data endpoint) of a column gave no facts."""
+    row = data.fetches.get(url)
+    if row is None:
+        return f"list page not crawled: {url}"
+    why = f"HTTP {row['status']}" if (row.get("status") or 0) >= 400 else (row.get("error") or "not extracted")
+    detail = row.get("error_detail") or ""
+    return f"list page or data endpoint not read: {url} ({why}{': ' + detail[:120] if detail else ''})"
+
+
 def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     """Figures and verdicts for one column."""
     pages, missing = _column_pages(data, ref.url)
@@ -177,12 +187,14 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
             expires = window.expires(last_update)
             days_left = (expires - as_of).days
             stale = days_left < 0
-    notes = [f"list page not crawled: {url}" for url in missing[:5]]
+    notes = [_not_read(data, url) for url in missing[:5]]
     if later:
         notes.append(f"{len(later)} items dated after the inspection day but not after the crawl: outside the "
                      "inspection period, not counted as updates")
     if read_via == "unread":
         notes.append("the list is filled by JavaScript and neither rendering nor its data endpoint gave items")
+        notes += [w for w in first.get("warnings") or [] if w.startswith(("render:", "script-endpoints:"))] or (
+            [] if first.get("rendered") else ["not rendered (rendering is off)"])
     return ColumnResult(
         name=name, url=ref.url, type=column_type, type_reason=reason, discovered_by=ref.discovered_by,
         read_via=read_via, parent=ref.parent, items=len(items), undated=len(undated), last_update=last_update,

@@ -33,6 +33,9 @@ def homepage_updates(data: RunData) -> HomepageUpdates:
     home = data.homepage()
     home_url = next((u for u in data.homepage_urls if data.page(u) is not None), data.site_url)
     blocks = [(home_url, b) for b in (home or {}).get("lists") or []]  # (the page showing it, block)
+    if home and home.get("needs_render") and not home.get("rendered"):  # blocks scripts fill: their data
+        blocks += [(url, b) for url in home.get("endpoints") or [] if (facts := data.page(url))
+                   for b in (facts.get("lists") or [])[:1]]
     basis = "homepage" if home else "none"
     if home and not any(it.get("date") for _, b in blocks for it in b.get("items") or []):
         # 2015 V2: "if the homepage is only navigation, check all second-level pages".
