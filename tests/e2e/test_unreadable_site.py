@@ -19,15 +19,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import docx
 import lxml.html
 import pytest
+from openpyxl import load_workbook
 
 from govwatch.checks.coverage import READS_NO_CRAWL
 from govwatch.commands.main import main
 from govwatch.core.settings import ConfigError, load_settings
 from govwatch.crawl.challenge import challenge_marker
 from govwatch.pipeline import Inspection, inspect_site
+from govwatch.report.bulletin import overall_text, unit_row
+from govwatch.report.docx import write_docx
 from govwatch.report.html import render_html
+from govwatch.report.xlsx import write_selfcheck
 from govwatch.store.db import Store
 from tests.conftest import AS_OF, CRAWL_TIMEOUT, sim_settings
 
@@ -188,6 +193,19 @@ def test_a_homepage_whose_links_all_fail(tmp_path: Path) -> None:
     listed = {f["kind"]: trace[f["id"]]["status"] for f in inspection.document["findings"]}
     assert listed["no_service_channel"] == listed["broken_link"] == "withheld"
     assert not inspection.document["vetoes"] and inspection.document["scoring"]["deducted"] == 0
+
+
+def test_the_word_report_workbook_and_bulletin_say_so(tmp_path: Path) -> None:
+    with serve(always(503, "<html><body>Service Unavailable</body></html>")) as url:
+        inspection, _ = inspect(url, tmp_path)
+    first = [p.text for p in docx.Document(str(write_docx(inspection.document, tmp_path / "out"))).paragraphs[:2]]
+    assert first == ["本次检查不完整：网站未能完整读取", "首页无法打开：服务器返回错误状态 HTTP 503"]
+    sheet = load_workbook(write_selfcheck(inspection.document, tmp_path / "out")).worksheets[0]
+    rows = [tuple(c for c in row if c) for row in sheet.iter_rows(values_only=True)]
+    assert ("检查完整性", "本次检查不完整：网站未能完整读取") in rows
+    row = unit_row(inspection.document)
+    assert row.verdict == "待定" and row.score is None
+    assert any("未能完整读取" in paragraph for paragraph in overall_text([row], "2026年第四季度"))
 
 
 def test_a_healthy_site_stays_complete(tmp_path: Path) -> None:

@@ -307,6 +307,10 @@ def overall_text(rows: Sequence[UnitRow], period: str) -> list[str]:
         text.append("本次检查的网站均发现不同程度的问题。")
     if pending:
         text.append(f"{_names(pending)}共{len(pending)}个网站尚有指标未完成评估，结论待定，补充检查后另行通报。")
+    unread = [r for r in rows if r.view is not None and r.view.cover.incomplete]
+    if unread:
+        text.append(f"{_names(unread)}共{len(unread)}个网站在检查时未能完整读取（首页无法打开、访问被拦截或大部分页面无法打开），"
+                    "检查不完整，须排除故障后重新检查。")
     return text
 
 
