@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from govwatch.core.siteconfig import ColumnOverride
 from govwatch.rundata import RunData
 
-DISCOVERY_ORDER = ("nav", "homepage", "breadcrumb", "channel", "sitemap", "config")
+DISCOVERY_ORDER = ("nav", "homepage", "channel", "sitemap", "breadcrumb", "config")
 CHANNEL_DEPTH = 3  # levels of channel pages read below the navigation and the site map
 SITEMAP_WORDS = ("网站地图", "站点地图", "sitemap", "site map")
 DETAIL_TYPES = frozenset({"article", "message", "guide"})
@@ -66,14 +66,18 @@ def _dated_items(facts: dict[str, Any]) -> bool:
     return any(item.get("date") for block in facts.get("lists") or [] for item in block.get("items") or [])
 
 
-def _candidates(data: RunData) -> Iterable[tuple[str, str, str, str | None]]:
-    """(url, name, discovered_by, parent) in discovery order; repeats are fine."""
+def _homepage_candidates(data: RunData) -> Iterable[tuple[str, str, str, str | None]]:
+    """(url, name, nav | homepage, None): the navigation, then the homepage blocks' 更多 links."""
     home = data.homepage() or {}
     for text, url in home.get("nav") or []:
         yield url, text, "nav", None
     for block in home.get("lists") or []:
         if block.get("more_url"):
             yield block["more_url"], block.get("heading") or "", "homepage", None
+
+
+def _breadcrumb_candidates(data: RunData) -> Iterable[tuple[str, str, str, str | None]]:
+    """(url, name, breadcrumb, parent) from the trails of list pages; repeats are fine."""
     named_by_crumb: set[tuple[str | None, str]] = set()
     for url, facts in data.pages(page_type="list"):  # crawl order: a column's entry page before its later pages
         crumbs = facts.get("breadcrumb") or []
@@ -202,7 +206,7 @@ def discover_columns(data: RunData) -> list[ColumnRef]:
     parents: dict[str, str] = {}
     site_map = sitemap_url(data)
     channels = descend_channels(data, site_map)
-    candidates = [*_candidates(data), *channels.subcolumns]
+    candidates = [*_homepage_candidates(data), *channels.subcolumns, *_breadcrumb_candidates(data)]
     for url, name, how, parent in candidates:
         if parent and url not in parents and parent != url:
             parents[url] = parent
