@@ -1,29 +1,35 @@
 """Near-misses of fixed expressions (严重表述错误) and ordinary typos (错别字).
 
-A fixed expression (``data/lexicons/wording.yaml``) is split into two or three anchor segments;
-any text holding the expression with one edit (or two substituted characters in three
-segments) still holds one segment intact. One Aho-Corasick pass finds the anchors (and, for
-expressions too short to keep a segment through a swap, every adjacent-swap variant exactly);
-each hit aligns the expression with the text and judges the edit:
+A fixed expression (``data/lexicons/wording.yaml``) is split into anchor segments (two; four from
+twelve characters on), chosen among the expression's words that are rarest in the lexicon. Any
+text holding the expression with one edit (two substitutions from twelve characters on) still
+holds one segment intact; a swap across the border of two segments is matched as an exact
+pattern. One Aho-Corasick pass finds the anchors; a cheap test drops hits whose other segments
+are not nearly in place; each remaining hit aligns the expression with the text and judges:
 
-- **transposition**: two adjacent characters swapped (两个维护 → 两个护维);
-- **substitution** of characters that are *similar* (:class:`CharSimilarity`): a homophone
-  (same toneless pinyin: 李强 → 李墙, ``how`` = ``homophone``), a near-homophone (前后鼻音
-  an/ang en/eng in/ing, 平翘舌 z/zh c/ch s/sh, n/l, f/h: 复兴 → 复新) or a character of similar
-  shape (``data/lexicons/shapes.txt``: 持 → 特); one character in expressions under five
-  characters, up to two from five on; an arbitrary substitution only in long leader/political
-  expressions (one character from eight characters on, two from twelve);
-- **drop** (漏字) of one character from expressions of five or more characters (at either end
-  only from six on: a shorter remainder is too often another word);
+- **transposition** (``swap``): two adjacent characters exchanged (两个维护 → 两个护维);
+- **substitution** of a *similar* character (:class:`CharSimilarity`): a ``homophone`` (same
+  toneless pinyin: 李强 → 李墙, ``how`` = ``homophone``), a ``near_homophone`` (前后鼻音
+  an/ang en/eng in/ing, 平翘舌 z/zh c/ch s/sh, n/l, r/l, f/h: 复兴 → 复新) or a character of
+  similar ``shape`` (``data/lexicons/shapes.txt``: 特 → 持); one character, two from twelve
+  characters on; an arbitrary substitution (``other``) only in leader/political expressions of
+  eight characters or more (two from twelve), never within two characters of either end
+  (社会主义现代化强省 is not 强国 miswritten);
+- **drop** (漏字) of one character: inside expressions of five or more characters (next to an
+  end only from seven on); at either end from six on and only where the text beside that end is
+  not CJK (文化和旅游厅 is another body, not 文化和旅游部 with 部 dropped); a function word (和,
+  的 …) inside only in leader/political expressions of eight or more (人力资源社会保障部 is an
+  accepted short form);
 - **insert** (多字) of one character inside an expression of four or more characters (a
-  function word such as 的 or 和 only from eight on).
+  function word only from eight on).
 
-Differing, dropped and inserted characters must be CJK ideographs, so punctuation, digits and
-Latin text never make a near-miss. The allow-list is every expression and every accepted
-variant (``variants`` in the lexicon): a candidate that equals one, or lies inside an exact
-occurrence of one, is never reported (山西省人民政府 is not a homophone error of 陕西省人民政府;
-人力资源社会保障部 is an accepted short form). Where two near-misses overlap, the longer
-expression's is kept.
+Organisation names accept no arbitrary substitution: local bodies (市生态环境局) are correct names
+of other organisations. Differing, dropped and inserted characters must be CJK ideographs, so
+punctuation, digits and Latin text never make a near-miss. The allow-list is every expression
+and every accepted variant (``variants`` in the lexicon): a candidate that equals one, or lies
+inside an exact occurrence of one, is never reported (山西省人民政府 is not a homophone error of
+陕西省人民政府). Where two near-misses overlap, the longer expression's is kept, then the one with
+fewer differing characters.
 """
 
 from __future__ import annotations
@@ -147,13 +153,11 @@ def homophone(a: str, b: str) -> bool:
 
 
 def _segments(n: int) -> list[tuple[int, int]]:
-    """Anchor segments: four from eight characters on (two substituted characters leave two
-    intact), three from six, else two."""
-    if n >= 8:
+    """Anchor segments: four from twelve characters on (two substituted characters leave two
+    intact), else two (one edit leaves one intact; a swap across their border is matched as an
+    exact pattern)."""
+    if n >= 12:
         return [(n * i // 4, n * (i + 1) // 4) for i in range(4)]
-    if n >= 6:
-        a, b = n // 3, 2 * n // 3
-        return [(0, a), (a, b), (b, n)]
     h = n // 2
     return [(0, h), (h, n)]
 
@@ -166,7 +170,7 @@ def _rare_segments(text: str, count: int, texts: list[str]) -> list[tuple[int, i
 
     @cache
     def holding(seg: str) -> int:
-        return sum(seg in t for t in texts) + (8 if len(seg) == 2 else 0)
+        return sum(seg in t for t in texts) + (30 if len(seg) == 2 else 0)
 
     @cache
     def best(start: int, left: int) -> tuple[int, tuple[tuple[int, int], ...]]:
@@ -215,7 +219,8 @@ class WordingLexicon:
             for a, b in segments:
                 anchors[t[a:b]].append((i, a))
             self._others.append({a: [(t[c:d], c) for c, d in segments if c != a] for a, _b in segments})
-            for k in range(len(t) - 1):  # a swap across a segment border breaks two segments
+            if len(segments) == 2:  # a swap across the border breaks both segments: matched exactly
+                k = segments[1][0] - 1
                 if t[k] != t[k + 1]:
                     anchors[t[:k] + t[k + 1] + t[k] + t[k + 2:]].append((i, SWAP))
         self._anchors = Matcher(anchors.items())
@@ -236,7 +241,7 @@ class WordingLexicon:
         kinds = [self.similarity.kind(window[i], expected[i]) for i in diffs]
         if "other" not in kinds:
             homophones = all(k == "homophone" for k in kinds)
-            if len(diffs) == 2 and n < (5 if homophones else 8):
+            if len(diffs) == 2 and n < 12:
                 return None
             if homophones:
                 return "homophone", "homophone"
@@ -251,8 +256,8 @@ class WordingLexicon:
     def judge_drop(text: str, start: int, phrase: Phrase) -> bool:
         """Whether ``text[start:start + n - 1]`` is ``phrase`` (n characters) with one CJK
         character left out. At either end only where the text beside it is not CJK: 文化和旅游厅
-        is another body, not 文化和旅游部 with 部 dropped. A function word (和, 的 …) only in
-        long political expressions: 人力资源社会保障部 is an accepted short form."""
+        is another body, not 文化和旅游部 with 部 dropped. A function word (和, 的 …) inside only in
+        long leader/political expressions: 人力资源社会保障部 is an accepted short form."""
         expected = phrase.text
         n = len(expected)
         if n < 5:
@@ -264,15 +269,13 @@ class WordingLexicon:
         k = p  # the dropped position (the first one if a doubled character makes it ambiguous)
         if not is_cjk(expected[k]):
             return False
-        if expected[k] in FUNCTION_WORDS and (n < 8 or phrase.category == "organisation"):
-            return False
-        if k in (1, n - 2) and n < 7:  # one character left on that side is weak evidence
-            return False
         if k == 0:
             return n >= 6 and (start == 0 or not is_cjk(text[start - 1]))
         if k == n - 1:
             return n >= 6 and (start + n - 1 >= len(text) or not is_cjk(text[start + n - 1]))
-        return True
+        if k in (1, n - 2) and n < 7:  # one character left on that side is weak evidence
+            return False
+        return expected[k] not in FUNCTION_WORDS or (n >= 8 and phrase.category != "organisation")
 
     @staticmethod
     def judge_insert(window: str, expected: str) -> bool:
@@ -306,24 +309,29 @@ class WordingLexicon:
 
     def _plausible(self, text: str, w0: int, index: int, offset: int) -> bool:
         """A cheap necessary condition for a near-miss aligned at ``w0`` (most anchor hits are
-        common words such as 发展 or 委员会): with three or four segments one edit leaves
-        another segment intact, within one character of its place (swaps are exact patterns);
-        with two, a character of the other segment stands within one character of its place."""
+        common words such as 发展 or 委员会). With four segments, one or two edits leave another
+        segment intact within one character of its place; with two, the edit lies in the other
+        segment, so all its characters but one stand within one character of their place (a
+        swap across the border is matched as an exact pattern)."""
         others = self._others[index][offset]
         if len(others) >= 2:
             return any(text.startswith(seg, w0 + c + d) for seg, c in others for d in (0, -1, 1))
-        for seg, c in others:
-            for j, ch in enumerate(seg):
-                at = w0 + c + j
-                if ch in text[max(at - 1, 0):at + 2]:
-                    return True
-        return False
+        seg, c = others[0]
+        missing = 0
+        for j, ch in enumerate(seg):
+            at = w0 + c + j
+            if ch not in text[max(at - 1, 0):at + 2]:
+                missing += 1
+                if missing > 1:
+                    return False
+        return True
 
     def scan(self, text: str) -> list[WordingMatch]:
         """Near-misses in ``text``; where two overlap, the longer expression's is kept."""
         found: dict[tuple[int, int], WordingMatch] = {}
         tried: set[tuple[int, int]] = set()
-        for start, _end, _seg, hits in self._anchors.iter(text):
+        for end, (segment, hits) in self._anchors.raw_iter(text):
+            start = end + 1 - len(segment)
             for index, offset in hits:
                 phrase = self.phrases[index]
                 if offset == SWAP:
@@ -332,9 +340,11 @@ class WordingLexicon:
                                                          start)
                     continue
                 w0 = start - offset
-                if (w0, index) in tried or not self._plausible(text, w0, index, offset):
+                if (w0, index) in tried:
                     continue
                 tried.add((w0, index))
+                if text.startswith(phrase.text, w0) or not self._plausible(text, w0, index, offset):
+                    continue
                 got = self._candidate(text, w0, phrase)
                 if got is None:
                     continue
