@@ -210,19 +210,19 @@ class WordingLexicon:
         self.phrases = phrases
         self.similarity = similarity or char_similarity()
         self.allowed = frozenset(p.text for p in phrases) | frozenset(variants)
-        anchors: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        anchors: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         self._others: list[dict[int, list[tuple[str, int]]]] = []
         texts = [p.text for p in phrases]
         for i, p in enumerate(phrases):
             t = p.text
             segments = _rare_segments(t, len(_segments(len(t))), texts)
             for a, b in segments:
-                anchors[t[a:b]].append((i, a))
+                anchors[t[a:b]].append((i, a, t))
             self._others.append({a: [(t[c:d], c) for c, d in segments if c != a] for a, _b in segments})
             if len(segments) == 2:  # a swap across the border breaks both segments: matched exactly
                 k = segments[1][0] - 1
                 if t[k] != t[k + 1]:
-                    anchors[t[:k] + t[k + 1] + t[k] + t[k + 2:]].append((i, SWAP))
+                    anchors[t[:k] + t[k + 1] + t[k] + t[k + 2:]].append((i, SWAP, t))
         self._anchors = Matcher(anchors.items())
         self._allowed = Matcher((text, None) for text in self.allowed)
 
@@ -332,19 +332,23 @@ class WordingLexicon:
         tried: set[tuple[int, int]] = set()
         for end, (segment, hits) in self._anchors.raw_iter(text):
             start = end + 1 - len(segment)
-            for index, offset in hits:
-                phrase = self.phrases[index]
+            for index, offset, expected in hits:
                 if offset == SWAP:
-                    found[(start, index)] = WordingMatch(text[start:start + len(phrase.text)], phrase.text,
+                    phrase = self.phrases[index]
+                    found[(start, index)] = WordingMatch(text[start:start + len(expected)], expected,
                                                          phrase.category, phrase.serious, "transposition", "swap",
                                                          start)
                     continue
                 w0 = start - offset
-                if (w0, index) in tried:
+                if text.startswith(expected, w0):  # an exact occurrence: the common case
                     continue
-                tried.add((w0, index))
-                if text.startswith(phrase.text, w0) or not self._plausible(text, w0, index, offset):
+                key = (w0, index)
+                if key in tried:
                     continue
+                tried.add(key)
+                if not self._plausible(text, w0, index, offset):
+                    continue
+                phrase = self.phrases[index]
                 got = self._candidate(text, w0, phrase)
                 if got is None:
                     continue
