@@ -67,7 +67,8 @@ def test_https_site_with_http_resources_has_mixed_content(pki: TestPKI, tmp_path
 
             doc, store, run_id = _inspect(home, _settings(tmp_path / "g.db", ca_file=str(pki.root_file)))
     assert doc["pages"]["crawled"] >= 2
-    assert set(store.run_facts(run_id)) == {"transport", "ipv6", "cloaking"}  # mixed content needs no probe
+    # the site measurements, beside the crawl's own coverage (run fact "crawl"); mixed content needs no probe
+    assert set(store.run_facts(run_id)) == {"crawl", "transport", "ipv6", "cloaking"}
     mixed = {f["target"]: f for f in _of_kind(doc, "mixed_content")}
     assert set(mixed) == {image, script}  # not the canonical <link>, not the <a> hyperlink
     assert mixed[script]["code"] == "mixed_content.active" and mixed[script]["url"] == home
@@ -154,7 +155,7 @@ def test_disabled_probes_store_nothing_and_are_not_assessed(tmp_path: Path) -> N
     with serve(_site(None)) as site:
         doc, store, run_id = _inspect(f"http://127.0.0.1:{port_of(site)}/",
                                       _settings(tmp_path / "g.db", enabled=False))
-    assert store.run_facts(run_id) == {}
+    assert set(store.run_facts(run_id)) == {"crawl"}  # the crawl's coverage only: no site measurement
     for check in ("transport.https", "transport.tls", "transport.ipv6", "transport.mixed_content", "cloaking.spider"):
         assert _status(doc, check) == "not_assessed"
     store.close()
