@@ -34,7 +34,7 @@ fewer differing characters.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -162,28 +162,36 @@ def _segments(n: int) -> list[tuple[int, int]]:
     return [(0, h), (h, n)]
 
 
-def _rare_segments(text: str, count: int, texts: list[str]) -> list[tuple[int, int]]:
+def substring_counts(texts: Iterable[str]) -> Counter[str]:
+    """How many of ``texts`` hold each substring of two characters or more."""
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update({t[i:j] for i in range(len(t)) for j in range(i + 2, len(t) + 1)})
+    return counts
+
+
+def _rare_segments(text: str, count: int, holding: Counter[str]) -> list[tuple[int, int]]:
     """``count`` contiguous segments of ``text`` (two characters or more) whose words are the
-    rarest in the lexicon (fewest expressions holding them: 委员会 and 发展 are poor anchors, as
-    they are in government text), found by dynamic programming over the borders."""
+    rarest in the lexicon (``holding``: how many expressions hold each; 委员会 and 发展 are poor
+    anchors, as they are in government text; a two-character segment counts extra), found by
+    dynamic programming over the borders."""
     n = len(text)
 
-    @cache
-    def holding(seg: str) -> int:
-        return sum(seg in t for t in texts) + (30 if len(seg) == 2 else 0)
+    def cost(seg: str) -> int:
+        return holding[seg] + (30 if len(seg) == 2 else 0)
 
     @cache
     def best(start: int, left: int) -> tuple[int, tuple[tuple[int, int], ...]]:
         if left == 1:
-            return (holding(text[start:]), ((start, n),)) if n - start >= 2 else (10**9, ())
+            return (cost(text[start:]), ((start, n),)) if n - start >= 2 else (10**9, ())
         options = []
         for end in range(start + 2, n - 2 * (left - 1) + 1):
-            cost, rest = best(end, left - 1)
-            options.append((holding(text[start:end]) + cost, ((start, end), *rest)))
+            rest_cost, rest = best(end, left - 1)
+            options.append((cost(text[start:end]) + rest_cost, ((start, end), *rest)))
         return min(options) if options else (10**9, ())
 
-    cost, segments = best(0, count)
-    return list(segments) if cost < 10**9 else _segments(n)
+    total, segments = best(0, count)
+    return list(segments) if total < 10**9 else _segments(n)
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -212,10 +220,10 @@ class WordingLexicon:
         self.allowed = frozenset(p.text for p in phrases) | frozenset(variants)
         anchors: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         self._others: list[dict[int, list[tuple[str, int]]]] = []
-        texts = [p.text for p in phrases]
+        holding = substring_counts(p.text for p in phrases)
         for i, p in enumerate(phrases):
             t = p.text
-            segments = _rare_segments(t, len(_segments(len(t))), texts)
+            segments = _rare_segments(t, len(_segments(len(t))), holding)
             for a, b in segments:
                 anchors[t[a:b]].append((i, a, t))
             self._others.append({a: [(t[c:d], c) for c, d in segments if c != a] for a, _b in segments})
