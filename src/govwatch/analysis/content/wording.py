@@ -233,6 +233,7 @@ class WordingLexicon:
                     anchors[t[:k] + t[k + 1] + t[k] + t[k + 2:]].append((i, SWAP, t))
         self._anchors = Matcher(anchors.items())
         self._allowed = Matcher((text, None) for text in self.allowed)
+        self._longest_allowed = max(map(len, self.allowed), default=0)
 
     def judge_same_length(self, window: str, phrase: Phrase) -> tuple[str, str] | None:
         """(how, class) when ``window`` is ``phrase`` with a swap or similar characters."""
@@ -366,12 +367,18 @@ class WordingLexicon:
             return []
         return self._kept(text, found.values())
 
+    def _inside_allowed(self, text: str, m: WordingMatch) -> bool:
+        """Whether an exact occurrence of an allowed form covers the candidate (only the text
+        around it is searched)."""
+        lo = max(0, m.start - self._longest_allowed)
+        end = m.start + len(m.found)
+        region = text[lo:end + self._longest_allowed]
+        return any(lo + s <= m.start and end <= lo + e for s, e, _t, _p in self._allowed.iter(region))
+
     def _kept(self, text: str, candidates: Iterable[WordingMatch]) -> list[WordingMatch]:
         """Candidates outside the allow-list, the longer expression's where two overlap."""
-        allowed_spans = [(s, e) for s, e, _t, _p in self._allowed.iter(text)]
         matches = sorted((m for m in candidates
-                          if m.found not in self.allowed
-                          and not any(s <= m.start and m.start + len(m.found) <= e for s, e in allowed_spans)),
+                          if m.found not in self.allowed and not self._inside_allowed(text, m)),
                          key=lambda m: (m.start, -len(m.found)))
         kept: list[WordingMatch] = []
         for m in matches:
