@@ -18,9 +18,9 @@ from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, fetch
 
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
              "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",
-             "unverifiable_external", "traps", "planted", "negatives", "interaction", "linkage"}
+             "unverifiable_external", "traps", "planted", "negatives", "interaction", "linkage", "variation"}
 COLUMN_KEYS = {"id", "name", "type", "type_source", "url", "list_pages", "pagination", "read_via", "endpoint", "items",
-               "undated", "newest_date", "future_items", "blank", "on_homepage", "discovered_by", "parent"}
+               "undated", "newest_date", "future_items", "blank", "on_homepage", "discovered_by", "parent", "channel"}
 
 
 def _all_urls(entry: dict) -> list[str]:
@@ -54,6 +54,9 @@ def test_manifest_shape_and_normal_form(sim: SimServer, tmp_path: Path) -> None:
             assert column["read_via"] in ("static", "script-pagination", "xml-records", "endpoint")
             assert column["discovered_by"] in ("nav", "homepage", "breadcrumb")
             assert column["type_source"] in ("name", "meta")
+            assert column["channel"] is None  # variation 0: no channel pages
+        if site_id != "hostile":
+            assert entry["variation"]["index"] == 0 and entry["variation"]["channels"] == []
         for url in _all_urls(entry):
             assert normalize_url(url) == url, url
         if site_id != "hostile":

@@ -8,7 +8,8 @@ Real CMSs often serve attachments from a script instead of a file URL:
 - ``download-gbk``: ``download.do?id=<id>``, the name as raw GBK bytes in ``filename="…"``;
 - ``bare``: ``attach/<docid>/<n>``, no extension and no name anywhere (only the bytes say it).
 
-Every endpoint answers ``application/octet-stream``. The name is ``附件<n>_<docid>.<ext>``; the id is
+The script endpoints answer ``application/octet-stream``; a bare URL answers the file's own type
+(nothing else could tell a CSV from other text). The name is ``附件<n>_<docid>.<ext>``; the id is
 ``<docid><n:02d>``.
 """
 

@@ -136,6 +136,8 @@ class Layout:
             return self.endpoint_path(col)
         if ref.kind == "item":
             return self.item_path(col, ref.index)
+        if ref.kind == "image":
+            return self.image_path(col, ref.index, ref.n)
         return self.attachment_path(col, ref.index, ref.n, ref.ext)
 
 

@@ -7,9 +7,11 @@ served under variation 0.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from govwatch.sim import resources
 from govwatch.sim.column_pages import Column
@@ -191,9 +193,6 @@ def respond(gen: SiteGenerator, path: str, query: str) -> SimResponse | None:
 
 
 def _api(gen: SiteGenerator, script: ScriptList, query: str) -> SimResponse:
-    import json
-    from urllib.parse import parse_qs
-
     wanted = parse_qs(query).get("columnId", [""])[0]
     col = next((c for c in gen.columns if c.js and str(c.jcms_id) == wanted), None)
     if col is None:
@@ -204,7 +203,8 @@ def _api(gen: SiteGenerator, script: ScriptList, query: str) -> SimResponse:
 
 
 def _download(gen: SiteGenerator, mode: str, path: str, query: str) -> SimResponse | None:
-    """A download endpoint's answer: the attachment as application/octet-stream (404 when none)."""
+    """A download endpoint's answer (404 when there is no such attachment): application/octet-stream
+    named by the URL or the Content-Disposition header, or (``bare``) the file's own type only."""
     named = parse_download(mode, path, query)
     if named is None:
         return None
@@ -217,7 +217,8 @@ def _download(gen: SiteGenerator, mode: str, path: str, query: str) -> SimRespon
     if found is None or (ext is not None and ext != found):
         return gen.error(404)
     answer = gen.file(Ref("attachment", col.no, index, n, found))
-    answer.content_type = "application/octet-stream"
+    if mode != "bare":  # a bare URL keeps the file's own type: nothing else could tell a CSV
+        answer.content_type = "application/octet-stream"
     header = disposition(mode, docid, n, found)
     if header is not None:
         if mode == "download-gbk":
