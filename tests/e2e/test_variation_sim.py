@@ -22,7 +22,14 @@ import pytest
 from govwatch.core.jsonfile import json_bytes
 from govwatch.pipeline import inspect_site
 from govwatch.sim import SimOptions, SimServer, SiteSpec
-from govwatch.sim.expected import MESSAGE_KINDS, expected_keys, found_keys, planted_kinds, suspected_links
+from govwatch.sim.expected import (
+    COMPLETE_KINDS,
+    MESSAGE_KINDS,
+    expected_keys,
+    found_keys,
+    planted_kinds,
+    suspected_links,
+)
 from govwatch.store.db import Store
 from tests.conftest import AS_OF, SLOW_SECONDS, sim_settings
 
@@ -164,7 +171,7 @@ def test_attachments_behind_download_endpoints_are_read(varied: VariedSites, mod
 
 
 QA_REASON = ("Q/A message blocks put several labelled fields on one line (答复单位：…　答复时间：…); the "
-             "message reader does not split them, so a late reply reads as fields unpublished")
+             "message reader does not split them, so every answered message reads as fields unpublished")
 
 
 @pytest.mark.parametrize("layout", ["table", "dl", "cards", pytest.param("qa", marks=_xfail(QA_REASON))])
@@ -232,12 +239,14 @@ def test_footer_police_record_wordings(varied: VariedSites, wording: str) -> Non
 
 @_xfail(f"the classes marked above: {QA_REASON}; {POLICE_REASON}; 网站标识码 in an image's alt text; {BARE_REASON}")
 def test_every_planted_finding_holds_under_variation(varied: VariedSites) -> None:
-    """Every finding the manifest lists is reported (kind + URL), and no other of those kinds."""
+    """Every finding the manifest lists is reported (kind + URL), and no other of the kinds whose
+    every instance it lists (``COMPLETE_KINDS``)."""
     wrong = []
     for case in CASES:
         truth, doc = varied.truth(*case), varied.document(*case)
         expected = expected_keys(truth)
         found = found_keys(doc, planted_kinds(truth)) - suspected_links(truth)
-        if expected != found:
-            wrong.append((case, "missed", sorted(expected - found), "unplanted", sorted(found - expected)))
+        unplanted = {key for key in found - expected if key[0] in COMPLETE_KINDS}  # others: recall only
+        if expected - found or unplanted:
+            wrong.append((case, "missed", sorted(expected - found), "unplanted", sorted(unplanted)))
     assert wrong == []
