@@ -10,6 +10,7 @@ import pytest
 
 from govwatch.sim import Portfolio, SimOptions, SiteSpec
 from govwatch.sim.manifest import build_manifest
+from govwatch.sim.options import today_shanghai
 from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, OPTIONS, title_of
 
 COLUMN_TYPES = {"dynamic", "notice", "policy", "interpretation", "personnel", "plan", "consult", "survey",
@@ -111,7 +112,20 @@ def test_dates_ordered_and_consistent(portfolio: Portfolio, site_id: str) -> Non
             dated = [w.date() for w in whens if w.date() <= AS_OF] if not col.undated else []
             assert col.newest_date() == (dated[0] if dated else None)
             if col.future_index is not None:
-                assert whens[0].date() == AS_OF + timedelta(days=40) and whens[1].date() <= AS_OF
+                forged = max(AS_OF, today_shanghai()) + timedelta(days=40)  # future against the real clock too
+                assert whens[0].date() == forged and whens[1].date() <= AS_OF
+
+
+def test_forged_date_lies_after_the_later_of_as_of_and_today() -> None:
+    """The forged date stays future against the real clock: as_of + 40 days while the real today is not
+    later than as_of, else today + 40 days; the manifest records the today it counted from."""
+    for today, forged in ((AS_OF - timedelta(days=3), AS_OF), (AS_OF + timedelta(days=50), AS_OF + timedelta(days=50))):
+        options = SimOptions(seed=7, as_of=AS_OF, today=today, site_pages=60, sites=(SiteSpec("s", "trs"),),
+                             hostile=False)
+        manifest = build_manifest(Portfolio.with_fake_ports(options))
+        assert manifest["today"] == today.isoformat()
+        assert [f["date"] for f in manifest["sites"]["s"]["future_dates"]] == [
+            (forged + timedelta(days=40)).isoformat()]
 
 
 @pytest.mark.parametrize("site_id", FAMILY_SITES)

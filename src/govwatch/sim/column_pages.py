@@ -19,7 +19,7 @@ from govwatch.sim.rng import mix64, stable_int
 
 MAX_SPAN_DAYS = 7300  # the oldest item of a column is at most ~20 years old
 MIN_ITEMS = 1  # every non-blank column has an item, even on a 50-page site
-FUTURE_DAYS = 40  # the planted future-dated (forged) item lies this many days after as_of
+FUTURE_DAYS = 40  # the planted future-dated (forged) item lies this many days after the later of as_of and today
 FUTURE_MIN_ITEMS = 4  # a column with a future item keeps recent items of its own
 
 # Name keywords -> column type (DESIGN.md vocabulary), first match wins: 解读 before 政策
@@ -63,7 +63,7 @@ class ColumnProfile:
     from its parent's list pages); ``via``: reached only through a channel page or the site
     map (``govwatch.sim.variation``); ``undated``: no item shows a date; ``js``: the list
     is filled by an inline script from a JSON endpoint; ``future``: the column's first
-    item is dated ``FUTURE_DAYS`` after as_of (a forged date).
+    item is dated ``FUTURE_DAYS`` after the later of as_of and the real today (a forged date).
     """
 
     no: int
@@ -135,6 +135,7 @@ class Column:
     key: str  # seed and site id, mixed into every per-item draw
     base: int  # stable_int(key, column number): per-item draws mix the index into it
     folder: str = ""  # URL folder of the column (sub-columns: "<parent slug>/<slug>")
+    forged_after: date | None = None  # the future item lies FUTURE_DAYS after this day (None: as_of)
 
     def item_seed(self, index: int, salt: int) -> int:
         """A 64-bit value for item ``index`` and purpose ``salt`` (fast: no hashing of text)."""
@@ -213,12 +214,13 @@ class Column:
         age ``newest_age + r * gap + u * min(gap, 1)`` days (``u`` in [0, 1) from the seed):
         the whole part is the day, the fraction the time of day (08:00-18:59, earlier for
         older), so order holds within a day and the newest dated item is exactly
-        ``newest_age`` days old. The future item is ``FUTURE_DAYS`` after as_of, at 10:00.
+        ``newest_age`` days old. The future item is ``FUTURE_DAYS`` after ``forged_after`` (the later
+        of as_of and the real today, so it is future against any fetch before then), at 10:00.
         """
         rank = index
         if self.profile.future:
             if index == 0:
-                return datetime.combine(self.as_of + timedelta(days=FUTURE_DAYS), time(10, 0))
+                return datetime.combine((self.forged_after or self.as_of) + timedelta(days=FUTURE_DAYS), time(10, 0))
             rank = index - 1
         age = self.newest_age + rank * self.gap + self.item_seed(index, 1) / 2.0**64 * min(self.gap, 1.0)
         days = math.floor(age)
@@ -253,12 +255,13 @@ def _list_pages(profile: ColumnProfile, items: int, per_page: int, paged: bool) 
 
 
 def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date,
-             profiles: tuple[ColumnProfile, ...] = CATALOGUE) -> list[Column]:
+             profiles: tuple[ColumnProfile, ...] = CATALOGUE, forged_after: date | None = None) -> list[Column]:
     """Columns whose items plus list pages add up to about ``target`` pages.
 
     ``paged`` is False for the JCMS family, whose later records come from the
     dataproxy endpoint instead of further HTML list pages. ``profiles``: the catalogue, or a
     copy changed by construction variation (names and links only: the counts stay the same).
+    ``forged_after``: the day the forged future date counts from (default ``as_of``).
     """
     total_weight = sum(p.weight for p in profiles)
 
@@ -295,7 +298,7 @@ def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date,
         pages = _list_pages(profile, count, per_page, paged)
         folder = f"{slugs[profile.parent]}/{profile.slug}" if profile.parent else profile.slug
         columns.append(Column(profile, count, per_page, pages, age, gap, as_of, key, stable_int(key, profile.no),
-                              folder))
+                              folder, forged_after))
     return columns
 
 

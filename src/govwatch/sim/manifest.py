@@ -80,6 +80,7 @@ def build_manifest(portfolio: Portfolio) -> dict[str, Any]:
         "version": VERSION,
         "seed": opts.seed,
         "as_of": opts.day.isoformat(),
+        "today": opts.today.isoformat() if opts.today else None,  # forged dates lie after max(as_of, today)
         "slow_seconds": opts.slow_seconds,
         "slow_ok_seconds": opts.slow_ok_seconds,
         "external_base": norm(portfolio.external_base),

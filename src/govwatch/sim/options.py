@@ -62,7 +62,9 @@ def default_sites() -> tuple[SiteSpec, ...]:
 class SimOptions:
     """Everything that decides the simulated web: same options, same bytes.
 
-    ``as_of`` defaults to today in Asia/Shanghai (resolved once, at construction).
+    ``as_of`` defaults to today in Asia/Shanghai (resolved once, at construction). ``today`` is the
+    real date in Asia/Shanghai (resolved once, at construction; pinned only by tests): planted forged
+    dates lie after the later of the two, so they stay future against the moment a page is fetched.
     ``hostile`` adds the ``hostile`` site with the crawler traps. ``tampered`` serves the lead
     sites' homepages with planted tampering (a second crawl then differs from a baseline crawl;
     see ``govwatch.sim.plants``). ``variation`` 0 builds every site the way docs/sim-families.md
@@ -82,10 +84,13 @@ class SimOptions:
     retry_after: int = 1
     tampered: bool = False
     variation: int = 0
+    today: date | None = None
 
     def __post_init__(self) -> None:
         if self.as_of is None:
             object.__setattr__(self, "as_of", today_shanghai())
+        if self.today is None:
+            object.__setattr__(self, "today", today_shanghai())
         if self.sites is not None and not isinstance(self.sites, tuple):
             object.__setattr__(self, "sites", tuple(self.sites))
         ids = [s.id for s in self.portfolio]
@@ -101,6 +106,12 @@ class SimOptions:
         """``as_of`` as a definite date (never ``None`` after construction)."""
         assert self.as_of is not None
         return self.as_of
+
+    @property
+    def forged_after(self) -> date:
+        """The day planted forged (future) dates count from: the later of ``as_of`` and ``today``."""
+        assert self.today is not None
+        return max(self.day, self.today)
 
     @property
     def portfolio(self) -> tuple[SiteSpec, ...]:

@@ -71,7 +71,8 @@ class SiteGenerator:
         fixed = 1 + 2 * len(DECOY_PAGE_FAULTS)  # homepage + planted decoy pages
         per_page = PER_PAGE[spec.family]
         self.columns: list[Column] = allocate(self.key, options.pages_for(spec) - fixed, per_page,
-                                              spec.family != "jcms", options.day, catalogue(self.variants))
+                                              spec.family != "jcms", options.day, catalogue(self.variants),
+                                              options.forged_after)
         self.layout = LAYOUTS[spec.family](self.columns, self.variants.downloads)
         self.plan = DefectPlan(spec.id, self.layout, self.columns)
         self.factory = ItemFactory(self.key, self.identity.short, datetime.combine(options.day, time(0, 0)))
