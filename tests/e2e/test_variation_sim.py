@@ -174,7 +174,7 @@ QA_REASON = ("Q/A message blocks put several labelled fields on one line (答复
              "message reader does not split them, so every answered message reads as fields unpublished")
 
 
-@pytest.mark.parametrize("layout", ["table", "dl", "cards", pytest.param("qa", marks=_xfail(QA_REASON))])
+@pytest.mark.parametrize("layout", ["table", "dl", "cards", "qa"])
 def test_message_boards_in_other_layouts_and_state_words(varied: VariedSites, layout: str) -> None:
     """Every message's finding (unanswered, late, fields unpublished; nothing on the others), whatever
     the state words (待答复 / 待回复 / 办理中 / 未答复 and 已办结 / 已回复 / 已答复); V5 iff a 3-month one."""

@@ -23,6 +23,9 @@ _NUMBERING = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)�
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 INLINE_LABEL = re.compile(r"([\u4e00-\u9fa5]{2,10})\s*[:：]")
 _LEADING_LABEL = re.compile(r"^([\u4e00-\u9fa5]{2,10})\s*[:：]")
+_MARKER = re.compile(r"^([\u4e00-\u9fa5])\s*[:：]")  # a one-character marker opening a line (问：, 答：)
+_SPACED_LABEL = re.compile(r"(?:^|(?<=\s))([\u4e00-\u9fa5]{2,10})(?=\s)")  # a word between spaces
+_LABEL_VALUE = re.compile(r"[:：]\s*\S")  # a cell reading ``label：value`` is no label cell
 # Page tools and neighbours after a message (打印、分享到、上一篇 …): they end a labelled block, so an
 # empty reply block is not filled with them.
 _PAGE_TOOLS = re.compile(r"^[【\[]?\s*(?:打印|关闭窗口|关闭本页|返回顶部|返回列表|返回\s*[】\]]|分享到|收藏本页|上一篇|"
@@ -102,7 +105,7 @@ def _tables(root: LexborNode, out: Fields, base: str) -> None:
         cells = [c for c in row.iter() if c.tag in ("th", "td")]
         if len(cells) >= 2 and len(cells) % 2 == 0:
             for label, value in zip(cells[0::2], cells[1::2], strict=False):
-                if len(clean_label(_text(label))) <= MAX_LABEL:
+                if len(clean_label(_text(label))) <= MAX_LABEL and not _LABEL_VALUE.search(_text(label)):
                     out.add(_text(label), _text(value), "table", _links(value, base))
 
 
@@ -141,17 +144,35 @@ def _headed_sections(root: LexborNode, out: Fields, base: str) -> None:
             out.add(label, value, "heading", tuple(links))
 
 
-def _inline(root: LexborNode, out: Fields, base: str) -> None:
+def _line_labels(text: str, known: Callable[[str], bool] | None) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the labels of one line, in order: every ``label：`` (``:``), and with
+    ``known``, a known one-character marker opening the line (``答：``) and known labels between
+    spaces when the line holds two labels or more (``留言人 张三 留言时间 2026-10-01 状态 已答复``)."""
+    marks = [(m.start(), m.end(), m.group(1)) for m in INLINE_LABEL.finditer(text)]
+    if known is None:
+        return marks
+    lead = _MARKER.match(text)
+    if lead is not None and known(lead.group(1)):
+        marks.insert(0, (lead.start(), lead.end(), lead.group(1)))
+    spaced = [(m.start(1), m.end(1), m.group(1)) for m in _SPACED_LABEL.finditer(text)
+              if known(m.group(1)) and not any(s <= m.start(1) < e for s, e, _ in marks)]
+    if spaced and len(marks) + len(spaced) >= 2:
+        marks = sorted(marks + spaced)
+    return marks
+
+
+def _inline(root: LexborNode, out: Fields, base: str, known: Callable[[str], bool] | None) -> None:
+    """Lines holding labels and their values, several on one line (``留言时间：… 办理状态：…``)."""
     for block in root.css("p, li, div, span, td"):
         if len(block.css(_BLOCKS)) > (block.tag in _BLOCK_TAGS):  # css() matches the node itself too
             continue  # read the innermost blocks only
         text = collapse(block.text(separator=""))
-        marks = list(INLINE_LABEL.finditer(text))
-        for n, m in enumerate(marks):
-            end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
-            value = text[m.end():end].strip()
+        marks = _line_labels(text, known)
+        for n, (_start, end, label) in enumerate(marks):
+            stop = marks[n + 1][0] if n + 1 < len(marks) else len(text)
+            value = text[end:stop].strip()
             if value:
-                out.add(m.group(1), value, "inline", _links(block, base) if len(marks) == 1 else ())
+                out.add(label, value, "inline", _links(block, base) if len(marks) == 1 else ())
 
 
 def _lines(root: LexborNode) -> list[str]:
@@ -220,8 +241,9 @@ def read_fields(html: str, base: str, known: Callable[[str], bool] | None = None
     out = Fields()
     if root is None:
         return out
-    for reader in (_tables, _definition_lists, _headed_sections, _inline):
+    for reader in (_tables, _definition_lists, _headed_sections):
         reader(root, out, base)
+    _inline(root, out, base, known)
     _labelled_blocks(root, out, known)
     return out
 
