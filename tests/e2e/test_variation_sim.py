@@ -218,7 +218,6 @@ def test_footer_site_code_as_text_in_any_order(varied: VariedSites) -> None:
     assert _footer_wrong(varied, cases, {"site_code", "jiucuo"}) == []
 
 
-@_xfail("网站标识码 shown only as an image's alt text (<img alt=\"网站标识码：…\">) is not read from the footer")
 def test_footer_site_code_as_image_alt(varied: VariedSites) -> None:
     cases = _cases(varied, lambda v: v["footer"]["site_code_form"] == "image-alt")
     assert _footer_wrong(varied, cases, {"site_code", "jiucuo"}) == []
@@ -229,7 +228,7 @@ POLICE_REASON = "公安备案 worded 浙公网安备案号：<14 digits> (no 号
 
 @pytest.mark.parametrize("wording", [
     "{abbr}公网安备{code}号",
-    pytest.param("{abbr}公网安备案号：{code}", marks=_xfail(POLICE_REASON)),
+    "{abbr}公网安备案号：{code}",
     "公安机关备案号：{abbr}公网安备{code}号",
 ])
 def test_footer_police_record_wordings(varied: VariedSites, wording: str) -> None:

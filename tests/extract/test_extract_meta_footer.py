@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from govwatch.core.model import Footer
 from govwatch.extract import extract_page
 from govwatch.extract.footer import extract_footer
@@ -166,3 +168,61 @@ def test_a_footer_that_scripts_may_write_is_flagged_for_rendering():
     assert not extract_page(empty.format(""), url).footer_by_script  # no script: the footer is just missing
     static = empty.format("<p>网站标识码：1304000009 冀ICP备05070218号</p><script src='/js/stat.js'></script>")
     assert not extract_page(static, url).footer_by_script
+
+
+BADGE_PAGE = ("<html><body><h1>示例市人民政府</h1><p><img src='news.jpg' alt='主办单位：示例市文旅局 联系电话：0311-7654321'>"
+              "活动海报</p><div class='footer'>{}</div></body></html>")
+
+
+def test_identifiers_shown_only_as_image_alt_or_title_are_read():
+    url = "http://www.x.gov.cn/"
+    code_img = "<img src='bsm.png' alt='网站标识码：1304000009'><p>主办单位：示例市人民政府办公室 冀ICP备05070218号</p>"
+    f = extract_page(BADGE_PAGE.format(code_img), url).footer
+    assert (f.site_code, f.icp, f.sponsor) == ("1304000009", "冀ICP备05070218号", "示例市人民政府办公室")
+    badge = ("<a href='https://bszs.conac.cn/sitename?method=show&id=1'><img src='red.png' alt='党政机关' "
+             "title='网站标识码 3301000002'></a><img src='ga.png' title='浙公网安备 33010602001234号'>"
+             "<p>浙ICP备12345678号</p>")
+    f = extract_page(BADGE_PAGE.format(badge), url).footer
+    assert (f.site_code, f.police_record, f.conac) == ("3301000002", "浙公网安备33010602001234号", True)
+    # the visible text wins over an image's text
+    f = extract_page(BADGE_PAGE.format("<img alt='网站标识码：3301000002'><p>网站标识码：1304000009</p>"), url).footer
+    assert f.site_code == "1304000009"
+
+
+def test_sponsor_and_contact_from_an_identity_image_but_never_from_other_alts():
+    f = extract_footer("", conac=False, jiucuo_codes=[], image_texts=[
+        "示例活动 主办单位：示例市文旅局 电话：0311-7654321",  # a poster: no identifier, not footer text
+        "主办单位：示例市人民政府办公室 网站标识码：1304000009 联系电话：0311-1234567"])
+    assert (f.site_code, f.sponsor, f.contact) == ("1304000009", "示例市人民政府办公室", "0311-1234567")
+    # a page whose footer has identifiers but no sponsor/contact: the poster's alt is not read
+    f = extract_page(BADGE_PAGE.format("<p>网站标识码：1304000009 冀ICP备05070218号</p>"), "http://www.x.gov.cn/").footer
+    assert (f.site_code, f.sponsor, f.contact) == ("1304000009", None, None)
+    # alts that name an identifier without a number are not footer text
+    f = extract_footer("", conac=False, jiucuo_codes=[], image_texts=["ICP备案流程图 主办单位：示例局", "公安备案须知"])
+    assert f == Footer()
+
+
+@pytest.mark.parametrize(("text", "record"), [
+    ("京公网安备 11010502030143号", "京公网安备11010502030143号"),
+    ("浙公网安备案号：33010602001234", "浙公网安备33010602001234号"),
+    ("浙公网安备案号 33010602001234号", "浙公网安备33010602001234号"),
+    ("公网安备案号：浙33010602001234", "浙公网安备33010602001234号"),
+    ("公安备案号：33010602001234", "浙公网安备33010602001234号"),  # the province of the division code
+    ("公安机关备案号：京公网安备11010502030143号", "京公网安备11010502030143号"),
+    ("公安机关备案编号：11010502030143", "京公网安备11010502030143号"),
+    ("粤公网安备 440106020009号", "粤公网安备440106020009号"),  # legacy 12 digits: read, the check warns
+    ("桂公网安备45010302001240", "桂公网安备45010302001240"),  # no 号 written: kept (the check finds it invalid)
+    ("公安备案号：99010602001234", "公网安备99010602001234号"),  # no province anywhere: kept, invalid
+])
+def test_police_record_wordings(text: str, record: str):
+    f = extract_footer(f"主办单位：示例市人民政府办公室 {text} 网站标识码：1304000009", conac=False, jiucuo_codes=[])
+    assert f.police_record == record
+
+
+@pytest.mark.parametrize("text", [
+    "依据《公安备案管理办法》，请登录公网安备网站。电话：12345678",
+    "公网安备", "公安机关备案号：", "京公网安备 12345",  # no number, or too short
+    "京公网安备 12345678901234567号",  # too long
+])
+def test_police_record_garbage_is_not_read(text: str):
+    assert extract_footer(f"网站标识码：1304000009 {text}", conac=False, jiucuo_codes=[]).police_record is None

@@ -18,18 +18,21 @@ from urllib.parse import urlsplit
 from govwatch.core.urls import normalize_url
 
 __all__ = ["PROVINCE_ABBRS", "Checked", "check_icp", "check_police_record", "check_site_code", "check_url",
-           "is_placeholder_code"]
+           "is_placeholder_code", "province_abbr_of_division"]
 
 Checked = tuple[str | None, str | None, str | None]  # (value, problem, warning)
 
 # 省、自治区、直辖市 abbreviations used in ICP and 公安 record numbers (with common alternatives).
 PROVINCE_ABBRS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼蜀滇黔陇秦"
-# First two digits of the administrative division codes (GB/T 2260) of the provinces.
-_PROVINCE_CODES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
-    "71", "81", "82",
-})
+# The abbreviation of each province by the first two digits of its administrative division code (GB/T 2260).
+_ABBR_OF_PROVINCE_CODE = {
+    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑", "31": "沪",
+    "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫", "42": "鄂", "43": "湘",
+    "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "贵", "53": "云", "54": "藏", "61": "陕",
+    "62": "甘", "63": "青", "64": "宁", "65": "新",
+}
+# First two digits of the administrative division codes of the provinces (with 台湾, 香港, 澳门).
+_PROVINCE_CODES = frozenset(_ABBR_OF_PROVINCE_CODE) | {"71", "81", "82"}
 _ASCENDING = "01234567890123456789"
 _DESCENDING = _ASCENDING[::-1]
 _SITE_CODE_FORM = "expected 10 digits = 6-digit division code + 4 digits, or bm + 8 digits"
@@ -84,6 +87,11 @@ def check_icp(text: str) -> Checked:
     if not _ICP.fullmatch(value):
         return None, f"{text!r} is not an ICP备案号 ({_ICP_FORM})", None
     return value, None, None
+
+
+def province_abbr_of_division(code: str) -> str | None:
+    """The province abbreviation of a division code's first two digits (``33…`` → 浙), else None."""
+    return _ABBR_OF_PROVINCE_CODE.get(code[:2])
 
 
 def check_police_record(text: str) -> Checked:

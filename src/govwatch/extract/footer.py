@@ -2,7 +2,10 @@
 
 Identifiers are read from the visible static text (scripts and comments removed); the
 党政机关网站标识 and 我为政府网站找错 entries also count when present only as the conac
-script/link or the ``_jiucuo_`` script attributes. Sponsor and contact are read near the
+script/link or the ``_jiucuo_`` script attributes. An image's alt or title text that carries an
+identifier (``<img alt="网站标识码：…">``, a badge titled ``京公网安备…号``) is footer text too: the
+identifiers, and then sponsor and contact, are read from it when the visible text lacks them; an
+alt without an identifier (a photo caption) is never read. Sponsor and contact are read near the
 identifiers so that a 主办单位 inside an article body is not taken for the site's sponsor;
 the sponsor is read from ``主办：X`` (or ``主办单位/主办方：X``), else from ``X主办`` (``本站由X主办``).
 The contact is a phone number, an e-mail address or, when the foot shows neither, a postal address.
@@ -11,7 +14,9 @@ The contact is a phone number, an e-mail address or, when the foot shows neither
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from govwatch.core.identifiers import province_abbr_of_division
 from govwatch.core.model import Footer
 
 __all__ = ["extract_footer"]
@@ -19,7 +24,12 @@ __all__ = ["extract_footer"]
 _PROV = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼蜀滇黔陇"
 _SITE_CODE = re.compile(r"(?:网站)?标识码\s*[:：]?\s*([A-Za-z]{2}\d{8}|\d{10})(?!\d)")
 _ICP = re.compile(rf"([{_PROV}])\s*ICP\s*备\s*[:：]?\s*(\d{{5,12}}(?:-\d+)?)\s*(号)?\s*(?:-\s*(\d+))?", re.I)
-_POLICE = re.compile(rf"([{_PROV}])\s*公网安备\s*(\d{{6,16}})\s*(号)?")
+# 京公网安备 11010502030143号, 浙公网安备案号：33010602001234, 公安(机关)备案号：[京公网安备]11010502030143号:
+# (province) (label: 公网安备, 公网安备案号, 公安备案号, 公安机关备案号) (:) (province [公网安备]) (number) (号).
+_POLICE = re.compile(rf"([{_PROV}])?\s*(?:公网安备|公安(?:机关)?备案)(案?编?号)?\s*[:：]?\s*"
+                     rf"(?:([{_PROV}])\s*(?:公网安备)?\s*)?(\d{{6,16}})(?!\d)\s*(号)?")
+_POLICE_MARKERS = ("公网安备", "公安备案", "公安机关备案")
+_IDENTIFIER_WORDS = ("标识码", "ICP", "icp", "Icp") + _POLICE_MARKERS
 _SPONSOR = re.compile(r"主\s*办(?:单位|方)?\s*[:：]\s*([^\s|｜,，;；。:：©]{2,40})")
 # ``X主办`` alone on a line or segment (then a space, ``|`` or the 承办 part): not ``由X主办，`` in a sentence.
 _SPONSOR_AFTER = re.compile(r"(?:(?<=[\s|｜,，;；。:：©])|^)([^\s|｜,，;；。:：©]{2,40}?)\s*主办(?=[\s|｜]|承办|$)")
@@ -175,22 +185,53 @@ def _search_near(rx: re.Pattern[str], text: str, marker: str, before: int = 4, a
     return None
 
 
-def extract_footer(text: str, *, conac: bool, jiucuo_codes: list[str], jiucuo_govcn: bool = False) -> Footer:
-    """Footer facts from the page's visible text plus script/link signals."""
-    f = Footer(conac=conac, jiucuo_site_code=jiucuo_codes[0] if jiucuo_codes else None, jiucuo_govcn=jiucuo_govcn)
-    if not text:
-        return f
+def _police_record(text: str) -> str | None:
+    """The 公安备案 number in its normal form (province + 公网安备 + number, 号 when written or
+    when the label says 备案号). A number shown without its province takes the province of its
+    division code (33… → 浙); without one it stays unprefixed (and the check finds it invalid)."""
+    for marker in _POLICE_MARKERS:
+        m = _search_near(_POLICE, text, marker, before=4, after=40)
+        if m:
+            prov_before, label, prov_after, number, hao = m.groups()
+            prov = prov_before or prov_after or province_abbr_of_division(number) or ""
+            return f"{prov}公网安备{number}" + ("号" if hao or (label or "").endswith("号") else "")
+    return None
+
+
+def _identifiers(text: str) -> tuple[str | None, str | None, str | None]:
+    """``(网站标识码, ICP number, 公安备案 number)`` read from ``text`` (None where absent)."""
     m = _search_near(_SITE_CODE, text, "标识码", before=4, after=40)
-    if m:
-        f.site_code = m.group(1)
+    site_code = m.group(1) if m else None
+    icp = None
     m = _search_near(_ICP, text, "ICP", before=4, after=40) or _search_near(_ICP, text, "icp", 4, 40)
     if m:
         prov, num, hao, suffix = m.groups()
-        f.icp = f"{prov}ICP备{num}" + ("号" if hao else "") + (f"-{suffix}" if suffix else "")
-    m = _search_near(_POLICE, text, "公网安备", before=4, after=40)
-    if m:
-        f.police_record = f"{m.group(1)}公网安备{m.group(2)}" + ("号" if m.group(3) else "")
-    window = _footer_window(text)
-    f.sponsor = _sponsor(window)
-    f.contact = _contact(window)
+        icp = f"{prov}ICP备{num}" + ("号" if hao else "") + (f"-{suffix}" if suffix else "")
+    return site_code, icp, _police_record(text)
+
+
+def _identity_images(image_texts: Sequence[str]) -> str:
+    """The image alt/title texts that carry an identifier, one a line (others are not footer text)."""
+    return "\n".join(t for t in dict.fromkeys(image_texts)
+                     if any(w in t for w in _IDENTIFIER_WORDS) and any(_identifiers(t)))
+
+
+def extract_footer(text: str, *, conac: bool, jiucuo_codes: list[str], jiucuo_govcn: bool = False,
+                   image_texts: Sequence[str] = ()) -> Footer:
+    """Footer facts from the page's visible text plus script/link signals and the alt/title
+    texts of its images (``image_texts``; only those carrying an identifier are read)."""
+    f = Footer(conac=conac, jiucuo_site_code=jiucuo_codes[0] if jiucuo_codes else None, jiucuo_govcn=jiucuo_govcn)
+    images = _identity_images(image_texts)
+    if text:
+        f.site_code, f.icp, f.police_record = _identifiers(text)
+        window = _footer_window(text)
+        f.sponsor = _sponsor(window)
+        f.contact = _contact(window)
+    if images:
+        site_code, icp, police_record = _identifiers(images)
+        f.site_code = f.site_code or site_code
+        f.icp = f.icp or icp
+        f.police_record = f.police_record or police_record
+        f.sponsor = f.sponsor or _sponsor(images)
+        f.contact = f.contact or _contact(images)
     return f

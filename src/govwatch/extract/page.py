@@ -155,7 +155,7 @@ def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str |
         crumb, nav = _structure(scan, page_url, resolve_url)
     render = not from_island and needs_render(scan.list_boxes, script_facts)
     footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes,
-                            jiucuo_govcn=scan.govcn_jiucuo)
+                            jiucuo_govcn=scan.govcn_jiucuo, image_texts=scan.image_texts)
     footer_by_script = _footer_by_script(footer, scan, script_facts)
     hidden_links, embeds = security_signs(scan, text, page_url, resolve_url, tree)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text

@@ -57,6 +57,7 @@ class Scan:
     conac: bool = False
     jiucuo_codes: list[str] = field(default_factory=list)
     govcn_jiucuo: bool = False  # a link to www.gov.cn's own 纠错 page (GOVCN_JIUCUO: no site code)
+    image_texts: list[str] = field(default_factory=list)  # every image's alt and title text (footer badges)
     # Containers found by their tag, class or id (see _MARK): navigation menus, breadcrumb
     # trails and list-like boxes (node, id, class) that scripts may fill, in document order.
     nav_boxes: list[LexborNode] = field(default_factory=list)
@@ -229,6 +230,9 @@ def _scan_element(node: LexborNode, tag: str, s: Scan, doomed: list[LexborNode],
     attrs = node.attributes
     if tag == "img":
         text = _alt(attrs)
+        for said in (attrs.get("alt"), attrs.get("title")):
+            if said:
+                s.image_texts.append(said)
         src = attrs.get("src")
         if src:
             refs.append(("img", src, text, "image"))
