@@ -3,10 +3,12 @@
 A small real site on 127.0.0.1 whose homepage links to files behind script URLs, as government
 sites serve them: ``downfile.jsp?filename=名单.xlsx`` (the name percent-encoded in UTF-8 and in
 GBK), ``download.do?id=…`` (Content-Disposition with RFC 5987 ``filename*=UTF-8''…`` and with a
-raw GBK ``filename=``, the one sign of a GBK csv), and extension-less URLs whose bytes are a PDF or a DOCX (served as
-``application/octet-stream`` and as a lying ``text/html``). Each file holds a planted resident ID
-or mobile number: the inspection reports ``privacy_leak`` on each attachment URL. A ``.html`` page
-with a ``?file=`` parameter stays a page, and a missing download is a broken attachment (FJ).
+raw GBK ``filename=``, the one sign of a GBK csv), extension-less URLs whose bytes are a PDF or a DOCX (served as
+``application/octet-stream`` and as a lying ``text/html``), and extension-less ``attach/<docid>/<n>`` URLs
+whose only sign is their type (CSV text as ``text/csv`` and as ``application/vnd.ms-excel``). Each file holds a
+planted resident ID or mobile number: the inspection reports ``privacy_leak`` on each attachment URL. A ``.html``
+page with a ``?file=`` parameter and a ``text/plain`` page stay pages, and a missing download is a broken
+attachment (FJ).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ XLSX = build_attachment({"url": "a.xlsx", "rows": [["姓名", "身份证号", "�
 DOCX = build_attachment({"url": "a.docx", "paragraphs": [f"联系人：李某 电话 {MOBILE}"]})
 PDF = build_attachment({"url": "a.pdf", "lines": [f"No. 1  ID {ID_CARD}  Tel {MOBILE}"]})
 CSV_GBK = build_attachment({"url": "a.csv", "encoding": "gbk", "rows": [["姓名", "手机"], ["赵某", MOBILE]]})
+CSV_UTF8 = build_attachment({"url": "a.csv", "rows": [["姓名", "手机"], ["钱某", MOBILE]]})
 
 # path with query -> (status, headers, body); a header value given as bytes goes out raw (GBK).
 ROUTES: dict[str, tuple[int, dict[str, str | bytes], bytes]] = {
@@ -49,13 +52,15 @@ ROUTES: dict[str, tuple[int, dict[str, str | bytes], bytes]] = {
                                  b"attachment;filename=" + "联系表.csv".encode("gbk")}, CSV_GBK),
     "/getfile?id=9": (200, {"Content-Type": OCTET}, PDF),
     "/getfile?id=10": (200, {"Content-Type": "text/html"}, DOCX),
+    "/attach/12/1": (200, {"Content-Type": "text/csv"}, CSV_UTF8),
+    "/attach/12/2": (200, {"Content-Type": "application/vnd.ms-excel"}, CSV_GBK),
     "/downfile.jsp?filename=missing.xlsx": (404, {"Content-Type": "text/html"}, b"<html>not found</html>"),
 }
 FILES = [path for path, (status, _h, _b) in ROUTES.items() if status == 200]
 PAGE = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>{body}</body></html>"
 HOME = PAGE.format(title="某县人民政府", body="<ul>" + "".join(
     f"<li><a href='{path}'>附件{i}</a></li>" for i, path in enumerate(ROUTES, 1))
-    + "<li><a href='/view.html?file=notes'>说明</a></li></ul>")
+    + "<li><a href='/view.html?file=notes'>说明</a></li><li><a href='/attach/notes'>备注</a></li></ul>")
 VIEW = PAGE.format(title="说明", body="<p>工作说明。</p><a href='/index.html'>首页</a>")
 
 
@@ -70,6 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, body = 200, {"Content-Type": "text/html; charset=utf-8"}, HOME.encode()
         elif self.path == "/view.html?file=notes":
             status, headers, body = 200, {"Content-Type": "text/html; charset=utf-8"}, VIEW.encode()
+        elif self.path == "/attach/notes":
+            status, headers, body = 200, {"Content-Type": "text/plain; charset=utf-8"}, "工作说明，无附件。".encode()
         else:
             status, headers, body = 404, {"Content-Type": "text/html"}, b"<html>not found</html>"
         self.send_response(status)
@@ -123,6 +130,12 @@ def test_a_page_with_a_file_parameter_stays_a_page(inspected: tuple[str, dict[st
     row = data.fetches[base + "/view.html?file=notes"]
     assert (row["role"], row["kind"]) == ("page", "page")
     assert data.page(base + "/view.html?file=notes") is not None
+
+
+def test_a_plain_text_page_without_a_file_name_stays_a_page(inspected: tuple[str, dict[str, Any], StoreRunData]) -> None:
+    base, _doc, data = inspected
+    row = data.fetches[base + "/attach/notes"]
+    assert (row["role"], row["kind"]) == ("page", "page")
 
 
 def test_a_missing_download_is_a_broken_attachment(inspected: tuple[str, dict[str, Any], StoreRunData]) -> None:

@@ -152,8 +152,7 @@ BARE_REASON = ("an extension-less URL answering text/csv with no file name (the 
                "attachment; the pdf, docx and xlsx ones are (sniffed)")
 
 
-@pytest.mark.parametrize("mode", ["downfile", "download-utf8", "download-gbk",
-                                  pytest.param("bare", marks=_xfail(BARE_REASON))])
+@pytest.mark.parametrize("mode", ["downfile", "download-utf8", "download-gbk", "bare"])
 def test_attachments_behind_download_endpoints_are_read(varied: VariedSites, mode: str) -> None:
     """Personal data in attachments served by a download endpoint is found (privacy plants)."""
     missed = []

@@ -11,6 +11,7 @@ import pytest
 
 from govwatch.analysis.content.attachments import Unsupported, attachment_format, attachment_segments
 from govwatch.extract.downloads import (
+    content_type_format,
     disposition_filename,
     is_download_disposition,
     response_download,
@@ -22,6 +23,7 @@ from tests.checks.attachment_files import build_attachment
 
 GBK_NAME = quote("名单.xlsx".encode("gbk"))  # %C3%FB%B5%A5.xlsx
 UTF8_NAME = quote("名单.xlsx")
+OCTET = "application/octet-stream"
 
 
 @pytest.mark.parametrize(("url", "name"), [
@@ -112,6 +114,56 @@ def test_response_download() -> None:
                              {"content-disposition": "attachment; filename*=UTF-8''a%20b.csv"}, b"x,y\n")
     assert said is not None and said.filename == "a b.csv" and said.detected is None and said.reason == "disposition"
     assert response_download("http://x/view.html?file=notes", {"content-type": "text/html"}, html) is None
+
+
+CSV = "姓名,手机\r\n赵某,18612345678\r\n".encode()
+
+
+@pytest.mark.parametrize(("content_type", "fmt"), [
+    ("text/csv", "csv"), ("application/csv; charset=gbk", "csv"), ("application/vnd.ms-excel", "xls"),
+    ("Application/MSWord", "doc"), ("application/pdf", "pdf"),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    ("text/html; charset=utf-8", None), ("text/plain", None), ("application/octet-stream", None),
+    ("application/json", None), ("image/png", None), ("", None),
+])
+def test_content_type_format(content_type: str, fmt: str | None) -> None:
+    assert content_type_format(content_type) == fmt
+
+
+@pytest.mark.parametrize("content_type", ["text/csv", "application/csv", "application/vnd.ms-excel",
+                                          "application/msword", "application/pdf"])
+def test_a_document_content_type_makes_an_extension_less_url_a_file(content_type: str) -> None:
+    download = response_download("http://x/attach/7/1", {"content-type": content_type}, CSV)
+    assert download is not None and download.reason == "content-type" and download.filename == ""
+    assert download.detected is None
+
+
+def test_plain_text_is_a_file_only_with_a_disposition_or_a_file_name() -> None:
+    text = {"content-type": "text/plain; charset=utf-8"}
+    assert response_download("http://x/attach/7/1", text, CSV) is None
+    assert response_download("http://x/robots.txt", text, b"User-agent: *\n") is None
+    assert response_download("http://x/attach/7/1", {"content-type": "text/html"}, b"<html>a,b</html>") is None
+    assert response_download("http://x/attach/7/1", {"content-type": OCTET}, CSV) is None, "octet-stream: the bytes decide"
+    named = response_download(f"http://x/downfile.jsp?filename={quote('名单.csv')}", text, CSV)
+    assert named is not None and (named.filename, named.reason) == ("名单.csv", "named")
+    said = response_download("http://x/attach/7/1", {**text, "content-disposition": "attachment"}, CSV)
+    assert said is not None and said.reason == "disposition"
+    pdf = build_attachment({"url": "a.pdf", "lines": ["a"]})
+    sniffed = response_download("http://x/attach/7/2", {"content-type": OCTET}, pdf)
+    assert sniffed is not None and (sniffed.reason, sniffed.detected) == ("sniffed", "pdf")
+
+
+def test_csv_text_is_read_as_csv_whatever_spreadsheet_type_it_is_sent_as() -> None:
+    assert attachment_format("http://x/attach/7/1", "text/csv", CSV) == "csv"
+    assert attachment_format("http://x/attach/7/1", "application/csv", CSV) == "csv"
+    assert attachment_format("http://x/attach/7/1", "application/vnd.ms-excel", CSV) == "csv"
+    assert ("table cell", "18612345678") in attachment_segments("http://x/attach/7/1", CSV, "application/vnd.ms-excel")
+    assert attachment_format("http://x/attach/7/1", "text/plain", CSV) == "txt"
+    xls_html = b"<html><table><tr><td>a</td></tr></table></html>"
+    assert attachment_format("http://x/attach/7/1", "application/vnd.ms-excel", xls_html) == "xls", \
+        "markup sent as Excel is no csv"
+    with pytest.raises(Unsupported, match="doc"):
+        attachment_segments("http://x/attach/7/3", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "application/msword")
 
 
 def test_the_reader_follows_the_bytes_not_the_url() -> None:

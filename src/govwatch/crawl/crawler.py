@@ -100,8 +100,9 @@ def _is_extractable(result: FetchResult) -> bool:
 
 
 def _download_of(result: FetchResult) -> bool:
-    """Whether a response fetched as a page is a file: its Content-Disposition says so or its
-    bytes sniff as a document (:func:`~govwatch.extract.downloads.response_download`). A body
+    """Whether a response fetched as a page is a file: its Content-Disposition or a document/data
+    Content-Type (``text/csv`` at an extension-less URL) says so or its bytes sniff as a document
+    (:func:`~govwatch.extract.downloads.response_download`). A body
     extraction reads (HTML, XML, JSON) is a file only when its bytes or its attachment name say so."""
     if not (result.ok or result.error == "too_large"):
         return False

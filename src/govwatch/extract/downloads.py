@@ -9,7 +9,11 @@ Government sites serve attachments from scripts (``downfile.jsp?filename=名单.
 - :func:`disposition_filename` / :func:`is_download_disposition`: the ``Content-Disposition``
   header (``filename=``, RFC 5987 ``filename*=UTF-8''…``, raw or percent-encoded GBK/UTF-8);
 - :func:`sniff_format`: the body's leading bytes (PDF, OLE2 Word/Excel/PowerPoint/WPS, OOXML
-  docx/xlsx/pptx, OFD, ODF, ZIP, RAR, 7z, RTF).
+  docx/xlsx/pptx, OFD, ODF, ZIP, RAR, 7z, RTF);
+- :func:`content_type_format`: a document or data ``Content-Type`` (``text/csv``,
+  ``application/vnd.ms-excel``, ``application/pdf``…), the one sign of a CSV at an extension-less
+  URL. ``text/plain`` and ``application/octet-stream`` name no format: a plain-text body is a file
+  only by its disposition or a file name, an octet stream only by its bytes.
 
 :func:`response_download` combines them for one fetched response. Used by link extraction (a
 filename parameter makes a link an attachment), by the crawler (a response that says or sniffs
@@ -25,8 +29,9 @@ import zipfile
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
-__all__ = ["ATTACHMENT_EXTENSIONS", "CONTAINER_FORMATS", "DOCUMENT_FORMATS", "Download", "decode_name", "disposition_filename",
-           "extension_of", "is_download_disposition", "response_download", "sniff_format", "url_filename"]
+__all__ = ["ATTACHMENT_EXTENSIONS", "CONTAINER_FORMATS", "DOCUMENT_CONTENT_TYPES", "DOCUMENT_FORMATS", "Download",
+           "content_type_format", "decode_name", "disposition_filename", "extension_of", "is_download_disposition",
+           "response_download", "sniff_format", "url_filename"]
 
 ATTACHMENT_EXTENSIONS = frozenset(
     "pdf doc docx xls xlsx ppt pptx wps et dps txt csv zip rar 7z ofd rtf odt ods odp".split()
@@ -37,6 +42,25 @@ ATTACHMENT_EXTENSIONS = frozenset(
 DOCUMENT_FORMATS = frozenset("pdf doc xls ppt docx xlsx pptx odt ods odp ofd zip ole rar 7z rtf".split())
 # Containers sniffed without knowing what they hold: a file name's extension may say more.
 CONTAINER_FORMATS = frozenset({"zip", "ole"})
+# Content-Types of document and data files, by the format (an attachment extension) they name.
+DOCUMENT_CONTENT_TYPES: dict[str, str] = {
+    "application/pdf": "pdf", "application/x-pdf": "pdf",
+    "application/msword": "doc", "application/vnd.ms-word": "doc",
+    "application/vnd.ms-excel": "xls", "application/x-excel": "xls", "application/x-xls": "xls",
+    "application/vnd.ms-powerpoint": "ppt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "application/kswps": "wps", "application/wps-office.wps": "wps", "application/wps-office.et": "et",
+    "application/ofd": "ofd", "application/rtf": "rtf", "text/rtf": "rtf",
+    "text/csv": "csv", "application/csv": "csv", "text/comma-separated-values": "csv", "text/x-csv": "csv",
+    "application/x-csv": "csv",
+    "application/zip": "zip", "application/x-zip-compressed": "zip", "application/vnd.rar": "rar",
+    "application/x-rar-compressed": "rar", "application/x-7z-compressed": "7z",
+}
 # Path extensions of static pages: a ``?file=x.pdf`` on them is a viewer's argument, not a download.
 _PAGE_EXTENSIONS = frozenset("html htm shtml xhtml".split())
 _NAME_PARAMETERS = frozenset({"name", "fn", "f", "path", "src", "doc", "document"})
@@ -191,6 +215,12 @@ def sniff_format(body: bytes) -> str | None:
     return None
 
 
+def content_type_format(content_type: str) -> str | None:
+    """The document or data format a ``Content-Type`` value names (:data:`DOCUMENT_CONTENT_TYPES`), or None
+    (pages, plain text, images, ``application/octet-stream``)."""
+    return DOCUMENT_CONTENT_TYPES.get(content_type.split(";")[0].strip().lower())
+
+
 @dataclass(frozen=True, slots=True)
 class Download:
     """Why a response is a file: its name (from the headers or the URL, may be '') and the format
@@ -198,18 +228,28 @@ class Download:
 
     filename: str
     detected: str | None
-    reason: str  # disposition (the header says so) | sniffed (the bytes say so)
+    # disposition (the header says so) | sniffed (the bytes say so) | content-type (a document or
+    # data type) | named (plain text with an attachment's file name in its URL)
+    reason: str
 
 
 def response_download(url: str, headers: dict[str, str], body: bytes) -> Download | None:
     """Whether a fetched response is a downloadable file rather than a page, and why; None for pages.
 
+    A file by its ``Content-Disposition``, its bytes, or a document/data ``Content-Type`` (an
+    extension-less ``attach/7/1`` answering ``text/csv``); ``text/plain`` only with a file name
+    (``downfile.jsp?filename=a.txt``), so an ordinary text or HTML page stays a page.
     ``headers`` are lower-cased names (``content-disposition`` decoded as UTF-8, else GBK)."""
     disposition = headers.get("content-disposition", "")
     detected = sniff_format(body)
-    name = disposition_filename(disposition) if disposition else None
+    name = (disposition_filename(disposition) if disposition else None) or url_filename(url) or ""
     if is_download_disposition(disposition):
-        return Download(name or url_filename(url) or "", detected, "disposition")
+        return Download(name, detected, "disposition")
     if detected is not None:
-        return Download(name or url_filename(url) or "", detected, "sniffed")
+        return Download(name, detected, "sniffed")
+    content_type = headers.get("content-type", "")
+    if content_type_format(content_type) is not None:
+        return Download(name, None, "content-type")
+    if content_type.split(";")[0].strip().lower() == "text/plain" and extension_of(name) in ATTACHMENT_EXTENSIONS:
+        return Download(name, None, "named")
     return None

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from govwatch.extract.downloads import (
     ATTACHMENT_EXTENSIONS,
     CONTAINER_FORMATS,
+    content_type_format,
     extension_of,
     sniff_format,
     url_filename,
@@ -40,17 +41,12 @@ class Unsupported(Exception):
     """The attachment's format is not one govwatch reads."""
 
 
-_BY_CONTENT_TYPE = {"application/pdf": "pdf", "text/csv": "csv", "text/plain": "txt",
-                    "application/vnd.ms-excel": "xls",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
-
-
 def attachment_format(url: str, content_type: str = "", body: bytes = b"", filename: str = "") -> str | None:
     """The format of an attachment: what its bytes show (:func:`~govwatch.extract.downloads.sniff_format`),
     else the extension of its file name (``filename``, the URL path, a ``?filename=`` parameter),
-    else its Content-Type; a bare ZIP or OLE2 container when nothing says more. A download script's
-    URL (``download.do?id=7``) has no extension: the bytes decide."""
+    else its Content-Type (:func:`~govwatch.extract.downloads.content_type_format`; CSV text sent as
+    ``application/vnd.ms-excel`` is csv); a bare ZIP or OLE2 container when nothing says more. A
+    download script's URL (``download.do?id=7``) has no extension: the bytes decide."""
     detected = sniff_format(body)
     if detected is not None and detected not in CONTAINER_FORMATS:
         return detected
@@ -61,8 +57,11 @@ def attachment_format(url: str, content_type: str = "", body: bytes = b"", filen
         if ext in FORMATS:
             return ext
     ctype = (content_type or "").split(";")[0].strip().lower()
-    if ctype in _BY_CONTENT_TYPE:
-        return _BY_CONTENT_TYPE[ctype]
+    by_type = content_type_format(ctype) or ("txt" if ctype == "text/plain" else None)
+    if by_type == "xls" and detected is None and _is_text(body) and not body.lstrip().startswith(b"<"):
+        return "csv"  # an export script's CSV sent as application/vnd.ms-excel
+    if by_type is not None and (by_type in FORMATS or detected in CONTAINER_FORMATS):
+        return by_type  # a ZIP or OLE2 container is what its type says (application/msword: doc)
     if detected is None and not any(extension_of(n) in ATTACHMENT_EXTENSIONS for n in names) and _is_text(body):
         return "txt"  # a download script's csv or txt, sent as application/octet-stream
     return detected
