@@ -148,10 +148,6 @@ def test_lists_filled_by_an_external_script_are_read(varied: VariedSites, shape:
     assert wrong == []
 
 
-BARE_REASON = ("an extension-less URL answering text/csv with no file name (the CSV plant) is not read as an "
-               "attachment; the pdf, docx and xlsx ones are (sniffed)")
-
-
 @pytest.mark.parametrize("mode", ["downfile", "download-utf8", "download-gbk", "bare"])
 def test_attachments_behind_download_endpoints_are_read(varied: VariedSites, mode: str) -> None:
     """Personal data in attachments served by a download endpoint is found (privacy plants)."""
@@ -167,10 +163,6 @@ def test_attachments_behind_download_endpoints_are_read(varied: VariedSites, mod
             if not all(counts.get(k, 0) >= n for k, n in plant["match"]["counts"].items()):
                 missed.append((case, plant["url"], counts))
     assert missed == []
-
-
-QA_REASON = ("Q/A message blocks put several labelled fields on one line (答复单位：…　答复时间：…); the "
-             "message reader does not split them, so every answered message reads as fields unpublished")
 
 
 @pytest.mark.parametrize("layout", ["table", "dl", "cards", "qa"])
@@ -222,9 +214,6 @@ def test_footer_site_code_as_image_alt(varied: VariedSites) -> None:
     assert _footer_wrong(varied, cases, {"site_code", "jiucuo"}) == []
 
 
-POLICE_REASON = "公安备案 worded 浙公网安备案号：<14 digits> (no 号 after the number) is not read from the footer"
-
-
 @pytest.mark.parametrize("wording", [
     "{abbr}公网安备{code}号",
     "{abbr}公网安备案号：{code}",
@@ -235,7 +224,6 @@ def test_footer_police_record_wordings(varied: VariedSites, wording: str) -> Non
     assert _footer_wrong(varied, cases, {"police_record"}) == []
 
 
-@_xfail(f"the classes marked above: {QA_REASON}; {POLICE_REASON}; 网站标识码 in an image's alt text; {BARE_REASON}")
 def test_every_planted_finding_holds_under_variation(varied: VariedSites) -> None:
     """Every finding the manifest lists is reported (kind + URL), and no other of the kinds whose
     every instance it lists (``COMPLETE_KINDS``)."""
