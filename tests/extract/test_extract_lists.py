@@ -141,3 +141,47 @@ def test_lead_item_newer_than_the_list_is_kept_first():
     assert [(i.title, i.date) for i in block.items][:2] == [
         ("市委书记深入三县调研推动新能源产业高质量发展", date(2023, 10, 12)), ("第一条列表新闻的标题", date(2023, 10, 11))]
     assert len(block.items) == 4
+
+
+_COLUMN_PAGE = """<html><head><meta name="ColumnName" content="{name}"></head><body>
+<div class="nav"><ul><li><a href="/">首页</a></li><li><a href="/zwdt/index.html">政务动态</a></li>
+<li><a href="/jgzn/index.html">机构职能</a></li><li><a href="/about.html">关于我们</a></li></ul></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/jgzn/index.html">{name}</a></div>
+<div class="side"><h3>{name}</h3><ul><li><a href="/jgzn/nsjg/index.html">内设机构</a></li>
+<li><a href="/jgzn/xsdw/">下属单位</a></li></ul></div>
+<div class="main"><div class="list-hd"><h2>{name}</h2></div><ul class="list">{rows}</ul>{after}</div>
+<div class="footer"><h3>{name}</h3><ul><li><a href="/wzdt.html">网站地图</a></li></ul>
+<div class="links">相关链接：<a href="https://www.gov.cn/">中国政府网</a></div></div>
+</body></html>"""
+
+
+def test_column_page_with_a_few_short_undated_links_lists_them():
+    """A column page that shows content links under its own name holds undated items (not blank),
+    however few and short; sub-column menus, navigation, breadcrumb and footer give no items."""
+    rows = ('<li><a href="/jgzn/zyzz.html">主要职责</a></li>'
+            '<li><a href="/jgzn/202604/t20260422_17000001.html">宁川市主要职责</a></li>'
+            '<li><a href="/upload/jgsz.pdf">机构设置</a></li>')
+    html = _COLUMN_PAGE.format(name="机构职能", rows=rows, after="")
+    (block,) = extract_page(html, "http://x.gov.cn/jgzn/index.html").lists
+    assert block.heading == "机构职能"
+    assert [(i.title, i.url, i.date) for i in block.items] == [
+        ("主要职责", "http://x.gov.cn/jgzn/zyzz.html", None),
+        ("宁川市主要职责", "http://x.gov.cn/jgzn/202604/t20260422_17000001.html", None),
+        ("机构设置", "http://x.gov.cn/upload/jgsz.pdf", None)]
+    one = _COLUMN_PAGE.format(name="机构职能", rows='<li><a href="./zyzz.html">主要职责</a></li>', after="")
+    assert [i.title for b in extract_page(one, "http://x.gov.cn/jgzn/index.html").lists for i in b.items] == ["主要职责"]
+
+
+def test_blank_column_page_and_other_pages_keep_no_short_undated_list():
+    """No content link (a placeholder, or only links to column index pages) is still no list; and a
+    page that is not a column page keeps the headline-length rule for undated rows."""
+    blank = _COLUMN_PAGE.format(name="专题专栏", rows="", after="<p>暂无信息</p>")
+    assert extract_page(blank, "http://x.gov.cn/ztzl/index.html").lists == []
+    menus = _COLUMN_PAGE.format(name="专题专栏", rows='<li><a href="/ztzl/a/index.html">专题一</a></li>'
+                                '<li><a href="/ztzl/b/">专题二</a></li><li><a href="/ztzl/list_2.htm">下一页</a></li>'
+                                '<li><a href="/col/col31">专题三</a></li><li><a href="/ztzl/?channelid=32">专题四</a></li>',
+                                after="")
+    assert extract_page(menus, "http://x.gov.cn/ztzl/index.html").lists == []
+    plain = _COLUMN_PAGE.format(name="机构职能", rows='<li><a href="/jgzn/zyzz.html">主要职责</a></li>', after="")
+    plain = plain.replace('<meta name="ColumnName" content="机构职能">', "")
+    assert extract_page(plain, "http://x.gov.cn/jgzn/index.html").lists == []

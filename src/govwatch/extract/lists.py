@@ -7,7 +7,9 @@ container and of its ancestors (``<div class="hd"><h3>政务动态</h3><a>更多
 containers under the same heading merge into one block, and a heading holding several
 tabs names the containers below it in order. Undated containers count only under a heading,
 with a 更多 link or, on a column page, when every row links an article URL that carries its
-date (a column whose items show no date).
+date (a column whose items show no date), or when the list stands under the column's own name
+and every row links content (an article or attachment, not a column index): however few and
+short its rows, such a column holds undated items and is not blank.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ _MAX_HEADING = 16
 _MAX_CONTINUED_HEADING = 12
 # Characters of text besides title and date that make a div/p row a lead item with a summary.
 _TEASER = 15
+# The last path segment of a column's own pages (an index or list page), not of its content.
+_INDEX_STEM = re.compile(r"(?:index|default|list|main|home)(?:[_-]\d+)?", re.I)
+_NOT_CONTENT_HREF = ("#", "javascript:", "mailto:", "tel:")
+_COLUMN_HREF = re.compile(r"/col/col\d|[?&](?:column|channel|cat)id=|channel|lanmu", re.I)  # links to columns
+# Class/id words of the page's chrome: navigation, header and footer boxes hold no column list.
+_CHROME = re.compile(r"nav|menu|daohang|header|footer|foot|bottom")
+_CHROME_TAGS = frozenset({"nav", "header", "footer", "menu"})
 
 
 def _tag_ids(names) -> frozenset[int]:
@@ -226,14 +235,53 @@ _CandidateRow = tuple[LexborNode, bool, list[Anchor], str, DateMatch | None, str
 
 def static_blocks(anchors: list[Anchor],
                   resolve_url: Callable[[str | None], str | None], *,
-                  undated_articles: bool = False) -> list[ListBlock]:
+                  column_name: str = "") -> list[ListBlock]:
     """List blocks found among the page's anchors, in document order.
 
-    ``undated_articles`` (a column page: ColumnName meta, no ArticleTitle) also accepts a
-    headed undated list whose every row links an article URL carrying its date.
+    ``column_name`` (a column page: its ColumnName meta, no ArticleTitle) also accepts a
+    headed undated list whose every row links an article URL carrying its date, and the
+    undated list under the column's own name whose every row links content, however few and
+    short its rows (:func:`_column_own_list`).
     """
-    groups = _headed_groups(_containers(anchors), resolve_url, undated_articles)
+    groups = _headed_groups(_containers(anchors), resolve_url, collapse(column_name))
     return _blocks(_merge_same_heading(groups), resolve_url)
+
+
+def _content_href(href: str) -> bool:
+    """Whether a link leads to content (an article, a document, an attachment) rather than to a
+    column's own index or list page (``/jgzn/``, ``index.html``, ``list_2.htm``) or nowhere."""
+    if not href or href.startswith(_NOT_CONTENT_HREF) or _COLUMN_HREF.search(href):
+        return False
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    last = path.rsplit("/", 1)[-1]
+    if not last or "." not in last and "?" not in href and not any(c.isdigit() for c in last):
+        return False  # a folder: a column's entry page
+    return not _INDEX_STEM.fullmatch(last.rsplit(".", 1)[0])
+
+
+def _in_chrome(node: LexborNode) -> bool:
+    """Whether a container sits in the page's navigation, header or footer (tag, class or id)."""
+    p: LexborNode | None = node
+    for _ in range(8):
+        if p is None or p.tag in ("body", "html"):
+            return False
+        if p.tag in _CHROME_TAGS:
+            return True
+        attrs = p.attributes
+        if _CHROME.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()):
+            return True
+        p = p.parent
+    return False
+
+
+def _column_own_list(cnode: LexborNode, cand_rows: list[_CandidateRow], heading: str, column_name: str) -> bool:
+    """On a column page, the list headed by the column's own name (``<h2>机构职能</h2>``) whose
+    every row links content: the column's list even with one short undated row (主要职责), since a
+    column showing content links is not blank. Navigation, header and footer boxes never count."""
+    name, head = column_name.replace(" ", ""), heading.replace(" ", "")
+    if len(name) < 2 or len(head) < 2 or (name not in head and head not in name):
+        return False
+    return all(any(_content_href(a[1]) for a in r[2]) for r in cand_rows) and not _in_chrome(cnode)
 
 
 def _containers(anchors: list[Anchor]) -> dict[int, list]:
@@ -287,31 +335,36 @@ def _row_infos(cand_rows: list[_CandidateRow],
 
 
 def _headed_groups(containers: dict[int, list], resolve_url: Callable[[str | None], str | None],
-                   undated_articles: bool) -> dict[tuple[int, str], dict]:
+                   column_name: str) -> dict[tuple[int, str], dict]:
     """The containers that are lists, grouped by their heading (the heading's root element and text)."""
     groups: dict[tuple[int, str], dict] = {}
     for cnode, cand_rows, dated in containers.values():
         article_urls = False  # every row links an article URL that carries its full date
+        own_list = False  # the column's own list of content links (_column_own_list)
+        found: tuple[int, str, list[str], str | None] | None = None
         if dated == 0:
             titled = sum(1 for r in cand_rows if max(len(a[2]) for a in r[2]) >= 8)
-            article_urls = undated_articles and len(cand_rows) >= 2 and all(
+            article_urls = bool(column_name) and len(cand_rows) >= 2 and all(
                 any(url_date_parts(a[1])[2] is not None for a in r[2]) for r in cand_rows)
-            if (len(cand_rows) < 3 or titled * 2 < len(cand_rows)) and not article_urls:
+            if column_name:
+                found = _find_heading(cnode)
+                own_list = _column_own_list(cnode, cand_rows, found[1], column_name)
+            if (len(cand_rows) < 3 or titled * 2 < len(cand_rows)) and not article_urls and not own_list:
                 continue
         infos, lead = _row_infos(cand_rows, resolve_url)
         if not infos:
             continue
-        if dated == 0:  # undated: only article-like entries (dated URLs or headline-length titles)
+        if dated == 0 and not own_list:  # undated: only article-like entries (dated URLs or headline-length titles)
             dated_urls = sum(1 for i in infos if url_date_parts(i.url)[0] is not None)
             avg = sum(len(i.title) for i in infos) / len(infos)
             if dated_urls * 2 < len(infos) and avg < 12:
                 continue
-        elif not any(i.match is not None for i in infos):
+        elif dated and not any(i.match is not None for i in infos):
             continue
-        root, heading, tabs, more = _find_heading(cnode)
+        root, heading, tabs, more = found or _find_heading(cnode)
         if more is None:
             more = _more_after(cnode)
-        if dated == 0 and (not heading or (more is None and not article_urls)):
+        if dated == 0 and not own_list and (not heading or (more is None and not article_urls)):
             continue  # undated lists: headed column blocks with a 更多 link, or headed lists of articles
         key = (root, heading)
         g = groups.get(key)

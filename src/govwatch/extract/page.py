@@ -175,7 +175,7 @@ def _lists_and_pagination(scan: Scan, meta: dict[str, str], links: LinkSet, page
     """``(list blocks, pagination, whether a JCMS XML data island gave a block)``; pager
     controls are taken out of ``links`` (they are pagination; a menu link stays)."""
     column_page = bool(meta.get("ColumnName")) and not meta.get("ArticleTitle")
-    lists = static_blocks(scan.anchors, resolve_url, undated_articles=column_page)
+    lists = static_blocks(scan.anchors, resolve_url, column_name=meta.get("ColumnName", "") if column_page else "")
     pagination = Pagination(kind="none")
     island_block = _islands(scan, meta, links, resolve_url, warnings)
     if island_block is not None:
