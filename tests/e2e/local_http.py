@@ -8,11 +8,12 @@ that fail or answer with a chosen content type.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import BaseRequestHandler
 from typing import Any
 
 Route = tuple[int, str, bytes]  # status, content type, body
@@ -38,10 +39,9 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_folder(root: Path, routes: dict[str, Route] | None = None) -> Iterator[str]:
-    """Serve ``root`` (and ``routes``, path with query → response) on 127.0.0.1; yields the base URL."""
-    handler = type("Handler", (_Handler,), {"routes": dict(routes or {})})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+def serving(handler: Callable[..., BaseRequestHandler]) -> Iterator[str]:
+    """Run a threading HTTP server with ``handler`` on 127.0.0.1; yields its base URL (no trailing /)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -49,6 +49,14 @@ def serve_folder(root: Path, routes: dict[str, Route] | None = None) -> Iterator
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_folder(root: Path, routes: dict[str, Route] | None = None) -> Iterator[str]:
+    """Serve ``root`` (and ``routes``, path with query → response) on 127.0.0.1; yields the base URL."""
+    handler = type("Handler", (_Handler,), {"routes": dict(routes or {})})
+    with serving(partial(handler, directory=str(root))) as base:
+        yield base
 
 
 def write_pages(root: Path, pages: dict[str, str]) -> None:

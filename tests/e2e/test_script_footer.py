@@ -8,10 +8,7 @@ rendering off it reports the footer not assessed instead of every item missing.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from govwatch.pipeline import inspect_site
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 from tests.conftest import AS_OF, sim_settings
+from tests.e2e.local_http import serve_folder
 
 FOOTER_JS = """document.getElementById("footer").innerHTML =
   '<a href="https://bszs.conac.cn/sitename?method=show&id=0AB1C2D3E4F5">党政机关</a>' +
@@ -37,11 +35,6 @@ def _page(title: str, body: str) -> str:
             "<script src='/footer.js'></script></body></html>")
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:  # keep test output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("script-footer")
@@ -51,14 +44,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         (root / f"a{i}.html").write_text(_page(f"工作动态{i}", f"<p>发布时间：2026-11-2{i}</p><p>正文。</p>"),
                                          encoding="utf-8")
     (root / "footer.js").write_text(FOOTER_JS, encoding="utf-8")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(root) as base:
+        yield f"{base}/index.html"
 
 
 def _inspect(url: str, tmp_path: Path, render: bool) -> tuple[dict[str, Any], StoreRunData]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from govwatch.report.html import render_html
 from govwatch.report.xlsx import write_selfcheck
 from govwatch.store.db import Store
 from tests.conftest import AS_OF, CRAWL_TIMEOUT, sim_settings
+from tests.e2e.local_http import serving
 
 Response = tuple[int, str, bytes]  # status, content type, body
 
@@ -77,14 +77,8 @@ def serve(respond: Callable[[str], Response]) -> Iterator[str]:
         def do_HEAD(self) -> None:  # noqa: N802 - the http.server interface
             self._answer(False)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as base:
+        yield f"{base}/"
 
 
 def closed_port_url() -> str:
