@@ -4,8 +4,9 @@ A chosen fraction of *visits* fail, deterministically by seed: they hang past
 the probe's timeout, reset the connection (RST), or answer 500. Faults model
 real outages: the immediate re-probe of a faulted visit (the next request for
 the same path from the same client address within ``reprobe_window`` seconds)
-fails the same way. *Blips* are single-request faults whose re-probe succeeds;
-a prober that confirms failures must not count them.
+fails the same way. *Blips* are single-request faults whose re-probe succeeds:
+they are failed visits all the same (the national rule counts every visit that does
+not open), and the confirmation only tells a transient failure from a sustained one.
 
 The server keeps the truth a test compares against: visits (first requests),
 outages (faulted visits whose re-probe fails too), blips and re-probes, in
@@ -174,7 +175,9 @@ class FlakyServer:
                 total[key] += entry[key]
             for kind, n in entry["by_kind"].items():
                 total["by_kind"][kind] = total["by_kind"].get(kind, 0) + n
-        total["failure_ratio"] = total["outages"] / total["visits"] if total["visits"] else 0.0
+        # Every failed visit counts (outages and blips); outage_ratio is the sustained share alone.
+        total["failure_ratio"] = (total["outages"] + total["blips"]) / total["visits"] if total["visits"] else 0.0
+        total["outage_ratio"] = total["outages"] / total["visits"] if total["visits"] else 0.0
         total["paths"] = per_path
         return total
 
