@@ -7,6 +7,7 @@ imports the simulated sites exactly as a user imports real ones.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def registry_rows(options: SimOptions, manifest: dict[str, Any]) -> list[dict[st
             org, role, level = city_org, "本级门户", "市级"
         rows.append({
             "网站名称": site["name"], "首页网址": site["homepage"], "主办单位": site["sponsor"],
-            "网站标识码": site["site_code"], "ICP备案号": site["icp"], "公安机关备案号": site["police_record"],
+            "网站标识码": site["site_code"], "ICP备案号": site["icp"], "公安机关备案号": _registry_police_record(site["police_record"]),
             "网站类型": role, "级别": level, "所属机构代码": org[0], "所属机构名称": org[1], "上级机构代码": org[2],
             "负责单位": site["sponsor"], "联系方式": "", "运行状态": "正常",
             "办事服务": "否" if spec.dept in NO_SERVICES else "是",
@@ -51,3 +52,10 @@ def write_registry_csv(options: SimOptions, manifest: dict[str, Any], path: Path
         writer.writeheader()
         writer.writerows(registry_rows(options, manifest))
     return path
+
+
+def _registry_police_record(value: str | None) -> str | None:
+    """The 公安机关备案号 as a registry records it (``浙公网安备 33010002497778号``), whatever wording the
+    site's footer uses (``浙公网安备案号：33010002497778`` in some variations)."""
+    found = re.search(r"([\u4e00-\u9fff])公网安备\D*?(\d{6,})", value or "")
+    return f"{found.group(1)}公网安备 {found.group(2)}号" if found else value
