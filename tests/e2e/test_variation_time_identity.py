@@ -22,35 +22,27 @@ import csv
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
 import pytest
 
-from govwatch.core.jsonfile import json_bytes
-from govwatch.pipeline import inspect_site
 from govwatch.registry.importer import import_file
 from govwatch.report.html import render_html
-from govwatch.sim import SimOptions, SimServer, SiteSpec
+from govwatch.sim import SimOptions, SimServer
 from govwatch.sim.expected import found_keys
 from govwatch.sim.options import today_shanghai
 from govwatch.sim.registry_sheet import HEADERS, registry_rows
 from govwatch.store.db import Store
-from tests.conftest import SLOW_SECONDS, sim_settings
+from tests.conftest import SLOW_SECONDS
 from tests.e2e.test_columns_sim import expected_expiry
+from tests.e2e.test_variation_sim import SITE_PAGES, SITES, VARIATIONS, VariedSites
 
-VARIATIONS = (1, 2, 3)
-SITE_PAGES = 200  # as tests/e2e/test_variation_sim.py (a 120-page site has a blank-looking 机构职能)
-SITES = (SiteSpec("trs", "trs", "host", "city"), SiteSpec("jcms", "jcms", "host", "county"),
-         SiteSpec("legacy", "legacy", "host", "department", dept="wjw"))
 CASES = [(v, s.id) for v in VARIATIONS for s in SITES]
 TODAY = today_shanghai()
 EARLY_AS_OF = TODAY - timedelta(days=20)
 REGISTERED_NAME = "登记名称测试{site}{variation}号网站"
 
-Case = tuple[int, str]
 # A footer wording of the 公安机关备案号 (``SimOptions.variation`` picks one; the manifest keeps it as shown).
 _POLICE_RECORD = re.compile(r"([\u4e00-\u9fff])公网安备\D*(\d{14})")
 
@@ -66,27 +58,6 @@ def other_site_code(code: str) -> str:
     """A valid 网站标识码 of the same division (or ``bm`` prefix) that differs from ``code``."""
     serial = int(code[-4:])
     return code[:-4] + f"{(serial + 4321) % 9000 + 1000:04d}"
-
-
-@dataclass
-class VariedSites:
-    """One simulator per variation seed; each site inspected on first request, then kept."""
-
-    servers: dict[int, SimServer]
-    store: Store
-    as_of: date
-    _docs: dict[Case, bytes] = field(default_factory=dict)
-
-    def truth(self, variation: int, site_id: str) -> dict[str, Any]:
-        return self.servers[variation].manifest["sites"][site_id]
-
-    def document(self, variation: int, site_id: str) -> dict[str, Any]:
-        key = (variation, site_id)
-        if key not in self._docs:
-            url = self.servers[variation].site_url(site_id)
-            inspection = inspect_site(url, sim_settings(self.store.url), self.store, as_of=self.as_of)
-            self._docs[key] = json_bytes(inspection.document)
-        return orjson.loads(self._docs[key])
 
 
 def _serve(stack: ExitStack, as_of: date) -> dict[int, SimServer]:
