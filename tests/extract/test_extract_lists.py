@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from govwatch.core.model import ListItem
 from govwatch.extract import extract_page
 
@@ -185,3 +187,51 @@ def test_blank_column_page_and_other_pages_keep_no_short_undated_list():
     plain = _COLUMN_PAGE.format(name="机构职能", rows='<li><a href="/jgzn/zyzz.html">主要职责</a></li>', after="")
     plain = plain.replace('<meta name="ColumnName" content="机构职能">', "")
     assert extract_page(plain, "http://x.gov.cn/jgzn/index.html").lists == []
+
+
+# Column pages whose items are repeated blocks rather than ul/li or table rows (issue 16): a
+# <dl> per item with the date in its <dd>, <div class="item"> rows whose title and date sit in
+# blocks of their own, and news cards with a long summary. The page's menu (repeated <div> blocks
+# of links), its related-sites box (a <dl> per site) and its footer must not be read as lists.
+_SUMMARY = ("为深入贯彻落实党中央、国务院决策部署，进一步做好今冬明春各项工作，会议听取了市应急管理局、市发展改革委、"
+            "市住房城乡建设局等部门关于安全生产、能源保供、民生保障等方面的工作汇报，研究部署了下一阶段重点任务，"
+            "要求各地各部门压紧压实责任，确保各项措施落地见效，切实保障人民群众生命财产安全。")
+_BLOCK_ITEMS = {
+    "dl": '<dl><dt><a href="{u}" target="_blank" title="{t}">{t}</a></dt><dd>{d}</dd></dl>',
+    "item": '<div class="item"><div class="tit"><a href="{u}" target="_blank">{t}</a></div>'
+            '<div class="date">{d}</div></div>',
+    "card": '<div class="news-card"><div class="pic"><a href="{u}"><img src="/images/pic.jpg" alt=""></a></div>'
+            '<h3><a href="{u}">{t}</a></h3><p>' + _SUMMARY + '</p><time datetime="{d}">{d}</time></div>',
+}
+_BLOCK_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政务动态_某某市人民政府</title></head><body>
+<div class="top"><div class="menu-box">
+  <div class="menu-item"><a href="/">首页</a></div><div class="menu-item"><a href="/zwgk/">政务公开</a></div>
+  <div class="menu-item"><a href="/zwfw/">政务服务</a></div><div class="menu-item"><a href="/hdjl/">互动交流</a></div>
+</div></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwdt/">政务动态</a></div>
+<div class="container"><div class="left"><div class="lm-name">政务动态</div>
+  <dl class="sub"><dt><a href="/zwdt/bmdt/">部门动态</a></dt></dl><dl class="sub"><dt><a href="/zwdt/xqdt/">县区动态</a></dt></dl>
+</div><div class="right"><div class="list-box">{items}</div>
+<div class="page">共3条 第1页 <a href="index_1.html">下一页</a></div></div></div>
+<div class="links"><dl><dt><a href="http://www.gov.cn/">中国政府网</a></dt><dd>国务院</dd></dl>
+<dl><dt><a href="http://www.zj.gov.cn/">浙江省人民政府</a></dt><dd>省政府门户网站</dd></dl></div>
+<div class="footer"><p>主办：某某市人民政府办公室 地址：某某市人民路1号 邮编：310000</p>
+<p><a href="/wzdt/">网站地图</a> <a href="/lxwm/">联系我们</a></p></div></body></html>"""
+_BLOCK_ROWS = [("/zwdt/202611/t20261120_1001.html", "市政府召开第五十次常务会议研究部署冬季安全生产", date(2026, 11, 20)),
+               ("/zwdt/202611/t20261118_1000.html", "全市优化营商环境工作推进会召开", date(2026, 11, 18)),
+               ("/zwdt/202611/t20261115_0999.html", "市领导调研重点项目建设进展情况", date(2026, 11, 15))]
+
+
+@pytest.mark.parametrize("shape", sorted(_BLOCK_ITEMS))
+def test_lists_of_repeated_item_blocks_are_read_with_their_dates(shape):
+    items = "".join(_BLOCK_ITEMS[shape].format(u=u, t=t, d=d.isoformat()) for u, t, d in _BLOCK_ROWS)
+    facts = extract_page(_BLOCK_PAGE.replace("{items}", items), "http://www.example.gov.cn/zwdt/index.html")
+    assert [[(i.title, i.url, i.date) for i in b.items] for b in facts.lists] == [
+        [(t, "http://www.example.gov.cn" + u, d) for u, t, d in _BLOCK_ROWS]]
+
+
+def test_repeated_blocks_of_undated_links_are_no_list():
+    blocks = "".join(f'<div class="item"><div class="tit"><a href="/zt/{n}/">{t}</a></div><div class="x">专题</div></div>'
+                     for n, t in enumerate(("优化营商环境专题专栏", "乡村振兴专题专栏", "安全生产专题专栏")))
+    facts = extract_page(_BLOCK_PAGE.replace("{items}", blocks), "http://www.example.gov.cn/zt/index.html")
+    assert facts.lists == []

@@ -33,6 +33,10 @@ _WRAP_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "span", "strong", "b
                         "i", "label", "u"})
 _FALLBACK_ROW_TAGS = frozenset({"div", "p", "section", "article"})
 _H_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Item blocks (:func:`_item_block`): the elements one can be, how far above its row, how many elements at most.
+_BLOCK_TAGS = frozenset({"div", "dl", "section", "article", "li", "p"})
+_BLOCK_DEPTH = 3
+_BLOCK_LIMIT = 40
 _MORE = re.compile(r"更多|more|MORE|More|>>|》》|»|查看全部")
 _MORE_STRIP = re.compile(r"(?:查看)?更多(?:服务)?|more|MORE|More|[>»》+＋]+|查看全部")
 _HAS_DATE = re.compile(r"\d{1,4}[-/.年]\d{1,2}")
@@ -284,9 +288,48 @@ def _column_own_list(cnode: LexborNode, cand_rows: list[_CandidateRow], heading:
     return all(any(_content_href(a[1]) for a in r[2]) for r in cand_rows) and not _in_chrome(cnode)
 
 
+def _own_links_only(node: LexborNode, hrefs: set[str]) -> bool:
+    """Whether every link inside a small ``node`` goes to one of ``hrefs`` (the item's own link)."""
+    nodes = _descendants(node, _BLOCK_LIMIT)
+    if len(nodes) >= _BLOCK_LIMIT:
+        return False  # too big for one item
+    return all(n.tag != "a" or (n.attributes.get("href") or "").strip() in hrefs or not n.attributes.get("href")
+               for n in nodes)
+
+
+def _repeated(node: LexborNode) -> bool:
+    """Whether ``node`` has a sibling element of its tag and class (one of repeated item blocks)."""
+    parent = node.parent
+    if parent is None:
+        return False
+    cls = node.attributes.get("class")
+    return any(sib.mem_id != node.mem_id and sib.tag_id == node.tag_id and sib.attributes.get("class") == cls
+               for sib in parent.iter())
+
+
+def _item_block(row: LexborNode, hrefs: set[str]) -> tuple[LexborNode, str, DateMatch, str] | None:
+    """The item block around an undated row: the nearest ancestor that is one of repeated sibling
+    blocks (same tag and class), holds no link but the row's own and shows a date of its own —
+    ``<dl><dt><a>…</a></dt><dd>2026-11-20</dd></dl>``, ``<div class="item"><div class="tit"><a>…</a>
+    </div><div class="date">…</div></div>``. Returns ``(block, text, date match, date text)``."""
+    node = row
+    for _ in range(_BLOCK_DEPTH):
+        p = node.parent
+        if p is None or p.tag not in _BLOCK_TAGS or not _own_links_only(p, hrefs):
+            return None
+        if _repeated(p):
+            raw = row_text(p)
+            match, date_text = row_date(raw) if has_digit(raw) else (None, "")
+            if match is not None:
+                return p, raw, match, date_text
+        node = p
+    return None
+
+
 def _containers(anchors: list[Anchor]) -> dict[int, list]:
     """Rows of the anchors grouped by their parent element, in document order:
-    container id -> [container, [candidate row], number of dated rows]."""
+    container id -> [container, [candidate row], number of dated rows]. A row showing no date
+    stands for its item block when it has one (:func:`_item_block`)."""
     rows: dict[int, list] = {}  # row id -> [row, fallback, anchors]
     for a in anchors:
         row, fallback = _row_of(a[0])
@@ -297,13 +340,24 @@ def _containers(anchors: list[Anchor]) -> dict[int, list]:
             rows[row.mem_id] = [row, fallback, [a]]
         else:
             entry[2].append(a)
-    containers: dict[int, list] = {}
+    blocks: dict[int, list] = {}  # row id -> [row, fallback, anchors, text, date match, date text]
     for row, fallback, row_anchors in rows.values():
+        raw = row_text(row)
+        match, date_text = row_date(raw) if has_digit(raw) else (None, "")
+        if match is None:
+            found = _item_block(row, {a[1].strip() for a in row_anchors})
+            if found is not None:
+                row, raw, match, date_text = found
+                fallback = True
+                if row.mem_id in blocks:
+                    blocks[row.mem_id][2].extend(row_anchors)
+                    continue
+        blocks[row.mem_id] = [row, fallback, row_anchors, raw, match, date_text]
+    containers: dict[int, list] = {}
+    for row, fallback, row_anchors, raw, match, date_text in blocks.values():
         parent = row.parent
         if parent is None:
             continue
-        raw = row_text(row)
-        match, date_text = row_date(raw) if has_digit(raw) else (None, "")
         if fallback and match is None:
             continue
         entry2 = containers.get(parent.mem_id)
@@ -321,12 +375,12 @@ def _row_infos(cand_rows: list[_CandidateRow],
     the container is a lead item (头条): div/p rows that all carry a summary."""
     infos: list[RowInfo] = []
     teasers = 0
-    for _row, fallback, row_anchors, raw, match, date_text in cand_rows:
+    for row, fallback, row_anchors, raw, match, date_text in cand_rows:
         info = row_info(row_anchors, raw, match, date_text, resolve_url)
         if fallback:
             extra = len(collapse(raw.replace(SEP, " "))) - len(info.title) - len(info.date_text)
-            if extra > 120:
-                continue  # a paragraph holding a link, not a list row
+            if extra > 120 and not (_repeated(row) and _own_links_only(row, {a[1].strip() for a in row_anchors})):
+                continue  # a paragraph holding a link, not a list row (a card with a long summary is one)
             if extra >= _TEASER:
                 teasers += 1
         infos.append(info)
