@@ -128,6 +128,7 @@ def messages_unanswered(data: RunData) -> Iterator[Finding]:
             continue  # not yet due
         days = (data.as_of - m.asked).days
         evidence = {**_base(m), "days_unanswered": days, "working_days_unanswered": count.days,
+                    "replied_after_as_of": msg.later_reply.isoformat() if msg.later_reply else None,
                     "limit_days": limit, "calendar_estimated": count.estimated,
                     "calendar_note": _calendar_note(count.estimated_years)}
         yield Finding(kind="message_unanswered", code="interaction.unanswered", indicator="互动回应差",

@@ -2,7 +2,8 @@
 
 Messages are the items of the site's consult columns (all list pages, pagination followed by
 the column analysis), read from their stored detail pages, with what the list rows show
-(status, type) filling in, plus message pages found elsewhere. Parsed once per run.
+(status, type) filling in, plus message pages found elsewhere. Parsed once per run, as they stood
+at the run's as-of date (a reply dated after it is a later reply: the message was unanswered then).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from govwatch.analysis.interaction import words
 from govwatch.analysis.interaction.messages import (
     ListRow,
     Message,
+    as_of_view,
     category_of,
     is_message,
     parse_message,
@@ -136,6 +138,7 @@ def messages(data: RunData) -> list[SeenMessage]:
                     msg.type_text = row.type_text
                     msg.category, msg.category_from = category_of(row.type_text, msg.title)
             msg.title = msg.title or item.title
+            as_of_view(msg, data.as_of)
             asked, asked_from = (msg.asked, "page") if msg.asked else (
                 (row.asked if row and row.asked else item.date), "list")
             out.append(SeenMessage(msg, column.name, column.url, item.source, asked,
@@ -146,7 +149,7 @@ def messages(data: RunData) -> list[SeenMessage]:
         html = html_of(data, url)
         if html is None:
             continue
-        msg = parse_message(html, url)
+        msg = as_of_view(parse_message(html, url), data.as_of)
         if is_message(msg):
             out.append(SeenMessage(msg, None, None, None, msg.asked, "page" if msg.asked else "", True))
     _MESSAGES[data] = out

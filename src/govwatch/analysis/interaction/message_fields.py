@@ -38,6 +38,7 @@ CHROME = ("footer, header, nav, [class*=footer], [id*=footer], [class*=bottom], 
            "[class*=copyright], [id*=copyright], [class~=nav], [id~=nav], [class*=menu], [id*=menu]")
 _BLOCK_TAGS = frozenset({"p", "li", "div", "table", "dl", "h1", "h2", "h3", "h4", "h5", "h6"})
 _BLOCKS = ", ".join(sorted(_BLOCK_TAGS))
+_LINE_ELEMENTS = _BLOCKS + ", span, td, th, dt, dd"  # elements that may hold one label
 # Elements that end a line of text (for labelled blocks); inline elements (span, b, a …) do not.
 _LINE_TAGS = _BLOCK_TAGS | {"tr", "td", "th", "dt", "dd", "ul", "ol", "section", "article", "header", "br", "hr",
                             "blockquote", "pre", "form", "center"}
@@ -151,6 +152,7 @@ def _line_labels(text: str, known: Callable[[str], bool] | None) -> list[tuple[i
     marks = [(m.start(), m.end(), m.group(1)) for m in INLINE_LABEL.finditer(text)]
     if known is None:
         return marks
+    marks = [_known_tail(start, end, label, known) for start, end, label in marks]
     lead = _MARKER.match(text)
     if lead is not None and known(lead.group(1)):
         marks.insert(0, (lead.start(), lead.end(), lead.group(1)))
@@ -159,6 +161,17 @@ def _line_labels(text: str, known: Callable[[str], bool] | None) -> list[tuple[i
     if spaced and len(marks) + len(spaced) >= 2:
         marks = sorted(marks + spaced)
     return marks
+
+
+def _known_tail(start: int, end: int, label: str, known: Callable[[str], bool]) -> tuple[int, int, str]:
+    """An inline label glued to the value before it (``回复单位：市住建局回复时间：…`` read without a
+    separator gives ``住建局回复时间``): its longest known tail is the label, the rest stays in the value."""
+    if known(clean_label(label)):
+        return start, end, label
+    for cut in range(1, len(label) - 1):
+        if known(label[cut:]):
+            return start + cut, end, label[cut:]
+    return start, end, label
 
 
 def _inline(root: LexborNode, out: Fields, base: str, known: Callable[[str], bool] | None) -> None:
@@ -225,6 +238,60 @@ def _labelled_blocks(root: LexborNode, out: Fields, known: Callable[[str], bool]
             value.append(following)
         if value:
             out.add(label, " ".join(value), "block")
+
+
+def _keys_of(line: str, key_of: Callable[[str], str | None]) -> set[str]:
+    """The fields the labels of one line name (``None`` left out)."""
+    def known(label: str) -> bool:
+        return key_of(clean_label(label)) is not None
+
+    keys = {key_of(clean_label(label)) for _s, _e, label in _line_labels(line, known)}
+    whole = key_of(clean_label(line)) if len(clean_label(line)) <= MAX_LABEL else None  # a label-only line
+    return {k for k in keys | {whole} if k is not None}
+
+
+def unlabelled_text(html: str, key_of: Callable[[str], str | None], block_keys: frozenset[str]) -> str:
+    """The unlabelled text of the block whose labels name only ``block_keys`` (a reply block showing
+    回复单位 and 回复时间 with the reply itself unlabelled): the lines of the widest element around the
+    first such label whose lines label no other field, without the labelled lines and page tools; when
+    that block holds no other line, the lines after it up to the next label or page tool."""
+    tree = LexborHTMLParser(html)
+    for tag in _DROP:
+        for node in tree.css(tag):
+            node.decompose()
+    for node in tree.css(CHROME):
+        node.decompose()
+    root = tree.body or tree.root
+    if root is None:
+        return ""
+    start = next((el for el in root.css(_LINE_ELEMENTS)
+                  if len(el.css(_LINE_ELEMENTS)) == 1  # the innermost (css() matches the node itself too)
+                  and _keys_of(collapse(el.text(separator="")), key_of) & block_keys), None)
+    if start is None:
+        return ""
+
+    def free(lines: list[str]) -> list[str]:
+        return [ln for ln in lines if not _keys_of(ln, key_of) and not _PAGE_TOOLS.match(ln)]
+
+    block = start
+    while block.parent is not None and block.parent.mem_id != root.mem_id:
+        lines = _lines(block.parent)
+        if any(_keys_of(ln, key_of) - block_keys for ln in lines):
+            break  # the parent holds the message's other fields too
+        block = block.parent
+    own = free(_lines(block))
+    if own:
+        return " ".join(own)
+    after: list[str] = []
+    node = block.next
+    while node is not None:
+        for line in _lines(node) if node.is_element_node else [collapse(node.text() or "")]:
+            if _keys_of(line, key_of) or _PAGE_TOOLS.match(line):
+                return " ".join(after)
+            if line:
+                after.append(line)
+        node = node.next
+    return " ".join(after)
 
 
 def read_fields(html: str, base: str, known: Callable[[str], bool] | None = None) -> Fields:

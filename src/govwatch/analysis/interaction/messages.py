@@ -25,6 +25,7 @@ from govwatch.analysis.interaction.message_fields import (
     clean_label,
     collapse,
     read_fields,
+    unlabelled_text,
 )
 from govwatch.core.urls import normalize_url
 from govwatch.extract.dates import find_date, find_dates
@@ -50,6 +51,9 @@ class Message:
     status: str = ""
     shown: set[str] = field(default_factory=set)  # canonical fields with a label on the page
     layout: str = ""  # table | dl | heading | inline (most of the fields)
+    # The reply's date when it is after the inspection's as-of date: at that date the message was
+    # not answered yet, whatever the page shows now (see :func:`as_of_view`).
+    later_reply: date | None = None
 
     @property
     def answered(self) -> bool:
@@ -59,7 +63,10 @@ class Message:
         return self.answered_from()[0]
 
     def answered_from(self) -> tuple[bool, str]:
-        """(answered, what decided it: ``status`` | ``reply`` | ``none`` when nothing shows a reply)."""
+        """(answered, what decided it: ``status`` | ``reply`` | ``none`` when nothing shows a reply |
+        ``as_of`` when the reply is dated after the inspection's as-of date)."""
+        if self.later_reply is not None:
+            return False, "as_of"
         state = status_state(self.status)
         if state is not None:
             return state == "answered", "status"
@@ -75,6 +82,14 @@ class Message:
         have = {"asked": self.asked is not None, "replied": self.replied is not None, "unit": bool(self.unit),
                 "reply": bool(self.reply)}
         return [PUBLISHED[k] for k in wanted if not have[k]]
+
+
+def as_of_view(msg: Message, as_of: date) -> Message:
+    """The message as it stood at ``as_of``: a reply dated after it did not exist then, so the
+    message counts as unanswered at that date (its reply date is kept in ``later_reply``)."""
+    if msg.replied is not None and msg.replied > as_of:
+        msg.later_reply = msg.replied
+    return msg
 
 
 def status_state(text: str) -> str | None:
@@ -178,9 +193,16 @@ def _title(html: str) -> str:
     return ""
 
 
+_REPLY_BLOCK = frozenset({"unit", "replied", "status"})  # labels a reply block shows around an unlabelled reply
+
+
 def parse_message(html: str, url: str) -> Message:
-    """The message a detail page shows."""
-    return message_from_fields(url, read_fields(html, url, _known_label), _title(html))
+    """The message a detail page shows; a reply block labelling only its unit and time holds the
+    reply unlabelled (:func:`~govwatch.analysis.interaction.message_fields.unlabelled_text`)."""
+    msg = message_from_fields(url, read_fields(html, url, _known_label), _title(html))
+    if "reply" not in msg.shown and msg.shown & {"unit", "replied"}:
+        msg.reply = _reply_text(unlabelled_text(html, field_key, _REPLY_BLOCK))
+    return msg
 
 
 def is_message(msg: Message) -> bool:
