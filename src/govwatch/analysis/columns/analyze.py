@@ -12,6 +12,7 @@ from typing import Any
 
 from govwatch.analysis.columns.classify import classify
 from govwatch.analysis.columns.discover import ColumnRef, discover_columns
+from govwatch.extract.decode import decode_html
 from govwatch.rules import Window
 from govwatch.rundata import RunData
 
@@ -154,6 +155,14 @@ def _not_read(data: RunData, url: str) -> str:
     return f"list page or data endpoint not read: {url} ({why}{': ' + detail[:120] if detail else ''})"
 
 
+def _page_html(data: RunData, url: str) -> tuple[str, str] | None:
+    """A column page's stored body as text, with its URL (for classification by content)."""
+    body = data.body(url)
+    if body is None:
+        return None
+    return decode_html(body, (data.fetches.get(url) or {}).get("content_type") or "")[0], url
+
+
 def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     """Figures and verdicts for one column."""
     pages, missing = _column_pages(data, ref.url)
@@ -164,7 +173,7 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     if override and override.type:
         column_type, reason = override.type, "config"
     else:
-        column_type, reason = classify(name, meta.get("ColumnType"))
+        column_type, reason = classify(name, meta.get("ColumnType"), page=lambda: _page_html(data, ref.url))
     items, used_endpoint = _items(pages)
     read_via = _read_via(first, used_endpoint) if pages else "unread"
     as_of = data.as_of

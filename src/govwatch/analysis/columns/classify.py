@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
 import yaml
+
+from govwatch.analysis.interaction.messages import is_message_list
 
 # Column types in Chinese, for messages and reports (the DESIGN's column type vocabulary).
 COLUMN_TYPE_LABELS = {
@@ -32,11 +35,14 @@ def type_by_keyword(text: str) -> tuple[str, str] | None:
     return None
 
 
-def classify(name: str, column_type_meta: str | None = None) -> tuple[str, str]:
-    """(type, reason): by the column name, else by its ColumnType meta, else ``other``.
+def classify(name: str, column_type_meta: str | None = None, *,
+             page: Callable[[], tuple[str, str] | None] | None = None) -> tuple[str, str]:
+    """(type, reason): by the column name, else by its ColumnType meta, else by its page, else ``other``.
 
     ``reason`` says why: ``keyword:动态`` (the name holds the keyword), ``meta:工作动态``
-    (the ColumnType meta tag), or ``default``.
+    (the ColumnType meta tag), ``message_list`` (``page`` gives the column page's ``(html, url)``
+    and the page lists messages itself — a 政民互动 channel showing rows with 留言时间 and 办理状态
+    is the site's message board), or ``default``.
     """
     hit = type_by_keyword(name)
     if hit is not None:
@@ -45,4 +51,7 @@ def classify(name: str, column_type_meta: str | None = None) -> tuple[str, str]:
         hit = type_by_keyword(column_type_meta)
         if hit is not None:
             return hit[0], f"meta:{column_type_meta}"
+    shown = page() if page is not None else None
+    if shown is not None and is_message_list(*shown):
+        return "consult", "message_list"
     return "other", "default"

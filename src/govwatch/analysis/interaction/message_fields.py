@@ -274,23 +274,23 @@ def unlabelled_text(html: str, key_of: Callable[[str], str | None], block_keys: 
         return [ln for ln in lines if not _keys_of(ln, key_of) and not _PAGE_TOOLS.match(ln)]
 
     block = start
-    while block.parent is not None and block.parent.mem_id != root.mem_id:
-        lines = _lines(block.parent)
-        if any(_keys_of(ln, key_of) - block_keys for ln in lines):
+    parent = block.parent
+    while parent is not None and parent.mem_id != root.mem_id:
+        if any(_keys_of(ln, key_of) - block_keys for ln in _lines(parent)):
             break  # the parent holds the message's other fields too
-        block = block.parent
+        block, parent = parent, parent.parent
     own = free(_lines(block))
     if own:
         return " ".join(own)
     after: list[str] = []
-    node = block.next
-    while node is not None:
-        for line in _lines(node) if node.is_element_node else [collapse(node.text() or "")]:
+    sibling: LexborNode | None = block.next
+    while sibling is not None:
+        for line in _lines(sibling) if sibling.is_element_node else [collapse(sibling.text() or "")]:
             if _keys_of(line, key_of) or _PAGE_TOOLS.match(line):
                 return " ".join(after)
             if line:
                 after.append(line)
-        node = node.next
+        sibling = sibling.next
     return " ".join(after)
 
 

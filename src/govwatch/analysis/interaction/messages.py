@@ -261,6 +261,15 @@ def parse_message_list(html: str, base: str) -> list[ListRow]:
     return list(rows.values())
 
 
+MIN_LIST_ROWS = 2  # message rows that make a page a message list
+
+
+def is_message_list(html: str, base: str) -> bool:
+    """Whether a page lists messages itself: at least :data:`MIN_LIST_ROWS` rows showing a status
+    (办理状态) or a labelled date (留言时间), as :func:`parse_message_list` reads them."""
+    return len(parse_message_list(html, base)) >= MIN_LIST_ROWS
+
+
 def _header_table_rows(tab: LexborNode, base: str) -> list[ListRow]:
     """Rows of a table whose first recognised row is a header naming two of title, dates, status, type."""
     table: dict[str, list[str]] = words()["message_fields"]
