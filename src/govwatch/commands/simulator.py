@@ -12,10 +12,10 @@ from govwatch.commands.common import EXIT_OK, console
 
 
 def _options(args: argparse.Namespace) -> Any:
-    """The simulator's options from --seed, --pages and --as-of."""
+    """The simulator's options from --seed, --pages, --as-of and --variation."""
     from govwatch.sim import SimOptions
 
-    return SimOptions(seed=args.seed, site_pages=args.pages,
+    return SimOptions(seed=args.seed, site_pages=args.pages, variation=args.variation,
                       as_of=date.fromisoformat(args.as_of) if args.as_of else None)
 
 
@@ -43,6 +43,7 @@ def add_sim_commands(sub: Any) -> None:
     p.add_argument("--port", type=int, default=8080, help="first port (default 8080)")
     p.add_argument("--as-of", help="date the content is generated around")
     p.add_argument("--manifest", help="write the ground-truth manifest here")
+    _add_variation(p)
     p.set_defaults(func=cmd_sim_serve)
     p = sim.add_parser("export", help="write one simulated site as static files (for nginx benchmarks)")
     p.add_argument("--site", default="trs")
@@ -51,4 +52,22 @@ def add_sim_commands(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--pages", type=int, default=20000)
     p.add_argument("--as-of")
+    _add_variation(p)
     p.set_defaults(func=cmd_sim_export)
+
+
+def _add_variation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--variation", type=_variation, default=0, metavar="N",
+                        help="construction variation: 0 (default) the documented construction, "
+                             "N >= 1 other constructions per site, by seed (docs/simulator.md)")
+
+
+def _variation(text: str) -> int:
+    """``--variation``: an integer 0 or more (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value

@@ -34,6 +34,11 @@ the site's :class:`govwatch.sim.plants.SitePlants`:
   cloaking: user_agent, title).
 - ``negatives``: ``{"kind", "url", "what"}`` (plus ``"target"`` for dark-link negatives): no
   finding of ``kind`` may be reported there (for dark links: none for that target).
+``access`` (issue 16, class 1, :mod:`govwatch.sim.access`): ``{"mode", "vendor", "status",
+"incomplete"}`` — how the site answers (``open`` or one way of being unreadable), the WAF vendor
+of its challenge page (null unless challenged), the status of the pages it withholds (null when
+none are withheld or nothing answers) and the incomplete reason code an inspection must give
+(null for ``open``); null for the hostile site.
 """
 
 from __future__ import annotations
@@ -196,6 +201,7 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
         "interaction": interaction_truth(gen, norm),
         "linkage": linkage_truth(gen, norm),
         "variation": variation_truth(gen),
+        "access": gen.access.truth(),
     }
 
 
@@ -261,7 +267,7 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
         "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
         "future_dates": [], "broken_links": [], "decoys": [],
         "unverifiable_external": [], "traps": traps, "planted": [], "negatives": [], "interaction": None,
-        "linkage": [], "variation": None,
+        "linkage": [], "variation": None, "access": None,
     }
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
+from govwatch.sim.access import ACCESS_MODES, AccessMode
+
 Family = Literal["trs", "jcms", "legacy"]
 Placement = Literal["host", "prefix"]
 
@@ -27,7 +29,10 @@ class SiteSpec:
 
     ``kind`` selects how the name is made: ``city`` (市人民政府), ``county``
     (县人民政府) or ``department`` (市某某局, using ``dept``, a key of
-    ``words.DEPARTMENTS``). ``pages`` overrides ``SimOptions.site_pages``.
+    ``words.DEPARTMENTS``). ``pages`` overrides ``SimOptions.site_pages``. ``access`` (one of
+    ``sim.access.ACCESS_MODES``) makes the site unreadable in one way: ``open`` (default) serves it,
+    ``refused`` (host sites only) leaves its port unanswered, ``unavailable`` answers 503,
+    ``challenge`` a WAF challenge, ``challenge-after-home``/``failing`` everything but the homepage.
     """
 
     id: str
@@ -37,6 +42,7 @@ class SiteSpec:
     dept: str | None = None
     name: str | None = None
     pages: int | None = None
+    access: AccessMode = "open"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -45,6 +51,10 @@ class SiteSpec:
             raise ValueError(f"unknown placement {self.placement!r}")
         if not self.id or not self.id.replace("_", "").replace("-", "").isalnum() or self.id == HOSTILE_ID:
             raise ValueError(f"bad site id {self.id!r}")
+        if self.access not in ACCESS_MODES:
+            raise ValueError(f"unknown access {self.access!r} (one of {', '.join(ACCESS_MODES)})")
+        if self.access == "refused" and self.placement != "host":
+            raise ValueError("access 'refused' needs a host-placed site (a prefix site shares the platform's port)")
 
 
 def default_sites() -> tuple[SiteSpec, ...]:

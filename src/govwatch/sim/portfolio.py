@@ -35,6 +35,11 @@ def roles_for(options: SimOptions) -> list[str]:
     return roles
 
 
+def refused_roles(options: SimOptions) -> list[str]:
+    """The port roles of the sites whose access is ``refused`` (bound, never listened on)."""
+    return [f"site:{s.id}" for s in options.portfolio if s.access == "refused"]
+
+
 def site_origins(options: SimOptions, spec: SiteSpec, origin: str, external_base: str,
                  refused_base: str) -> Origins:
     """Where ``spec`` is served when its host (or platform) origin is ``origin``."""

@@ -4,7 +4,8 @@ One aiohttp low-level server per port role (see ``portfolio.roles_for``). The
 generators decide *what* to answer (``SimResponse``); this module applies the
 behaviour: delays, connection resets (SO_LINGER 0), first-request faults,
 HEAD-only errors, streamed huge bodies, the gzip bomb and the hang. The
-refusing port is bound but never listened on, so connections are refused.
+refusing port, and the port of a site whose access is ``refused`` (``sim.access``), is bound but
+never listened on, so connections are refused.
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ from aiohttp import web
 from govwatch.core.urls import normalize_url
 from govwatch.sim.manifest import build_manifest, write_manifest
 from govwatch.sim.options import SimOptions
-from govwatch.sim.portfolio import EXTERNAL, PLATFORM, REFUSED, RESET_ALL, SITE_PREFIX, Portfolio, roles_for
+from govwatch.sim.portfolio import (
+    EXTERNAL,
+    PLATFORM,
+    REFUSED,
+    RESET_ALL,
+    SITE_PREFIX,
+    Portfolio,
+    refused_roles,
+    roles_for,
+)
 from govwatch.sim.response import HTML_UTF8, SimResponse
 from govwatch.sim.site import SiteGenerator
 
@@ -86,15 +96,17 @@ class SimServer:
         self._runners: list[web.BaseRunner] = []
         self._servers: list[asyncio.base_events.Server] = []
         self._refused: socket.socket | None = None
+        self._refused_sites: list[socket.socket] = []  # ports of sites whose access is "refused"
         self._active: set[asyncio.Task[object]] = set()
 
     # -- lifecycle ----------------------------------------------------------------
     def _bind(self) -> dict[str, socket.socket]:
         sockets: dict[str, socket.socket] = {}
+        refused = refused_roles(self.options)
         try:
             for i, role in enumerate(roles_for(self.options)):
                 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                if role != REFUSED:
+                if role != REFUSED and role not in refused:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind((self.host, self.base_port + i if self.base_port else 0))
                 sockets[role] = sock
@@ -113,6 +125,7 @@ class SimServer:
         self.portfolio = Portfolio(self.options, self.host, ports)
         self._manifest = build_manifest(self.portfolio)
         self._refused = sockets.pop(REFUSED)  # bound, never listening: connections are refused
+        self._refused_sites = [sockets.pop(role) for role in refused_roles(self.options)]  # likewise
         reset_sock = sockets.pop(RESET_ALL, None)
         if reset_sock is not None:
             reset_sock.listen(64)
@@ -137,6 +150,9 @@ class SimServer:
                 await asyncio.wait_for(server.wait_closed(), 1.0)
         if self._refused is not None:
             self._refused.close()
+        for sock in self._refused_sites:
+            sock.close()
+        self._refused_sites = []
         self._runners.clear()
         self._servers.clear()
         self._refused = None

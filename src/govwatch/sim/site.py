@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qsl
 
 from govwatch.sim import resources, variant_pages
+from govwatch.sim.access import choose_access
 from govwatch.sim.column_pages import Column, allocate
 from govwatch.sim.defects import DECOY_PAGE_FAULTS, DefectPlan
 from govwatch.sim.families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
@@ -68,6 +69,7 @@ class SiteGenerator:
         self.key = f"{options.seed}:{spec.id}"
         self.family = FAMILIES[spec.family]
         self.variants = choose(options.seed, options.variation, spec.id)
+        self.access = choose_access(options.seed, options.variation, spec.id, spec.access)
         fixed = 1 + 2 * len(DECOY_PAGE_FAULTS)  # homepage + planted decoy pages
         per_page = PER_PAGE[spec.family]
         self.columns: list[Column] = allocate(self.key, options.pages_for(spec) - fixed, per_page,
@@ -185,7 +187,11 @@ class SiteGenerator:
                 user_agent: str = "") -> SimResponse:
         """The response to ``method path?query`` (path site-relative, no leading slash).
 
-        ``user_agent`` matters only to the homepage of a cloaking site (``plants.SPIDER_TOKEN``)."""
+        ``user_agent`` matters only to the homepage of a cloaking site (``plants.SPIDER_TOKEN``); a
+        site that is not ``open`` (``sim.access``) may answer its block or error page instead."""
+        withheld = self.access.answer(path in ("", self.layout.home_alias))
+        if withheld is not None:
+            return withheld
         fault = self.plan.faults.get(path)
         if fault is not None:
             return self._fault(path, fault)
