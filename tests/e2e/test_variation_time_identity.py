@@ -4,7 +4,10 @@ of every CMS family (``SimOptions(variation=N)``, docs/simulator.md):
 - class 7, ``--as-of`` before the day of the crawl: the simulator is built for an as-of 20 days
   before today (Asia/Shanghai), so its forged dates lie 40 days after *today* (``SimOptions.today``),
   and each site is inspected with that as-of. The planted future-dated items are future_date
-  findings, nothing else is, and blank/stale columns follow the manifest at that as-of.
+  findings, nothing else is, and blank/stale columns follow the manifest at that as-of. Some
+  columns (``variation.later_columns``) also hold items dated between the as-of and today
+  (``later_items``): real, not forged (no future_date), and no update at the as-of (the column's
+  figures are those of its items dated on or before it).
 - class 8, registry identity: each site is registered under another 网站标识码 and name than its
   footer shows. The inspection JSON and HTML report name the site as the registry does, and the
   footer's valid 网站标识码 (and its 找错 entry's code) are ``mismatch`` findings against the
@@ -129,8 +132,26 @@ def _future_dates_wrong(early: VariedSites) -> list[Any]:
     return wrong
 
 
+def _later_items_wrong(early: VariedSites) -> list[Any]:
+    """The setup and the class: every site holds items dated after the as-of but not after today
+    (``later_items``), none of them is called future (no future_date finding, no future PubDate)."""
+    wrong = []
+    for case in CASES:
+        truth, doc = early.truth(*case), early.document(*case)
+        later = {f["url"]: f["date"] for c in truth["columns"] for f in c["later_items"]}
+        if not later or not all(EARLY_AS_OF < date.fromisoformat(d) <= TODAY for d in later.values()):
+            wrong.append((case, "setup", later))
+        called_future = [(f["kind"], f["url"]) for f in doc["findings"] if f["url"] in later and (
+            f["kind"] == "future_date" or (f["kind"] == "meta_tag_invalid" and f["evidence"].get("problem") == "future"))]
+        if called_future:
+            wrong.append((case, "called future", called_future))
+    return wrong
+
+
 def _columns_wrong(early: VariedSites) -> list[Any]:
-    """Blank columns as the manifest says; stale iff the newest dated item's window ended before as-of."""
+    """Blank columns as the manifest says; stale iff the newest item dated on or before the as-of
+    (``newest_date``: later items never count) had its window end before the as-of; the column's
+    figures (days left, future items) leave the later items out, its item count holds them."""
     wrong = []
     for case in CASES:
         truth, doc = early.truth(*case), early.document(*case)
@@ -145,9 +166,13 @@ def _columns_wrong(early: VariedSites) -> list[Any]:
             newest = date.fromisoformat(col["newest_date"]) if col["newest_date"] else None
             expiry = expected_expiry(col["type"], newest) if newest else None
             stale = None if col["blank"] or expiry is None else expiry < EARLY_AS_OF
-            want = (col["blank"], col["newest_date"], bool(stale), col["blank"], bool(stale))
-            have = (mine["blank"], mine["last_update"], bool(mine["stale"]),
-                    col["url"] in flagged["blank_column"], col["url"] in flagged["stale_column"])
+            want: tuple[Any, ...] = (col["blank"], col["newest_date"], bool(stale), col["blank"], bool(stale))
+            have: tuple[Any, ...] = (mine["blank"], mine["last_update"], bool(mine["stale"]),
+                                     col["url"] in flagged["blank_column"], col["url"] in flagged["stale_column"])
+            if col["later_items"]:  # the figures of a column holding later items
+                days_left = (expiry - EARLY_AS_OF).days if expiry else None
+                want += (days_left, len(col["future_items"]), col["items"])
+                have += (mine["days_left"], mine["future_items"], mine["items"])
             if have != want:
                 wrong.append((case, col["name"], col["type"], "want", want, "have", have))
     return wrong
@@ -157,6 +182,9 @@ def test_as_of_before_the_crawl_day(early: VariedSites) -> None:
     """Class 7. One test, so that under xdist one worker inspects the nine sites (module fixture)."""
     wrong = {"forged dates not after today": _forged_dates_not_after_today(early),
              "future_date findings": _future_dates_wrong(early),
+             "items after the as-of, not after today": _later_items_wrong(early),
+             "homepage newest after the as-of": [case for case in CASES if (early.document(*case)["homepage"]["newest"]
+                                                                            or "") > EARLY_AS_OF.isoformat()],
              "blank/stale columns": _columns_wrong(early)}
     assert wrong == {key: [] for key in wrong}
 
@@ -176,10 +204,13 @@ def _names_wrong(registered: VariedSites) -> list[Any]:
 
 def _footer_codes(truth: dict[str, Any]) -> dict[str, str | None]:
     """The codes the footer shows as valid ones, per item (manifest): the 网站标识码 unless a
-    site-code problem is planted (a placeholder: invalid, not a mismatch), and the 找错 entry's."""
+    site-code problem is planted (a placeholder: invalid, not a mismatch), and the 找错 entry's
+    unless it is planted invalid (the footer's placeholder repeated)."""
     planted = {(p["match"]["item"], p["match"]["problem"]): p["match"] for p in truth["planted"]
                if p["kind"].startswith("footer_item_")}
     jiucuo = planted.get(("jiucuo", "mismatch"), {}).get("observed", truth["site_code"])
+    if ("jiucuo", "invalid") in planted:
+        jiucuo = None
     has_code_problem = any(item == "site_code" for item, _ in planted)
     return {"site_code": None if has_code_problem else truth["site_code"], "jiucuo": jiucuo}
 

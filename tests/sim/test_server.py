@@ -21,7 +21,7 @@ SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code",
              "unverifiable_external", "traps", "planted", "negatives", "interaction", "linkage", "variation",
              "access"}
 COLUMN_KEYS = {"id", "name", "type", "type_source", "url", "list_pages", "pagination", "read_via", "endpoint", "items",
-               "undated", "newest_date", "future_items", "blank", "on_homepage", "discovered_by", "parent", "channel"}
+               "undated", "newest_date", "future_items", "later_items", "blank", "on_homepage", "discovered_by", "parent", "channel"}
 
 
 def _all_urls(entry: dict) -> list[str]:

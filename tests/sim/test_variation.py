@@ -5,6 +5,7 @@ says, and columns are linked only from where the manifest says they are found.""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 import re
 from urllib.parse import unquote
 
@@ -103,3 +104,41 @@ def test_script_api_downloads_and_footer_follow_the_variants(variation: int) -> 
         if v["footer"]["icp_serial10"] and site_id not in ("jcms", "legacy"):  # jcms, legacy: no ICP (planted)
             assert re.search(r"ICP备\d{10}号", footer), footer
         assert ('alt="网站标识码：' in footer) is (v["footer"]["site_code_form"] == "image-alt")
+
+
+@pytest.mark.parametrize("variation", VARIATIONS)
+def test_items_after_the_as_of_only_when_the_crawl_is_later(variation: int) -> None:
+    """``later_items`` lie after as_of and before today, follow the forged item, and leave
+    ``newest_date`` as the newest on or before as_of; with as_of = today there are none."""
+    today = AS_OF + timedelta(days=20)
+    early = Portfolio.with_fake_ports(OPTIONS.with_(variation=variation, hostile=False, today=today))
+    manifest = build_manifest(early)
+    for site_id, gen in early.sites.items():
+        truth = manifest["sites"][site_id]
+        chosen = {f"c{n}" for n in gen.variants.later_columns}
+        assert chosen and truth["variation"]["later_columns"] == sorted(chosen, key=lambda c: int(c[1:]))
+        for col, entry in zip(gen.columns, truth["columns"], strict=True):
+            later = [date.fromisoformat(f["date"]) for f in entry["later_items"]]
+            assert len(later) == col.later_count and (not later or entry["id"] in chosen), (site_id, entry["id"])
+            assert all(AS_OF < d < today for d in later) and later == sorted(later, reverse=True)
+            dated = [col.item_when(i).date() for i in range(col.items) if i not in col.later_indexes
+                     and i != col.future_index]
+            if entry["newest_date"] and not col.undated:
+                assert entry["newest_date"] == max(dated).isoformat() and max(dated) <= AS_OF
+    same_day = build_manifest(Portfolio.with_fake_ports(OPTIONS.with_(variation=variation, hostile=False, today=AS_OF)))
+    assert not any(c["later_items"] for s in same_day["sites"].values() for c in s["columns"])
+
+
+@pytest.mark.parametrize("variation", VARIATIONS)
+def test_placeholder_jiucuo_and_empty_content_source_are_served_as_planted(variation: int) -> None:
+    portfolio = _portfolio(variation)
+    manifest = build_manifest(portfolio)
+    for site_id, gen in portfolio.sites.items():
+        planted = manifest["sites"][site_id]["planted"]
+        footer = _text(gen, "").split('<div class="footer">', 1)[1]
+        placeholder = any(p["match"].get("item") == "jiucuo" and p["match"].get("problem") == "invalid" for p in planted)
+        assert ('sitecode="1234567890"' in footer) is placeholder, site_id
+        (page,) = [p["url"] for p in planted if p["kind"] == "meta_tag_missing" and p["match"]["page_type"] == "article"]
+        ((no, index),) = gen.plants.no_source
+        assert page.endswith(gen.layout.item_path(gen.column(no), index))
+        assert '<meta name="ContentSource" content="">' in _text(gen, gen.layout.item_path(gen.column(no), index))

@@ -21,6 +21,7 @@ MAX_SPAN_DAYS = 7300  # the oldest item of a column is at most ~20 years old
 MIN_ITEMS = 1  # every non-blank column has an item, even on a 50-page site
 FUTURE_DAYS = 40  # the planted future-dated (forged) item lies this many days after the later of as_of and today
 FUTURE_MIN_ITEMS = 4  # a column with a future item keeps recent items of its own
+LATER_KEEP = 2  # a column with later items keeps at least this many items dated on or before as_of
 
 # Name keywords -> column type (DESIGN.md vocabulary), first match wins: 解读 before 政策
 # (政策解读 is interpretation), 规范性文件 before 文件. A column whose name holds none of these
@@ -63,7 +64,9 @@ class ColumnProfile:
     from its parent's list pages); ``via``: reached only through a channel page or the site
     map (``govwatch.sim.variation``); ``undated``: no item shows a date; ``js``: the list
     is filled by an inline script from a JSON endpoint; ``future``: the column's first
-    item is dated ``FUTURE_DAYS`` after the later of as_of and the real today (a forged date).
+    item is dated ``FUTURE_DAYS`` after the later of as_of and the real today (a forged date);
+    ``later``: when the crawl day (``forged_after``) lies after as_of, this many newest items are
+    dated between the two (after the inspection day, not after the crawl day: construction variation).
     """
 
     no: int
@@ -81,6 +84,7 @@ class ColumnProfile:
     js: bool = False
     future: bool = False
     via: str = ""  # construction variation: "channel" (under a channel page) | "sitemap" (网站地图 only) | ""
+    later: int = 0  # construction variation: items dated after as_of, not after the crawl day (if later)
 
     @property
     def type_source(self) -> str:
@@ -194,6 +198,23 @@ class Column:
         return 0 if self.profile.future and self.items else None
 
     @property
+    def later_count(self) -> int:
+        """Items dated after as_of but not after the crawl day (they follow the future item, if any):
+        none unless the crawl day lies at least two days after as_of and the column keeps
+        ``LATER_KEEP`` items dated on or before as_of."""
+        first = 1 if self.future_index is not None else 0
+        span = ((self.forged_after or self.as_of) - self.as_of).days - 1
+        if self.undated or self.blank or span < self.profile.later:
+            return 0
+        return max(0, min(self.profile.later, self.items - first - LATER_KEEP))
+
+    @property
+    def later_indexes(self) -> range:
+        """Indexes of the later items (see :attr:`later_count`)."""
+        first = 1 if self.future_index is not None else 0
+        return range(first, first + self.later_count)
+
+    @property
     def undated_count(self) -> int:
         return self.items if self.undated else 0
 
@@ -216,12 +237,20 @@ class Column:
         older), so order holds within a day and the newest dated item is exactly
         ``newest_age`` days old. The future item is ``FUTURE_DAYS`` after ``forged_after`` (the later
         of as_of and the real today, so it is future against any fetch before then), at 10:00.
+        Later items (:attr:`later_count`) are spread over the days after as_of and before the crawl
+        day, at 09:30, and do not count in the rank.
         """
         rank = index
         if self.profile.future:
             if index == 0:
                 return datetime.combine((self.forged_after or self.as_of) + timedelta(days=FUTURE_DAYS), time(10, 0))
             rank = index - 1
+        later = self.later_count
+        if later:
+            if rank < later:  # newest first: the first lies the day before the crawl day
+                span = ((self.forged_after or self.as_of) - self.as_of).days - 1
+                return datetime.combine(self.as_of + timedelta(days=span * (later - rank) // later), time(9, 30))
+            rank -= later
         age = self.newest_age + rank * self.gap + self.item_seed(index, 1) / 2.0**64 * min(self.gap, 1.0)
         days = math.floor(age)
         minutes = 8 * 60 + int((1.0 - (age - days)) * 659)
@@ -230,7 +259,7 @@ class Column:
 
     def newest_date(self) -> date | None:
         """Newest date <= as_of among the dated items; ``None`` for an empty or undated column."""
-        first = 1 if self.future_index is not None else 0
+        first = (1 if self.future_index is not None else 0) + self.later_count
         if self.undated or self.items <= first:
             return None
         return self.item_when(first).date()

@@ -19,9 +19,11 @@ from govwatch.sim.variation import DEFAULT_POLICE_WORDING, choose
 from govwatch.sim.words import CITIES, COUNTIES, DEPARTMENTS, PEOPLE, PROVINCES
 
 # Footer defects a site may carry: site_code → the placeholder 1234567890; icp → no ICP number;
-# police_record → the legacy 12-digit 公安备案 number; jiucuo → a 找错 link with another site's code.
-FOOTER_DEFECTS: tuple[str, ...] = ("site_code", "icp", "police_record", "jiucuo")
+# police_record → the legacy 12-digit 公安备案 number; jiucuo → a 找错 link with another site's code;
+# jiucuo_placeholder (construction variation, with site_code) → the 找错 entry carries the same placeholder.
+FOOTER_DEFECTS: tuple[str, ...] = ("site_code", "icp", "police_record", "jiucuo", "jiucuo_placeholder")
 PLACEHOLDER_SITE_CODE = "1234567890"
+JIUCUO_PLACEHOLDER_SHARE = 0.67  # share of the varied sites with a placeholder code whose 找错 entry repeats it
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,17 @@ def make_identity(options: SimOptions, spec: SiteSpec, index: int) -> SiteIdenti
     )
 
 
+def varied_footer_defects(defects: frozenset[str], seed: int, variation: int, site_id: str) -> frozenset[str]:
+    """``defects`` as construction variation (``variation >= 1``) plants them: on about two sites in
+    three whose footer shows the placeholder 网站标识码, the 找错 entry carries that placeholder too
+    (both are invalid, although they agree)."""
+    if variation <= 0 or "site_code" not in defects or "jiucuo" in defects:
+        return defects
+    if stable_int(seed, variation, site_id, "jiucuo-placeholder") % 100 >= JIUCUO_PLACEHOLDER_SHARE * 100:
+        return defects
+    return defects | {"jiucuo_placeholder"}
+
+
 @dataclass(frozen=True, slots=True)
 class ShownFooter:
     """The identifiers a site's footer shows (its identity, or with planted defects)."""
@@ -120,6 +133,8 @@ def shown_footer(identity: SiteIdentity, defects: frozenset[str] = frozenset()) 
     jiucuo = identity.site_code
     if "jiucuo" in defects:  # another site's code, e.g. the city portal's copied into a department site
         jiucuo = f"{jiucuo[:6]}{int(jiucuo[6:]) % 9999 + 1:04d}"
+    elif "jiucuo_placeholder" in defects:  # the template's placeholder, in the footer and the 找错 entry alike
+        jiucuo = PLACEHOLDER_SITE_CODE
     return ShownFooter(
         site_code=PLACEHOLDER_SITE_CODE if "site_code" in defects else identity.site_code,
         icp=None if "icp" in defects else identity.icp,

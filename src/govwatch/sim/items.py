@@ -87,6 +87,7 @@ class ItemFactory:
         self.as_of_end = as_of_end
         self.built = 0
         self.documents: Column | None = None  # the 政策文件 column its interpretations name (sim.linkage)
+        self.sourceless: frozenset[tuple[int, int]] = frozenset()  # (column, index) with an empty 来源 (planted)
 
     def _head(self, column: Column, index: int) -> tuple[Rng, datetime, str, str]:
         r = Rng(column.item_seed(index, 2))
@@ -123,8 +124,10 @@ class ItemFactory:
         self.built += 1
         r, when, topic, title = self._head(column, index)
         paragraphs = [self._sentence(r, topic) for _ in range(2 + r.randrange(3))]
-        item = Item(column, index, column.docid(index), when, title, f"{self.short}{r.choice(('办公室', '政务公开办', '信息中心'))}",
-                    paragraphs)
+        source = f"{self.short}{r.choice(('办公室', '政务公开办', '信息中心'))}"
+        if (column.no, index) in self.sourceless:  # the ContentSource tag and the 来源 line left empty
+            source = ""
+        item = Item(column, index, column.docid(index), when, title, source, paragraphs)
         if column.type in _ATTACHING and (column.type == "policy" or r.random() < 0.5):
             count = 1 + (r.random() < 0.3)
             for n in range(1, count + 1):

@@ -34,6 +34,7 @@ the site's :class:`govwatch.sim.plants.SitePlants`:
   cloaking: user_agent, title).
 - ``negatives``: ``{"kind", "url", "what"}`` (plus ``"target"`` for dark-link negatives): no
   finding of ``kind`` may be reported there (for dark links: none for that target).
+
 ``access`` (issue 16, class 1, :mod:`govwatch.sim.access`): ``{"mode", "vendor", "status",
 "incomplete"}`` — how the site answers (``open`` or one way of being unreadable), the WAF vendor
 of its challenge page (null unless challenged), the status of the pages it withholds (null when
@@ -164,6 +165,8 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
             "undated": col.undated_count,
             "newest_date": newest.isoformat() if newest else None,
             "future_items": future,
+            "later_items": [{"url": norm(gen.url(gen.layout.item_path(col, i, col.item_when(i)))),
+                             "date": col.item_when(i).date().isoformat()} for i in col.later_indexes],
             "blank": col.blank,
             "on_homepage": col.on_homepage,
             "discovered_by": _discovered_by(col),

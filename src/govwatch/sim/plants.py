@@ -33,6 +33,7 @@ from typing import Any
 
 from govwatch.sim import resources
 from govwatch.sim.column_pages import Column
+from govwatch.sim.footers import varied_footer_defects
 from govwatch.sim.html_common import GOV_CN, Ctx, a
 from govwatch.sim.items import Attachment
 from govwatch.sim.layout import Ref
@@ -52,6 +53,7 @@ SLOTS: dict[str, tuple[int, int]] = {
 }
 LEAD_ONLY = frozenset({"pubdate"})
 COLUMN_TYPE_PAGE = (2, 0)  # (column number, list page) without ColumnType on lead sites (a name-typed column)
+NO_SOURCE = (12, 2)  # (column number, preferred item) of the article with an empty ContentSource (variation >= 1)
 PUBDATE_SHIFT = timedelta(days=2)  # the planted PubDate lies this much before the visible date
 
 # (sentence, found, expected, how): near-misses of wording.yaml phrases, as the check reports them.
@@ -144,8 +146,9 @@ def is_lead(options: SimOptions, spec: SiteSpec) -> bool:
 
 
 def footer_defects(options: SimOptions, spec: SiteSpec) -> frozenset[str]:
-    """The footer defects a site carries (lead sites only)."""
-    return LEAD_FOOTER_DEFECTS[spec.family] if is_lead(options, spec) else frozenset()
+    """The footer defects a site carries (lead sites only; construction variation may add one)."""
+    defects = LEAD_FOOTER_DEFECTS[spec.family] if is_lead(options, spec) else frozenset()
+    return varied_footer_defects(defects, options.seed, options.variation, spec.id)
 
 
 def dark_html(technique: str, href: str, text: str) -> str:
@@ -198,12 +201,15 @@ class SitePlants:
         self._pub_dates: dict[Ref, str] = {}
         self._home: dict[str, list[str]] = {"normal": [], "spider": [], "tampered": []}
         self.no_column_type: frozenset[tuple[int, int]] = frozenset()
+        self.no_source: frozenset[tuple[int, int]] = frozenset()  # articles with an empty ContentSource
         self.slots = self._place()
         self._content()
         self._privacy()
         self._identity()
         self._security()
         self._negative_page()
+        if options.variation:
+            self._varied()
 
     # -- what pages ask ----------------------------------------------------------
     def extra_html(self, ref: Ref) -> str:
@@ -338,6 +344,8 @@ class SitePlants:
             "police_record": ("footer_item_invalid", {"item": "police_record", "problem": "legacy"}),
             "jiucuo": ("footer_item_invalid", {"item": "jiucuo", "problem": "mismatch", "observed": shown.jiucuo_code,
                                                "expected": self.ctx.identity.site_code}),
+            "jiucuo_placeholder": ("footer_item_invalid", {"item": "jiucuo", "problem": "invalid",
+                                                           "observed": shown.jiucuo_code}),
         }
         for defect in sorted(self.ctx.footer_defects):
             kind, match = matches[defect]
@@ -397,6 +405,19 @@ class SitePlants:
             self.planted += [Plant("banned_content", home, {"term": term, "where": "text"}, needs="tampered"),
                              Plant("banned_content", home, {"term": TAMPER_LINK[0], "where": "link"},
                                    needs="tampered")]
+
+    # -- construction variation ---------------------------------------------------
+    def _varied(self) -> None:
+        """Variation >= 1, every site: one article whose ContentSource tag is empty (``NO_SOURCE``)."""
+        no, pref = NO_SOURCE
+        col = next((c for c in self.columns if c.no == no and not c.blank and not c.js), None)
+        taken = self.reserved | {(r.col, r.index) for r in self.slots.values()}
+        index = next((i for i in [pref, *range(col.items)] if i < col.items and (no, i) not in taken),
+                     None) if col is not None else None
+        if index is not None:
+            self.no_source = frozenset({(no, index)})
+            self.planted.append(Plant("meta_tag_missing", Ref("item", no, index),
+                                      {"page_type": "article", "missing": ["ContentSource"]}))
 
     # -- the negatives page --------------------------------------------------------
     def _negative_page(self) -> None:

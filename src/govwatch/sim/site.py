@@ -92,6 +92,7 @@ class SiteGenerator:
         reserved = {self.plan.soft200_item} | {(c.no, c.future_index) for c in self.columns
                                                if c.future_index is not None}  # pages the plants leave alone
         self.plants = SitePlants(options, spec, self.ctx, self.columns, frozenset(reserved))
+        self.factory.sourceless = self.plants.no_source
         self.tampered = options.tampered  # the tamper flag (SimServer.set_tampered changes it while serving)
         self._home: dict[str, bytes] = {}  # homepage bytes per variant
 

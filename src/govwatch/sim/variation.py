@@ -16,7 +16,9 @@ construction, not one instance:
   extension-less URL), never from a URL ending in the file's extension;
 - ``board``: message detail pages in another layout, with other state words;
 - ``footer``: the identity block in another order and form (one line or several, 网站标识码 as
-  text or as an image's alt text, a 10-digit ICP serial, other 公安备案 wording).
+  text or as an image's alt text, a 10-digit ICP serial, other 公安备案 wording);
+- ``later_columns``: when the crawl day lies after the as-of, these columns also hold items dated
+  between the two (``ColumnProfile.later``).
 
 Everything here is a pure function of (seed, variation, site id).
 """
@@ -51,6 +53,8 @@ FOOTER_LINES: tuple[str, ...] = ("lines", "one-line")
 SITE_CODE_FORMS: tuple[str, ...] = ("text", "image-alt")
 POLICE_WORDINGS: tuple[str, ...] = ("{abbr}公网安备{code}号", "{abbr}公网安备案号：{code}", "公安机关备案号：{abbr}公网安备{code}号")
 DEFAULT_POLICE_WORDING = "{abbr}公网安备 {code}号"
+LATER_CANDIDATES: tuple[int, ...] = (6, 15, 16)  # 规划计划 (stale), 图片新闻 (15 days: stale), 工作信息 (fresh)
+LATER_ITEMS = 2  # items dated after the as-of, not after the crawl day, per chosen column
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,7 @@ class Variants:
     state_words: tuple[str, str] = ("已办结", "办理中")  # (answered, unanswered)
     footer: FooterForm | None = None
     sitemap: bool = False  # a 网站地图 page exists, linked from the header
+    later_columns: tuple[int, ...] = ()  # columns with items dated after the as-of (if the crawl is later)
     _channel_of: dict[int, Channel] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def channel_of(self, no: int) -> Channel | None:
@@ -124,6 +129,7 @@ class Variants:
             "footer": None if self.footer is None else {
                 "order": self.footer.order, "lines": self.footer.lines, "site_code_form": self.footer.site_code_form,
                 "icp_serial10": self.footer.icp_serial10, "police_wording": self.footer.police_wording},
+            "later_columns": [f"c{n}" for n in self.later_columns],
         }
 
 
@@ -143,11 +149,13 @@ def choose(seed: int, variation: int, site_id: str) -> Variants:
     script = ScriptList(r.choice(SCRIPT_SHAPES), r.choice(TITLE_FIELDS), r.choice(DATE_FIELDS), r.choice(URL_FIELDS))
     footer = FooterForm(r.choice(FOOTER_ORDERS), r.choice(FOOTER_LINES), r.choice(SITE_CODE_FORMS),
                         r.random() < 0.7, r.choice(POLICE_WORDINGS))
+    later = Rng(stable_int(seed, variation, site_id, "later"))  # own stream: the draws above stay as they were
+    later_columns = tuple(n for n in LATER_CANDIDATES if later.random() < 0.6) or (15,)
     return Variants(
         variation=variation, channels=tuple(channels), consult_name=r.choice(CONSULT_NAMES),
         sitemap_only=sitemap_only, script=script, downloads=r.choice(DOWNLOADS),
         board_layout=r.choice(BOARD_LAYOUTS), state_words=(r.choice(ANSWERED_WORDS), r.choice(UNANSWERED_WORDS)),
-        footer=footer, sitemap=True,
+        footer=footer, sitemap=True, later_columns=later_columns,
         _channel_of={n: c for c in channels for n in c.columns},
     )
 
@@ -165,5 +173,7 @@ def catalogue(variants: Variants) -> tuple[ColumnProfile, ...]:
             profile = replace(profile, nav=False, on_homepage=False, via="sitemap")
         if profile.type == "consult" and variants.consult_name:
             profile = replace(profile, name=variants.consult_name)
+        if profile.no in variants.later_columns:
+            profile = replace(profile, later=LATER_ITEMS)
         out.append(profile)
     return tuple(out)
