@@ -25,11 +25,17 @@ SLOW_SECONDS = 2.5  # the simulator's slow pages: well past the tests' crawl tim
 CRAWL_TIMEOUT = 1.0
 
 
+# The simulator's hosts are all on loopback: its external-role hosts on other ports are other hosts
+# than the site, reachable only through this explicit allowance (crawl/address_guard.py).
+SIM_ALLOW_PRIVATE = ("127.0.0.0/8", "::1", "localhost")
+
+
 def sim_settings(db_url: str, *, render: bool = False, **crawl: object) -> Settings:
     """Crawl settings for tests: fast on loopback, hermetic (offline), short timeouts.
     Rendering is off unless a test is about it (script-filled lists are then read from their endpoints)."""
     base = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
-            "connect_timeout": 1.0, "backoff": 0.1, "network": "offline"}
+            "connect_timeout": 1.0, "backoff": 0.1, "network": "offline",
+            "allow_private": list(SIM_ALLOW_PRIVATE)}
     return load_settings(overrides={"crawl": {**base, **crawl}, "store": {"url": db_url},
                                     "render": {"enabled": render}}, environ={})
 

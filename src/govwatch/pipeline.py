@@ -24,6 +24,7 @@ from govwatch.core.model import Finding
 from govwatch.core.settings import CrawlSettings, Settings, settings_to_dict
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
+from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.coverage import FACT_NAME as COVERAGE_FACT
 from govwatch.crawl.coverage import crawl_coverage
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
@@ -68,7 +69,8 @@ def make_renderer(settings: Settings, scope: Scope) -> Renderer | None:
         return None
     online = settings.crawl.network == "online"
     return Renderer(settings.render, allow=lambda url: scope.contains(url) or online or is_loopback(url),
-                    user_agent=settings.crawl.user_agent)
+                    user_agent=settings.crawl.user_agent,
+                    guard=AddressGuard.for_site(scope.origin, settings.crawl.allow_private))
 
 
 def run_settings(settings: Settings, rules: RuleSet, site_config: SiteConfig) -> dict[str, Any]:

@@ -160,8 +160,9 @@ def test_csv_text_is_read_as_csv_whatever_spreadsheet_type_it_is_sent_as() -> No
     assert ("table cell", "18612345678") in attachment_segments("http://x/attach/7/1", CSV, "application/vnd.ms-excel")
     assert attachment_format("http://x/attach/7/1", "text/plain", CSV) == "txt"
     xls_html = b"<html><table><tr><td>a</td></tr></table></html>"
-    assert attachment_format("http://x/attach/7/1", "application/vnd.ms-excel", xls_html) == "xls", \
-        "markup sent as Excel is no csv"
+    assert attachment_format("http://x/attach/7/1", "application/vnd.ms-excel", xls_html) == "html", \
+        "markup sent as Excel is no csv: an HTML table, read as one"
+    assert attachment_segments("http://x/attach/7/1", xls_html, "application/vnd.ms-excel") == [("table cell", "a")]
     with pytest.raises(Unsupported, match="doc"):
         attachment_segments("http://x/attach/7/3", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "application/msword")
 

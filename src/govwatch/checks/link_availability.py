@@ -48,8 +48,8 @@ def verdict(row: dict[str, Any] | None) -> LinkVerdict:
     error = row.get("error")
     status = row.get("status")
     detail = row.get("error_detail") or ""
-    if error == "unverifiable" or (error == "dns" and detail.startswith(TEMPORARY_DNS)):
-        return LinkVerdict("unverifiable", reason=detail)
+    if error in ("unverifiable", "blocked_address") or (error == "dns" and detail.startswith(TEMPORARY_DNS)):
+        return LinkVerdict("unverifiable", reason=detail)  # blocked_address: a non-public address never reached
     if error in NOT_BROKEN_ERRORS:
         return LinkVerdict("ok" if error == "too_large" else "unchecked", reason=detail)
     if error:

@@ -27,11 +27,12 @@ DEMO_SITES = ("trs", "jcms", "legacy", "fgw", "jyj")
 
 
 def demo_settings(db_url: str) -> Settings:
-    """Settings for the simulator: fast loopback crawling, offline external links,
-    a timeout below the simulator's slow pages so they show as timeouts."""
+    """Settings for the simulator: fast loopback crawling, offline external links, loopback
+    allowed by the address guard (the simulator's other hosts live there too), a timeout below the simulator's slow pages so they show as timeouts."""
     return load_settings(overrides={
         "crawl": {"concurrency": 24, "per_host_concurrency": 12, "per_host_rate": 0, "timeout": 2.0,
-                  "connect_timeout": 2.0, "backoff": 0.2, "network": "offline"},
+                  "connect_timeout": 2.0, "backoff": 0.2, "network": "offline",
+                  "allow_private": ["127.0.0.0/8", "::1", "localhost"]},  # the simulator's hosts are on loopback
         "store": {"url": db_url},
     }, environ={})
 

@@ -18,7 +18,7 @@ LinkKind = Literal["page", "image", "attachment", "script", "style", "frame", "e
 # Fetch error classes (DESIGN principle 5). ``None`` means success.
 ErrorClass = Literal[
     "dns", "connect", "reset", "tls", "timeout", "http", "too_large", "decode",
-    "redirect_loop", "too_many_redirects", "invalid_url", "trap", "robots", "unverifiable",
+    "redirect_loop", "too_many_redirects", "invalid_url", "trap", "robots", "unverifiable", "blocked_address",
     "other",
 ]
 

@@ -8,7 +8,9 @@ variables are ``GOVWATCH_<SECTION>__<KEY>`` (e.g. ``GOVWATCH_CRAWL__TIMEOUT=10``
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,10 @@ class CrawlSettings:
     # A crawl that read fewer than this share of the site's pages it found (read: answered 2xx/3xx
     # with a body that is no WAF challenge) marks the run incomplete: what it did not read is not assessed.
     min_read_share: float = 0.5
+    # Non-public addresses (loopback, private, link-local, CGNAT...) the crawl may still reach besides
+    # the site's own host: networks ("127.0.0.0/8", "::1") and host names ("intranet.example",
+    # "*.intranet.example"). See crawl/address_guard.py and docs/robustness.md.
+    allow_private: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -188,7 +194,30 @@ def _validate(settings: Settings, origin: str) -> None:
         raise ConfigError(f"{origin}: crawl.min_read_share must be between 0 and 1, got {c.min_read_share!r}")
     if c.network not in ("online", "offline"):
         raise ConfigError(f"{origin}: crawl.network must be 'online' or 'offline', got {c.network!r}")
+    for entry in c.allow_private:
+        try:
+            allow_private_entry(entry)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: crawl.allow_private: {exc}") from None
     _validate_security(settings.security, origin)
+
+
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def allow_private_entry(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | str:
+    """One ``crawl.allow_private`` entry: an IP network or address (``10.0.0.0/8``, ``::1``) as a
+    network, else a host name (``intranet.example``, ``*.intranet.example``) lower-cased.
+    Raises ValueError for anything else."""
+    text = str(entry).strip().lower()
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        pass
+    name = text[2:] if text.startswith("*.") else text
+    if not name or len(name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in name.rstrip(".").split(".")):
+        raise ValueError(f"{entry!r} is neither an IP network (10.0.0.0/8, ::1) nor a host name")
+    return text.rstrip(".")
 
 
 def _validate_security(s: SecuritySettings, origin: str) -> None:

@@ -22,6 +22,7 @@ from govwatch.core.jsonfile import facts_text
 from govwatch.core.model import FetchResult, Link, PreparedPage
 from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import Scope
+from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.challenge import blocked_detail, challenge_marker
 from govwatch.crawl.extractor import Extractor
 from govwatch.crawl.fetcher import Fetcher, FetchPolicy, check_resource, make_session
@@ -167,7 +168,8 @@ class Crawler:
             self._enqueue(seed, 0, "page", "seed")
         limiter = HostLimiter(s.per_host_concurrency, s.per_host_rate, max_pause=s.max_retry_after)
         policy = FetchPolicy.from_settings(s)
-        async with make_session(user_agent=s.user_agent, concurrency=s.concurrency) as session:
+        guard = AddressGuard.for_site(self.site_root, s.allow_private)
+        async with make_session(user_agent=s.user_agent, concurrency=s.concurrency, guard=guard) as session:
             self.fetcher = Fetcher(session, limiter, policy)
             self.script_sources = ScriptSources(self.fetcher, self.scope)
             self.robots = RobotsCache(self.fetcher, s.user_agent) if s.respect_robots else None

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pycurl
 
 from govwatch.core.model import TEMPORARY_DNS, ErrorClass
+from govwatch.crawl.address_guard import BLOCKED_CLASS, AddressGuard, url_target
 
 KEPT_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "last-modified", "etag",
                           "retry-after", "location", "server", "x-frame-options", "strict-transport-security",
@@ -155,7 +156,8 @@ def _ca_options() -> list[tuple[int, str]]:
 class CurlSession:
     """A libcurl multi handle run by the current asyncio loop (use as ``async with``)."""
 
-    def __init__(self, *, user_agent: str, concurrency: int, headers: dict[str, str]) -> None:
+    def __init__(self, *, user_agent: str, concurrency: int, headers: dict[str, str],
+                 guard: AddressGuard | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         self._multi = pycurl.CurlMulti()
         self._multi.setopt(pycurl.M_SOCKETFUNCTION, self._on_socket)
@@ -180,6 +182,9 @@ class CurlSession:
         self._active: dict[pycurl.Curl, _Transfer] = {}
         self._watched: dict[int, int] = {}  # fd -> 1 (read) | 2 (write)
         self._timer: asyncio.TimerHandle | None = None
+        self._guard = guard  # None: every address may be reached
+        self._targets: dict[pycurl.Curl, tuple[str, int]] = {}  # handle -> host and port of its URL
+        self._refused: dict[pycurl.Curl, str] = {}  # handle -> why the guard refused its address
 
     async def __aenter__(self) -> CurlSession:
         return self
@@ -196,6 +201,8 @@ class CurlSession:
         transfer = _Transfer(self._loop.create_future(), max_bytes, read_body and method != "HEAD")
         try:
             handle.setopt(pycurl.URL, url)
+            if self._guard is not None:
+                self._targets[handle] = url_target(url) or ("", 0)
         except (pycurl.error, UnicodeError) as exc:
             self._free.append(handle)
             raise TransferError("invalid_url", f"unusable URL {url!r}: {exc}") from None
@@ -214,8 +221,11 @@ class CurlSession:
         status = handle.getinfo(pycurl.RESPONSE_CODE)
         first_byte = handle.getinfo(pycurl.STARTTRANSFER_TIME)
         os_errno = handle.getinfo(pycurl.OS_ERRNO) if code else 0
+        refused = self._refused.pop(handle, None)
         self._free.append(handle)
         if code and not (code == _WRITE_ERROR and (transfer.too_large or transfer.stopped)):
+            if refused is not None:
+                raise TransferError(BLOCKED_CLASS, f"{BLOCKED_CLASS}: {refused}")
             raise await self._error(code, message, os_errno, url)
         return Reply(status=status, headers=transfer.headers(), body=b"".join(transfer.parts),
                      too_large=transfer.too_large, first_byte_s=first_byte)
@@ -244,12 +254,27 @@ class CurlSession:
         handle = pycurl.Curl()
         for option, value in self._options:
             handle.setopt(option, value)
+        if self._guard is not None:  # every connection, after DNS, on every hop the fetcher follows
+            handle.setopt(pycurl.OPENSOCKETFUNCTION, lambda _purpose, address: self._open_socket(handle, address))
         return handle
+
+    def _open_socket(self, handle: pycurl.Curl, address: Any) -> socket.socket | int:
+        """libcurl's socket for a resolved address, or ``SOCKET_BAD`` when the guard refuses it."""
+        host, port = self._targets.get(handle, ("", 0))
+        assert self._guard is not None
+        refusal = self._guard.refusal(host, port, address.addr[0])
+        if refusal is not None:
+            self._refused[handle] = refusal
+            return pycurl.SOCKET_BAD
+        self._refused.pop(handle, None)  # another address of the name was allowed
+        return socket.socket(address.family, address.socktype, address.protocol)
 
     def _drop(self, handle: pycurl.Curl) -> None:
         """Take an unfinished transfer out of the multi handle; its easy handle is not reused."""
         if self._active.pop(handle, None) is not None:
             self._multi.remove_handle(handle)
+        self._targets.pop(handle, None)
+        self._refused.pop(handle, None)
         handle.close()
 
     def _on_socket(self, what: int, fd: int, _multi: object, _socketp: object) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from govwatch.core.model import TEMPORARY_DNS, ErrorClass, FetchResult
 from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import normalize_url
+from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.curl import CurlSession, TransferError
 from govwatch.crawl.politeness import HostLimiter, parse_retry_after
 
@@ -247,9 +248,9 @@ async def check_resource(fetcher: Fetcher, url: str, *, keep_body: bool = False,
     return get
 
 
-def make_session(*, user_agent: str, concurrency: int) -> CurlSession:
+def make_session(*, user_agent: str, concurrency: int, guard: AddressGuard | None = None) -> CurlSession:
     """A transport session for crawling (call inside the running loop): keep-alive, a DNS cache,
-    cookies kept in memory for this crawl only."""
-    return CurlSession(user_agent=user_agent, concurrency=concurrency,
+    cookies kept in memory for this crawl only; ``guard`` limits the addresses it may reach."""
+    return CurlSession(user_agent=user_agent, concurrency=concurrency, guard=guard,
                        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
                                 "Accept-Language": "zh-CN,zh;q=0.9"})

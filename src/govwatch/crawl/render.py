@@ -3,7 +3,9 @@
 The browser is the system's (``render.executable``, /usr/bin/chromium by default);
 govwatch never downloads one. It starts on the first page that needs it, renders
 at most ``render.max_pages`` pages per run, loads no images, fonts or media, and
-sends nothing to hosts the crawl may not reach (off-scope hosts in offline mode).
+sends nothing to hosts the crawl may not reach (off-scope hosts in offline mode), nor to
+non-public addresses the run's :class:`~govwatch.crawl.address_guard.AddressGuard` refuses (each
+request's host is resolved and judged before the browser may send it).
 A browser that cannot start or a page that fails to render is an error string
 on the outcome, never an exception: the page keeps its static facts. Data requests
 of the page (XHR, fetch, scripts) that fail or answer an HTTP error are listed on the
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from govwatch.core.settings import RenderSettings
+from govwatch.crawl.address_guard import AddressGuard, url_target
 
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 _DATA_RESOURCES = frozenset({"xhr", "fetch", "script"})  # requests that bring a list's data
@@ -42,9 +46,11 @@ class RenderOutcome:
 class Renderer:
     """Renders pages in one shared headless Chromium. Use as an async context."""
 
-    def __init__(self, settings: RenderSettings, *, allow: Callable[[str], bool], user_agent: str) -> None:
+    def __init__(self, settings: RenderSettings, *, allow: Callable[[str], bool], user_agent: str,
+                 guard: AddressGuard | None = None) -> None:
         self.settings = settings
         self.allow = allow  # may the browser request this URL?
+        self.guard = guard  # which addresses it may reach (None: any)
         self.user_agent = user_agent
         self.rendered = 0
         self.failed = 0
@@ -86,8 +92,26 @@ class Renderer:
         request = route.request
         if request.resource_type in _SKIPPED_RESOURCES or not self.allow(request.url):
             await route.abort()
+        elif await self._address_refusal(request.url) is not None:
+            await route.abort("addressunreachable")
         else:
             await route.continue_()
+
+    async def _address_refusal(self, url: str) -> str | None:
+        """Why the guard refuses the address(es) of ``url``'s host, after resolving it, or None.
+        A name that does not resolve is left to the browser (it fails there too)."""
+        target = url_target(url)
+        if self.guard is None or target is None:
+            return None if self.guard is None else "not an http(s) URL"
+        host, port = target
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return None
+        for info in infos:
+            if (refusal := self.guard.refusal(host, port, str(info[4][0]))) is not None:
+                return refusal
+        return None
 
     async def render(self, url: str) -> RenderOutcome:
         """Load ``url``, let its scripts run until the network is idle, return the DOM."""

@@ -4,10 +4,17 @@ The format is what the file's bytes show, else its name's extension, else its Co
 (:func:`attachment_format`): files served by download scripts have no extension in their URL.
 A body no sign names that is plain text (a script's csv or txt sent as octet-stream) is read as txt.
 Formats: xlsx and docx (their XML parts, :mod:`govwatch.analysis.content.ooxml`), xls (xlrd), pdf (pypdf), csv and txt (BOM, then
-UTF-8, else GB18030). Context kinds: ``table cell`` (spreadsheet and table cells, csv fields),
+UTF-8, else GB18030), and html (an "Excel" export that is really an HTML table). A file named .xls or
+.xlsx whose bytes are neither an OLE2 nor a ZIP container is read by what it is: csv text or an
+HTML table. Context kinds: ``table cell`` (spreadsheet and table cells, csv fields),
 ``text`` (paragraphs, pdf pages, plain text). A file that cannot be read raises
 :class:`Unreadable` with a message saying why; formats not listed (doc, wps, ppt, zip, rar...) give
 :class:`Unsupported`.
+
+Files come from sites govwatch does not control: the binary formats (xlsx, docx, xls, pdf) are parsed
+in a separate process bounded in time and memory (:mod:`govwatch.analysis.content.bounded`), on top
+of the readers' own caps (cells, ZIP entries and decompressed bytes, no XML DTDs); a file past a
+bound is :class:`Unreadable`, never a hang or a crash of the run.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import unquote, urlsplit
 
+from govwatch.analysis.content.bounded import ParseLimitExceeded, call_bounded
 from govwatch.extract.downloads import (
     ATTACHMENT_EXTENSIONS,
     CONTAINER_FORMATS,
@@ -29,8 +38,9 @@ from govwatch.extract.downloads import (
 )
 
 Segment = tuple[str, str]  # (context kind, text)
-FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt")
+FORMATS = ("xlsx", "xls", "docx", "pdf", "csv", "txt", "html")
 MAX_CELLS = 200_000
+_SPREADSHEETS = frozenset({"xls", "xlsx"})
 
 
 class Unreadable(Exception):
@@ -54,17 +64,26 @@ def attachment_format(url: str, content_type: str = "", body: bytes = b"", filen
     names = [n for n in (filename, path_name, url_filename(url) or "") if n]
     for name in names:
         ext = extension_of(name)
+        if ext in _SPREADSHEETS and detected is None and (text_format := _text_table_format(body)):
+            return text_format  # "Excel" exported as CSV or as an HTML table
         if ext in FORMATS:
             return ext
     ctype = (content_type or "").split(";")[0].strip().lower()
     by_type = content_type_format(ctype) or ("txt" if ctype == "text/plain" else None)
-    if by_type == "xls" and detected is None and _is_text(body) and not body.lstrip().startswith(b"<"):
-        return "csv"  # an export script's CSV sent as application/vnd.ms-excel
+    if by_type == "xls" and detected is None and (text_format := _text_table_format(body)):
+        return text_format  # an export script's CSV or HTML table sent as application/vnd.ms-excel
     if by_type is not None and (by_type in FORMATS or detected in CONTAINER_FORMATS):
         return by_type  # a ZIP or OLE2 container is what its type says (application/msword: doc)
     if detected is None and not any(extension_of(n) in ATTACHMENT_EXTENSIONS for n in names) and _is_text(body):
         return "txt"  # a download script's csv or txt, sent as application/octet-stream
     return detected
+
+
+def _text_table_format(body: bytes) -> str | None:
+    """``html`` or ``csv`` for a "spreadsheet" whose bytes are text: markup, else delimited text."""
+    if not _is_text(body):
+        return None
+    return "html" if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") else "csv"
 
 
 def _is_text(body: bytes) -> bool:
@@ -112,11 +131,17 @@ def _xlsx(body: bytes) -> Iterator[Segment]:
 def _xls(body: bytes) -> Iterator[Segment]:
     import xlrd
     book = xlrd.open_workbook(file_contents=body, on_demand=True)
-    for sheet in book.sheets():
-        for r in range(min(sheet.nrows, MAX_CELLS)):
+    cells = 0
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        for r in range(sheet.nrows):
             for value in sheet.row_values(r):
                 if value not in ("", None):
                     yield "table cell", _cell(value)
+                    cells += 1
+                    if cells >= MAX_CELLS:
+                        return
+        book.unload_sheet(index)
 
 
 def _docx(body: bytes) -> Iterator[Segment]:
@@ -144,7 +169,28 @@ def _txt(body: bytes) -> Iterator[Segment]:
     yield "text", decode_text(body)
 
 
-_READERS = {"xlsx": _xlsx, "xls": _xls, "docx": _docx, "pdf": _pdf, "csv": _csv, "txt": _txt}
+def _html(body: bytes) -> Iterator[Segment]:
+    """An HTML "spreadsheet": its table cells, or its text when it has no table."""
+    import lxml.html
+    root = lxml.html.document_fromstring(decode_text(body))
+    cells = 0
+    for cell in root.iter("td", "th"):
+        if (text := cell.text_content().strip()):
+            yield "table cell", text
+            cells += 1
+            if cells >= MAX_CELLS:
+                return
+    if not cells and (text := root.text_content().strip()):
+        yield "text", text
+
+
+_READERS = {"xlsx": _xlsx, "xls": _xls, "docx": _docx, "pdf": _pdf, "csv": _csv, "txt": _txt, "html": _html}
+_BOUNDED = frozenset({"xlsx", "xls", "docx", "pdf"})  # parsed in the bounded process
+
+
+def read_format(fmt: str, body: bytes) -> list[Segment]:
+    """The segments of ``body`` read as ``fmt`` in this process (the bounded process calls this)."""
+    return list(_READERS[fmt](body))
 
 
 def attachment_segments(url: str, body: bytes, content_type: str = "", filename: str = "") -> list[Segment]:
@@ -157,7 +203,11 @@ def attachment_segments(url: str, body: bytes, content_type: str = "", filename:
     if fmt not in _READERS:
         raise Unsupported(f"不支持的附件格式{f'（{fmt}）' if fmt else ''}")
     try:
-        return list(_READERS[fmt](body))
+        if fmt in _BOUNDED:
+            return call_bounded(partial(read_format, fmt), body)
+        return read_format(fmt, body)
+    except ParseLimitExceeded as exc:
+        raise Unreadable(f"{fmt} 附件无法读取（{exc}）") from exc
     except ImportError as exc:  # pragma: no cover - dependencies are declared
         raise Unreadable(f"{fmt} 附件无法读取：缺少 {exc.name}") from exc
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError,

@@ -7,7 +7,13 @@ joined, phonetic runs left out), inline strings and cached cell values (``data_o
 written as integers when they are whole; docx body paragraphs as ``text`` and table cells
 (their paragraphs joined by newlines) as ``table cell``.
 
-A part larger than :data:`MAX_PART_BYTES` uncompressed raises ``ValueError`` (zip bombs).
+Hostile packages raise ``ValueError`` before they cost memory or time: more than
+:data:`MAX_ENTRIES` entries (counted from the ZIP's end record, before the directory is read), an
+entry compressed other than stored or deflated (bzip2 and LZMA decompress without a bound), a part
+larger than :data:`MAX_PART_BYTES` uncompressed or parts adding up to more than
+:data:`MAX_TOTAL_BYTES` (zip bombs; reading stops at the declared size whatever the data holds),
+and a part with a DTD (entity expansion, billion laughs: OOXML parts never carry one). Nested
+packages (embedded files) are never opened.
 """
 
 from __future__ import annotations
@@ -21,20 +27,53 @@ from lxml import etree
 Segment = tuple[str, str]
 
 MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # all parts read from one package
+MAX_ENTRIES = 10_000
+_SAFE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_END_RECORD = b"PK\x05\x06"
 _SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _WML = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
-def _part(book: zipfile.ZipFile, name: str) -> etree._Element | None:
-    """The parsed XML part ``name`` of the package, or None when it is absent."""
-    try:
-        info = book.getinfo(name)
-    except KeyError:
-        return None
-    if info.file_size > MAX_PART_BYTES:
-        raise ValueError(f"{name} 解压后 {info.file_size} 字节，超过 {MAX_PART_BYTES} 字节上限")
-    return etree.fromstring(book.read(info), _PARSER)
+def _open_package(body: bytes) -> zipfile.ZipFile:
+    """The package as a ZipFile, once its end record shows at most :data:`MAX_ENTRIES` entries."""
+    end = body.rfind(_END_RECORD, max(0, len(body) - 65_557))
+    if end >= 0 and len(body) >= end + 12:
+        entries = int.from_bytes(body[end + 10:end + 12], "little")
+        if entries > MAX_ENTRIES:  # 0xFFFF (ZIP64) included
+            raise ValueError(f"压缩包有 {entries} 个条目，超过 {MAX_ENTRIES} 个上限")
+    package = zipfile.ZipFile(io.BytesIO(body))
+    if len(package.infolist()) > MAX_ENTRIES:
+        package.close()
+        raise ValueError(f"压缩包条目超过 {MAX_ENTRIES} 个上限")
+    return package
+
+
+class _Package:
+    """The XML parts of one package, read within the byte caps."""
+
+    def __init__(self, book: zipfile.ZipFile) -> None:
+        self.book = book
+        self.read_bytes = 0
+
+    def part(self, name: str) -> etree._Element | None:
+        """The parsed XML part ``name`` of the package, or None when it is absent."""
+        try:
+            info = self.book.getinfo(name)
+        except KeyError:
+            return None
+        if info.compress_type not in _SAFE_COMPRESSION:
+            raise ValueError(f"{name} 使用不支持的压缩方式 {info.compress_type}")
+        if info.file_size > MAX_PART_BYTES:
+            raise ValueError(f"{name} 解压后 {info.file_size} 字节，超过 {MAX_PART_BYTES} 字节上限")
+        self.read_bytes += info.file_size
+        if self.read_bytes > MAX_TOTAL_BYTES:
+            raise ValueError(f"解压后总计超过 {MAX_TOTAL_BYTES} 字节上限")
+        data = self.book.read(info)  # zipfile stops at the declared size
+        if b"<!DOCTYPE" in data:
+            raise ValueError(f"{name} 含有 DTD（实体扩展），拒绝解析")
+        return etree.fromstring(data, _PARSER)
 
 
 def _number(text: str) -> str:
@@ -54,15 +93,16 @@ def _string_item(si: etree._Element) -> str:
 
 def xlsx_cells(body: bytes, max_cells: int) -> Iterator[str]:
     """Every non-empty cell value of every worksheet, as text, at most ``max_cells``."""
-    with zipfile.ZipFile(io.BytesIO(body)) as book:
-        shared_root = _part(book, "xl/sharedStrings.xml")
+    with _open_package(body) as book:
+        package = _Package(book)
+        shared_root = package.part("xl/sharedStrings.xml")
         shared = [_string_item(si) for si in shared_root.iterfind(f"{_SML}si")] if shared_root is not None else []
         sheets = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
         if not sheets:
             raise ValueError("工作簿中没有工作表")
         cells = 0
         for name in sheets:
-            root = _part(book, name)
+            root = package.part(name)
             assert root is not None
             for cell in root.iter(f"{_SML}c"):
                 kind = cell.get("t")
@@ -100,8 +140,8 @@ def _paragraph_text(p: etree._Element) -> str:
 
 def docx_segments(body: bytes) -> Iterator[Segment]:
     """Body paragraphs (``text``), then table cells (``table cell``) of a Word document."""
-    with zipfile.ZipFile(io.BytesIO(body)) as package:
-        root = _part(package, "word/document.xml")
+    with _open_package(body) as book:
+        root = _Package(book).part("word/document.xml")
     if root is None:
         raise ValueError("文档中没有 word/document.xml")
     doc_body = root.find(f"{_WML}body")
