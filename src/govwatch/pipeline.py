@@ -1,9 +1,11 @@
 """inspect_site(): crawl → extract → checks → store → inspection document.
 
 The one path used by the CLI, the demo, tests and (later) the web app and the
-workers. A crawl that is interrupted leaves its run ``interrupted`` (Ctrl-C)
-or ``running`` (kill -9); ``resume=True`` continues the newest such run of the
-site without refetching what was committed.
+workers. A crawl that is interrupted leaves its run ``interrupted`` (Ctrl-C,
+SIGTERM) or ``running`` (kill -9); a run stopped after its crawl stays
+``crawled``. ``resume=True`` continues the newest such run of the site: an
+unfinished crawl goes on without refetching what was committed, a crawled run
+gets the measurements it lacks and its checks, and nothing is fetched again.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
     homepage, scope = site_scope(url, settings)
     site_id = store.site_id(homepage, scope.prefix)
     run_id = store.resumable_run(site_id) if resume else None
+    if run_id is not None and store.run(run_id)["status"] == "crawled":
+        return Inspection(run_id=run_id, document=await measure_and_check(store, run_id, settings), stats=None,
+                          resumed=True)
     state = None
     if run_id is not None:
         state = resume_state(store, run_id)
@@ -114,11 +119,30 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "crawl_seconds": stats.seconds, "rendered": stats.rendered,
         "render_failed": len(stats.render_errors),
         "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]]})
+    document = await measure_and_check(store, run_id, settings)
+    return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
+
+
+async def measure_and_check(store: Store, run_id: int, settings: Settings) -> dict[str, Any]:
+    """The steps after a crawl: the site measurements (HTTPS/TLS, IPv6, cloaking → run facts) the
+    run has not stored yet, then :func:`check_and_report`. A run stopped after its crawl is
+    finished by this alone (``inspect --resume``): its pages are never fetched again."""
     from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
 
-    await measure_site(store, run_id, settings)  # HTTPS/TLS, IPv6, cloaking → run facts
-    document = check_and_report(store, run_id)
-    return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
+    await measure_site(store, run_id, unmeasured(settings, store.run_facts(run_id)))
+    return check_and_report(store, run_id)
+
+
+def unmeasured(settings: Settings, stored: dict[str, Any]) -> Settings:
+    """``settings`` with only the site measurements whose facts (``transport``, ``ipv6``,
+    ``cloaking``) are not in ``stored`` (the run's facts) left on: a resumed run keeps what it
+    measured before it was stopped."""
+    sec = settings.security
+    tls, ipv6, cloaking = (sec.tls and "transport" not in stored, sec.ipv6 and "ipv6" not in stored,
+                           sec.cloaking and "cloaking" not in stored)
+    security = dataclasses.replace(sec, enabled=sec.enabled and (tls or ipv6 or cloaking), tls=tls, ipv6=ipv6,
+                                   cloaking=cloaking)
+    return dataclasses.replace(settings, security=security)
 
 
 def release_memory() -> None:

@@ -25,7 +25,16 @@ if TYPE_CHECKING:
 EXIT_OK = 0  # the command completed, whatever the verdict
 EXIT_FAILURE = 1  # a runtime failure
 EXIT_USAGE = 2  # bad arguments, input or configuration
-EXIT_INTERRUPTED = 130  # Ctrl-C: results so far are kept (inspect: resumable)
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT, 128 + 2): results so far are kept (inspect: resumable)
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15), handled like Ctrl-C: results kept, resumable
+
+
+def interrupted_exit(exc: KeyboardInterrupt) -> int:
+    """The exit status of a command stopped by a signal: 143 for SIGTERM (``aio.Terminated``),
+    130 for Ctrl-C; both keep what was stored, and ``inspect --resume`` continues either."""
+    from govwatch.core.aio import Terminated
+
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 console = Console(stderr=True, highlight=False)
 

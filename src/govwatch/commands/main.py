@@ -2,7 +2,7 @@
 the chosen command and turns its outcome into an exit code.
 
 Exit codes: 0 the command completed (whatever the verdict); 1 a runtime failure; 2 a usage or
-configuration error; 130 interrupted (resumable).
+configuration error; 130 interrupted by Ctrl-C, 143 stopped by SIGTERM (both resumable).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import os
 
 from govwatch import __version__
-from govwatch.commands.common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, console
+from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, console, interrupted_exit
 from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
 from govwatch.commands.page_extract import add_extract_command
@@ -46,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted: results so far are stored; run again with --resume to continue[/]")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (core.aio.Terminated)
+        console.print(f"[yellow]{str(exc) or 'interrupted'}: results so far are stored; "
+                      "run again with --resume to continue[/]")
+        return interrupted_exit(exc)
     except Exception as exc:  # noqa: BLE001 - last resort: a readable message, not a traceback
         console.print(f"[red]failed:[/] {type(exc).__name__}: {exc}")
         if "GOVWATCH_DEBUG" in os.environ:

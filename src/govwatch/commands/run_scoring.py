@@ -26,6 +26,10 @@ The run's checks run again on its stored pages with the chosen rule table (nothi
 reviewer findings, exemptions and temporary filings are applied and the run is scored; the score
 sheet is stored per (run, table). Without a complete assessment verdict and score are null and the
 summary says which indicators are not assessed and the best score still possible.
+
+Only completed runs are scored. A run stopped during its crawl (running, interrupted) or after it
+(crawled: its checks did not run) is finished by `govwatch inspect URL --resume`, which the error
+message spells out; a crawled run is then checked without fetching anything.
 """
 
 
@@ -53,8 +57,26 @@ def _run(store: Any, run_id: int) -> dict[str, Any]:
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     if run["status"] != "completed":
-        raise UsageError(f"run {run_id} is {run['status']}, not completed (finish it with govwatch inspect --resume)")
+        raise UsageError(_unfinished(store, run))
     return run
+
+
+def _unfinished(store: Any, run: dict[str, Any]) -> str:
+    """Why a run that is not completed cannot be scored, and the command that finishes it."""
+    from govwatch.store.db import RESUMABLE_STATUSES
+
+    run_id, status = run["id"], run["status"]
+    site_url = store.site(run["site_id"])["url"]
+    if status not in RESUMABLE_STATUSES:
+        return f"run {run_id} is {status}, not completed: inspect the site again (govwatch inspect {site_url})"
+    left = "its checks did not run" if status == "crawled" else "its crawl did not finish"
+    newest = store.resumable_run(run["site_id"])
+    if newest != run_id:
+        return (f"run {run_id} is {status} ({left}), and govwatch inspect --resume continues the site's newer "
+                f"unfinished run {newest} instead: score that one when it is completed")
+    fetch = "nothing is fetched" if status == "crawled" else "what is stored is not fetched again"
+    return (f"run {run_id} is {status} ({left}): finish it with govwatch inspect {site_url} --resume "
+            f"(same --db and --config; {fetch}), then score it")
 
 
 def _score(store: Any, run_id: int, rules: Any) -> tuple[dict[str, Any], dict[str, Any]]:

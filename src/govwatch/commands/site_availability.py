@@ -3,7 +3,8 @@ business systems (thin: parse, call ``crawl.availability``, store the visits, pr
 
 Both commands share the CLI's conventions: exit 0 when the command completed
 (whatever the result), 2 for usage or configuration errors, 1 for a runtime
-failure, 130 when Ctrl-C stopped it (results so far are kept).
+failure, 130 when Ctrl-C stopped it (results so far are kept); a SIGTERM stops
+``probe`` like Ctrl-C (exit 143) and ends ``monitor``, a service, normally (exit 0).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from govwatch.commands.common import (
     add_db_flag,
     cli_settings,
     console,
+    interrupted_exit,
     open_store,
     plain,
     write_json,
@@ -47,7 +49,7 @@ connect_ms, tls_ms, first_byte_ms, total_ms, bytes, confirmed_by}]}
 (schema: govwatch/schemas/probe.schema.json). '-' writes it to stdout.
 
 exit codes: 0 completed (whatever the result), 2 usage or configuration error, 1 runtime failure,
-130 interrupted by Ctrl-C (the visits so far are stored and written).
+130 interrupted by Ctrl-C, 143 by SIGTERM (the visits so far are stored and written).
 """
 
 MONITOR_EPILOG = """\
@@ -96,6 +98,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     """N visits of one URL, spaced --interval seconds; stored, summarised, written as Probe JSON."""
     import asyncio  # here, not at the top: the CLI module is imported by every spawned crawl worker
 
+    from govwatch.core import aio
     from govwatch.crawl.availability.document import probe_document, summary_line, visit_line
     from govwatch.crawl.availability.visit import Visit, visit, visit_row
     from govwatch.store.probes import (
@@ -141,23 +144,23 @@ def cmd_probe(args: argparse.Namespace) -> int:
             if not args.quiet:
                 plain(console, visit_line(i + 1, result))
 
-    interrupted = False
+    stopped: KeyboardInterrupt | None = None
     try:
-        asyncio.run(series())
-    except KeyboardInterrupt:
-        interrupted = True
+        aio.run(series())  # SIGTERM stops it like Ctrl-C
+    except KeyboardInterrupt as exc:
+        stopped = exc
     finally:
         if store is not None:
             store.close()
     doc = probe_document(url, visits, timeout_s=p.timeout, confirm=p.confirm, requested=args.count,
-                         interval_s=args.interval, interrupted=interrupted,
+                         interval_s=args.interval, interrupted=stopped is not None,
                          target={"site_id": target.site_id if store is not None else None,
                                  "site_url": target.site_url, "kind": target.kind, "name": target.name})
     if args.json:
         write_json(doc, args.json)
     plain(console, f"{url}: {summary_line(visits)}"
-          + (f" — interrupted after {len(visits)} of {args.count} visits" if interrupted else ""))
-    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+          + (f" — interrupted after {len(visits)} of {args.count} visits" if stopped is not None else ""))
+    return interrupted_exit(stopped) if stopped is not None else EXIT_OK
 
 
 # -- govwatch monitor -------------------------------------------------------------------

@@ -120,7 +120,9 @@ def add_inspect_command(sub: Any) -> None:
     p.add_argument("--json", help="write the inspection JSON here ('-' for stdout)")
     p.add_argument("--out", help="write the reports (--formats, default report.html and inspection.json) into this "
                                  "folder; with --all/--org one subfolder per site")
-    p.add_argument("--resume", action="store_true", help="continue the site's interrupted run")
+    p.add_argument("--resume", action="store_true",
+                   help="finish the site's newest unfinished run: a crawl stopped by Ctrl-C, SIGTERM or a kill goes on "
+                        "without refetching what was stored; a run stopped after its crawl is checked, nothing fetched")
     add_report_flags(p)
     add_crawl_flags(p)
     p.set_defaults(func=cmd_inspect)

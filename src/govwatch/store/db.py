@@ -22,6 +22,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0006"  # the newest migration's revision (tests/unit/test_store.py holds it to Alembic's head)
 
 
+RESUMABLE_STATUSES = ("running", "interrupted", "crawled")  # runs ``inspect --resume`` can finish
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or used (message says why)."""
 
@@ -120,11 +123,11 @@ class Store:
             return inserted_id(result)
 
     def resumable_run(self, site_id: int) -> int | None:
-        """The newest run of the site that did not finish its crawl."""
+        """The newest run of the site that did not finish: its crawl (``running`` after a kill,
+        ``interrupted`` after Ctrl-C or SIGTERM) or its checks (``crawled``)."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(t.runs.c.id).where(t.runs.c.site_id == site_id,
-                                          t.runs.c.status.in_(("running", "interrupted")))
+                select(t.runs.c.id).where(t.runs.c.site_id == site_id, t.runs.c.status.in_(RESUMABLE_STATUSES))
                 .order_by(t.runs.c.id.desc()).limit(1)).first()
         return int(row[0]) if row else None
 
