@@ -35,6 +35,7 @@ def sim_settings(db_url: str, *, render: bool = False, **crawl: object) -> Setti
     Rendering is off unless a test is about it (script-filled lists are then read from their endpoints)."""
     base = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
             "connect_timeout": 1.0, "backoff": 0.1, "network": "offline",
+            "seed_retry_seconds": 1.0,  # a failing homepage is retried patiently, but not 30 s in a test
             "allow_private": list(SIM_ALLOW_PRIVATE)}
     return load_settings(overrides={"crawl": {**base, **crawl}, "store": {"url": db_url},
                                     "render": {"enabled": render}}, environ={})

@@ -213,7 +213,8 @@ class RunData:
         return out
 
     def attachments(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(url, fetch row) of every attachment fetched with success (role resource, kind attachment)."""
+        """(url, fetch row) of every attachment fetched with success (role resource, kind attachment);
+        the row's ``filename`` is the file name its ``Content-Disposition`` gave, or None."""
         for url, row in self.fetches.items():
             if row.get("role") == "resource" and row.get("kind") == "attachment" and not row.get("error") \
                     and (row.get("status") or 0) < 400:

@@ -214,7 +214,8 @@ def test_a_healthy_site_stays_complete(tmp_path: Path) -> None:
     assert "不完整" not in cover_text(doc)
 
 
-def test_the_cli_completes_with_exit_0_and_says_so(tmp_path: Path) -> None:
+def test_the_cli_completes_with_exit_0_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVWATCH_CRAWL__SEED_RETRY_SECONDS", "1")  # the refused homepage is retried for 1 s, not 30
     out = tmp_path / "out"
     code = main(["inspect", closed_port_url(), "--as-of", AS_OF.isoformat(), "--db", str(tmp_path / "g.db"),
                  "--out", str(out), "--json", str(tmp_path / "doc.json"), "--offline", "--rate", "0",

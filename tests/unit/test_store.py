@@ -34,6 +34,7 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
         conn.exec_driver_sql("DROP TABLE run_facts")
         conn.exec_driver_sql("ALTER TABLE runs DROP COLUMN complete")  # added by 0006
         conn.exec_driver_sql("ALTER TABLE runs DROP COLUMN incomplete_reasons")
+        conn.exec_driver_sql("ALTER TABLE fetches DROP COLUMN filename")  # added by 0007
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
     store = Store(url)
     with store.engine.connect() as conn:

@@ -9,7 +9,8 @@ evidence lists every page that links to it. Classification:
 - suspected: other 4xx (403 only after a GET retry), 5xx, timeouts, resets,
   refused connections, TLS and DNS failures, redirect loops;
 - not broken: success after HEAD→GET fallback or a retry, bodies too large to
-  keep (the resource exists), URLs skipped as traps or by robots.txt;
+  keep (the resource exists), URLs skipped as traps or by robots.txt, URLs of a host
+  that asked for a pause beyond ``crawl.max_retry_after`` (``rate_limited``: not checked);
 - unverifiable: external links that could not be tried because the network is
   off or no resolver answered — reported, never counted as broken.
 """
@@ -25,7 +26,7 @@ from govwatch.core.model import TEMPORARY_DNS, Finding
 from govwatch.rundata import RunData
 
 INDICATOR = "链接可用性"
-NOT_BROKEN_ERRORS = frozenset({"too_large", "trap", "robots"})
+NOT_BROKEN_ERRORS = frozenset({"too_large", "trap", "robots", "rate_limited"})  # rate_limited: not checked
 MAX_SOURCES_IN_EVIDENCE = 20
 _RESOURCE_NAMES = {"page": "网页", "frame": "网页", "image": "图片", "attachment": "附件", "external": "外部链接",
                    "script": "脚本", "style": "样式表"}

@@ -17,7 +17,7 @@ PageType = Literal["home", "list", "article", "message", "guide", "other"]
 LinkKind = Literal["page", "image", "attachment", "script", "style", "frame", "external"]
 # Fetch error classes (DESIGN principle 5). ``None`` means success.
 ErrorClass = Literal[
-    "dns", "connect", "reset", "tls", "timeout", "http", "too_large", "decode",
+    "dns", "connect", "connect_timeout", "reset", "tls", "timeout", "http", "too_large", "decode", "rate_limited",
     "redirect_loop", "too_many_redirects", "invalid_url", "trap", "robots", "unverifiable", "blocked_address",
     "other",
 ]

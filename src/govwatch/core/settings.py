@@ -36,7 +36,9 @@ class CrawlSettings:
     retries: int = 2  # extra attempts for transient failures (reset, 5xx, 429, connect)
     timeout_retries: int = 1  # extra attempts after a timeout
     backoff: float = 0.5  # first retry delay in seconds, doubled each time
-    max_retry_after: float = 30.0  # longest Retry-After honoured, seconds
+    max_retry_after: float = 30.0  # longest Retry-After honoured, seconds; a longer one ends the host's crawl
+    seed_retry_seconds: float = 30.0  # the seed (homepage) is retried with backoff this long (deploys, WAF warm-up)
+    dead_host_after: int = 3  # refused or timed-out connections in a row before a host gets one try per URL
     max_pages: int = 50_000
     max_depth: int = 12
     max_bytes: int = 10 * 1024 * 1024  # largest page body kept (decompressed)
@@ -170,6 +172,9 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> None:
     _validate(settings, origin)
 
 
+MAX_SEED_RETRY_SECONDS = 600.0  # a seed retried longer than this holds a worker for nothing
+
+
 def _validate(settings: Settings, origin: str) -> None:
     c = settings.crawl
     positive = ["concurrency", "per_host_concurrency", "timeout", "connect_timeout", "max_pages",
@@ -190,6 +195,11 @@ def _validate(settings: Settings, origin: str) -> None:
         raise ConfigError(f"{origin}: probe.jitter must be at least 0 and below 1")
     if settings.render.max_pages < 0:
         raise ConfigError(f"{origin}: render.max_pages must not be negative")
+    if not 0 <= c.seed_retry_seconds <= MAX_SEED_RETRY_SECONDS:
+        raise ConfigError(f"{origin}: crawl.seed_retry_seconds must be between 0 and {MAX_SEED_RETRY_SECONDS:g}, "
+                          f"got {c.seed_retry_seconds!r}")
+    if c.dead_host_after < 1:
+        raise ConfigError(f"{origin}: crawl.dead_host_after must be at least 1, got {c.dead_host_after!r}")
     if not 0 <= c.min_read_share <= 1:
         raise ConfigError(f"{origin}: crawl.min_read_share must be between 0 and 1, got {c.min_read_share!r}")
     if c.network not in ("online", "offline"):

@@ -8,12 +8,16 @@ read the crawl are not assessed on an incomplete run) and the documents. A run i
   status, or a WAF challenge standing in for it (:mod:`govwatch.crawl.challenge`) —
   ``crawl.homepage_failed``;
 - every page the crawl found was blocked by a WAF challenge — ``crawl.all_blocked``;
+- the site asked the crawl to wait longer than ``crawl.max_retry_after`` (429/503 with a long
+  Retry-After): the crawl of its host ended there and its pages were not read — ``crawl.rate_limited``;
 - the crawl read fewer than ``crawl.min_read_share`` of the pages it found — ``crawl.low_read_share``.
 
 A page is *found* when the crawl fetched it as a page (role ``page``); it is *read* when it
 answered without an error class and with a status below 400, or with 404/410 (a definite answer:
 the page does not exist, a broken link the link check reports). Pages cut by ``max_pages`` are
-never fetched and not counted: the page limit is a choice, not a failure.
+never fetched and not counted: the page limit is a choice, not a failure. The pages found but not
+read are named in ``unread_pages`` (URL, status, error class; the first :data:`MAX_UNREAD_LISTED`),
+a page cut at the size limit among them (``too_large``: its first bytes were still extracted).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from typing import Any
 from govwatch.crawl.challenge import BLOCKED_PREFIX, is_blocked
 
 FACT_NAME = "crawl"
+MAX_UNREAD_LISTED = 200  # unread pages named in the fact (the count is ``pages_found - pages_read``)
 _ANSWERED_MISSING = frozenset({404, 410})
 
 # Fetch error classes in the words of the report.
 ERROR_NAMES = {
     "dns": "域名解析失败", "connect": "无法建立连接（连接被拒绝或不可达）", "reset": "连接被重置",
+    "connect_timeout": "连接超时（主机无响应）", "rate_limited": "网站限制访问频率，要求长时间等待（未检查）",
     "tls": "TLS/SSL握手失败", "timeout": "访问超时", "http": "HTTP协议错误", "too_large": "页面过大",
     "decode": "内容无法解码", "redirect_loop": "重定向循环", "too_many_redirects": "重定向次数过多",
     "invalid_url": "网址无效", "other": "其他错误",
@@ -72,9 +78,15 @@ def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, 
     if not home_read:
         reasons.append({"code": "crawl.homepage_failed", "message": f"首页无法打开：{failure_text(home_row)}",
                         "url": homepage_url})
+    limited = [row for row in pages if row.get("error") == "rate_limited"]
     if found > 1 and blocked == found:
         reasons.append({"code": "crawl.all_blocked", "message": f"抓取的{found}个页面全部被网站防火墙（WAF）拦截，"
                         "未能读取网站内容", "url": homepage_url})
+    elif limited:
+        status = next((row.get("status") for row in limited if row.get("status")), 429)
+        reasons.append({"code": "crawl.rate_limited",
+                        "message": f"网站限制访问频率（HTTP {status}，要求等待的时间超过上限crawl.max_retry_after），"
+                                   f"抓取就此停止，{len(limited)}个页面未检查", "url": homepage_url})
     elif home_read and share < min_read_share:
         reasons.append({"code": "crawl.low_read_share",
                         "message": f"只读取了发现的{found}个页面中的{read}个（{share:.0%}），低于要求的"
@@ -83,6 +95,8 @@ def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, 
     homepage = None if home_row is None else {
         "url": homepage_url, "read": home_read, "status": home_row.get("status"), "error": home_row.get("error"),
         "error_detail": home_row.get("error_detail"), "blocked": is_blocked(home_row)}
+    unread = [{"url": url, "status": row.get("status"), "error": row.get("error")}
+              for url, row in fetches.items() if row.get("role") == "page" and not is_read(row)]
     return {"complete": not reasons, "reasons": reasons, "pages_found": found, "pages_read": read,
             "pages_blocked": blocked, "read_share": round(share, 4), "min_read_share": min_read_share,
-            "homepage": homepage}
+            "homepage": homepage, "unread_pages": unread[:MAX_UNREAD_LISTED]}

@@ -32,6 +32,7 @@ from govwatch.crawl.robots import RobotsCache
 from govwatch.crawl.script_sources import ScriptSources
 from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.crawl.traps import TrapGuard
+from govwatch.extract.decode import safe_truncate
 from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, extension_of, response_download
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 
@@ -254,7 +255,9 @@ class Crawler:
             self.page_limit_hit = True
             return
         self._page_budget -= 1
-        result = await self.fetcher.fetch(url)
+        # The seed (homepage) is retried patiently: a site-wide 503 for a few seconds must not lose the site.
+        # A page past the size limit is read up to it: the links at its top are still followed.
+        result = await self.fetcher.fetch(url, patient=via == "seed", read_head=True)
         if (marker := challenge_marker(result.status, result.body)) is not None:
             result.error, result.error_detail = "unverifiable", blocked_detail(result.status, marker)  # not the page
         if _download_of(result):  # a file served from a script URL: an attachment, not a page
@@ -264,9 +267,10 @@ class Crawler:
         extracted = None
         links: list[Link] = []
         template: tuple[Link, ...] | None = None  # the site-template links the page holds too
-        if result.ok and result.body and _is_extractable(result):
+        if (result.ok or result.error == "too_large") and result.body and _is_extractable(result):
             base = result.final_url
-            extracted = await self.extractor(result.body, base, result.content_type, self.site_root)
+            body = result.body if result.ok else safe_truncate(result.body, len(result.body) - 1)  # whole tags only
+            extracted = await self.extractor(body, base, result.content_type, self.site_root)
             if extracted.needs_render:  # the site's script files may load the list: read them for its API
                 extracted = await self.script_sources.add_endpoints(extracted, base, result.body,
                                                                     result.content_type)

@@ -67,20 +67,24 @@ class Reply:
     body: bytes
     too_large: bool  # the body passed the limit: ``body`` holds its first bytes, or nothing if never read
     first_byte_s: float  # seconds from the start of the exchange to its first response byte
+    sets_cookie: bool = False  # the answer set a cookie (the session's cookie engine keeps it)
 
 
 class _Transfer:
     """The state of one exchange, fed by libcurl's header and body callbacks."""
 
-    __slots__ = ("future", "lines", "parts", "size", "limit", "read_body", "too_large", "stopped", "_kept")
+    __slots__ = ("future", "lines", "parts", "size", "limit", "read_body", "read_head", "too_large", "stopped",
+                 "_kept")
 
-    def __init__(self, future: asyncio.Future[tuple[int, str]], limit: int, read_body: bool) -> None:
+    def __init__(self, future: asyncio.Future[tuple[int, str]], limit: int, read_body: bool,
+                 read_head: bool = False) -> None:
         self.future = future
         self.lines: list[bytes] = []
         self.parts: list[bytes] = []
         self.size = 0
         self.limit = limit
         self.read_body = read_body
+        self.read_head = read_head  # read the first ``limit`` bytes even of a body declared larger
         self.too_large = False
         self.stopped = False  # the body was deliberately not read (HEAD-like use of GET)
         self._kept: dict[str, str] | None = None  # headers(), parsed once
@@ -96,7 +100,7 @@ class _Transfer:
         if not self.read_body:
             self.stopped = True
             return 0
-        if not self.size and self._declared_too_large():
+        if not self.size and not self.read_head and self._declared_too_large():
             self.too_large = True
             return 0
         self.size += len(chunk)
@@ -123,6 +127,10 @@ class _Transfer:
                 kept[key] = _header_text(value.strip(), key)
         self._kept = kept
         return kept
+
+    def sets_cookie(self) -> bool:
+        """Whether the (final) response carried a Set-Cookie header."""
+        return any(line[:11].lower() == b"set-cookie:" for line in self.lines[1:])
 
     def _declared_too_large(self) -> bool:
         """An unencoded body whose Content-Length already passes the limit is not read at all."""
@@ -193,22 +201,20 @@ class CurlSession:
         self.close()
 
     async def request(self, method: str, url: str, *, timeout: float, connect_timeout: float,
-                      max_bytes: int, read_body: bool = True) -> Reply:
-        """One exchange (no redirects followed). Raises :class:`TransferError`."""
+                      max_bytes: int, read_body: bool = True, read_head: bool = False) -> Reply:
+        """One exchange (no redirects followed). Raises :class:`TransferError`.
+
+        With ``read_head`` a body whose Content-Length passes ``max_bytes`` is still read up to
+        the limit (a huge page's first bytes hold its links); otherwise it is not read at all."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise TransferError("invalid_url", f"not an http(s) URL: {url!r}")
         handle = self._free.pop() if self._free else self._new_handle()
-        transfer = _Transfer(self._loop.create_future(), max_bytes, read_body and method != "HEAD")
+        transfer = _Transfer(self._loop.create_future(), max_bytes, read_body and method != "HEAD", read_head)
         try:
-            handle.setopt(pycurl.URL, url)
-            if self._guard is not None:
-                self._targets[handle] = url_target(url) or ("", 0)
+            self.configure(handle, url, method=method, timeout=timeout, connect_timeout=connect_timeout)
         except (pycurl.error, UnicodeError) as exc:
             self._free.append(handle)
             raise TransferError("invalid_url", f"unusable URL {url!r}: {exc}") from None
-        handle.setopt(pycurl.NOBODY, 1) if method == "HEAD" else handle.setopt(pycurl.HTTPGET, 1)
-        handle.setopt(pycurl.TIMEOUT_MS, max(1, int(timeout * 1000)))
-        handle.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(min(connect_timeout, timeout) * 1000)))
         handle.setopt(pycurl.HEADERFUNCTION, transfer.on_header)
         handle.setopt(pycurl.WRITEFUNCTION, transfer.on_body)
         self._active[handle] = transfer
@@ -222,13 +228,26 @@ class CurlSession:
         first_byte = handle.getinfo(pycurl.STARTTRANSFER_TIME)
         os_errno = handle.getinfo(pycurl.OS_ERRNO) if code else 0
         refused = self._refused.pop(handle, None)
+        # a connection was made, or an open one reused (its CONNECT_TIME is 0, but its request was sent)
+        connected = not code or handle.getinfo(pycurl.CONNECT_TIME) > 0 or handle.getinfo(pycurl.REQUEST_SIZE) > 0
         self._free.append(handle)
         if code and not (code == _WRITE_ERROR and (transfer.too_large or transfer.stopped)):
             if refused is not None:
                 raise TransferError(BLOCKED_CLASS, f"{BLOCKED_CLASS}: {refused}")
-            raise await self._error(code, message, os_errno, url)
+            raise await self._error(code, message, os_errno, url, connected)
         return Reply(status=status, headers=transfer.headers(), body=b"".join(transfer.parts),
-                     too_large=transfer.too_large, first_byte_s=first_byte)
+                     too_large=transfer.too_large, first_byte_s=first_byte, sets_cookie=transfer.sets_cookie())
+
+    def configure(self, handle: pycurl.Curl, url: str, *, method: str, timeout: float,
+                  connect_timeout: float) -> None:
+        """Set the per-exchange options of ``handle`` before it starts: the one place every
+        request passes (a guard on the addresses a request may reach belongs here)."""
+        handle.setopt(pycurl.URL, url)
+        if self._guard is not None:
+            self._targets[handle] = url_target(url) or ("", 0)
+        handle.setopt(pycurl.NOBODY, 1) if method == "HEAD" else handle.setopt(pycurl.HTTPGET, 1)
+        handle.setopt(pycurl.TIMEOUT_MS, max(1, int(timeout * 1000)))
+        handle.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(min(connect_timeout, timeout) * 1000)))
 
     def close(self) -> None:
         """Stop every transfer and release the sockets (the loop stops watching them)."""
@@ -327,11 +346,14 @@ class CurlSession:
         if transfer is not None and not transfer.future.done():
             transfer.future.set_result((code, message))
 
-    async def _error(self, code: int, message: str, os_errno: int, url: str) -> TransferError:
-        """The crawl's error class for a libcurl failure."""
+    async def _error(self, code: int, message: str, os_errno: int, url: str, connected: bool) -> TransferError:
+        """The crawl's error class for a libcurl failure (a timeout before the TCP connection
+        was made is ``connect_timeout``: the host did not answer at all)."""
         error_class = _CODE_CLASS.get(code, "other")
         detail = f"{message} (libcurl error {code})"
-        if error_class == "timeout":
+        if error_class == "timeout" and not connected:
+            error_class, detail = "connect_timeout", f"no connection within the time limit: {detail}"
+        elif error_class == "timeout":
             detail = f"no complete answer within the time limit: {detail}"
         elif error_class == "connect" and os_errno in _RESET_ERRNOS:
             error_class = "reset"

@@ -1,8 +1,16 @@
 """One HTTP exchange, with redirects, limits, retries and error classes.
 
 Every call returns a :class:`FetchResult`; nothing raises. Redirects are
-followed by hand so loops and long chains are recorded; bodies are read in
-chunks up to a limit (decompressed size, so gzip bombs stop at the limit).
+followed by hand so loops and long chains are recorded (a redirect back to a URL
+already requested is a loop only if no cookie was set since: ``/`` → ``/verify``
+setting a cookie → ``/`` is a WAF's check, followed with the cookie); bodies are
+read up to a limit (decompressed size, so gzip bombs stop at the limit).
+
+Per host the fetcher remembers two things: connections refused or timed out in a
+row (after ``crawl.dead_host_after`` of them the host gets one attempt per URL),
+and a Retry-After beyond ``crawl.max_retry_after`` (the host's crawl ends: its
+further URLs are ``rate_limited``, not fetched, never waited for). The seed URL
+is retried patiently, with backoff, for ``crawl.seed_retry_seconds``.
 """
 
 from __future__ import annotations
@@ -23,8 +31,12 @@ from govwatch.crawl.curl import CurlSession, TransferError
 from govwatch.crawl.politeness import HostLimiter, parse_retry_after
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout"})
-DOWN_AFTER = 3  # connection failures in a row (each after its retries) before a host counts as down
+RETRYABLE_ERRORS = frozenset({"reset", "connect", "timeout", "connect_timeout"})
+_TIMEOUTS = frozenset({"timeout", "connect_timeout"})  # retried ``timeout_retries`` times, not ``retries``
+_NO_CONNECTION = frozenset({"connect", "connect_timeout"})  # the host never answered: counts towards dead
+DOWN_AFTER = CrawlSettings().dead_host_after  # the default of connection failures before a host is dead
+SEED_MIN_WAIT = 0.1  # seconds: the first wait between seed attempts, even with ``backoff`` 0
+SEED_MAX_WAIT = 8.0  # seconds: the longest wait between two seed attempts
 
 
 @dataclass(slots=True)
@@ -39,12 +51,15 @@ class FetchPolicy:
     timeout_retries: int
     backoff: float
     max_retry_after: float
+    seed_retry_seconds: float = 0.0
+    dead_host_after: int = DOWN_AFTER
 
     @classmethod
     def from_settings(cls, c: CrawlSettings) -> FetchPolicy:
         return cls(timeout=c.timeout, connect_timeout=c.connect_timeout, max_bytes=c.max_bytes,
                    max_redirects=c.max_redirects, retries=c.retries, timeout_retries=c.timeout_retries,
-                   backoff=c.backoff, max_retry_after=c.max_retry_after)
+                   backoff=c.backoff, max_retry_after=c.max_retry_after, seed_retry_seconds=c.seed_retry_seconds,
+                   dead_host_after=c.dead_host_after)
 
 
 def classify_exception(exc: BaseException) -> tuple[ErrorClass, str]:
@@ -83,6 +98,21 @@ def classify_exception(exc: BaseException) -> tuple[ErrorClass, str]:
     return "other", detail
 
 
+class _HostStopped(Exception):
+    """The crawl of a request's host ended (a Retry-After beyond the cap) before the request started."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def _not_fetched(url: str, why: str) -> FetchResult:
+    """The result of a URL on a host whose crawl ended: ``rate_limited``, never requested."""
+    return FetchResult(url=url, final_url=url, method="NONE", status=None, error="rate_limited",
+                       error_detail=f"not fetched: {why}", content_type="", headers={}, body=b"",
+                       elapsed_ms=0.0, attempts=0)
+
+
 class Fetcher:
     """Fetches URLs through one crawl transport session, with per-host politeness."""
 
@@ -90,60 +120,93 @@ class Fetcher:
         self.session = session
         self.limiter = limiter
         self.policy = policy
-        self._refused: dict[str, int] = {}  # host -> connection failures in a row, each after its retries
+        self._refused: dict[str, int] = {}  # host -> connections refused or timed out in a row, after retries
+        self._rate_limited: dict[str, str] = {}  # host -> why its crawl ended (a Retry-After beyond the cap)
 
     def host_down(self, url: str) -> bool:
-        """Whether the host of ``url`` refused the last few connections (their retries included):
-        its further URLs get one attempt each, not the full retries (a dead external host linked
-        from every page would otherwise hold the crawl in back-off sleeps)."""
-        return self._refused.get(urlsplit(url).netloc, 0) >= DOWN_AFTER
+        """Whether the host of ``url`` refused or timed out the last few connections (their retries
+        included): its further URLs get one attempt each, not the full retries (a dead external host
+        linked from every page would otherwise hold the crawl in back-off sleeps and timeouts)."""
+        return self._refused.get(urlsplit(url).netloc, 0) >= self.policy.dead_host_after
+
+    def rate_limited(self, url: str) -> str | None:
+        """Why the crawl of ``url``'s host ended (it asked for a pause beyond the cap), or None."""
+        return self._rate_limited.get(urlsplit(url).netloc)
 
     async def fetch(self, url: str, *, method: str = "GET", read_body: bool = True,
-                    max_bytes: int | None = None) -> FetchResult:
-        """Fetch with retries for transient failures; honours Retry-After."""
+                    max_bytes: int | None = None, patient: bool = False, read_head: bool = False) -> FetchResult:
+        """Fetch with retries for transient failures; honours Retry-After. ``patient``: the seed,
+        retried with backoff for ``seed_retry_seconds``; ``read_head``: see :meth:`CurlSession.request`."""
         attempt = 0
         timeouts = 0
-        down = self.host_down(url)
+        counted = False  # this URL's connection failure is counted towards the host's
+        first = time.monotonic()
         while True:
             attempt += 1
-            result = await self._fetch_once(url, method=method, read_body=read_body,
-                                            max_bytes=max_bytes or self.policy.max_bytes)
+            try:
+                result = await self._fetch_once(url, method=method, read_body=read_body,
+                                                max_bytes=max_bytes or self.policy.max_bytes, read_head=read_head)
+            except _HostStopped as stopped:
+                return _not_fetched(url, stopped.why)
             result.attempts = attempt
-            delay = None if down else self._retry_delay(result, attempt, timeouts)
+            counted = self._note_host(url, result, counted)
+            # dead: so many *other* URLs of the host failed to connect in a row (this one's own retries
+            # do not count: the first URLs of a host get their full retries)
+            down = self._refused.get(urlsplit(url).netloc, 0) - counted >= self.policy.dead_host_after
+            delay = None
+            if not down:
+                delay = self._retry_delay(result, attempt, timeouts)
+                if patient and _transient(result):
+                    delay = self._seed_delay(result, attempt, time.monotonic() - first, delay)
             if delay is None:
-                self._note_host(url, result, down)
+                if down and result.error in _NO_CONNECTION:
+                    what = "refused" if result.error == "connect" else "timed out on"
+                    tried = "tried once without retries" if attempt == 1 else "no further retries"
+                    result.error_detail = (f"host dead: it {what} the connections of "
+                                           f"{self._refused[urlsplit(url).netloc] - counted} other URLs in a row, "
+                                           f"{tried}; {result.error_detail}")
                 return result
-            if result.error == "timeout":
+            if result.error in _TIMEOUTS:
                 timeouts += 1
             await asyncio.sleep(delay)
 
-    def _note_host(self, url: str, result: FetchResult, down: bool) -> None:
+    def _note_host(self, url: str, result: FetchResult, counted: bool) -> bool:
+        """Count a URL whose connection failed (once per URL) towards its host's failures in a row;
+        any answer resets them. Returns whether ``url`` is counted now."""
         host = urlsplit(url).netloc
-        if result.error == "connect":
-            self._refused[host] = self._refused.get(host, 0) + 1
-            if down:
-                result.error_detail = (f"{result.error_detail} (host refused {self._refused[host] - 1} "
-                                       "connections before: tried once, without retries)")
-        else:
+        if result.error not in _NO_CONNECTION:
             self._refused.pop(host, None)
+            return False
+        if not counted:
+            self._refused[host] = self._refused.get(host, 0) + 1
+        return True
 
     def _retry_delay(self, result: FetchResult, attempt: int, timeouts: int) -> float | None:
         """Seconds to wait before retrying, or None when the result is final."""
         p = self.policy
-        if result.error == "timeout":
+        if result.error in _TIMEOUTS:
             return p.backoff if timeouts < p.timeout_retries else None
-        transient = result.error in RETRYABLE_ERRORS or (result.error is None and result.status in RETRYABLE_STATUS)
-        if not transient or attempt > p.retries:
+        if not _transient(result) or attempt > p.retries:
             return None
         backoff = p.backoff * (2 ** (attempt - 1))
         retry_after = parse_retry_after(result.headers.get("retry-after"))
         if retry_after is not None:
-            if retry_after > p.max_retry_after:
-                return None
-            return max(backoff, retry_after)
+            return max(backoff, retry_after)  # one beyond the cap made the result rate_limited
         return backoff
 
-    async def _fetch_once(self, url: str, *, method: str, read_body: bool, max_bytes: int) -> FetchResult:
+    def _seed_delay(self, result: FetchResult, attempt: int, elapsed: float, usual: float | None) -> float | None:
+        """The seed's wait before its next attempt: backoff doubling from ``backoff`` up to
+        :data:`SEED_MAX_WAIT` (or the server's Retry-After) while the next attempt still starts within
+        ``seed_retry_seconds``; past the window, the usual retries (``usual``)."""
+        p = self.policy
+        delay = min(max(p.backoff, SEED_MIN_WAIT) * (2 ** (attempt - 1)), SEED_MAX_WAIT)
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay if elapsed + delay <= p.seed_retry_seconds else usual
+
+    async def _fetch_once(self, url: str, *, method: str, read_body: bool, max_bytes: int,
+                          read_head: bool) -> FetchResult:
         """One attempt, following redirects by hand.
 
         The time limit covers the requests themselves, redirects included, but not
@@ -154,11 +217,15 @@ class Fetcher:
         p = self.policy
         spent = 0.0  # seconds of actual request time so far
         started: float | None = None
+        cookies_set = 0  # answers of this chain that set a cookie
+        requested = {url: 0}  # URL of the chain -> cookies set before it was last requested
         while True:
             host = urlsplit(current).hostname or ""
             hop_started = time.perf_counter()
             try:
                 async with self.limiter.slot(host):
+                    if (why := self.rate_limited(current)) is not None:  # ended while this waited its turn
+                        raise _HostStopped(why)
                     hop_started = time.perf_counter()
                     if started is None:
                         started = hop_started
@@ -167,35 +234,48 @@ class Fetcher:
                         raise TimeoutError()
                     reply = await self.session.request(
                         method, current, timeout=remaining, connect_timeout=p.connect_timeout,
-                        max_bytes=max_bytes, read_body=read_body)
+                        max_bytes=max_bytes, read_body=read_body, read_head=read_head)
                 assert started is not None
                 first_byte = (hop_started - started + reply.first_byte_s) * 1000
                 status, headers = reply.status, reply.headers
+                cookies_set += reply.sets_cookie
                 if status in (429, 503):
-                    self.limiter.pause(host, parse_retry_after(headers.get("retry-after")))
+                    retry_after = parse_retry_after(headers.get("retry-after"))
+                    if retry_after is not None and retry_after > p.max_retry_after:
+                        why = (f"rate limited: HTTP {status} with Retry-After {retry_after:.0f} s, beyond "
+                               f"crawl.max_retry_after ({p.max_retry_after:g} s): the crawl of {urlsplit(current).netloc}"
+                               " ends here")
+                        self._rate_limited.setdefault(urlsplit(current).netloc, why)
+                        return self._result(url, current, method, status, "rate_limited", why, headers, b"",
+                                            started, first_byte, redirects)
+                    self.limiter.pause(host, retry_after)
                 location = headers.get("location")
                 if 300 <= status < 400 and location:
                     target = normalize_url(location, current)
-                    problem = self._redirect_problem(url, target, location, redirects)
+                    unchanged = target is not None and requested.get(target) == cookies_set
+                    problem = self._redirect_problem(url, target, location, redirects, unchanged)
                     if problem is not None:
                         redirect_error, detail = problem
                         return self._result(url, target or current, method, status, redirect_error, detail,
                                             headers, b"", started, first_byte, redirects)
                     assert target is not None
                     redirects.append(target)
+                    requested[target] = cookies_set
                     current = target
                     spent += time.perf_counter() - hop_started
                     continue
                 error: ErrorClass | None = None
                 detail = ""
-                if reply.too_large:
+                if 300 <= status < 400 and status != 304:  # a redirect that names no target: a dead end
+                    error, detail = "http", f"HTTP {status} redirect without a Location header"
+                elif reply.too_large:
                     error = "too_large"
                     detail = (f"body larger than the {max_bytes}-byte limit; first {len(reply.body)} bytes kept"
                               if reply.body else f"Content-Length {headers.get('content-length')} exceeds the "
                                                  f"{max_bytes}-byte limit; not read")
                 return self._result(url, current, method, status, error, detail, headers, reply.body,
                                     started, first_byte, redirects)
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, _HostStopped):
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure becomes data
                 error_class, detail = classify_exception(exc)
@@ -203,11 +283,12 @@ class Fetcher:
                                     started if started is not None else hop_started, None, redirects)
 
     def _redirect_problem(self, url: str, target: str | None, location: str,
-                          redirects: list[str]) -> tuple[ErrorClass, str] | None:
-        """Why a redirect to ``target`` must not be followed, or None."""
+                          redirects: list[str], unchanged: bool) -> tuple[ErrorClass, str] | None:
+        """Why a redirect to ``target`` must not be followed, or None. ``unchanged``: ``target`` was
+        requested before in this chain and no cookie was set since (the same request again: a loop)."""
         if target is None:
             return "invalid_url", f"redirect to an unusable location {location!r}"
-        if target == url or target in redirects:
+        if unchanged:
             return "redirect_loop", "redirect loop: " + " -> ".join([url, *redirects, target])
         if len(redirects) >= self.policy.max_redirects:
             return "too_many_redirects", f"more than {self.policy.max_redirects} redirects"
@@ -238,7 +319,7 @@ async def check_resource(fetcher: Fetcher, url: str, *, keep_body: bool = False,
     head = await fetcher.fetch(url, method="HEAD", read_body=False)
     if head.error is None and head.status is not None and 200 <= head.status < 300:
         return head
-    if head.error == "connect":  # no connection at all (retries included): a GET cannot fare better
+    if head.error in _NO_CONNECTION or head.error == "rate_limited":  # a GET cannot fare better
         return head
     get = await fetcher.fetch(url, method="GET", max_bytes=64 * 1024)
     if get.error == "too_large":  # the resource exists; we only read its start
@@ -246,6 +327,11 @@ async def check_resource(fetcher: Fetcher, url: str, *, keep_body: bool = False,
     get.attempts += head.attempts
     get.body = b""
     return get
+
+
+def _transient(result: FetchResult) -> bool:
+    """Whether a failure may pass if tried again (a connection or timeout failure, 429 or 5xx)."""
+    return result.error in RETRYABLE_ERRORS or (result.error is None and result.status in RETRYABLE_STATUS)
 
 
 def make_session(*, user_agent: str, concurrency: int, guard: AddressGuard | None = None) -> CurlSession:

@@ -4,8 +4,11 @@ Order of evidence: a byte-order mark (it cannot lie), the ``Content-Type`` heade
 ``<meta charset>`` / ``http-equiv`` declaration in the first 4 KB, then sniffing (UTF-8,
 else GB18030). Declarations of gb2312/gbk and friends decode as GB18030, a superset that
 also holds characters such as 镕 and 喆 which GB2312 lacks. A page declared GB whose bytes
-are valid UTF-8 (a common mistake after a CMS migration) decodes as UTF-8. Undecodable
-bytes are replaced and reported in a warning; nothing here raises.
+are valid UTF-8 (a common mistake after a CMS migration) decodes as UTF-8. When neither the
+declared charset nor UTF-8 fits the whole body, the body is sniffed piece by piece (pieces
+end at ``>`` or a newline, which never occur inside a UTF-8 or GB18030 character): a template
+head in UTF-8 around an article body pasted in GBK decodes as both. Undecodable bytes are
+replaced and reported in a warning; nothing here raises.
 """
 
 from __future__ import annotations
@@ -100,17 +103,49 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str, list[str
         text = _try(body, declared)
         if text is not None:
             return text, declared, warnings
-    for codec in ("utf-8", "gb18030"):
-        if codec == declared:
-            continue
-        text = _try(body, codec)
-        if text is not None:
-            if declared:
-                warnings.append(f"decode: declared {declared_name} but bytes are {codec}")
-            return text, codec, warnings
+    if declared != "utf-8" and (text := _try(body, "utf-8")) is not None:
+        if declared:
+            warnings.append(f"decode: declared {declared_name} but bytes are utf-8")
+        return text, "utf-8", warnings
+    if declared in (None, "utf-8", "gb18030"):
+        mixed = _decode_mixed(body)
+        if mixed is not None:
+            text, utf8_pieces = mixed
+            said = f"declared {declared_name}" if declared else "no charset declared"
+            warnings.append(f"decode: {said} but bytes are gb18030" if not utf8_pieces else
+                            f"decode: {said} but bytes mix utf-8 and gb18030 ({utf8_pieces} utf-8 pieces)")
+            return text, "gb18030", warnings
+    elif (text := _try(body, "gb18030")) is not None:
+        warnings.append(f"decode: declared {declared_name} but bytes are gb18030")
+        return text, "gb18030", warnings
     codec = declared or ("utf-8" if _mostly_utf8(body) else "gb18030")
     warnings.append(f"decode: undecodable bytes replaced ({codec})")
     return body.decode(codec, "replace"), codec, warnings
+
+
+_PIECE = re.compile(rb"[^>\n]*(?:[>\n]|$)")
+
+
+def _decode_mixed(body: bytes) -> tuple[str, int] | None:
+    """``body`` decoded piece by piece, each piece as UTF-8 when it is valid UTF-8, else as
+    GB18030 (GB text is almost never valid UTF-8), with the count of non-ASCII UTF-8 pieces;
+    None when some piece is neither."""
+    parts: list[str] = []
+    utf8_pieces = 0
+    for match in _PIECE.finditer(body):
+        piece = match.group()
+        if piece.isascii():
+            parts.append(piece.decode("ascii"))
+            continue
+        text = _try(piece, "utf-8")
+        if text is not None:
+            utf8_pieces += 1
+        else:
+            text = _try(piece, "gb18030")
+            if text is None:
+                return None
+        parts.append(text)
+    return "".join(parts), utf8_pieces
 
 
 def _mostly_utf8(body: bytes) -> bool:

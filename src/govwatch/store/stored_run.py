@@ -21,7 +21,8 @@ from govwatch.store.db import Store
 from govwatch.store.writer import TEMPLATE_URL, expand_template
 
 _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
-                  "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash", "fetched_at")
+                  "content_type", "size", "elapsed_ms", "attempts", "soft_404", "body_hash", "fetched_at",
+                  "filename")
 
 
 _FETCH_NAMES = ("url", *_FETCH_COLUMNS)

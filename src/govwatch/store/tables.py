@@ -126,6 +126,7 @@ fetches = Table(
     Column("encoding", String(24)),
     Column("soft_404", Boolean, nullable=False, server_default="0"),
     Column("fetched_at", String(32), nullable=False),
+    Column("filename", Text),  # a download's Content-Disposition file name (reports name the file, not the URL)
     UniqueConstraint("run_id", "url_id", name="uq_fetches_run_url"),
 )
 

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 
 from govwatch.core.model import FetchResult, Link, PreparedPage
+from govwatch.extract.downloads import disposition_filename
 from govwatch.store import tables as t
 from govwatch.store.blobs import body_hash, compress
 from govwatch.store.db import Store, now_iso
@@ -123,7 +124,7 @@ class RunWriter:
                     r.content_type or None, len(r.body) if r.body else None, round(r.elapsed_ms, 1),
                     round(r.first_byte_ms, 1) if r.first_byte_ms is not None else None, r.attempts,
                     json.dumps(r.redirects) if r.redirects else None, digest, r.encoding,
-                    bool(page and page.soft_404), when,
+                    bool(page and page.soft_404), when, _filename(r),
                 ))
             store.store_blobs(conn, bodies)
             store.insert_rows(conn, t.fetches, _FETCH_COLUMNS, fetch_rows)
@@ -173,9 +174,15 @@ class RunWriter:
 
 _FETCH_COLUMNS = ("run_id", "url_id", "role", "kind", "depth", "method", "status", "error", "error_detail",
                   "final_url", "content_type", "size", "elapsed_ms", "first_byte_ms", "attempts", "redirects",
-                  "body_hash", "encoding", "soft_404", "fetched_at")
+                  "body_hash", "encoding", "soft_404", "fetched_at", "filename")
 _PAGE_COLUMNS = ("fetch_id", "run_id", "page_type", "title", "publish_date", "facts")
 _LINK_COLUMNS = ("run_id", "source_id", "target_id", "kind", "tag", "via", "text")
+
+
+def _filename(result: FetchResult) -> str | None:
+    """The file name a response's ``Content-Disposition`` gives (a download), or None."""
+    header = result.headers.get("content-disposition")
+    return (disposition_filename(header) or None) if header else None
 
 
 def expand_template(edges: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
