@@ -1,0 +1,1 @@
+"""Alerts: events, the per-target alert state machine, routing, the outbox sender and channels (docs/service.md)."""

@@ -1,0 +1,1 @@
+"""The monitoring service: the scheduler and the ``govwatch serve`` process (docs/service.md)."""
