@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from govwatch.analysis.columns.classify import classify
-from govwatch.analysis.columns.discover import ColumnRef, discover_columns
-from govwatch.extract.decode import decode_html
+from govwatch.analysis.columns.discover import ColumnRef, discover_columns, lists_messages, page_html
+from govwatch.analysis.interaction.messages import parse_message_list
 from govwatch.rules import Window
 from govwatch.rundata import RunData
 
@@ -123,6 +123,21 @@ def _items(pages: list[tuple[str, dict[str, Any]]]) -> tuple[list[DatedItem], bo
     return items, used_endpoint
 
 
+def _message_rows(data: RunData, pages: list[tuple[str, dict[str, Any]]]) -> list[DatedItem]:
+    """The message rows of a column's pages, each dated by its asked time: the items of a page that
+    lists messages where list reading found none (a 政民互动 page extraction took for an article)."""
+    items: list[DatedItem] = []
+    seen: set[str] = set()
+    for page_url, _facts in pages:
+        shown = page_html(data, page_url)
+        for row in parse_message_list(*shown) if shown is not None else []:
+            if row.url not in seen:
+                seen.add(row.url)
+                items.append(DatedItem(row.title, row.url, row.asked, row.asked.isoformat() if row.asked else "",
+                                       page_url))
+    return items
+
+
 def split_by_time(data: RunData, items: list[DatedItem]) -> tuple[list[DatedItem], list[DatedItem], list[DatedItem]]:
     """``(dated on or before the inspection day, dated after it but not after the day their list page
     was fetched, dated after that: in the future)``; undated items are in none. Only the first are
@@ -155,14 +170,6 @@ def _not_read(data: RunData, url: str) -> str:
     return f"list page or data endpoint not read: {url} ({why}{': ' + detail[:120] if detail else ''})"
 
 
-def _page_html(data: RunData, url: str) -> tuple[str, str] | None:
-    """A column page's stored body as text, with its URL (for classification by content)."""
-    body = data.body(url)
-    if body is None:
-        return None
-    return decode_html(body, (data.fetches.get(url) or {}).get("content_type") or "")[0], url
-
-
 def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     """Figures and verdicts for one column."""
     pages, missing = _column_pages(data, ref.url)
@@ -173,8 +180,10 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     if override and override.type:
         column_type, reason = override.type, "config"
     else:
-        column_type, reason = classify(name, meta.get("ColumnType"), page=lambda: _page_html(data, ref.url))
+        column_type, reason = classify(name, meta.get("ColumnType"), page=lambda: page_html(data, ref.url))
     items, used_endpoint = _items(pages)
+    if not items and pages and lists_messages(data, ref.url):
+        items = _message_rows(data, pages)
     read_via = _read_via(first, used_endpoint) if pages else "unread"
     as_of = data.as_of
     dated, later, future = split_by_time(data, items)

@@ -2,8 +2,10 @@
 the site map, site config.
 
 A candidate becomes a column when its URL was crawled as a column page: a list
-page, a page with a ColumnName meta tag, or a page whose list scripts fill. The
-first way a column was found is kept, in :data:`DISCOVERY_ORDER`.
+page, a page with a ColumnName meta tag, or a page whose list scripts fill — or, whatever
+its page type and meta tags, a page that lists messages itself (:func:`lists_messages`: a
+政民互动 page with rows showing 留言时间 or 办理状态, which extraction may take for an article).
+The first way a column was found is kept, in :data:`DISCOVERY_ORDER`.
 
 Channel pages (频道页: 互动交流, 政务公开 …) list sub-columns instead of items. Discovery
 descends from every page the navigation, a homepage block or the site map (the page a
@@ -22,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from govwatch.analysis.interaction.messages import is_message_list
 from govwatch.core.siteconfig import ColumnOverride
+from govwatch.extract.decode import decode_html
 from govwatch.rundata import RunData
 
 DISCOVERY_ORDER = ("nav", "homepage", "channel", "sitemap", "breadcrumb", "config")
@@ -60,6 +64,25 @@ def lists_items(facts: dict[str, Any]) -> bool:
     lists = facts.get("lists") or []
     dates = [item.get("date") for item in (lists[0].get("items") or []) if item.get("date")] if lists else []
     return len(dates) >= 3 and facts.get("publish_date") in dates
+
+
+def page_html(data: RunData, url: str) -> tuple[str, str] | None:
+    """A page's stored body as text, with its URL (for reading a column page's content)."""
+    body = data.body(url)
+    if body is None:
+        return None
+    return decode_html(body, (data.fetches.get(url) or {}).get("content_type") or "")[0], url
+
+
+def lists_messages(data: RunData, url: str) -> bool:
+    """Whether a page lists messages itself (:func:`~govwatch.analysis.interaction.messages.is_message_list`:
+    at least two rows with 留言时间 / 办理状态), whatever its page type: a message board's page is a
+    column page. Each page is read once per run."""
+    known: dict[str, bool] = data.derived("message_list_pages", lambda _data: {})
+    if url not in known:
+        shown = page_html(data, url)
+        known[url] = shown is not None and is_message_list(*shown)
+    return known[url]
 
 
 def _dated_items(facts: dict[str, Any]) -> bool:
@@ -156,9 +179,14 @@ class _Descent:
             skip.add(target)
             target_facts = self.facts(target)
             if target_facts is not None and (target_facts.get("page_type") not in DETAIL_TYPES
-                                             or lists_items(target_facts)):
+                                             or self.is_column(target)):
                 out.append((target, text.strip(), target_facts))
         return out
+
+    def is_column(self, url: str) -> bool:
+        """Whether a crawled page is a (sub-)column's page: it lists items, or it lists messages."""
+        facts = self.facts(url)
+        return facts is not None and (lists_items(facts) or lists_messages(self.data, url))
 
     def below(self, channel: str, sub: str, sub_facts: dict[str, Any]) -> bool:
         """Whether a sub-column lies below a channel page: in its URL folder, or its breadcrumb names it."""
@@ -188,7 +216,7 @@ def descend_channels(data: RunData, site_map: str | None) -> Channels:
             if facts is None or facts.get("page_type") in DETAIL_TYPES:
                 continue
             own = descent.own_links(url, links.get(url) or [])
-            subs = [(t, text, f) for t, text, f in own if lists_items(f)]
+            subs = [(t, text, f) for t, text, f in own if descent.is_column(t)]
             if url == site_map or len(subs) >= 2:  # the site map, or a channel page
                 found.subcolumns += [(t, text, how, url) for t, text, _f in subs]
                 if not _dated_items(facts) and not facts.get("needs_render") \
@@ -213,7 +241,10 @@ def discover_columns(data: RunData) -> list[ColumnRef]:
         if url in found or data.is_homepage(url) or url in channels.not_columns or url == site_map:
             continue
         facts = data.page(url)
-        if facts is None or not (lists_items(facts) if how in ("channel", "sitemap") else is_column_page(facts)):
+        if facts is None:
+            continue
+        if not (lists_items(facts) if how in ("channel", "sitemap") else is_column_page(facts)) \
+                and not lists_messages(data, url):
             continue
         found[url] = ColumnRef(url=url, name=name.strip() or (facts.get("meta") or {}).get("ColumnName", ""),
                                discovered_by=how)
