@@ -1,7 +1,7 @@
 """Real attachment files built from a case's spec: xlsx, docx, pdf, csv, txt (or raw bytes).
 
 A spec names the file by ``url`` (its extension picks the format) and gives its content:
-``rows`` (xlsx, csv), ``paragraphs``/``table`` (docx), ``lines`` (pdf, txt), ``raw`` (the bytes
+``rows`` (xlsx, csv), ``paragraphs``/``table`` (docx), ``lines`` (pdf, txt), ``raw`` / ``raw_hex`` (the bytes
 as text, e.g. a broken file); ``encoding`` applies to csv and txt.
 """
 
@@ -67,6 +67,8 @@ def build_attachment(spec: dict[str, Any]) -> bytes:
     url = spec["url"]
     if "raw" in spec:
         return str(spec["raw"]).encode("utf-8")
+    if "raw_hex" in spec:
+        return bytes.fromhex(str(spec["raw_hex"]))
     if url.endswith(".xlsx"):
         return _xlsx(spec["rows"])
     if url.endswith(".docx"):
