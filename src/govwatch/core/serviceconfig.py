@@ -345,7 +345,7 @@ def load_service_config(path: str | Path, environ: Mapping[str, str] | None = No
     except UnicodeDecodeError:
         raise ConfigError(f"service config {path} is not UTF-8 text") from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         # no snippet of the file: the offending line may hold a secret
         mark = getattr(exc, "problem_mark", None)
@@ -395,6 +395,11 @@ def _at(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
+
+
+def _given(value: Any) -> Any:
+    """A section's value, an empty mapping when the key is there without one (``schedule:``)."""
+    return {} if value is None else value
 
 
 class _Parser:
@@ -550,12 +555,12 @@ class _Parser:
 
     def config(self, data: Any) -> ServiceConfig:
         top = self.mapping(data, "", _TOP_KEYS)
-        schedule = self.schedule(top.get("schedule") or {}, "schedule", Schedule(), _SCHEDULE_KEYS)
-        classes_raw = top.get("site_classes") or {}
+        schedule = self.schedule(_given(top.get("schedule")), "schedule", Schedule(), _SCHEDULE_KEYS)
+        classes_raw = _given(top.get("site_classes"))
         if not isinstance(classes_raw, dict):
             self.fail("site_classes", f"expected a mapping of class names to schedules, got "
                                       f"{type(classes_raw).__name__}")
-        site_classes = {self.code(name, "site_classes"): self.schedule(raw or {}, _at("site_classes", str(name)),
+        site_classes = {self.code(name, "site_classes"): self.schedule(_given(raw), _at("site_classes", str(name)),
                                                                        schedule, _SCHEDULE_KEYS)
                         for name, raw in classes_raw.items()}
         sites = self.sites(top.get("sites"), schedule, site_classes)
@@ -573,7 +578,7 @@ class _Parser:
             channels=channels,
             recipients=recipients,
             alerts=alerts,
-            alerting=self.alerting(top.get("alerting") or {}, "alerting"),
+            alerting=self.alerting(_given(top.get("alerting")), "alerting"),
             quiet_hours=self.quiet_hours(quiet, "quiet_hours") if quiet is not None else None,
             maintenance=tuple(self.maintenance(raw, _at("maintenance", i))
                               for i, raw in enumerate(self.items(top.get("maintenance"), "maintenance"))),
@@ -701,7 +706,7 @@ class _Parser:
             timeout=timeout,
             smtp=self.smtp(data["smtp"], _at(path, "smtp"), timeout if "timeout" in data else None)
             if kind == "email" else None,
-            sms=self.sms(data.get("sms") or {}, _at(path, "sms"), url or "") if kind == "sms" else None,
+            sms=self.sms(_given(data.get("sms")), _at(path, "sms"), url or "") if kind == "sms" else None,
             quiet_hours=None if quiet is None else self.quiet_hours(quiet, _at(path, "quiet_hours")),
         )
 
@@ -749,7 +754,7 @@ class _Parser:
         data = self.mapping(raw, path, _SMS_KEYS)
         method = self.choice(str(data.get("method", "POST")).upper(), _at(path, "method"), ("GET", "POST", "PUT"),
                              "an HTTP method")
-        headers_raw = data.get("headers") or {}
+        headers_raw = _given(data.get("headers"))
         if not isinstance(headers_raw, dict):
             self.fail(_at(path, "headers"), "expected a mapping of header names to values")
         headers: list[tuple[str, str]] = []
@@ -858,10 +863,12 @@ class _Parser:
         if isinstance(value, str) and _CLOCK.fullmatch(value.strip()):
             return self.clock(value, path)
         try:
-            return datetime.fromisoformat(value.strip()) if isinstance(value, str) else datetime.fromisoformat("")
+            if isinstance(value, str):
+                return datetime.fromisoformat(value.strip())
         except ValueError:
-            self.fail(path, f"{_show(value)} is neither a time of day (\"02:00\") nor an ISO datetime "
-                            "(\"2025-05-01 08:00\")")
+            pass
+        self.fail(path, f"{_show(value)} is neither a time of day (\"02:00\") nor an ISO datetime "
+                        "(\"2025-05-01 08:00\")")
 
     def maintenance(self, raw: Any, path: str) -> MaintenanceWindow:
         data = self.mapping(raw, path, _MAINTENANCE_KEYS)
