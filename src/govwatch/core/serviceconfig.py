@@ -171,6 +171,9 @@ class AlertPolicy:
     flap_window: float = 3600.0  # seconds
     veto_risk_share: float = 0.03
     column_due_days: int = 3
+    # finding kinds pushed at once as new_veto_finding besides those a veto of the rule table
+    # matches on their own (privacy leaks: no table vetoes them, the offices want them at once)
+    immediate_kinds: tuple[str, ...] = ("privacy_leak",)
     escalate_after_hours: float | None = None  # unacknowledged down alert → next org level
     digest_at: time = time(18, 0)
     max_attempts: int = 8
@@ -848,6 +851,10 @@ class _Parser:
                 changes[key] = self.duration(value, where)
             elif key == "veto_risk_share":
                 changes[key] = self.number(value, where, minimum=0, above=True, below=0.05)
+            elif key == "immediate_kinds":
+                from govwatch.core.catalogue import catalogue
+
+                changes[key] = self.choices(value, where, tuple(catalogue().kinds), "a finding kind")
             elif key == "escalate_after_hours":
                 changes[key] = None if value is None else self.number(value, where, minimum=0, above=True)
             else:  # digest_at
