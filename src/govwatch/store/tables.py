@@ -289,3 +289,51 @@ run_facts = Table(  # what a post-crawl site measurement found (govwatch.crawl.s
     Column("created", String(32), nullable=False),
     UniqueConstraint("run_id", "name", name="uq_run_facts_run_name"),
 )
+
+# -- the monitoring service (docs/service.md, migration 0008) ------------------------------------
+
+alert_states = Table(  # one row per alerting target: the persisted alert state machine (alerts/state.py)
+    "alert_states", metadata,
+    Column("target_key", String(600), primary_key=True),  # "<kind>:<url>"
+    Column("target_kind", String(12), nullable=False),  # site | column | system
+    Column("site_id", Integer, ForeignKey("sites.id")),
+    Column("state", String(12), nullable=False),  # unknown | up | pending | down | maintenance
+    Column("data", JSON, nullable=False),  # AlertState.to_row(): streaks, since, changes, reminders, acks …
+    Column("updated_at", String(32), nullable=False),
+)
+
+outbox = Table(  # every notification, written in the transaction of the state change that caused it
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", String(32), nullable=False),
+    Column("event_kind", String(24), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id")),
+    Column("org_code", String(32)),
+    Column("target_url", Text),
+    Column("recipient", String(120), nullable=False),
+    Column("channel", String(120), nullable=False),
+    Column("dedupe_key", String(600), nullable=False),
+    Column("payload", JSON, nullable=False),  # the Event (alerts/events.py to_payload)
+    # pending | sending | sent | failed | held | merged | suppressed
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", String(32)),
+    Column("last_error", Text),
+    Column("sent_at", String(32)),
+    Column("digest_of", JSON),  # ids of the rows a digest row delivers
+    UniqueConstraint("dedupe_key", "recipient", "channel", name="uq_outbox_dedupe"),
+)
+Index("ix_outbox_state_due", outbox.c.state, outbox.c.next_attempt_at)
+
+schedule_state = Table(  # when each scheduled job last ran and is next due (service/scheduler.py)
+    "schedule_state", metadata,
+    Column("job_key", String(600), primary_key=True),  # e.g. "scan:<site url>", "bulletin:2026Q4"
+    Column("job_kind", String(16), nullable=False),  # probe | patrol | scan | bulletin | digest
+    Column("target", Text),
+    Column("last_started_at", String(32)),
+    Column("last_finished_at", String(32)),
+    Column("next_due_at", String(32)),
+    Column("last_run_id", Integer),
+    Column("last_error", Text),
+)
