@@ -118,7 +118,11 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "page_limit_hit": stats.page_limit_hit, "depth_limit_hit": stats.depth_limit_hit,
         "crawl_seconds": stats.seconds, "rendered": stats.rendered,
         "render_failed": len(stats.render_errors),
-        "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]]})
+        "render_errors": [{"url": u, "error": e} for u, e in stats.render_errors[:20]],
+        "extract_problems": [{"url": u, "problem": p} for u, p in stats.extract_problems],
+        "extract_problem_count": stats.extract_problem_count,
+        "trapped": [{"url": u, "error": "trap", "detail": why} for u, why in stats.trapped],
+        "trapped_count": stats.trapped_count})
     document = await measure_and_check(store, run_id, settings)
     return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
 

@@ -32,3 +32,12 @@ def test_long_urls_and_repeated_segments() -> None:
     guard = TrapGuard(max_url_length=1024, max_query_variants=10)
     assert "repeats the segment 'x'" in (guard.reason("http://h/x/x/x/x/page.html") or "")
     assert guard.reason("http://h/news/2024/0305/1.htm") is None
+
+
+def test_path_parameter_family_is_bounded_like_query_variants() -> None:
+    guard = TrapGuard(max_url_length=1024, max_query_variants=5)
+    reasons = [guard.reason(f"http://h/page.jsp;token={i:08x}") for i in range(8)]
+    assert reasons[:5] == [None] * 5
+    assert all(r and "variants (query or ;parameters) of /page.jsp" in r for r in reasons[5:])
+    assert guard.reason("http://h/other.jsp;token=1") is None  # another path has its own budget
+    assert guard.reason("http://h/page.jsp") is None  # the bare path is the page itself, not a variant

@@ -45,7 +45,9 @@ class CrawlSettings:
     max_attachment_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 10
     max_url_length: int = 1024
-    max_query_variants: int = 200  # distinct query strings per path before it is a trap
+    max_query_variants: int = 200  # distinct query strings (or ;parameters) per path before it is a trap
+    max_links_per_page: int = 10_000  # references read per page; the rest are left out (and noted)
+    max_json_items: int = 10_000  # items read per JSON list response; the rest are left out (and noted)
     user_agent: str = f"govwatch/{__version__} (+https://github.com/govwatch/govwatch; government website inspection)"
     respect_robots: bool = False
     extra_hosts: list[str] = field(default_factory=list)
@@ -178,7 +180,7 @@ MAX_SEED_RETRY_SECONDS = 600.0  # a seed retried longer than this holds a worker
 def _validate(settings: Settings, origin: str) -> None:
     c = settings.crawl
     positive = ["concurrency", "per_host_concurrency", "timeout", "connect_timeout", "max_pages",
-                "max_bytes", "max_url_length", "max_query_variants"]
+                "max_bytes", "max_url_length", "max_query_variants", "max_links_per_page", "max_json_items"]
     for name in positive:
         if getattr(c, name) <= 0:
             raise ConfigError(f"{origin}: crawl.{name} must be greater than 0")

@@ -10,6 +10,7 @@ spaces and non-ASCII characters percent-encoded. Query strings keep their order
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -21,11 +22,21 @@ _QUERY_SAFE = "/%:@!$&'()*+,;=-._~?"
 
 
 def normalize_url(href: str, base: str | None = None) -> str | None:
-    """Return the normal form of ``href`` resolved against ``base``.
+    """Return the normal form of ``href`` resolved against ``base``. Never raises.
 
     Returns ``None`` for references that are not fetchable web resources
-    (``javascript:``, ``mailto:``, fragments only, empty strings, bad ports).
+    (``javascript:``, ``mailto:``, fragments only, empty strings) and for unusable ones
+    (bad ports, unbalanced IPv6 brackets, hosts IDNA cannot encode, control characters in
+    the host): :func:`is_web_reference` tells the two apart. Session ids are stripped
+    (:func:`strip_session_ids`), so one page is one URL whatever session a link carries.
     """
+    try:
+        return _normalize(href, base)
+    except (ValueError, UnicodeError, TypeError, AttributeError):
+        return None
+
+
+def _normalize(href: str, base: str | None) -> str | None:
     href = href.strip().replace("\\", "/")
     if not href or href.startswith("#"):
         return None
@@ -33,26 +44,70 @@ def normalize_url(href: str, base: str | None = None) -> str | None:
     if lowered.startswith(_SKIP_SCHEMES):
         return None
     absolute = urljoin(base, href) if base else href
-    try:
-        parts = urlsplit(absolute)
-        port = parts.port
-    except ValueError:
-        return None
+    parts = urlsplit(absolute)
+    port = parts.port
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower()
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    if _BAD_HOST.search(host) is not None:
         return None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    path = _resolve_dots(parts.path or "/")
+    path, query = strip_session_ids(parts.path or "/", parts.query)
+    path = _resolve_dots(path)
     path = quote(path, safe=_PATH_SAFE)
-    query = quote(parts.query, safe=_QUERY_SAFE)
+    query = quote(query, safe=_QUERY_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def is_web_reference(href: str) -> bool:
+    """Whether ``href`` means to point at a web page (absolute http(s), scheme-relative or
+    relative), as opposed to a ``mailto:``/``javascript:`` link, a fragment or another scheme:
+    such a reference that :func:`normalize_url` turns down is an unusable link, not a skipped one."""
+    h = href.strip()
+    if not h or h.startswith("#") or h[:12].lower().startswith(_SKIP_SCHEMES):
+        return False
+    m = _SCHEME.match(h)
+    return m is None or m.group(1).lower() in ("http", "https")
+
+
+# Path parameters (``;jsessionid=…``) and query parameters that carry a session, not a page.
+_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid|aspsessionid[a-z]*)=[^/;?]*", re.I)
+_SESSION_QUERY_KEYS = ("phpsessid", "jsessionid", "sessionid", "session_id", "aspsessionid")
+_SESSION_TOKEN = re.compile(r"^[0-9A-Za-z_\-.!]{16,}$")  # what a ``sid`` value looks like when it is a session
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# Characters no host name holds (after IDNA): controls, spaces and URL delimiters.
+_BAD_HOST = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`%/?#@\[\]]")
+
+
+def strip_session_ids(path: str, query: str) -> tuple[str, str]:
+    """``(path, query)`` without session ids (case-insensitive): ``;jsessionid=``, ``;sid=``,
+    ``;phpsessid=`` … path parameters, and the query parameters ``PHPSESSID``, ``jsessionid``,
+    ``sessionid``, ``ASPSESSIONID…`` and ``sid`` when its value looks like a session token
+    (16+ letters and digits: ``sid=3`` is a site or section id and stays). Other parameters
+    keep their order and spelling."""
+    if ";" in path:
+        low = path.lower()
+        if "sid=" in low or "sessionid" in low:
+            path = _SESSION_PATH_PARAM.sub("", path) or "/"
+    if query:
+        low = query.lower()
+        if "sid" in low or "sess" in low:
+            kept = [p for p in query.split("&") if not _is_session_param(p)]
+            query = "&".join(kept)
+    return path, query
+
+
+def _is_session_param(pair: str) -> bool:
+    key, _, value = pair.partition("=")
+    key = key.strip().lower()
+    if key.startswith(_SESSION_QUERY_KEYS):
+        return True
+    return key == "sid" and _SESSION_TOKEN.match(value) is not None
 
 
 def _resolve_dots(path: str) -> str:

@@ -24,7 +24,7 @@ from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import Scope
 from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.challenge import blocked_detail, challenge_marker
-from govwatch.crawl.extractor import Extractor
+from govwatch.crawl.extractor import ExtractLimits, Extractor
 from govwatch.crawl.fetcher import Fetcher, FetchPolicy, check_resource, make_session
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.render import Renderer
@@ -34,9 +34,11 @@ from govwatch.crawl.template import LinkRow, LinkTemplate
 from govwatch.crawl.traps import TrapGuard
 from govwatch.extract.decode import safe_truncate
 from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, extension_of, response_download
+from govwatch.extract.page import PROBLEM_PREFIXES, problem_warnings
 from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 
 PAGE_KINDS = frozenset({"page", "frame"})
+MAX_EXTRACT_PROBLEMS = 100  # extraction problems (and trapped URLs) named in a run's stats (all are counted)
 FOOTER_RENDERS = 21  # pages rendered because scripts may write their footer: the footer check's sample
 # Bodies handed to extraction: markup, and JSON (list data that page scripts load).
 _EXTRACTED_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "application/json",
@@ -73,6 +75,11 @@ class CrawlStats:
     seconds: float
     rendered: int = 0
     render_errors: list[tuple[str, str]] = field(default_factory=list)  # (url, why) of pages not rendered
+    # (url, warning) of what extraction lost: unusable links, internal errors, caps (the first ones)
+    extract_problems: list[tuple[str, str]] = field(default_factory=list)
+    extract_problem_count: int = 0
+    trapped: list[tuple[str, str]] = field(default_factory=list)  # (url, why) of the first URLs the trap guards cut
+    trapped_count: int = 0
 
 
 def is_loopback(url: str) -> bool:
@@ -134,7 +141,12 @@ class Crawler:
         self.page_limit_hit = False
         self.depth_limit_hit = 0
         self._trap_reasons: dict[str, str] = {}
-        self.extractor = Extractor(settings.extract_workers)
+        self.extractor = Extractor(settings.extract_workers,
+                                   ExtractLimits(settings.max_links_per_page, settings.max_json_items))
+        self.extract_problems: list[tuple[str, str]] = []
+        self.extract_problem_count = 0
+        self.trapped: list[tuple[str, str]] = []
+        self.trapped_count = 0
         self.renderer = renderer  # None: script-filled lists are read from their data endpoints only
         self.render_errors: list[tuple[str, str]] = []
         self.template = LinkTemplate()
@@ -195,7 +207,9 @@ class Crawler:
                           page_limit_hit=self.page_limit_hit, depth_limit_hit=self.depth_limit_hit,
                           seconds=round(time.monotonic() - started, 3),
                           rendered=self.renderer.rendered if self.renderer else 0,
-                          render_errors=list(self.render_errors))
+                          render_errors=list(self.render_errors),
+                          extract_problems=list(self.extract_problems), extract_problem_count=self.extract_problem_count,
+                          trapped=list(self.trapped), trapped_count=self.trapped_count)
 
     async def _tick(self) -> None:
         while True:
@@ -226,6 +240,9 @@ class Crawler:
             return
         trap = self._trap_reasons.pop(url, None)
         if trap is not None:
+            self.trapped_count += 1
+            if len(self.trapped) < MAX_EXTRACT_PROBLEMS:
+                self.trapped.append((url, trap))
             await self._skip(url, depth, kind, "trap", f"not crawled, looks like a crawler trap: {trap}")
             return
         if self.robots is not None and not await self.robots.allowed(url):
@@ -277,6 +294,7 @@ class Crawler:
             if self.renderer is not None and (extracted.needs_render or self._footer_render(extracted)):
                 extracted = await self._render(base, extracted)
             result.encoding = extracted.encoding or None
+            self._note_extract_problems(url, extracted)
             rows = self._stored_links(extracted.links)
             own = self.template.own_links(rows)
             if own is not None:
@@ -306,6 +324,16 @@ class Crawler:
             result = await check_resource(self.fetcher, url, keep_body=True, max_bytes=limit)
         await self._record(FetchRecord(url=url, role="resource", kind="attachment", depth=depth, result=result,
                                        keep_body=True))
+
+    def _note_extract_problems(self, url: str, page: PreparedPage) -> None:
+        """Keep what extraction lost on this page (unusable links, internal errors, caps): the
+        first :data:`MAX_EXTRACT_PROBLEMS` are named in the run's stats, all are counted."""
+        if not any(prefix in page.facts_json for prefix in PROBLEM_PREFIXES):
+            return
+        found = problem_warnings(json.loads(page.facts_json).get("warnings") or [])
+        self.extract_problem_count += len(found)
+        room = MAX_EXTRACT_PROBLEMS - len(self.extract_problems)
+        self.extract_problems.extend((url, warning) for warning in found[:max(room, 0)])
 
     def _footer_render(self, page: PreparedPage) -> bool:
         """Whether to render a page because scripts may write its footer: the first

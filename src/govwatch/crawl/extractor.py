@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import logging
 import multiprocessing
 import pickle
 import socket
@@ -22,16 +23,46 @@ from typing import Any, BinaryIO
 from govwatch.core.jsonfile import facts_text
 from govwatch.core.model import PreparedPage
 from govwatch.extract import extract_page, facts_to_json
+from govwatch.extract.jsonlist import DEFAULT_MAX_JSON_ITEMS
+from govwatch.extract.links import DEFAULT_MAX_LINKS, INTERNAL_ERROR
 from govwatch.store.blobs import body_hash, compress
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExtractLimits:
+    """What one page's extraction reads at most (from CrawlSettings)."""
+
+    max_links: int = DEFAULT_MAX_LINKS
+    max_json_items: int = DEFAULT_MAX_JSON_ITEMS
 
 
 def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
-                      rendered: bool = False) -> PreparedPage:
-    """Extract one page and prepare it for the store (in a worker process or inline).
+                      rendered: bool = False, limits: ExtractLimits = ExtractLimits()) -> PreparedPage:
+    """Extract one page and prepare it for the store (in a worker process or inline). Never raises:
+    when preparing the facts fails, the page is stored with empty facts and a warning saying why.
 
     ``rendered``: ``body`` is the DOM a browser rendered; its lists are marked so.
     """
-    facts = extract_page(body, url, content_type=content_type, site_root=site_root, detail_structure=False)
+    try:
+        return _prepare(body, url, content_type, site_root, rendered, limits)
+    except Exception as exc:  # noqa: BLE001 - one page's facts must not cost the page or the crawl
+        log.exception("preparing the facts of %s failed", url)
+        facts = extract_page(b"", url)
+        facts.warnings = [f"{INTERNAL_ERROR} {type(exc).__name__}: {str(exc)[:200]}"]
+        data = facts_to_json(facts)
+        del data["links"], data["items"]
+        return PreparedPage(page_type=facts.page_type, title="", publish_date=None, facts_json=facts_text(data),
+                            links=[], pagination=[], encoding="", soft_404=False, body_hash=body_hash(body),
+                            body_size=len(body), body_zstd=compress(body), needs_render=False,
+                            footer_by_script=False)
+
+
+def _prepare(body: bytes, url: str, content_type: str, site_root: str, rendered: bool,
+             limits: ExtractLimits) -> PreparedPage:
+    facts = extract_page(body, url, content_type=content_type, site_root=site_root, detail_structure=False,
+                         max_links=limits.max_links, max_json_items=limits.max_json_items)
     data = facts_to_json(facts)
     del data["links"], data["items"]
     if rendered:
@@ -138,10 +169,11 @@ class _Worker:
 
 
 class Extractor:
-    """Extracts pages in ``workers`` processes (0 = inline). Use as an async context."""
+    """Extracts pages in ``workers`` processes (0 = inline), within ``limits``. Use as an async context."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, limits: ExtractLimits = ExtractLimits()) -> None:
         self.workers = workers
+        self.limits = limits
         self._pool: list[_Worker] = []
         self._ids = itertools.count()
 
@@ -161,7 +193,7 @@ class Extractor:
 
     async def __call__(self, body: bytes, url: str, content_type: str, site_root: str,
                        rendered: bool = False) -> PreparedPage:
-        args = (body, url, content_type, site_root, rendered)
+        args = (body, url, content_type, site_root, rendered, self.limits)
         if not self._pool:
             return extract_for_crawl(*args)
         request_id = next(self._ids)

@@ -2,18 +2,21 @@
 
 Calendars that link to the next month forever, query strings that grow on every
 link, paths that repeat their own segments, and endless variants of one path
+(query strings, or ``;param=value`` path parameters: ``/page.jsp;token=<new id>``)
 are cut off. Pagination URLs a list page declares itself are exempt from the
 per-path variant cap (their count is bounded by the list's own record total).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from urllib.parse import parse_qsl, urlsplit
 
 MAX_REPEATED_QUERY_KEY = 3
 MAX_REPEATED_SEGMENT = 3
 MAX_QUERY_LENGTH = 400
+_PATH_PARAMS = re.compile(r";[^/]*")  # the ``;param=value`` parameters of a path segment
 
 
 class TrapGuard:
@@ -42,9 +45,11 @@ class TrapGuard:
                 key, count = keys.most_common(1)[0]
                 if count > MAX_REPEATED_QUERY_KEY:
                     return f"query repeats the parameter {key!r} {count} times"
-            if via != "pagination":
-                path_key = f"{parts.netloc}{parts.path}"
-                if self._variants[path_key] >= self.max_query_variants:
-                    return f"more than {self.max_query_variants} query variants of {parts.path}"
-                self._variants[path_key] += 1
+        bare = _PATH_PARAMS.sub("", parts.path) if ";" in parts.path else parts.path
+        if (parts.query or bare != parts.path) and via != "pagination":
+            path_key = f"{parts.netloc}{bare}"
+            if self._variants[path_key] >= self.max_query_variants:
+                what = "query variants" if parts.query and bare == parts.path else "variants (query or ;parameters)"
+                return f"more than {self.max_query_variants} {what} of {bare}"
+            self._variants[path_key] += 1
         return None

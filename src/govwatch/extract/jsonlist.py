@@ -24,12 +24,12 @@ from typing import Any
 
 from govwatch.core.model import Footer, ListBlock, PageFacts, Pagination
 from govwatch.extract.dates import DateMatch, epoch_date, find_dates, valid_parts
-from govwatch.extract.links import LinkSet, kind_by_extension
+from govwatch.extract.links import CAP_WARNING, INTERNAL_ERROR, LinkSet, kind_by_extension
 from govwatch.extract.resolve import Resolver
 from govwatch.extract.rows import RowInfo, items_from_rows
 from govwatch.extract.walk import collapse
 
-__all__ = ["looks_like_json", "json_page"]
+__all__ = ["looks_like_json", "json_page", "DEFAULT_MAX_JSON_ITEMS"]
 
 _TITLE_KEYS = ("title", "doctitle", "articletitle", "infotitle", "newstitle", "maintitle", "subject",
                "headline", "topic", "name", "titlename", "bt")
@@ -45,6 +45,7 @@ _JSONP = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\(\s*(?=[\[{])")
 _TAG = re.compile(r"<[^>]+>")
 _EPOCH_IN_TEXT = re.compile(r"(?<!\d)\d{10}(?:\d{3})?(?!\d)")
 _MAX_DEPTH = 8
+DEFAULT_MAX_JSON_ITEMS = 10_000  # items read per JSON list (the crawl's ``max_json_items``)
 
 
 def _norm(key: str) -> str:
@@ -149,14 +150,34 @@ def _date(v: Any) -> tuple[DateMatch | None, str]:
     return found[0], text
 
 
+def _read_item(el: dict[str, Any], resolve_url: Resolver, links: LinkSet, infos: list[RowInfo]) -> None:
+    """One item of the list: its row (title, URL, date) and its link."""
+    normed = {_norm(k): k for k in el}
+    title = _pick(el, _TITLE_KEYS, normed)
+    if not isinstance(title, str) or not title.strip():
+        return
+    title = collapse(html.unescape(_TAG.sub("", title)))
+    href = _pick(el, _URL_KEYS, normed)
+    href = href.strip() if isinstance(href, str) else None
+    url = resolve_url(href) if href else None
+    match, date_text = _date(_pick(el, _DATE_KEYS, normed))
+    infos.append(RowInfo(title=title, href=href, url=url, match=match, date_text=date_text))
+    if url is not None:
+        links.add(url, title, kind_by_extension(url), "json", "endpoint")
+
+
 def _empty(url: str, warnings: list[str], encoding: str) -> PageFacts:
     return PageFacts(url=url, page_type="other", title="", publish_date=None, meta={}, meta_variants={},
                      links=[], lists=[], pagination=Pagination(kind="none"), footer=Footer(),
                      warnings=warnings, encoding=encoding)
 
 
-def json_page(text: str, page_url: str, warnings: list[str], encoding: str = "") -> PageFacts:
-    """The list a JSON response holds, as one ``endpoint`` block. Never raises on bad JSON."""
+def json_page(text: str, page_url: str, warnings: list[str], encoding: str = "",
+              max_items: int = DEFAULT_MAX_JSON_ITEMS) -> PageFacts:
+    """The list a JSON response holds, as one ``endpoint`` block. Never raises on bad JSON.
+
+    Only the first ``max_items`` items are read (a :data:`~govwatch.extract.links.CAP_WARNING`
+    warning says how many there were); an item whose reading fails costs only that item."""
     try:
         data = _loads(text)
     except (ValueError, RecursionError) as exc:
@@ -167,24 +188,22 @@ def json_page(text: str, page_url: str, warnings: list[str], encoding: str = "")
         warnings.append("extract: JSON without a list of items (no array of objects with a title and a URL or date)")
         return _empty(page_url, warnings, encoding)
     array, parents = found
+    if len(array) > max_items:
+        warnings.append(f"{CAP_WARNING} read the first {max_items} of {len(array)} JSON items (crawl.max_json_items)")
+        array = array[:max_items]
     resolve_url = Resolver(page_url)
     links = LinkSet()
     infos: list[RowInfo] = []
+    failed = 0
     for el in array:
         if not isinstance(el, dict):
             continue
-        normed = {_norm(k): k for k in el}
-        title = _pick(el, _TITLE_KEYS, normed)
-        if not isinstance(title, str) or not title.strip():
-            continue
-        title = collapse(html.unescape(_TAG.sub("", title)))
-        href = _pick(el, _URL_KEYS, normed)
-        href = href.strip() if isinstance(href, str) else None
-        url = resolve_url(href) if href else None
-        match, date_text = _date(_pick(el, _DATE_KEYS, normed))
-        infos.append(RowInfo(title=title, href=href, url=url, match=match, date_text=date_text))
-        if url is not None:
-            links.add(url, title, kind_by_extension(url), "json", "endpoint")
+        try:
+            _read_item(el, resolve_url, links, infos)
+        except Exception as exc:  # noqa: BLE001 - one item must not cost the list
+            failed += 1
+            if failed == 1:
+                warnings.append(f"{INTERNAL_ERROR} on a JSON item: {type(exc).__name__}: {str(exc)[:200]}")
     total = pages = None
     for obj in reversed(parents):  # nearest to the array first
         normed = {_norm(k): k for k in obj}

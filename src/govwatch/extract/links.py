@@ -11,11 +11,20 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from govwatch.core.model import Link, LinkKind
+from govwatch.core.urls import is_web_reference
 from govwatch.extract.downloads import ATTACHMENT_EXTENSIONS, url_filename
 from govwatch.extract.resolve import Resolver
 from govwatch.extract.walk import RawRef
 
-__all__ = ["ATTACHMENT_EXTENSIONS", "IMAGE_EXTENSIONS", "kind_by_extension", "build_links", "LinkSet"]
+__all__ = ["ATTACHMENT_EXTENSIONS", "IMAGE_EXTENSIONS", "kind_by_extension", "build_links", "LinkSet",
+           "CAP_WARNING", "INTERNAL_ERROR", "UNUSABLE_LINK", "DEFAULT_MAX_LINKS"]
+
+# Page warnings that name what extraction lost (see ``extract.page.problem_warnings``).
+INTERNAL_ERROR = "extract: internal error"
+UNUSABLE_LINK = "extract: unusable link"
+CAP_WARNING = "extract: cap:"
+DEFAULT_MAX_LINKS = 10_000  # references read per page (the crawl's ``max_links_per_page``)
+MAX_NAMED_UNUSABLE = 20  # unusable links named one by one per page; the rest are counted
 
 IMAGE_EXTENSIONS = frozenset("jpg jpeg png gif bmp webp svg ico tif tiff".split())
 
@@ -77,13 +86,29 @@ class LinkSet:
             self.links.append(Link(url=url, text=text, kind=kind, tag=tag, via=via))
 
 
-def build_links(refs: Iterable[RawRef], resolver: Resolver, out: LinkSet, via: str = "html") -> None:
-    """Resolve and classify raw references into ``out``."""
+def build_links(refs: Iterable[RawRef], resolver: Resolver, out: LinkSet, via: str = "html",
+                warnings: list[str] | None = None) -> None:
+    """Resolve and classify raw references into ``out``.
+
+    A reference meant as a web link that cannot be resolved (``//host]/path``, a bad port) is
+    left out and named in ``warnings`` (:data:`UNUSABLE_LINK`, error class ``invalid_url``); a
+    reference whose handling fails costs only that reference (:data:`INTERNAL_ERROR`)."""
     add = out.add
+    unusable = 0
     for tag, href, text, hint in refs:
-        url = resolver(href)
-        if url is None:
-            continue
-        kind = kind_by_extension(url) if hint == "page" else _kind(hint, url)
-        if kind is not None:
-            add(url, text, kind, tag, via)
+        try:
+            url = resolver(href)
+            if url is None:
+                if warnings is not None and is_web_reference(href):
+                    unusable += 1
+                    if unusable <= MAX_NAMED_UNUSABLE:
+                        warnings.append(f"{UNUSABLE_LINK} {href.strip()[:200]!r} in <{tag}> (invalid_url)")
+                continue
+            kind = kind_by_extension(url) if hint == "page" else _kind(hint, url)
+            if kind is not None:
+                add(url, text, kind, tag, via)
+        except Exception as exc:  # noqa: BLE001 - one reference must not cost the page its links
+            if warnings is not None:
+                warnings.append(f"{INTERNAL_ERROR} on link {str(href)[:200]!r}: {type(exc).__name__}: {str(exc)[:200]}")
+    if warnings is not None and unusable > MAX_NAMED_UNUSABLE:
+        warnings.append(f"{UNUSABLE_LINK}s not named: {unusable - MAX_NAMED_UNUSABLE} more (invalid_url)")

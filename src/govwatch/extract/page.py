@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
@@ -13,8 +15,8 @@ from govwatch.extract.article import choose_title, classify_page, excerpt, is_so
 from govwatch.extract.dates import find_dates
 from govwatch.extract.decode import decode_html, safe_truncate
 from govwatch.extract.footer import extract_footer
-from govwatch.extract.jsonlist import json_page, looks_like_json
-from govwatch.extract.links import LinkSet, build_links
+from govwatch.extract.jsonlist import DEFAULT_MAX_JSON_ITEMS, json_page, looks_like_json
+from govwatch.extract.links import CAP_WARNING, DEFAULT_MAX_LINKS, INTERNAL_ERROR, UNUSABLE_LINK, LinkSet, build_links
 from govwatch.extract.lists import static_blocks
 from govwatch.extract.meta import collect_meta
 from govwatch.extract.pagination import (
@@ -32,11 +34,13 @@ from govwatch.extract.security_signs import security_signs
 from govwatch.extract.structure import anchor_map, breadcrumb, site_nav
 from govwatch.extract.walk import Scan, scan_document
 
-__all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES"]
+__all__ = ["extract_page", "page_reference", "DEFAULT_MAX_BYTES", "problem_warnings"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+PROBLEM_PREFIXES = (INTERNAL_ERROR, UNUSABLE_LINK, CAP_WARNING)
+MAX_NAMED_ERRORS = 20  # elements whose reading failed named per page
 DETAIL_TYPES = frozenset({"article", "guide", "message"})  # detail pages: an item of a column
 
 
@@ -47,7 +51,8 @@ def _empty(url: str, warnings: list[str], encoding: str = "") -> PageFacts:
 
 
 def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_root: str | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES, detail_structure: bool = True) -> PageFacts:
+                 max_bytes: int = DEFAULT_MAX_BYTES, detail_structure: bool = True,
+                 max_links: int = DEFAULT_MAX_LINKS, max_json_items: int = DEFAULT_MAX_JSON_ITEMS) -> PageFacts:
     """Extract :class:`PageFacts` from a page body. Never raises.
 
     ``body`` is the raw response (decoded with :func:`decode_html`; ``facts.encoding`` names
@@ -55,24 +60,34 @@ def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_ro
     text) is not parsed; a warning says so. ``detail_structure=False`` leaves out the
     navigation and breadcrumb of detail pages (:data:`DETAIL_TYPES`): column discovery reads
     them from the homepage and list pages only, and most of a site's pages are details.
+    Only the first ``max_links`` references of an HTML page and ``max_json_items`` items of a
+    JSON list are read (a warning starting with :data:`CAP_WARNING` says when more were there).
+    A reader that fails costs its own facts only (a warning starting with :data:`INTERNAL_ERROR`).
     """
     warnings: list[str] = []
     try:
-        return _extract(body, url, content_type, site_root, max_bytes, warnings, detail_structure)
+        return _extract(body, url, content_type, site_root, max_bytes, warnings, detail_structure,
+                        max_links, max_json_items)
     except Exception as exc:  # noqa: BLE001 - extraction must never stop a crawl
         log.exception("extract_page failed for %s", url)
-        warnings.append(f"extract: internal error {type(exc).__name__}: {exc}")
+        warnings.append(f"{INTERNAL_ERROR} {type(exc).__name__}: {str(exc)[:200]}")
         return _empty(url, warnings)
 
 
+def problem_warnings(warnings: list[str]) -> list[str]:
+    """The warnings of a page that name something extraction lost: an internal error (a reader,
+    a link, the whole page), an unusable link, a cap that left links or items out."""
+    return [w for w in warnings if w.startswith(PROBLEM_PREFIXES)]
+
+
 def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
-             warnings: list[str], detail_structure: bool) -> PageFacts:
+             warnings: list[str], detail_structure: bool, max_links: int, max_json_items: int) -> PageFacts:
     text, encoding, utf8 = _decoded(body, content_type, max_bytes, warnings)
     if not text or text.isspace():
         warnings.append("extract: empty body")
         return _empty(url, warnings, encoding)
     if looks_like_json(text, content_type):
-        return json_page(text, Resolver(None)(url) or url, warnings, encoding)
+        return json_page(text, Resolver(None)(url) or url, warnings, encoding, max_items=max_json_items)
     datastore = looks_like_datastore(text, content_type)
     if _looks_binary(text):
         warnings.append("extract: body does not look like text")
@@ -88,7 +103,7 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         return facts
     if utf8 is None:
         utf8 = text.encode("utf-8", "replace")
-    return _html_page(text, utf8, url, page_url, site_root, encoding, warnings, detail_structure)
+    return _html_page(text, utf8, url, page_url, site_root, encoding, warnings, detail_structure, max_links)
 
 
 def _decoded(body: bytes | str, content_type: str, max_bytes: int,
@@ -120,54 +135,100 @@ def _decoded(body: bytes | str, content_type: str, max_bytes: int,
 
 
 def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str | None, encoding: str,
-               warnings: list[str], detail_structure: bool) -> PageFacts:
-    """The facts of an HTML page: one parse, one scan, then every reader over what the scan gathered."""
+               warnings: list[str], detail_structure: bool, max_links: int) -> PageFacts:
+    """The facts of an HTML page: one parse, one scan, then every reader over what the scan gathered.
+
+    Each reader runs guarded (:func:`_guarded`): a reader that fails costs its own facts and a
+    warning, never the page's links or the other readers' facts."""
     tree = LexborHTMLParser(utf8, options=LexborDocumentOptions.WO_EVENTS)
     scan = scan_document(tree, text)
+    warnings.extend(f"{INTERNAL_ERROR} on element {error}" for error in scan.errors[:MAX_NAMED_ERRORS])
+    _cap_references(scan, max_links, warnings)
     base = page_url
     if scan.base_href:
         base = Resolver(page_url)(scan.base_href) or page_url
     resolve_url = Resolver(base)
 
+    def guarded(part: str, read: Callable[..., _T], default: Any, *args: Any) -> _T:
+        return _guarded(warnings, page_url, part, read, default, *args)
+
     links = LinkSet()
-    build_links(scan.refs, resolve_url, links)
-    meta, variants = collect_meta(scan.metas)
+    build_links(scan.refs, resolve_url, links, warnings=warnings)
+    meta, variants = guarded("meta", collect_meta, ({}, {}), scan.metas)
     body_node = tree.body
     body_text = body_node.text(deep=True, separator="\n", skip_empty=True) if body_node is not None else ""
     if not body_text.strip() and tree.root is not None:
         body_text = tree.root.text(deep=True, separator="\n", skip_empty=True)
 
-    script_facts = read_scripts(scan.inline_scripts, resolve_url,
-                                [src for _tag, src, _text, hint in scan.refs if hint == "script"], page_url)
+    script_facts = guarded("scripts", read_scripts, ScriptFacts(scripts=list(scan.inline_scripts)),
+                           scan.inline_scripts, resolve_url,
+                           [src for _tag, src, _text, hint in scan.refs if hint == "script"], page_url)
     endpoints = script_facts.endpoints
     for ep in endpoints:  # the crawler fetches what the scripts load
         links.add(ep, "", "page", "script", "endpoint")
-    lists, pagination, from_island = _lists_and_pagination(scan, meta, links, page_url, resolve_url, warnings)
+    lists, pagination, from_island = guarded("lists", _lists_and_pagination, ([], Pagination(kind="none"), False),
+                                             scan, meta, links, page_url, resolve_url, warnings)
 
-    title = choose_title(meta, scan.headings, scan.title_tag, meta.get("SiteName"), body_text)
-    publish_date, page_type = _date_and_type(lists, meta, body_text, title, page_url, site_root,
-                                             paginated=bool(pagination.page_urls))
+    title = guarded("title", choose_title, scan.title_tag, meta, scan.headings, scan.title_tag,
+                    meta.get("SiteName"), body_text)
+    publish_date, page_type = guarded("date", _date_and_type, (None, "other"), lists, meta, body_text, title,
+                                      page_url, site_root, bool(pagination.page_urls))
     if lists and any(it.date is None and it.date_text for b in lists for it in b.items):
-        _years_from_page(lists, meta, scan, publish_date, body_text, title, text)
+        guarded("list years", _years_from_page, None, lists, meta, scan, publish_date, body_text, title, text)
     crumb: list[tuple[str, str | None]] = []
     nav: list[tuple[str, str]] = []
     if detail_structure or page_type not in DETAIL_TYPES:
-        crumb, nav = _structure(scan, page_url, resolve_url)
-    render = not from_island and needs_render(scan.list_boxes, script_facts)
-    footer = extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes,
-                            jiucuo_govcn=scan.govcn_jiucuo, image_texts=scan.image_texts)
-    footer_by_script = _footer_by_script(footer, scan, script_facts)
-    hidden_links, embeds = security_signs(scan, text, page_url, resolve_url, tree)
+        crumb, nav = guarded("structure", _structure, ([], []), scan, page_url, resolve_url)
+    render = not from_island and guarded("render need", needs_render, False, scan.list_boxes, script_facts)
+    footer = guarded("footer", _footer, Footer(), body_text, scan)
+    footer_by_script = guarded("footer scripts", _footer_by_script, False, footer, scan, script_facts)
+    hidden_links, embeds = guarded("security signs", security_signs, ([], []), scan, text, page_url,
+                                   resolve_url, tree)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
-    soft = is_soft_404(scan.title_tag, scan.headings, short_text,
-                       is_article=bool(meta.get("ArticleTitle")) or page_type == "article")
+    soft = guarded("soft 404", _soft_404, False, scan, short_text, meta, page_type)
     return PageFacts(
         url=page_url, page_type=page_type, title=title, publish_date=publish_date, meta=meta,
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
-        text_excerpt=excerpt(body_text, title if page_type == "article" else ""), soft_404=soft,
-        warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
+        text_excerpt=guarded("excerpt", excerpt, "", body_text, title if page_type == "article" else ""),
+        soft_404=soft, warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
         needs_render=render, footer_by_script=footer_by_script, hidden_links=hidden_links, embeds=embeds,
     )
+
+
+_T = TypeVar("_T")
+
+
+def _guarded(warnings: list[str], page_url: str, part: str, read: Callable[..., _T], default: Any,
+             *args: Any) -> _T:
+    """``read(*args)``, or ``default`` (what ``read`` returns when it finds nothing) and a warning
+    naming ``part`` when it raises: one reader's failure costs only what that reader finds."""
+    try:
+        return read(*args)
+    except Exception as exc:  # noqa: BLE001 - one reader must not cost the page
+        log.warning("extract: %s failed for %s", part, page_url, exc_info=True)
+        warnings.append(f"{INTERNAL_ERROR} in {part}: {type(exc).__name__}: {str(exc)[:200]}")
+        return default
+
+
+def _footer(body_text: str, scan: Scan) -> Footer:
+    return extract_footer(body_text, conac=scan.conac, jiucuo_codes=scan.jiucuo_codes,
+                          jiucuo_govcn=scan.govcn_jiucuo, image_texts=scan.image_texts)
+
+
+def _soft_404(scan: Scan, short_text: str, meta: dict[str, str], page_type: PageType) -> bool:
+    return is_soft_404(scan.title_tag, scan.headings, short_text,
+                       is_article=bool(meta.get("ArticleTitle")) or page_type == "article")
+
+
+def _cap_references(scan: Scan, max_links: int, warnings: list[str]) -> None:
+    """Keep the first ``max_links`` references and anchors of a page (a page of a million links
+    must not hold a million of anything), with a warning when some were left out."""
+    total = max(len(scan.refs), len(scan.anchors))
+    if total <= max_links:
+        return
+    del scan.refs[max_links:]
+    del scan.anchors[max_links:]
+    warnings.append(f"{CAP_WARNING} read the first {max_links} of {total} links (crawl.max_links_per_page)")
 
 
 def _lists_and_pagination(scan: Scan, meta: dict[str, str], links: LinkSet, page_url: str, resolve_url: Resolver,

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from govwatch.extract.decode import decode_html
+from govwatch.extract.decode import decode_html, safe_truncate
+from govwatch.extract.page import DEFAULT_MAX_BYTES
 
 _DROP = ("script", "style", "noscript", "template")
 
@@ -51,7 +52,11 @@ def page_text(html: str) -> PageText:
     return PageText(title, text, segments, links)
 
 
-def page_text_from_body(body: bytes, content_type: str = "") -> PageText:
-    """Decode (BOM, header, meta, sniffing; GB as GB18030) and extract the visible text."""
+def page_text_from_body(body: bytes, content_type: str = "", max_bytes: int = DEFAULT_MAX_BYTES) -> PageText:
+    """Decode (BOM, header, meta, sniffing; GB as GB18030) and extract the visible text of the
+    first ``max_bytes`` of ``body`` (as extraction reads them: a page of a million links must not
+    be parsed whole, its tree would take a gigabyte)."""
+    if len(body) > max_bytes:
+        body = safe_truncate(body, max_bytes)
     html, _encoding, _warnings = decode_html(body, content_type)
     return page_text(html)

@@ -64,6 +64,7 @@ class Scan:
     crumb_boxes: list[LexborNode] = field(default_factory=list)
     list_boxes: list[tuple[LexborNode, str, str]] = field(default_factory=list)
     home_anchors: list[LexborNode] = field(default_factory=list)  # links that say 首页 (trail roots)
+    errors: list[str] = field(default_factory=list)  # elements whose reading failed (each left out)
 
 
 def _onclick_codes(onclick: str, out: list[str]) -> None:
@@ -151,44 +152,47 @@ def scan_document(tree: LexborHTMLParser, html: str = "", *, boxes: bool = True)
     tags = _TAGS
     want_onclick = not html or ("onclick" in html and ("Link(" in html or "jiucuo" in html))
     for node in document_root(tree).traverse():
-        tag = tags.get(node.tag_id)
-        if tag is None:
-            continue
-        if tag == "a":  # the commonest node, so inlined: read single attributes, not the whole dict
-            lazy = node.attrs
-            if want_onclick:
-                onclick = lazy.get("onclick")
-                if onclick:
-                    _onclick_codes(onclick, codes)
-            href = lazy.get("href")
-            if href is None:
+        try:  # one element that cannot be read costs only itself (try costs nothing when nothing raises)
+            tag = tags.get(node.tag_id)
+            if tag is None:
                 continue
-            text = collapse(node.text(deep=True))
-            if not text:
-                text = collapse(lazy.get("title") or "")
+            if tag == "a":  # the commonest node, so inlined: read single attributes, not the whole dict
+                lazy = node.attrs
+                if want_onclick:
+                    onclick = lazy.get("onclick")
+                    if onclick:
+                        _onclick_codes(onclick, codes)
+                href = lazy.get("href")
+                if href is None:
+                    continue
+                text = collapse(node.text(deep=True))
                 if not text:
-                    for child in node.traverse():
-                        if child.tag == "img":
-                            text = _alt(child.attributes)
-                            break
-            refs.append(("a", href, text, "page"))
-            anchors.append((node, href, text))
-            if text in HOME_TEXTS:
-                s.home_anchors.append(node)
-            if "conac.cn" in href:
-                s.conac = True
-            elif "code" in href or "Code" in href:
-                m = _JIUCUO_HREF.search(href)
-                if m:
-                    codes.append(m.group(1))
-            elif GOVCN_JIUCUO in href:
-                s.govcn_jiucuo = True
-            continue
-        if tag in _BOX_TAGS_SET:  # containers: the walk's second commonest case
-            if boxes:
-                _mark_box(node, tag, s)
-            continue
-        _scan_element(node, tag, s, doomed, inline, want_onclick)
+                    text = collapse(lazy.get("title") or "")
+                    if not text:
+                        for child in node.traverse():
+                            if child.tag == "img":
+                                text = _alt(child.attributes)
+                                break
+                refs.append(("a", href, text, "page"))
+                anchors.append((node, href, text))
+                if text in HOME_TEXTS:
+                    s.home_anchors.append(node)
+                if "conac.cn" in href:
+                    s.conac = True
+                elif "code" in href or "Code" in href:
+                    m = _JIUCUO_HREF.search(href)
+                    if m:
+                        codes.append(m.group(1))
+                elif GOVCN_JIUCUO in href:
+                    s.govcn_jiucuo = True
+                continue
+            if tag in _BOX_TAGS_SET:  # containers: the walk's second commonest case
+                if boxes:
+                    _mark_box(node, tag, s)
+                continue
+            _scan_element(node, tag, s, doomed, inline, want_onclick)
+        except Exception as exc:  # noqa: BLE001 - one element must not cost the page
+            s.errors.append(f"<{node.tag}>: {type(exc).__name__}: {str(exc)[:200]}")
     if not html or "data-setting" in html or (want_onclick and "onclick" in html):
         _attribute_markers(tree, s, want_onclick, not html or "data-setting" in html)
     _read_inline_scripts(inline, s)
