@@ -7,19 +7,9 @@ near-miss class, ``--per`` times each (seeded), places the corrupted form at a c
 a clean sentence from the real-page corpus and runs the scan. A corruption counts as found when
 the scan reports a near-miss over the corrupted span; ``suggested`` counts those whose
 suggestion (``expected``) is the original expression (a few corruptions are equally near two
-expressions: 东省人民政府 may be 广东 or 山东). Classes:
-
-- ``homophone``: one character replaced by another with the same toneless reading;
-- ``near_homophone``: by one differing only in 前后鼻音, 平翘舌, n/l, f/h or r/l;
-- ``shape``: by one of similar shape (``data/lexicons/shapes.txt``) that is not a (near-)homophone;
-- ``swap``: two adjacent different characters exchanged;
-- ``drop``: one character left out inside an expression of five or more characters (for six and
-  seven characters not next to either end, where one character left over is weak evidence);
-- ``drop_edge``: the first or last character of an expression of six or more left out, the
-  neighbour on that side being punctuation (next to another CJK character an edge drop is
-  read as another word: 文化和旅游厅 is not 文化和旅游部 with 部 missing);
-- ``insert``: one character (drawn from the corpus's character frequencies) added inside an
-  expression of four or more characters (function words such as 的 only from eight on).
+expressions: 东省人民政府 may be 广东 or 山东). The classes (``homophone``, ``near_homophone``, ``shape``, ``swap``, ``drop``, ``drop_edge``, ``insert``)
+and how each corruption is made: ``govwatch.sim.near_miss`` (the simulator plants the same
+corruptions under construction variation, with substitutes from its own vocabulary).
 
 A substitute is drawn from the corpus's characters (common characters, as a writer would
 mistype them); an expression whose characters have no substitute of a class is not counted
@@ -34,86 +24,16 @@ import argparse
 import random
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from govwatch.analysis.content.wording import (  # noqa: E402
-    FUNCTION_WORDS,
-    CharSimilarity,
-    Phrase,
-    WordingLexicon,
-    char_similarity,
-    is_cjk,
-    wording_lexicon,
-)
+from govwatch.analysis.content.wording import WordingLexicon, char_similarity, is_cjk, wording_lexicon  # noqa: E402
+from govwatch.sim.near_miss import CLASSES, Corruptor, is_error  # noqa: E402
 from lexicon_false_positives import sentences_of  # noqa: E402
 from real_corpus import DEFAULT_CORPUS, load_corpus  # noqa: E402
-
-CLASSES = ("homophone", "near_homophone", "shape", "swap", "drop", "drop_edge", "insert")
-Corruption = tuple[str, str] | None  # (corrupted form, punctuation the context must show beside it) | None
-
-
-class Corruptor:
-    """Seeded corruptions of one class."""
-
-    def __init__(self, r: random.Random, similarity: CharSimilarity, chars: Counter[str]) -> None:
-        self.r = r
-        self.similarity = similarity
-        self.common = sorted(chars)
-        self.weighted = list(chars.keys()), list(chars.values())
-
-    def substitute(self, text: str, kind: str) -> Corruption:
-        options = [(i, c) for i, ch in enumerate(text) if is_cjk(ch)
-                   for c in self.common if c != ch and self.similarity.kind(c, ch) == kind]
-        if not options:
-            return None
-        i, c = self.r.choice(options)
-        return text[:i] + c + text[i + 1:], ""
-
-    def swap(self, text: str) -> Corruption:
-        options = [i for i in range(len(text) - 1) if text[i] != text[i + 1] and is_cjk(text[i]) and is_cjk(text[i + 1])]
-        if not options:
-            return None
-        i = self.r.choice(options)
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:], ""
-
-    def drop(self, text: str, category: str) -> Corruption:
-        n = len(text)
-        inner = range(1, n - 1) if n >= 7 else range(2, n - 2)
-        options = [i for i in inner if is_cjk(text[i]) and
-                   (text[i] not in FUNCTION_WORDS or (n >= 8 and category != "organisation"))]
-        if n < 5 or not options:
-            return None
-        i = self.r.choice(options)
-        return text[:i] + text[i + 1:], ""
-
-    def drop_edge(self, text: str) -> Corruption:
-        if len(text) < 6:
-            return None
-        first = self.r.random() < 0.5
-        if not is_cjk(text[0 if first else -1]):
-            first = not first
-            if not is_cjk(text[0 if first else -1]):
-                return None
-        if first:
-            return text[1:], "before"
-        return text[:-1], "after"
-
-    def insert(self, text: str) -> Corruption:
-        n = len(text)
-        if n < 4:
-            return None
-        chars, weights = self.weighted
-        for _ in range(50):
-            c = self.r.choices(chars, weights)[0]
-            if n >= 8 or c not in FUNCTION_WORDS:
-                i = self.r.randrange(1, n)
-                return text[:i] + c + text[i:], ""
-        return None
 
 
 def place(r: random.Random, sentences: list[str], form: str, side: str) -> tuple[str, int]:
@@ -144,15 +64,6 @@ def main() -> int:
     lexicon: WordingLexicon = wording_lexicon()
     r = random.Random(args.seed)
     corruptor = Corruptor(r, char_similarity(), chars)
-    makers: dict[str, Callable[[Phrase], Corruption]] = {
-        "homophone": lambda p: corruptor.substitute(p.text, "homophone"),
-        "near_homophone": lambda p: corruptor.substitute(p.text, "near_homophone"),
-        "shape": lambda p: corruptor.substitute(p.text, "shape"),
-        "swap": lambda p: corruptor.swap(p.text),
-        "drop": lambda p: corruptor.drop(p.text, p.category),
-        "drop_edge": lambda p: corruptor.drop_edge(p.text),
-        "insert": lambda p: corruptor.insert(p.text),
-    }
     print(f"lexicon: {len(lexicon.phrases)} expressions; contexts: {len(sentences)} corpus sentences; "
           f"substitutes from {len(chars)} corpus characters; seed {args.seed}")
     print(f"{'class':15s} {'eligible':>8s} {'found':>6s} {'recall':>7s} {'suggested':>9s}")
@@ -162,10 +73,10 @@ def main() -> int:
         misses: list[str] = []
         for phrase in lexicon.phrases:
             for _ in range(args.per):
-                got = makers[cls](phrase)
-                if got is None or got[0] in lexicon.allowed or phrase.text in got[0]:
+                got = corruptor.corrupt(phrase, cls)
+                if got is None or not is_error(got, phrase.text, lexicon.allowed):
                     continue  # not an error, or one that still holds the expression (海关总署署)
-                form, side = got
+                form, side = got.form, got.side
                 text, start = place(r, sentences, form, side)
                 eligible += 1
                 end = start + len(form)

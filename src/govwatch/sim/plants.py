@@ -9,7 +9,8 @@ Where (``SLOTS``): a handful of articles near the top of article columns, the ho
 list page; never the soft-200 decoy or the future-dated item, one slot per page, so a negative
 page holds no planted defect. No page is added.
 
-- Every site: wording errors, typos, banned terms (title, link text), personal data (page
+- Every site: wording errors (under construction variation also one near-miss per class of
+  ``govwatch.sim.near_miss``), typos, banned terms (title, link text), personal data (page
   table, link text, xlsx/docx/csv/pdf attachments), dark links (eight hiding techniques),
   an injected script and iframe, and the negatives page.
 - Lead sites (the first site of each family in the portfolio): footer defects
@@ -38,6 +39,7 @@ from govwatch.sim.html_common import GOV_CN, Ctx, a
 from govwatch.sim.items import Attachment
 from govwatch.sim.layout import Ref
 from govwatch.sim.leaks import Person, decoys, masked_id, masked_mobile, person
+from govwatch.sim.near_miss import site_near_misses
 from govwatch.sim.options import SimOptions, SiteSpec
 
 SPIDER_TOKEN = "Baiduspider"
@@ -274,9 +276,12 @@ class SitePlants:
 
     # -- content ---------------------------------------------------------------
     def _content(self) -> None:
-        ref = self._add("wording", "".join(_p(s) for s, *_ in WORDING))
+        near = site_near_misses(self.options.seed, self.options.variation, self.spec.id)  # none for variation 0
+        ref = self._add("wording", "".join(_p(s) for s, *_ in WORDING) + "".join(_p(n.sentence) for n in near))
         if ref is not None:
-            for _s, found, expected, how in WORDING:
+            wrong = [(found, expected, how) for _s, found, expected, how in WORDING]
+            wrong += [(n.form, n.expected, n.how) for n in near]
+            for found, expected, how in wrong:
                 self.planted.append(Plant("wording_error", ref, {"found": found, "expected": expected, "how": how}))
         ref = self._add("typo", _p(TYPO_SENTENCE))
         if ref is not None:

@@ -299,22 +299,26 @@ class WordingLexicon:
         extra = window[p]
         return is_cjk(extra) and (n >= 8 or extra not in FUNCTION_WORDS)
 
-    def _candidate(self, text: str, w0: int, phrase: Phrase) -> tuple[int, str, str, str] | None:
-        """(start, found, how, class) of the near-miss of ``phrase`` aligned at ``w0``."""
+    def _readings(self, text: str, w0: int, phrase: Phrase) -> list[tuple[int, str, str, str]]:
+        """(start, found, how, class) of every near-miss reading of ``phrase`` aligned at ``w0``: the
+        same length (swap, substitutions), a drop or an insert. Several may hold on one text
+        (中共中中央书记处 is a swap 共中 with a stray 中 before it, or 中 doubled); the scan keeps
+        the one with the fewest edits, then the one that explains the most characters."""
         t, n = phrase.text, len(phrase.text)
         if text.startswith(t, w0):
-            return None
+            return []
+        out = []
         if w0 >= 0 and w0 + n <= len(text):
             judged = self.judge_same_length(text[w0:w0 + n], phrase)
             if judged is not None:
-                return w0, text[w0:w0 + n], *judged
+                out.append((w0, text[w0:w0 + n], *judged))
         for start in (w0, w0 + 1):  # dropped after / before the anchor
             if start >= 0 and start + n - 1 <= len(text) and self.judge_drop(text, start, phrase):
-                return start, text[start:start + n - 1], "drop", "drop"
+                out.append((start, text[start:start + n - 1], "drop", "drop"))
         for start in (w0, w0 - 1):  # inserted after / before the anchor
             if start >= 0 and start + n + 1 <= len(text) and self.judge_insert(text[start:start + n + 1], t):
-                return start, text[start:start + n + 1], "insert", "insert"
-        return None
+                out.append((start, text[start:start + n + 1], "insert", "insert"))
+        return out
 
     def _plausible(self, text: str, w0: int, index: int, offset: int) -> bool:
         """A cheap necessary condition for a near-miss aligned at ``w0`` (most anchor hits are
@@ -337,14 +341,14 @@ class WordingLexicon:
 
     def scan(self, text: str) -> list[WordingMatch]:
         """Near-misses in ``text``; where two overlap, the longer expression's is kept."""
-        found: dict[tuple[int, int], WordingMatch] = {}
+        found: dict[tuple[int, int, int], WordingMatch] = {}
         tried: set[tuple[int, int]] = set()
         for end, (segment, hits) in self._anchors.raw_iter(text):
             start = end + 1 - len(segment)
             for index, offset, expected in hits:
                 if offset == SWAP:
                     phrase = self.phrases[index]
-                    found[(start, index)] = WordingMatch(text[start:start + len(expected)], expected,
+                    found[(start, len(expected), index)] = WordingMatch(text[start:start + len(expected)], expected,
                                                          phrase.category, phrase.serious, "transposition", "swap",
                                                          start)
                     continue
@@ -358,11 +362,9 @@ class WordingLexicon:
                 if not self._plausible(text, w0, index, offset):
                     continue
                 phrase = self.phrases[index]
-                got = self._candidate(text, w0, phrase)
-                if got is None:
-                    continue
-                s, window, how, cls = got
-                found[(s, index)] = WordingMatch(window, phrase.text, phrase.category, phrase.serious, how, cls, s)
+                for s, window, how, cls in self._readings(text, w0, phrase):
+                    found[(s, len(window), index)] = WordingMatch(window, phrase.text, phrase.category,
+                                                                  phrase.serious, how, cls, s)
         if not found:
             return []
         return self._kept(text, found.values())
@@ -391,10 +393,17 @@ class WordingLexicon:
 
 
 def _preference(m: WordingMatch) -> tuple[int, int]:
-    """Of two overlapping near-misses: the longer expression's, then the closer one's (fewer
-    differing characters: 陕吸省 is 陕西省 with one homophone, not 山西省 with two)."""
-    differing = sum(1 for x, y in zip(m.found, m.expected, strict=False) if x != y)
-    return len(m.expected), -differing
+    """Of two overlapping near-misses: the longer expression's, then the one with fewer edits (a
+    swap, a drop or an insert is one; a substitution one per differing character: 陕吸省 is 陕西省
+    with one homophone, not 山西省 with two). On a tie the earlier, then longer one stays, so the
+    reading that explains more characters wins: 山西省人民政不府 is 不 inserted, not 府 read as 不
+    before a stray 府; 中共中中央书记处 is 中 doubled, not 中共 swapped after a stray 中; 位五一体总体布局
+    is 五位 swapped, not 五 dropped after a stray 位."""
+    if m.how in ("transposition", "drop", "insert"):
+        edits = 1
+    else:
+        edits = sum(1 for x, y in zip(m.found, m.expected, strict=True) if x != y)
+    return len(m.expected), -edits
 
 
 def lexicon_phrases(data: dict[str, object]) -> list[Phrase]:
