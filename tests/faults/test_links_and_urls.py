@@ -225,8 +225,8 @@ def _resource_site() -> Callable[[str], Response]:
     sitemap = ("<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                + "".join(f"<url><loc>http://127.0.0.1/p/{i}.html</loc></url>" for i in range(MILLION))
                + "</urlset>").encode()
-    items = ("{\"total\":100000,\"data\":["  # 4 MB: within the 5 MB extraction reads
-             + ",".join(f'{{"title":"通知{i}","url":"/p/{i}.html"}}' for i in range(100_000))
+    items = ("{\"total\":100000,\"data\":["  # 7 MB: more than the 5 MiB extraction reads of a page
+             + ",".join(f'{{"title":"通知{i}","url":"/p/{i}.html","date":"2026-11-01"}}' for i in range(100_000))
              + "]}").encode()
 
     def site(path: str) -> Response:

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 PROBLEM_PREFIXES = (INTERNAL_ERROR, UNUSABLE_LINK, CAP_WARNING)
+JSON_BYTES_FACTOR = 4  # a JSON list is parsed up to 4 × max_bytes: cut, it could not be parsed at all
 MAX_NAMED_ERRORS = 20  # elements whose reading failed named per page
 DETAIL_TYPES = frozenset({"article", "guide", "message"})  # detail pages: an item of a column
 
@@ -82,6 +83,8 @@ def problem_warnings(warnings: list[str]) -> list[str]:
 
 def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
              warnings: list[str], detail_structure: bool, max_links: int, max_json_items: int) -> PageFacts:
+    if _json_head(body, content_type):  # JSON cut short is no JSON: read up to JSON_BYTES_FACTOR times more
+        max_bytes *= JSON_BYTES_FACTOR
     text, encoding, utf8 = _decoded(body, content_type, max_bytes, warnings)
     if not text or text.isspace():
         warnings.append("extract: empty body")
@@ -104,6 +107,13 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
     if utf8 is None:
         utf8 = text.encode("utf-8", "replace")
     return _html_page(text, utf8, url, page_url, site_root, encoding, warnings, detail_structure, max_links)
+
+
+def _json_head(body: bytes | str, content_type: str) -> bool:
+    """Whether a body looks like JSON (or JSONP) by its first bytes and its type (:func:`looks_like_json`)."""
+    head = body[:256]
+    text = head.decode("utf-8", "replace") if isinstance(head, (bytes, bytearray, memoryview)) else str(head)
+    return looks_like_json(text, content_type)
 
 
 def _decoded(body: bytes | str, content_type: str, max_bytes: int,
