@@ -5,7 +5,11 @@
   ``footer_item_invalid`` findings (a placeholder is invalid wherever it appears, even when the two
   agree); planted on about two in three of the sites whose footer shows the placeholder;
 - an article whose ContentSource tag is empty (every site under variation): one
-  ``meta_tag_missing`` finding for article pages missing ContentSource, at that page only.
+  ``meta_tag_missing`` finding for article pages missing ContentSource, at that page only;
+- page tags on the message board's list pages, which under variation are paginated (5 messages a
+  page) under a head naming the message and reply fields (留言时间, 答复状态): they are judged as list
+  pages, so the one planted without ColumnDescription (the second page; JCMS: the first, its later
+  records come from dataproxy) is a ``meta_tag_missing`` finding, and the other board pages give none.
 
 Truth is the manifest's ``planted`` list. Sites are small (200 pages), inspected once each with
 rendering off.
@@ -81,8 +85,32 @@ def _content_source_wrong(tagged: VariedSites) -> list[Any]:
     return wrong
 
 
+def _board_tags_wrong(tagged: VariedSites) -> list[Any]:
+    """The board list page planted without ColumnDescription is the one list page reported missing it,
+    and no finding about missing tags names another page of the board."""
+    wrong = []
+    for case in CASES:
+        truth, doc = tagged.truth(*case), tagged.document(*case)
+        (board,) = [c for c in truth["columns"] if c["type"] == "consult"]
+        pages = [u for u in board["list_pages"] if "dataproxy" not in u]
+        planted = [p["url"] for p in truth["planted"] if p["kind"] == "meta_tag_missing"
+                   and p["match"] == {"page_type": "list", "missing": ["ColumnDescription"]}]
+        where = 0 if truth["family"] == "jcms" else 1  # the setup: a further page of a paginated board
+        if len(pages) <= where or planted != [pages[where]]:
+            wrong.append((case, "setup", pages, planted))
+            continue
+        found = [(f["url"], f["evidence"]["pages"]) for f in doc["findings"] if f["kind"] == "meta_tag_missing"
+                 and f["evidence"]["page_type"] == "list" and "ColumnDescription" in f["evidence"]["missing"]]
+        others = [(f["evidence"]["page_type"], f["evidence"]["missing"], u) for f in doc["findings"]
+                  if f["kind"] == "meta_tag_missing" for u in f["evidence"]["pages"] if u in pages and u != planted[0]]
+        if found != [(planted[0], planted)] or others:
+            wrong.append((case, "found", found, "other board pages", others))
+    return wrong
+
+
 def test_smaller_misses_under_variation(tagged: VariedSites) -> None:
     """Class 9. One test, so that under xdist one worker inspects the nine sites (module fixture)."""
     wrong = {"placeholder 找错 code": _placeholder_jiucuo_wrong(tagged),
-             "empty ContentSource": _content_source_wrong(tagged)}
+             "empty ContentSource": _content_source_wrong(tagged),
+             "board list page tags": _board_tags_wrong(tagged)}
     assert wrong == {key: [] for key in wrong}

@@ -5,8 +5,8 @@ says, and columns are linked only from where the manifest says they are found.""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 import re
+from datetime import date, timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -142,3 +142,21 @@ def test_placeholder_jiucuo_and_empty_content_source_are_served_as_planted(varia
         ((no, index),) = gen.plants.no_source
         assert page.endswith(gen.layout.item_path(gen.column(no), index))
         assert '<meta name="ContentSource" content="">' in _text(gen, gen.layout.item_path(gen.column(no), index))
+
+
+@pytest.mark.parametrize("variation", VARIATIONS)
+def test_board_list_pages_are_paginated_under_a_field_head(variation: int) -> None:
+    """The board's list pages (5 messages each) show the field head where they hold 3 or more; the
+    planted page lacks ColumnDescription, the others carry every list tag."""
+    portfolio = _portfolio(variation)
+    for site_id, gen in portfolio.sites.items():
+        (board,) = [c for c in gen.columns if c.type == "consult"]
+        ((no, k),) = gen.plants.board_untagged
+        assert no == board.no and k < board.list_pages and len(gen.list_items(board, k)) >= 3
+        assert (board.list_pages > 1) is (gen.spec.family != "jcms") and (k == 1 or gen.spec.family == "jcms"
+                                                                          or len(gen.list_items(board, 1)) < 3)
+        for page in range(board.list_pages):
+            html = _text(gen, gen.layout.list_path(board, page))
+            rows = len(gen.list_items(board, page))
+            assert ('class="board-head"' in html and "留言时间" in html) is (rows >= 3), (site_id, page)
+            assert ('name="ColumnDescription"' in html) is (page != k) and 'name="ColumnName"' in html

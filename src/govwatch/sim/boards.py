@@ -277,6 +277,28 @@ def message_html(family: str, title: str, details: dict[str, str], variants: Var
     return _VARIANT_LAYOUT[variants.board_layout]("message", rows)
 
 
+BOARD_HEAD: tuple[str, ...] = ("留言标题", "留言时间", "答复状态")  # a message label and a reply label
+BOARD_MIN_ROWS = 3  # rows a board list page needs to be told from one message's page (it shows the labels)
+UNTAGGED_BOARD_TAG = "ColumnDescription"  # the list-page tag one board list page leaves out (planted)
+
+
+def board_head_html() -> str:
+    """The head of a board list page (construction variation): the field names of its rows."""
+    return '<table class="board-head"><tr>' + "".join(f"<th>{k}</th>" for k in BOARD_HEAD) + "</tr></table>\n"
+
+
+def board_page_rows(col: Column, k: int, group: int = 1) -> int:
+    """Messages on HTML list page ``k`` of the board ``col`` (``group``: pages per HTML page, JCMS 3)."""
+    size = col.per_page * group
+    return max(0, min(col.items, (k + 1) * size) - k * size) if k < col.list_pages else 0
+
+
+def untagged_board_page(col: Column, group: int = 1) -> int | None:
+    """The board list page planted without ``UNTAGGED_BOARD_TAG``: the second when it holds a board's
+    rows, else the first; None when neither does."""
+    return next((k for k in (1, 0) if board_page_rows(col, k, group) >= BOARD_MIN_ROWS), None)
+
+
 def guide_html(family: str, details: dict[str, str], links: list[tuple[str, str]]) -> str:
     """The detail block of a guide page; ``links`` are (text, href) of its form and online entries."""
     block = _GUIDE_LAYOUT[family]("guide", list(details.items()))

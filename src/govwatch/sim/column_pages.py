@@ -85,6 +85,7 @@ class ColumnProfile:
     future: bool = False
     via: str = ""  # construction variation: "channel" (under a channel page) | "sitemap" (网站地图 only) | ""
     later: int = 0  # construction variation: items dated after as_of, not after the crawl day (if later)
+    page_size: int | None = None  # construction variation: entries per list page (None: the family's)
 
     @property
     def type_source(self) -> str:
@@ -280,7 +281,7 @@ def _list_pages(profile: ColumnProfile, items: int, per_page: int, paged: bool) 
     """HTML list pages of a column: one for blank, script-filled and (jcms) unpaged columns."""
     if profile.blank or profile.js or not paged:
         return 1
-    return max(1, math.ceil(items / per_page))
+    return max(1, math.ceil(items / (profile.page_size or per_page)))
 
 
 def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date,
@@ -326,7 +327,8 @@ def allocate(key: str, target: int, per_page: int, paged: bool, as_of: date,
         gap = min(profile.gap, MAX_SPAN_DAYS / count) if count else 0.0
         pages = _list_pages(profile, count, per_page, paged)
         folder = f"{slugs[profile.parent]}/{profile.slug}" if profile.parent else profile.slug
-        columns.append(Column(profile, count, per_page, pages, age, gap, as_of, key, stable_int(key, profile.no),
+        columns.append(Column(profile, count, profile.page_size or per_page, pages, age, gap, as_of, key,
+                              stable_int(key, profile.no),
                               folder, forged_after))
     return columns
 

@@ -33,7 +33,9 @@ from html import escape
 from typing import Any
 
 from govwatch.sim import resources
+from govwatch.sim.boards import UNTAGGED_BOARD_TAG, untagged_board_page
 from govwatch.sim.column_pages import Column
+from govwatch.sim.families import JCMS_GROUP_PAGES
 from govwatch.sim.footers import varied_footer_defects
 from govwatch.sim.html_common import GOV_CN, Ctx, a
 from govwatch.sim.items import Attachment
@@ -204,6 +206,7 @@ class SitePlants:
         self._home: dict[str, list[str]] = {"normal": [], "spider": [], "tampered": []}
         self.no_column_type: frozenset[tuple[int, int]] = frozenset()
         self.no_source: frozenset[tuple[int, int]] = frozenset()  # articles with an empty ContentSource
+        self.board_untagged: frozenset[tuple[int, int]] = frozenset()  # board list pages missing a tag
         self.slots = self._place()
         self._content()
         self._privacy()
@@ -413,7 +416,14 @@ class SitePlants:
 
     # -- construction variation ---------------------------------------------------
     def _varied(self) -> None:
-        """Variation >= 1, every site: one article whose ContentSource tag is empty (``NO_SOURCE``)."""
+        """Variation >= 1, every site: one article whose ContentSource tag is empty (``NO_SOURCE``), and
+        one list page of the message board without ``UNTAGGED_BOARD_TAG`` (``boards.untagged_board_page``)."""
+        board = next((c for c in self.columns if c.type == "consult"), None)
+        k = untagged_board_page(board, JCMS_GROUP_PAGES if self.spec.family == "jcms" else 1) if board else None
+        if board is not None and k is not None:
+            self.board_untagged = frozenset({(board.no, k)})
+            self.planted.append(Plant("meta_tag_missing", Ref("list", board.no, k),
+                                      {"page_type": "list", "missing": [UNTAGGED_BOARD_TAG]}))
         no, pref = NO_SOURCE
         col = next((c for c in self.columns if c.no == no and not c.blank and not c.js), None)
         taken = self.reserved | {(r.col, r.index) for r in self.slots.values()}

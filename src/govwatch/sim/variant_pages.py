@@ -1,8 +1,8 @@
 """Pages and endpoints that construction variation adds (``govwatch.sim.variation``).
 
 Channel pages (a navigation entry whose page lists its sub-columns), the 网站地图 page, the external
-list script ``js/list.js`` with its JSON API, and attachment download endpoints. Nothing here is
-served under variation 0.
+list script ``js/list.js`` with its JSON API, attachment download endpoints, and the message board's
+list pages (under a head naming its fields). Nothing here is served under variation 0.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from govwatch.sim import resources
+from govwatch.sim.boards import BOARD_MIN_ROWS, UNTAGGED_BOARD_TAG, board_head_html
 from govwatch.sim.column_pages import Column
 from govwatch.sim.downloads import disposition, parse_download
-from govwatch.sim.html_common import Ctx, a, document, nav_entries
+from govwatch.sim.html_common import Ctx, a, column_metas, document, nav_entries, planted_html, position, subnav
 from govwatch.sim.layout import Ref
 from govwatch.sim.response import JSON_UTF8, SimResponse
 from govwatch.sim.variation import Channel, ScriptList
@@ -160,6 +161,22 @@ def channel_page(gen: SiteGenerator, channel: Channel) -> str:
     return document(ctx, f"{channel.name}_{gen.identity.name}", [], body)
 
 
+def board_list_page(gen: SiteGenerator, col: Column, k: int) -> str:
+    """List page ``k`` of the message board: the family's list under a head naming the message and
+    reply fields (on pages of at least ``BOARD_MIN_ROWS`` messages), without the tag planted missing
+    on one of them (``SitePlants.board_untagged``)."""
+    ctx = gen.ctx
+    heads = [(i, gen.factory.headline(col, i)) for i in gen.list_items(col, k)]
+    items = [(ctx.href(ctx.layout.item_path(col, i, h.when)), h) for i, h in heads]
+    body = position(ctx, col) + "\n" + subnav(ctx, col) + "\n" + (board_head_html() if len(items) >= BOARD_MIN_ROWS else "")
+    body += gen.family.list_body(ctx, col, k, items)
+    body += planted_html(ctx, gen.plan.links_on(Ref("list", col.no, k)))
+    metas = column_metas(col, (col.no, k) not in gen.plants.no_column_type)
+    if (col.no, k) in gen.plants.board_untagged:
+        metas = [(name, value) for name, value in metas if name != UNTAGGED_BOARD_TAG]
+    return document(ctx, f"{col.name}_{gen.identity.name}", metas, body)
+
+
 def sitemap_page(gen: SiteGenerator) -> str:
     """The 网站地图: the navigation's entries, then the columns linked from nowhere else."""
     ctx = gen.ctx
@@ -181,6 +198,9 @@ def respond(gen: SiteGenerator, path: str, query: str) -> SimResponse | None:
             return gen.html(channel_page(gen, channel))
     if ctx.sitemap_path and path == ctx.sitemap_path:
         return gen.html(sitemap_page(gen))
+    ref = ctx.layout.parse(path)
+    if ref is not None and ref.kind == "list" and gen.column(ref.col).type == "consult":
+        return gen.html(board_list_page(gen, gen.column(ref.col), ref.index))
     script = gen.variants.script
     if script is not None:
         if path == SCRIPT_PATH:

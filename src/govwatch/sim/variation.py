@@ -14,7 +14,8 @@ construction, not one instance:
 - ``downloads``: attachments are served from a download endpoint (``downfile.jsp?filename=``,
   ``download.do?id=`` with a Content-Disposition header in UTF-8 or raw GBK, or an
   extension-less URL), never from a URL ending in the file's extension;
-- ``board``: message detail pages in another layout, with other state words;
+- ``board``: message detail pages in another layout, with other state words; the board's list
+  pages hold ``BOARD_PAGE_SIZE`` messages under a head naming the message and reply fields;
 - ``footer``: the identity block in another order and form (one line or several, 网站标识码 as
   text or as an image's alt text, a 10-digit ICP serial, other 公安备案 wording);
 - ``later_columns``: when the crawl day lies after the as-of, these columns also hold items dated
@@ -55,6 +56,7 @@ POLICE_WORDINGS: tuple[str, ...] = ("{abbr}公网安备{code}号", "{abbr}公网
 DEFAULT_POLICE_WORDING = "{abbr}公网安备 {code}号"
 LATER_CANDIDATES: tuple[int, ...] = (6, 15, 16)  # 规划计划 (stale), 图片新闻 (15 days: stale), 工作信息 (fresh)
 LATER_ITEMS = 2  # items dated after the as-of, not after the crawl day, per chosen column
+BOARD_PAGE_SIZE = 5  # messages per list page of the message board (several pages even on small sites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +173,8 @@ def catalogue(variants: Variants) -> tuple[ColumnProfile, ...]:
             profile = replace(profile, nav=False, on_homepage=False, via="channel")
         elif profile.no in variants.sitemap_only:
             profile = replace(profile, nav=False, on_homepage=False, via="sitemap")
-        if profile.type == "consult" and variants.consult_name:
-            profile = replace(profile, name=variants.consult_name)
+        if profile.type == "consult":
+            profile = replace(profile, name=variants.consult_name or profile.name, page_size=BOARD_PAGE_SIZE)
         if profile.no in variants.later_columns:
             profile = replace(profile, later=LATER_ITEMS)
         out.append(profile)
