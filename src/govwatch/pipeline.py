@@ -35,6 +35,7 @@ from govwatch.report.inspection import scored_document
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring.runs import score_checked
 from govwatch.store.db import Store
+from govwatch.store.run_listing import FULL_KINDS, resumable_run_of, set_run_kind
 from govwatch.store.run_results import replace_check_results
 from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import RunWriter, resume_state
@@ -83,13 +84,18 @@ def run_settings(settings: Settings, rules: RuleSet, site_config: SiteConfig) ->
 
 async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_of: date, resume: bool = False,
                              progress: Callable[[CrawlProgress], None] | None = None,
-                             rules: RuleSet | None = None, site_config: SiteConfig | None = None) -> Inspection:
-    """Crawl and check one site; returns the stored run and its inspection document."""
+                             rules: RuleSet | None = None, site_config: SiteConfig | None = None,
+                             kind: str = "inspect", seeds: list[str] | None = None) -> Inspection:
+    """Crawl and check one site; returns the stored run and its inspection document.
+
+    ``kind`` is the run's kind (``inspect`` by hand, ``scan`` / ``patrol`` by the service); ``seeds``
+    are where the crawl starts (default: the homepage; the patrol gives its key columns too). A
+    patrol is never resumed and never complete (see :func:`record_coverage`)."""
     rules = rules or load_ruleset()
     site_config = site_config or SiteConfig()
     homepage, scope = site_scope(url, settings)
     site_id = store.site_id(homepage, scope.prefix)
-    run_id = store.resumable_run(site_id) if resume else None
+    run_id = resumable_run_of(store, site_id, FULL_KINDS) if resume and kind in FULL_KINDS else None
     if run_id is not None and store.run(run_id)["status"] == "crawled":
         return Inspection(run_id=run_id, document=await measure_and_check(store, run_id, settings), stats=None,
                           resumed=True)
@@ -99,11 +105,13 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         store.set_run_status(run_id, "running")
     else:
         run_id = store.create_run(site_id, as_of.isoformat(), run_settings(settings, rules, site_config))
+        if kind != "inspect":
+            set_run_kind(store, run_id, kind)
     writer = RunWriter(store, run_id)
     renderer = make_renderer(settings, scope)
     crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress, renderer=renderer)
     try:
-        stats = await crawler.crawl([homepage], resume=state)
+        stats = await crawler.crawl([homepage, *(seeds or [])], resume=state)
     except asyncio.CancelledError:
         store.set_run_status(run_id, "interrupted")
         raise
@@ -161,10 +169,11 @@ def release_memory() -> None:
 
 def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, resume: bool = False,
                  progress: Callable[[CrawlProgress], None] | None = None,
-                 rules: RuleSet | None = None, site_config: SiteConfig | None = None) -> Inspection:
+                 rules: RuleSet | None = None, site_config: SiteConfig | None = None,
+                 kind: str = "inspect", seeds: list[str] | None = None) -> Inspection:
     """Synchronous wrapper of :func:`inspect_site_async`."""
     return aio.run(inspect_site_async(url, settings, store, as_of=as_of, resume=resume, progress=progress,
-                                      rules=rules, site_config=site_config))
+                                      rules=rules, site_config=site_config, kind=kind, seeds=seeds))
 
 
 def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
@@ -178,11 +187,17 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])
     document = scored_document(store, scored)
     run = store.run(run_id)
+    if run["kind"] == "patrol":  # 巡查: no 合格/不合格 of the site from a light pass
+        document.update(verdict=None, score=None)
     site = document["site"]
     if not store.site(run["site_id"])["registered"]:  # the registry's 网站名称/标识码 are the office's, not the page's
         store.update_site(run["site_id"], name=site["name"], site_code=site["site_code"])
     store.set_run_status(run_id, "completed", finished=True, stats={**(run["stats"] or {}), "findings": len(findings)})
     return document
+
+
+PATROL_REASON = {"code": "crawl.patrol",
+                 "message": "日巡查只读取首页、重点栏目和新信息，不是全站检查，不作合格与否的结论"}
 
 
 def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
@@ -191,6 +206,8 @@ def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
     stored = (store.run(data.run_id)["settings"] or {}).get("crawl") or {}
     share = float(stored.get("min_read_share", CrawlSettings().min_read_share))
     coverage = crawl_coverage(data.fetches, data.site_url, data.homepage_urls, share)
+    if store.run(data.run_id).get("kind") == "patrol":  # a light pass: never a verdict of the whole site
+        coverage = {**coverage, "complete": False, "reasons": [PATROL_REASON, *coverage["reasons"]]}
     store.put_run_fact(data.run_id, COVERAGE_FACT, coverage)
     return coverage
 

@@ -12,10 +12,12 @@ import os
 
 from govwatch import __version__
 from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, console, interrupted_exit
+from govwatch.commands.alerting import add_alerts_commands
 from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
 from govwatch.commands.page_extract import add_extract_command
 from govwatch.commands.run_scoring import add_scoring_commands
+from govwatch.commands.service import add_service_commands
 from govwatch.commands.simulator import add_sim_commands
 from govwatch.commands.site_availability import add_availability_commands
 from govwatch.commands.site_inspection import add_inspect_command
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_availability_commands(sub)  # probe, monitor
     add_scoring_commands(sub)  # score, rules, finding, diff, bulletin
     add_registry_commands(sub)  # sites, filing
+    add_alerts_commands(sub)  # alerts list, alerts test
+    add_service_commands(sub)  # serve, runs
     return parser
 
 

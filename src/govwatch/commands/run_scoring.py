@@ -296,12 +296,42 @@ def cmd_finding_list(args: argparse.Namespace) -> int:
 # -- diff and bulletin ----------------------------------------------------------------
 
 
+def _not_full(run: dict[str, Any]) -> str | None:
+    """Why a run is not a complete full run (a manual inspection or a scan that read the whole site), or None."""
+    if run["kind"] == "patrol":
+        return f"run {run['id']} is a daily patrol (巡查), a light pass over the homepage and key columns"
+    if run["status"] != "completed":
+        return f"run {run['id']} is {run['status']}, not completed"
+    if run["complete"] is not True:
+        return f"run {run['id']} did not read the whole site (incomplete: see govwatch runs)"
+    return None
+
+
+def _used(run: dict[str, Any]) -> str:
+    kind = {"inspect": "manual"}.get(run["kind"], run["kind"])
+    return (f"run {run['id']} ({kind}, as of {run['as_of'][:10]}, "
+            f"{'complete' if run['complete'] else 'incomplete'})")
+
+
+def _full_runs_only(runs: list[dict[str, Any]], any_run: bool) -> None:
+    """Refuse runs that are not complete full runs unless --any-run."""
+    if any_run:
+        return
+    for run in runs:
+        why = _not_full(run)
+        if why:
+            raise UsageError(f"{why}; compare complete full runs (govwatch runs --kind scan / manual), "
+                             "or give --any-run to use it anyway")
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from govwatch.scoring.diff import diff_runs
     store = open_store(cli_settings(args))
     a, b = _run(store, args.run_a), _run(store, args.run_b)
     if a["site_id"] != b["site_id"]:
         raise UsageError(f"runs {args.run_a} and {args.run_b} are of different sites; a re-check compares one site")
+    _full_runs_only([a, b], args.any_run)
+    console.print(f"using {_used(a)} and {_used(b)}", markup=False, highlight=False)
     result = diff_runs(store, args.run_a, args.run_b)
     if args.json:
         write_json(result, args.json)
@@ -324,11 +354,22 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
         run_ids = args.runs or latest_runs(store, org_code=args.org)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not args.runs and not args.any_run:  # each site's newest complete full run, not merely its newest run
+        from govwatch.store.run_listing import newest_full_runs
+        full = newest_full_runs(store)
+        sites = [_run(store, run_id)["site_id"] for run_id in run_ids]
+        for site_id in sites:
+            if site_id not in full:
+                console.print(f"left out: {store.site(site_id)['url']} has no complete full run "
+                              "(give --any-run to use its newest run anyway)", markup=False, highlight=False)
+        run_ids = [full[s] for s in sites if s in full]
     if not run_ids:
         raise UsageError("no completed runs to put in a bulletin (inspect the sites first, or name runs)")
+    runs = [_run(store, run_id) for run_id in run_ids]
+    _full_runs_only(runs, args.any_run)
+    console.print("using " + ", ".join(_used(run) for run in runs), markup=False, highlight=False)
     documents = []
     for run_id in run_ids:
-        _run(store, run_id)
         documents.append(_score(store, run_id, rules or _run_rules(store, run_id, None))[0])
     try:
         deadline = date.fromisoformat(args.deadline)
@@ -403,11 +444,13 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("run_a", type=int, help="the earlier run")
     p.add_argument("run_b", type=int, help="the later run")
     p.add_argument("--json", help="write the comparison as JSON here ('-' for stdout)")
+    p.add_argument("--any-run", action="store_true",
+                   help="allow runs that are not complete full runs (patrols, incomplete crawls)")
     add_store_flags(p)
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("bulletin", help="portfolio bulletin (通报): xlsx score table and docx skeleton")
-    p.add_argument("runs", type=int, nargs="*", help="run ids (default: each registered site's newest run)")
+    p.add_argument("runs", type=int, nargs="*", help="run ids (default: each registered site's newest complete full run)")
     p.add_argument("--org", help="only sites of this organisation and its sub-organisations")
     p.add_argument("--rules", help="score every run with this table (default: each run's own)")
     p.add_argument("--out", required=True, help="folder for 得分表.xlsx and 通报.docx")
@@ -415,5 +458,7 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("--deadline", required=True, help="rectification deadline YYYY-MM-DD")
     p.add_argument("--title", default="关于政府网站检查情况的通报")
     p.add_argument("--issuer", default="政府网站主管单位")
+    p.add_argument("--any-run", action="store_true",
+                   help="use each site's newest completed run even when it is not a complete full run")
     add_store_flags(p)
     p.set_defaults(func=cmd_bulletin)

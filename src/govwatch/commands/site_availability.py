@@ -53,7 +53,9 @@ exit codes: 0 completed (whatever the result), 2 usage or configuration error, 1
 """
 
 MONITOR_EPILOG = """\
-Each site gets probe.visits_per_day visits a day (default 20, the rule's minimum), spaced evenly
+Sites are the URLs given, or the registry's (--all; --org CODE for one organisation and those
+below it: status 正常 only, with the key columns and systems of the site config each site's newest
+run used). Each site gets probe.visits_per_day visits a day (default 20, the rule's minimum), spaced evenly
 with +/- probe.jitter, sites staggered; so do the key columns (key: true) and business systems
 (systems) of the site's --site-config. --site-config files pair with the URLs in order: the first
 file belongs to the first URL. --interval SECONDS overrides the cadence (tests, demos). Every visit
@@ -174,9 +176,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     settings = _probe_settings(args, visits_per_day=args.visits_per_day)
     store = open_store(settings)
     try:
-        targets = _monitor_targets(store, args.urls, configs)
+        if args.all or args.org:
+            targets, sites = _registry_targets(store, args.org)
+        else:
+            targets, sites = _monitor_targets(store, args.urls, configs), len(args.urls)
         options = _monitor_options(args, settings)
-        console.print(f"monitoring {len(targets)} targets of {len(args.urls)} sites: one visit every "
+        console.print(f"monitoring {len(targets)} targets of {sites} sites: one visit every "
                       f"{options.interval:g} s each (+/-{options.jitter:.0%}), timeout {options.timeout:g} s; "
                       f"stored in {settings.store.url}. Ctrl-C to stop.", markup=False, highlight=False)
         received: list[int] = []
@@ -193,8 +198,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 def _monitor_site_configs(args: argparse.Namespace) -> list[Any]:
     """Check the monitor's arguments; the --site-config files, in the order of the URLs they belong to."""
-    if not args.urls:
-        raise UsageError("give at least one site homepage URL to monitor")
+    if (args.all or args.org) and (args.urls or args.site_config):
+        raise UsageError("--all and --org read the sites from the registry: give no URLs or --site-config with them")
+    if args.all and args.org:
+        raise UsageError("give --all (every registered site) or --org CODE (one organisation's), not both")
+    if not args.urls and not (args.all or args.org):
+        raise UsageError("give at least one site homepage URL to monitor, or --all / --org CODE for the registry's")
     configs = [_site_config(path) for path in args.site_config or []]
     if len(configs) > len(args.urls):
         raise UsageError(f"{len(configs)} --site-config files for {len(args.urls)} URLs: each --site-config "
@@ -222,6 +231,22 @@ def _monitor_targets(store: Store, urls: list[str], configs: list[Any]) -> list[
                 seen.add((target.site_id, target.url))
                 targets.append(target)
     return targets
+
+
+def _registry_targets(store: Store, org: str | None) -> tuple[list[Target], int]:
+    """The registered sites' targets (status 正常; of org ``org`` and below when given), each with the
+    key columns and systems of the site config its newest run used; and how many sites."""
+    from govwatch.core.serviceconfig import ServiceConfig
+    from govwatch.registry import RegistryError
+    from govwatch.service.targets import all_targets, service_sites
+
+    try:
+        sites = service_sites(store, ServiceConfig(), org_code=org)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    if not sites:
+        raise UsageError(f"no registered sites{' of org ' + org if org else ''} to monitor (govwatch sites import FILE)")
+    return all_targets(sites), len(sites)
 
 
 def _monitor_options(args: argparse.Namespace, settings: Settings) -> MonitorOptions:
@@ -323,6 +348,8 @@ def add_availability_commands(sub: Any) -> None:
                                    "in the foreground, storing every visit.",
                        epilog=MONITOR_EPILOG, formatter_class=raw)
     m.add_argument("urls", nargs="*", metavar="URL", help="site homepage URLs")
+    m.add_argument("--all", action="store_true", help="every registered site (status 正常) of the registry")
+    m.add_argument("--org", metavar="CODE", help="the registered sites of this organisation and those below it")
     m.add_argument("--site-config", action="append", metavar="FILE",
                    help="site config of the URL in the same position (repeatable): key columns and systems")
     m.add_argument("--visits-per-day", type=int, help="visits per target per day (default 20)")

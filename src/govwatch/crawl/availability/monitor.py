@@ -2,8 +2,9 @@
 
 Every target (a site's homepage, key columns, business systems) has its own
 task and its own schedule: one visit every ``interval`` seconds (86400 /
-``visits_per_day`` by default), each visit moved by up to +/- ``jitter`` of the
-interval, targets staggered evenly over the first interval. Visit times are
+``visits_per_day`` by default; ``MonitorOptions.schedules`` gives a target its
+own interval, jitter, timeout and first delay), each visit moved by up to
++/- ``jitter`` of the interval, targets staggered evenly over the first interval. Visit times are
 planned on the clock, not chained, so slow visits do not make a target drift;
 a slot that has already passed while a visit was still running is skipped.
 A hanging or resetting target only ever delays itself: its visits are cut at
@@ -28,6 +29,16 @@ SinkFn = Callable[[list[tuple[Target, Visit]]], None]
 VisitFn = Callable[[Target, int, Visit], None]
 
 
+@dataclass(frozen=True, slots=True)
+class TargetSchedule:
+    """One target's own cadence (the service gives each site its own), overriding the options'."""
+
+    interval: float
+    jitter: float
+    timeout: float
+    first_delay: float | None = None  # seconds to the first visit (None: staggered over the interval)
+
+
 @dataclass(slots=True)
 class MonitorOptions:
     """How the monitor probes."""
@@ -40,6 +51,11 @@ class MonitorOptions:
     jitter: float = 0.2  # +/- fraction of the interval
     concurrency: int = 32  # visits in flight overall
     seed: int | None = None  # jitter stream (None: random)
+    schedules: dict[str, TargetSchedule] = field(default_factory=dict)  # target URL -> its own cadence
+
+    def schedule_of(self, url: str) -> TargetSchedule:
+        """The cadence of the target with this URL (its own, or the options')."""
+        return self.schedules.get(url) or TargetSchedule(self.interval, self.jitter, self.timeout)
 
 
 @dataclass(slots=True)
@@ -60,7 +76,7 @@ class Monitor:
 
     def __init__(self, targets: list[Target], options: MonitorOptions, *, sink: SinkFn | None = None,
                  on_visit: VisitFn | None = None) -> None:
-        if options.interval <= 0:
+        if options.interval <= 0 or any(s.interval <= 0 for s in options.schedules.values()):
             raise ValueError("interval must be greater than 0")
         self.targets = targets
         self.options = options
@@ -102,19 +118,21 @@ class Monitor:
 
     async def _target_loop(self, i: int, target: Target, start: float, slots: asyncio.Semaphore) -> None:
         o = self.options
+        own = o.schedule_of(target.url)
+        interval = own.interval
         loop = asyncio.get_running_loop()
         rng = random.Random(None if o.seed is None else f"{o.seed}/{target.url}")
-        offset = o.interval * i / max(1, len(self.targets))
+        offset = interval * i / max(1, len(self.targets)) if own.first_delay is None else own.first_delay
         slot = 0
         stats = self.stats[i]
         while True:
-            planned = start + offset + slot * o.interval
-            jitter = rng.uniform(-o.jitter, o.jitter) * o.interval if slot else 0.0
+            planned = start + offset + slot * interval
+            jitter = rng.uniform(-own.jitter, own.jitter) * interval if slot else 0.0
             delay = max(planned + jitter, start) - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             async with slots:
-                result = await visit(target.url, timeout=o.timeout, max_bytes=o.max_bytes,
+                result = await visit(target.url, timeout=own.timeout, max_bytes=o.max_bytes,
                                      user_agent=o.user_agent, confirm=o.confirm)
             stats.visits += 1
             failure = result.failure
@@ -127,7 +145,7 @@ class Monitor:
             if self.on_visit is not None:
                 self.on_visit(target, stats.visits, result)
             # The next slot not yet passed (a visit longer than the interval skips slots).
-            slot = max(slot + 1, math.ceil((loop.time() - start - offset) / o.interval))
+            slot = max(slot + 1, math.ceil((loop.time() - start - offset) / interval))
 
     async def _writer(self) -> None:
         """Store visits in batches as they come, off the event loop."""

@@ -1,0 +1,245 @@
+"""``govwatch serve`` (the monitoring service) and ``govwatch runs`` (every run, by kind).
+
+Thin: parse, call :mod:`govwatch.service`, print. ``serve`` exits 0 when SIGTERM or ``--duration``
+stopped it (a service stopping normally), 130 after Ctrl-C, 2 for a bad config (the message names
+the key), 1 when it failed (e.g. the store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from govwatch.commands.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    add_db_flag,
+    cli_settings,
+    console,
+    open_store,
+    plain,
+    write_json,
+)
+
+SERVE_EPILOG = """\
+The service watches the registry's sites (status 正常) and the config's sites[]: availability
+probes at each site's probe_interval, the daily patrol (日巡查) at its patrol time (Beijing time),
+full scans on their full_scan cycle, the bulletin on schedule.bulletin into bulletin_dir, and
+pushes alerts to the configured channels. Every job's last and next times are kept in the store
+(schedule_state): restarted, it runs once what fell due while it was down and never repeats
+what completed. The config reference is docs/service.md.
+
+Stops on SIGTERM (exit 0; scans in flight are left interrupted and resumed at the next start,
+pending messages stay in the outbox), Ctrl-C (exit 130) or after --duration seconds (exit 0).
+A bad config exits 2 naming the key; a failure (e.g. the store) exits 1.
+"""
+
+RUNS_EPILOG = """\
+kind: manual (govwatch inspect), scan (the service's full scan), patrol (the daily patrol, 巡查: a
+light pass, never a verdict) and probe (the availability visits of one site and day, summed: not
+a run; pages = visits, score = the share of failed visits). complete: whether the run read the
+whole site. verdict/score: of the run's newest score sheet (empty while not fully assessed).
+"""
+
+STOP_GRACE = 30.0  # seconds the parts get to stop on their own (systemd's TimeoutStopSec is 60)
+KIND_LABELS = {"inspect": "manual", "manual": "manual", "scan": "scan", "patrol": "patrol", "probe": "probe"}
+RUN_KINDS = ("manual", "scan", "patrol", "probe")
+
+
+# -- govwatch serve ---------------------------------------------------------------------------------
+
+
+def _service_config(path: str) -> Any:
+    from govwatch.core.serviceconfig import load_service_config
+    from govwatch.core.settings import ConfigError
+
+    try:
+        return load_service_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _alert_side_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("govwatch.alerts.observer", "govwatch.alerts.sender"))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the scheduler (and the alert sender) until SIGTERM, Ctrl-C or --duration."""
+    from govwatch.core import aio
+    from govwatch.core.serviceconfig import config_warnings
+
+    if args.duration is not None and not args.duration > 0:
+        raise UsageError(f"--duration must be greater than 0, got {args.duration:g}")
+    config = _service_config(args.config)
+    settings = cli_settings(argparse.Namespace(config=args.settings, db=args.db))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("govwatch.service")
+    for warning in config_warnings(config):
+        log.warning("config: %s", warning)
+    alerts = not args.no_alerts and _alert_side_installed()
+    if not alerts and not args.no_alerts:
+        log.warning("the alert modules are not installed: measuring and scheduling only, nothing is pushed")
+    store = open_store(settings)
+    try:
+        aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts))
+    except aio.Terminated:
+        log.info("stopped by SIGTERM")
+        return EXIT_OK
+    except KeyboardInterrupt:
+        log.info("stopped by Ctrl-C")
+        return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        console.print(f"failed: {exc}", markup=False)
+        return EXIT_FAILURE
+    finally:
+        store.close()
+    log.info("stopped after --duration %gs", args.duration)
+    return EXIT_OK
+
+
+async def _serve(store: Any, config: Any, settings: Any, *, duration: float | None, alerts: bool) -> None:
+    """The scheduler and the sender in one loop until ``duration`` passes (or the task is cancelled)."""
+    import asyncio
+
+    from govwatch.service.scheduler import Scheduler
+
+    stop = asyncio.Event()
+    scheduler = Scheduler(store, config, settings, alerts=alerts)
+    tasks = [asyncio.create_task(scheduler.run(stop), name="scheduler")]
+    if alerts:
+        from govwatch.alerts.sender import Sender  # type: ignore[import-not-found,unused-ignore]
+
+        tasks.append(asyncio.create_task(Sender(store, config).run(stop), name="sender"))
+    timer = asyncio.get_running_loop().call_later(duration, stop.set) if duration else None
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise RuntimeError(f"{task.get_name()}: {task.exception()}")
+    finally:
+        # Stopping (SIGTERM cancels this task): each part ends its own work (scans in flight are
+        # left interrupted, the outbox keeps its rows); whatever still runs after STOP_GRACE is cancelled.
+        stop.set()
+        if timer is not None:
+            timer.cancel()
+        _, late = await asyncio.wait(tasks, timeout=STOP_GRACE)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# -- govwatch runs ------------------------------------------------------------------------------------
+
+
+def run_listing(store: Any, *, site: str | None, org: str | None, kind: str | None) -> list[dict[str, Any]]:
+    """The rows ``govwatch runs`` lists (oldest first): runs and the probes per site and day."""
+    from govwatch.store.probes import TargetError, normal_url
+    from govwatch.store.registry_rows import site_id_of
+    from govwatch.store.run_listing import probe_day_rows, run_rows
+
+    site_ids: set[int] | None = None
+    if site:
+        try:
+            found = site_id_of(store, normal_url(site))
+        except TargetError as exc:
+            raise UsageError(str(exc)) from None
+        site_ids = {found} if found is not None else set()
+    if org:
+        from govwatch.registry import RegistryError, registered_sites
+        try:
+            in_org = {s.id for s in registered_sites(store, org)}
+        except RegistryError as exc:
+            raise UsageError(str(exc)) from None
+        site_ids = in_org if site_ids is None else site_ids & in_org
+    rows: list[dict[str, Any]] = []
+    if kind != "probe":
+        stored = ("inspect", "manual") if kind == "manual" else (kind,) if kind else None
+        for r in run_rows(store, site_ids=site_ids, kinds=stored):
+            kind_label = KIND_LABELS.get(r["kind"], r["kind"])
+            patrol = kind_label == "patrol"
+            rows.append({"id": r["id"], "site": r["site_url"], "site_name": r["site_name"], "kind": kind_label,
+                         "status": r["status"], "as_of": r["as_of"], "started": r["started_at"],
+                         "finished": r["finished_at"], "pages": (r["stats"] or {}).get("pages"),
+                         "complete": r["complete"], "verdict": None if patrol else r["verdict"],
+                         "score": None if patrol else r["score"]})
+    if kind in (None, "probe"):
+        for p in probe_day_rows(store, site_ids=site_ids):
+            rows.append({"id": None, "site": p["site_url"], "site_name": p["site_name"], "kind": "probe",
+                         "status": "completed", "as_of": p["day"], "started": p["first"], "finished": p["last"],
+                         "pages": int(p["visits"]), "complete": None, "verdict": None,
+                         "score": None, "failed": int(p["failed"] or 0)})
+    rows.sort(key=lambda r: (r["started"] or "", r["kind"] == "probe", r["id"] or 0))
+    return rows
+
+
+def _cell(row: dict[str, Any], key: str) -> str:
+    value = row[key]
+    if key == "verdict" and row["kind"] == "patrol":
+        return "巡查"
+    if key == "score" and row["kind"] == "probe":
+        return f"failed {row['failed']}/{row['pages']}"
+    if value is None:
+        return "-"
+    if key == "complete":
+        return "yes" if value else "no"
+    if key in ("started", "finished"):
+        return str(value)[:19].replace("T", " ")
+    if key == "score":
+        return f"{value:g}"
+    return str(value)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List runs with their kind, times, pages, completeness, verdict and score."""
+    store = open_store(cli_settings(args))
+    try:
+        rows = run_listing(store, site=args.site, org=args.org, kind=args.kind)
+    finally:
+        store.close()
+    if args.json:
+        write_json({"runs": rows}, args.json)
+        if args.json == "-":
+            return EXIT_OK
+    columns = ("id", "site", "kind", "status", "started", "finished", "pages", "complete", "verdict", "score")
+    table = [list(columns)] + [[_cell(r, c) for c in columns] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    import sys
+
+    for line in table:
+        sys.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() + "\n")
+    plain(console, f"{sum(r['kind'] != 'probe' for r in rows)} runs, "
+                   f"{sum(r['kind'] == 'probe' for r in rows)} probe days")
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------------------------
+
+
+def add_service_commands(sub: Any) -> None:
+    """Register ``serve`` and ``runs`` on the CLI's subparsers."""
+    raw = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("serve", help="run the monitoring service: probes, daily patrols, scans, alerts",
+                       description="Run the monitoring service in the foreground until stopped.",
+                       epilog=SERVE_EPILOG, formatter_class=raw)
+    p.add_argument("--config", required=True, metavar="FILE", help="the service config (YAML; docs/service.md)")
+    add_db_flag(p)
+    p.add_argument("--settings", metavar="FILE", help="YAML settings file (sections: crawl, store, probe, render)")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (tests, benchmarks)")
+    p.add_argument("--no-alerts", action="store_true", help="measure and schedule only: no alert is raised or sent")
+    p.set_defaults(func=cmd_serve)
+
+    r = sub.add_parser("runs", help="list runs: manual inspections, scans, patrols and probes",
+                       description="List the runs in the store, oldest first.", epilog=RUNS_EPILOG,
+                       formatter_class=raw)
+    r.add_argument("--site", metavar="URL", help="only this site (its homepage URL)")
+    r.add_argument("--org", metavar="CODE", help="only sites of this organisation and its sub-organisations")
+    r.add_argument("--kind", choices=RUN_KINDS, help="only runs of this kind")
+    r.add_argument("--json", metavar="FILE", help="write the list as JSON here ('-' for stdout)")
+    add_db_flag(r)
+    r.add_argument("--config", help="YAML settings file")
+    r.set_defaults(func=cmd_runs)

@@ -1,0 +1,291 @@
+"""The scheduler of ``govwatch serve``: probes, daily patrols, full scans and bulletins, on their clocks.
+
+- **Probes**: one :class:`~govwatch.crawl.availability.monitor.Monitor` over every target, each at its
+  site's ``probe_interval`` (with ``probe_jitter`` and ``probe_timeout``); every visit is stored as
+  ``govwatch monitor`` stores it and fed to the alert observer. Filings and maintenance never stop a
+  probe: measurement goes on, only alerts are suppressed (the observer's business).
+- **Patrol** (``patrol`` clock time, Beijing time) and **full scan** (``full_scan`` cycle): jobs per
+  site, one at a time per site and at most ``max_crawls`` at once; after each the observer's
+  ``on_run``. A scan stopped by the service's stop is left ``interrupted`` and resumed next time.
+- **Bulletin** (the service ``schedule.bulletin`` cycle, when ``bulletin_dir`` is set).
+- The observer's ``tick`` every ``tick_seconds``.
+
+Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
+so a restart runs what fell due while the service was down exactly once (one run however many
+periods were missed) and never runs again what completed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from govwatch.core.serviceconfig import ServiceConfig
+from govwatch.core.settings import Settings
+from govwatch.core.windows import parse_at
+from govwatch.crawl.availability.monitor import Monitor, MonitorOptions, TargetSchedule
+from govwatch.crawl.availability.visit import Visit, visit_row
+from govwatch.pipeline import inspect_site_async
+from govwatch.service import cycles
+from govwatch.service.bulletins import write_period_bulletin
+from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
+from govwatch.service.targets import ServiceSite, all_targets, service_sites
+from govwatch.store.db import Store
+from govwatch.store.probes import Target, save_rows
+from govwatch.store.run_listing import abandon_runs, newest_full_runs
+from govwatch.store.schedule_rows import job_states, save_job_state, save_job_states
+
+__all__ = ["Scheduler", "Job", "RETRY_AFTER"]
+
+log = logging.getLogger("govwatch.service")
+
+RETRY_AFTER = 3600.0  # a job that failed is tried again after this long (or at its next due time, if sooner)
+PATROL_ABANDONED = "巡查被中断（服务停止）；巡查不续跑，下次巡查重新读取"
+
+
+@dataclass(slots=True)
+class Job:
+    """One scheduled job of a site (or of the service: the bulletin)."""
+
+    key: str  # schedule_state.job_key
+    kind: str  # patrol | scan | bulletin
+    site: ServiceSite | None
+    due: datetime
+
+
+def alert_observer(store: Store, config: ServiceConfig) -> Any:
+    """``govwatch.alerts.observer.AlertObserver(store, config)``: visits, runs and ticks become alerts.
+
+    Imported by name when the scheduler starts, so the scheduler can run with the alert side off
+    (``alerts=False``) on an install without it."""
+    module = importlib.import_module("govwatch.alerts.observer")
+    return module.AlertObserver(store, config)
+
+
+class Scheduler:
+    """Runs the service's jobs until ``stop`` is set (see the module docstring)."""
+
+    def __init__(self, store: Store, config: ServiceConfig, settings: Settings, *, alerts: bool = True,
+                 max_crawls: int = 2, tick_seconds: float = 30.0, clock: Callable[[], datetime] = cycles.now,
+                 patrol_pages: int = PATROL_MAX_PAGES) -> None:
+        self.store = store
+        self.config = config
+        self.settings = settings
+        self.alerts = alerts
+        self.max_crawls = max_crawls
+        self.tick_seconds = tick_seconds
+        self.clock = clock
+        self.patrol_pages = patrol_pages
+        self.sites: list[ServiceSite] = []
+        self.jobs: dict[str, Job] = {}
+        self.monitor: Monitor | None = None
+        self.observer: Any = None
+        self.finished: list[tuple[str, int | None]] = []  # (job key, run id) in the order jobs finished
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._site_locks: dict[str, asyncio.Lock] = {}
+        self._crawls = asyncio.Semaphore(max_crawls)
+        self._alert_calls: asyncio.Queue[Callable[[], Any] | None] = asyncio.Queue()
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the sites and targets, the stored job states, and plan every job (no I/O beyond the store)."""
+        self.sites = service_sites(self.store, self.config)
+        abandoned = abandon_runs(self.store, "patrol", PATROL_ABANDONED)
+        if abandoned:
+            log.info("patrol runs left unfinished by the last stop, marked failed: %s", abandoned)
+        states = job_states(self.store)
+        now = self.clock()
+        newest = newest_full_runs(self.store)
+        for site in self.sites:
+            schedule = site.schedule
+            if schedule.patrol is not None:
+                key = f"patrol:{site.url}"
+                due = self._stored_due(states, key) or cycles.first_clock_due(schedule.patrol, now)
+                self.jobs[key] = Job(key, "patrol", site, due)
+            if schedule.full_scan is not None:
+                key = f"scan:{site.url}"
+                stored = self._stored_due(states, key)
+                if stored is None:  # never scheduled: the newest complete full run counts as the last scan
+                    run_id = newest.get(site.site_id)
+                    last = parse_at(self.store.run(run_id)["started_at"]) if run_id is not None else None
+                    stored = cycles.next_cycle_due(schedule.full_scan, last) if last is not None else now
+                self.jobs[key] = Job(key, "scan", site, stored)
+        s = self.config.schedule
+        if s.bulletin is not None and s.bulletin_dir:
+            self.jobs["bulletin"] = Job("bulletin", "bulletin", None,
+                                        self._stored_due(states, "bulletin") or cycles.next_cycle_due(s.bulletin, now))
+        if self.alerts:
+            self.observer = alert_observer(self.store, self.config)
+        self.monitor = self._make_monitor(states, now)
+
+    @staticmethod
+    def _stored_due(states: dict[str, dict[str, Any]], key: str) -> datetime | None:
+        row = states.get(key)
+        return parse_at(row["next_due_at"]) if row and row.get("next_due_at") else None
+
+    def _make_monitor(self, states: dict[str, dict[str, Any]], now: datetime) -> Monitor:
+        """One monitor over every target, each with its site's cadence; a target whose next visit was
+        planned before a stop continues that plan."""
+        p = self.settings.probe
+        schedules: dict[str, TargetSchedule] = {}
+        for site in self.sites:
+            s = site.schedule
+            for target in site.targets:
+                due = self._stored_due(states, f"probe:{target.url}")
+                wait = (due - now).total_seconds() if due is not None else None
+                first = wait if wait is not None and 0 <= wait <= s.probe_interval else None
+                schedules.setdefault(target.url, TargetSchedule(s.probe_interval, s.probe_jitter, s.probe_timeout,
+                                                                first))
+        options = MonitorOptions(interval=self.config.schedule.probe_interval, timeout=self.config.schedule.probe_timeout,
+                                 max_bytes=p.max_bytes, user_agent=p.user_agent, confirm=p.confirm,
+                                 jitter=self.config.schedule.probe_jitter, schedules=schedules)
+        return Monitor(all_targets(self.sites), options, sink=self._store_visits, on_visit=self._visited)
+
+    # -- probes -------------------------------------------------------------------------------
+
+    def _store_visits(self, batch: list[tuple[Target, Visit]]) -> None:
+        """The monitor's sink (a worker thread): the probe rows, then each target's next planned visit."""
+        assert self.monitor is not None
+        options = self.monitor.options
+        save_rows(self.store, [visit_row(t, v, options.schedule_of(t.url).timeout) for t, v in batch])
+        states: dict[str, dict[str, Any]] = {}
+        for target, result in batch:
+            at = parse_at(result.at)
+            next_due = at + timedelta(seconds=options.schedule_of(target.url).interval)
+            states[f"probe:{target.url}"] = {"job_kind": "probe", "target": target.url, "last_started_at": result.at,
+                                             "last_finished_at": result.at, "next_due_at": next_due.isoformat()}
+        save_job_states(self.store, states)
+
+    def _visited(self, target: Target, _n: int, result: Visit) -> None:
+        if self.observer is not None:
+            self._alert_calls.put_nowait(functools.partial(self.observer.on_visit, target, result,
+                                                           parse_at(result.at)))
+
+    async def _alert_worker(self) -> None:
+        """Calls into the alert observer, one at a time, in order, off the event loop."""
+        while (call := await self._alert_calls.get()) is not None:
+            try:
+                await asyncio.to_thread(call)
+            except Exception:  # noqa: BLE001 - an alert failure never stops measurement
+                log.exception("the alert observer failed")
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            if self.observer is not None:
+                self._alert_calls.put_nowait(functools.partial(self.observer.tick, self.clock()))
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def _job_work(self, job: Job) -> Callable[[], Awaitable[int | None]]:
+        """What the job does; returns the run it made (None for a bulletin)."""
+        site = job.site
+        as_of = self.clock().date()
+        if job.kind == "bulletin":
+            async def bulletin() -> int | None:
+                out = self.config.schedule.bulletin_dir or "."
+                paths = await asyncio.to_thread(write_period_bulletin, self.store, [s.site_id for s in self.sites],
+                                                out, self.clock())
+                log.info("bulletin: %s", ", ".join(str(p) for p in paths) or "no complete full runs yet")
+                return None
+            return bulletin
+        assert site is not None
+        if job.kind == "patrol":
+            async def patrol() -> int | None:
+                return (await patrol_site(site.url, self.settings, self.store, as_of,
+                                          site_config=site.site_config, max_pages=self.patrol_pages)).run_id
+            return patrol
+
+        async def scan() -> int | None:
+            return (await inspect_site_async(site.url, self.settings, self.store, as_of=as_of, resume=True,
+                                             site_config=site.site_config, kind="scan")).run_id
+        return scan
+
+    def _next_due(self, job: Job, started: datetime) -> datetime:
+        if job.kind == "patrol":
+            assert job.site is not None and job.site.schedule.patrol is not None
+            return cycles.next_clock_due(job.site.schedule.patrol, started)
+        if job.kind == "scan":
+            assert job.site is not None and job.site.schedule.full_scan is not None
+            return cycles.next_cycle_due(job.site.schedule.full_scan, started)
+        assert self.config.schedule.bulletin is not None
+        return cycles.next_cycle_due(self.config.schedule.bulletin, started)
+
+    async def _run_job(self, job: Job) -> None:
+        lock = self._site_locks.setdefault(job.site.url if job.site else job.key, asyncio.Lock())
+        async with lock, self._crawls:
+            started = self.clock()
+            save_job_state(self.store, job.key, job_kind=job.kind, target=job.site.url if job.site else None,
+                           last_started_at=started.isoformat())
+            log.info("%s started", job.key)
+            run_id: int | None = None
+            error: str | None = None
+            try:
+                run_id = await self._job_work(job)()
+            except asyncio.CancelledError:
+                log.info("%s stopped before it finished: it runs (a scan resumes) at the next start", job.key)
+                raise
+            except Exception as exc:  # noqa: BLE001 - one job's failure is recorded, the service goes on
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("%s failed: %s", job.key, error)
+            finished = self.clock()
+            due = self._next_due(job, started)
+            if error is not None:
+                due = min(due, finished + timedelta(seconds=RETRY_AFTER))
+            job.due = due
+            save_job_state(self.store, job.key, last_finished_at=finished.isoformat(), next_due_at=due.isoformat(),
+                           last_run_id=run_id, last_error=error)
+            self.finished.append((job.key, run_id))
+            log.info("%s finished (run %s); next due %s", job.key, run_id, due.isoformat(timespec="seconds"))
+        if run_id is not None and self.observer is not None and job.kind in ("patrol", "scan"):
+            self._alert_calls.put_nowait(functools.partial(self.observer.on_run, run_id))
+
+    def _start_due(self) -> None:
+        now = self.clock()
+        for job in self.jobs.values():
+            if job.due <= now and job.key not in self._running:
+                task = asyncio.create_task(self._run_job(job), name=job.key)
+                self._running[job.key] = task
+                task.add_done_callback(self._forget_task)
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        self._running.pop(task.get_name(), None)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
+        """Run every job until ``stop`` is set; then stop the probes and cancel jobs in flight."""
+        if self.monitor is None:
+            await asyncio.to_thread(self.load)
+        assert self.monitor is not None
+        log.info("watching %d sites, %d probe targets, %d scheduled jobs", len(self.sites),
+                 len(self.monitor.targets), len(self.jobs))
+        helpers = [asyncio.create_task(self.monitor.run(), name="probes"),
+                   asyncio.create_task(self._alert_worker(), name="alerts"),
+                   asyncio.create_task(self._ticker(), name="tick")]
+        try:
+            while not stop.is_set():
+                self._start_due()
+                try:
+                    await asyncio.wait_for(stop.wait(), poll)
+                except TimeoutError:
+                    pass
+                if self.monitor.error:
+                    raise RuntimeError(self.monitor.error)
+        finally:
+            self.monitor.stop()
+            jobs = list(self._running.values())
+            for task in jobs:
+                task.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await asyncio.gather(helpers[0], return_exceptions=True)
+            helpers[2].cancel()
+            self._alert_calls.put_nowait(None)  # the calls queued so far are made, then the worker ends
+            await asyncio.gather(*helpers[1:], return_exceptions=True)
