@@ -11,8 +11,8 @@ import argparse
 import os
 
 from govwatch import __version__
-from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, console, interrupted_exit
 from govwatch.commands.alerting import add_alerts_commands
+from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, console, interrupted_exit
 from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
 from govwatch.commands.page_extract import add_extract_command
