@@ -4,8 +4,9 @@ One finding per broken target: ``url`` is the page holding the link (the
 homepage when the homepage links to it), ``target`` the broken URL, and the
 evidence lists every page that links to it. Classification:
 
-- confirmed: HTTP 404 or 410, or a soft 404 (a 200 page saying it does not exist,
-  code ``link.soft404``);
+- confirmed: HTTP 404 or 410, a soft 404 (a 200 page saying it does not exist,
+  code ``link.soft404``), or a redirect (3xx) without a Location header: the server
+  answered, and its answer leads nowhere for every visitor, retry or not;
 - suspected: other 4xx (403 only after a GET retry), 5xx, timeouts, resets,
   refused connections, TLS and DNS failures, redirect loops;
 - not broken: success after HEAD→GET fallback or a retry, bodies too large to
@@ -53,6 +54,8 @@ def verdict(row: dict[str, Any] | None) -> LinkVerdict:
         return LinkVerdict("unverifiable", reason=detail)  # blocked_address: a non-public address never reached
     if error in NOT_BROKEN_ERRORS:
         return LinkVerdict("ok" if error == "too_large" else "unchecked", reason=detail)
+    if error == "http" and status is not None and 300 <= status < 400:  # a redirect naming no target
+        return LinkVerdict("broken", "confirmed", detail or f"HTTP {status} redirect without a Location header")
     if error:
         return LinkVerdict("broken", "suspected", f"{error}: {detail}" if detail else error)
     if status is None:

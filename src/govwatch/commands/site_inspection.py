@@ -15,6 +15,7 @@ from govwatch.commands.common import (
     console,
     crawl_progress,
     crawl_settings,
+    interrupted_exit,
     open_store,
     verdict_text,
     write_json,
@@ -23,6 +24,10 @@ from govwatch.commands.common import (
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    """Inspect the sites and print each run's summary. A Ctrl-C or SIGTERM that comes while a
+    run's checks compute cannot stop them: the run completes, its output is written and the exit
+    status is 0 (with a note); with more sites to inspect, the command stops there (130/143)."""
+    from govwatch.core import aio
     from govwatch.core.clock import parse_as_of
     from govwatch.pipeline import InspectionError, inspect_site
 
@@ -39,7 +44,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     settings = crawl_settings(args)
     store = store or open_store(settings)
     many = len(targets) > 1 or args.url is None
-    for url, label in targets:
+    for done, (url, label) in enumerate(targets, start=1):
         try:
             with crawl_progress(console, url) as progress:
                 inspection = inspect_site(url, settings, store, as_of=as_of, resume=args.resume, progress=progress,
@@ -49,13 +54,33 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             console.print(f"[red]{label}: {exc}[/]")
             continue
+        late = aio.late_interrupt()  # a signal during the checks: they finished, the run is complete
         doc = inspection.document
-        if args.json:
-            write_json(doc, _per_site(args.json, label) if many and args.json != "-" else args.json)
-        if args.out:
-            write_report_files(doc, Path(_per_site(args.out, label) if many else args.out), args.formats, settings)
+        try:
+            if args.json:
+                write_json(doc, _per_site(args.json, label) if many and args.json != "-" else args.json)
+            if args.out:
+                write_report_files(doc, Path(_per_site(args.out, label) if many else args.out), args.formats,
+                                   settings)
+        except KeyboardInterrupt as exc:
+            console.print(f"[yellow]{_signal_name(exc)} while writing the reports: run {inspection.run_id} is complete "
+                          f"(nothing to resume); govwatch score {inspection.run_id} --json/--out writes them[/]")
+            return interrupted_exit(exc)
         _print_summary(doc, inspection.run_id, inspection.resumed)
+        if late is not None:
+            console.print(f"[yellow]{_signal_name(late)} came during the checks, which finished: run "
+                          f"{inspection.run_id} is complete (nothing to resume)[/]")
+            if done < len(targets):
+                console.print(f"[yellow]stopped: the other {len(targets) - done} sites were not inspected[/]")
+                return interrupted_exit(late)
     return EXIT_OK
+
+
+def _signal_name(exc: KeyboardInterrupt) -> str:
+    """How the user stopped the command: 'SIGTERM' (``aio.Terminated``) or 'Ctrl-C'."""
+    from govwatch.core.aio import Terminated
+
+    return "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
 
 
 def _registered_targets(store: Any, org: str | None) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ import asyncio
 import signal
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -19,10 +20,25 @@ class Terminated(KeyboardInterrupt):
     CLI tells the two apart only for the exit status (130 for SIGINT, 143 for SIGTERM)."""
 
 
+_late: list[KeyboardInterrupt] = []  # what late_interrupt() returns: the last run's late signal
+
+
+def late_interrupt() -> KeyboardInterrupt | None:
+    """The Ctrl-C (``KeyboardInterrupt``) or SIGTERM (:class:`Terminated`) that reached the last
+    :func:`run` too late to stop its coroutine, which finished and whose result was returned;
+    ``None`` when no signal came. A caller with more work to do stops there."""
+    return _late[-1] if _late else None
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(coro)``, with the result kept out of the main task, and SIGTERM handled like
     Ctrl-C: the main task is cancelled (so ``except asyncio.CancelledError`` cleanup runs, e.g. an
-    inspection marks its run ``interrupted``), then :class:`Terminated` is raised.
+    inspection marks its run ``interrupted``), then :class:`Terminated` is raised; a second
+    SIGTERM raises it at once, as a second Ctrl-C raises ``KeyboardInterrupt``.
+
+    A signal that arrives while the main task is busy without awaiting (an inspection's checks)
+    cannot stop it there: the coroutine finishes, and its result is returned, not thrown away for
+    a ``KeyboardInterrupt``; the signal is kept for :func:`late_interrupt`.
 
     When ``asyncio.run`` finishes it restores the SIGINT handler, and Python 3.11's signal
     module looks the old handler (a partial holding the main task) up in an enum; the failed
@@ -31,11 +47,11 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     site (measured with ``bench/crawl.py``), at the run's memory peak.
 
     SIGTERM is caught only where a handler can be installed (the main thread); elsewhere it keeps
-    its default action. A SIGTERM that arrives while the main task is busy without awaiting (the
-    checks) cancels nothing once the task has finished: its result is returned.
+    its default action.
     """
     box: list[T] = []
     terminated: list[bool] = []
+    _late.clear()
 
     async def main() -> None:
         with _sigterm_cancels(asyncio.current_task(), terminated):
@@ -43,32 +59,42 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
     try:
         asyncio.run(main())
-    except asyncio.CancelledError:
-        if terminated:
-            raise Terminated("interrupted by SIGTERM") from None
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        stop = Terminated("interrupted by SIGTERM") if terminated else exc
+        if box:  # the coroutine finished before the signal could stop it: its result stands
+            if isinstance(stop, KeyboardInterrupt):
+                _late.append(stop)
+            return box[0]
+        if isinstance(stop, KeyboardInterrupt) and stop is not exc:
+            raise stop from None
         raise
     return box[0]
 
 
 @contextmanager
 def _sigterm_cancels(task: asyncio.Task[Any] | None, terminated: list[bool]) -> Iterator[None]:
-    """While active, SIGTERM cancels ``task`` and is noted in ``terminated``; the previous handler
-    comes back on exit. Nothing is installed where signals cannot be handled (not the main thread)."""
+    """While active, SIGTERM cancels ``task`` and is noted in ``terminated`` (a second one raises
+    :class:`Terminated` where the program is); the previous handler comes back on exit. Nothing is
+    installed where signals cannot be handled (not the main thread).
 
-    def on_sigterm() -> None:
-        terminated.append(True)
-        if task is not None:
-            task.cancel()
-
+    A Python-level handler, as asyncio's own for Ctrl-C: it runs even while the task computes
+    without awaiting, so the signal is never lost there (``loop.add_signal_handler`` would run
+    only when the loop next polls, and never if the task finishes first)."""
     loop = asyncio.get_running_loop()
-    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        terminated.append(True)
+        if len(terminated) > 1 or task is None or task.done():
+            raise Terminated("interrupted by SIGTERM")
+        task.cancel()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop should it be waiting in select()
+
     try:
-        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
-    except (NotImplementedError, RuntimeError, ValueError):
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
