@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from govwatch.commands.main import main
 from tests.conftest import AS_OF, CRAWL_TIMEOUT
 
@@ -15,7 +17,7 @@ def test_inspect_writes_json_and_html_report(sim: Any, tmp_path: Path) -> None:
     truth = sim.manifest["sites"]["legacy"]
     out = tmp_path / "out"
     code = main(["inspect", sim.site_url("legacy"), "--as-of", AS_OF.isoformat(), "--db", str(tmp_path / "g.db"),
-                 "--out", str(out), "--json", str(tmp_path / "doc.json"), "--offline", "--rate", "0",
+                 "--out", str(out), "--json", str(tmp_path / "doc.json"), "--offline", "--allow-private", "127.0.0.0/8", "--rate", "0",
                  "--timeout", str(CRAWL_TIMEOUT)])
     assert code == 0
     doc = json.loads((tmp_path / "doc.json").read_text(encoding="utf-8"))
@@ -60,3 +62,9 @@ def test_crawl_flags_bound_the_crawl(sim: Any, tmp_path: Path) -> None:
     assert doc["pages"]["crawled"] == doc["crawl"]["pages"] == 20 < sim.manifest["sites"]["jyj"]["page_count"]
     assert doc["crawl"]["page_limit_hit"] is True
     assert doc["site"]["name"] == sim.manifest["sites"]["jyj"]["name"]
+
+
+def test_a_bad_allow_private_entry_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["inspect", "http://127.0.0.1:9/", "--db", str(tmp_path / "g.db"), "--allow-private", "10.0.0.0/33"])
+    assert code == 2
+    assert "crawl.allow_private" in capsys.readouterr().err

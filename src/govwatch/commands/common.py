@@ -101,6 +101,9 @@ def add_crawl_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true",
                    help="never fetch links to non-loopback hosts; report them as unverifiable")
     p.add_argument("--robots", action="store_true", help="obey robots.txt (off by default)")
+    p.add_argument("--allow-private", action="append", metavar="NET|HOST",
+                   help="let link checks reach this private, loopback or link-local network or host name "
+                        "(e.g. 127.0.0.0/8 for the simulator's other hosts; repeatable; crawl.allow_private)")
 
 
 def crawl_settings(args: argparse.Namespace) -> Settings:
@@ -116,6 +119,8 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
         crawl["network"] = "offline"
     if getattr(args, "robots", False):
         crawl["respect_robots"] = True
+    if getattr(args, "allow_private", None):
+        crawl["allow_private"] = list(args.allow_private)
     return cli_settings(args, {"crawl": crawl})
 
 
