@@ -58,8 +58,8 @@ def probe_times(store: Store, url: str) -> list[datetime]:
         return [parse_at(a) for a in ats]
 
 
-def make(store: Store, config: ServiceConfig) -> Scheduler:
-    return Scheduler(store, config, sim_settings(store.url), alerts=False, patrol_pages=30)
+def make(store: Store, config: ServiceConfig, **crawl: Any) -> Scheduler:
+    return Scheduler(store, config, sim_settings(store.url, **crawl), alerts=False, patrol_pages=30)
 
 
 def tomorrow_at_midnight() -> datetime:
@@ -109,7 +109,7 @@ def test_a_scan_stopped_in_flight_is_resumed_and_a_completed_one_not_repeated(sm
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     config = config_for(url, probe_interval="30s", patrol="off", full_scan="daily")
 
-    first = make(store, config)  # stopped as soon as the scan has started
+    first = make(store, config, per_host_rate=5)  # slowed down, and stopped as soon as the scan has started
     run_until(first, lambda: bool(runs_of(store, "scan")))
     scans = runs_of(store, "scan")
     assert len(scans) == 1 and scans[0]["status"] == "interrupted"

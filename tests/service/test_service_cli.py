@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,12 +41,14 @@ def probe_count(db: Path) -> int:
         return 0
 
 
-def serve(tmp_path: Path, config_text: str, *extra: str) -> subprocess.Popen[str]:
+def serve(tmp_path: Path, config_text: str, *extra: str, alerts: bool = False) -> subprocess.Popen[str]:
+    """``govwatch serve`` with this config in a subprocess (the alert side off unless ``alerts``)."""
     config = tmp_path / "service.yaml"
     config.write_text(config_text, encoding="utf-8")
     return subprocess.Popen([sys.executable, "-m", "govwatch", "serve", "--config", str(config), "--db",
-                             str(tmp_path / "g.db"), "--settings", str(write_settings(tmp_path)), "--no-alerts",
-                             *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             str(tmp_path / "g.db"), "--settings", str(write_settings(tmp_path)),
+                             *([] if alerts else ["--no-alerts"]), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "COLUMNS": "200"})
 
 
@@ -166,3 +169,38 @@ def test_monitor_all_probes_the_registered_sites(small_sim: Any, tmp_path: Path)
                  "--quiet"]) == 0
     assert main(["monitor", "--org", "999999", "--duration", "1", "--db", str(db)]) == 2  # unknown org
     assert main(["monitor", "--all", url, "--db", str(db)]) == 2  # registry and URLs: one or the other
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_pushes_one_down_message_for_a_site_that_does_not_answer(tmp_path: Path) -> None:
+    """The whole loop with the alert side on: probes → observer → outbox → sender → a fake DingTalk
+    robot that checks the signature. A site nobody listens on is down after two failed visits."""
+    from govwatch.sim.robots import RobotServer
+
+    down = f"http://127.0.0.1:{free_port()}/"
+    with RobotServer("dingtalk", secret="SECtest").running() as robot:
+        proc = serve(tmp_path, f"use_registry: false\n"
+                               f"sites:\n  - {{url: '{down}', name: 测试县人民政府网站, probe_interval: 0.5s}}\n"
+                               "schedule: {patrol: 'off', full_scan: 'off'}\n"
+                               f"channels:\n  - {{name: ding, type: dingtalk, url: '{robot.url}', secret: SECtest}}\n"
+                               "alerts:\n  - {events: [site_down], channels: [ding]}\n", alerts=True)
+        try:
+            deadline = time.monotonic() + START_LIMIT
+            while not robot.messages and time.monotonic() < deadline:
+                assert proc.poll() is None, proc.communicate()
+                time.sleep(0.3)
+            time.sleep(2.0)  # more failed visits: the target stays down, no second message
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, err
+    assert len(robot.messages) == 1, robot.messages
+    text = json.dumps(robot.messages[0]["payload"], ensure_ascii=False)
+    assert "测试县人民政府网站" in text and "无法访问" in text

@@ -62,12 +62,6 @@ def _service_config(path: str) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _alert_side_installed() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None for m in ("govwatch.alerts.observer", "govwatch.alerts.sender"))
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the scheduler (and the alert sender) until SIGTERM, Ctrl-C or --duration."""
     from govwatch.core import aio
@@ -81,9 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log = logging.getLogger("govwatch.service")
     for warning in config_warnings(config):
         log.warning("config: %s", warning)
-    alerts = not args.no_alerts and _alert_side_installed()
-    if not alerts and not args.no_alerts:
-        log.warning("the alert modules are not installed: measuring and scheduling only, nothing is pushed")
+    alerts = not args.no_alerts
     store = open_store(settings)
     try:
         aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts))
@@ -112,7 +104,7 @@ async def _serve(store: Any, config: Any, settings: Any, *, duration: float | No
     scheduler = Scheduler(store, config, settings, alerts=alerts)
     tasks = [asyncio.create_task(scheduler.run(stop), name="scheduler")]
     if alerts:
-        from govwatch.alerts.sender import Sender  # type: ignore[import-not-found,unused-ignore]
+        from govwatch.alerts.sender import Sender
 
         tasks.append(asyncio.create_task(Sender(store, config).run(stop), name="sender"))
     timer = asyncio.get_running_loop().call_later(duration, stop.set) if duration else None

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from govwatch.alerts.observer import AlertObserver
 from govwatch.core.serviceconfig import ServiceConfig
 from govwatch.core.settings import Settings
 from govwatch.core.windows import parse_at
@@ -59,15 +59,6 @@ class Job:
     due: datetime
 
 
-def alert_observer(store: Store, config: ServiceConfig) -> Any:
-    """``govwatch.alerts.observer.AlertObserver(store, config)``: visits, runs and ticks become alerts.
-
-    Imported by name when the scheduler starts, so the scheduler can run with the alert side off
-    (``alerts=False``) on an install without it."""
-    module = importlib.import_module("govwatch.alerts.observer")
-    return module.AlertObserver(store, config)
-
-
 class Scheduler:
     """Runs the service's jobs until ``stop`` is set (see the module docstring)."""
 
@@ -85,7 +76,7 @@ class Scheduler:
         self.sites: list[ServiceSite] = []
         self.jobs: dict[str, Job] = {}
         self.monitor: Monitor | None = None
-        self.observer: Any = None
+        self.observer: AlertObserver | None = None
         self.finished: list[tuple[str, int | None]] = []  # (job key, run id) in the order jobs finished
         self._running: dict[str, asyncio.Task[None]] = {}
         self._site_locks: dict[str, asyncio.Lock] = {}
@@ -122,7 +113,7 @@ class Scheduler:
             self.jobs["bulletin"] = Job("bulletin", "bulletin", None,
                                         self._stored_due(states, "bulletin") or cycles.next_cycle_due(s.bulletin, now))
         if self.alerts:
-            self.observer = alert_observer(self.store, self.config)
+            self.observer = AlertObserver(self.store, self.config)
         self.monitor = self._make_monitor(states, now)
 
     @staticmethod
