@@ -37,7 +37,8 @@ ERROR_NAMES = {
     "connect_timeout": "连接超时（主机无响应）", "rate_limited": "网站限制访问频率，要求长时间等待（未检查）",
     "tls": "TLS/SSL握手失败", "timeout": "访问超时", "http": "HTTP协议错误", "too_large": "页面过大",
     "decode": "内容无法解码", "redirect_loop": "重定向循环", "too_many_redirects": "重定向次数过多",
-    "invalid_url": "网址无效", "other": "其他错误",
+    "invalid_url": "网址无效", "trap": "疑似无限网址（未访问）", "robots": "robots.txt 禁止访问（未访问）",
+    "unverifiable": "无法核验（未访问）", "blocked_address": "内网或保留地址（未访问）", "other": "其他错误",
 }
 
 

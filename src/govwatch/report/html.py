@@ -13,14 +13,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
+from govwatch.crawl.coverage import ERROR_NAMES
 from govwatch.report.view import INCOMPLETE_HEADLINE, INCOMPLETE_NOTE, build_view
 
 _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 _SCOPE = {"homepage": "首页", "other": "其他页面"}
-_ERROR = {"timeout": "超时", "reset": "连接被重置", "connect": "无法连接", "dns": "域名解析失败", "tls": "证书/TLS错误",
-          "redirect_loop": "循环重定向", "too_many_redirects": "重定向过多", "invalid_url": "地址无效", "other": "其他错误"}
 _VIA = {"static": "静态页面", "script-pagination": "脚本分页", "xml-records": "XML数据", "endpoint": "数据接口",
         "rendered": "浏览器渲染", "unread": "未能读取"}
 _RESOURCE = {"page": "网页", "image": "图片", "attachment": "附件", "external": "外部链接", "script": "脚本", "style": "样式表"}
@@ -47,7 +46,7 @@ def render_html(document: dict[str, Any]) -> str:
     return render_template(
         "inspection.html.j2", doc=document, view=view, summary=summary,
         findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
-        error_names=_ERROR, type_names=COLUMN_TYPE_LABELS, via_names=_VIA,
+        error_names=ERROR_NAMES, type_names=COLUMN_TYPE_LABELS, via_names=_VIA,
         incomplete_headline=INCOMPLETE_HEADLINE, incomplete_note=INCOMPLETE_NOTE)
 
 
