@@ -1,6 +1,7 @@
 """The observer (alerts/observer.py) on a store holding the registry's small province: visits → alert
 states and outbox rows in one transaction, nothing re-fired after a restart, filings, inhibition,
-escalation to the parent org, and the events after a run (new findings, 7-day availability)."""
+escalation to the parent org, and the events after a run (new findings, 7-day availability; after a
+patrol only the page findings it can decide, on the pages it read)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from govwatch.alerts.observer import AlertObserver
 from govwatch.alerts.routing import INHIBITED_BY_SITE_DOWN
 from govwatch.checks import CheckRun
 from govwatch.core.clock import SHANGHAI
-from govwatch.core.model import Finding
+from govwatch.core.model import FetchResult, Finding
 from govwatch.core.serviceconfig import ServiceConfig, parse_service_config
 from govwatch.registry.filings import add_filing
 from govwatch.registry.importer import import_file
@@ -23,7 +24,9 @@ from govwatch.rules.loader import load_ruleset
 from govwatch.store import service_rows as rows
 from govwatch.store.db import Store
 from govwatch.store.probes import Target, save_rows
+from govwatch.store.run_listing import set_run_kind
 from govwatch.store.run_results import replace_check_results
+from govwatch.store.writer import FetchRecord, RunWriter
 from tests.registry.registry_helpers import PROVINCE, write_csv
 
 QS = "http://www.qs.gov.cn/"  # 青山县人民政府, org 450121 under 宁川市 450100
@@ -154,3 +157,56 @@ def test_a_run_tells_its_new_veto_finding_once_and_the_availability_risk(store: 
     assert (risk.data["visits"], risk.data["failed"]) == (100, 4)
     assert observer.on_run(latest, T0 + timedelta(hours=1)) != []  # the same facts again …
     assert rows.outbox_counts(store) == {"pending": 3}  # … add no row
+
+
+def _stored_run(store: Store, findings: list[Finding], *, kind: str, read: list[str]) -> int:
+    """A finished run of QS of ``kind`` that fetched ``read`` (200 each) and stored ``findings``; a
+    patrol is incomplete (``crawl.patrol``), a full run complete."""
+    run_id = store.create_run(store.site_id(QS), "2026-12-04", {})
+    RunWriter(store, run_id).write_batch([
+        FetchRecord(url, "page", "page", 0 if url == QS else 1,
+                    FetchResult(url, url, "GET", 200, None, "", "text/html", {}, b"<html></html>", 5.0)) for url in read])
+    column = {"run_id": run_id, "name": "通知公告", "url": COLUMN, "type": "dynamic", "type_reason": "keyword:通知",
+              "discovered_by": "nav", "read_via": "static", "last_update": "2026-12-01", "items": 20, "undated": 0,
+              "blank": False, "stale": False, "window_days": 14, "details": {"expires": "2026-12-15", "window": "14天"}}
+    replace_check_results(store, run_id, findings, [CheckRun("content.typos", "ok", len(findings), 1.0, None)],
+                          [column])
+    set_run_kind(store, run_id, kind)
+    store.set_run_completeness(run_id, kind != "patrol", [{"reason": "crawl.patrol"}] if kind == "patrol" else [])
+    store.set_run_status(run_id, "completed", finished=True)
+    return run_id
+
+
+def test_a_patrol_tells_only_new_findings_on_the_pages_it_read(store: Store) -> None:
+    """A patrol reads the homepage and a few pages: its own crawl.patrol ``site_unreadable`` and the
+    site-wide findings (no consultation channel found) are not news; a typo it read again is not new
+    against the newest complete full run; a typo and a broken link on a page it read are."""
+    page_a, page_b, unread = QS + "a.htm", QS + "b.htm", QS + "c.htm"
+    typo_a = Finding("typo", "content.typo", "表达规范", page_a, "typo", {}, target="按装")
+    dark = Finding("dark_link", "security.dark_link", "安全", QS, "dark link", {}, target="http://bad.example/")
+    no_consult = Finding("no_consult_channel", "interaction.no_consult", "互动交流", QS, "未发现咨询渠道", {})
+    leak_c = Finding("privacy_leak", "privacy.personal_data", "个人信息保护", unread, "leak", {})
+    _stored_run(store, [typo_a, dark, leak_c], kind="scan", read=[QS, page_a, page_b, unread])
+
+    unreadable = Finding("site_unreadable", "crawl.patrol", "可用性", QS, "巡查只读取了部分页面", {})
+    typo_b = Finding("typo", "content.typo", "表达规范", page_b, "typo", {}, target="部暑")
+    broken_b = Finding("broken_link", "link.confirmed", "链接可用性", page_b, "broken", {},
+                       target="http://www.qs.gov.cn/gone.htm")
+    patrol = _stored_run(store, [unreadable, no_consult, typo_a, typo_b, dark, broken_b], kind="patrol",
+                         read=[QS, page_a, page_b])
+    observer = AlertObserver(store, config(), ruleset=load_ruleset("national-2019"))
+    events = observer.on_run(patrol, T0)
+    told = {(e.kind, e.data.get("finding_kind")): e for e in events}
+    assert set(told) == {("new_finding", "typo"), ("new_finding", "broken_link")}
+    assert [f["url"] for f in told[("new_finding", "typo")].data["findings"]] == [page_b]  # a.htm's typo is old
+    assert [f["url"] for f in told[("new_finding", "broken_link")].data["findings"]] == [page_b]
+    assert {r.event_kind for r in rows.list_outbox(store)} == {"new_finding"}
+
+
+def test_a_patrol_before_any_full_run_tells_its_page_findings_only(store: Store) -> None:
+    unreadable = Finding("site_unreadable", "crawl.patrol", "可用性", QS, "巡查只读取了部分页面", {})
+    no_consult = Finding("no_consult_channel", "interaction.no_consult", "互动交流", QS, "未发现咨询渠道", {})
+    dark = Finding("dark_link", "security.dark_link", "安全", QS, "dark link", {}, target="http://bad.example/")
+    patrol = _stored_run(store, [unreadable, no_consult, dark], kind="patrol", read=[QS])
+    events = AlertObserver(store, config(), ruleset=load_ruleset("national-2019")).on_run(patrol, T0)
+    assert [(e.kind, e.data.get("finding_kind")) for e in events] == [("new_veto_finding", "dark_link")]

@@ -12,7 +12,9 @@ change that caused them (:func:`~govwatch.store.service_rows.record_transition`)
   of the site's parent org. Held rows (quiet hours, daily digests) are released by the sender
   (alerts/sender.py) when their time comes;
 - :meth:`~AlertObserver.on_run` after a patrol or a scan: findings new since the previous complete
-  run of the site, column deadlines, the 7-day availability share against the veto, homepage updates.
+  run of the site (after a patrol: only the page findings it can decide, :data:`PATROL_DECIDES`, on
+  the pages and attachments it read, against the newest complete full run's findings there), column
+  deadlines, the 7-day availability share against the veto, homepage updates.
 
 Every event's dedupe key names its fact, so calling any of these again on the same facts adds nothing.
 """
@@ -45,6 +47,7 @@ from govwatch.alerts.state import (
     observe,
 )
 from govwatch.core.clock import SHANGHAI
+from govwatch.core.model import Finding
 from govwatch.core.serviceconfig import ServiceConfig
 from govwatch.core.windows import count_failures
 from govwatch.crawl.coverage import failure_text
@@ -55,14 +58,17 @@ from govwatch.store import service_rows as rows
 from govwatch.store.db import Store
 from govwatch.store.probes import Target, probes_in_window
 from govwatch.store.registry_rows import all_orgs, site_id_of, site_row_with_orgs
+from govwatch.store.run_listing import newest_full_runs
 from govwatch.store.run_results import check_findings
 from govwatch.store.stored_run import stored_ruleset
 
-__all__ = ["AlertObserver", "VisitLike", "target_key"]
+__all__ = ["PATROL_DECIDES", "AlertObserver", "VisitLike", "target_key"]
 
 log = logging.getLogger(__name__)
 
 _HOMEPAGE_UPDATE_KINDS = ("homepage_few_updates", "homepage_not_updated")
+# Finding kinds located on one page that a patrol (a light pass) decides for the pages it read.
+PATROL_DECIDES = frozenset({"wording_error", "typo", "banned_content", "dark_link", "privacy_leak", "broken_link"})
 
 
 class VisitLike(Protocol):
@@ -241,9 +247,13 @@ class AlertObserver:
         site = self.site_ref(site_url, site_id)
         ruleset = self._run_ruleset(run)
         day = _local_day(at)
-        current = check_findings(self.store, run_id)
-        previous_id = rows.previous_complete_run(self.store, site_id, run_id)
-        previous = check_findings(self.store, previous_id) if previous_id is not None else []
+        found = check_findings(self.store, run_id)
+        if run.get("kind") == "patrol":
+            current, previous = self._patrol_comparison(site_id, run_id, found)
+        else:
+            current = found
+            previous_id = rows.previous_complete_run(self.store, site_id, run_id)
+            previous = check_findings(self.store, previous_id) if previous_id is not None else []
         events = new_findings_events(site, previous, current, ruleset=ruleset, at=at,
                                      immediate_kinds=self.policy.immediate_kinds, run_id=run_id)
         warn_days = self.policy.column_due_days
@@ -252,7 +262,7 @@ class AlertObserver:
         risk = self._veto_risk(site, site_id, ruleset, day, at)
         if risk is not None:
             events.append(risk)
-        updates = next((f for f in current if f.kind in _HOMEPAGE_UPDATE_KINDS), None)
+        updates = next((f for f in found if f.kind in _HOMEPAGE_UPDATE_KINDS), None)
         if updates is not None:
             evidence = updates.evidence or {}
             low = homepage_updates_event(site, int(evidence.get("items_in_window") or 0),
@@ -263,6 +273,20 @@ class AlertObserver:
         if events:
             rows.record_transition(self.store, None, self._route_all(events, self.view([site_url], at)), at=at)
         return events
+
+    def _patrol_comparison(self, site_id: int, run_id: int, found: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+        """What a patrol can say is new: its findings of :data:`PATROL_DECIDES` located on the pages
+        (and attachments) it read, and the newest complete full run's findings on those same pages to
+        compare with. Its own ``site_unreadable`` (``crawl.patrol``) and the site-wide findings (a channel not found, …) are
+        left out: a light pass reads too little to decide them."""
+        read = rows.read_urls(self.store, run_id)
+
+        def decidable(finding: Finding) -> bool:
+            return finding.kind in PATROL_DECIDES and finding.url in read
+
+        full_id = newest_full_runs(self.store).get(site_id)
+        baseline = check_findings(self.store, full_id) if full_id is not None and full_id != run_id else []
+        return [f for f in found if decidable(f)], [f for f in baseline if decidable(f)]
 
     def _run_ruleset(self, run: dict[str, Any]) -> RuleSet:
         if self._ruleset is not None:

@@ -28,7 +28,7 @@ from govwatch.store.db import Store
 __all__ = ["OUTBOX_STATES", "OutboxRow", "stamp", "parse_stamp", "load_alert_state", "load_alert_states",
            "record_transition", "insert_outbox", "claim_due", "recover_sending", "mark_sent", "mark_retry",
            "mark_failed", "mark_held", "release_held", "held_due", "merge_into_digest", "mark_digest_members_sent", "list_outbox",
-           "outbox_counts", "outbox_row", "previous_complete_run", "run_row"]
+           "outbox_counts", "outbox_row", "previous_complete_run", "read_urls", "run_row"]
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "held", "merged", "suppressed")
 _UPDATE_CHUNK = 500  # ids per UPDATE … WHERE id IN (…)
@@ -315,3 +315,12 @@ def previous_complete_run(store: Store, site_id: int, run_id: int) -> int | None
     with store.engine.connect() as conn:
         found = conn.execute(query).scalar()
     return int(found) if found is not None else None
+
+
+def read_urls(store: Store, run_id: int) -> set[str]:
+    """The URLs the run read: its fetches that answered (pages and attachments, status 2xx/3xx)."""
+    query = (select(t.urls.c.url).join(t.fetches, t.fetches.c.url_id == t.urls.c.id)
+             .where(t.fetches.c.run_id == run_id, t.fetches.c.error.is_(None), t.fetches.c.status >= 200,
+                    t.fetches.c.status < 400))
+    with store.engine.connect() as conn:
+        return {str(url) for url in conn.execute(query).scalars()}
