@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from govwatch.alerts.events import Event
 from govwatch.alerts.message import Message
 from govwatch.alerts.routing import RegistryView, route
-from govwatch.alerts.sender import Sender, message_of
+from govwatch.alerts.sender import Sender, TokenBucket, message_of
 from govwatch.commands.main import main
 from govwatch.core.clock import SHANGHAI
 from govwatch.core.serviceconfig import ServiceConfig, parse_service_config
@@ -219,3 +219,14 @@ def test_message_of_a_row_uses_its_payload() -> None:
                                  dedupe_key="k", payload=event(1).to_payload(), id=42))
     assert built == Message(title=event(1).title, text=event(1).text, severity="critical", delivery_id="gw-42",
                             links=(("查看页面", SITE),))
+
+
+def test_the_rate_is_never_exceeded_within_any_minute() -> None:
+    """A robot counts the messages of the last 60 s (DingTalk's 21st within a minute throttles it for
+    10 minutes): after a burst of ``rate`` the next one waits a minute after the first, not 60/rate s."""
+    bucket = TokenBucket(3)
+    assert [bucket.take(T0 + timedelta(seconds=s)) for s in (0, 1, 2, 3)] == [True, True, True, False]
+    assert not bucket.take(T0 + timedelta(seconds=30))  # a refilling bucket would have let this through
+    assert bucket.next_free(T0 + timedelta(seconds=30)) == T0 + timedelta(seconds=60)
+    assert bucket.take(T0 + timedelta(seconds=60)) and not bucket.take(T0 + timedelta(seconds=60.5))
+    assert bucket.take(T0 + timedelta(seconds=61))

@@ -6,7 +6,7 @@
    one row of a recipient and channel goes out as itself, several become one digest row (the
    members ``merged``, the digest's ``digest_of`` listing them);
 2. due ``pending`` rows are claimed (``sending``) and delivered through their channel's kind, at
-   most the channel's rate (a token bucket per channel: ``rate_per_minute``, default DingTalk and
+   most the channel's rate (per channel at most ``rate_per_minute`` in any minute, default DingTalk and
    WeCom 20, Feishu 100, others unlimited). Rows beyond the rate are not dropped: those of one
    recipient and channel are merged into one digest row, due when the channel has a token again;
 3. each answer marks its row: ``sent``; ``pending`` again after ``retry_backoff`` × 2^(attempt-1)
@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,32 +47,30 @@ SendFn = Callable[[ChannelConfig, Message], Awaitable[Delivery]]
 
 
 class TokenBucket:
-    """``rate`` messages a minute, at most ``rate`` at once; time is the caller's ``now``."""
+    """At most ``rate`` messages in any 60 seconds, counted as the robots count them (a sliding
+    minute: DingTalk throttles a robot for 10 minutes after the 21st message within a minute, so a
+    bucket refilling while it sends would overrun it); time is the caller's ``now``."""
 
     def __init__(self, rate: int) -> None:
         self.rate = rate
-        self.tokens = float(rate)
-        self.updated: datetime | None = None
+        self.sent: deque[datetime] = deque()  # the times of the messages let through in the last minute
 
-    def _refill(self, now: datetime) -> None:
-        if self.updated is not None and now > self.updated:
-            self.tokens = min(float(self.rate), self.tokens + (now - self.updated).total_seconds() * self.rate / 60)
-        if self.updated is None or now > self.updated:
-            self.updated = now
+    def _forget(self, now: datetime) -> None:
+        while self.sent and (now - self.sent[0]).total_seconds() >= 60:
+            self.sent.popleft()
 
     def take(self, now: datetime) -> bool:
-        """Use a token if there is one."""
-        self._refill(now)
-        if self.tokens >= 1:
-            self.tokens -= 1
+        """Let one message through at ``now`` if fewer than ``rate`` went in the minute before."""
+        self._forget(now)
+        if len(self.sent) < self.rate:
+            self.sent.append(now)
             return True
         return False
 
     def next_free(self, now: datetime) -> datetime:
-        """When the next token is there."""
-        self._refill(now)
-        missing = max(0.0, 1 - self.tokens)
-        return now + timedelta(seconds=missing * 60 / self.rate)
+        """When the next message may go: now, or a minute after the oldest of the last ``rate``."""
+        self._forget(now)
+        return now if len(self.sent) < self.rate else self.sent[0] + timedelta(seconds=60)
 
 
 @dataclass(slots=True)
