@@ -35,7 +35,8 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
         conn.exec_driver_sql("ALTER TABLE runs DROP COLUMN complete")  # added by 0006
         conn.exec_driver_sql("ALTER TABLE runs DROP COLUMN incomplete_reasons")
         conn.exec_driver_sql("ALTER TABLE fetches DROP COLUMN filename")  # added by 0007
-        for table in ("alert_states", "outbox", "schedule_state"):  # added by 0008
+        for table in ("alert_states", "outbox", "schedule_state",  # added by 0008
+                      "user_sites", "web_sessions", "api_tokens", "login_attempts", "job_requests", "users"):  # 0009
             conn.exec_driver_sql(f"DROP TABLE {table}")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
     store = Store(url)

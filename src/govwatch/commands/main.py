@@ -22,6 +22,7 @@ from govwatch.commands.simulator import add_sim_commands
 from govwatch.commands.site_availability import add_availability_commands
 from govwatch.commands.site_inspection import add_inspect_command
 from govwatch.commands.site_registry import add_registry_commands
+from govwatch.commands.users import add_user_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_registry_commands(sub)  # sites, filing
     add_alerts_commands(sub)  # alerts list, alerts test
     add_service_commands(sub)  # serve, runs
+    add_user_commands(sub)  # user add|list, token create
     return parser
 
 

@@ -114,6 +114,18 @@ class SecuritySettings:
 
 
 @dataclass(slots=True)
+class WebSettings:
+    """The web dashboard and REST API that ``govwatch serve`` runs (docs/web.md)."""
+
+    host: str = "127.0.0.1"  # the address it listens on (loopback: put a TLS proxy in front for others)
+    port: int = 8000
+    session_hours: float = 12.0  # a login lasts this long
+    secure_cookies: bool = False  # always mark the session cookie Secure (it is whenever the request is https)
+    login_max_failures: int = 5  # failed logins per user and client in the window before logins are refused
+    login_window_minutes: float = 15.0
+
+
+@dataclass(slots=True)
 class Settings:
     """All settings."""
 
@@ -122,10 +134,11 @@ class Settings:
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 _SECTIONS = {"crawl": CrawlSettings, "store": StoreSettings, "probe": ProbeSettings, "render": RenderSettings,
-             "security": SecuritySettings}
+             "security": SecuritySettings, "web": WebSettings}
 
 
 def _coerce(value: Any, current: Any, where: str) -> Any:
@@ -212,6 +225,17 @@ def _validate(settings: Settings, origin: str) -> None:
         except ValueError as exc:
             raise ConfigError(f"{origin}: crawl.allow_private: {exc}") from None
     _validate_security(settings.security, origin)
+    _validate_web(settings.web, origin)
+
+
+def _validate_web(w: WebSettings, origin: str) -> None:
+    if not w.host.strip():
+        raise ConfigError(f"{origin}: web.host must not be empty")
+    if not 1 <= w.port <= 65535:
+        raise ConfigError(f"{origin}: web.port must be between 1 and 65535, got {w.port!r}")
+    for name in ("session_hours", "login_max_failures", "login_window_minutes"):
+        if getattr(w, name) <= 0:
+            raise ConfigError(f"{origin}: web.{name} must be greater than 0")
 
 
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")

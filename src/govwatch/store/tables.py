@@ -337,3 +337,66 @@ schedule_state = Table(  # when each scheduled job last ran and is next due (ser
     Column("last_run_id", Integer),
     Column("last_error", Text),
 )
+
+# -- the web dashboard and REST API (docs/web.md, migration 0009) ---------------------------------
+
+users = Table(  # a dashboard / API account (web/auth.py); passwords only as argon2 hashes
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(12), nullable=False),  # admin | manager | viewer | operator
+    Column("org_id", Integer, ForeignKey("orgs.id")),  # a manager's or viewer's org (its subtree is theirs)
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+)
+
+user_sites = Table(  # an operator's own sites
+    "user_sites", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+)
+
+web_sessions = Table(  # a signed-in browser: only the sha256 of its cookie's token is stored
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),  # required on every form the session posts
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+)
+Index("ix_web_sessions_user", web_sessions.c.user_id)
+
+api_tokens = Table(  # `govwatch token create USER`: only the sha256 of the token is stored
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("last_used_at", String(32)),
+)
+
+login_attempts = Table(  # failed logins per "user|client", counted for throttling
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False),
+    Column("at", String(32), nullable=False),
+)
+Index("ix_login_attempts_key_at", login_attempts.c.key, login_attempts.c.at)
+
+job_requests = Table(  # work the web asks for (inspect now, re-score); the service's scheduler runs it
+    "job_requests", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # inspect | rescore
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("args", JSON, nullable=False),
+    Column("requested_by", Integer, ForeignKey("users.id")),
+    Column("state", String(8), nullable=False),  # queued | running | done | failed
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("progress", JSON),
+    Column("created_at", String(32), nullable=False),
+    Column("started_at", String(32)),
+    Column("finished_at", String(32)),
+    Column("error", Text),
+)
+Index("ix_job_requests_state", job_requests.c.state, job_requests.c.id)
