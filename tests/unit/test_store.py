@@ -76,3 +76,18 @@ def test_many_rows_are_inserted_in_statements_within_the_variable_limit(tmp_path
     with store.engine.connect() as conn:
         stored = dict(conn.exec_driver_sql("SELECT url, id FROM urls").all())
     assert stored == ids and sorted(stored) == sorted(urls)
+
+
+def test_check_results_of_a_run_without_columns_or_checks_are_stored(tmp_path: Path) -> None:
+    """A run whose analysis found no column (an unreadable site, a patrol) stores its findings."""
+    from govwatch.core.model import Finding
+    from govwatch.store.run_results import check_findings, replace_check_results
+
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    run_id = store.create_run(store.site_id("http://h/"), "2026-12-04", {})
+    finding = Finding(kind="site_unreadable", code="crawl.homepage_failed", indicator="", url="http://h/",
+                      message="首页无法打开", evidence={})
+    replace_check_results(store, run_id, [finding], [], [])
+    assert [f.kind for f in check_findings(store, run_id)] == ["site_unreadable"]
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM columns").scalar() == 0

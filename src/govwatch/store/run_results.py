@@ -44,10 +44,12 @@ def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding]
                 "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint,
             } for f in findings])
         conn.execute(t.columns.delete().where(t.columns.c.run_id == run_id))
-        conn.execute(insert(t.columns), list(column_rows))
-        conn.execute(insert(t.check_runs), [{
-            "run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
-            "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs])
+        if column_rows:  # an empty executemany would insert one row of defaults
+            conn.execute(insert(t.columns), list(column_rows))
+        records = [{"run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
+                    "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs]
+        if records:
+            conn.execute(insert(t.check_runs), records)
 
 
 def check_findings(store: Store, run_id: int) -> list[Finding]:
