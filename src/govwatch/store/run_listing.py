@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select, update
 from govwatch.store import tables as t
 from govwatch.store.db import RESUMABLE_STATUSES, Store
 
-__all__ = ["FULL_KINDS", "set_run_kind", "resumable_run_of", "run_rows", "probe_day_rows", "newest_full_runs",
+__all__ = ["FULL_KINDS", "set_run_kind", "resumable_run_of", "run_rows", "probe_day_rows", "newest_full_select", "newest_full_runs",
            "run_site_config", "key_column_rows", "abandon_runs"]
 
 FULL_KINDS = ("inspect", "manual", "scan")  # runs that read the whole site (a verdict may come of them)
@@ -91,14 +91,20 @@ def probe_day_rows(store: Store, *, site_ids: Iterable[int] | None = None) -> li
         return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def newest_full_runs(store: Store, *, complete_only: bool = True) -> dict[int, int]:
-    """site id -> its newest completed full run (manual or scan; only complete ones unless told)."""
+def newest_full_select(*, complete_only: bool = True) -> Any:
+    """The query of (site_id, run_id) of each site's newest completed full run (manual or scan;
+    only complete ones unless told), to run or to join as a subquery."""
     where = [t.runs.c.status == "completed", t.runs.c.kind.in_(FULL_KINDS)]
     if complete_only:
         where.append(t.runs.c.complete.is_(True))
-    q = select(t.runs.c.site_id, func.max(t.runs.c.id)).where(*where).group_by(t.runs.c.site_id)
+    return (select(t.runs.c.site_id, func.max(t.runs.c.id).label("run_id"))
+            .where(*where).group_by(t.runs.c.site_id))
+
+
+def newest_full_runs(store: Store, *, complete_only: bool = True) -> dict[int, int]:
+    """site id -> its newest completed full run (manual or scan; only complete ones unless told)."""
     with store.engine.connect() as conn:
-        return {int(site): int(run) for site, run in conn.execute(q)}
+        return {int(site): int(run) for site, run in conn.execute(newest_full_select(complete_only=complete_only))}
 
 
 def run_site_config(store: Store, run_id: int) -> dict[str, Any] | None:

@@ -1,0 +1,186 @@
+"""The dashboard's front-end assets (web/assets.py), layout and macros (web/templates/), and that
+nothing is ever loaded from a CDN.
+
+The vendor files are the ones ``npm ci`` installed from package-lock.json (scripts/bootstrap --test
+runs it): these tests fail, naming ``npm ci``, when they are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from govwatch.web import assets
+from govwatch.web.templating import TEMPLATES_DIR, make_templates
+
+REPO = Path(__file__).resolve().parents[2]
+STATIC = Path(assets.__file__).parent / "static"
+# a script or stylesheet (or an @import / url()) taken from another origin: http://, https:// or //host
+REMOTE = re.compile(r"""(?:<script[^>]*\bsrc|<link[^>]*\bhref|@import|url\()\s*=?\s*\(?\s*["']?\s*(?:https?:)?//""", re.I)
+
+
+def test_vendor_files_are_installed_from_the_lock_file() -> None:
+    files = assets.vendor_files(test=True)
+    assert set(files) == {"/static/vendor/echarts.min.js", "/static/vendor/htmx.min.js", "/static/vendor/axe.min.js"}
+    root = assets.node_modules()
+    assert root is not None
+    lock = json.loads((REPO / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    for url, path in files.items():
+        package = path.relative_to(root).parts[0]
+        installed = json.loads((root / package / "package.json").read_text(encoding="utf-8"))
+        assert installed["version"] == lock[f"node_modules/{package}"]["version"], url  # what the lock pins
+        assert path.stat().st_size > 10_000, url
+    assert b"htmx" in files["/static/vendor/htmx.min.js"].read_bytes()[:50_000]
+    assert b"echarts" in files["/static/vendor/echarts.min.js"].read_bytes()[:50_000]
+
+
+def test_vendor_app_serves_only_the_named_files_as_javascript() -> None:
+    app = FastAPI()
+    assets.mount_vendor(app)
+    client = TestClient(app)
+    for url, path in assets.vendor_files(test=True).items():
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert answer.content == path.read_bytes()
+    assert client.get("/static/vendor/echarts/package.json").status_code == 404
+    assert client.get("/static/vendor/..%2Fpackage.json").status_code == 404
+    assert client.get("/static/vendor/tslib.js").status_code == 404
+
+
+def test_the_app_serves_vendor_and_own_static_files(client: TestClient) -> None:
+    for url in ("/static/vendor/htmx.min.js", "/static/vendor/echarts.min.js", "/static/charts.js"):
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer.headers["content-type"].startswith("text/javascript"), url
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    css = client.get("/static/govwatch.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert '"Noto Sans CJK SC"' in css.text
+
+
+def test_missing_assets_name_npm_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(assets.ASSETS_ENV, str(tmp_path))
+    with pytest.raises(assets.AssetsMissing, match="npm ci"):
+        assets.vendor_files()
+    app = FastAPI()
+    assets.mount_vendor(app)  # the server still starts
+    answer = TestClient(app).get("/static/vendor/htmx.min.js")
+    assert answer.status_code == 503 and "npm ci" in answer.text
+
+
+def test_the_assets_dir_setting_is_followed(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = assets.node_modules()
+    assert found is not None
+    for given in (found, found.parent):  # the node_modules folder itself, or the folder holding it
+        monkeypatch.setenv(assets.ASSETS_ENV, str(given))
+        assert assets.vendor_files()["/static/vendor/htmx.min.js"] == found / "htmx.org/dist/htmx.min.js"
+
+
+def test_no_cdn_anywhere() -> None:
+    """Templates, static files and the package manifest load nothing from another origin."""
+    checked = [*TEMPLATES_DIR.rglob("*.j2"), *STATIC.rglob("*.css"), *STATIC.rglob("*.js"), *STATIC.rglob("*.html")]
+    assert any(p.name == "base.html.j2" for p in checked) and any(p.name == "charts.js" for p in checked)
+    for path in checked:
+        text = path.read_text(encoding="utf-8")
+        assert not REMOTE.search(text), f"{path} loads from another origin"
+        assert "cdn" not in text.lower(), path
+    assert REMOTE.search('<script src="https://cdn.example/htmx.js">') and REMOTE.search("<link href='//x.example/a.css'>")
+    manifest = json.loads((REPO / "package.json").read_text(encoding="utf-8"))
+    assert manifest["private"] is True and not manifest.get("scripts")  # nothing runs or fetches at install or run time
+
+
+# -- the layout and macros ---------------------------------------------------------------------------
+
+def _render(source: str, **context: object) -> str:
+    env = make_templates().env
+    return env.from_string(source).render(**context)
+
+
+PAGE = ('{% extends "base.html.j2" %}{% set active_nav = "orgs" %}{% block title %}组织{% endblock %}'
+        '{% block content %}<h1>组织</h1>{% endblock %}')
+
+
+class _User:
+    def __init__(self, name: str, role: str) -> None:
+        self.name, self.role, self.org_id = name, role, None
+
+
+def test_layout_landmarks_navigation_and_no_inline_script() -> None:
+    html = _render(PAGE, user=_User("张三<b>", "manager"), user_org="宁川市", csrf_token="tok", csrf_field="csrf_token")
+    assert '<html lang="zh-CN">' in html
+    assert '<a class="skip-link" href="#main">' in html and '<main id="main"' in html
+    assert '<nav class="main-nav" aria-label="主导航">' in html and "<footer" in html
+    assert "政府网站监测平台" in html and "张三&lt;b&gt;" in html and "管理人员 · 宁川市" in html
+    nav = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html.split('aria-label="主导航"')[1].split("</nav>")[0])
+    assert nav == [("/", "总览"), ("/orgs", "组织"), ("/warnings", "预警"), ("/alerts", "告警"), ("/admin", "管理")]
+    assert '<a href="/orgs" aria-current="page" class="active">' in html
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert [attrs for attrs, _ in scripts] == [' src="/static/vendor/htmx.min.js" defer',
+                                               ' src="/static/vendor/echarts.min.js" defer', ' src="/static/charts.js" defer']
+    assert all(body == "" for _, body in scripts)  # no inline script (CSP script-src 'self')
+    assert " style=" not in html and "<style" not in html  # no inline style (CSP style-src 'self')
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html).group(1))  # type: ignore[union-attr]
+    assert config["allowEval"] is False and config["includeIndicatorStyles"] is False
+    viewer = _render(PAGE, user=_User("李四", "viewer"), csrf_token="t", csrf_field="csrf_token")
+    assert 'href="/admin"' not in viewer and "查看人员" in viewer
+    assert "主导航" not in _render(PAGE, user=None, csrf_token="", csrf_field="csrf_token")  # the login page
+
+
+MACROS = '{% import "_macros.html.j2" as ui %}'
+
+
+def test_badges_countdowns_and_scores() -> None:
+    badges = _render(MACROS + "{% for v in ['合格', '不合格', None, '待定'] %}{{ ui.verdict_badge(v) }}|{% endfor %}")
+    assert badges == ('<span class="badge badge-pass">合格</span>|<span class="badge badge-fail">不合格</span>|'
+                      '<span class="badge badge-unrated">未评定</span>|<span class="badge badge-unrated">未评定</span>|')
+    chips = _render(MACROS + "{% for d in [-3, 0, 2, 5, 30, None] %}{{ ui.countdown(d) }}|{% endfor %}")
+    assert re.findall(r'class="chip (chip-\w+)">([^<]+)<', chips) == [
+        ("chip-overdue", "已超期3天"), ("chip-urgent", "今日到期"), ("chip-urgent", "剩余2天"), ("chip-soon", "剩余5天"),
+        ("chip-ok", "剩余30天"), ("chip-none", "无时限")]
+    assert _render(MACROS + "{{ ui.score(91.25) }}|{{ ui.score(60) }}|{{ ui.score(None) }}").startswith("91.2|60|<span")
+
+
+def test_table_headers_have_scope_and_cells_are_escaped() -> None:
+    html = _render(MACROS + '{% call ui.data_table("站点列表", ["网站", ("得分", "num")]) %}'
+                   "<tr><td>{{ title }}</td><td class=\"num\">1</td></tr>{% endcall %}",
+                   title='<img src=x onerror="alert(1)">')
+    assert '<th scope="col">网站</th><th scope="col" class="num">得分</th>' in html
+    assert "<caption>站点列表</caption>" in html and 'role="region" aria-label="站点列表" tabindex="0"' in html
+    assert "<img" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    empty = _render(MACROS + '{% call ui.data_table("空表", ["a", "b"], rows=0) %}{% endcall %}')
+    assert '<td colspan="2" class="empty">暂无数据</td>' in empty
+
+
+def test_pagination_keeps_the_query() -> None:
+    html = _render(MACROS + "{{ ui.pagination(5, 9, {'org': '450100', 'q': '县'}) }}")
+    links = re.findall(r'<a ([^>]*)>([^<]+)</a>', html)
+    assert [text for _, text in links] == ["上一页", "1", "3", "4", "5", "6", "7", "9", "下一页"]
+    assert html.count('<li class="gap" aria-hidden="true">…</li>') == 2  # for 2 and for 8
+    assert 'href="?org=450100&amp;q=%E5%8E%BF&amp;page=4" rel="prev"' in html
+    assert '<a aria-current="page" class="current" href="?org=450100&amp;q=%E5%8E%BF&amp;page=5">5</a>' in html
+    assert _render(MACROS + "{{ ui.pagination(1, 1) }}").strip() == ""
+
+
+def test_chart_data_is_json_that_cannot_close_its_script() -> None:
+    option = {"xAxis": {"type": "category", "data": ["</script><script>alert(1)</script>", "县'&"]},
+              "series": [{"type": "bar", "data": [1, 2]}]}
+    html = _render(MACROS + '{{ ui.chart("avail", option, "近7日可用率", summary="每日首页访问成功率") }}', option=option)
+    assert '<div class="chart chart-md" id="avail" data-chart role="img" aria-label="近7日可用率"></div>' in html
+    block = re.search(r'<script type="application/json" data-chart-for="avail">(.*?)</script>', html, re.S)
+    assert block is not None and "<" not in block.group(1)  # the crawled text cannot end the block
+    assert json.loads(block.group(1)) == option
+    assert "<figcaption>每日首页访问成功率</figcaption>" in html
+
+
+def test_charts_script_reads_the_json_sibling_and_never_writes_html() -> None:
+    script = (STATIC / "charts.js").read_text(encoding="utf-8")
+    assert "[data-chart]" in script and "application/json" in script and "JSON.parse" in script
+    assert 'renderMode: "richText"' in script  # tooltips on the canvas, not as HTML
+    for unsafe in ("innerHTML", "outerHTML", "eval(", "new Function", "document.write"):
+        assert unsafe not in script, unsafe
