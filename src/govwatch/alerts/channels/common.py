@@ -12,14 +12,13 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
 
 from govwatch.alerts.message import Delivery
+from govwatch.crawl.politeness import parse_retry_after
 
 MAX_ANSWER_BYTES = 64 * 1024  # a robot's answer is a few bytes; never read an endless one
 MASK = "***"
@@ -105,22 +104,6 @@ def body_with_links(text: str, links: Iterable[tuple[str, str]]) -> str:
     return text + ("\n\n" + "\n".join(lines) if lines else "")
 
 
-def _retry_after(value: str | None) -> float | None:
-    """A ``Retry-After`` header (seconds or an HTTP date) as seconds from now."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 async def http_request(label: Label, url: str, *, method: str = "POST", body: bytes | None, headers: Mapping[str, str],
                        timeout: float, secrets: Iterable[str]) -> HttpAnswer | Delivery:
     """Send one request; the answer, or a failed :class:`Delivery` when there was none (no connection,
@@ -131,7 +114,7 @@ async def http_request(label: Label, url: str, *, method: str = "POST", body: by
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
             async with session.request(method, url, data=body, headers=dict(headers), allow_redirects=False) as resp:
                 data = await resp.content.read(MAX_ANSWER_BYTES)
-                return HttpAnswer(resp.status, data, _retry_after(resp.headers.get("Retry-After")),
+                return HttpAnswer(resp.status, data, parse_retry_after(resp.headers.get("Retry-After")),
                                   {k: v for k, v in resp.headers.items()})
     except TimeoutError:
         return Delivery.failed(f"{label.zh} {where} 在 {timeout:g} 秒内没有回答 / {label.en} did not answer "
