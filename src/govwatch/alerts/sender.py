@@ -8,7 +8,9 @@
 2. due ``pending`` rows are claimed (``sending``) and delivered through their channel's kind, at
    most the channel's rate (per channel at most ``rate_per_minute`` in any minute, default DingTalk and
    WeCom 20, Feishu 100, others unlimited). Rows beyond the rate are not dropped: those of one
-   recipient and channel are merged into one digest row, due when the channel has a token again;
+   recipient and channel are merged into one digest row, due at its turn: the channel's next free
+   token, one token's time after the rows put off before it (so later passes do not claim and put
+   off the whole queue again);
 3. each answer marks its row: ``sent``; ``pending`` again after ``retry_backoff`` × 2^(attempt-1)
    (at least the receiver's ``retry_after``); ``failed`` after ``max_attempts`` or when no retry
    can help. ``last_error`` keeps the reason, secrets masked.
@@ -158,6 +160,7 @@ class Sender:
         self.poll_seconds = poll_seconds
         self._channels = {c.name: c for c in config.channels}
         self._buckets: dict[str, TokenBucket] = {}
+        self._last_slot: dict[str, datetime] = {}  # channel -> when the last row put off on it is due
         self._recovered = False
 
     def recover(self) -> int:
@@ -205,13 +208,28 @@ class Sender:
             async with limit:
                 return row, await self._deliver(row)
 
+        sent: list[tuple[int, int, list[int] | None]] = []
         for row, delivery in await asyncio.gather(*(one(r) for r in allowed)):
-            self._record(row, delivery, now, stats)
-        for (_, channel), waiting in overflow.items():
-            bucket = self._bucket(channel)
-            due = bucket.next_free(now) if bucket is not None else now
-            self._defer(waiting, due, now, stats)
+            self._record(row, delivery, now, stats, sent)
+        if sent:  # one transaction for the pass's accepted rows
+            rows.mark_sent_many(self.store, sent, now)
+        for waiting in overflow.values():
+            self._defer(waiting, now, stats)
         return stats
+
+    def _slot(self, channel: str, now: datetime) -> datetime:
+        """When the next row put off on ``channel`` is due: the channel's next free token, but one
+        token's time after the row put off before it, so that each later pass finds about as many due
+        rows as the rate lets through (instead of claiming and putting off the whole queue again)."""
+        bucket = self._bucket(channel)
+        if bucket is None:
+            return now
+        due = bucket.next_free(now)
+        last = self._last_slot.get(channel)
+        if last is not None and last >= due:
+            due = last + timedelta(seconds=60 / bucket.rate)
+        self._last_slot[channel] = due
+        return due
 
     def _release_held(self, now: datetime, stats: DrainStats) -> None:
         groups: dict[tuple[str, str], list[OutboxRow]] = {}
@@ -228,9 +246,9 @@ class Sender:
                 stats.digests += 1
                 stats.merged += len(members)
 
-    def _defer(self, waiting: list[OutboxRow], due: datetime, now: datetime, stats: DrainStats) -> None:
-        """Rows over the channel's rate: digests and lone rows wait for the next token, several rows
-        of one recipient become one digest row due then."""
+    def _defer(self, waiting: list[OutboxRow], now: datetime, stats: DrainStats) -> None:
+        """Rows of one recipient over the channel's rate: digests and lone rows wait for their turn
+        (:meth:`_slot`), several rows become one digest row due at its turn."""
         singles = [r for r in waiting if r.digest_of]
         plain = [r for r in waiting if not r.digest_of]
         if len(plain) == 1:
@@ -238,9 +256,10 @@ class Sender:
             plain = []
         for row in singles:
             assert row.id is not None
-            rows.mark_retry(self.store, row.id, due, row.attempts, row.last_error)
+            rows.mark_retry(self.store, row.id, self._slot(row.channel, now), row.attempts, row.last_error)
             stats.deferred += 1
         if plain:
+            due = self._slot(plain[0].channel, now)
             ids = [r.id for r in plain if r.id is not None]
             if rows.merge_into_digest(self.store, _digest(plain, "rate", due, now), ids) is not None:
                 stats.digests += 1
@@ -261,13 +280,14 @@ class Sender:
         except Exception as exc:  # noqa: BLE001 - a channel bug is this row's failure, not the sender's end
             return Delivery.failed(f"发送出错 / sending failed: {type(exc).__name__}: {exc}", retry=True)
 
-    def _record(self, row: OutboxRow, delivery: Delivery, now: datetime, stats: DrainStats) -> None:
+    def _record(self, row: OutboxRow, delivery: Delivery, now: datetime, stats: DrainStats,
+                sent: list[tuple[int, int, list[int] | None]]) -> None:
+        """Mark a failed or retried row at once; an accepted one is added to ``sent`` (marked with the
+        pass's other accepted rows in one transaction)."""
         assert row.id is not None
         attempts = row.attempts + 1
         if delivery.ok:
-            rows.mark_sent(self.store, row.id, now, attempts)
-            if row.digest_of:
-                rows.mark_digest_members_sent(self.store, row.digest_of, now)
+            sent.append((row.id, attempts, row.digest_of))
             stats.sent += 1
             return
         channel = self._channels.get(row.channel)

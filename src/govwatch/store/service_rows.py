@@ -26,8 +26,8 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store
 
 __all__ = ["OUTBOX_STATES", "OutboxRow", "stamp", "parse_stamp", "load_alert_state", "load_alert_states",
-           "record_transition", "insert_outbox", "claim_due", "recover_sending", "mark_sent", "mark_retry",
-           "mark_failed", "mark_held", "release_held", "held_due", "merge_into_digest", "mark_digest_members_sent", "list_outbox",
+           "record_transition", "insert_outbox", "claim_due", "recover_sending", "mark_sent", "mark_sent_many", "mark_retry",
+           "mark_failed", "mark_held", "release_held", "held_due", "merge_into_digest", "list_outbox",
            "outbox_counts", "outbox_row", "previous_complete_run", "read_urls", "run_row"]
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "held", "merged", "suppressed")
@@ -205,7 +205,21 @@ def _set(store: Store, row_id: int, **values: Any) -> None:
 
 def mark_sent(store: Store, row_id: int, at: datetime, attempts: int) -> None:
     """The receiver accepted the row's message."""
-    _set(store, row_id, state="sent", sent_at=stamp(at), attempts=attempts, last_error=None, next_attempt_at=None)
+    mark_sent_many(store, [(row_id, attempts, None)], at)
+
+
+def mark_sent_many(store: Store, sent: Sequence[tuple[int, int, Sequence[int] | None]], at: datetime) -> None:
+    """In one transaction: each ``(row id, attempts, digest_of)`` accepted by its receiver at ``at``
+    (``sent``), the members of a digest among them getting its ``sent_at`` (they stay ``merged``)."""
+    when = stamp(at)
+    with store.engine.begin() as conn:
+        for row_id, attempts, digest_of in sent:
+            conn.execute(update(t.outbox).where(t.outbox.c.id == row_id).values(
+                state="sent", sent_at=when, attempts=attempts, last_error=None, next_attempt_at=None))
+            members = list(digest_of or ())
+            for start in range(0, len(members), _UPDATE_CHUNK):
+                conn.execute(update(t.outbox).where(t.outbox.c.id.in_(members[start:start + _UPDATE_CHUNK]))
+                             .values(sent_at=when))
 
 
 def mark_retry(store: Store, row_id: int, next_attempt_at: datetime, attempts: int, error: str | None) -> None:
@@ -252,15 +266,6 @@ def merge_into_digest(store: Store, digest: OutboxRow, member_ids: Sequence[int]
             conn.execute(update(t.outbox).where(t.outbox.c.id.in_(ids[start:start + _UPDATE_CHUNK]))
                          .values(state="merged", next_attempt_at=None, last_error=f"merged into #{added[0]}"))
         return added[0]
-
-
-def mark_digest_members_sent(store: Store, digest_of: Sequence[int], at: datetime) -> None:
-    """The members of a delivered digest get its ``sent_at`` (they stay ``merged``)."""
-    ids = list(digest_of)
-    with store.engine.begin() as conn:
-        for start in range(0, len(ids), _UPDATE_CHUNK):
-            conn.execute(update(t.outbox).where(t.outbox.c.id.in_(ids[start:start + _UPDATE_CHUNK]))
-                         .values(sent_at=stamp(at)))
 
 
 # -- listing ------------------------------------------------------------------------------------
