@@ -38,6 +38,8 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
         for table in ("alert_states", "outbox", "schedule_state",  # added by 0008
                       "user_sites", "web_sessions", "api_tokens", "login_attempts", "job_requests", "users"):  # 0009
             conn.exec_driver_sql(f"DROP TABLE {table}")
+        conn.exec_driver_sql("DROP INDEX ix_probes_site_kind_at")  # added by 0010
+        conn.exec_driver_sql("DROP INDEX ix_runs_site")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
     store = Store(url)
     with store.engine.connect() as conn:

@@ -2,14 +2,16 @@
 
 Five sites under a province → two cities → one county, each with a hand-chosen history (full runs,
 an incomplete one, a patrol, two score sheets of one run, no run at all); every expected value
-below is worked out by hand from those rows. Each test runs twice: with the scope as an IN list
-and with the scope applied to the rows (the path of a scope larger than IN_LIST_LIMIT).
+below is worked out by hand from those rows. Each test runs on SQLite with the scope as an IN list
+and applied to the rows (the path of a scope larger than IN_LIST_LIMIT), and on PostgreSQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from govwatch.store.probes import save_rows
 from govwatch.store.registry_rows import registry_import
 from govwatch.store.run_listing import set_run_kind
 from govwatch.store.run_results import replace_check_results, save_score_sheet
+from tests.store.test_postgres_migrations import database, server  # noqa: F401 - fixtures: a throwaway PostgreSQL database
 
 TODAY = date(2026, 12, 4)
 
@@ -77,8 +80,25 @@ def _probe(site_id: int, at: str, ok: bool, kind: str = "homepage") -> dict[str,
             "status": 200 if ok else None, "error": None if ok else "timeout", "timeout_s": 15.0}
 
 
-@pytest.fixture()
-def built(store: Store) -> Built:
+VARIANTS = [("sqlite", "in-list"), ("sqlite", "row-filter"), ("postgresql", "in-list")]
+
+
+@pytest.fixture(params=VARIANTS, ids=["-".join(v) for v in VARIANTS])
+def built(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Built]:
+    """The hand-built store on SQLite (scope as an IN list, and filtered on the rows) and on
+    PostgreSQL (the dialect's own date and JSON expressions; the server of GOVWATCH_TEST_PG)."""
+    backend, path = request.param
+    if path == "row-filter":
+        monkeypatch.setattr(rows, "IN_LIST_LIMIT", 0)  # every scope filtered on the rows
+    url = request.getfixturevalue("database") if backend == "postgresql" else f"sqlite:///{tmp_path / 'd.db'}"
+    store = Store(url)
+    try:
+        yield _build(store)
+    finally:
+        store.close()
+
+
+def _build(store: Store) -> Built:
     with registry_import(store) as tx:
         org = {"P": tx.add_org("34", "安徽省", "province"), "C1": tx.add_org("3401", "合肥市", "city"),
                "C2": tx.add_org("3402", "芜湖市", "city"), "D1": tx.add_org("340102", "瑶海区", "county")}
@@ -124,14 +144,7 @@ def built(store: Store) -> Built:
     return Built(store, site, run, org)
 
 
-@pytest.fixture(params=["in-list", "row-filter"])
-def scope_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "row-filter":
-        monkeypatch.setattr(rows, "IN_LIST_LIMIT", 0)  # every scope filtered on the rows
-    return str(request.param)
-
-
-def test_overview_counts_by_verdict_from_the_newest_complete_full_run(built: Built, scope_path: str) -> None:
+def test_overview_counts_by_verdict_from_the_newest_complete_full_run(built: Built) -> None:
     view = rows.overview(built.store, None)
     assert view.counts == {"合格": 1, "不合格": 2, "未评定": 2}
     by_site = {s.site_id: s for s in view.sites}
@@ -148,7 +161,7 @@ def test_overview_counts_by_verdict_from_the_newest_complete_full_run(built: Bui
     assert rows.overview(built.store, set()).sites == []
 
 
-def test_org_tree_counts_subtrees_and_filters_by_scope(built: Built, scope_path: str) -> None:
+def test_org_tree_counts_subtrees_and_filters_by_scope(built: Built) -> None:
     tree = rows.org_tree(built.store, None)
     o = built.org
     assert tree.roots == [o["P"]] and tree.unassigned == 1
@@ -166,7 +179,7 @@ def test_org_tree_counts_subtrees_and_filters_by_scope(built: Built, scope_path:
     assert scoped.nodes[o["C1"]].children == []
 
 
-def test_sites_at_risk_smallest_days_left_first(built: Built, scope_path: str) -> None:
+def test_sites_at_risk_smallest_days_left_first(built: Built) -> None:
     found = rows.sites_at_risk(built.store, None, today=TODAY, within_days=7)
     s1, s2 = built.site["s1"], built.site["s2"]
     # r1 (as of 12-01, 3 days ago): 首页 2 → -1, 工作动态 10 → 7, 通知公告 has no window;
@@ -179,7 +192,7 @@ def test_sites_at_risk_smallest_days_left_first(built: Built, scope_path: str) -
     assert [a.site_id for a in rows.sites_at_risk(built.store, {s2}, today=TODAY)] == [s2]
 
 
-def test_availability_of_the_last_seven_days(built: Built, scope_path: str) -> None:
+def test_availability_of_the_last_seven_days(built: Built) -> None:
     s1, s2 = built.site["s1"], built.site["s2"]
     days = rows.availability_days(built.store, None, today=TODAY)
     assert set(days) == {s1, s2}
@@ -192,7 +205,7 @@ def test_availability_of_the_last_seven_days(built: Built, scope_path: str) -> N
     assert [(d.day, d.visits, d.failed) for d in columns[s1]] == [("2026-12-04", 1, 1)]
 
 
-def test_newest_runs_with_their_kind(built: Built, scope_path: str) -> None:
+def test_newest_runs_with_their_kind(built: Built) -> None:
     r = built.run
     newest = rows.newest_runs(built.store, None, limit=3)
     assert [(x["id"], x["kind"], x["verdict"], x["score"]) for x in newest] == [
@@ -201,7 +214,7 @@ def test_newest_runs_with_their_kind(built: Built, scope_path: str) -> None:
     assert [(x["id"], x["kind"], x["complete"]) for x in mine] == [(r["r2"], "patrol", False), (r["r1"], "manual", True)]
 
 
-def test_findings_of_a_run_by_indicator_and_scope(built: Built, scope_path: str) -> None:
+def test_findings_of_a_run_by_indicator_and_scope(built: Built) -> None:
     groups = rows.findings_by_indicator(built.store, built.run["r3"], None)
     assert groups is not None
     assert [(g.indicator, [f["url"] for f in g.findings], g.errors, g.warnings) for g in groups] == [

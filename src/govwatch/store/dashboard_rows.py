@@ -129,7 +129,8 @@ def overview(store: Store, site_ids: Collection[int] | None) -> Overview:
     """The sites in scope (by id) with their standing; counts by verdict and by triggered veto.
     One query: sites ⟕ newest complete full run ⟕ its newest score (only the sheet's ``vetoes``
     array is read, not the whole sheet)."""
-    newest = newest_full_select().subquery("newest")
+    scope = _Scope.of(store, site_ids)
+    newest = scope.where(newest_full_select(), t.runs.c.site_id).subquery("newest")
     s = t.sites.c
     with store.engine.connect() as conn:
         q = (select(s.id, s.url, s.name, s.org_id, s.status, newest.c.run_id, t.runs.c.as_of, t.scores.c.verdict,
@@ -140,7 +141,6 @@ def overview(store: Store, site_ids: Collection[int] | None) -> Overview:
              .outerjoin(t.runs, t.runs.c.id == newest.c.run_id)
              .outerjoin(t.scores, t.scores.c.id == _newest_score_id(newest.c.run_id))
              .order_by(s.id))
-        scope = _Scope.of(store, site_ids)
         rows = list(scope.rows(conn.execute(scope.where(q, s.id)).mappings(), "id"))
     sites = [SiteStanding(int(r["id"]), r["url"], r["name"], r["org_id"], r["status"], r["run_id"],
                           r["as_of"][:10] if r["as_of"] else None, _verdict(r["verdict"]), r["score"],
@@ -254,7 +254,8 @@ def sites_at_risk(store: Store, site_ids: Collection[int] | None, *, today: date
     """Columns of the newest complete full runs whose window ends within ``within_days`` of
     ``today`` (or has ended), smallest days left first (then site, column). The days left are the
     run's (``columns.days_left``, counted from its as_of) less the days since. One query."""
-    newest = newest_full_select().subquery("newest")
+    scope = _Scope.of(store, site_ids)
+    newest = scope.where(newest_full_select(), t.runs.c.site_id).subquery("newest")
     c, r, s = t.columns.c, t.runs.c, t.sites.c
     with store.engine.connect() as conn:
         left = (c.days_left - _days_since(conn, r.as_of, today)).label("left")
@@ -266,8 +267,6 @@ def sites_at_risk(store: Store, site_ids: Collection[int] | None, *, today: date
              .join(t.columns, c.run_id == newest.c.run_id)
              .where(c.days_left.is_not(None), left <= within_days)
              .order_by(left, s.id, c.id))
-        scope = _Scope.of(store, site_ids)
-        q = scope.where(q, newest.c.site_id)
         if limit is not None and scope.in_sql:
             q = q.limit(limit)
         found: list[AtRisk] = []

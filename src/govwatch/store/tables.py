@@ -88,6 +88,7 @@ runs = Table(
     Column("complete", Boolean),
     Column("incomplete_reasons", JSON),  # [{code, message, ...}] when not complete
 )
+Index("ix_runs_site", runs.c.site_id)  # a site's runs (its page, its newest full run)
 
 urls = Table(
     "urls", metadata,
@@ -206,6 +207,8 @@ probes = Table(
     Column("confirmed_by", JSON),
 )
 Index("ix_probes_site_at", probes.c.site_id, probes.c.at)
+# The dashboard's availability of the last days (store/dashboard_rows.py) reads only this index.
+Index("ix_probes_site_kind_at", probes.c.site_id, probes.c.target_kind, probes.c.at, probes.c.ok)
 
 columns = Table(
     "columns", metadata,
