@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
 
 from govwatch.web import assets
@@ -184,3 +191,95 @@ def test_charts_script_reads_the_json_sibling_and_never_writes_html() -> None:
     assert 'renderMode: "richText"' in script  # tooltips on the canvas, not as HTML
     for unsafe in ("innerHTML", "outerHTML", "eval(", "new Function", "document.write"):
         assert unsafe not in script, unsafe
+
+
+# -- the layout in a real browser: Debian chromium under the app's CSP ------------------------------
+
+SAMPLE = """{% extends "base.html.j2" %}{% set active_nav = "overview" %}
+{% block title %}总览{% endblock %}
+{% block content %}
+<h1>总览</h1>
+<div class="cards"><div class="card"><div class="value">1</div><div class="label">{{ ui.verdict_badge("合格") }}</div></div>
+<div class="card"><div class="value">1</div><div class="label">{{ ui.verdict_badge("不合格") }}</div></div>
+<div class="card"><div class="value">1</div><div class="label">{{ ui.verdict_badge(None) }}</div></div></div>
+<form method="get" action="/page"><label for="q">网站名称</label> <input id="q" name="q" type="search">
+<button type="submit">筛选</button></form>
+{% call ui.data_table("即将到期的栏目", ["网站", "栏目", ("剩余天数", "num"), "结论"]) %}
+<tr><td><a href="/sites/1">{{ title }}</a></td><td>工作动态</td><td class="num">{{ ui.countdown(-2) }}</td>
+<td>{{ ui.verdict_badge("不合格") }}</td></tr>
+<tr><td><a href="/sites/2">某县人民政府</a></td><td>通知公告</td><td class="num">{{ ui.countdown(5) }}</td>
+<td>{{ ui.verdict_badge("合格") }}</td></tr>
+{% endcall %}
+{{ ui.pagination(2, 3) }}
+{{ ui.chart("avail", option, "近7日首页可用率", summary="每日首页访问成功的比例") }}
+{% endblock %}"""
+
+
+@pytest.fixture(scope="module")
+def layout_url() -> Iterator[str]:
+    """A sample page in the layout, served on 127.0.0.1 with the app's security headers, the vendor
+    files and the dashboard's own static files."""
+    from govwatch.web.app import SECURITY_HEADERS
+
+    title = '</script><script>alert(1)</script><img src=x onerror="alert(2)">某市政府'
+    option = {"xAxis": {"type": "category", "data": ["12-01", "12-02", title]},
+              "yAxis": {"type": "value", "max": 1}, "series": [{"type": "line", "name": title, "data": [1, 0.96, 1]}]}
+    html = make_templates().env.from_string(SAMPLE).render(
+        user=_User("张三", "admin"), user_org="宁川市", csrf_token="t", csrf_field="csrf_token", title=title, option=option)
+    app = FastAPI()
+
+    @app.get("/page")
+    def page() -> HTMLResponse:
+        return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+    assets.mount_vendor(app)
+    app.mount("/static", StaticFiles(directory=STATIC))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(200):  # bounded: 10 s
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_layout_in_chromium_runs_under_the_csp_draws_charts_and_passes_axe(layout_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from govwatch.crawl.render import CHROMIUM_FLAGS
+
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.on("dialog", lambda d: (problems.append(f"dialog {d.message}"), d.dismiss()))
+            page.goto(f"{layout_url}/page")
+            page.wait_for_selector("#avail canvas", timeout=15_000)  # charts.js drew it from the JSON block
+            assert page.evaluate("window.htmx.config.allowEval") is False  # the meta tag configured htmx
+            assert page.evaluate("window.htmx.config.includeIndicatorStyles") is False
+            assert page.locator("table.data td a").first.inner_text().startswith("</script><script>alert(1)")
+            page.add_script_tag(url="/static/vendor/axe.min.js")
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]
+                       if v["impact"] in ("serious", "critical")]
+            assert serious == []
+            page.set_viewport_size({"width": 375, "height": 800})  # a phone: the table scrolls in its wrapper
+            wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))
+                .filter(e => e.getBoundingClientRect().right > 376).map(e => e.tagName + '.' + e.className)""")
+            assert wide == [] and page.evaluate("document.documentElement.scrollWidth") <= 375
+        finally:
+            browser.close()
+    assert problems == []  # no CSP refusal, no script error, no dialog from the crawled text
