@@ -51,6 +51,13 @@
       chart.setOption(prepare(option, el));
       el.setAttribute("data-chart-drawn", "1");
       drawn.push(chart);
+      if (window.ResizeObserver) {  // follows its box (a narrower window, a folded panel)
+        new window.ResizeObserver(function () {
+          if (!chart.isDisposed()) {
+            chart.resize();
+          }
+        }).observe(el);
+      }
     });
   }
 
