@@ -85,12 +85,14 @@ def run_settings(settings: Settings, rules: RuleSet, site_config: SiteConfig) ->
 async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_of: date, resume: bool = False,
                              progress: Callable[[CrawlProgress], None] | None = None,
                              rules: RuleSet | None = None, site_config: SiteConfig | None = None,
-                             kind: str = "inspect", seeds: list[str] | None = None) -> Inspection:
+                             kind: str = "inspect", seeds: list[str] | None = None,
+                             run_started: Callable[[int], None] | None = None) -> Inspection:
     """Crawl and check one site; returns the stored run and its inspection document.
 
     ``kind`` is the run's kind (``inspect`` by hand, ``scan`` / ``patrol`` by the service); ``seeds``
     are where the crawl starts (default: the homepage; the patrol gives its key columns too). A
-    patrol is never resumed and never complete (see :func:`record_coverage`)."""
+    patrol is never resumed and never complete (see :func:`record_coverage`). ``run_started`` is
+    called with the run's id as soon as it exists (a web job request shows it while the crawl runs)."""
     rules = rules or load_ruleset()
     site_config = site_config or SiteConfig()
     homepage, scope = site_scope(url, settings)
@@ -107,6 +109,8 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         run_id = store.create_run(site_id, as_of.isoformat(), run_settings(settings, rules, site_config))
         if kind != "inspect":
             set_run_kind(store, run_id, kind)
+    if run_started is not None:
+        run_started(run_id)
     writer = RunWriter(store, run_id)
     renderer = make_renderer(settings, scope)
     crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress, renderer=renderer)

@@ -42,12 +42,14 @@ def probe_count(db: Path) -> int:
 
 
 def serve(tmp_path: Path, config_text: str, *extra: str, alerts: bool = False) -> subprocess.Popen[str]:
-    """``govwatch serve`` with this config in a subprocess (the alert side off unless ``alerts``)."""
+    """``govwatch serve`` with this config in a subprocess (the alert side off unless ``alerts``; the
+    web dashboard off unless ``extra`` gives a ``--port``: tests never share port 8000)."""
     config = tmp_path / "service.yaml"
     config.write_text(config_text, encoding="utf-8")
     return subprocess.Popen([sys.executable, "-m", "govwatch", "serve", "--config", str(config), "--db",
                              str(tmp_path / "g.db"), "--settings", str(write_settings(tmp_path)),
-                             *([] if alerts else ["--no-alerts"]), *extra],
+                             *([] if alerts else ["--no-alerts"]), *([] if "--port" in extra else ["--no-web"]),
+                             *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "COLUMNS": "200"})
 

@@ -1,8 +1,10 @@
 """``govwatch serve`` (the monitoring service) and ``govwatch runs`` (every run, by kind).
 
-Thin: parse, call :mod:`govwatch.service`, print. ``serve`` exits 0 when SIGTERM or ``--duration``
-stopped it (a service stopping normally), 130 after Ctrl-C, 2 for a bad config (the message names
-the key), 1 when it failed (e.g. the store).
+Thin: parse, call :mod:`govwatch.service`, print. ``serve`` composes the scheduler, the alert
+sender and the web app (:func:`govwatch.web.app.create_app` under uvicorn) in one event loop; it
+exits 0 when SIGTERM or ``--duration`` stopped it (a service stopping normally), 130 after Ctrl-C,
+2 for a bad config or flag (the message names the key), 1 when it failed (e.g. the store, or the
+web port already in use).
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ SERVE_EPILOG = """\
 The service watches the registry's sites (status 正常) and the config's sites[]: availability
 probes at each site's probe_interval, the daily patrol (日巡查) at its patrol time (Beijing time),
 full scans on their full_scan cycle, the bulletin on schedule.bulletin into bulletin_dir, and
-pushes alerts to the configured channels. Every job's last and next times are kept in the store
+pushes alerts to the configured channels. It serves the web dashboard and REST API on --host/--port
+(default the settings' web section: 127.0.0.1:8000; --no-web for none) and runs the jobs the web
+queues (inspect now, re-score) under the same limits as scans. Every job's last and next times are kept in the store
 (schedule_state): restarted, it runs once what fell due while it was down and never repeats
 what completed. The config reference is docs/service.md.
 
 Stops on SIGTERM (exit 0; scans in flight are left interrupted and resumed at the next start,
 pending messages stay in the outbox), Ctrl-C (exit 130) or after --duration seconds (exit 0).
-A bad config exits 2 naming the key; a failure (e.g. the store) exits 1.
+A bad config exits 2 naming the key; a failure (e.g. the store, a port in use) exits 1.
 """
 
 RUNS_EPILOG = """\
@@ -44,6 +48,7 @@ a run; pages = visits, score = the share of failed visits). complete: whether th
 whole site. verdict/score: of the run's newest score sheet (empty while not fully assessed).
 """
 
+WEB_STOP_GRACE = 5  # seconds open web connections get to finish when the service stops
 STOP_GRACE = 30.0  # seconds the parts get to stop on their own (systemd's TimeoutStopSec is 60)
 KIND_LABELS = {"inspect": "manual", "manual": "manual", "scan": "scan", "patrol": "patrol", "probe": "probe"}
 RUN_KINDS = ("manual", "scan", "patrol", "probe")
@@ -69,16 +74,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.duration is not None and not args.duration > 0:
         raise UsageError(f"--duration must be greater than 0, got {args.duration:g}")
+    if args.port is not None and not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
     config = _service_config(args.config)
     settings = cli_settings(argparse.Namespace(config=args.settings, db=args.db))
+    host = args.host or settings.web.host
+    port = args.port if args.port is not None else settings.web.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("govwatch.service")
     for warning in config_warnings(config):
         log.warning("config: %s", warning)
     alerts = not args.no_alerts
+    listener = None
+    if not args.no_web:
+        try:
+            listener = _listen(host, port)
+        except OSError as exc:
+            console.print(f"failed: cannot serve the dashboard on {host}:{port}: {exc.strerror or exc} "
+                          "(another service on that port? choose --port, or --no-web)", markup=False)
+            return EXIT_FAILURE
     store = open_store(settings)
     try:
-        aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts))
+        if listener is not None:
+            log.info("dashboard: %s", _dashboard_url(host, listener.getsockname()[1]))
+        aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts, listener=listener))
     except aio.Terminated:
         log.info("stopped by SIGTERM")
         return EXIT_OK
@@ -90,12 +109,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     finally:
         store.close()
+        if listener is not None:
+            listener.close()
     log.info("stopped after --duration %gs", args.duration)
     return EXIT_OK
 
 
-async def _serve(store: Any, config: Any, settings: Any, *, duration: float | None, alerts: bool) -> None:
-    """The scheduler and the sender in one loop until ``duration`` passes (or the task is cancelled)."""
+def _listen(host: str, port: int) -> Any:
+    """The web's listening socket, bound before anything starts (a port in use is an ``OSError``
+    here, not a failure inside uvicorn, which would exit the process from a task)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
+
+
+def _dashboard_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+async def _serve_web(store: Any, settings: Any, listener: Any, stop: Any) -> None:
+    """The web app under uvicorn on ``listener`` until ``stop`` is set; then open connections get
+    :data:`WEB_STOP_GRACE` seconds. The service owns SIGINT and SIGTERM: uvicorn installs no handler."""
+    import asyncio
+    import contextlib
+    from collections.abc import Iterator
+
+    import uvicorn
+
+    from govwatch.web.app import create_app
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    server = Server(uvicorn.Config(create_app(store, settings), lifespan="off", log_level="warning",
+                                   timeout_graceful_shutdown=WEB_STOP_GRACE))
+    serving = asyncio.create_task(server.serve(sockets=[listener]), name="uvicorn")
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server.should_exit = True
+        stopping.cancel()
+        await serving
+
+
+async def _serve(store: Any, config: Any, settings: Any, *, duration: float | None, alerts: bool,
+                 listener: Any = None) -> None:
+    """The scheduler, the sender and the web app (on ``listener``, when given) in one loop until
+    ``duration`` passes (or the task is cancelled)."""
     import asyncio
 
     from govwatch.service.scheduler import Scheduler
@@ -107,6 +171,8 @@ async def _serve(store: Any, config: Any, settings: Any, *, duration: float | No
         from govwatch.alerts.sender import Sender
 
         tasks.append(asyncio.create_task(Sender(store, config).run(stop), name="sender"))
+    if listener is not None:
+        tasks.append(asyncio.create_task(_serve_web(store, settings, listener, stop), name="web"))
     timer = asyncio.get_running_loop().call_later(duration, stop.set) if duration else None
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -223,6 +289,9 @@ def add_service_commands(sub: Any) -> None:
     p.add_argument("--settings", metavar="FILE", help="YAML settings file (sections: crawl, store, probe, render)")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (tests, benchmarks)")
     p.add_argument("--no-alerts", action="store_true", help="measure and schedule only: no alert is raised or sent")
+    p.add_argument("--host", metavar="ADDR", help="the web dashboard's address (default: settings web.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, metavar="N", help="the web dashboard's port (default: settings web.port, 8000)")
+    p.add_argument("--no-web", action="store_true", help="no web dashboard or API (queued web jobs still run)")
     p.set_defaults(func=cmd_serve)
 
     r = sub.add_parser("runs", help="list runs: manual inspections, scans, patrols and probes",

@@ -8,6 +8,9 @@
   site, one at a time per site and at most ``max_crawls`` at once; after each the observer's
   ``on_run``. A scan stopped by the service's stop is left ``interrupted`` and resumed next time.
 - **Bulletin** (the service ``schedule.bulletin`` cycle, when ``bulletin_dir`` is set).
+- **Job requests** of the web (``job_requests``: inspect now, re-score): claimed on the loop's poll
+  (every second) while fewer than ``max_crawls`` are in hand, run by :mod:`govwatch.service.jobs`
+  under the same per-site lock and crawl limit; after an inspection the observer's ``on_run``.
 - The observer's ``tick`` every ``tick_seconds``.
 
 Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
@@ -28,18 +31,30 @@ from typing import Any
 from govwatch.alerts.observer import AlertObserver
 from govwatch.core.serviceconfig import ServiceConfig
 from govwatch.core.settings import Settings
+from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.windows import parse_at
 from govwatch.crawl.availability.monitor import Monitor, MonitorOptions, TargetSchedule
 from govwatch.crawl.availability.visit import Visit, visit_row
 from govwatch.pipeline import inspect_site_async
 from govwatch.service import cycles
 from govwatch.service.bulletins import write_period_bulletin
+from govwatch.service.jobs import (
+    JOB_KINDS,
+    STOPPED,
+    JobError,
+    JobProgress,
+    fail_abandoned,
+    run_inspect,
+    run_rescore,
+    site_url_of,
+)
 from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
 from govwatch.service.targets import ServiceSite, all_targets, service_sites
 from govwatch.store.db import Store
 from govwatch.store.probes import Target, save_rows
 from govwatch.store.run_listing import abandon_runs, newest_full_runs
 from govwatch.store.schedule_rows import job_states, save_job_state, save_job_states
+from govwatch.store.web_rows import claim_job_request, finish_job_request
 
 __all__ = ["Scheduler", "Job", "RETRY_AFTER"]
 
@@ -79,6 +94,7 @@ class Scheduler:
         self.observer: AlertObserver | None = None
         self.finished: list[tuple[str, int | None]] = []  # (job key, run id) in the order jobs finished
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._requests: dict[int, asyncio.Task[None]] = {}  # job request id -> its task
         self._site_locks: dict[str, asyncio.Lock] = {}
         self._crawls = asyncio.Semaphore(max_crawls)
         self._alert_calls: asyncio.Queue[Callable[[], Any] | None] = asyncio.Queue()
@@ -91,6 +107,9 @@ class Scheduler:
         abandoned = abandon_runs(self.store, "patrol", PATROL_ABANDONED)
         if abandoned:
             log.info("patrol runs left unfinished by the last stop, marked failed: %s", abandoned)
+        failed_jobs = fail_abandoned(self.store)
+        if failed_jobs:
+            log.info("job requests left running by a process that ended, marked failed: %s", failed_jobs)
         states = job_states(self.store)
         now = self.clock()
         newest = newest_full_runs(self.store)
@@ -249,6 +268,61 @@ class Scheduler:
     def _forget_task(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task.get_name(), None)
 
+    # -- job requests of the web -------------------------------------------------------------
+
+    def _claim_requests(self) -> None:
+        """Take queued job requests while fewer than ``max_crawls`` are in hand (the rest wait queued)."""
+        while len(self._requests) < self.max_crawls:
+            request = claim_job_request(self.store, JOB_KINDS)
+            if request is None:
+                return
+            job_id = int(request["id"])
+            log.info("job request %s (%s of site %s) claimed", job_id, request["kind"], request["site_id"])
+            task = asyncio.create_task(self._run_request(request), name=f"request:{job_id}")
+            self._requests[job_id] = task
+            task.add_done_callback(self._forget_request)
+
+    def _forget_request(self, task: asyncio.Task[None]) -> None:
+        self._requests.pop(int(task.get_name().removeprefix("request:")), None)
+
+    async def _request_work(self, request: dict[str, Any], progress: JobProgress) -> int:
+        """Run one claimed request under its site's lock and the crawl limit; returns its run's id."""
+        site_id = int(request["site_id"])
+        site = next((s for s in self.sites if s.site_id == site_id), None)
+        url = site.url if site is not None else site_url_of(self.store, site_id)
+        progress.write({"stage": "waiting"})
+        async with self._site_locks.setdefault(url, asyncio.Lock()), self._crawls:
+            if request["kind"] == "rescore":
+                progress.write({"stage": "scoring"})
+                return await run_rescore(self.store, request)
+            return await run_inspect(self.store, self.settings, request, url,
+                                     site.site_config if site is not None else SiteConfig(), self.clock().date(),
+                                     progress)
+
+    async def _run_request(self, request: dict[str, Any]) -> None:
+        """One job request from claim to ``done`` or ``failed`` (never raises but for a stop)."""
+        job_id = int(request["id"])
+        progress = JobProgress(self.store, job_id)
+        run_id: int | None = None
+        error: str | None = None
+        try:
+            run_id = await self._request_work(request, progress)
+        except asyncio.CancelledError:
+            finish_job_request(self.store, job_id, ok=False, run_id=progress.run_id, error=STOPPED)
+            log.info("job request %s stopped before it finished: failed", job_id)
+            raise
+        except JobError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a request's failure is recorded, the service goes on
+            error = f"任务失败：{type(exc).__name__}: {exc}"
+            log.exception("job request %s failed", job_id)
+        finish_job_request(self.store, job_id, ok=error is None, run_id=run_id or progress.run_id, error=error)
+        self.finished.append((f"request:{job_id}", run_id))
+        log.info("job request %s %s (run %s)%s", job_id, "done" if error is None else "failed",
+                 run_id or progress.run_id, f": {error}" if error else "")
+        if error is None and run_id is not None and request["kind"] == "inspect" and self.observer is not None:
+            self._alert_calls.put_nowait(functools.partial(self.observer.on_run, run_id))
+
     # -- the loop -----------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
@@ -264,6 +338,7 @@ class Scheduler:
         try:
             while not stop.is_set():
                 self._start_due()
+                self._claim_requests()
                 try:
                     await asyncio.wait_for(stop.wait(), poll)
                 except TimeoutError:
@@ -272,7 +347,7 @@ class Scheduler:
                     raise RuntimeError(self.monitor.error)
         finally:
             self.monitor.stop()
-            jobs = list(self._running.values())
+            jobs = [*self._running.values(), *self._requests.values()]
             for task in jobs:
                 task.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)

@@ -23,7 +23,8 @@ __all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows"
            "site_ids_of_orgs", "org_ids_of_sites", "add_session", "session_user", "delete_session", "purge_sessions",
            "add_api_token", "token_user", "record_login_failure", "login_failures", "clear_login_failures",
            "add_job_request", "job_request", "active_job_request", "claim_job_request", "set_job_progress",
-           "finish_job_request", "site_summaries", "scoped_runs", "newest_full_run_of", "score_sheet_of"]
+           "finish_job_request", "fail_running_job_requests", "site_summaries", "scoped_runs", "newest_full_run_of",
+           "score_sheet_of"]
 
 USER_COLUMNS = ("id", "name", "role", "org_id", "created_at", "disabled")  # a user as callers see it: no hash
 
@@ -259,6 +260,18 @@ def finish_job_request(store: Store, job_id: int, *, ok: bool, run_id: int | Non
         values["run_id"] = run_id
     with store.engine.begin() as conn:
         conn.execute(update(t.job_requests).where(t.job_requests.c.id == job_id).values(**values))
+
+
+def fail_running_job_requests(store: Store, error: str) -> list[int]:
+    """Mark every ``running`` job ``failed`` with ``error`` (jobs the service's last process left
+    unfinished when it died); returns their ids."""
+    running = t.job_requests.c.state == "running"
+    with store.engine.begin() as conn:
+        ids = [int(i) for i in conn.execute(select(t.job_requests.c.id).where(running)).scalars()]
+        if ids:
+            conn.execute(update(t.job_requests).where(t.job_requests.c.id.in_(ids), running)
+                         .values(state="failed", finished_at=now_iso(), error=error))
+    return ids
 
 
 # -- scoped reads of sites, runs and scores (the REST API) --------------------------------------
