@@ -30,11 +30,11 @@ SERVE_EPILOG = """\
 The service watches the registry's sites (status 正常) and the config's sites[]: availability
 probes at each site's probe_interval, the daily patrol (日巡查) at its patrol time (Beijing time),
 full scans on their full_scan cycle, the bulletin on schedule.bulletin into bulletin_dir, and
-pushes alerts to the configured channels. It serves the web dashboard and REST API on --host/--port
-(default the settings' web section: 127.0.0.1:8000; --no-web for none) and runs the jobs the web
-queues (inspect now, re-score) under the same limits as scans. Every job's last and next times are kept in the store
-(schedule_state): restarted, it runs once what fell due while it was down and never repeats
-what completed. The config reference is docs/service.md.
+pushes alerts to the configured channels. It serves the web dashboard and REST API on
+--host/--port (default the settings' web section: 127.0.0.1:8000; --no-web for none) and runs
+the jobs the web queues (inspect now, re-score) under the same limits as scans. Every job's last
+and next times are kept in the store (schedule_state): restarted, it runs once what fell due
+while it was down and never repeats what completed. The config reference is docs/service.md.
 
 Stops on SIGTERM (exit 0; scans in flight are left interrupted and resumed at the next start,
 pending messages stay in the outbox), Ctrl-C (exit 130) or after --duration seconds (exit 0).
@@ -286,7 +286,7 @@ def add_service_commands(sub: Any) -> None:
                        epilog=SERVE_EPILOG, formatter_class=raw)
     p.add_argument("--config", required=True, metavar="FILE", help="the service config (YAML; docs/service.md)")
     add_db_flag(p)
-    p.add_argument("--settings", metavar="FILE", help="YAML settings file (sections: crawl, store, probe, render)")
+    p.add_argument("--settings", metavar="FILE", help="YAML settings file (sections: crawl, store, probe, render, web)")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (tests, benchmarks)")
     p.add_argument("--no-alerts", action="store_true", help="measure and schedule only: no alert is raised or sent")
     p.add_argument("--host", metavar="ADDR", help="the web dashboard's address (default: settings web.host, 127.0.0.1)")
