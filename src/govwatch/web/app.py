@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, Request
@@ -30,12 +30,10 @@ from govwatch.web.auth import (
     SESSION_COOKIE,
     LoginRequired,
     LoginThrottled,
-    User,
     cookie_is_secure,
     csrf_guard,
     end_session,
     login,
-    page_user,
     request_session,
     set_session_cookie,
     start_session,
@@ -154,19 +152,10 @@ def _mount_static(app: FastAPI) -> None:
 
 
 def _include_pages(app: FastAPI) -> None:
-    """The dashboard's pages (``govwatch.web.pages``: a ``router``), when that package exists;
-    without it ``/`` is a placeholder page for the signed-in user."""
-    if importlib.util.find_spec("govwatch.web.pages") is not None:
-        pages = importlib.import_module("govwatch.web.pages")
-        router = getattr(pages, "router", None)
-        if router is not None:
-            app.include_router(router)
-            return
+    """The dashboard's pages (``govwatch.web.pages``)."""
+    from govwatch.web.pages import router
 
-    @app.get("/", include_in_schema=False)
-    def home(request: Request, _user: Annotated[User, Depends(page_user)]) -> Response:
-        return render(request, "error.html.j2", {"status": 200, "heading": "govwatch",
-                                                 "message": "仪表盘页面尚未安装。"})
+    app.include_router(router)
 
 
 def _add_login_routes(app: FastAPI) -> None:
