@@ -86,21 +86,25 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
                              progress: Callable[[CrawlProgress], None] | None = None,
                              rules: RuleSet | None = None, site_config: SiteConfig | None = None,
                              kind: str = "inspect", seeds: list[str] | None = None,
-                             run_started: Callable[[int], None] | None = None) -> Inspection:
+                             run_started: Callable[[int], None] | None = None,
+                             checks_in_thread: bool = False) -> Inspection:
     """Crawl and check one site; returns the stored run and its inspection document.
 
     ``kind`` is the run's kind (``inspect`` by hand, ``scan`` / ``patrol`` by the service); ``seeds``
     are where the crawl starts (default: the homepage; the patrol gives its key columns too). A
     patrol is never resumed and never complete (see :func:`record_coverage`). ``run_started`` is
-    called with the run's id as soon as it exists (a web job request shows it while the crawl runs)."""
+    called with the run's id as soon as it exists (a web job request shows it while the crawl runs).
+    ``checks_in_thread`` runs the checks (synchronous, seconds on a large site) in a worker thread,
+    so a long-running process (``govwatch serve``: probes, the dashboard) keeps its event loop free;
+    the CLI keeps them on the loop, where a second Ctrl-C can stop them."""
     rules = rules or load_ruleset()
     site_config = site_config or SiteConfig()
     homepage, scope = site_scope(url, settings)
     site_id = store.site_id(homepage, scope.prefix)
     run_id = resumable_run_of(store, site_id, FULL_KINDS) if resume and kind in FULL_KINDS else None
     if run_id is not None and store.run(run_id)["status"] == "crawled":
-        return Inspection(run_id=run_id, document=await measure_and_check(store, run_id, settings), stats=None,
-                          resumed=True)
+        document = await measure_and_check(store, run_id, settings, checks_in_thread=checks_in_thread)
+        return Inspection(run_id=run_id, document=document, stats=None, resumed=True)
     state = None
     if run_id is not None:
         state = resume_state(store, run_id)
@@ -135,17 +139,20 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "extract_problem_count": stats.extract_problem_count,
         "trapped": [{"url": u, "error": "trap", "detail": why} for u, why in stats.trapped],
         "trapped_count": stats.trapped_count})
-    document = await measure_and_check(store, run_id, settings)
+    document = await measure_and_check(store, run_id, settings, checks_in_thread=checks_in_thread)
     return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
 
 
-async def measure_and_check(store: Store, run_id: int, settings: Settings) -> dict[str, Any]:
+async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
+                            checks_in_thread: bool = False) -> dict[str, Any]:
     """The steps after a crawl: the site measurements (HTTPS/TLS, IPv6, cloaking → run facts) the
     run has not stored yet, then :func:`check_and_report`. A run stopped after its crawl is
     finished by this alone (``inspect --resume``): its pages are never fetched again."""
     from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
 
     await measure_site(store, run_id, unmeasured(settings, store.run_facts(run_id)))
+    if checks_in_thread:
+        return await asyncio.to_thread(check_and_report, store, run_id)
     return check_and_report(store, run_id)
 
 

@@ -109,7 +109,8 @@ async def run_inspect(store: Store, settings: Settings, job: dict[str, Any], url
     """Inspect the job's site now (run kind ``manual``); returns the run's id."""
     rules = _rules(job.get("args") or {})
     inspection = await inspect_site_async(url, settings, store, as_of=as_of, progress=progress, rules=rules,
-                                          site_config=site_config, kind="manual", run_started=progress.run_started)
+                                          site_config=site_config, kind="manual", run_started=progress.run_started,
+                                          checks_in_thread=True)
     return inspection.run_id
 
 

@@ -49,4 +49,4 @@ async def patrol_site(url: str, settings: Settings, store: Store, as_of: date, *
     homepage, scope = site_scope(url, settings)
     seeds = [u for u in patrol_seeds(store, store.site_id(homepage, scope.prefix), site_config) if u != homepage]
     return await inspect_site_async(homepage, patrol_settings(settings, max_pages), store, as_of=as_of,
-                                    site_config=site_config, kind="patrol", seeds=seeds)
+                                    site_config=site_config, kind="patrol", seeds=seeds, checks_in_thread=True)

@@ -215,7 +215,8 @@ class Scheduler:
 
         async def scan() -> int | None:
             return (await inspect_site_async(site.url, self.settings, self.store, as_of=as_of, resume=True,
-                                             site_config=site.site_config, kind="scan")).run_id
+                                             site_config=site.site_config, kind="scan",
+                                             checks_in_thread=True)).run_id
         return scan
 
     def _next_due(self, job: Job, started: datetime) -> datetime:
