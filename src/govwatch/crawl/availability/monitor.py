@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -68,7 +69,7 @@ class TargetStats:
     sustained: int = 0  # of those, the re-probe failed too
     transient: int = 0  # of those, the re-probe opened the page
     last: Visit | None = None
-    times: list[str] = field(default_factory=list)  # ``at`` of every visit
+    planned_at: float | None = None  # when the visit running (or the last one) was planned: epoch s, jitter included
 
 
 class Monitor:
@@ -128,7 +129,9 @@ class Monitor:
         while True:
             planned = start + offset + slot * interval
             jitter = rng.uniform(-own.jitter, own.jitter) * interval if slot else 0.0
-            delay = max(planned + jitter, start) - loop.time()
+            due = max(planned + jitter, start)
+            delay = due - loop.time()
+            stats.planned_at = time.time() + delay
             if delay > 0:
                 await asyncio.sleep(delay)
             async with slots:
@@ -140,7 +143,6 @@ class Monitor:
             stats.sustained += failure == "sustained"
             stats.transient += failure == "transient"
             stats.last = result
-            stats.times.append(result.at)
             self._queue.put_nowait((target, result))
             if self.on_visit is not None:
                 self.on_visit(target, stats.visits, result)
