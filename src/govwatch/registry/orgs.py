@@ -8,12 +8,15 @@ whose hierarchy was edited by hand into a cycle cannot hang a caller.
 from __future__ import annotations
 
 from govwatch.registry.errors import RegistryError
+from govwatch.registry.fields import LEVEL_LABELS
 from govwatch.store.db import Store
-from govwatch.store.registry_rows import Org, all_orgs, org_with_code
+from govwatch.store.registry_rows import Org, all_orgs, org_with_code, registry_import
 
-__all__ = ["Org", "org_by_code", "org_path", "path_of", "subtree", "tree_order", "PATH_SEPARATOR"]
+__all__ = ["Org", "org_by_code", "org_path", "path_of", "subtree", "tree_order", "add_org", "ORG_CODE_MAX",
+           "PATH_SEPARATOR"]
 
 PATH_SEPARATOR = " › "
+ORG_CODE_MAX = 64  # orgs.code is String(64)
 
 
 def org_by_code(store: Store, code: str) -> Org:
@@ -79,3 +82,31 @@ def tree_order(orgs: dict[int, Org]) -> dict[int, int]:
         if org.id not in order:
             order[org.id] = len(order)
     return order
+
+
+def add_org(store: Store, code: str, name: str, level: str, parent_code: str | None = None) -> Org:
+    """Create one org below ``parent_code`` (at the top when ``None``); the new org.
+
+    The code follows the import's rule (no spaces, at most :data:`ORG_CODE_MAX` characters) and
+    must be new; ``level`` is one of :data:`~govwatch.registry.fields.LEVEL_LABELS`' keys or
+    ``other``. :class:`RegistryError` otherwise, or for an unknown parent.
+    """
+    code, name = code.strip(), name.strip()
+    if not code or len(code) > ORG_CODE_MAX or any(ch.isspace() for ch in code):
+        raise RegistryError(f"{code!r} is not an org code (no spaces, at most {ORG_CODE_MAX} characters)")
+    if not name:
+        raise RegistryError(f"org {code} needs a name")
+    if level not in LEVEL_LABELS and level != "other":
+        raise RegistryError(f"unknown org level {level!r} (one of {', '.join([*LEVEL_LABELS, 'other'])})")
+    with registry_import(store) as tx:
+        orgs = {o.code: o for o in tx.orgs().values()}
+        if code in orgs:
+            raise RegistryError(f"org {code} exists already")
+        parent = orgs.get(parent_code.strip()) if parent_code else None
+        if parent_code and parent is None:
+            raise RegistryError(f"no org with code {parent_code!r} in the store")
+        org_id = tx.add_org(code, name, level)
+        if parent is not None:
+            tx.update_org(org_id, {"parent_id": parent.id})
+        tx.commit()
+    return Org(org_id, code, name, parent.id if parent is not None else None, level)

@@ -19,7 +19,7 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
 from govwatch.store.run_listing import FULL_KINDS
 
-__all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows", "set_user_sites", "user_site_ids",
+__all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows", "set_user_disabled", "set_user_sites", "user_site_ids",
            "site_ids_of_orgs", "org_ids_of_sites", "add_session", "session_user", "delete_session", "purge_sessions",
            "add_api_token", "token_user", "record_login_failure", "login_failures", "clear_login_failures",
            "add_job_request", "job_request", "active_job_request", "claim_job_request", "set_job_progress",
@@ -77,6 +77,14 @@ def user_rows(store: Store) -> list[dict[str, Any]]:
          .order_by(t.users.c.name))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def set_user_disabled(store: Store, user_id: int, disabled: bool) -> bool:
+    """Disable (or enable again) a user: a disabled user's sessions and API tokens stop working at
+    once (:func:`session_user` and :func:`token_user` skip them). Whether the user exists."""
+    with store.engine.begin() as conn:
+        return bool(conn.execute(update(t.users).where(t.users.c.id == user_id)
+                                 .values(disabled=disabled)).rowcount)
 
 
 def set_user_sites(store: Store, user_id: int, site_ids: Iterable[int]) -> None:

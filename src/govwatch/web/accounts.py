@@ -19,7 +19,7 @@ from govwatch.store import web_rows
 from govwatch.store.db import Store
 from govwatch.web.auth import ROLES, check_password_rules, create_api_token, hash_password
 
-__all__ = ["AccountError", "add_account", "account_rows", "issue_api_token", "NAME_PATTERN"]
+__all__ = ["AccountError", "add_account", "account_rows", "set_account_disabled", "issue_api_token", "NAME_PATTERN"]
 
 NAME_PATTERN = re.compile(r"[\w.@-]{1,64}")  # letters (Chinese too), digits, _ . @ -
 
@@ -61,6 +61,13 @@ def add_account(store: Store, name: str, role: str, password: str, *, org_code: 
 def account_rows(store: Store) -> list[dict[str, Any]]:
     """Every user: id, name, role, org_code, org_name, sites (an operator's count), created_at, disabled."""
     return web_rows.user_rows(store)
+
+
+def set_account_disabled(store: Store, user_id: int, disabled: bool = True) -> None:
+    """Disable a user (their sessions and API tokens stop working at once), or enable them again;
+    :class:`AccountError` when there is no such user."""
+    if not web_rows.set_user_disabled(store, user_id, disabled):
+        raise AccountError(f"no user with id {user_id}")
 
 
 def issue_api_token(store: Store, name: str) -> str:
