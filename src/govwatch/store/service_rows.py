@@ -13,7 +13,7 @@ channel): inserting a row again is a no-op (:func:`insert_outbox`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -276,10 +276,13 @@ def _listing() -> Any:
 
 
 def list_outbox(store: Store, *, state: str | None = None, site_url: str | None = None, since: datetime | None = None,
-                limit: int | None = None) -> list[OutboxRow]:
+                limit: int | None = None, site_ids: Collection[int] | None = None) -> list[OutboxRow]:
     """Outbox rows, newest first: of one ``state``, of the site with homepage ``site_url``, created at
-    or after ``since`` (each filter when given)."""
+    or after ``since``, of the sites ``site_ids`` (a web user's scope: rows of no site left out)
+    (each filter when given)."""
     query = _listing().order_by(t.outbox.c.id.desc())
+    if site_ids is not None:
+        query = query.where(t.outbox.c.site_id.in_(sorted(site_ids)))
     if state is not None:
         query = query.where(t.outbox.c.state == state)
     if site_url is not None:

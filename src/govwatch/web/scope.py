@@ -24,12 +24,12 @@ from govwatch.registry.orgs import subtree
 from govwatch.report.inspection import finding_json
 from govwatch.store import web_rows
 from govwatch.store.db import Store
-from govwatch.store.registry_rows import all_orgs
+from govwatch.store.registry_rows import Org, all_orgs, org_with_code
 from govwatch.store.run_results import check_findings
 from govwatch.web.auth import User, api_user, page_user
 
 __all__ = ["Scope", "scope_of", "page_scope", "api_scope", "PageScope", "ApiScope", "NOT_FOUND", "visible_sites", "site_summary",
-           "site_findings", "visible_runs", "visible_orgs", "job", "request_job"]
+           "site_findings", "visible_runs", "visible_orgs", "within_org", "job", "request_job"]
 
 NOT_FOUND = "未找到，或无权查看"
 WRITERS = ("admin", "manager")
@@ -148,6 +148,18 @@ def visible_orgs(store: Store, scope: Scope) -> list[dict[str, Any]]:
         out.append({"id": org.id, "code": org.code, "name": org.name, "level": org.level,
                     "parent_code": parent.code if parent is not None and visible_parent else None})
     return out
+
+
+def within_org(store: Store, scope: Scope, code: str) -> tuple[Org, Scope]:
+    """The org with ``code`` and the scope narrowed to it and every org below it (a page's org
+    filter or drill-down); 404 for an unknown org or one outside the scope."""
+    org = org_with_code(store, code)
+    if org is None or (scope.org_ids is not None and org.id not in scope.org_ids):
+        raise HTTPException(404, NOT_FOUND)
+    orgs = frozenset(subtree(all_orgs(store), org.id))
+    sites = frozenset(web_rows.site_ids_of_orgs(store, orgs))
+    return org, Scope(scope.user, sites if scope.site_ids is None else sites & scope.site_ids,
+                      orgs if scope.org_ids is None else orgs & scope.org_ids)
 
 
 def job(store: Store, scope: Scope, job_id: int) -> dict[str, Any]:
