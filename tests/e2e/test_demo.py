@@ -1,10 +1,14 @@
 """``govwatch demo`` on a small portfolio: every report file read back as text and checked against
-the inspection documents and the simulator's manifest."""
+the inspection documents and the simulator's manifest; the dashboard login it prints opens the
+dashboard over the demo's store."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,9 +16,15 @@ from typing import Any
 import docx
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from govwatch.commands import demo as demo_command
 from govwatch.commands.main import main
+from govwatch.core.serviceconfig import load_service_config
+from govwatch.core.settings import Settings
+from govwatch.store.db import Store
+from govwatch.web.app import create_app
 
 SITES = ("trs", "jyj")  # a city portal and a department without 办事服务 (scored ×4/3)
 
@@ -22,8 +32,11 @@ SITES = ("trs", "jyj")  # a city portal and a department without 办事服务 (s
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "out"
-    assert main(["demo", "--out", str(out), "--pages", "60", "--sites", ",".join(SITES),
-                 "--as-of", "2026-11-22"]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out), "--pages", "60", "--sites", ",".join(SITES),
+                     "--as-of", "2026-11-22"]) == 0
+    (out / "stdout.txt").write_text(printed.getvalue(), encoding="utf-8")
     return out
 
 
@@ -99,3 +112,44 @@ def test_bulletin_score_table_and_notice(demo: Path) -> None:
     assert all(d["site"]["name"] in notice for d in docs.values())
     index = (demo / "index.html").read_text(encoding="utf-8")
     assert "得分表.xlsx" in index and all(f"{s}/report.pdf" in index for s in SITES)
+
+
+LOGIN = re.compile(r"then open (\S+) and sign in as (\S+) with password (\S+) ")
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def test_demo_ends_with_the_dashboard_command_url_and_a_login_that_works(demo: Path) -> None:
+    printed = (demo / "stdout.txt").read_text(encoding="utf-8")
+    serve = next(line for line in printed.splitlines() if line.startswith("dashboard: "))
+    command = shlex.split(serve.removeprefix("dashboard: "))
+    db = demo / "govwatch.db"
+    assert Path(command[0]).name == "govwatch" and command[1] == "serve" and "--no-alerts" in command
+    assert Path(command[command.index("--db") + 1]) == db.resolve()
+    config = load_service_config(command[command.index("--config") + 1])  # what serve reads: it parses
+    assert not config.channels and not config.sites and not config.use_registry  # the sim is gone: watch nothing
+    found = LOGIN.search(printed)
+    assert found, printed
+    url, user, password = found.groups()
+    assert url == "http://127.0.0.1:8000/" and user == "demo"
+    assert len(password) >= 12 and password not in Path(demo_command.__file__).read_text(encoding="utf-8")
+
+    manifest = json.loads((demo / "manifest.json").read_text(encoding="utf-8"))
+    store = Store(f"sqlite:///{db}")
+    try:
+        with TestClient(create_app(store, Settings())) as browser:
+            def login_token() -> str:
+                field = CSRF_INPUT.search(browser.get("/login").text)
+                assert field
+                return field.group(1)
+
+            wrong = browser.post("/login", data={"name": user, "password": password + "x",
+                                                 "csrf_token": login_token()}, follow_redirects=False)
+            assert wrong.status_code != 303 and "gw_session" not in browser.cookies
+            signed_in = browser.post("/login", data={"name": user, "password": password, "csrf_token": login_token()},
+                                     follow_redirects=True)
+            assert signed_in.status_code == 200 and signed_in.url.path == "/"
+            sites = browser.get("/api/v1/sites").json()["sites"]
+            assert {s["name"] for s in sites} >= {manifest["sites"][s]["name"] for s in SITES}  # admin: every site
+            assert "管理" in signed_in.text  # the admin's navigation
+    finally:
+        store.close()

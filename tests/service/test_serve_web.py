@@ -30,7 +30,9 @@ from tests.service.test_service_e2e import LIMIT, stop, wait_for
 
 PASSWORD = "serve-web-pass-1"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
-CONFIG = "use_registry: true\nschedule: {probe_interval: 1h, patrol: 'off', full_scan: 'off'}\n"
+HOOK_SECRET = "hook-secret-7f3a"  # in the channel URL's path: never shown in the dashboard
+CONFIG = ("use_registry: true\nschedule: {probe_interval: 1h, patrol: 'off', full_scan: 'off'}\n"
+          f"channels:\n  - name: 值班群\n    type: webhook\n    url: http://127.0.0.1:9/hooks/{HOOK_SECRET}?key=k\n")
 
 
 def govwatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -92,6 +94,9 @@ def test_serve_runs_the_dashboard_and_the_inspections_it_queues(small_sim: Any, 
             assert signed_in.status_code == 200 and signed_in.url.path == "/"
             assert "管理员" in signed_in.text and "退出登录" in signed_in.text  # the signed-in layout
             assert browser.get("/", follow_redirects=False).status_code == 200  # the session holds
+            channels = browser.get("/admin/channels")  # serve hands its config to the dashboard
+            assert channels.status_code == 200 and "值班群" in channels.text and "127.0.0.1:9" in channels.text
+            assert HOOK_SECRET not in channels.text and "未配置" not in channels.text
 
         with httpx.Client(base_url=base, headers=bearer, timeout=10) as api:
             sites = api.get("/api/v1/sites").json()["sites"]

@@ -128,8 +128,9 @@ def test_layout_landmarks_navigation_and_no_inline_script() -> None:
     assert nav == [("/", "总览"), ("/orgs", "组织"), ("/warnings", "预警"), ("/alerts", "告警"), ("/admin", "管理")]
     assert '<a href="/orgs" aria-current="page" class="active">' in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    assert [attrs for attrs, _ in scripts] == [' src="/static/vendor/htmx.min.js" defer',
+    assert [attrs for attrs, _ in scripts] == [' src="/static/vendor/htmx.min.js" defer', ' src="/static/csrf.js" defer',
                                                ' src="/static/vendor/echarts.min.js" defer', ' src="/static/charts.js" defer']
+    assert '<meta name="csrf-token" content="tok">' in html  # what csrf.js sends as X-CSRF-Token
     assert all(body == "" for _, body in scripts)  # no inline script (CSP script-src 'self')
     assert " style=" not in html and "<style" not in html  # no inline style (CSP style-src 'self')
     config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html).group(1))  # type: ignore[union-attr]

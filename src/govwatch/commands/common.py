@@ -159,6 +159,11 @@ def write_report_files(document: dict[str, Any], out: Path, formats: str | None,
         console.print(f"report: {path}")
 
 
+def dashboard_url(host: str, port: int) -> str:
+    """The dashboard's address for a browser (an IPv6 host in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def verdict_text(sheet: dict[str, Any]) -> str:
     """The verdict and score in one line of Chinese, honest about what is not assessed."""
     if sheet["verdict"] is None:

@@ -1,10 +1,14 @@
 """``govwatch demo``: serve the simulated portfolio on 127.0.0.1, register it, inspect every site
-and write the reports, a bulletin and an index page."""
+and write the reports, a bulletin and an index page; then make a dashboard account (``demo``, admin,
+a generated password printed once) and say how to open the dashboard over the demo's store."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
+import shlex
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +19,7 @@ from govwatch.commands.common import (
     EXIT_USAGE,
     console,
     crawl_progress,
+    dashboard_url,
     open_store,
     verdict_text,
 )
@@ -24,6 +29,12 @@ if TYPE_CHECKING:
     from govwatch.store.db import Store
 
 DEMO_SITES = ("trs", "jcms", "legacy", "fgw", "jyj")
+DEMO_USER = "demo"
+# The dashboard over the demo's store watches nothing: the simulated sites stop with the demo, so
+# probing the registry would record every one of them as down.
+DEMO_SERVICE_CONFIG = ("# govwatch serve over the demo's store (docs/service.md): the dashboard only.\n"
+                       "# The simulated sites stopped with the demo, so nothing is watched.\n"
+                       "use_registry: false\n")
 
 
 def demo_settings(db_url: str) -> Settings:
@@ -75,7 +86,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat(),
                                      bulletin=[p.relative_to(out).as_posix() for p in bulletin]), encoding="utf-8")
     print(f"demo report: {index.resolve()}")
+    _dashboard_login(store, out, db_path, settings)
     return EXIT_OK
+
+
+def _dashboard_login(store: Store, out: Path, db_path: Path, settings: Settings) -> None:
+    """Make the ``demo`` admin account with a generated password (only its hash is stored) and a
+    service config for the dashboard, and print how to open it: the command, the URL, the login."""
+    from govwatch.web.accounts import add_account
+
+    password = secrets.token_urlsafe(12)
+    add_account(store, DEMO_USER, "admin", password)
+    config = out / "service.yaml"
+    config.write_text(DEMO_SERVICE_CONFIG, encoding="utf-8")
+    command = shlex.join([_govwatch_program(), "serve", "--config", str(config.resolve()), "--db", str(db_path.resolve()),
+                          "--no-alerts"])
+    print(f"dashboard: {command}")
+    print(f"  then open {dashboard_url(settings.web.host, settings.web.port)} and sign in as {DEMO_USER} "
+          f"with password {password} (shown once: only its hash is stored)")
+
+
+def _govwatch_program() -> str:
+    """How to run ``govwatch`` again: the script beside this Python (``.venv/bin/govwatch`` after the
+    bootstrap, which is not on PATH), else the bare name."""
+    script = Path(sys.executable).parent / "govwatch"
+    return str(script) if script.is_file() else "govwatch"
 
 
 def _register(store: Store, options: Any, manifest: dict[str, Any], out: Path) -> bool:

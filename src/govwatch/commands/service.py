@@ -21,6 +21,7 @@ from govwatch.commands.common import (
     add_db_flag,
     cli_settings,
     console,
+    dashboard_url,
     open_store,
     plain,
     write_json,
@@ -96,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = open_store(settings)
     try:
         if listener is not None:
-            log.info("dashboard: %s", _dashboard_url(host, listener.getsockname()[1]))
+            log.info("dashboard: %s", dashboard_url(host, listener.getsockname()[1]))
         aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts, listener=listener))
     except aio.Terminated:
         log.info("stopped by SIGTERM")
@@ -124,13 +125,10 @@ def _listen(host: str, port: int) -> Any:
     return socket.create_server((host, port), family=family)
 
 
-def _dashboard_url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
-
-
-async def _serve_web(store: Any, settings: Any, listener: Any, stop: Any) -> None:
+async def _serve_web(store: Any, config: Any, settings: Any, listener: Any, stop: Any) -> None:
     """The web app under uvicorn on ``listener`` until ``stop`` is set; then open connections get
-    :data:`WEB_STOP_GRACE` seconds. The service owns SIGINT and SIGTERM: uvicorn installs no handler."""
+    :data:`WEB_STOP_GRACE` seconds. The service owns SIGINT and SIGTERM: uvicorn installs no handler.
+    The app gets the service config as ``app.state.service_config`` (管理 → 通知渠道 shows its channels, masked)."""
     import asyncio
     import contextlib
     from collections.abc import Iterator
@@ -144,7 +142,9 @@ async def _serve_web(store: Any, settings: Any, listener: Any, stop: Any) -> Non
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    server = Server(uvicorn.Config(create_app(store, settings), lifespan="off", log_level="warning",
+    app = create_app(store, settings)
+    app.state.service_config = config
+    server = Server(uvicorn.Config(app, lifespan="off", log_level="warning",
                                    timeout_graceful_shutdown=WEB_STOP_GRACE))
     serving = asyncio.create_task(server.serve(sockets=[listener]), name="uvicorn")
     stopping = asyncio.create_task(stop.wait())
@@ -172,7 +172,7 @@ async def _serve(store: Any, config: Any, settings: Any, *, duration: float | No
 
         tasks.append(asyncio.create_task(Sender(store, config).run(stop), name="sender"))
     if listener is not None:
-        tasks.append(asyncio.create_task(_serve_web(store, settings, listener, stop), name="web"))
+        tasks.append(asyncio.create_task(_serve_web(store, config, settings, listener, stop), name="web"))
     timer = asyncio.get_running_loop().call_later(duration, stop.set) if duration else None
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -29,7 +29,8 @@ from govwatch.registry.sheet import Sheet, write_sheet
 from govwatch.registry.sites import RegisteredSite, site_profile
 from govwatch.store.db import Store
 from govwatch.web.pages import admin_people
-from govwatch.web.pages.admin_common import AdminScope, org_choices, out_of_scope_problems, page_of
+from govwatch.web.pages.admin_common import AdminScope, out_of_scope_problems
+from govwatch.web.pages.common import org_options, paged, store_of
 from govwatch.web.registry_text import zh_problem, zh_sheet_error
 from govwatch.web.scope import Scope
 from govwatch.web.templating import render
@@ -44,11 +45,6 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_KEEP_SECONDS = 3600  # an upload not confirmed within an hour is removed
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 NOTICES = {"added": "网站已登记。", "saved": "网站信息已保存。"}
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def _upload_dir() -> Path:
@@ -75,12 +71,12 @@ def _visible_registered(store: Store, scope: Scope) -> list[RegisteredSite]:
 
 @router.get("/admin/sites")
 def sites_page(request: Request, scope: AdminScope, page: int = 1, q: str = "", done: str = "") -> Response:
-    sites = _visible_registered(_store(request), scope)
+    sites = _visible_registered(store_of(request), scope)
     wanted = q.strip().lower()
     if wanted:
         sites = [s for s in sites if wanted in (s.name or "").lower() or wanted in s.url.lower()
                  or wanted in (s.site_code or "") or wanted in (s.org_name or "").lower()]
-    shown, page, pages = page_of(sites, page)
+    shown, page, pages = paged(sites, page)
     return render(request, "admin_sites.html.j2", {
         "sites": shown, "total": len(sites), "page": page, "pages": pages, "q": q,
         "query": {"q": q} if q else {}, "notice": NOTICES.get(done), "role_labels": ROLE_LABELS})
@@ -100,16 +96,16 @@ def _one_row_sheet(cells: dict[str, str]) -> Sheet:
 def _site_form(request: Request, scope: Scope, *, values: dict[str, str], site_id: int | None,
                problems: list[RowProblem] | None = None, status_code: int = 200) -> Response:
     return render(request, "admin_site_form.html.j2", {
-        "values": values, "site_id": site_id, "orgs": org_choices(_store(request), scope),
+        "values": values, "site_id": site_id, "orgs": org_options(store_of(request), scope),
         "problems": [zh_problem(p) for p in problems or []], **_choices()}, status_code=status_code)
 
 
 def _save_site(request: Request, scope: Scope, cells: dict[str, str], site_id: int | None) -> Response:
     """Validate the form's row as the importer does (and within the scope); write it or show why not."""
-    store = _store(request)
+    store = store_of(request)
     sheet = _one_row_sheet(cells)
     problems = out_of_scope_problems(store, scope, sheet)
-    org_codes = {o["code"] for o in org_choices(store, scope)}
+    org_codes = {o["code"] for o in org_options(store, scope)}
     if cells["org_code"] and cells["org_code"] not in org_codes:  # a forged choice: outside the scope
         raise HTTPException(404, "未找到该机构，或无权操作")
     if not problems:
@@ -149,14 +145,14 @@ def _editable(store: Store, scope: Scope, site_id: int) -> dict[str, Any]:
 
 @router.get("/admin/sites/{site_id}/edit")
 def edit_site_page(request: Request, scope: AdminScope, site_id: int) -> Response:
-    profile = _editable(_store(request), scope, site_id)
+    profile = _editable(store_of(request), scope, site_id)
     fields: dict[str, Any] = {k: tuple(v) if k == "org_path" else v for k, v in profile.items() if k != "site_id"}
     return _site_form(request, scope, values=export_rows([RegisteredSite(**fields)])[0], site_id=site_id)
 
 
 @router.post("/admin/sites/{site_id}/edit")
 async def edit_site(request: Request, scope: AdminScope, site_id: int) -> Response:
-    profile = _editable(_store(request), scope, site_id)
+    profile = _editable(store_of(request), scope, site_id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     return await run_in_threadpool(_save_site, request, scope, _form_cells(form, profile["url"]), site_id)
 
@@ -224,7 +220,7 @@ def import_upload(request: Request, scope: AdminScope, file: Annotated[UploadFil
     token = secrets.token_urlsafe(24)
     path = folder / f"{scope.user.id}-{token}{suffix}"
     path.write_bytes(data)
-    context = _checked_import(_store(request), scope, path, name, dry_run=True)
+    context = _checked_import(store_of(request), scope, path, name, dry_run=True)
     if context.get("error") or context["problems"]:
         path.unlink(missing_ok=True)
     return render(request, "admin_import.html.j2", {"stage": "preview", "token": token, "filename": name, **context})
@@ -237,7 +233,7 @@ def import_confirm(request: Request, scope: AdminScope, token: str = Form(""), f
         return render(request, "admin_import.html.j2",
                       {"stage": "upload", "error": "待导入的文件已失效，请重新上传"}, 400)
     try:
-        context = _checked_import(_store(request), scope, path, filename or path.name, dry_run=False)
+        context = _checked_import(store_of(request), scope, path, filename or path.name, dry_run=False)
     finally:
         path.unlink(missing_ok=True)
     return render(request, "admin_import.html.j2", {"stage": "done", "filename": filename, **context},
@@ -247,7 +243,7 @@ def import_confirm(request: Request, scope: AdminScope, token: str = Form(""), f
 @router.get("/admin/sites/export")
 def export_sites(request: Request, scope: AdminScope) -> Response:
     """The registered sites the user sees as an .xlsx registry file (what the import reads back)."""
-    rows = export_rows(_visible_registered(_store(request), scope))
+    rows = export_rows(_visible_registered(store_of(request), scope))
     with tempfile.TemporaryDirectory() as folder:
         data = write_sheet(Path(folder) / "sites.xlsx", rows).read_bytes()
     name = quote("网站登记表.xlsx")

@@ -1,4 +1,5 @@
-"""What the 管理 pages share: who may open them, paging, and the scope rules of registry rows.
+"""What the 管理 pages share: who may open them and the scope rules of registry rows (paging and
+the org choices are :mod:`govwatch.web.pages.common`'s).
 
 - 管理 is for admins and managers (viewers and operators: 403); users and channels for admins,
   and users also for managers within their subtree (see :mod:`govwatch.web.pages.admin_people`).
@@ -10,24 +11,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
 from govwatch.core.identifiers import check_url
 from govwatch.registry.errors import RowProblem
-from govwatch.registry.orgs import path_of, tree_order
 from govwatch.registry.sheet import Sheet
 from govwatch.store.db import Store
 from govwatch.store.registry_rows import all_orgs, site_id_of
 from govwatch.web.scope import WRITERS, PageScope, Scope
 
-__all__ = ["AdminScope", "AdminOnlyScope", "PAGE_SIZE", "page_of", "out_of_scope_problems", "org_choices"]
-
-PAGE_SIZE = 50
-T = TypeVar("T")
-
+__all__ = ["AdminScope", "AdminOnlyScope", "out_of_scope_problems"]
 
 def _admin_scope(scope: PageScope) -> Scope:
     """The scope of an admin or manager; 403 for the roles that only read."""
@@ -44,24 +39,6 @@ def _admin_only_scope(scope: PageScope) -> Scope:
 
 AdminScope = Annotated[Scope, Depends(_admin_scope)]  # admin or manager
 AdminOnlyScope = Annotated[Scope, Depends(_admin_only_scope)]
-
-
-def page_of(items: Sequence[T], page: int) -> tuple[Sequence[T], int, int]:
-    """The ``page``-th (from 1) slice of :data:`PAGE_SIZE` items: (slice, page, number of pages);
-    a page number out of range is brought inside it."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page, pages
-
-
-def org_choices(store: Store, scope: Scope) -> list[dict[str, Any]]:
-    """The orgs a user may file sites (and new orgs) under: code, name, depth, by tree order."""
-    orgs = all_orgs(store)
-    order = tree_order(orgs)
-    shown = [o for o in orgs.values() if scope.org_ids is None or o.id in scope.org_ids]
-    shown.sort(key=lambda o: order.get(o.id, len(order)))
-    return [{"id": o.id, "code": o.code, "name": o.name, "level": o.level,
-             "depth": len(path_of(orgs, o.id)) - 1} for o in shown]
 
 
 def out_of_scope_problems(store: Store, scope: Scope, sheet: Sheet) -> list[RowProblem]:

@@ -24,7 +24,8 @@ from govwatch.store import web_rows
 from govwatch.store.db import Store
 from govwatch.web.accounts import NAME_PATTERN, AccountError, account_rows, add_account, set_account_disabled
 from govwatch.web.auth import ROLES, check_password_rules
-from govwatch.web.pages.admin_common import AdminOnlyScope, AdminScope, org_choices, page_of
+from govwatch.web.pages.admin_common import AdminOnlyScope, AdminScope
+from govwatch.web.pages.common import org_options, paged, store_of
 from govwatch.web.registry_text import zh
 from govwatch.web.scope import NOT_FOUND, Scope
 from govwatch.web.templating import render
@@ -37,17 +38,12 @@ NOTICES = {"org": "机构已添加。", "filing": "临时报备已添加。", "u
            "enabled": "用户已启用。"}
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 # -- 组织 ----------------------------------------------------------------------------------------------
 
 def _orgs_page(request: Request, scope: Scope, *, values: dict[str, str] | None = None, error: str | None = None,
                done: str = "", status_code: int = 200) -> Response:
     return render(request, "admin_orgs.html.j2", {
-        "orgs": org_choices(_store(request), scope), "levels": ORG_LEVELS, "values": values or {},
+        "orgs": org_options(store_of(request), scope), "levels": ORG_LEVELS, "values": values or {},
         "error": error, "notice": NOTICES.get(done), "may_add_top": scope.org_ids is None}, status_code=status_code)
 
 
@@ -61,8 +57,8 @@ def add_org_submit(request: Request, scope: AdminScope, parent_code: str = Form(
                    name: str = Form(""), level: str = Form("other")) -> Response:
     """A new org below one the user sees (admins may also add one at the top)."""
     values = {"parent_code": parent_code, "code": code, "name": name, "level": level}
-    store = _store(request)
-    if parent_code and parent_code not in {o["code"] for o in org_choices(store, scope)}:
+    store = store_of(request)
+    if parent_code and parent_code not in {o["code"] for o in org_options(store, scope)}:
         raise HTTPException(404, NOT_FOUND)
     if not parent_code and scope.org_ids is not None:
         return _orgs_page(request, scope, values=values, error="请选择上级机构（您管辖范围内的机构）", status_code=400)
@@ -77,8 +73,8 @@ def add_org_submit(request: Request, scope: AdminScope, parent_code: str = Form(
 
 def _filings_page(request: Request, scope: Scope, *, page: int = 1, values: dict[str, str] | None = None,
                   error: str | None = None, done: str = "", status_code: int = 200) -> Response:
-    filings = [f for f in reversed(list_filings(_store(request))) if scope.can_see(int(f["site_id"]))]
-    shown, page, pages = page_of(filings, page)
+    filings = [f for f in reversed(list_filings(store_of(request))) if scope.can_see(int(f["site_id"]))]
+    shown, page, pages = paged(filings, page)
     return render(request, "admin_filings.html.j2", {
         "filings": shown, "total": len(filings), "page": page, "pages": pages, "values": values or {},
         "error": error, "notice": NOTICES.get(done)}, status_code=status_code)
@@ -94,7 +90,7 @@ def add_filing_submit(request: Request, scope: AdminScope, site_url: str = Form(
                       ends: str = Form(""), reason: str = Form(""), kinds: str = Form("")) -> Response:
     """A filing for a site the user may change; a site outside the scope reads as one not in the store."""
     values = {"site_url": site_url, "starts": starts, "ends": ends, "reason": reason, "kinds": kinds}
-    store = _store(request)
+    store = store_of(request)
     try:
         site_id, url = site_by_url(store, site_url)
         if not scope.can_see(site_id):
@@ -134,9 +130,9 @@ def _grantable(scope: Scope) -> tuple[str, ...]:
 
 def _users_page(request: Request, scope: Scope, *, values: dict[str, str] | None = None, error: str | None = None,
                 done: str = "", status_code: int = 200) -> Response:
-    store = _store(request)
+    store = store_of(request)
     return render(request, "admin_users.html.j2", {
-        "users": _visible_users(store, scope), "orgs": org_choices(store, scope), "roles": _grantable(scope),
+        "users": _visible_users(store, scope), "orgs": org_options(store, scope), "roles": _grantable(scope),
         "values": values or {}, "error": error, "notice": NOTICES.get(done)}, status_code=status_code)
 
 
@@ -154,7 +150,7 @@ def _account_problem(store: Store, scope: Scope, name: str, role: str, org_code:
         return f"用户名 {name} 已被使用"
     if role in ("manager", "viewer") and not org_code:
         return "管理人员和查看人员需要选择所属机构（其本级及下级机构）"
-    if org_code and org_code not in {o["code"] for o in org_choices(store, scope)}:
+    if org_code and org_code not in {o["code"] for o in org_options(store, scope)}:
         return "请选择您管辖范围内的机构"
     if role == "operator" and not urls:
         return "网站运维人员需要填写至少一个负责网站的首页网址"
@@ -181,7 +177,7 @@ def add_user_submit(request: Request, scope: AdminScope, name: str = Form(""), r
     org = org_code.strip() if role in ("manager", "viewer") else ""
     urls = [u.strip() for u in site_urls.splitlines() if u.strip()] if role == "operator" else []
     values = {"name": name, "role": role, "org_code": org_code, "site_urls": site_urls}
-    store = _store(request)
+    store = store_of(request)
     problem = _account_problem(store, scope, name, role, org, urls, password, password2)
     if problem is None:
         try:
@@ -196,7 +192,7 @@ def add_user_submit(request: Request, scope: AdminScope, name: str = Form(""), r
 @router.post("/admin/users/{user_id}/disable")
 def disable_user(request: Request, scope: AdminScope, user_id: int, action: str = Form("disable")) -> Response:
     """Disable (``action=disable``) or enable again a user the admin or manager sees; not oneself."""
-    store = _store(request)
+    store = store_of(request)
     if user_id not in {int(u["id"]) for u in _visible_users(store, scope)}:
         raise HTTPException(404, NOT_FOUND)
     if user_id == scope.user.id:

@@ -22,7 +22,7 @@ from govwatch.core.serviceconfig import ServiceConfig
 from govwatch.store import dashboard_rows, service_rows
 from govwatch.store.db import Store
 from govwatch.store.registry_rows import site_id_of
-from govwatch.web.pages.portfolio_common import paged, store_of
+from govwatch.web.pages.common import paged, store_of
 from govwatch.web.scope import NOT_FOUND, PageScope, Scope
 from govwatch.web.templating import render
 

@@ -18,16 +18,12 @@ from govwatch.store import site_page_rows, web_rows
 from govwatch.store.db import Store
 from govwatch.web import scope as scoped
 from govwatch.web.documents import finding_of_row
+from govwatch.web.pages.common import store_of
 from govwatch.web.scope import NOT_FOUND, PageScope
 from govwatch.web.snapshot import SNAPSHOT_HEADERS, decode_body, snapshot_html
 from govwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def _finding(store: Store, scope: scoped.Scope, finding_id: int) -> dict[str, Any]:
@@ -40,7 +36,7 @@ def _finding(store: Store, scope: scoped.Scope, finding_id: int) -> dict[str, An
 
 @router.get("/findings/{finding_id}")
 def finding_page(finding_id: int, request: Request, scope: PageScope) -> Response:
-    store = _store(request)
+    store = store_of(request)
     row = _finding(store, scope, finding_id)
     site = scoped.site_summary(store, scope, int(row["site_id"]))
     finding = finding_of_row(row)
@@ -61,7 +57,7 @@ def finding_page(finding_id: int, request: Request, scope: PageScope) -> Respons
 @router.get("/findings/{finding_id}/snapshot")
 def finding_snapshot(finding_id: int, request: Request, scope: PageScope) -> Response:
     """The finding's page as stored, cleaned and marked, under its own sandbox policy."""
-    store = _store(request)
+    store = store_of(request)
     row = _finding(store, scope, finding_id)
     stored = site_page_rows.page_body(store, int(row["run_id"]), row["url"])
     if stored is None:

@@ -17,7 +17,7 @@ from govwatch.registry.orgs import path_of
 from govwatch.store import dashboard_rows
 from govwatch.store.dashboard_rows import OrgNode, OrgTree
 from govwatch.store.registry_rows import all_orgs
-from govwatch.web.pages.portfolio_common import paged, store_of
+from govwatch.web.pages.common import paged, store_of
 from govwatch.web.scope import PageScope, Scope, within_org
 from govwatch.web.templating import render
 

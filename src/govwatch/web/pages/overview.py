@@ -16,19 +16,18 @@ from fastapi import APIRouter, Request, Response
 
 from govwatch.store import dashboard_rows
 from govwatch.store.dashboard_rows import DayAvailability, SiteStanding
-from govwatch.web.pages.portfolio_common import org_filter, org_options, store_of, today_here
+from govwatch.web.labels import RUN_KIND_LABELS
+from govwatch.web.pages.common import org_filter, org_options, store_of, today_here
 from govwatch.web.scope import PageScope
 from govwatch.web.templating import render
 
-__all__ = ["router", "RUN_KIND_LABELS", "RUN_STATUS_LABELS", "VERDICT_COLOURS"]
+__all__ = ["router", "RUN_STATUS_LABELS", "VERDICT_COLOURS"]
 
 router = APIRouter(include_in_schema=False)
 
 AT_RISK_DAYS = 7  # a column whose window ends within a week is at risk
 LIST_LENGTH = 10  # rows of each list on the page
 WEEK = 7
-# the same words as the site page (pages/sites.py RUN_KINDS): inspect and scan read the whole site
-RUN_KIND_LABELS = {"inspect": "命令行检查", "manual": "手动检查", "scan": "定期检查", "patrol": "巡查"}
 RUN_STATUS_LABELS = {"running": "进行中", "crawled": "读取完成，待检查", "completed": "已完成", "interrupted": "已中断"}
 VERDICT_COLOURS = {"合格": "#2e7d32", "不合格": "#c62828", "未评定": "#757575"}
 

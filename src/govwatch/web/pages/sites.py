@@ -32,14 +32,14 @@ from govwatch.store import dashboard_rows, site_page_rows
 from govwatch.store.db import Store
 from govwatch.web import scope as scoped
 from govwatch.web.documents import finding_of_row, report_document, sheet_document
+from govwatch.web.labels import RUN_KIND_LABELS
+from govwatch.web.pages.common import paged, store_of
 from govwatch.web.scope import NOT_FOUND, PageScope
 from govwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-PER_PAGE = 50
 AVAILABILITY_DAYS = 30
-RUN_KINDS = {"inspect": "命令行检查", "manual": "手动检查", "scan": "定期检查", "patrol": "巡查"}
 JOB_STATES = {"queued": "排队中", "running": "检查中", "done": "已完成", "failed": "失败"}
 REPORT_TYPES = {
     "html": ("text/html; charset=utf-8", "检查报告.html"),
@@ -49,11 +49,6 @@ REPORT_TYPES = {
     "pdf": ("application/pdf", "检查报告.pdf"),
 }
 REPORT_NAMES = {"html": "网页版", "json": "JSON数据", "docx": "Word报告", "xlsx": "Excel自查表", "pdf": "PDF报告"}
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 @dataclass(slots=True)
@@ -138,7 +133,7 @@ def _diff(store: Store, site_id: int, text: str | None) -> dict[str, Any] | None
 @router.get("/sites/{site_id}")
 def site_page(site_id: int, request: Request, scope: PageScope, page: int = 1, diff: str | None = None,
               job: int | None = None) -> Response:
-    store = _store(request)
+    store = store_of(request)
     site = scoped.site_summary(store, scope, site_id)
     shown_job = scoped.job(store, scope, job) if job is not None else None
     now = today()
@@ -149,16 +144,14 @@ def site_page(site_id: int, request: Request, scope: PageScope, page: int = 1, d
     if run_id is not None:
         view = build_view(sheet_document(store, run_id, site))
         all_rows = _finding_rows(store, run_id, scope, {p.id: p for p in view.problems})
-        pages = max(1, -(-len(all_rows) // PER_PAGE))
-        page = min(max(page, 1), pages)
-        findings = all_rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+        findings, page, pages = paged(all_rows, page)
         columns = _columns(store, run_id, site["as_of"], now)
     runs = scoped.visible_runs(store, scope, site_id, limit=100)
     availability, days = _availability_chart(store, site_id, now)
     probes = site_page_rows.recent_probes(store, site_id, limit=200)
     return render(request, "site.html.j2", {
         "site": site, "view": view, "run_id": run_id, "findings": findings, "finding_count": len(all_rows),
-        "page": page, "pages": pages, "columns": columns, "runs": runs, "run_kinds": RUN_KINDS,
+        "page": page, "pages": pages, "columns": columns, "runs": runs, "run_kinds": RUN_KIND_LABELS,
         "availability": availability, "availability_days": days, "timings": _timing_chart(probes),
         "probe_count": len(probes), "trend": _trend_chart(runs), "diff": _diff(store, site_id, diff),
         "diff_text": diff or "", "formats": [(f, REPORT_NAMES[f]) for f in FORMATS],
@@ -169,7 +162,7 @@ def site_page(site_id: int, request: Request, scope: PageScope, page: int = 1, d
 @router.get("/sites/{site_id}/runs/{run_id}/report.{fmt}")
 def site_report(site_id: int, run_id: int, fmt: str, request: Request, scope: PageScope) -> Response:
     """A report of a stored run in one format, written on request by the report writers."""
-    store = _store(request)
+    store = store_of(request)
     scoped.site_summary(store, scope, site_id)
     _site_run(store, site_id, run_id)
     if fmt not in REPORT_TYPES:
@@ -195,7 +188,7 @@ def _job_fragment(request: Request, job: dict[str, Any], status_code: int = 200)
 @router.post("/sites/{site_id}/inspect")
 def site_inspect(site_id: int, request: Request, scope: PageScope) -> Response:
     """立即检查: queue an inspection (or show the one already queued or running); 403 for a reader."""
-    job, created = scoped.request_job(_store(request), scope, site_id, "inspect")
+    job, created = scoped.request_job(store_of(request), scope, site_id, "inspect")
     if request.headers.get("HX-Request"):
         return _job_fragment(request, job, 202 if created else 200)
     return RedirectResponse(f"/sites/{site_id}?job={job['id']}", status_code=303)
@@ -204,4 +197,4 @@ def site_inspect(site_id: int, request: Request, scope: PageScope) -> Response:
 @router.get("/jobs/{job_id}")
 def job_status(job_id: int, request: Request, scope: PageScope) -> Response:
     """A job's state (the htmx fragment the site page polls while it is queued or running)."""
-    return _job_fragment(request, scoped.job(_store(request), scope, job_id))
+    return _job_fragment(request, scoped.job(store_of(request), scope, job_id))

@@ -25,7 +25,7 @@ from govwatch.rules.loader import load_ruleset
 from govwatch.store import dashboard_rows
 from govwatch.store.dashboard_rows import AtRisk
 from govwatch.store.db import Store
-from govwatch.web.pages.portfolio_common import org_filter, org_options, paged, store_of, today_here
+from govwatch.web.pages.common import org_filter, org_options, paged, store_of, today_here
 from govwatch.web.scope import PageScope
 from govwatch.web.templating import render
 

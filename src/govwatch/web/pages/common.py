@@ -1,5 +1,6 @@
-"""What the portfolio pages (总览, 组织, 预警, 告警) share: the store, the org filter limited to the
-scope's subtree, paging and the Beijing date the countdowns count from."""
+"""What the dashboard pages share: the store, paging (:data:`PER_PAGE` a page), the org choices of a
+scope (for filters and forms), the org filter limited to the scope's subtree, and the Beijing date
+the countdowns count from."""
 
 from __future__ import annotations
 
@@ -42,19 +43,20 @@ def org_filter(store: Store, scope: Scope, code: str) -> tuple[Org | None, Scope
 
 
 def org_options(store: Store, scope: Scope) -> list[dict[str, Any]]:
-    """The orgs the scope sees, in tree order, with their depth below the top shown (for a select)."""
+    """The orgs the scope sees (the ones a user may filter by, or file sites and new orgs under), in
+    tree order: id, code, name, level, and depth below the top org shown (for indenting a select)."""
     orgs = all_orgs(store)
     shown = {i: o for i, o in orgs.items() if scope.org_ids is None or i in scope.org_ids}
     order = tree_order(orgs)
     out = []
-    for org in sorted(shown.values(), key=lambda o: order.get(o.id, 0)):
+    for org in sorted(shown.values(), key=lambda o: order.get(o.id, len(order))):
         depth, parent = 0, org.parent_id
         seen: set[int] = set()
         while parent is not None and parent in shown and parent not in seen:
             seen.add(parent)
             depth += 1
             parent = shown[parent].parent_id
-        out.append({"code": org.code, "name": org.name, "depth": depth})
+        out.append({"id": org.id, "code": org.code, "name": org.name, "level": org.level, "depth": depth})
     return out
 
 
