@@ -9,7 +9,9 @@ forms (their content stays, unable to submit) — and resolves relative URLs aga
 address (a relative link must not lead into the dashboard). It then wraps what the finding is about
 in ``<mark class="gw-hit">``: links whose address is the finding's target (or whose text is its
 link text), and text holding its phrase (a typo's, a wording error's or a banned term's ``found`` /
-``term``, a vague guide's phrases, a leaked value). The page is served with :data:`SNAPSHOT_HEADERS`
+``term``, a vague guide's phrases, a leaked value), and drops every address the browser would load
+by itself (an image's ``src`` but ``data:image/…``, ``srcset``, ``background``, ``poster``: the
+sandbox CSP would block it, a console error for nothing). The page is served with :data:`SNAPSHOT_HEADERS`
 inside an ``<iframe sandbox>``: even what the cleaning missed could not run, and never in the
 dashboard's origin.
 """
@@ -44,6 +46,9 @@ URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "background",
                             "cite", "longdesc", "usemap", "codebase", "manifest", "srcset", "xlink:href", "ping",
                             "archive", "classid", "profile"})
 DROPPED_ATTRIBUTES = frozenset({"srcdoc", "formaction", "action", "ping", "http-equiv", "autofocus"})
+# What the browser would fetch by itself: the sandbox CSP (img-src data:) blocks it anyway, so it is
+# dropped after marking (an image is marked by its address) — no blocked request, no console error.
+FETCHED_ATTRIBUTES = frozenset({"src", "srcset", "background", "poster", "lowsrc", "dynsrc"})
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:", "mocha:", "jar:")
 _SAFE_IMAGE_DATA = re.compile(r"data:image/(png|gif|jpe?g|webp|bmp);", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
@@ -179,6 +184,18 @@ def _clean(root: Any) -> None:
             _clean_attributes(el, tag)
 
 
+def _drop_fetches(root: Any) -> None:
+    """Remove every address the browser would load by itself (images stay as data: URLs only)."""
+    for el in root.iter():
+        tag = _local_name(el.tag)
+        if tag is None:
+            continue
+        for raw in list(el.attrib):
+            name = _attribute_name(raw)
+            if name in FETCHED_ATTRIBUTES and not (name == "src" and _SAFE_IMAGE_DATA.match(el.attrib[raw].strip())):
+                del el.attrib[raw]
+
+
 # -- marking ----------------------------------------------------------------------------------
 
 def _mark(doc: Any) -> Any:
@@ -290,6 +307,7 @@ def snapshot_html(text: str, page_url: str, finding: Mapping[str, Any]) -> tuple
     marks = _mark_links(body, hits)
     if hits.phrases:
         marks += _mark_phrases(body, hits.phrases)
+    _drop_fetches(doc)
     charset = head.makeelement("meta", {"charset": "utf-8"})
     style = head.makeelement("style", {})
     style.text = HIT_STYLE

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from govwatch.registry.fields import LEVEL_LABELS
 from govwatch.web.auth import CSRF_FIELD, request_session
 
 __all__ = ["TEMPLATES_DIR", "make_templates", "render"]
@@ -24,9 +25,11 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 def make_templates() -> Jinja2Templates:
     """The templates, with autoescaping on for every file (``.html.j2`` names included: Jinja's
-    extension-based default would leave them unescaped)."""
+    extension-based default would leave them unescaped). Global ``level_labels``: the registry's
+    words for an org's level (``county`` → 县级)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
+    env.globals["level_labels"] = LEVEL_LABELS
     return Jinja2Templates(env=env)
 
 
