@@ -2,11 +2,13 @@
 inspected with the CLI first, driven the way an office would use it — sign in, read 总览, drill
 down 组织 → org → site → finding (the snapshot's highlight), filter 预警 (htmx), run 立即检查 until
 its job is done, download the Word report. No console error or page error is allowed (a CSP
-violation is one), axe-core finds no serious or critical violation, and the pages are written to
-docs/screenshots/ (full page, 1280 wide) for the README."""
+violation is one), axe-core finds no serious or critical violation, and the pages are screenshot
+(full page, 1280 wide): into docs/screenshots/ for the README when ``GOVWATCH_SCREENSHOTS=1``, else
+into the test's temporary folder (so a test run leaves the checkout as it was)."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from govwatch.sim.registry_sheet import write_registry_csv
 from tests.conftest import AS_OF
 from tests.web.browser_support import WAIT_MS, Problems, axe_violations, chromium, dashboard, inspected_store, sign_in
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOC_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 JOB_LIMIT_MS = 300_000  # generous bound for a whole inspection of a 50-page site on a loaded machine
 
 
@@ -43,9 +45,16 @@ def browser() -> Iterator[Any]:
         yield launched
 
 
-def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the pages are shot: docs/screenshots/ only when asked (``GOVWATCH_SCREENSHOTS=1``)."""
+    return DOC_SCREENSHOTS if os.environ.get("GOVWATCH_SCREENSHOTS") == "1" else tmp_path_factory.mktemp("shots")
+
+
+def shoot(page: Any, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    assert (folder / f"{name}.png").stat().st_size > 10_000  # a rendered page, not a blank one
 
 
 def accessible(page: Any, base: str) -> None:
@@ -53,7 +62,7 @@ def accessible(page: Any, base: str) -> None:
     assert not violations, (page.url, violations)
 
 
-def test_overview_shows_the_verdict_counts_of_the_inspections(served: dict[str, Any], browser: Any) -> None:
+def test_overview_shows_the_verdict_counts_of_the_inspections(served: dict[str, Any], browser: Any, screenshots: Path) -> None:
     base, problems = served["base"], Problems()
     page = sign_in(browser, base, problems)
     expected = Counter(doc.get("verdict") or "未评定" for doc in served["documents"].values())
@@ -62,12 +71,12 @@ def test_overview_shows_the_verdict_counts_of_the_inspections(served: dict[str, 
     for verdict in ("合格", "不合格", "未评定"):
         assert page.inner_text(f'.card[data-verdict="{verdict}"] .value') == str(expected[verdict]), verdict
     page.wait_for_selector("#verdict-chart canvas, #verdict-chart svg")  # echarts drew the chart (script-src 'self')
-    shoot(page, "overview")
+    shoot(page, screenshots, "overview")
     accessible(page, base)
     problems.assert_none()
 
 
-def test_drill_down_to_a_finding_with_its_highlight_and_the_word_report(served: dict[str, Any], browser: Any) -> None:
+def test_drill_down_to_a_finding_with_its_highlight_and_the_word_report(served: dict[str, Any], browser: Any, screenshots: Path) -> None:
     base, problems = served["base"], Problems()
     page = sign_in(browser, base, problems)
     county = served["manifest"]["sites"]["jcms"]
@@ -75,7 +84,7 @@ def test_drill_down_to_a_finding_with_its_highlight_and_the_word_report(served: 
 
     page.click('nav.main-nav a:text-is("组织")')
     page.wait_for_url(f"{base}/orgs")
-    shoot(page, "orgs")
+    shoot(page, screenshots, "orgs")
     accessible(page, base)
     page.click(f'#org-table a:text-is("{org_name}")')
     page.wait_for_url(f"{base}/orgs/**")
@@ -84,7 +93,7 @@ def test_drill_down_to_a_finding_with_its_highlight_and_the_word_report(served: 
     page.click(f'main a:text-is("{county["name"]}")')
     page.wait_for_url(f"{base}/sites/*")
     assert county["name"] in page.inner_text("h1")
-    shoot(page, "site")
+    shoot(page, screenshots, "site")
     accessible(page, base)
 
     report = page.locator('a[href$="report.docx"]').first
@@ -104,7 +113,7 @@ def test_drill_down_to_a_finding_with_its_highlight_and_the_word_report(served: 
     assert hit.inner_text().strip()
     page.locator("iframe").scroll_into_view_if_needed()  # chromium paints an offscreen cross-origin frame only in view
     hit.scroll_into_view_if_needed()  # the frame scrolls to the highlight: it is in the screenshot
-    shoot(page, "finding")
+    shoot(page, screenshots, "finding")
     accessible(page, base)
 
     page.goto(site_url)
@@ -116,13 +125,13 @@ def test_drill_down_to_a_finding_with_its_highlight_and_the_word_report(served: 
     problems.assert_none()
 
 
-def test_warnings_filter_by_kind_swaps_the_table(served: dict[str, Any], browser: Any) -> None:
+def test_warnings_filter_by_kind_swaps_the_table(served: dict[str, Any], browser: Any, screenshots: Path) -> None:
     base, problems = served["base"], Problems()
     page = sign_in(browser, base, problems)
     page.click('nav.main-nav a:text-is("预警")')
     page.wait_for_url(f"{base}/warnings")
     assert page.locator("#column-warnings").count() == 1 and page.locator("#availability-warnings").count() == 1
-    shoot(page, "warnings")
+    shoot(page, screenshots, "warnings")
     accessible(page, base)
 
     page.select_option("#kind", "availability")  # htmx: the results are swapped, the URL pushed
@@ -139,13 +148,13 @@ def test_warnings_filter_by_kind_swaps_the_table(served: dict[str, Any], browser
     problems.assert_none()
 
 
-def test_alerts_and_admin_pages(served: dict[str, Any], browser: Any) -> None:
+def test_alerts_and_admin_pages(served: dict[str, Any], browser: Any, screenshots: Path) -> None:
     base, problems = served["base"], Problems()
     page = sign_in(browser, base, problems)
     page.click('nav.main-nav a:text-is("告警")')
     page.wait_for_url(f"{base}/alerts")
     assert page.inner_text("h1").startswith("告警")
-    shoot(page, "alerts")
+    shoot(page, screenshots, "alerts")
     accessible(page, base)
 
     page.click('nav.main-nav a:text-is("管理")')
@@ -154,6 +163,6 @@ def test_alerts_and_admin_pages(served: dict[str, Any], browser: Any) -> None:
         page.goto(f"{base}/admin/sites")
     for doc in served["documents"].values():
         assert doc["site"]["url"] in page.content() or doc["site"]["name"] in page.inner_text("main")
-    shoot(page, "admin")
+    shoot(page, screenshots, "admin")
     accessible(page, base)
     problems.assert_none()
