@@ -37,11 +37,12 @@ def run_site(store: Store, run_id: int) -> int | None:
 
 
 def run_columns(store: Store, run_id: int) -> list[dict[str, Any]]:
-    """The run's columns as stored (name, url, type, read_via, last_update, items, undated, blank,
-    stale, window_days, days_left as of the run, is_key), key columns first, then by name."""
+    """The run's columns as stored (name, url, type, type_reason, discovered_by, read_via, parent,
+    last_update, items, undated, blank, stale, window_days, days_left as of the run, is_key), key
+    columns first, then by name."""
     c = t.columns.c
-    q = (select(c.id, c.name, c.url, c.type, c.read_via, c.last_update, c["items"], c.undated, c.blank, c.stale,
-                c.window_days, c.days_left, c.is_key)
+    q = (select(c.id, c.name, c.url, c.type, c.type_reason, c.discovered_by, c.read_via, c.parent, c.last_update,
+                c["items"], c.undated, c.blank, c.stale, c.window_days, c.days_left, c.is_key)
          .where(c.run_id == run_id).order_by(c.is_key.desc(), c.id))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]

@@ -9,45 +9,34 @@ Everything is read through :mod:`govwatch.web.scope`: a site, run or job outside
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from govwatch.core.catalogue import catalogue, problem_id
 from govwatch.core.clock import today
 from govwatch.core.model import Finding
-from govwatch.core.settings import Settings
-from govwatch.report.outputs import FORMATS, write_reports
-from govwatch.report.report_error import ReportError
+from govwatch.report.outputs import FORMATS
 from govwatch.report.view import Problem, build_view
 from govwatch.scoring.diff import match_findings
 from govwatch.scoring.runs import stored_findings
 from govwatch.store import dashboard_rows, site_page_rows
 from govwatch.store.db import Store
 from govwatch.web import scope as scoped
-from govwatch.web.documents import finding_of_row, report_document, sheet_document
+from govwatch.web.documents import finding_of_row, sheet_document
 from govwatch.web.labels import RUN_KIND_LABELS
 from govwatch.web.pages.common import paged, store_of
-from govwatch.web.scope import NOT_FOUND, PageScope
+from govwatch.web.report_download import report_response, require_site_run
+from govwatch.web.scope import PageScope
 from govwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 AVAILABILITY_DAYS = 30
 JOB_STATES = {"queued": "排队中", "running": "检查中", "done": "已完成", "failed": "失败"}
-REPORT_TYPES = {
-    "html": ("text/html; charset=utf-8", "检查报告.html"),
-    "json": ("application/json", "inspection.json"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "检查报告.docx"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "自查表.xlsx"),
-    "pdf": ("application/pdf", "检查报告.pdf"),
-}
 REPORT_NAMES = {"html": "网页版", "json": "JSON数据", "docx": "Word报告", "xlsx": "Excel自查表", "pdf": "PDF报告"}
 
 
@@ -105,12 +94,6 @@ def _trend_chart(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "series": [{"type": "line", "name": "得分", "data": [r["score"] for r in scored]}]}
 
 
-def _site_run(store: Store, site_id: int, run_id: int) -> None:
-    """404 unless ``run_id`` is a run of the site (the site's scope is checked by the caller)."""
-    if site_page_rows.run_site(store, run_id) != site_id:
-        raise HTTPException(404, NOT_FOUND)
-
-
 def _diff(store: Store, site_id: int, text: str | None) -> dict[str, Any] | None:
     """``?diff=RUN_A,RUN_B``: new, fixed and still open findings of the later run against the earlier."""
     if not text:
@@ -120,7 +103,7 @@ def _diff(store: Store, site_id: int, text: str | None) -> dict[str, Any] | None
     except ValueError:
         return {"error": "对比参数应为两个检查编号，如 diff=12,15"}
     for run_id in (run_a, run_b):
-        _site_run(store, site_id, run_id)
+        require_site_run(store, site_id, run_id)
     labels = catalogue()
     new, fixed, still_open = match_findings(stored_findings(store, run_a), stored_findings(store, run_b))
 
@@ -164,21 +147,7 @@ def site_report(site_id: int, run_id: int, fmt: str, request: Request, scope: Pa
     """A report of a stored run in one format, written on request by the report writers."""
     store = store_of(request)
     scoped.site_summary(store, scope, site_id)
-    _site_run(store, site_id, run_id)
-    if fmt not in REPORT_TYPES:
-        raise HTTPException(404, NOT_FOUND)
-    document = report_document(store, run_id)
-    settings: Settings = request.app.state.settings
-    media_type, filename = REPORT_TYPES[fmt]
-    with tempfile.TemporaryDirectory(prefix="govwatch-report-") as folder:
-        try:
-            (path,) = write_reports(document, Path(folder), [fmt], browser=settings.render.executable)
-        except ReportError as exc:
-            raise HTTPException(503, f"无法生成该格式的报告：{exc}") from None
-        body = path.read_bytes()
-    disposition = (f"attachment; filename=\"govwatch-run-{run_id}.{fmt}\"; "
-                   f"filename*=UTF-8''{quote(f'{run_id}-{filename}')}")
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+    return report_response(store, request.app.state.settings, site_id, run_id, fmt)
 
 
 def _job_fragment(request: Request, job: dict[str, Any], status_code: int = 200) -> Response:
