@@ -138,6 +138,11 @@ def test_finding_page_frames_its_snapshot(sim_store: tuple[Store, dict[str, Any]
     marked = re.search(r'<mark class="gw-hit"><a [^>]*href="([^"]+)"', snap.text)
     assert marked and marked.group(1) == broken["target"]
     assert "<script" not in snap.text.lower()
+    evidence = page.text.split('id="evidence"')[1].split("</table>")[0]
+    confirmed = "是" if broken["evidence"]["confirmed"] else "否"
+    assert f"<tr><td>已确认</td><td>{confirmed}</td></tr>" in evidence  # Chinese names, booleans 是/否
+    assert f"<tr><td>尝试次数</td><td>{broken['evidence']['attempts']}</td></tr>" in evidence
+    assert "<td>soft_404</td>" not in evidence and "<td>true</td>" not in evidence and "<td>false</td>" not in evidence
 
 
 # -- the hand-built portfolio: jobs, the read-only roles, the diff ------------------------------
@@ -170,11 +175,45 @@ def test_readers_get_no_button_and_403(portfolio: Portfolio, signed_in: Callable
         client = signed_in(name)
         page = client.get(f"/sites/{portfolio.site_a}")
         assert page.status_code == 200 and "立即检查</button>" not in page.text
+        assert "重新评分</button>" not in page.text and f'action="/sites/{portfolio.site_a}/rescore"' not in page.text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token
         refused = client.post(f"/sites/{portfolio.site_a}/inspect", data={"csrf_token": token.group(1)})
         assert refused.status_code == 403
+        rescore = client.post(f"/sites/{portfolio.site_a}/rescore",
+                              data={"csrf_token": token.group(1), "rules": "national-2019"})
+        assert rescore.status_code == 403
     assert web_rows.active_job_request(portfolio.store, "inspect", portfolio.site_a) is None
+    assert web_rows.active_job_request(portfolio.store, "rescore", portfolio.site_a) is None
+
+
+def test_rescore_queues_a_job_with_the_chosen_table(portfolio: Portfolio,
+                                                    signed_in: Callable[[str], TestClient]) -> None:
+    admin = signed_in("admin")
+    page = admin.get(f"/sites/{portfolio.site_a}").text
+    assert "重新评分</button>" in page
+    form = page.split(f'action="/sites/{portfolio.site_a}/rescore"')[1].split("</form>")[0]
+    offered = re.findall(r'<option value="([^"]+)">', form)
+    assert {"national-2019", "census-2015", "suqian-2022", "zhongkai-2018"} <= set(offered)  # the shipped tables
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    url = f"/sites/{portfolio.site_a}/rescore"
+    unknown = admin.post(url, data={"csrf_token": token.group(1), "rules": "../../etc/passwd.yaml"},
+                         headers={"HX-Request": "true"})
+    assert unknown.status_code == 400
+    assert web_rows.active_job_request(portfolio.store, "rescore", portfolio.site_a) is None
+    queued = admin.post(url, data={"csrf_token": token.group(1), "rules": "census-2015"}, headers={"HX-Request": "true"})
+    assert queued.status_code == 202 and "排队中" in queued.text
+    job = web_rows.active_job_request(portfolio.store, "rescore", portfolio.site_a)
+    assert job is not None and job["args"] == {"rules": "census-2015"} and f'hx-get="/jobs/{job["id"]}"' in queued.text
+    again = admin.post(url, data={"csrf_token": token.group(1), "rules": "census-2015"}, headers={"HX-Request": "true"})
+    assert again.status_code == 200 and f'hx-get="/jobs/{job["id"]}"' in again.text  # the same job, not a second
+    assert web_rows.active_job_request(portfolio.store, "inspect", portfolio.site_a) is None
+    ops = signed_in("ops")  # operator of site A: site B is outside the scope
+    ops_token = re.search(r'name="csrf_token" value="([^"]+)"', ops.get(f"/sites/{portfolio.site_a}").text)
+    assert ops_token
+    outside = ops.post(f"/sites/{portfolio.site_b}/rescore", data={"csrf_token": ops_token.group(1), "rules": "census-2015"})
+    assert outside.status_code == 404
 
 
 def test_diff_of_two_runs(portfolio: Portfolio, signed_in: Callable[[str], TestClient]) -> None:

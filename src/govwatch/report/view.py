@@ -206,22 +206,23 @@ def has_definitive_score(document: Mapping[str, Any]) -> bool:
 # -- problems --------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def evidence_text(value: Any) -> str:
+    """An evidence value as a reader sees it: 是/否, lists joined with 、, nothing for None."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (list, tuple)):
-        return "、".join(_text(v) for v in value)
+        return "、".join(evidence_text(v) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}={_text(v)}" for k, v in value.items())
+        return "；".join(f"{k}={evidence_text(v)}" for k, v in value.items())
     return str(value)
 
 
 def _observed_expected(f: Mapping[str, Any]) -> tuple[str, str]:
     ev = f.get("evidence") or {}
     if ev.get("observed") is not None or ev.get("expected") is not None:
-        return _text(ev.get("observed")), _text(ev.get("expected"))
+        return evidence_text(ev.get("observed")), evidence_text(ev.get("expected"))
     kind = f.get("kind")
     if kind == "stale_column":
         last = ev.get("last_update")
@@ -260,18 +261,18 @@ def _problem(f: Mapping[str, Any], sheet: Mapping[str, Any] | None, names: Mappi
     if not sheet:
         status, note = "unscored", "尚未应用评分规则表"
     origin = trace.get("origin") or ("reviewer" if f.get("code") == "reviewer" else "check")
-    excerpt = _text(ev.get("excerpt") or ev.get("item") or "")
+    excerpt = evidence_text(ev.get("excerpt") or ev.get("item") or "")
     return Problem(
         id=f["id"], kind=f.get("kind", ""), indicator_id=indicator_id,
         indicator=names.get(indicator_id or "", "") or f.get("indicator") or "",
         severity=f.get("severity") or "error", severity_text=SEVERITY.get(f.get("severity") or "error", "问题"),
         message=f.get("message") or "", url=f.get("url") or "", source=f.get("source") or "",
-        target=f.get("target") or "", link_text=_text(ev.get("link_text")), excerpt=excerpt,
+        target=f.get("target") or "", link_text=evidence_text(ev.get("link_text")), excerpt=excerpt,
         observed=observed, expected=expected, points=points, points_text=points_text,
         status=status, status_text=FINDING_STATUS.get(status, status), note=note, origin=origin,
         vetoes=[veto_names.get(v, v) for v in trace.get("vetoes") or []],
         action=remediation(f.get("kind", "")), bonus=bonus, indicator_kind=kind,
-        column_type=ev.get("type") if isinstance(ev.get("type"), str) else None, column=_text(ev.get("column")))
+        column_type=ev.get("type") if isinstance(ev.get("type"), str) else None, column=evidence_text(ev.get("column")))
 
 
 def rectification_key(p: Problem) -> tuple[Any, ...]:

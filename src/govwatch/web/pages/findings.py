@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from govwatch.core.catalogue import catalogue, problem_id
+from govwatch.report.evidence_labels import evidence_rows
 from govwatch.report.view import build_view
 from govwatch.store import site_page_rows, web_rows
 from govwatch.store.db import Store
@@ -48,7 +49,7 @@ def finding_page(finding_id: int, request: Request, scope: PageScope) -> Respons
                               "target": row["target"], "message": row["message"], "evidence": row["evidence"]}]}
     problem = build_view(document).problems[0]
     has_page = site_page_rows.page_body(store, int(row["run_id"]), row["url"]) is not None
-    evidence = sorted((row["evidence"] or {}).items()) if isinstance(row["evidence"], dict) else []
+    evidence = evidence_rows(row["evidence"]) if isinstance(row["evidence"], dict) else []
     return render(request, "finding.html.j2", {
         "finding": row, "problem": problem, "kind_label": catalogue().label(row["kind"]), "site": site,
         "evidence": evidence, "has_page": has_page, "active_nav": "orgs"})

@@ -33,7 +33,7 @@ VERDICT_COLOURS = {"合格": "#2e7d32", "不合格": "#c62828", "未评定": "#7
 
 
 def _verdict_chart(counts: dict[str, int]) -> dict[str, Any]:
-    return {"tooltip": {"trigger": "item"}, "legend": {"bottom": 0},
+    return {"tooltip": {"trigger": "item"}, "legend": {"orient": "vertical", "left": 0, "top": "middle"},
             "series": [{"type": "pie", "radius": ["40%", "70%"], "name": "站点",
                         "data": [{"name": v, "value": n, "itemStyle": {"color": VERDICT_COLOURS[v]}}
                                  for v, n in counts.items()]}]}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from govwatch.core.catalogue import catalogue, problem_id
@@ -21,6 +21,7 @@ from govwatch.core.clock import today
 from govwatch.core.model import Finding
 from govwatch.report.outputs import FORMATS
 from govwatch.report.view import Problem, build_view
+from govwatch.rules import available_rulesets
 from govwatch.scoring.diff import match_findings
 from govwatch.scoring.runs import stored_findings
 from govwatch.store import dashboard_rows, site_page_rows
@@ -138,7 +139,7 @@ def site_page(site_id: int, request: Request, scope: PageScope, page: int = 1, d
         "availability": availability, "availability_days": days, "timings": _timing_chart(probes),
         "probe_count": len(probes), "trend": _trend_chart(runs), "diff": _diff(store, site_id, diff),
         "diff_text": diff or "", "formats": [(f, REPORT_NAMES[f]) for f in FORMATS],
-        "can_inspect": scope.can_write(site_id), "job": shown_job, "job_states": JOB_STATES, "active_nav": "orgs", "today": now.isoformat(),
+        "can_inspect": scope.can_write(site_id), "rulesets": available_rulesets(), "job": shown_job, "job_states": JOB_STATES, "active_nav": "orgs", "today": now.isoformat(),
     })
 
 
@@ -158,6 +159,21 @@ def _job_fragment(request: Request, job: dict[str, Any], status_code: int = 200)
 def site_inspect(site_id: int, request: Request, scope: PageScope) -> Response:
     """立即检查: queue an inspection (or show the one already queued or running); 403 for a reader."""
     job, created = scoped.request_job(store_of(request), scope, site_id, "inspect")
+    if request.headers.get("HX-Request"):
+        return _job_fragment(request, job, 202 if created else 200)
+    return RedirectResponse(f"/sites/{site_id}?job={job['id']}", status_code=303)
+
+
+@router.post("/sites/{site_id}/rescore")
+def site_rescore(site_id: int, request: Request, scope: PageScope, rules: str = Form("")) -> Response:
+    """重新评分: queue a ``rescore`` of the site's newest complete run with a shipped rule table (no
+    page is fetched again); 403 for a reader, 400 for a table that is not shipped."""
+    store = store_of(request)
+    scoped.site_summary(store, scope, site_id)
+    scope.require_write(site_id)
+    if rules not in available_rulesets():
+        raise HTTPException(400, f"没有名为“{rules}”的评分规则表")
+    job, created = scoped.request_job(store, scope, site_id, "rescore", {"rules": rules})
     if request.headers.get("HX-Request"):
         return _job_fragment(request, job, 202 if created else 200)
     return RedirectResponse(f"/sites/{site_id}?job={job['id']}", status_code=303)

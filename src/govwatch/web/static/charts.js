@@ -20,7 +20,27 @@
     }
   }
 
+  // A pie slice of zero has no arc: its label and leader line would only pile up on the others'.
+  function hideZeroSliceLabels(option) {
+    (option.series || []).forEach(function (series) {
+      if (series.type !== "pie" || !Array.isArray(series.data)) {
+        return;
+      }
+      series.data = series.data.map(function (item) {
+        var value = item !== null && typeof item === "object" ? item.value : item;
+        if (Number(value) !== 0) {
+          return item;
+        }
+        var hidden = typeof item === "object" ? Object.assign({}, item) : {value: item};
+        hidden.label = {show: false};
+        hidden.labelLine = {show: false};
+        return hidden;
+      });
+    });
+  }
+
   function prepare(option, el) {
+    hideZeroSliceLabels(option);
     option.tooltip = Object.assign({trigger: "axis"}, option.tooltip || {}, {renderMode: "richText"});
     option.aria = {enabled: true, label: {description: el.getAttribute("aria-label") || ""}};
     if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
