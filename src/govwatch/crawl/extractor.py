@@ -128,17 +128,28 @@ class _Worker:
         self.sock = parent
         self.pending: dict[int, asyncio.Future[PreparedPage]] = {}
         self.closed = False
+        self._sending = asyncio.Lock()
 
     async def start(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(sock=self.sock)
         self.reading = asyncio.create_task(self._read_replies())
 
-    def submit(self, request_id: int, args: tuple[Any, ...]) -> asyncio.Future[PreparedPage]:
+    async def submit(self, request_id: int, args: tuple[Any, ...]) -> PreparedPage:
+        """Send one page to the worker and wait for its facts. Requests are written one at a time
+        and only as fast as the worker reads them: a slow worker never lets pickled bodies pile up
+        in the socket's write buffer (up to concurrency × ``max_bytes`` twice over, under load)."""
         future: asyncio.Future[PreparedPage] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
-        data = pickle.dumps((request_id, args), pickle.HIGHEST_PROTOCOL)
-        self.writer.write(_HEADER.pack(len(data)) + data)
-        return future
+        try:
+            async with self._sending:
+                data = pickle.dumps((request_id, args), pickle.HIGHEST_PROTOCOL)
+                self.writer.write(_HEADER.pack(len(data)) + data)
+                del data
+                await self.writer.drain()
+        except BaseException:
+            self.pending.pop(request_id, None)
+            raise
+        return await future
 
     async def _read_replies(self) -> None:
         try:
