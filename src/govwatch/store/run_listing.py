@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select, update
 from govwatch.store import tables as t
 from govwatch.store.db import RESUMABLE_STATUSES, Store
 
-__all__ = ["FULL_KINDS", "set_run_kind", "resumable_run_of", "run_rows", "probe_day_rows", "newest_full_select", "newest_full_runs",
+__all__ = ["FULL_KINDS", "set_run_kind", "resumable_run_of", "run_rows", "probe_day_rows", "newest_full_select", "newest_scores", "newest_full_runs",
            "run_site_config", "key_column_rows", "abandon_runs"]
 
 FULL_KINDS = ("inspect", "manual", "scan")  # runs that read the whole site (a verdict may come of them)
@@ -49,7 +49,8 @@ def abandon_runs(store: Store, kind: str, error: str) -> list[int]:
     return ids
 
 
-def _newest_scores() -> Any:
+def newest_scores() -> Any:
+    """The subquery of (run_id, score_id) of each run's newest score sheet."""
     return (select(t.scores.c.run_id, func.max(t.scores.c.id).label("score_id"))
             .group_by(t.scores.c.run_id).subquery())
 
@@ -58,7 +59,7 @@ def run_rows(store: Store, *, site_ids: Iterable[int] | None = None,
              kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Runs, oldest first: id, site_id, site_url, site_name, kind (as stored), status, as_of,
     started_at, finished_at, stats, complete, verdict and score (of the run's newest score sheet)."""
-    newest = _newest_scores()
+    newest = newest_scores()
     q = (select(t.runs.c.id, t.runs.c.site_id, t.sites.c.url.label("site_url"), t.sites.c.name.label("site_name"),
                 t.runs.c.kind, t.runs.c.status, t.runs.c.as_of, t.runs.c.started_at, t.runs.c.finished_at,
                 t.runs.c.stats, t.runs.c.complete, t.scores.c.verdict, t.scores.c.score)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
-from govwatch.store.run_listing import FULL_KINDS
+from govwatch.store.run_listing import FULL_KINDS, newest_full_select, newest_scores
 
 __all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows", "set_user_disabled", "set_user_sites", "user_site_ids",
            "site_ids_of_orgs", "org_ids_of_sites", "add_session", "session_user", "delete_session", "purge_sessions",
@@ -284,24 +284,13 @@ def fail_running_job_requests(store: Store, error: str) -> list[int]:
 
 # -- scoped reads of sites, runs and scores (the REST API) --------------------------------------
 
-def _newest_full_complete() -> Any:
-    """site_id, run_id of each site's newest complete full run (what a verdict comes of)."""
-    return (select(t.runs.c.site_id, func.max(t.runs.c.id).label("run_id"))
-            .where(t.runs.c.status == "completed", t.runs.c.kind.in_(FULL_KINDS), t.runs.c.complete.is_(True))
-            .group_by(t.runs.c.site_id).subquery())
-
-
-def _newest_scores() -> Any:
-    return select(t.scores.c.run_id, func.max(t.scores.c.id).label("score_id")).group_by(t.scores.c.run_id).subquery()
-
-
 def site_summaries(store: Store, site_ids: Collection[int] | None, *, site_id: int | None = None
                    ) -> list[dict[str, Any]]:
     """Sites by id (those in ``site_ids``; None = all; only ``site_id`` when given): id, url, name,
     site_code, status, org_id, org_code, org_name, and of the newest complete full run run_id,
     as_of, verdict, score and ruleset (its newest score sheet's)."""
-    newest = _newest_full_complete()
-    scores = _newest_scores()
+    newest = newest_full_select().subquery()
+    scores = newest_scores()
     q = (select(t.sites.c.id, t.sites.c.url, t.sites.c.name, t.sites.c.site_code, t.sites.c.status,
                 t.sites.c.org_id, t.orgs.c.code.label("org_code"), t.orgs.c.name.label("org_name"),
                 newest.c.run_id, t.runs.c.as_of, t.scores.c.verdict, t.scores.c.score, t.scores.c.ruleset)
@@ -326,7 +315,7 @@ def scoped_runs(store: Store, site_ids: Collection[int] | None, *, site_id: int 
     """Runs, newest first (at most ``limit``), of the sites in ``site_ids`` (None = all; only
     ``site_id`` when given): id, site_id, kind, status, as_of, started_at, finished_at, complete,
     verdict and score of the newest score sheet."""
-    scores = _newest_scores()
+    scores = newest_scores()
     q = (select(t.runs.c.id, t.runs.c.site_id, t.runs.c.kind, t.runs.c.status, t.runs.c.as_of,
                 t.runs.c.started_at, t.runs.c.finished_at, t.runs.c.complete, t.scores.c.verdict, t.scores.c.score)
          .outerjoin(scores, scores.c.run_id == t.runs.c.id)
