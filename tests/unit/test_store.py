@@ -40,6 +40,16 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
             conn.exec_driver_sql(f"DROP TABLE {table}")
         conn.exec_driver_sql("DROP INDEX ix_probes_site_kind_at")  # added by 0010
         conn.exec_driver_sql("DROP INDEX ix_runs_site")
+        for table in ("spot_check_sites", "spot_checks", "public_reports", "ticket_attachments",  # added by 0011
+                      "rectify_tickets", "rectify_notices", "audit_events", "reviewer_findings"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+        conn.exec_driver_sql("ALTER TABLE exemptions DROP COLUMN withdrawn_at")
+        conn.exec_driver_sql(  # reviewer_findings as 0003 made it (0011 added columns with foreign keys)
+            "CREATE TABLE reviewer_findings (id INTEGER NOT NULL PRIMARY KEY, run_id INTEGER NOT NULL "
+            "REFERENCES runs (id), indicator TEXT NOT NULL, kind VARCHAR(40) NOT NULL, url TEXT NOT NULL, "
+            "message TEXT NOT NULL, evidence JSON NOT NULL, points FLOAT, reviewer TEXT, "
+            "created_at VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("CREATE INDEX ix_reviewer_findings_run ON reviewer_findings (run_id)")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
     store = Store(url)
     with store.engine.connect() as conn:

@@ -245,8 +245,15 @@ reviewer_findings = Table(  # findings entered by a reviewer (人工检查), sco
     Column("points", Float),  # the reviewer's points (deducted, or earned for bonus items); null = the table's
     Column("reviewer", Text),
     Column("created_at", String(32), nullable=False),
+    # Lasting input (migration 0011): a reviewer finding holds for its run and every later run of the
+    # site until it is withdrawn or found fixed (docs/rectification.md "Reviewer input that lasts").
+    Column("site_id", Integer, ForeignKey("sites.id")),  # backfilled from the run
+    Column("status", String(12), nullable=False, server_default="active"),  # active | withdrawn | fixed
+    Column("ended_run_id", Integer, ForeignKey("runs.id")),  # fixed: the first run it no longer holds for
+    Column("updated_at", String(32)),
 )
 Index("ix_reviewer_findings_run", reviewer_findings.c.run_id)
+Index("ix_reviewer_findings_site", reviewer_findings.c.site_id, reviewer_findings.c.status)
 
 exemptions = Table(  # a finding a reviewer exempted: it stays visible and scores nothing
     "exemptions", metadata,
@@ -257,6 +264,7 @@ exemptions = Table(  # a finding a reviewer exempted: it stays visible and score
     Column("reason", Text, nullable=False),
     Column("reviewer", Text),
     Column("created_at", String(32), nullable=False),
+    Column("withdrawn_at", String(32)),  # a withdrawn exemption no longer applies (the audit trail says why)
 )
 Index("ix_exemptions_site", exemptions.c.site_id)
 
@@ -390,7 +398,7 @@ Index("ix_login_attempts_key_at", login_attempts.c.key, login_attempts.c.at)
 job_requests = Table(  # work the web asks for (inspect now, re-score); the service's scheduler runs it
     "job_requests", metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),  # inspect | rescore
+    Column("kind", String(16), nullable=False),  # inspect | rescore | recheck
     Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
     Column("args", JSON, nullable=False),
     Column("requested_by", Integer, ForeignKey("users.id")),
@@ -403,3 +411,118 @@ job_requests = Table(  # work the web asks for (inspect now, re-score); the serv
     Column("error", Text),
 )
 Index("ix_job_requests_state", job_requests.c.state, job_requests.c.id)
+
+# --- The rectification loop (migration 0011, docs/rectification.md) ---
+
+audit_events = Table(  # who did what to a ticket, a public report, a reviewer finding, an exemption: when and why
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject", String(20), nullable=False),  # ticket | public_report | reviewer_finding | exemption | spot_check
+    Column("subject_id", Integer, nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", Text),  # user name, "cli:<login>" or "service"
+    Column("action", String(24), nullable=False),
+    Column("from_state", String(12)),
+    Column("to_state", String(12)),
+    Column("note", Text),
+    Column("data", JSON),
+)
+Index("ix_audit_events_subject", audit_events.c.subject, audit_events.c.subject_id, audit_events.c.id)
+
+rectify_notices = Table(  # one 整改通知 sent to one unit (site): its 文号, date and deadline
+    "rectify_notices", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("doc_number", Text, nullable=False),  # 文号, e.g. 〔2026〕12号 with the office's prefix
+    Column("issued_at", String(32), nullable=False),
+    Column("deadline", String(10), nullable=False),  # YYYY-MM-DD
+    Column("issuer", Text),  # the office that sends it
+    Column("created_by", Text),
+)
+Index("ix_rectify_notices_site", rectify_notices.c.site_id)
+
+rectify_tickets = Table(  # one finding sent for rectification (整改工单), from 待下发 to 已销号
+    "rectify_tickets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("problem_id", String(32), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("indicator", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("source", Text),
+    Column("target", Text),
+    Column("message", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),  # as found; a 退回 adds the new evidence in its audit event
+    Column("origin", String(12), nullable=False, server_default="check"),  # check | reviewer
+    Column("found_run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("state", String(12), nullable=False),  # pending notified replied verifying closed returned exempted
+    Column("notice_id", Integer, ForeignKey("rectify_notices.id")),
+    Column("deadline", String(10)),  # YYYY-MM-DD, set when notified
+    Column("feedback", Text),  # the unit's latest reply
+    Column("verify_job_id", Integer, ForeignKey("job_requests.id")),
+    Column("verify_run_id", Integer, ForeignKey("runs.id")),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("closed_at", String(32)),
+)
+Index("ix_rectify_tickets_site_state", rectify_tickets.c.site_id, rectify_tickets.c.state)
+Index("ix_rectify_tickets_site_fingerprint", rectify_tickets.c.site_id, rectify_tickets.c.fingerprint)
+
+ticket_attachments = Table(  # files a unit attaches to its reply (screenshots, documents); bodies in blobs
+    "ticket_attachments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("rectify_tickets.id"), nullable=False),
+    Column("event_id", Integer, ForeignKey("audit_events.id")),
+    Column("filename", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("blob_hash", String(64), ForeignKey("blobs.hash"), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+Index("ix_ticket_attachments_ticket", ticket_attachments.c.ticket_id)
+
+public_reports = Table(  # a 我为政府网站找错 report or a 留言 forwarded to a unit, tracked to its close
+    "public_reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(12), nullable=False),  # zhaocuo | message
+    Column("external_id", Text, nullable=False),  # the national platform's 编号 (or one govwatch gives)
+    Column("site_id", Integer, ForeignKey("sites.id")),  # null: the export named a site not registered
+    Column("site_name", Text),  # as the export names it
+    Column("title", Text, nullable=False),
+    Column("content", Text),
+    Column("reporter", Text),
+    Column("received_at", String(32), nullable=False),
+    Column("forward_deadline", String(32), nullable=False),
+    Column("answer_deadline", String(32), nullable=False),
+    Column("deadline_estimated", Boolean, nullable=False, server_default="0"),  # a year the calendar lacks
+    Column("forwarded_at", String(32)),
+    Column("answered_at", String(32)),
+    Column("closed_at", String(32)),
+    Column("answer", Text),
+    Column("state", String(12), nullable=False),  # received | forwarded | answered | closed
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_public_reports_channel_external"),
+)
+Index("ix_public_reports_site_state", public_reports.c.site_id, public_reports.c.state)
+
+spot_checks = Table(  # a reproducible 抽查 draw: the population, the seed and what was drawn
+    "spot_checks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("period", Text, nullable=False),  # e.g. 2026年第四季度
+    Column("seed", Integer, nullable=False),
+    Column("spec", JSON, nullable=False),  # {level: ratio} and minimums, as asked
+    Column("population", JSON, nullable=False),  # {level: [site ids, sorted]}
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Text),
+)
+
+spot_check_sites = Table(  # a drawn site and the inspection run of it (null until inspected)
+    "spot_check_sites", metadata,
+    Column("spot_check_id", Integer, ForeignKey("spot_checks.id"), primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("level", String(16), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+)
