@@ -489,6 +489,7 @@ public_reports = Table(  # a 我为政府网站找错 report or a 留言 forward
     Column("external_id", Text, nullable=False),  # the national platform's 编号 (or one govwatch gives)
     Column("site_id", Integer, ForeignKey("sites.id")),  # null: the export named a site not registered
     Column("site_name", Text),  # as the export names it
+    Column("category", String(12)),  # 留言: 咨询 | 投诉 | 建议 | 其他 (decides the answer deadline); 找错: null
     Column("title", Text, nullable=False),
     Column("content", Text),
     Column("reporter", Text),

@@ -116,6 +116,7 @@ def upgrade() -> None:
     sa.Column('external_id', sa.Text(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('site_name', sa.Text(), nullable=True),
+    sa.Column('category', sa.String(length=12), nullable=True),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('content', sa.Text(), nullable=True),
     sa.Column('reporter', sa.Text(), nullable=True),
