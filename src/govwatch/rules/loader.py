@@ -107,6 +107,11 @@ class RuleSet:
         """办事服务 parameters (required guide element classes); {} when the table has none."""
         return dict(self.data.get("services") or {})
 
+    @property
+    def public_reports(self) -> dict[str, Any]:
+        """找错/留言 ticket deadlines (``forward_within``, ``answer_within``); {} when the table has none."""
+        return dict(self.data.get("public_reports") or {})
+
     def interaction_window(self, key: str) -> Window | None:
         """A window of the ``interaction`` section (``lookback``, ``results_within`` …), if set."""
         spec = self.interaction.get(key)
