@@ -36,6 +36,7 @@ from govwatch.sim.portfolio import (
     refused_roles,
     roles_for,
 )
+from govwatch.sim.repairs import RepairError, repair_site
 from govwatch.sim.response import HTML_UTF8, SimResponse
 from govwatch.sim.site import SiteGenerator
 
@@ -124,6 +125,7 @@ class SimServer:
         ports = {role: sock.getsockname()[1] for role, sock in sockets.items()}
         self.portfolio = Portfolio(self.options, self.host, ports)
         self._manifest = build_manifest(self.portfolio)
+        self._manifest["repaired"] = []  # defects repaired while serving (repair())
         self._refused = sockets.pop(REFUSED)  # bound, never listening: connections are refused
         self._refused_sites = [sockets.pop(role) for role in refused_roles(self.options)]  # likewise
         reset_sock = sockets.pop(RESET_ALL, None)
@@ -220,6 +222,33 @@ class SimServer:
         assert self.portfolio is not None, "server not started"
         for gen in self.portfolio.sites.values():
             gen.tampered = flag
+
+    def repair(self, url: str, *, found: str | None = None) -> dict[str, Any]:
+        """Repair the planted defect at ``url`` while serving (``sim.repairs``): a broken link target
+        then answers 200, an article is served with its wording errors and typos corrected (only the
+        one whose ``found`` is named, when given). Returns the entry added to ``manifest["repaired"]``;
+        RepairError when nothing repairable is planted there."""
+        assert self.portfolio is not None, "server not started"
+        normal = normalize_url(url)
+        site = None
+        if normal is not None:
+            bases = [(gen.base_url, gen) for gen in self.portfolio.sites.values() if normal.startswith(gen.base_url)]
+            site = max(bases, key=lambda pair: len(pair[0]), default=None)
+        if normal is None or site is None:
+            raise RepairError(f"{url} is not a page of a simulated site")
+        entry = repair_site(site[1], normal[len(site[0]):], normal, found)
+        if entry["kind"] == "broken_link":
+            entry["broken_links"] = [b for b in self.manifest["sites"][site[1].spec.id]["broken_links"]
+                                     if b["target"] == normal]
+        self.manifest["repaired"].append(entry)
+        return entry
+
+    def unrepair(self) -> None:
+        """Undo every repair: the planted defects are served again and ``manifest["repaired"]`` is empty."""
+        assert self.portfolio is not None, "server not started"
+        for gen in self.portfolio.sites.values():
+            gen.repairs.clear()
+        self.manifest["repaired"] = []
 
     def reset_faults(self) -> None:
         """Forget which URLs have had their first request (first-request faults fire again)."""

@@ -38,6 +38,7 @@ from govwatch.sim.layout import LAYOUTS, Ref
 from govwatch.sim.linkage import POLICY_NO, related_html
 from govwatch.sim.options import SimOptions, SiteSpec
 from govwatch.sim.plants import SPAM_TITLE, SitePlants, footer_defects
+from govwatch.sim.repairs import SiteRepairs
 from govwatch.sim.response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
 from govwatch.sim.variation import catalogue, choose
 
@@ -95,6 +96,7 @@ class SiteGenerator:
         self.factory.sourceless = self.plants.no_source
         self.tampered = options.tampered  # the tamper flag (SimServer.set_tampered changes it while serving)
         self._home: dict[str, bytes] = {}  # homepage bytes per variant
+        self.repairs = SiteRepairs()  # defects repaired while serving (SimServer.repair)
 
     # -- public helpers --------------------------------------------------------
     @property
@@ -195,7 +197,7 @@ class SiteGenerator:
             return withheld
         fault = self.plan.faults.get(path)
         if fault is not None:
-            return self._fault(path, fault)
+            return self._repaired_target(path) if path in self.repairs.targets else self._fault(path, fault)
         if self.variants.variation:
             varied = variant_pages.respond(self, path, query)
             if varied is not None:
@@ -278,7 +280,8 @@ class SiteGenerator:
         info = "" if col.undated else self.family.info_line(col, item)
         ref = Ref("item", col.no, index)
         files = [f.attachment for f in self.plants.files(ref)]
-        body = item_body(self.ctx, col, item, info, soft200, self.plants.extra_html(ref), files)
+        extra = self.repairs.correct(ref, self.plants.extra_html(ref))
+        body = item_body(self.ctx, col, item, info, soft200, extra, files)
         body += related_html(self.ctx, col, index, lambda c, i: self.factory.headline(c, i).title)
         body += planted_html(self.ctx, self.plan.links_on(ref))
         spam = self.plants.title(ref)
@@ -348,6 +351,15 @@ class SiteGenerator:
         link = self._planted_pages[path]
         body = f'<h1 class="title">{link.text}</h1>\n<div class="content"><p>{link.text}相关内容。</p></div>'
         return self.html(document(self.ctx, f"{link.text}_{self.identity.name}", [], body))
+
+    def _repaired_target(self, path: str) -> SimResponse:
+        """A repaired broken target (``sim.repairs``): a normal page, image or attachment."""
+        link = self._planted_pages[path]
+        if link.resource == "page":
+            return self._planted_page(path)
+        ext = path.rsplit(".", 1)[1]
+        return SimResponse(body=resources.file_bytes(ext, f"govwatch sim {self.spec.id} repaired {link.text}"),
+                           content_type=resources.CONTENT_TYPES[ext])
 
     def _fault(self, path: str, fault: str) -> SimResponse:
         if fault in ("404", "410", "500"):
