@@ -16,6 +16,7 @@ from govwatch.commands.common import (
     cli_settings,
     console,
     open_store,
+    plain,
     verdict_text,
     write_json,
     write_report_files,
@@ -208,6 +209,17 @@ def _review_call(fn: Any, *a: Any, **kw: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
+def _actor(args: argparse.Namespace) -> str:
+    """Who makes the change: --reviewer, else ``cli:<login>``."""
+    if getattr(args, "reviewer", None):
+        return str(args.reviewer)
+    import getpass
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
+
+
 def _fingerprint(store: Any, run_id: int, ident: str) -> str:
     """A finding's fingerprint from its problem ID (LJ-…) or fingerprint, among the run's findings."""
     from govwatch.core.catalogue import problem_id
@@ -226,12 +238,14 @@ def cmd_finding_add(args: argparse.Namespace) -> int:
     if args.file:
         entries = _review_call(read_review_file, args.file)
         for e in entries["findings"]:
-            _review_call(add_finding, store, args.run, rules, indicator=str(e["indicator"]),
-                         kind=str(e.get("kind") or "reviewer_finding"), url=str(e["url"]), message=str(e["message"]),
-                         points=_points(e.get("points")), evidence=e.get("evidence"), reviewer=args.reviewer)
+            _added(store, _review_call(add_finding, store, args.run, rules, indicator=str(e["indicator"]),
+                                       kind=str(e.get("kind") or "reviewer_finding"), url=str(e["url"]),
+                                       message=str(e["message"]), points=_points(e.get("points")),
+                                       evidence=e.get("evidence"), reviewer=args.reviewer, actor=_actor(args)))
         for e in entries["exempt"]:
-            _review_call(exempt, store, args.run, run["site_id"], _fingerprint(store, args.run, str(e["finding"])),
-                         str(e["reason"]), site_wide=bool(e.get("site_wide")), reviewer=args.reviewer)
+            _exempted(_review_call(exempt, store, args.run, run["site_id"],
+                                   _fingerprint(store, args.run, str(e["finding"])), str(e["reason"]),
+                                   site_wide=bool(e.get("site_wide")), reviewer=args.reviewer, actor=_actor(args)))
         for e in entries["assessed"]:
             _review_call(assess, store, args.run, rules, str(e["indicator"]), str(e["note"]), reviewer=args.reviewer)
     else:
@@ -239,9 +253,22 @@ def cmd_finding_add(args: argparse.Namespace) -> int:
                                             ("--message", args.message)) if not value]
         if missing:
             raise UsageError(f"finding add needs {', '.join(missing)} (or --file REVIEW.yaml)")
-        _review_call(add_finding, store, args.run, rules, indicator=args.indicator, kind=args.kind, url=args.url,
-                     message=args.message, points=args.points, reviewer=args.reviewer)
+        _added(store, _review_call(add_finding, store, args.run, rules, indicator=args.indicator, kind=args.kind,
+                                   url=args.url, message=args.message, points=args.points, reviewer=args.reviewer,
+                                   actor=_actor(args)))
     return _rescore(store, args.run, rules)
+
+
+def _added(store: Any, finding_id: int) -> None:
+    from govwatch.core.catalogue import problem_id
+    from govwatch.scoring.review import resolve_finding, reviewer_finding
+    f = reviewer_finding(resolve_finding(store, finding_id))
+    plain(console, f"人工检查问题 {problem_id(f)}（序号 {finding_id}）已录入：适用于本次及该网站以后的各次检查，"
+                   "直至撤回或标记已整改")
+
+
+def _exempted(exemption_id: int) -> None:
+    plain(console, f"豁免 {exemption_id} 已登记（撤销：govwatch finding unexempt {exemption_id} --reason 原因）")
 
 
 def _points(value: Any) -> float | None:
@@ -258,8 +285,8 @@ def cmd_finding_exempt(args: argparse.Namespace) -> int:
     store = open_store(cli_settings(args))
     run = _run(store, args.run)
     fingerprint = _fingerprint(store, args.run, args.finding)
-    _review_call(exempt, store, args.run, run["site_id"], fingerprint, args.reason, site_wide=args.site_wide,
-                 reviewer=args.reviewer)
+    _exempted(_review_call(exempt, store, args.run, run["site_id"], fingerprint, args.reason,
+                           site_wide=args.site_wide, reviewer=args.reviewer, actor=_actor(args)))
     return _rescore(store, args.run, _run_rules(store, args.run, None))
 
 
@@ -275,21 +302,112 @@ def cmd_finding_assess(args: argparse.Namespace) -> int:
 def cmd_finding_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from govwatch.scoring.review import STATUS_LABELS, site_findings
+
     store = open_store(cli_settings(args))
-    _run(store, args.run)
+    run = _run(store, args.run)
     document, sheet = _score(store, args.run, _run_rules(store, args.run, args.rules))
-    if args.json:
-        write_json(document["findings"], args.json)
+    reviewer = site_findings(store, run["site_id"])
+    if args.json:  # the run's findings; a reviewer finding's entry also has its row id and status
+        by_id = {_problem_id(f): f for f in reviewer}
+        write_json([{**f, **_reviewer_json(by_id[f["id"]])} if f["id"] in by_id else f
+                    for f in document["findings"]], args.json)
         return EXIT_OK
     table = Table(title=f"run {args.run}: {verdict_text(sheet)}", title_justify="left")
-    for heading in ("ID", "指标", "扣分", "状态", "问题"):
+    for heading in ("ID", "来源", "指标", "扣分", "状态", "问题"):
         table.add_column(heading)
     status_names = {"scored": "计分", "exempt": "豁免", "suppressed": "报备", "unscored": "不计分"}
+    origin = {_problem_id(f): f"人工录入 #{f.finding_id}" for f in reviewer}
     for f in document["findings"]:
         s = f.get("scoring") or {}
-        table.add_row(f["id"], s.get("indicator") or "-", f"{s.get('points', 0):g}",
+        table.add_row(f["id"], origin.get(f["id"], "检查"), s.get("indicator") or "-", f"{s.get('points', 0):g}",
                       status_names.get(s.get("status") or "", "-"), f["message"])
     console.print(table)
+    if reviewer:
+        mine = Table(title="本网站的人工检查问题（各次检查沿用，直至撤回或整改）", title_justify="left")
+        for heading in ("序号", "ID", "状态", "录入运行", "整改运行", "指标", "问题"):
+            mine.add_column(heading)
+        for f in reviewer:
+            mine.add_row(str(f.finding_id), _problem_id(f), STATUS_LABELS[f.status], str(f.entered_run_id),
+                         str(f.ended_run_id or "-"), f.indicator, f.message)
+        console.print(mine)
+    return EXIT_OK
+
+
+def _problem_id(f: Any) -> str:
+    from govwatch.core.catalogue import problem_id
+    return problem_id(f)
+
+
+def _reviewer_json(f: Any) -> dict[str, Any]:
+    from govwatch.scoring.review import STATUS_LABELS
+    return {"reviewer_finding_id": f.finding_id, "review_status": f.status, "review_status_label": STATUS_LABELS[f.status],
+            "entered_run_id": f.entered_run_id, "ended_run_id": f.ended_run_id}
+
+
+def _finding_row(store: Any, ident: str) -> dict[str, Any]:
+    from govwatch.scoring.review import resolve_finding
+    row: dict[str, Any] = _review_call(resolve_finding, store, ident)
+    return row
+
+
+def _changed(verb: str, row: dict[str, Any]) -> int:
+    from govwatch.scoring.review import STATUS_LABELS, reviewer_finding
+    f = reviewer_finding(row)
+    plain(console, f"人工检查问题 {_problem_id(f)}（序号 {f.finding_id}）{verb}，当前状态：{STATUS_LABELS[f.status]}；"
+                   f"已存的得分表在重新评分（govwatch score RUN）后更新")
+    return EXIT_OK
+
+
+def cmd_finding_edit(args: argparse.Namespace) -> int:
+    from govwatch.scoring.review import edit_finding
+    store = open_store(cli_settings(args))
+    row = _finding_row(store, args.finding)
+    rules = _run_rules(store, row["run_id"], None)
+    return _changed("已修改", _review_call(edit_finding, store, row["id"], message=args.message, points=args.points,
+                                          indicator=args.indicator, rules=rules, actor=_actor(args),
+                                          reason=args.reason))
+
+
+def cmd_finding_withdraw(args: argparse.Namespace) -> int:
+    from govwatch.scoring.review import withdraw_finding
+    store = open_store(cli_settings(args))
+    row = _finding_row(store, args.finding)
+    return _changed("已撤回（不再适用于任何检查，记录保留备查）",
+                    _review_call(withdraw_finding, store, row["id"], reason=args.reason, actor=_actor(args)))
+
+
+def cmd_finding_fixed(args: argparse.Namespace) -> int:
+    from govwatch.scoring.review import mark_fixed
+    store = open_store(cli_settings(args))
+    row = _finding_row(store, args.finding)
+    return _changed(f"已标记为自运行 {args.run} 起整改",
+                    _review_call(mark_fixed, store, row["id"], args.run, actor=_actor(args), reason=args.reason))
+
+
+def cmd_finding_unexempt(args: argparse.Namespace) -> int:
+    from govwatch.scoring.review import active_exemptions, withdraw_exemption
+    store = open_store(cli_settings(args))
+    for e in _review_call(active_exemptions, store, args.exemption):
+        _review_call(withdraw_exemption, store, e["id"], reason=args.reason, actor=_actor(args))
+        scope = f"运行 {e['run_id']}" if e["run_id"] is not None else "全站各次检查"
+        plain(console, f"豁免 {e['id']}（{scope}，原因：{e['reason']}）已撤销；已存的得分表在重新评分后更新")
+    return EXIT_OK
+
+
+def cmd_finding_history(args: argparse.Namespace) -> int:
+    from govwatch.scoring.review import finding_history
+    store = open_store(cli_settings(args))
+    row = _finding_row(store, args.finding)
+    events = _review_call(finding_history, store, row["id"])
+    if args.json:
+        write_json({"finding_id": row["id"], "events": events}, args.json)
+        return EXIT_OK
+    actions = {"add": "录入", "edit": "修改", "withdraw": "撤回", "fixed": "已整改"}
+    for e in events:
+        change = f"（{e['data']['before']} → {e['data']['after']}）" if e["action"] == "edit" and e["data"] else ""
+        plain(console, f"{e['at']} {e['actor'] or '-'} {actions.get(e['action'], e['action'])}"
+                       f"{'：' + e['note'] if e['note'] else ''}{change}")
     return EXIT_OK
 
 
@@ -330,18 +448,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
     a, b = _run(store, args.run_a), _run(store, args.run_b)
     if a["site_id"] != b["site_id"]:
         raise UsageError(f"runs {args.run_a} and {args.run_b} are of different sites; a re-check compares one site")
+    if args.run_a >= args.run_b:
+        raise UsageError(f"运行 {args.run_a} 不早于运行 {args.run_b}：先写较早的运行，再写较晚的运行")
     _full_runs_only([a, b], args.any_run)
     console.print(f"using {_used(a)} and {_used(b)}", markup=False, highlight=False)
     result = diff_runs(store, args.run_a, args.run_b)
     if args.json:
         write_json(result, args.json)
-    labels = {"new": "新发现", "fixed": "已整改", "open": "仍未整改"}
+    labels = {"new": "新发现", "fixed": "已整改", "open": "仍未整改", "withdrawn": "已撤回"}
     console.print(f"run {args.run_a} ({a['as_of'][:10]}) → run {args.run_b} ({b['as_of'][:10]}): "
                   + "，".join(f"{labels[k]}{len(result[k])}个" for k in ("new", "fixed", "open")))
     if not args.json:
-        for key in ("new", "fixed", "open"):
+        for key in ("new", "fixed", "open", "withdrawn"):
             for f in result[key]:
-                console.print(f"  [{labels[key]}] {f['id']} {f['message']}")
+                notes = [f["status_label"]] if f["origin"] == "reviewer" else []
+                notes += [f"豁免：{f['exempt']}"] if f["exempt"] else []
+                plain(console, f"  [{labels[key]}] {f['id']} {f['message']}" + (f"（{'；'.join(notes)}）" if notes else ""))
     return EXIT_OK
 
 
@@ -439,6 +561,40 @@ def add_scoring_commands(sub: Any) -> None:
     p.add_argument("--json", help="write the findings as JSON here ('-' for stdout)")
     add_store_flags(p)
     p.set_defaults(func=cmd_finding_list)
+    ident = "人工检查问题的问题编号（RG-…）或序号（finding list 所列）"
+    p = finding.add_parser("edit", help="修改人工检查问题的描述、扣分或指标（留有审计记录）")
+    p.add_argument("finding", help=ident)
+    p.add_argument("--message", help="新的问题描述")
+    p.add_argument("--points", type=float, help="新的分值")
+    p.add_argument("--indicator", help="新的指标或否决项编号")
+    p.add_argument("--reason", required=True, help="修改原因")
+    p.add_argument("--reviewer", help="修改人（默认 cli:<登录名>）")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_edit)
+    p = finding.add_parser("withdraw", help="撤回人工检查问题：不再适用于任何检查，记录保留备查")
+    p.add_argument("finding", help=ident)
+    p.add_argument("--reason", required=True, help="撤回原因")
+    p.add_argument("--reviewer", help="操作人（默认 cli:<登录名>）")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_withdraw)
+    p = finding.add_parser("fixed", help="标记人工检查问题已整改：自该运行起不再适用")
+    p.add_argument("finding", help=ident)
+    p.add_argument("--run", type=int, required=True, help="确认已整改的运行（晚于录入该问题的运行）")
+    p.add_argument("--reason", required=True, help="如何确认已整改")
+    p.add_argument("--reviewer", help="操作人（默认 cli:<登录名>）")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_fixed)
+    p = finding.add_parser("unexempt", help="撤销豁免：该问题重新计分")
+    p.add_argument("exemption", help="豁免编号（finding exempt 所列），或被豁免问题的问题编号（撤销其全部豁免）")
+    p.add_argument("--reason", required=True, help="撤销原因")
+    p.add_argument("--reviewer", help="操作人（默认 cli:<登录名>）")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_unexempt)
+    p = finding.add_parser("history", help="人工检查问题的审计记录：录入、修改、撤回、整改")
+    p.add_argument("finding", help=ident)
+    p.add_argument("--json", help="write the events as JSON here ('-' for stdout)")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_finding_history)
 
     p = sub.add_parser("diff", help="re-check after rectification (复查): findings new, fixed and still open")
     p.add_argument("run_a", type=int, help="the earlier run")
