@@ -145,7 +145,7 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- govwatch filing add / list ------------------------------------------------------------
+# -- govwatch filing add / list / edit / withdraw / history ------------------------------------------------------------
 
 
 def cmd_filing_add(args: argparse.Namespace) -> int:
@@ -160,7 +160,7 @@ def cmd_filing_add(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     store = open_store(cli_settings(args))
     try:
-        filing = add_filing(store, args.site_url, starts, ends, args.reason, kinds)
+        filing = add_filing(store, args.site_url, starts, ends, args.reason, kinds, actor=_actor())
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -202,11 +202,80 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _actor() -> str:
+    """Who changes a filing from the command line: ``cli:<login>``."""
+    import getpass
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
+
+
+def _filing_call(args: argparse.Namespace, fn: Any, *a: Any, **kw: Any) -> Any:
+    """``fn(store, *a, **kw)`` on the store the flags name; bad input is a usage error."""
+    from govwatch.registry.errors import RegistryError
+
+    store = open_store(cli_settings(args))
+    try:
+        return fn(store, *a, **kw)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _window(f: dict[str, Any]) -> str:
+    kinds = ", ".join(f["kinds"]) if f["kinds"] else "全部问题类型"
+    return f"{f['starts']} 至 {f['ends']}（{kinds}）：{f['reason']}"
+
+
+def cmd_filing_edit(args: argparse.Namespace) -> int:
+    """Change a filing's window, 事由 or kinds, with the reason for the change."""
+    from govwatch.registry.errors import RegistryError
+    from govwatch.registry.filings import edit_filing, parse_kinds
+
+    try:
+        kinds = parse_kinds(args.kinds)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    filing = _filing_call(args, edit_filing, args.filing, starts=args.starts, ends=args.ends, reason=args.reason,
+                          kinds=kinds, all_kinds=args.all_kinds, actor=_actor(), note=args.note)
+    plain(console, f"临时报备 {filing['id']} 已修改：{_window(filing)}")
+    return EXIT_OK
+
+
+def cmd_filing_withdraw(args: argparse.Namespace) -> int:
+    """Withdraw a filing (its content stays in the audit trail)."""
+    from govwatch.registry.filings import withdraw_filing
+
+    filing = _filing_call(args, withdraw_filing, args.filing, reason=args.reason, actor=_actor())
+    plain(console, f"临时报备 {filing['id']}（{_window(filing)}）已撤销，不再豁免任何问题；"
+                   f"原内容见 govwatch filing history {filing['id']}")
+    return EXIT_OK
+
+
+def cmd_filing_history(args: argparse.Namespace) -> int:
+    """The audit trail of a filing."""
+    from govwatch.registry.filings import filing_history
+
+    events = _filing_call(args, filing_history, args.filing)
+    if args.json:
+        write_json({"filing_id": args.filing, "events": events}, args.json)
+        return EXIT_OK
+    actions = {"add": "报备", "edit": "修改", "withdraw": "撤销"}
+    for e in events:
+        change = f"（{e['data']['before']} → {e['data']['after']}）" if e["action"] == "edit" and e["data"] else ""
+        plain(console, f"{e['at']} {e['actor'] or '-'} {actions.get(e['action'], e['action'])}"
+                       f"{'：' + e['note'] if e['note'] else ''}{change}")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------
 
 
 def add_registry_commands(sub: Any) -> None:
-    """Register ``sites`` (import, export, list) and ``filing`` (add, list) on the CLI's subparsers."""
+    """Register ``sites`` (import, export, list) and ``filing`` (add, list, edit, withdraw, history) on the
+    CLI's subparsers."""
     raw = argparse.RawDescriptionHelpFormatter
     sites = sub.add_parser("sites", help="the site registry: import, export and list registered sites",
                            description="The site registry (网站基本信息): sites, their orgs, their identifiers.")
@@ -248,3 +317,26 @@ def add_registry_commands(sub: Any) -> None:
     p.add_argument("--json", help="write the filings as JSON here ('-' for stdout)")
     add_store_flags(p)
     p.set_defaults(func=cmd_filing_list)
+    p = fsub.add_parser("edit", help="修改临时报备的起止日期、事由或问题类型（留有审计记录）",
+                        description="修改一条临时报备；未给出的项不变。")
+    p.add_argument("filing", type=int, metavar="ID", help="报备编号（filing list 所列）")
+    p.add_argument("--from", dest="starts", metavar="DATE", help="新的开始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="ends", metavar="DATE", help="新的结束日期 YYYY-MM-DD（含当天）")
+    p.add_argument("--reason", help="新的报备事由")
+    p.add_argument("--kinds", help="新的问题类型，逗号分隔，如 stale_column,broken_link")
+    p.add_argument("--all-kinds", action="store_true", help="改为涵盖全部问题类型")
+    p.add_argument("--note", required=True, help="修改原因")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_filing_edit)
+    p = fsub.add_parser("withdraw", help="撤销临时报备：不再豁免任何问题，原内容保留在审计记录中",
+                        description="撤销一条临时报备（删除该报备，其完整内容写入审计记录）。")
+    p.add_argument("filing", type=int, metavar="ID", help="报备编号（filing list 所列）")
+    p.add_argument("--reason", required=True, help="撤销原因")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_filing_withdraw)
+    p = fsub.add_parser("history", help="临时报备的审计记录：报备、修改、撤销",
+                        description="一条临时报备的审计记录（撤销后仍可查看）。")
+    p.add_argument("filing", type=int, metavar="ID", help="报备编号")
+    p.add_argument("--json", help="write the events as JSON here ('-' for stdout)")
+    add_store_flags(p)
+    p.set_defaults(func=cmd_filing_history)

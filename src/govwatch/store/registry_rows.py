@@ -12,13 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction, insert, select, update
+from sqlalchemy import Connection, RootTransaction, delete, insert, select, update
 
 from govwatch.store import tables as t
-from govwatch.store.db import Store, inserted_id, now_iso
+from govwatch.store.db import Store, StoreError, inserted_id, now_iso
+from govwatch.store.ticket_rows import insert_audit
 
 __all__ = ["Org", "SITE_COLUMNS", "RegistryImport", "registry_import", "org_with_code", "all_orgs",
-           "registered_site_rows", "site_row_with_orgs", "site_id_of", "insert_filing", "filing_rows"]
+           "registered_site_rows", "site_row_with_orgs", "site_id_of", "insert_filing", "filing_rows",
+           "filing_row", "update_filing", "delete_filing"]
 
 # The ``sites`` columns the registry reads (a site as the registry knows it).
 SITE_COLUMNS = ("id", "url", "name", "site_code", "scope_prefix", "registered", "role", "level", "status",
@@ -89,10 +91,12 @@ def site_id_of(store: Store, url: str) -> int | None:
 
 # -- filings ---------------------------------------------------------------------------
 
-def insert_filing(store: Store, values: dict[str, Any]) -> int:
-    """Store a filing (``filings`` columns but id); returns its id."""
+def insert_filing(store: Store, values: dict[str, Any], *, actor: str | None = None) -> int:
+    """Store a filing (``filings`` columns but id) and its ``add`` audit event; returns its id."""
     with store.engine.begin() as conn:
-        return inserted_id(conn.execute(insert(t.filings).values(**values)))
+        filing_id = inserted_id(conn.execute(insert(t.filings).values(**values)))
+        insert_audit(conn, "filing", filing_id, actor, "add", None, "active", None, values)
+        return filing_id
 
 
 def filing_rows(store: Store, *, site_id: int | None = None, day: str | None = None) -> list[dict[str, Any]]:
@@ -108,6 +112,42 @@ def filing_rows(store: Store, *, site_id: int | None = None, day: str | None = N
              .order_by(t.filings.c.starts, t.filings.c.id))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def filing_row(store: Store, filing_id: int) -> dict[str, Any] | None:
+    """One ``filings`` row, or None."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.filings).where(t.filings.c.id == filing_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def _filing_in(conn: Connection, filing_id: int) -> dict[str, Any]:
+    row = conn.execute(select(t.filings).where(t.filings.c.id == filing_id)).mappings().first()
+    if row is None:
+        raise StoreError(f"no filing with id {filing_id}")
+    return dict(row)
+
+
+def update_filing(store: Store, filing_id: int, values: dict[str, Any], *, actor: str | None,
+                  note: str) -> dict[str, Any]:
+    """Change a filing's columns and record an ``edit`` audit event (subject ``filing``, the values
+    before and after) in one transaction; returns the row as it is now."""
+    with store.engine.begin() as conn:
+        before = _filing_in(conn, filing_id)
+        conn.execute(update(t.filings).where(t.filings.c.id == filing_id).values(**values))
+        insert_audit(conn, "filing", filing_id, actor, "edit", None, None, note,
+                     {"before": {k: before[k] for k in values}, "after": values})
+        return _filing_in(conn, filing_id)
+
+
+def delete_filing(store: Store, filing_id: int, *, actor: str | None, note: str) -> dict[str, Any]:
+    """Withdraw a filing: its full row goes into a ``withdraw`` audit event (subject ``filing``),
+    then the row is deleted, in one transaction; returns the row as it was."""
+    with store.engine.begin() as conn:
+        row = _filing_in(conn, filing_id)
+        insert_audit(conn, "filing", filing_id, actor, "withdraw", "active", "withdrawn", note, row)
+        conn.execute(delete(t.filings).where(t.filings.c.id == filing_id))
+        return row
 
 
 # -- an import: one transaction over orgs and sites --------------------------------------
