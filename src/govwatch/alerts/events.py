@@ -25,7 +25,7 @@ from govwatch.scoring.deadlines import Deadline
 from govwatch.scoring.diff import match_findings
 
 __all__ = ["Event", "SiteLike", "SiteRef", "column_due_events", "homepage_updates_event", "new_findings_events",
-           "transition_event", "veto_class", "veto_risk_event"]
+           "public_report_event", "ticket_overdue_event", "transition_event", "veto_class", "veto_risk_event"]
 
 _LISTED = 5  # findings named in one message; the rest are counted ("等N处")
 
@@ -362,3 +362,61 @@ def _findings_event(site: SiteLike, kind: str, finding_kind: str, found: list[tu
                           "fingerprint": f.fingerprint, "veto": v} for f, v in found]}
     return _event(kind, severity, site.url, site.name, site.org_code, urls[0], title, text,
                   f"{kind}:{site.url}:{finding_kind}:{_fact_key(fingerprints)}", at, data)
+
+
+# -- the rectification loop (docs/rectification.md "Alerts of the loop") -----------------------
+
+_TICKET_STATES = {"notified": "已通知", "returned": "退回"}
+_PUBLIC_CHANNELS = {"zhaocuo": "“我为政府网站找错”问题", "message": "网民留言"}
+_REPORT_STEPS = {"forward": "转办", "answer": "答复"}
+
+
+def ticket_overdue_event(site: SiteLike, ticket: dict[str, Any], today: date, *, at: datetime) -> Event | None:
+    """``ticket_overdue`` for a rectification ticket (a ``rectify_tickets`` row, state ``notified`` or
+    ``returned``) whose deadline passed before ``today``; None when it has not. The message names the
+    unit, the problem ID, the deadline and the days overdue; the dedupe key is the ticket and its
+    deadline (a new deadline is told again, the same one once)."""
+    deadline = date.fromisoformat(str(ticket["deadline"])[:10])
+    late = (today - deadline).days
+    if late <= 0:
+        return None
+    name = _site_label(site.url, site.name)
+    problem = str(ticket["problem_id"])
+    label = catalogue().label(str(ticket["kind"]))
+    state = _TICKET_STATES.get(str(ticket["state"]), str(ticket["state"]))
+    title = f"【预警】{name}整改问题{problem}已逾期{late}天"
+    text = (f"{name}的整改问题{problem}（{label}：{ticket['message']}，见{ticket['url']}）整改期限为"
+            f"{deadline.isoformat()}，已逾期{late}天，工单仍为“{state}”状态，未反馈整改结果。"
+            "请督促责任单位立即整改并反馈，整改完成后申请复查。")
+    data = {"ticket_id": int(ticket["id"]), "problem_id": problem, "deadline": deadline.isoformat(),
+            "days_overdue": late, "state": ticket["state"], "finding_kind": ticket["kind"]}
+    return _event("ticket_overdue", "warning", site.url, site.name, site.org_code, str(ticket["url"]), title, text,
+                  f"ticket_overdue:{ticket['id']}:{deadline.isoformat()}", at, data)
+
+
+def public_report_event(site: SiteLike, report: dict[str, Any], step: str, deadline: datetime,
+                        now: datetime) -> Event:
+    """The alert of one open step of a 找错 report or a 留言 (a ``public_reports`` row; ``step``
+    ``forward`` 转办 or ``answer`` 答复, due at ``deadline``): ``public_report_due`` (a reminder) while
+    the deadline is ahead of ``now``, ``public_report_overdue`` once it passed. The dedupe key is the
+    report, the step and its deadline, so each is told once."""
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=SHANGHAI)
+    what = _REPORT_STEPS.get(step, step)
+    left = deadline - now
+    name = _site_label(site.url, site.name)
+    channel = _PUBLIC_CHANNELS.get(str(report["channel"]), str(report["channel"]))
+    ref = f"{channel}（编号{report['external_id']}，“{report['title']}”）"
+    data = {"report_id": int(report["id"]), "channel": report["channel"], "external_id": report["external_id"],
+            "step": step, "deadline": deadline.isoformat()}
+    key = f"{report['channel']}:{report['external_id']}:{step}:{deadline.isoformat()}"
+    if left.total_seconds() <= 0:
+        title = f"【预警】{name}的{channel}已超过{what}期限"
+        text = (f"{name}收到的{ref}应于{_when(deadline)}前{what}，已超期{_duration(-left)}，仍未{what}。"
+                f"请立即{what}并在平台登记办理结果。")
+        return _event("public_report_overdue", "warning", site.url, site.name, site.org_code, site.url, title, text,
+                      f"public_report_overdue:{key}", now, {**data, "overdue": _duration(-left)})
+    title = f"【提醒】{name}的{channel}将于{_when(deadline)}到{what}期限"
+    text = f"{name}收到的{ref}应于{_when(deadline)}前{what}，还剩{_duration(left)}。请在期限前{what}，逾期将计入考核。"
+    return _event("public_report_due", "warning", site.url, site.name, site.org_code, site.url, title, text,
+                  f"public_report_due:{key}", now, {**data, "left": _duration(left)})
