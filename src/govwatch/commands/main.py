@@ -16,6 +16,7 @@ from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, conso
 from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
 from govwatch.commands.page_extract import add_extract_command
+from govwatch.commands.public_reports import add_inbox_commands
 from govwatch.commands.run_scoring import add_scoring_commands
 from govwatch.commands.service import add_service_commands
 from govwatch.commands.simulator import add_sim_commands
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_alerts_commands(sub)  # alerts list, alerts test
     add_service_commands(sub)  # serve, runs
     add_user_commands(sub)  # user add|list, token create
+    add_inbox_commands(sub)  # inbox import|add|list|show|forward|answer|close|figures
     return parser
 
 

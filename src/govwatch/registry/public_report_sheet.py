@@ -50,10 +50,11 @@ _CHANNELS = {"zhaocuo": "zhaocuo", "找错": "zhaocuo", "我为政府网站找�
              "网站纠错": "zhaocuo", "纠错意见": "zhaocuo",
              "message": "message", "留言": "message", "网民留言": "message", "咨询投诉": "message",
              "领导信箱": "message", "互动留言": "message"}
+_LABELS = {"zhaocuo": "找错", "message": "留言"}
 # 留言 categories as stored (docs/rectification.md §3): what a type cell says -> 咨询 | 投诉 | 建议 | 其他
 _CATEGORY_WORDS = (("咨询", ("咨询", "求助", "询问", "问询")), ("投诉", ("投诉", "举报")), ("建议", ("建议", "意见")))
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                   r"(?:[ T]+(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}(?:\.\d+)?))?\s*秒?)?"
+                   r"(?:[ T]*(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*分?(?:\s*[:：]?\s*(\d{1,2}(?:\.\d+)?)\s*秒?)?)?"
                    r"\s*(Z|[+-]\d{2}:?\d{2})?")
 
 
@@ -208,7 +209,7 @@ def _row(sheet: ReportSheet, number: int, values: dict[str, str], default_channe
         if channel is None:
             bad("channel", f"无法识别的渠道「{values['channel']}」（应为 找错 或 留言）")
         elif default_channel is not None and channel != default_channel:
-            bad("channel", f"渠道「{values['channel']}」与指定的渠道不一致")
+            bad("channel", f"渠道「{values['channel']}」与指定的渠道（{_LABELS[default_channel]}）不一致")
     elif channel is None:
         bad("channel", "渠道为空（应为 找错 或 留言，或在命令中用 --channel 指定）")
     external_id = values.get("external_id", "")

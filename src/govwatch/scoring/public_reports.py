@@ -22,21 +22,23 @@ from pathlib import Path
 from typing import Any
 
 from govwatch.core.clock import SHANGHAI
+from govwatch.core.identifiers import check_url
 from govwatch.core.urls import normalize_url
 from govwatch.core.workdays import calendar
 from govwatch.registry.errors import RegistryError
-from govwatch.registry.public_report_sheet import parse_category, parse_channel, read_report_sheet
+from govwatch.registry.public_report_sheet import parse_category, parse_channel, parse_received, read_report_sheet
 from govwatch.registry.sites import RegisteredSite, registered_sites
 from govwatch.rules.loader import RuleSet
 from govwatch.store.db import Store, StoreError
 from govwatch.store.public_report_rows import SUBJECT, insert_reports, move_report, report_row, report_rows
+from govwatch.store.registry_rows import site_id_of
 from govwatch.store.ticket_rows import audit_trail
 
 __all__ = [
-    "CHANNELS", "STATES", "STATE_LABELS", "CHANNEL_LABELS", "CATEGORIES", "OPEN_STATES", "STEP_LABELS",
+    "CHANNELS", "STATES", "STATE_LABELS", "CHANNEL_LABELS", "CATEGORIES", "OPEN_STATES", "STEP_LABELS", "ACTION_LABELS",
     "DEFAULT_FORWARD_WITHIN", "DEFAULT_ANSWER_WITHIN", "PublicReportError", "SiteMatcher",
     "limits", "deadlines", "add_report", "import_reports", "forward_report", "answer_report", "close_report",
-    "list_reports", "due_reports", "report_detail", "public_report_figures", "as_beijing",
+    "list_reports", "due_reports", "report_detail", "public_report_figures", "as_beijing", "site_id_for_url",
 ]
 
 CHANNELS = ("zhaocuo", "message")
@@ -45,6 +47,7 @@ OPEN_STATES = ("received", "forwarded", "answered")
 CHANNEL_LABELS = {"zhaocuo": "找错", "message": "留言"}
 STATE_LABELS = {"received": "待转办", "forwarded": "已转办", "answered": "已答复", "closed": "已办结"}
 STEP_LABELS = {"forward": "转办", "answer": "答复"}
+ACTION_LABELS = {"import": "导入", "add": "登记", "forward": "转办", "answer": "答复", "close": "办结"}  # audit actions
 CATEGORIES = ("咨询", "投诉", "建议", "其他")  # 留言 categories as stored (找错: none)
 _CATEGORY_KEYS = {"咨询": "consult", "投诉": "complaint", "建议": "suggestion", "其他": "other"}
 
@@ -150,6 +153,17 @@ def _matcher(store: Store) -> SiteMatcher:
     return SiteMatcher(registered_sites(store))
 
 
+def site_id_for_url(store: Store, url: str) -> int:
+    """The id of the site whose homepage is ``url``; :class:`PublicReportError` when there is none."""
+    norm, _, _ = check_url(url)
+    if norm is None:
+        raise PublicReportError(f"「{url}」不是可用的网站首页网址")
+    found = site_id_of(store, norm)
+    if found is None:
+        raise PublicReportError(f"没有首页为 {norm} 的网站（先用 govwatch sites import 登记）")
+    return found
+
+
 # -- adding ------------------------------------------------------------------------------------------
 
 
@@ -173,19 +187,23 @@ def _new_values(*, channel: str, title: str, received_at: datetime, site_id: int
             "deadline_estimated": estimated, "state": "received"}
 
 
-def add_report(store: Store, *, channel: str, title: str, received_at: datetime, site_id: int | None = None,
+def add_report(store: Store, *, channel: str, title: str, received_at: datetime | str, site_id: int | None = None,
                site_name: str | None = None, content: str | None = None, reporter: str | None = None,
                category: str | None = None, external_id: str | None = None, rules: RuleSet | None = None,
                actor: str) -> int:
     """Enter one report by hand; returns its id. Without ``site_id`` the site is matched by
     ``site_name`` (exact registered name); an unmatched report keeps its name and no site.
-    Without ``external_id`` govwatch gives one (``GW-000123``)."""
+    Without ``external_id`` govwatch gives one (``GW-000123``). ``received_at`` may be given as text
+    (2026-09-30 16:20, ISO …), read as the import reads it."""
     channel = _channel(channel)
     title = (title or "").strip()
     if not title:
         raise PublicReportError("标题不能为空")
-    if not isinstance(received_at, datetime):
-        raise PublicReportError("提交时间应为日期时间")
+    if isinstance(received_at, str):
+        parsed = parse_received(received_at)
+        if parsed is None:
+            raise PublicReportError(f"提交时间「{received_at}」不是日期时间（如 2026-09-30 16:20）")
+        received_at = parsed
     external_id = (external_id or "").strip() or None
     if site_id is not None:
         site = next((s for s in registered_sites(store) if s.id == site_id), None)
@@ -274,12 +292,15 @@ def forward_report(store: Store, report_id: int, *, actor: str, at: datetime | N
 
 
 def answer_report(store: Store, report_id: int, answer: str, *, actor: str, at: datetime | None = None) -> None:
-    """Record the answer given to the citizen (forwarded → answered)."""
+    """Record the answer given to the citizen (forwarded → answered; also received → answered when
+    the office answers without forwarding: the forward is then neither on time nor late)."""
     text = (answer or "").strip()
     if not text:
         raise PublicReportError("答复内容不能为空")
     row = _report(store, report_id)
-    _need(row, "forwarded", "答复（未转办的记录请先转办）")
+    if row["state"] not in ("received", "forwarded"):
+        raise PublicReportError(f"记录 {report_id} 当前为「{STATE_LABELS[row['state']]}」，"
+                                "只有待转办或已转办的记录可以答复")
     moment = _when(row, at, "答复")
     late = moment > _parse(row["answer_deadline"])
     _move(store, row, "answered", {"answered_at": _iso(moment), "answer": text}, actor=actor, action="answer",
@@ -308,13 +329,12 @@ def _on_time(done: str | None, deadline: str) -> bool | None:
 
 
 def _pending(row: dict[str, Any]) -> list[tuple[str, datetime]]:
-    """The steps not done yet with their deadlines (a closed report has none)."""
-    if row["state"] == "closed":
-        return []
+    """The steps the report still waits for, with their deadlines: forward while ``received``,
+    answer while ``received`` or ``forwarded`` (an answered or closed report waits for none)."""
     steps: list[tuple[str, datetime]] = []
-    if row["forwarded_at"] is None:
+    if row["state"] == "received":
         steps.append(("forward", _parse(row["forward_deadline"])))
-    if row["answered_at"] is None:
+    if row["state"] in ("received", "forwarded"):
         steps.append(("answer", _parse(row["answer_deadline"])))
     return steps
 
@@ -369,10 +389,8 @@ def due_reports(store: Store, now: datetime, within_hours: float) -> list[dict[s
 
 
 def report_detail(store: Store, report_id: int) -> dict[str, Any]:
-    """One report (as :func:`list_reports` gives it) with ``audit``: its trail, oldest first."""
-    view = _view(_report(store, report_id))
-    view["audit"] = audit_trail(store, SUBJECT, report_id)
-    return view
+    """``{"row": the report as :func:`list_reports` gives it, "events": its audit trail, oldest first}``."""
+    return {"row": _view(_report(store, report_id)), "events": audit_trail(store, SUBJECT, report_id)}
 
 
 def _site_urls(store: Store, site_ids: list[int]) -> dict[int, str]:
