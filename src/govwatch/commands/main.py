@@ -12,6 +12,7 @@ import os
 
 from govwatch import __version__
 from govwatch.commands.alerting import add_alerts_commands
+from govwatch.commands.annual_report import add_annual_command
 from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, console, interrupted_exit
 from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
@@ -23,6 +24,7 @@ from govwatch.commands.simulator import add_sim_commands
 from govwatch.commands.site_availability import add_availability_commands
 from govwatch.commands.site_inspection import add_inspect_command
 from govwatch.commands.site_registry import add_registry_commands
+from govwatch.commands.spot_checks import add_spot_check_commands
 from govwatch.commands.users import add_user_commands
 
 
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_alerts_commands(sub)  # alerts list, alerts test
     add_service_commands(sub)  # serve, runs
     add_user_commands(sub)  # user add|list, token create
+    add_spot_check_commands(sub)  # spotcheck draw|list|show|run|table
+    add_annual_command(sub)  # annual
     add_inbox_commands(sub)  # inbox import|add|list|show|forward|answer|close|figures
     return parser
 
