@@ -121,22 +121,101 @@ def repeat_header(row: Any) -> None:
     pr.append(flag)
 
 
-def _fill(cell: Any, text: str, *, size: float, bold: bool = False, center: bool = False) -> None:
+def _fill(cell: Any, text: str, *, size: float, bold: bool = False, center: bool = False,
+          font: str | None = None) -> None:
     p = cell.paragraphs[0]
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run(text)
     run.font.size = Pt(size)
     run.bold = bold
+    if font:
+        set_run_font(run._element, font)
+
+
+# Column widths: bounds (cm) and the width of a character of the table's text, for default widths.
+MIN_COLUMN_CM = 1.0
+MAX_COLUMN_SHARE = 0.45  # no default column takes more than this share of the table
+
+
+def text_width_cm(section: Any) -> float:
+    """The width between a section's left and right margins, in cm."""
+    return float((section.page_width - section.left_margin - section.right_margin) / 360000)
+
+
+def display_length(text: str) -> float:
+    """The width of ``text``'s longest line in CJK characters (a Latin letter or digit counts as 0.55)."""
+    return max((sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in line) for line in str(text).split("\n")), default=0.0)
+
+
+def content_widths(header: Sequence[str] | None, rows: Sequence[Sequence[Any]], total_cm: float,
+                   *, size: float = 9) -> list[float]:
+    """Default column widths (cm) proportional to each column's longest text, bounded, summing to ``total_cm``.
+
+    A column is at least wide enough for two characters of ``size`` points (and ``MIN_COLUMN_CM``), and at
+    most ``MAX_COLUMN_SHARE`` of the table, so a long ID list wraps at its 、 instead of squeezing the others.
+    """
+    cols = len(header) if header else max(len(r) for r in rows)
+    char_cm = size * 2.54 / 72 * 1.1  # a CJK character of ``size`` points plus a little air
+    need = [0.0] * cols
+    for row in ([list(header)] if header else []) + [list(r) for r in rows]:
+        for i, value in enumerate(row[:cols]):
+            need[i] = max(need[i], display_length("" if value is None else str(value)) * char_cm + 0.4)
+    low = max(MIN_COLUMN_CM, 2 * char_cm + 0.4)
+    high = max(low, MAX_COLUMN_SHARE * total_cm)
+    widths = [min(max(n, low), high) for n in need]
+    if sum(widths) <= total_cm:  # room to spare: widen the columns that wanted more, else all evenly
+        wanting = [i for i in range(cols) if need[i] > widths[i]] or list(range(cols))
+        extra = (total_cm - sum(widths)) / len(wanting)
+        return [w + extra if i in wanting else w for i, w in enumerate(widths)]
+    # too wide: shrink the part above the minimum proportionally
+    spare = sum(w - low for w in widths)
+    scale = (total_cm - low * cols) / spare if spare else 0.0
+    return [low + (w - low) * max(scale, 0.0) for w in widths]
+
+
+def _dxa(cm: float) -> str:
+    return str(round(cm * 567))  # twentieths of a point per cm (1440 / 2.54)
+
+
+def set_widths(t: Any, widths_cm: Sequence[float]) -> None:
+    """Fix a table's layout and widths so LibreOffice and WPS keep them: w:tblLayout fixed, w:tblW,
+    one w:gridCol per column and w:tcW on every cell (call before merging cells)."""
+    tbl_pr = t._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:  # python-docx's new tables have one; placed after the style as the schema wants
+        tbl_w = OxmlElement("w:tblW")
+        style = tbl_pr.find(qn("w:tblStyle"))
+        if style is not None:
+            style.addnext(tbl_w)
+        else:
+            tbl_pr.insert(0, tbl_w)
+    tbl_w.set(qn("w:w"), _dxa(sum(widths_cm)))
+    tbl_w.set(qn("w:type"), "dxa")
+    t.autofit = False  # w:tblLayout fixed
+    grid = t._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths_cm, strict=True):
+        col.set(qn("w:w"), _dxa(width))
+    for row in t.rows:
+        for tc, width in zip(row._tr.findall(qn("w:tc")), widths_cm, strict=True):
+            tc.get_or_add_tcPr()
+            tc.width = Cm(width)
+
+
+def id_list(ids: Sequence[str]) -> str:
+    """Problem IDs joined with 、 so a narrow cell wraps between IDs, never inside one."""
+    return "、".join(ids)
 
 
 def table(doc: DocxDocument, header: Sequence[str] | None, rows: Sequence[Sequence[Any]], *,
           widths: Sequence[float] | None = None, size: float = 9, center: Sequence[int] = (),
-          label_column: bool = False) -> Any:
-    """A bordered table with a shaded header row that repeats on every page.
+          label_column: bool = False, total_width: float | None = None, font: str | None = None) -> Any:
+    """A bordered table with a shaded header row that repeats on every page, with fixed column widths.
 
-    ``widths`` in cm; ``center`` lists the columns to centre; ``label_column`` shades
-    and bolds the first column (key/value tables without a header).
+    ``widths`` in cm (scaled to ``total_width`` when that is given); without them the widths follow the
+    columns' text (:func:`content_widths`) over ``total_width`` (default: the last section's text width).
+    ``center`` lists the columns to centre; ``label_column`` shades and bolds the first column (key/value
+    tables without a header); ``font`` sets the East-Asian font of every cell.
     """
     cols = len(header) if header else max(len(r) for r in rows)
     t = doc.add_table(rows=0, cols=cols)
@@ -145,19 +224,21 @@ def table(doc: DocxDocument, header: Sequence[str] | None, rows: Sequence[Sequen
     if header:
         cells = t.add_row().cells
         for i, text in enumerate(header):
-            _fill(cells[i], text, size=size, bold=True, center=True)
+            _fill(cells[i], text, size=size, bold=True, center=True, font=font)
             shade(cells[i], "D9D9D9")
         repeat_header(t.rows[0])
     for row in rows:
         cells = t.add_row().cells
         for i, value in enumerate(row):
             _fill(cells[i], "" if value is None else str(value), size=size, center=i in center,
-                  bold=label_column and i % 2 == 0)
+                  bold=label_column and i % 2 == 0, font=font)
             if label_column and i % 2 == 0:
                 shade(cells[i], "F2F2F2")
+    total = total_width if total_width is not None else text_width_cm(doc.sections[-1])
     if widths:
-        t.autofit = False
-        for row in t.rows:
-            for i, w in enumerate(widths):
-                row.cells[i].width = Cm(w)
+        scale = total / sum(widths) if total_width is not None else 1.0
+        chosen = [w * scale for w in widths]
+    else:
+        chosen = content_widths(header, rows, total, size=size)
+    set_widths(t, chosen)
     return t
