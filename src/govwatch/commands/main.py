@@ -18,6 +18,7 @@ from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
 from govwatch.commands.page_extract import add_extract_command
 from govwatch.commands.public_reports import add_inbox_commands
+from govwatch.commands.rectification import add_ticket_commands
 from govwatch.commands.run_scoring import add_scoring_commands
 from govwatch.commands.service import add_service_commands
 from govwatch.commands.simulator import add_sim_commands
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_spot_check_commands(sub)  # spotcheck draw|list|show|run|table
     add_annual_command(sub)  # annual
     add_inbox_commands(sub)  # inbox import|add|list|show|forward|answer|close|figures
+    add_ticket_commands(sub)  # ticket issue|list|show|notify|reply|verify|exempt|close|notice|recheck-report
     return parser
 
 

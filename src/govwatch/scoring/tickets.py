@@ -18,7 +18,7 @@ from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for
 from govwatch.core import clock
 from govwatch.core.catalogue import REVIEWER_CODE, catalogue, problem_id
 from govwatch.core.urls import normalize_url
-from govwatch.scoring.runs import stored_findings
+from govwatch.scoring.runs import WITHHELD, stored_findings
 from govwatch.store.db import Store, StoreError
 from govwatch.store.registry_rows import site_id_of
 from govwatch.store.run_results import check_findings, check_records
@@ -32,6 +32,7 @@ from govwatch.store.ticket_rows import (
     fetch_answers,
     insert_tickets,
     notice_row,
+    notice_rows,
     ticket_events,
     ticket_rows,
 )
@@ -41,7 +42,7 @@ __all__ = ["TICKET_STATES", "STATE_LABELS", "OPEN_STATES", "OVERDUE_STATES", "EX
            "MAX_ATTACHMENT_BYTES", "UNREAD_NOTE", "TicketError", "issue_tickets", "notify_tickets", "reply_ticket",
            "request_verification", "apply_verification", "exempt_ticket", "close_ticket", "list_tickets",
            "ticket_detail", "ticket_attachment", "overdue_tickets", "notice_model", "recheck_model", "ticket_figures",
-           "site_for_url"]
+           "site_for_url", "latest_notice_id", "latest_recheck_run"]
 
 TICKET_STATES = ("pending", "notified", "replied", "verifying", "closed", "returned", "exempted")
 STATE_LABELS = {"pending": "待下发", "notified": "已通知", "replied": "已反馈", "verifying": "复查中",
@@ -279,6 +280,16 @@ def _page_read(answer: tuple[int | None, str | None] | None) -> bool:
     return error is None and status is not None and 200 <= status < 400
 
 
+def _judged_kinds(store: Store, run_id: int) -> frozenset[str]:
+    """Finding kinds the run's checks looked for on the pages it read: the checks that ran, and
+    those only withheld from scoring because the run is not a read of the whole site (a re-check
+    never is): their findings are stored all the same."""
+    load_builtin_checks()
+    records = check_records(store, run_id, list(REGISTRY))
+    return looked_for(CheckRun(r["check_name"], "ok" if (r["error"] or "").startswith(WITHHELD) else r["status"],
+                               r["findings"], r["elapsed_ms"], r["error"]) for r in records)
+
+
 def apply_verification(store: Store, run_id: int, ticket_ids: Sequence[int], *, actor: str) -> dict[int, str]:
     """Decide the ``verifying`` tickets by the re-check run ``run_id``: the page read and the
     fingerprint gone → ``closed``; the fingerprint still found → ``returned`` (the new finding's
@@ -291,11 +302,8 @@ def apply_verification(store: Store, run_id: int, ticket_ids: Sequence[int], *, 
         run = store.run(run_id)
     except StoreError:
         raise TicketError(f"没有编号为 {run_id} 的复查运行") from None
-    load_builtin_checks()
     found = {f.fingerprint: f for f in check_findings(store, run_id)}
-    records = check_records(store, run_id, list(REGISTRY))
-    judged = looked_for(CheckRun(r["check_name"], r["status"], r["findings"], r["elapsed_ms"], r["error"])
-                        for r in records)
+    judged = _judged_kinds(store, run_id)
     rows = ticket_rows(store, ids)
     answers = fetch_answers(store, run_id, {r["url"] for r in rows})
     before = {r["id"]: _state_before_verifying(store, r["id"]) for r in rows if r["state"] == "verifying"}
@@ -438,6 +446,22 @@ def notice_model(store: Store, notice_id: int) -> dict[str, Any]:
             "date": issued.isoformat() if issued else None, "issuer": notice["issuer"], "unit": unit,
             "deadline": notice["deadline"], "title": f"关于{unit['name']}网站问题整改的通知",
             "tickets": [_doc_ticket(r) for r in ticket_rows(store, notice_id=notice["id"])], "reply_form": True}
+
+
+def latest_notice_id(store: Store, site_id: int) -> int:
+    """The id of the site's newest 整改通知; :class:`TicketError` when it has none."""
+    notices = notice_rows(store, site_id)
+    if not notices:
+        raise TicketError("该网站还没有下发过整改通知（先用 govwatch ticket notify 下发）")
+    return int(notices[-1]["id"])
+
+
+def latest_recheck_run(store: Store, site_id: int) -> int:
+    """The newest run that verified tickets of the site; :class:`TicketError` when none did."""
+    runs = [r["verify_run_id"] for r in ticket_rows(store, site_ids=[site_id]) if r["verify_run_id"]]
+    if not runs:
+        raise TicketError("该网站还没有完成复查的工单（先用 govwatch ticket verify 申请复查）")
+    return int(max(runs))
 
 
 def _outcome_event(store: Store, ticket_id: int, run_id: int) -> dict[str, Any] | None:

@@ -20,8 +20,8 @@ from govwatch.store.blobs import body_hash, compress
 from govwatch.store.db import Store, inserted_id, now_iso
 
 __all__ = ["insert_audit", "audit_trail", "TicketChange", "MissingTickets", "ticket_rows", "open_ticket_fingerprints",
-           "insert_tickets", "change_tickets", "attachment_rows", "attachment_row", "notice_row", "fetch_answers",
-           "ticket_events", "OPEN_STATES_STORED"]
+           "insert_tickets", "change_tickets", "attachment_rows", "attachment_row", "notice_row", "notice_rows",
+           "fetch_answers", "ticket_events", "OPEN_STATES_STORED"]
 
 
 def insert_audit(conn: Connection, subject: str, subject_id: int, actor: str | None, action: str,
@@ -205,6 +205,13 @@ def notice_row(store: Store, notice_id: int) -> dict[str, Any] | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(t.rectify_notices).where(t.rectify_notices.c.id == notice_id)).mappings().first()
     return dict(row) if row is not None else None
+
+
+def notice_rows(store: Store, site_id: int) -> list[dict[str, Any]]:
+    """The site's ``rectify_notices`` rows, oldest first."""
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(t.rectify_notices).where(
+            t.rectify_notices.c.site_id == site_id).order_by(t.rectify_notices.c.id)).mappings()]
 
 
 def fetch_answers(store: Store, run_id: int, urls: Collection[str]) -> dict[str, tuple[int | None, str | None]]:
