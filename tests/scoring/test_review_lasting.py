@@ -8,6 +8,7 @@ that store, so what one test enters never leaks into another.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from govwatch.commands.main import main
 from govwatch.core.catalogue import problem_id
 from govwatch.pipeline import inspect_site
 from govwatch.rules import RuleSet, load_ruleset
@@ -232,3 +234,57 @@ def test_an_old_exemption_of_a_reviewer_finding_still_applies(copy: Store, inspe
     assert legacy != finding.fingerprint
     exempt(copy, r1, inspected["site_id"], legacy, "旧豁免", site_wide=True)
     assert load_review(copy, r1, inspected["site_id"]).exemptions[finding.fingerprint] == "旧豁免"
+
+
+def test_the_finding_commands(copy: Store, inspected: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    r1, r2, r3 = (str(r) for r in inspected["runs"])
+    db = copy.url.removeprefix("sqlite:///")
+    base = ["--db", db]
+    assert main(["finding", "add", r1, "--indicator", "wording", "--kind", "typo", "--url", inspected["url"],
+                 "--message", "首页错别字", "--points", "1", "--reviewer", "张三", *base]) == 0
+    added = capsys.readouterr().err
+    rg = next(w for w in added.replace("（", " ").split() if w.startswith("RG-"))
+    assert "序号 1" in added and "直至撤回或标记已整改" in added
+
+    assert main(["finding", "list", r3, "--json", "-", *base]) == 0  # carried to run 3, with its status
+    [entry] = [f for f in json.loads(capsys.readouterr().out) if f["id"] == rg]
+    assert (entry["reviewer_finding_id"], entry["review_status_label"], entry["entered_run_id"]) == \
+        (1, "人工录入", int(r1))
+
+    assert main(["finding", "edit", rg, "--message", "首页两处错别字", "--reason", "复核", *base]) == 0
+    assert "已修改" in capsys.readouterr().err
+    assert main(["finding", "edit", rg, "--message", "首页两处错别字", "--reason", "复核", *base]) == 2
+    assert "没有要修改的内容" in capsys.readouterr().err
+    assert main(["finding", "edit", "RG-0000000000", "--points", "2", "--reason", "x", *base]) == 2
+    assert "没有人工检查问题 RG-0000000000" in capsys.readouterr().err
+
+    assert main(["finding", "fixed", rg, "--run", r1, "--reason", "已改", *base]) == 2
+    assert "不晚于录入该问题的运行" in capsys.readouterr().err
+    assert main(["finding", "fixed", rg, "--run", r3, "--reason", "复查已改", *base]) == 0
+    assert "已整改" in capsys.readouterr().err
+    assert main(["diff", r1, r3, *base]) == 0
+    shown = capsys.readouterr().err
+    assert f"[已整改] {rg} 首页两处错别字（已整改）" in shown
+    assert main(["diff", r1, r2, *base]) == 0
+    assert f"[仍未整改] {rg} 首页两处错别字（人工录入）" in capsys.readouterr().err
+    assert main(["diff", r3, r1, *base]) == 2
+    assert "不早于运行" in capsys.readouterr().err
+
+    assert main(["finding", "withdraw", "1", "--reason", "误录", *base]) == 0
+    capsys.readouterr()
+    assert main(["finding", "list", r3, *base]) == 0
+    listing = capsys.readouterr().err
+    assert rg in listing and "已撤回" in listing  # the site's reviewer findings, with their status
+    assert main(["finding", "history", rg, "--json", "-", *base]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    assert [e["action"] for e in events] == ["add", "edit", "fixed", "withdraw"]
+    assert events[0]["actor"] == "张三" and events[1]["actor"].startswith("cli")
+
+    target = next(f for f in check_findings(copy, int(r1)) if f.kind == "broken_link")
+    assert main(["finding", "exempt", r1, problem_id(target), "--reason", "外链已恢复", "--site-wide", *base]) == 0
+    assert "豁免 1 已登记" in capsys.readouterr().err
+    assert main(["finding", "unexempt", problem_id(target), "--reason", "复核未恢复", *base]) == 0
+    assert "豁免 1（全站各次检查，原因：外链已恢复）已撤销" in capsys.readouterr().err
+    assert main(["finding", "unexempt", "1", "--reason", "again", *base]) == 2
+    assert "没有未撤销的豁免 1" in capsys.readouterr().err
+    assert target.fingerprint not in load_review(copy, int(r3), inspected["site_id"]).exemptions
