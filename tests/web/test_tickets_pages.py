@@ -122,6 +122,9 @@ def test_manager_issues_and_notifies_and_downloads_the_notice(scored: Portfolio,
     assert "已下发整改通知，1张工单进入“已通知”" in after.text
     (notice_id,) = {int(n) for n in NOTICE_LINK.findall(after.text)}
     assert _rows(after.text) == {ticket_id: "notified"}
+    stored = tickets.ticket_detail(store, ticket_id)
+    assert (stored["deadline"], stored["notice_id"]) == (deadline, notice_id)
+    assert (stored["notice"]["doc_number"], stored["notice"]["issuer"]) == (DOC_NUMBER, ISSUER)
 
     word = city.get(f"/tickets/notices/{notice_id}/notice.docx")
     assert word.status_code == 200
