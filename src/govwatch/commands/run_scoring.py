@@ -4,11 +4,12 @@ the scoring and report layers, print). They read stored runs only: nothing is fe
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from govwatch.commands.common import (
+    EXIT_FAILURE,
     EXIT_OK,
     UsageError,
     add_report_flags,
@@ -469,6 +470,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
     from govwatch.report.bulletin import write_bulletin
+    from govwatch.report.report_error import ReportError
     from govwatch.scoring.runs import latest_runs
     store = open_store(cli_settings(args))
     rules = _rules(args.rules) if args.rules else None
@@ -490,18 +492,75 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     runs = [_run(store, run_id) for run_id in run_ids]
     _full_runs_only(runs, args.any_run)
     console.print("using " + ", ".join(_used(run) for run in runs), markup=False, highlight=False)
-    documents = []
-    for run_id in run_ids:
-        documents.append(_score(store, run_id, rules or _run_rules(store, run_id, None))[0])
     try:
         deadline = date.fromisoformat(args.deadline)
     except ValueError:
         raise UsageError(f"--deadline must be a date like 2027-01-15, got {args.deadline!r}") from None
-    paths = write_bulletin(documents, Path(args.out), title=args.title, period=args.period, deadline=deadline,
-                           issuer=args.issuer)
+    template = _template(args.template)
+    start, end = _bulletin_period(args, runs)
+    documents = []
+    for run_id in run_ids:
+        documents.append(_score(store, run_id, rules or _run_rules(store, run_id, None))[0])
+    extras = _bulletin_extras(store, [run["site_id"] for run in runs], start, end)
+    console.print(f"整改与办理情况统计期：{start.isoformat()} 至 {end.isoformat()}", markup=False, highlight=False)
+    out = Path(args.out)
+    try:
+        paths = write_bulletin(documents, out, title=args.title, period=args.period, deadline=deadline,
+                               issuer=args.issuer, doc_number=args.doc_number, red_header=args.red_header,
+                               template=template, extras=extras, pdf=not args.no_pdf)
+    except ReportError as exc:  # LibreOffice missing or failing: the xlsx and docx are written
+        written = [p for p in (out / "得分表.xlsx", out / "通报.docx") if p.exists()]
+        for path in written:
+            console.print(f"bulletin: {path}", markup=False, highlight=False)
+        plain(console, f"未生成 PDF：{exc}（不需要 PDF 时加 --no-pdf）")
+        return EXIT_FAILURE
     for path in paths:
-        console.print(f"bulletin: {path}")
+        console.print(f"bulletin: {path}", markup=False, highlight=False)
     return EXIT_OK
+
+
+def _template(path: str | None) -> Path | None:
+    """The user's .docx template (红头 and 文号 layout), checked before anything is written."""
+    if not path:
+        return None
+    from govwatch.report.gongwen import open_template
+    from govwatch.report.report_error import ReportError
+    try:
+        open_template(Path(path))
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    return Path(path)
+
+
+def _day(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{flag} 须为 YYYY-MM-DD 格式的日期，收到 {text!r}") from None
+
+
+def _bulletin_period(args: argparse.Namespace, runs: list[dict[str, Any]]) -> tuple[date, date]:
+    """The days the ticket and 找错/留言 figures cover: --from/--to, by default the calendar quarter of
+    the newest run's as-of day (the part not given)."""
+    newest = max(date.fromisoformat(run["as_of"][:10]) for run in runs)
+    first_month = 3 * ((newest.month - 1) // 3) + 1
+    quarter_start = date(newest.year, first_month, 1)
+    quarter_end = (date(newest.year + 1, 1, 1) if first_month == 10 else date(newest.year, first_month + 3, 1)) \
+        - timedelta(days=1)
+    start = _day(args.starts, "--from") if args.starts else quarter_start
+    end = _day(args.ends, "--to") if args.ends else quarter_end
+    if end < start:
+        raise UsageError(f"统计期结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
+    return start, end
+
+
+def _bulletin_extras(store: Any, site_ids: list[int], start: date, end: date) -> dict[str, Any]:
+    """The bulletin's optional parts for the period: rectification tickets (整改情况) and 找错/留言
+    handling (docs/rectification.md §2 ``extras``)."""
+    from govwatch.scoring.public_reports import public_report_figures
+    from govwatch.scoring.tickets import ticket_figures
+    return {"tickets": ticket_figures(store, site_ids, start, end),
+            "public_reports": public_report_figures(store, site_ids, start, end)}
 
 
 # -- parser -------------------------------------------------------------------------
@@ -605,15 +664,24 @@ def add_scoring_commands(sub: Any) -> None:
     add_store_flags(p)
     p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("bulletin", help="portfolio bulletin (通报): xlsx score table and docx skeleton")
+    p = sub.add_parser("bulletin", help="portfolio bulletin (通报): xlsx score table, docx and pdf 公文")
     p.add_argument("runs", type=int, nargs="*", help="run ids (default: each registered site's newest complete full run)")
     p.add_argument("--org", help="only sites of this organisation and its sub-organisations")
     p.add_argument("--rules", help="score every run with this table (default: each run's own)")
-    p.add_argument("--out", required=True, help="folder for 得分表.xlsx and 通报.docx")
+    p.add_argument("--out", required=True, help="folder for 得分表.xlsx, 通报.docx and 通报.pdf")
     p.add_argument("--period", required=True, help="e.g. 2026年第四季度")
     p.add_argument("--deadline", required=True, help="rectification deadline YYYY-MM-DD")
     p.add_argument("--title", default="关于政府网站检查情况的通报")
-    p.add_argument("--issuer", default="政府网站主管单位")
+    p.add_argument("--issuer", default="政府网站主管单位", help="发文单位（落款、红头）")
+    p.add_argument("--doc-number", help="文号，如 宁政办网〔2026〕12号")
+    p.add_argument("--red-header", action="store_true", help="加红头（发文单位红字、文号和红线）")
+    p.add_argument("--template", metavar="FILE.docx",
+                   help="自有公文模板：正文接在模板之后，保留其版头、样式和页边距；替换 {{文号}} {{日期}} {{标题}}")
+    p.add_argument("--no-pdf", action="store_true", help="不生成 通报.pdf（不调用 LibreOffice）")
+    p.add_argument("--from", dest="starts", metavar="DATE",
+                   help="整改、找错/留言办理情况的统计起始日 YYYY-MM-DD（默认：最新一次检查所在季度的首日）")
+    p.add_argument("--to", dest="ends", metavar="DATE",
+                   help="统计截止日 YYYY-MM-DD，含当天（默认：该季度的末日）")
     p.add_argument("--any-run", action="store_true",
                    help="use each site's newest completed run even when it is not a complete full run")
     add_store_flags(p)
