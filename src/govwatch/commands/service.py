@@ -44,15 +44,18 @@ A bad config exits 2 naming the key; a failure (e.g. the store, a port in use) e
 
 RUNS_EPILOG = """\
 kind: manual (govwatch inspect), scan (the service's full scan), patrol (the daily patrol, 巡查: a
-light pass, never a verdict) and probe (the availability visits of one site and day, summed: not
+light pass, never a verdict), recheck (the re-check of rectification tickets, 复查: their pages
+only, never a verdict) and probe (the availability visits of one site and day, summed: not
 a run; pages = visits, score = the share of failed visits). complete: whether the run read the
 whole site. verdict/score: of the run's newest score sheet (empty while not fully assessed).
 """
 
 WEB_STOP_GRACE = 5  # seconds open web connections get to finish when the service stops
 STOP_GRACE = 30.0  # seconds the parts get to stop on their own (systemd's TimeoutStopSec is 60)
-KIND_LABELS = {"inspect": "manual", "manual": "manual", "scan": "scan", "patrol": "patrol", "probe": "probe"}
-RUN_KINDS = ("manual", "scan", "patrol", "probe")
+KIND_LABELS = {"inspect": "manual", "manual": "manual", "scan": "scan", "patrol": "patrol", "recheck": "recheck",
+               "probe": "probe"}
+RUN_KINDS = ("manual", "scan", "patrol", "recheck", "probe")
+LIGHT_PASSES = {"patrol": "巡查", "recheck": "复查"}  # runs that read a few pages: never a verdict
 
 
 # -- govwatch serve ---------------------------------------------------------------------------------
@@ -219,7 +222,7 @@ def run_listing(store: Any, *, site: str | None, org: str | None, kind: str | No
         stored = ("inspect", "manual") if kind == "manual" else (kind,) if kind else None
         for r in run_rows(store, site_ids=site_ids, kinds=stored):
             kind_label = KIND_LABELS.get(r["kind"], r["kind"])
-            patrol = kind_label == "patrol"
+            patrol = kind_label in LIGHT_PASSES
             rows.append({"id": r["id"], "site": r["site_url"], "site_name": r["site_name"], "kind": kind_label,
                          "status": r["status"], "as_of": r["as_of"], "started": r["started_at"],
                          "finished": r["finished_at"], "pages": (r["stats"] or {}).get("pages"),
@@ -237,8 +240,8 @@ def run_listing(store: Any, *, site: str | None, org: str | None, kind: str | No
 
 def _cell(row: dict[str, Any], key: str) -> str:
     value = row[key]
-    if key == "verdict" and row["kind"] == "patrol":
-        return "巡查"
+    if key == "verdict" and row["kind"] in LIGHT_PASSES:
+        return LIGHT_PASSES[row["kind"]]
     if key == "score" and row["kind"] == "probe":
         return f"failed {row['failed']}/{row['pages']}"
     if value is None:

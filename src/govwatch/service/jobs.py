@@ -12,6 +12,8 @@ lock and global crawl limit as its scans (:class:`~govwatch.service.scheduler.Sc
   ``queued`` so far; the checks after the crawl keep its last counts).
 - ``rescore``: the stored run ``args.run_id`` (default: the site's newest complete full run) checked
   again and scored with ``args.rules`` (default: the table it was inspected with); nothing fetched.
+- ``recheck``: the verification re-check of the tickets ``args.tickets`` (:mod:`govwatch.service.recheck`,
+  run kind ``recheck``): their pages read again, then the tickets closed or returned.
 
 A job ends ``done`` with its run id, or ``failed`` with a message: a bad argument, a failed crawl
 or a stop never raise to the scheduler. A job that was running when the service stopped is failed
@@ -41,7 +43,7 @@ from govwatch.store.web_rows import fail_running_job_requests, newest_full_run_o
 __all__ = ["JOB_KINDS", "JobError", "JobProgress", "STOPPED", "ABANDONED", "PROGRESS_EVERY", "fail_abandoned",
            "site_url_of", "run_inspect", "run_rescore"]
 
-JOB_KINDS = ("inspect", "rescore")
+JOB_KINDS = ("inspect", "rescore", "recheck")
 PROGRESS_EVERY = 1.0  # seconds between two progress rows of a running inspection
 STOPPED = "服务停止，任务被中断；请重新发起（已读取的页面保留在中断的检查记录中）"
 ABANDONED = "服务进程意外退出，任务未完成；请重新发起"

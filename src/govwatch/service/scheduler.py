@@ -8,10 +8,12 @@
   site, one at a time per site and at most ``max_crawls`` at once; after each the observer's
   ``on_run``. A scan stopped by the service's stop is left ``interrupted`` and resumed next time.
 - **Bulletin** (the service ``schedule.bulletin`` cycle, when ``bulletin_dir`` is set).
-- **Job requests** of the web (``job_requests``: inspect now, re-score): claimed on the loop's poll
+- **Job requests** of the web (``job_requests``: inspect now, re-score, the re-check of tickets): claimed on the loop's poll
   (every second) while fewer than ``max_crawls`` are in hand, run by :mod:`govwatch.service.jobs`
   under the same per-site lock and crawl limit; after an inspection the observer's ``on_run``.
-- The observer's ``tick`` every ``tick_seconds``.
+- The observer's ``tick`` every ``tick_seconds``; the rectification loop's alerts (overdue tickets,
+  找错/留言 deadlines: :func:`~govwatch.alerts.rectification.rectification_pass`) at the first tick and
+  then hourly.
 
 Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
 so a restart runs what fell due while the service was down exactly once (one run however many
@@ -29,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govwatch.alerts.observer import AlertObserver
+from govwatch.alerts.rectification import PASS_EVERY, rectification_pass
 from govwatch.core.serviceconfig import ServiceConfig
 from govwatch.core.settings import Settings
 from govwatch.core.siteconfig import SiteConfig
@@ -49,6 +52,7 @@ from govwatch.service.jobs import (
     site_url_of,
 )
 from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
+from govwatch.service.recheck import run_recheck_job
 from govwatch.service.targets import ServiceSite, all_targets, service_sites
 from govwatch.store.db import Store
 from govwatch.store.probes import Target, save_rows
@@ -187,10 +191,15 @@ class Scheduler:
                 log.exception("the alert observer failed")
 
     async def _ticker(self) -> None:
+        passed_at: datetime | None = None
         while True:
             await asyncio.sleep(self.tick_seconds)
             if self.observer is not None:
-                self._alert_calls.put_nowait(functools.partial(self.observer.tick, self.clock()))
+                now = self.clock()
+                self._alert_calls.put_nowait(functools.partial(self.observer.tick, now))
+                if passed_at is None or (now - passed_at).total_seconds() >= PASS_EVERY:
+                    passed_at = now  # the rectification loop's alerts: overdue tickets, 找错/留言 deadlines
+                    self._alert_calls.put_nowait(functools.partial(rectification_pass, self.observer, now))
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -296,6 +305,10 @@ class Scheduler:
             if request["kind"] == "rescore":
                 progress.write({"stage": "scoring"})
                 return await run_rescore(self.store, request)
+            if request["kind"] == "recheck":
+                return await run_recheck_job(self.store, self.settings, request, url,
+                                             site.site_config if site is not None else SiteConfig(),
+                                             self.clock().date(), progress.run_started)
             return await run_inspect(self.store, self.settings, request, url,
                                      site.site_config if site is not None else SiteConfig(), self.clock().date(),
                                      progress)
