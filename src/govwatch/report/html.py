@@ -13,8 +13,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
-from govwatch.crawl.coverage import ERROR_NAMES
-from govwatch.report.view import INCOMPLETE_HEADLINE, INCOMPLETE_NOTE, build_view
+from govwatch.report.evidence_labels import REPORT_SHOWN_ELSEWHERE, report_evidence_rows
+from govwatch.report.view import (
+    INCOMPLETE_HEADLINE,
+    INCOMPLETE_NOTE,
+    build_view,
+    column_reason_text,
+    error_text,
+    soft_404_text,
+    status_text,
+)
 
 _env = Environment(loader=PackageLoader("govwatch.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -46,7 +54,9 @@ def render_html(document: dict[str, Any]) -> str:
     return render_template(
         "inspection.html.j2", doc=document, view=view, summary=summary,
         findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
-        error_names=ERROR_NAMES, type_names=COLUMN_TYPE_LABELS, via_names=_VIA,
+        type_names=COLUMN_TYPE_LABELS, via_names=_VIA, error_text=error_text, status_text=status_text,
+        soft_404=soft_404_text(), column_reason=column_reason_text,
+        evidence_rows=lambda evidence: report_evidence_rows(evidence, skip=REPORT_SHOWN_ELSEWHERE),
         incomplete_headline=INCOMPLETE_HEADLINE, incomplete_note=INCOMPLETE_NOTE)
 
 

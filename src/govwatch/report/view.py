@@ -14,16 +14,28 @@ Wording rules (never show an unassessed site as passing):
 - a run whose crawl could not read the site (``complete`` false) → the verdict reads
   ``待定（网站未能完整读取…）`` and the cover opens with :data:`INCOMPLETE_HEADLINE` and the reasons
   (首页无法打开 … with the error class and HTTP status).
+
+No English reaches a reader: raw error texts (libcurl's, ``soft 404``), codes the checks write into
+messages and check ids are put in Chinese here (:func:`error_text`, :func:`plain_text`,
+:func:`check_name`; the words are in ``govwatch/data/error_labels.yaml`` and
+:data:`govwatch.crawl.coverage.ERROR_NAMES`). ``inspection.json`` keeps the raw texts.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
+import yaml
+
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
-from govwatch.core.catalogue import remediation
+from govwatch.checks import REGISTRY, load_builtin_checks
+from govwatch.core.catalogue import catalogue, remediation
+from govwatch.crawl.coverage import ERROR_NAMES
 
 INDICATOR_STATUS = {"assessed": "已评估", "partial": "部分评估", "not_assessed": "未评估",
                     "reviewed": "人工核查", "skipped": "不适用"}
@@ -35,6 +47,8 @@ FINDING_STATUS = {"scored": "计分", "exempt": "已豁免", "suppressed": "临�
 SEVERITY = {"error": "问题", "warning": "疑似/提示", "info": "提示"}
 KIND_NAMES = {"deduction": "扣分项", "bonus": "加分项", "adjustment": "加减分"}
 ORIGIN = {"check": "自动监测", "reviewer": "人工检查"}
+CHECK_STATUS = {"ok": "已完成", "not_assessed": "未评估", "error": "运行出错"}
+CHECK_FAILED = "检查程序运行出错，本项未得出结果（原始错误信息见检查记录inspection.json）"
 
 
 INCOMPLETE_HEADLINE = "本次检查不完整：网站未能完整读取"
@@ -146,6 +160,17 @@ class RectificationItem:
 
 
 @dataclass(slots=True)
+class CheckRow:
+    """One check of the run (附：检查项运行情况), named by the problems it looks for."""
+
+    name: str
+    status_text: str
+    findings: int
+    note: str
+    failed: bool  # not ok: not assessed or an error
+
+
+@dataclass(slots=True)
 class ReportView:
     """Everything a renderer shows of one inspection document."""
 
@@ -159,10 +184,149 @@ class ReportView:
     not_assessed: list[str]
     notes: list[str] = field(default_factory=list)
     scored: bool = False  # a rule table scored the document
+    checks: list[CheckRow] = field(default_factory=list)
 
     def problems_of(self, indicator_id: str | None) -> list[Problem]:
         """The problems an indicator scored (``None``: those no indicator scored)."""
         return [p for p in self.problems if p.indicator_id == indicator_id]
+
+
+# -- raw texts in the reader's words --------------------------------------------------------
+
+
+@cache
+def _labels() -> dict[str, Any]:
+    """``govwatch/data/error_labels.yaml`` (its detail patterns compiled), read once."""
+    text = resources.files("govwatch.data").joinpath("error_labels.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    data["details"] = [(re.compile(d["pattern"], re.IGNORECASE), d["text"]) for d in data["details"]]
+    return data
+
+
+def error_text(error: str | None, detail: str | None = None) -> str:
+    """A fetch error as the report says it: the precise cause its detail names (连接被拒绝,
+    访问超时（15秒）…), else the name of its error class, else 其他错误."""
+    for pattern, text in _labels()["details"]:
+        found = pattern.search(detail or "")
+        if found:
+            ms = found.groupdict().get("ms")
+            return str(text).format(seconds=round(int(ms) / 1000) if ms else "")
+    return ERROR_NAMES.get(error or "other") or ERROR_NAMES["other"]
+
+
+def status_text(status: int | None) -> str:
+    """An HTTP status with its meaning: ``HTTP 404（页面不存在）``."""
+    meaning = _labels()["statuses"].get(status)
+    return f"HTTP {status}" + (f"（{meaning}）" if meaning else "")
+
+
+SOFT_404_PREFIX = "soft 404"
+_RAW_REASON = re.compile(r"(?P<error>[a-z_]+)(?::(?!//)\s*(?P<detail>.*))?", re.DOTALL)  # not a URL
+_RAW_STATUS = re.compile(r"HTTP (?P<status>\d{3})")
+_PARENTHESIS = re.compile(r"（(?P<inner>[^（）]*)）")
+_ERROR_CLASS_NOTE = re.compile(r"(?:，)?错误类型 [a-z_]+(?:，)?")
+_SETTING = re.compile(r"（crawl\.[a-z_]+）|crawl\.[a-z_]+")
+
+
+def soft_404_text() -> str:
+    """软404（页面返回200但内容为“页面不存在”）."""
+    return str(_labels()["soft_404"])
+
+
+def raw_reason_text(text: str) -> str | None:
+    """A whole raw reason (``reset: Recv failure…``, ``soft 404: …``, ``HTTP 404``, a check's code) in
+    the report's words; ``None`` when ``text`` is not one."""
+    text = text.strip()
+    if text.startswith(SOFT_404_PREFIX):
+        return soft_404_text()
+    status = _RAW_STATUS.fullmatch(text)
+    if status:
+        return status_text(int(status["status"]))
+    codes: dict[str, str] = _labels()["codes"]
+    if text in codes:
+        return codes[text]
+    raw = _RAW_REASON.fullmatch(text)
+    if raw and raw["error"] in ERROR_NAMES:
+        return error_text(raw["error"], raw["detail"])
+    return None
+
+
+def plain_text(text: str) -> str:
+    """``text`` with the raw English parts lower layers write into messages put in Chinese: raw
+    reasons in （…）, known English phrases, the error-class note of coverage reasons and setting names."""
+    if not text:
+        return text
+    reason = raw_reason_text(text)
+    if reason is not None:
+        return reason
+
+    def inner(m: re.Match[str]) -> str:
+        found = raw_reason_text(m["inner"])  # nested brackets flattened: （HTTP 500，服务器内部错误）
+        return m[0] if found is None else "（" + found.replace("（", "，").replace("）", "") + "）"
+
+    text = _PARENTHESIS.sub(inner, text)
+    for phrase, words in _labels()["phrases"].items():
+        text = text.replace(phrase, words)
+    text = _ERROR_CLASS_NOTE.sub("", text).replace("（）", "")
+    return _SETTING.sub("", text)
+
+
+def shown_target(target: str) -> str:
+    """A finding's target as shown: internal keys (``meta:PubDate:future``, ``footer:icp:missing:``) are
+    the fingerprint's, not a place the reader can go to, and are left out."""
+    return "" if re.match(r"[a-z][a-z_]*:(?!//)", target or "") else target or ""
+
+
+@cache
+def _check_kinds() -> dict[str, tuple[str, ...]]:
+    load_builtin_checks()
+    return {name: registered.kinds for name, registered in REGISTRY.items()}
+
+
+def check_name(name: str) -> str:
+    """A check in the report's words: the Chinese names of the problems it looks for
+    (``links.broken`` → 链接不可用)."""
+    kinds = _check_kinds().get(name)
+    if not kinds:
+        return "其他检查项"
+    return "、".join(dict.fromkeys(catalogue().label(kind) for kind in kinds))
+
+
+def column_reason_text(reason: str | None) -> str:
+    """Why a column got its type (``keyword:动态`` …) in the report's words."""
+    reason = reason or ""
+    if reason.startswith("keyword:"):
+        return f"栏目名称含“{reason.removeprefix('keyword:')}”"
+    if reason.startswith("meta:"):
+        return f"栏目页标签ColumnType为“{reason.removeprefix('meta:')}”"
+    return {"message_list": "栏目页为留言列表", "config": "配置指定", "default": "未匹配到类型关键词"}.get(reason, reason)
+
+
+def _check_rows(document: Mapping[str, Any]) -> list[CheckRow]:
+    rows = []
+    for c in document.get("checks") or []:
+        status = c.get("status") or "error"
+        note = CHECK_FAILED if status == "error" else plain_text(c.get("error") or "")
+        rows.append(CheckRow(name=check_name(c.get("name") or ""), status_text=CHECK_STATUS.get(status, "运行出错"),
+                             findings=int(c.get("findings") or 0), note=note, failed=status != "ok"))
+    return rows
+
+
+def _incomplete(document: Mapping[str, Any]) -> list[str]:
+    """The reasons a run is incomplete; the homepage's failure said again from the coverage fact's error."""
+    home = (document.get("coverage") or {}).get("homepage") or {}
+    out = []
+    for reason in document.get("incomplete_reasons") or ():
+        if reason.get("code") == "crawl.homepage_failed" and home and not home.get("blocked"):
+            if home.get("error"):
+                why = error_text(home["error"], home.get("error_detail"))
+                why += f"（{status_text(home['status'])}）" if home.get("status") else ""
+            else:
+                why = "服务器返回错误状态" + status_text(home.get("status"))
+            out.append(f"首页无法打开：{why}")
+        else:
+            out.append(plain_text(reason.get("message") or ""))
+    return out
 
 
 # -- texts -----------------------------------------------------------------------------
@@ -222,7 +386,7 @@ def evidence_text(value: Any) -> str:
 def _observed_expected(f: Mapping[str, Any]) -> tuple[str, str]:
     ev = f.get("evidence") or {}
     if ev.get("observed") is not None or ev.get("expected") is not None:
-        return evidence_text(ev.get("observed")), evidence_text(ev.get("expected"))
+        return plain_text(evidence_text(ev.get("observed"))), plain_text(evidence_text(ev.get("expected")))
     kind = f.get("kind")
     if kind == "stale_column":
         last = ev.get("last_update")
@@ -257,17 +421,19 @@ def _problem(f: Mapping[str, Any], sheet: Mapping[str, Any] | None, names: Mappi
     points = raw if kind == "deduction" else (-raw if kind == "adjustment" and raw < 0 else 0.0)
     bonus = kind != "deduction" and raw > 0
     points_text = f"加{fmt_points(raw)}" if bonus else fmt_points(points)
-    note = trace.get("note") or ""
+    note = plain_text(trace.get("note") or "")
     if not sheet:
         status, note = "unscored", "尚未应用评分规则表"
     origin = trace.get("origin") or ("reviewer" if f.get("code") == "reviewer" else "check")
     excerpt = evidence_text(ev.get("excerpt") or ev.get("item") or "")
+    if re.fullmatch(r"[a-z][a-z0-9_]*", excerpt):  # an item code (``site_code``), not words quoted from the site
+        excerpt = ""
     return Problem(
         id=f["id"], kind=f.get("kind", ""), indicator_id=indicator_id,
         indicator=names.get(indicator_id or "", "") or f.get("indicator") or "",
         severity=f.get("severity") or "error", severity_text=SEVERITY.get(f.get("severity") or "error", "问题"),
-        message=f.get("message") or "", url=f.get("url") or "", source=f.get("source") or "",
-        target=f.get("target") or "", link_text=evidence_text(ev.get("link_text")), excerpt=excerpt,
+        message=plain_text(f.get("message") or ""), url=f.get("url") or "", source=f.get("source") or "",
+        target=shown_target(f.get("target") or ""), link_text=evidence_text(ev.get("link_text")), excerpt=excerpt,
         observed=observed, expected=expected, points=points, points_text=points_text,
         status=status, status_text=FINDING_STATUS.get(status, status), note=note, origin=origin,
         vetoes=[veto_names.get(v, v) for v in trace.get("vetoes") or []],
@@ -307,7 +473,7 @@ def _veto_rows(sheet: Mapping[str, Any] | None) -> list[VetoRow]:
         elif status == "clear":
             reason = "未发现"
         else:
-            missing = v.get("missing_kinds") or []
+            missing = [catalogue().label(kind) for kind in v.get("missing_kinds") or []]
             reason = "本次检查未覆盖" + (f"（{'、'.join(missing)}）" if missing else "")
         rows.append(VetoRow(id=v["id"], name=v["name"], result=VETO_RESULT.get(status, "未评估"),
                             status_text=VETO_STATUS.get(status, status), reason=reason,
@@ -389,7 +555,7 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
     by_name = {name: iid for iid, name in reversed(names.items())}
     problems = [_problem(f, sheet, names, veto_names, kinds, by_name) for f in document.get("findings") or []]
     verdict, verdict_class = verdict_text(document)
-    reasons = list((sheet or {}).get("reasons") or [])
+    reasons = [plain_text(r) for r in (sheet or {}).get("reasons") or []]
     all_names = {**veto_names, **names}
     not_assessed = [all_names.get(i, i) for i in (sheet or {}).get("not_assessed") or []]
     if verdict_class == "pending" and not_assessed:
@@ -400,14 +566,14 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
         as_of=document.get("as_of") or "", ruleset_name=ruleset.get("name") or str(document.get("ruleset") or "—"),
         verdict_text=verdict, verdict_class=verdict_class, score_text=score_text(document), reasons=reasons,
         run_id=(document.get("run") or {}).get("id"),
-        incomplete=[r["message"] for r in document.get("incomplete_reasons") or ()])
+        incomplete=_incomplete(document))
     notes = []
     if sheet:
         notes.append("已豁免、临时报备期内的问题照常列出，不计分，不列入整改清单。")
     return ReportView(cover=cover, overview=_overview(document, problems), score_lines=_score_lines(sheet),
                       vetoes=_veto_rows(sheet), indicators=_indicator_rows(sheet), problems=problems,
                       rectification=rectification(problems), not_assessed=not_assessed, notes=notes,
-                      scored=bool(sheet))
+                      scored=bool(sheet), checks=_check_rows(document))
 
 
 def column_type_name(value: str | None) -> str:
