@@ -143,7 +143,7 @@ def test_draw_command_warns_below_30_percent_and_rejects_bad_input(registry: tup
                      "--db", str(db)]) == 0
     text = captured.get()
     assert "市级：10 个网站，抽查比例 20%，抽中 2 个" in text and "县级：30 个网站，抽查比例 30%，抽中 9 个" in text
-    assert "city 的抽查比例低于 30%" in text and "county 的抽查比例低于" not in text
+    assert "市级的抽查比例低于 30%" in text and "县级的抽查比例低于" not in text
     base = ["spotcheck", "draw", "--seed", "1", "--period", "2026Q4", "--db", str(db)]
     for ratio in ("city=abc", "city=1.5", "town=0.3", "city", "city=0.3,city=0.5"):
         with console.capture() as captured:
@@ -187,6 +187,7 @@ def test_results_table_of_a_draw_not_yet_inspected(registry: tuple[Store, Path],
     notes = {row[0].value: row[1].value for row in wb["抽查说明"].iter_rows(min_row=3) if row[0].value}
     assert notes["随机种子"] == 21 and notes["已检查网站"] == "0/6"
     assert "一致" in notes["复核"] and "不一致" not in notes["复核"]
+    assert notes["提示"].endswith("：县级")  # 10% is below seed 001's 30%; 30% is not
     assert notes["市级"] == "30%" and notes["县级"] == "10%"  # the level table: 级别, 抽查比例, 网站总数, 抽中数
     levels = {row[0].value: (row[2].value, row[3].value) for row in wb["抽查说明"].iter_rows(min_row=3)
               if row[0].value in ("市级", "县级")}

@@ -67,7 +67,7 @@ def _store(args: argparse.Namespace) -> Any:
 
 def cmd_draw(args: argparse.Namespace) -> int:
     """Draw and store a spot check; print what was drawn per level."""
-    from govwatch.scoring.spot_checks import SpotCheckError, draw_spot_check, draw_summary, spot_check
+    from govwatch.scoring.spot_checks import SpotCheckError, draw_spot_check, draw_summary, level_label, spot_check
 
     ratios = parse_ratios(args.ratio)
     store = _store(args)
@@ -82,7 +82,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
         plain(console, f"  {level['level']}：{level['population']} 个网站，抽查比例 {float(level['ratio']) * 100:g}%，"
                        f"抽中 {level['drawn']} 个")
     for level in spot["spec"]["below_floor"]:
-        console.print(f"[yellow]提示：{level} 的抽查比例低于 30%（种子文件001：抽查比例不得低于30%）[/]")
+        console.print(f"[yellow]提示：{level_label(level)}的抽查比例低于 30%（种子文件001：抽查比例不得低于30%）[/]")
     if not spot["sites"]:
         console.print("[yellow]提示：没有抽中任何网站（所选级别下没有运行状态为“正常”的已登记网站）[/]")
     return EXIT_OK

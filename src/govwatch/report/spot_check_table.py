@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from govwatch.report.xlsx import FONT, write_rows
-from govwatch.scoring.spot_checks import draw_summary
+from govwatch.scoring.spot_checks import draw_summary, level_label
 
 FILE_NAME = "抽查结果.xlsx"
 RESULTS = "抽查结果"
@@ -64,7 +64,7 @@ def _notes_rows(draw: dict[str, Any], period: str, results: Sequence[dict[str, A
     ]
     below = spec.get("below_floor") or []
     if below:
-        rows.append(("提示", "以下级别的抽查比例低于30%（每季度抽查比例不得低于30%）：" + "、".join(below)))
+        rows.append(("提示", "以下级别的抽查比例低于30%（每季度抽查比例不得低于30%）：" + "、".join(level_label(b) for b in below)))
     return rows
 
 

@@ -37,6 +37,11 @@ class SpotCheckError(ValueError):
     """A draw that cannot be made or found (the message says why, in Chinese)."""
 
 
+def level_label(level: str) -> str:
+    """省级, 市级, 县级, 乡镇 or 其他."""
+    return LEVEL_LABELS.get(level, "其他")
+
+
 def sample_size(ratio: float, n: int, minimum: int) -> int:
     """⌈ratio·n⌉, at least ``minimum``, at most ``n`` (exact: 0.3 × 10 is 3, not 4)."""
     wanted = math.ceil(Fraction(str(ratio)) * n)
@@ -162,7 +167,7 @@ def spot_check_results(store: Store, spot_id: int) -> list[dict[str, Any]]:
         score, verdict, problems = _outcome(runs.get(site["run_id"]) if site["run_id"] is not None else None)
         out.append({"site_id": site["site_id"], "unit": site["sponsor"] or site["responsible_unit"] or site["org_name"] or "",
                     "site_name": site["name"] or site["url"], "url": site["url"], "site_code": site["site_code"] or "",
-                    "level": LEVEL_LABELS.get(site["level"], "其他"), "score": score, "verdict": verdict,
+                    "level": level_label(site["level"]), "score": score, "verdict": verdict,
                     "problems": problems, "run_id": site["run_id"]})
     return out
 
@@ -170,5 +175,5 @@ def spot_check_results(store: Store, spot_id: int) -> list[dict[str, Any]]:
 def draw_summary(spot: dict[str, Any]) -> list[dict[str, Any]]:
     """Per level of a draw (:func:`spot_check`): level label, ratio, population size, drawn count."""
     spec = spot["spec"]
-    return [{"level": LEVEL_LABELS.get(level, "其他"), "ratio": spec["ratios"][level], "population": len(ids),
+    return [{"level": level_label(level), "ratio": spec["ratios"][level], "population": len(ids),
              "drawn": len(spot["drawn"].get(level, []))} for level, ids in spot["population"].items()]
