@@ -1,17 +1,21 @@
 """A portfolio bulletin (季度通报) from many inspection documents, in the layout of seed 003 (docs/sources.md).
 
-:func:`write_bulletin` writes two files:
+:func:`write_bulletin` writes three files:
 
-- ``得分表.xlsx`` — the 附件 score table: one row per unit (site name); under a merged
+- ``得分表.xlsx`` — the 附件 score table: one row per unit (序号, site name, 网站标识码); under a merged
   栏目更新预警 header the warnings (预警次数) and deductions (扣分) per column class
   (动态/要闻, 通知公告, 政策文件, 规划计划/人事 — from ``stale_column`` findings'
   ``evidence.type``); then the deductions of the other automatic checks (自动监测),
   of reviewer-entered findings (人工检查, ``scoring.origin == "reviewer"``), the total
   deduction, score, verdict and rank. Ties share a rank; sites without a definitive
   score come after the ranked ones with rank 待定.
-- ``通报.docx`` — the bulletin skeleton: title, 总体情况 (sites inspected, pass rate =
-  合格 / all, the sites without problems), 存在的主要问题 (sites named per problem class),
-  整改要求 with the deadline, and the same score table as 附件.
+- ``通报.docx`` — the bulletin as a 公文 (:mod:`govwatch.report.gongwen`; optional 红头 and 文号):
+  一、总体情况 (sites inspected, pass rate = 合格 / all, the sites without problems),
+  二、存在的主要问题 (一是…二是…: the units named per problem class, then one paragraph per unit with
+  its problems by class, their counts and problem IDs), optional parts from ``extras`` (整改情况,
+  网民留言和找错办理情况, 抽查情况), 整改要求 with the deadline, and the score table as 附件 on
+  landscape pages.
+- ``通报.pdf`` — the .docx converted by LibreOffice (:mod:`govwatch.report.office_pdf`), when ``pdf``.
 
 Only active problems count (not exempted by a reviewer, not under a temporary filing).
 """
@@ -24,25 +28,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from docx import Document
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.shared import Cm
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from govwatch.report.view import ReportView, build_view, fmt_points
-from govwatch.report.wordprint import (
-    paragraph,
-    repeat_header,
-    set_run_font,
-    setup_document,
-    shade,
-    table,
-    title,
-)
+from govwatch.report.gongwen import HEADING2_FONT, Gongwen, chinese_ordinal, cn_date, ordinal_items
+from govwatch.report.office_pdf import docx_to_pdf
+from govwatch.report.view import Problem, ReportView, build_view, fmt_points
+from govwatch.report.wordprint import id_list, repeat_header, shade
 from govwatch.report.xlsx import BORDER, CENTER, FONT, HEADER_FILL, WRAP
+
+__all__ = ["COLUMN_CLASSES", "PROBLEM_CLASSES", "UnitRow", "cn_date", "overall_text", "problem_texts",
+           "ranked_rows", "unit_problem_texts", "unit_row", "write_bulletin"]
 
 # Column classes of the score table: (key, label, column types).
 COLUMN_CLASSES: tuple[tuple[str, str, frozenset[str]], ...] = (
@@ -82,14 +80,16 @@ class UnitRow:
     rank: int | None = None
     vetoes: list[str] = field(default_factory=list)
     view: ReportView | None = None
+    site_code: str = ""
+    position: int = 0  # the unit's place in the documents given (the office's order)
 
     @property
     def rank_text(self) -> str:
         return str(self.rank) if self.rank is not None else PENDING
 
     def cells(self) -> list[Any]:
-        """The row's cells in score-table order (numbers as numbers)."""
-        out: list[Any] = [self.name]
+        """The row's cells in score-table order after 序号 (numbers as numbers)."""
+        out: list[Any] = [self.name, self.site_code or "—"]
         for key, _, _ in COLUMN_CLASSES:
             out += [self.warnings[key], _num(self.class_points[key])]
         return out + [_num(self.auto_points), _num(self.manual_points), _num(self.total),
@@ -134,12 +134,14 @@ def unit_row(document: Mapping[str, Any]) -> UnitRow:
     return UnitRow(name=site.get("name") or site.get("url") or "（未识别）", url=site.get("url") or "",
                    warnings=warnings, class_points=points, auto_points=auto, manual_points=manual, total=total,
                    score=float(score) if score is not None else None, score_text=score_text, verdict=verdict,
-                   vetoes=vetoes, view=view)
+                   vetoes=vetoes, view=view, site_code=str(site.get("site_code") or ""))
 
 
 def ranked_rows(documents: Sequence[Mapping[str, Any]]) -> list[UnitRow]:
     """Every unit's row, ranked by score (ties share a rank: 1, 1, 3); unscored units last, 待定."""
     rows = [unit_row(d) for d in documents]
+    for position, row in enumerate(rows):
+        row.position = position
     # stable: input order; cast: only rows with a score are sorted
     scored = sorted((r for r in rows if r.score is not None), key=lambda r: -cast(float, r.score))
     previous: float | None = None
@@ -153,6 +155,7 @@ def ranked_rows(documents: Sequence[Mapping[str, Any]]) -> list[UnitRow]:
 # -- the score table -----------------------------------------------------------------------
 
 TOP_HEADER = "栏目更新预警"
+HEAD_HEADERS = ("序号", "单位", "网站标识码")
 TAIL_HEADERS = ("自动监测扣分\n（栏目更新以外）", "人工检查扣分", "扣分合计", "得分", "检查结论", "排名")
 
 
@@ -179,11 +182,6 @@ def _as_of_range(documents: Sequence[Mapping[str, Any]]) -> str:
     return cn_date(date.fromisoformat(days[0])) + ("" if len(days) == 1 else f"至{cn_date(date.fromisoformat(days[-1]))}")
 
 
-def cn_date(day: date) -> str:
-    """2026年12月31日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _rulesets(documents: Sequence[Mapping[str, Any]]) -> list[str]:
     names = []
     for d in documents:
@@ -200,40 +198,44 @@ def write_score_xlsx(rows: Sequence[UnitRow], path: Path, *, heading: str, subti
     assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, the active one
     ws.title = "得分表"
     subs = sub_headers()
-    ncols = 1 + len(subs) + len(TAIL_HEADERS)
+    first_sub = len(HEAD_HEADERS) + 1  # the column of the first 栏目更新预警 sub-header
+    ncols = len(HEAD_HEADERS) + len(subs) + len(TAIL_HEADERS)
     ws.cell(row=1, column=1, value="附件").font = Font(name=FONT, bold=True, size=12)
     for r, text, size in ((2, heading, 16), (3, subtitle, 11)):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         cell = ws.cell(row=r, column=1, value=text)
         cell.font, cell.alignment = Font(name=FONT, bold=r == 2, size=size), Alignment(horizontal="center")
     top, sub = 4, 5
-    heads = {1: "单位", 2: TOP_HEADER, **{2 + len(subs) + i: h for i, h in enumerate(TAIL_HEADERS)}}
+    heads = {**{i + 1: h for i, h in enumerate(HEAD_HEADERS)}, first_sub: TOP_HEADER,
+             **{first_sub + len(subs) + i: h for i, h in enumerate(TAIL_HEADERS)}}
     for col in range(1, ncols + 1):
         for r in (top, sub):
             head = ws.cell(row=r, column=col)
             head.font, head.fill, head.border, head.alignment = Font(name=FONT, bold=True), HEADER_FILL, BORDER, CENTER
     for col, text in heads.items():
         ws.cell(row=top, column=col, value=text)
-        if col != 2:
+        if col != first_sub:
             ws.merge_cells(start_row=top, start_column=col, end_row=sub, end_column=col)
-    ws.merge_cells(start_row=top, start_column=2, end_row=top, end_column=1 + len(subs))
+    ws.merge_cells(start_row=top, start_column=first_sub, end_row=top, end_column=first_sub + len(subs) - 1)
     for i, text in enumerate(subs):
-        ws.cell(row=sub, column=2 + i, value=text)
-    for r, row in enumerate(rows, sub + 1):
-        for col, value in enumerate(row.cells(), 1):
+        ws.cell(row=sub, column=first_sub + i, value=text)
+    for r, (no, row) in enumerate(enumerate(rows, 1), sub + 1):
+        for col, value in enumerate([no, *row.cells()], 1):
             cell = ws.cell(row=r, column=col, value=value)
             cell.font, cell.border = Font(name=FONT), BORDER
-            cell.alignment = WRAP if col == 1 else Alignment(horizontal="center", vertical="center")
+            cell.alignment = WRAP if col == 2 else Alignment(horizontal="center", vertical="center")
     r = sub + len(rows) + 2
     ws.cell(row=r, column=1, value="备注：").font = Font(name=FONT, bold=True)
     for i, note in enumerate(notes, r + 1):
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=ncols)
         ws.cell(row=i, column=1, value=note).font = Font(name=FONT)
-    ws.column_dimensions["A"].width = 26
-    for col in range(2, ncols + 1):
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 26
+    ws.column_dimensions["C"].width = 13
+    for col in range(first_sub, ncols + 1):
         ws.column_dimensions[get_column_letter(col)].width = 11
     ws.row_dimensions[sub].height = 45
-    ws.freeze_panes = ws.cell(row=sub + 1, column=2).coordinate  # what the setter makes of a cell
+    ws.freeze_panes = ws.cell(row=sub + 1, column=first_sub).coordinate  # what the setter makes of a cell
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -245,25 +247,33 @@ def write_score_xlsx(rows: Sequence[UnitRow], path: Path, *, heading: str, subti
     return path
 
 
-def _docx_score_table(doc: Any, rows: Sequence[UnitRow]) -> Any:
+# Relative widths of the score table's columns in Word (scaled to the landscape text width).
+SCORE_TABLE_WIDTHS = (0.9, 3.6, 2.4, *[1.4] * 8, 1.6, 1.1, 1.3, 1.1, 1.3, 1.1)
+
+
+def _docx_score_table(doc: Gongwen, rows: Sequence[UnitRow]) -> Any:
     subs = sub_headers()
-    header = ["单位", TOP_HEADER, *[""] * (len(subs) - 1), *TAIL_HEADERS]
-    second = ["", *subs, *[""] * len(TAIL_HEADERS)]
-    body = [[("" if v is None else (fmt_points(v) if isinstance(v, (int, float)) else v)) for v in r.cells()]
-            for r in rows]
-    t = table(doc, header, [second, *body], size=7.5, center=tuple(range(1, len(header))),
-              widths=(3.6, *[1.45] * len(subs), 1.7, 1.45, 1.45, 1.45, 1.45, 1.2))
+    first_sub = len(HEAD_HEADERS)
+    header = [*HEAD_HEADERS, TOP_HEADER, *[""] * (len(subs) - 1), *TAIL_HEADERS]
+    # Word's narrow columns: the class on one line, 预警次数 / 预警扣分 under it (no brackets)
+    second = [*[""] * len(HEAD_HEADERS), *[h.replace("（", "").replace("）", "") for h in subs],
+              *[""] * len(TAIL_HEADERS)]
+    body = [[str(no), *[("" if v is None else (fmt_points(v) if isinstance(v, (int, float)) else v))
+                        for v in r.cells()]] for no, r in enumerate(rows, 1)]
+    centred = tuple(i for i in range(len(header)) if i != 1)
+    t = doc.table(header, [second, *body], size=9, center=centred, widths=SCORE_TABLE_WIDTHS, header_rows=2,
+                  header_size=8, compact=True)
     # Header cells as in seed 003: 单位 and the tail columns span both rows, 栏目更新预警 spans the classes.
     first, second_row = t.rows[0], t.rows[1]
     for cell in second_row.cells:
         shade(cell)
         for run in cell.paragraphs[0].runs:
-            run.bold = True
+            run.bold = False
     repeat_header(second_row)
-    first.cells[1].merge(first.cells[len(subs)])
-    for col in [0, *range(1 + len(subs), len(header))]:
+    first.cells[first_sub].merge(first.cells[first_sub + len(subs) - 1])
+    for col in [*range(first_sub), *range(first_sub + len(subs), len(header))]:
         _merged_text(t.cell(0, col).merge(t.cell(1, col)), header[col])
-    _merged_text(t.cell(0, 1), TOP_HEADER)
+    _merged_text(t.cell(0, first_sub), TOP_HEADER)
     return t
 
 
@@ -300,7 +310,7 @@ def overall_text(rows: Sequence[UnitRow], period: str) -> list[str]:
     pending = [r for r in rows if r.verdict not in ("合格", "不合格")]
     counts = f"其中合格{len(passed)}个、不合格{len(failed)}个" + (f"、待定{len(pending)}个（未完成评估）" if pending else "")
     text = [f"{period}，共检查政府网站{n}个，{counts}，网站检查合格率为{_rate(len(passed), n)}（合格网站数/检查网站总数）。"]
-    clean = [r for r in rows if r.view is not None and not any(p.active and not p.bonus for p in r.view.problems)]
+    clean = [r for r in rows if r.view is not None and not _active(r)]
     if clean:
         text.append(f"其中，{_names(clean)}共{len(clean)}个网站在本次检查中未发现问题。")
     else:
@@ -314,101 +324,235 @@ def overall_text(rows: Sequence[UnitRow], period: str) -> list[str]:
     return text
 
 
-_ORDINALS = "一二三四五六七八九十"
+def _active(row: UnitRow) -> list[Problem]:
+    """The unit's problems that count (active, not bonus points)."""
+    return [p for p in (row.view.problems if row.view else []) if p.active and not p.bonus]
 
 
-def problem_texts(rows: Sequence[UnitRow]) -> list[str]:
-    """The paragraphs of 二、存在的主要问题: one per problem class, naming the sites."""
-    items: list[str] = []
-    vetoed = [r for r in rows if r.vetoes]
-    if vetoed:
-        named = "、".join(f"{r.name}（{'、'.join(r.vetoes)}）" for r in vetoed)
-        items.append(f"触发单项否决。{named}共{len(vetoed)}个网站触发单项否决，判定为不合格")
+def _classified(row: UnitRow) -> list[tuple[str, str, list[Problem]]]:
+    """The unit's problems by class: (label, counting unit, problems) in the order of 存在的主要问题."""
+    problems = _active(row)
+    out: list[tuple[str, str, list[Problem]]] = []
     known: set[str] = set()
     for label, kinds, unit in PROBLEM_CLASSES:
         known |= kinds
-        hits = []
-        for r in rows:
-            count = sum(1 for p in (r.view.problems if r.view else []) if p.active and not p.bonus
-                        and p.origin != "reviewer" and p.kind in kinds)
-            if count:
-                hits.append(f"{r.name}（{count}{unit}）")
+        hits = [p for p in problems if p.origin != "reviewer" and p.kind in kinds]
         if hits:
-            items.append(f"{label}。{'、'.join(hits)}共{len(hits)}个网站{label}")
-    manual = [r for r in rows if r.manual_points or any(p.active and p.origin == "reviewer" and not p.bonus
-                                                         for p in (r.view.problems if r.view else []))]
+            out.append((label, unit, hits))
+    manual = [p for p in problems if p.origin == "reviewer"]
     if manual:
-        items.append(f"人工检查发现问题。{_names(manual)}共{len(manual)}个网站在人工检查中发现问题")
-    other: dict[str, list[str]] = {}
+        out.append(("人工检查发现问题", "项", manual))
+    other: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.origin != "reviewer" and p.kind not in known:
+            other.setdefault(f"{p.indicator or '其他'}方面存在问题", []).append(p)
+    out += [(label, "项", hits) for label, hits in other.items()]
+    return out
+
+
+def problem_texts(rows: Sequence[UnitRow]) -> list[str]:
+    """The summary of 二、存在的主要问题: one paragraph per problem class (一是…), naming the sites."""
+    items: list[str] = []
+    vetoed = [r for r in rows if r.vetoes]
+    if vetoed:
+        vetoes = "、".join(f"{r.name}（{'、'.join(r.vetoes)}）" for r in vetoed)
+        items.append(f"触发单项否决。{vetoes}共{len(vetoed)}个网站触发单项否决，判定为不合格")
+    by_label: dict[str, list[str]] = {}
     for r in rows:
-        for p in r.view.problems if r.view else []:
-            if p.active and not p.bonus and p.origin != "reviewer" and p.kind not in known:
-                names = other.setdefault(p.indicator or p.kind, [])
-                if r.name not in names:
-                    names.append(r.name)
-    for label, names in other.items():
-        items.append(f"{label}方面存在问题。{'、'.join(names)}共{len(names)}个网站{label}方面存在问题")
+        for label, unit, hits in _classified(r):
+            count = f"（{len(hits)}{unit}）" if label != "人工检查发现问题" and not label.endswith("方面存在问题") else ""
+            by_label.setdefault(label, []).append(f"{r.name}{count}")
+    order = [label for label, _, _ in PROBLEM_CLASSES] + ["人工检查发现问题"]
+    for label in sorted(by_label, key=lambda x: order.index(x) if x in order else len(order)):
+        named = by_label[label]
+        what = "在人工检查中发现问题" if label == "人工检查发现问题" else label
+        items.append(f"{label}。{'、'.join(named)}共{len(named)}个网站{what}")
     if not items:
         return ["此次检查未发现明显问题。"]
-    return ["此次检查发现，部分网站存在以下主要问题："] + [
-        f"{_ORDINALS[i] if i < len(_ORDINALS) else i + 1}是{text}{'；' if i < len(items) - 1 else '。'}"
-        for i, text in enumerate(items)]
+    return ["此次检查发现，部分网站存在以下主要问题：", *ordinal_items(items)]
 
 
-def requirement_texts(rows: Sequence[UnitRow], deadline: date, issuer: str) -> list[str]:
-    """The paragraphs of 三、整改要求."""
-    first = (f"（一）限期整改。请存在问题的单位对照附件得分表和各网站检查报告逐项整改，于{cn_date(deadline)}前完成整改，"
-             f"并将整改情况报送{issuer}。")
-    out = [first]
-    if any(r.vetoes for r in rows):
-        out.append("（二）严格落实单项否决。触发单项否决的网站主办单位须立即整改，整改完成前不得参与政府网站评优。")
-    out.append(f"（{'三' if len(out) == 2 else '二'}）强化常态化监管。各单位要切实履行网站主办职责，加强日常监测，"
-               "及时更新栏目信息，发现问题第一时间整改，确保网站安全、稳定、准确。")
+def unit_problem_texts(rows: Sequence[UnitRow]) -> list[tuple[str, str]]:
+    """Per unit with problems, in the documents' order: (unit name, its problems by class with counts and IDs)."""
+    out = []
+    for r in sorted(rows, key=lambda row: row.position):
+        parts = [f"触发单项否决（{'、'.join(r.vetoes)}）"] if r.vetoes else []
+        for label, unit, hits in _classified(r):
+            parts.append(f"{label.removesuffix('方面存在问题') + '方面问题' if label.endswith('方面存在问题') else label}"
+                         f"{len(hits)}{unit}（{id_list([p.id for p in hits])}）")
+        if parts:
+            out.append((r.name, "；".join(parts) + "。"))
     return out
+
+
+def requirement_texts(rows: Sequence[UnitRow], deadline: date, issuer: str) -> list[tuple[str, str]]:
+    """The paragraphs of 整改要求: (lead, text)."""
+    out = [("限期整改。", f"请存在问题的单位对照附件得分表和各网站检查报告逐项整改，于{cn_date(deadline)}前完成整改，"
+                      f"并将整改情况报送{issuer}。")]
+    if any(r.vetoes for r in rows):
+        out.append(("严格落实单项否决。", "触发单项否决的网站主办单位须立即整改，整改完成前不得参与政府网站评优。"))
+    out.append(("强化常态化监管。", "各单位要切实履行网站主办职责，加强日常监测，及时更新栏目信息，发现问题第一时间整改，"
+                               "确保网站安全、稳定、准确。"))
+    return [(f"（{chinese_ordinal(i)}）{lead}", text) for i, (lead, text) in enumerate(out, 1)]
+
+
+# -- the optional parts from ``extras`` ----------------------------------------------------------
+
+
+def _figure(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _unit_name(rows: Sequence[UnitRow], url: str) -> str:
+    return next((r.name for r in rows if r.url == url or r.url.rstrip("/") == url.rstrip("/")), url)
+
+
+def ticket_texts(rows: Sequence[UnitRow], tickets: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """整改情况: issued / closed / returned / overdue in all and per unit, overdue units named with their IDs."""
+    busy = {url: f for url, f in tickets.items() if any(_figure(f.get(k)) for k in ("issued", "closed", "returned", "overdue"))}
+    if not tickets:
+        return []
+    if not busy:
+        return ["本期未下发整改问题。"]
+    total = {key: sum(_figure(f.get(key)) for f in busy.values()) for key in ("issued", "closed", "returned", "overdue")}
+    text = [f"截至通报时，共向{len(busy)}个单位下发整改问题{total['issued']}个，已整改销号{total['closed']}个，"
+            f"整改销号率为{_rate(total['closed'], total['issued'])}；复查未通过退回{total['returned']}个；"
+            f"逾期未整改{total['overdue']}个。"]
+    units = []
+    for url, f in busy.items():
+        units.append(f"{_unit_name(rows, url)}下发{_figure(f.get('issued'))}个、销号{_figure(f.get('closed'))}个"
+                     + (f"、退回{_figure(f.get('returned'))}个" if _figure(f.get("returned")) else "")
+                     + (f"、逾期{_figure(f.get('overdue'))}个" if _figure(f.get("overdue")) else ""))
+    text.append("各单位整改情况：" + "；".join(units) + "。")
+    late = [(url, f) for url, f in busy.items() if _figure(f.get("overdue"))]
+    if late:
+        named = "；".join(f"{_unit_name(rows, url)}{_figure(f.get('overdue'))}个"
+                         + (f"（{id_list([str(i) for i in f.get('overdue_list') or []])}）" if f.get("overdue_list") else "")
+                         for url, f in late)
+        text.append(f"以下{len(late)}个单位存在逾期未整改问题，予以通报批评：{named}。")
+    else:
+        text.append("各单位均在规定期限内完成整改或反馈。")
+    return text
+
+
+# ``scoring/public_reports.public_report_figures`` per site: (key, how the bulletin names it).
+PUBLIC_REPORT_FIGURES = (("received", "收到"), ("forwarded_on_time", "按时转办"), ("forwarded_late", "超时转办"),
+                         ("answered_on_time", "按时答复"), ("answered_late", "超时答复"), ("closed", "办结"),
+                         ("overdue_open", "超期未办结"))
+LATE_FIGURES = ("forwarded_late", "answered_late", "overdue_open")
+
+
+def public_report_texts(rows: Sequence[UnitRow], figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """网民留言和“我为政府网站找错”办理情况: totals, the units that received any, units late named."""
+    if not figures:
+        return []
+    total = {key: sum(_figure(f.get(key)) for f in figures.values()) for key, _ in PUBLIC_REPORT_FIGURES}
+    if not total["received"]:
+        return ["本期未收到网民留言和“我为政府网站找错”问题。"]
+    text = ["本期各单位共" + "，".join(f"{label}{total[key]}件" for key, label in PUBLIC_REPORT_FIGURES
+                                   if total[key] or key == "received") + "。"]
+    text.append("各单位办理情况：" + "；".join(
+        _unit_name(rows, url) + "、".join(f"{label}{_figure(f.get(key))}件" for key, label in PUBLIC_REPORT_FIGURES
+                                          if _figure(f.get(key)) or key == "received")
+        for url, f in figures.items() if _figure(f.get("received"))) + "。")
+    late = [_unit_name(rows, url) for url, f in figures.items() if any(_figure(f.get(k)) for k in LATE_FIGURES)]
+    if late:
+        text.append(f"{'、'.join(late)}共{len(late)}个单位存在超时转办、超时答复或超期未办结情况，请按规定时限及时转办、答复。")
+    else:
+        text.append("各单位均在规定时限内转办、答复。")
+    return text
+
+
+def spot_check_texts(spot: Mapping[str, Any] | None) -> list[str]:
+    """抽查情况: how the sample was drawn and its results (``extras["spot_check"]``)."""
+    if not spot:
+        return []
+    sites: list[Mapping[str, Any]] = list(spot.get("sites") or [])
+    drawn = _figure(spot.get("sampled")) or len(sites)
+    passed = [s for s in sites if s.get("verdict") == "合格"]
+    failed = [s for s in sites if s.get("verdict") == "不合格"]
+    how = f"（随机种子{spot['seed']}）" if spot.get("seed") is not None else ""
+    text = [f"{spot.get('period') or '本期'}按照随机抽取方式{how}，从{_figure(spot.get('population')) or '全部'}个在运行政府网站中"
+            f"抽查{drawn}个，其中合格{len(passed)}个、不合格{len(failed)}个，抽查合格率为{_rate(len(passed), drawn)}。"]
+    if failed:
+        text.append("抽查不合格的网站：" + "；".join(
+            f"{s.get('name') or '（未识别）'}" + (f"（{s['problems']}）" if s.get("problems") else "") for s in failed) + "。")
+    return text
+
+
+# -- the document ----------------------------------------------------------------------------
 
 
 def write_bulletin_docx(rows: Sequence[UnitRow], path: Path, *, title_text: str, period: str, deadline: date,
                         issuer: str, heading: str, subtitle: str, notes: Sequence[str],
-                        documents: Sequence[Mapping[str, Any]]) -> Path:
-    """The bulletin as Word: text, then the 附件 score table on landscape pages."""
-    doc = Document()
-    setup_document(doc)
-    title(doc, title_text, size=20, space_after=18)
-    paragraph(doc, "各有关单位：", indent=False)
-    paragraph(doc, f"根据政府网站检查有关要求，{issuer}对{len(rows)}个政府网站开展了{period}检查"
-                   f"（监测时间点：{_as_of_range(documents)}）。现将有关情况通报如下：")
-    doc.add_heading("一、总体情况", level=1)
+                        documents: Sequence[Mapping[str, Any]], doc_number: str | None = None,
+                        red_header: bool = False, template: Path | None = None,
+                        extras: Mapping[str, Any] | None = None) -> Path:
+    """The bulletin as a 公文: text, then the 附件 score table on landscape pages."""
+    extras = extras or {}
+    doc = Gongwen(template=template)
+    if red_header and not template:
+        doc.red_header(issuer, doc_number)
+    doc.title(title_text)
+    if doc_number and (template or not red_header):
+        doc.doc_number(doc_number)
+        doc.blank()
+    doc.addressee("各有关单位")
+    doc.para(f"根据政府网站检查有关要求，{issuer}对{len(rows)}个政府网站开展了{period}检查"
+             f"（监测时间点：{_as_of_range(documents)}）。现将有关情况通报如下：")
+    doc.heading(1, "总体情况")
     for text in overall_text(rows, period):
-        paragraph(doc, text)
-    doc.add_heading("二、存在的主要问题", level=1)
+        doc.para(text)
+    doc.heading(1, "存在的主要问题")
     for text in problem_texts(rows):
-        paragraph(doc, text)
-    doc.add_heading("三、整改要求", level=1)
-    for text in requirement_texts(rows, deadline, issuer):
-        paragraph(doc, text)
-    paragraph(doc, f"附件：{heading}")
-    paragraph(doc, issuer, align="right", indent=False)
-    paragraph(doc, cn_date(date.today()), align="right", indent=False)
+        doc.para(text)
+    per_unit = unit_problem_texts(rows)
+    if per_unit:
+        doc.para("各单位存在的问题如下（括号内为问题编号，详见各网站检查报告）：")
+        for n, (name, text) in enumerate(per_unit, 1):
+            doc.para(text, lead=f"（{chinese_ordinal(n)}）{name}：", lead_font=HEADING2_FONT)
+    optional = (("整改情况", ticket_texts(rows, extras.get("tickets") or {})),
+                ("网民留言和“我为政府网站找错”办理情况", public_report_texts(rows, extras.get("public_reports") or {})),
+                ("抽查情况", spot_check_texts(extras.get("spot_check"))))
+    for name, texts in optional:
+        if texts:
+            doc.heading(1, name)
+            for text in texts:
+                doc.para(text)
+    doc.heading(1, "整改要求")
+    for lead, text in requirement_texts(rows, deadline, issuer):
+        doc.para(text, lead=lead)
+    doc.attachment_line([heading])
+    day = date.today()
+    doc.signature(issuer, day)
 
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    section.left_margin = section.right_margin = Cm(1.6)
-    p = paragraph(doc, "附件", bold=True, indent=False)
-    set_run_font(p.runs[0]._element, "黑体")
-    title(doc, heading, size=16, space_after=2)
-    paragraph(doc, subtitle, indent=False, align="center")
+    doc.attachment("附件", heading, landscape=True)
+    doc.para(subtitle, indent=False, align="center")
     _docx_score_table(doc, rows)
-    paragraph(doc, "备注：", bold=True, indent=False)
+    doc.note("备注：")
     for note in notes:
-        paragraph(doc, note, indent=False, size=9)
-    doc.save(str(path))
-    return path
+        doc.note(note)
+    return doc.save(path, values={"{{文号}}": doc_number or "", "{{日期}}": cn_date(day), "{{标题}}": title_text})
 
 
 def write_bulletin(documents: list[dict], out_dir: Path, *, title: str, period: str, deadline: date,
-                   issuer: str) -> list[Path]:
-    """Write ``得分表.xlsx`` and ``通报.docx`` into ``out_dir``; returns both paths (xlsx first)."""
+                   issuer: str, doc_number: str | None = None, red_header: bool = False,
+                   template: Path | None = None, extras: Mapping[str, Any] | None = None,
+                   pdf: bool = True) -> list[Path]:
+    """Write ``得分表.xlsx``, ``通报.docx`` and (when ``pdf``) ``通报.pdf`` into ``out_dir``; returns the paths in
+    that order.
+
+    ``extras`` (docs/rectification.md §2) adds the optional parts: ``tickets`` (整改情况), ``public_reports``
+    (网民留言和找错办理情况), ``spot_check`` (抽查情况); its ``doc_number`` and ``red_header``
+    apply when the arguments do not give them. Without LibreOffice the xlsx and docx are written and
+    :class:`~govwatch.report.report_error.ReportError` says how to install it.
+    """
+    extras = dict(extras or {})
+    doc_number = doc_number or extras.get("doc_number") or None
+    red_header = red_header or bool(extras.get("red_header"))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = ranked_rows(documents)
@@ -418,5 +562,9 @@ def write_bulletin(documents: list[dict], out_dir: Path, *, title: str, period: 
     xlsx = write_score_xlsx(rows, out_dir / "得分表.xlsx", heading=heading, subtitle=subtitle, notes=notes)
     docx_path = write_bulletin_docx(rows, out_dir / "通报.docx", title_text=title, period=period, deadline=deadline,
                                     issuer=issuer, heading=heading, subtitle=subtitle, notes=notes,
-                                    documents=documents)
-    return [xlsx, docx_path]
+                                    documents=documents, doc_number=doc_number, red_header=red_header,
+                                    template=template, extras=extras)
+    written = [xlsx, docx_path]
+    if pdf:
+        written.append(docx_to_pdf(docx_path, out_dir))
+    return written

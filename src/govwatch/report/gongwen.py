@@ -20,6 +20,7 @@ PDF looks like the office's print-out on a machine with only the free fonts.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -29,6 +30,7 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
@@ -69,6 +71,7 @@ FONT_FALLBACKS: dict[str, str] = {
 }
 
 PLACEHOLDERS = ("{{文号}}", "{{日期}}", "{{标题}}")
+LONG_WORD = re.compile(r"[A-Za-z0-9\-:/.?=&_%]{11,}")  # URLs, problem IDs: paragraphs with them are not justified
 
 # -- ordinals --------------------------------------------------------------------------------
 
@@ -149,6 +152,21 @@ def _no_grid(p: Any) -> None:
     p._p.get_or_add_pPr().append(snap)
 
 
+def _cell_margins(t: Any, twips: int) -> None:
+    """Left and right cell margins of a table (w:tblCellMar, after w:tblLayout as the schema orders it)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(twips))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    layout = t._tbl.tblPr.find(qn("w:tblLayout"))
+    if layout is not None:
+        layout.addnext(margins)
+    else:
+        t._tbl.tblPr.append(margins)
+
+
 def _bottom_rule(p: Any, color: str = "E60012", size_eighths: int = 12) -> None:
     """A rule under a paragraph across the text width (the 红头's red line)."""
     ppr = p._p.get_or_add_pPr()
@@ -186,7 +204,7 @@ def setup_page(section: Any, *, landscape: bool = False) -> None:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = Mm(PAGE_HEIGHT_MM), Mm(PAGE_WIDTH_MM)
         section.top_margin, section.bottom_margin = Mm(MARGIN_LEFT_MM), Mm(MARGIN_RIGHT_MM)
-        section.left_margin, section.right_margin = Mm(MARGIN_TOP_MM - 12), Mm(MARGIN_BOTTOM_MM - 10)
+        section.left_margin, section.right_margin = Mm(20), Mm(20)  # room for a wide table
     else:
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
@@ -288,6 +306,7 @@ class Gongwen:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _exact(p, 52)
+        _no_grid(p)
         p.paragraph_format.space_before = Pt(12)
         _run(p, issuer, TITLE_FONT, 32 if len(issuer) <= 12 else 26, color=RED)
         self.blank()
@@ -310,6 +329,7 @@ class Gongwen:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _exact(p, TITLE_LINE_PT)
+        _no_grid(p)
         _run(p, text, TITLE_FONT, ERHAO)
         self.blank()
 
@@ -341,7 +361,7 @@ class Gongwen:
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         elif align == "center":
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif "://" in text:  # a URL cannot break: justified, its line would be spread letter by letter
+        elif LONG_WORD.search(text):  # a URL or an ID list cannot break well: justified, its line would be spread
             p.alignment = WD_ALIGN_PARAGRAPH.LEFT
         else:
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -367,22 +387,32 @@ class Gongwen:
         return p
 
     def table(self, header: Sequence[str] | None, rows: Sequence[Sequence[Any]], *,
-              widths: Sequence[float] | None = None, size: float = XIAOSI, center: Sequence[int] = ()) -> Any:
-        """A table over the whole text width in 仿宋 (header in 黑体), widths fixed (cm, scaled)."""
+              widths: Sequence[float] | None = None, size: float = XIAOSI, center: Sequence[int] = (),
+              header_rows: int = 1, header_size: float | None = None, compact: bool = False) -> Any:
+        """A table over the whole text width in 仿宋 (header in 黑体), widths fixed (cm, scaled).
+
+        ``header_rows``: how many of the first rows are headers (``rows`` holds the ones after the first);
+        ``compact``: narrow cell margins (1 mm) for many narrow columns.
+        """
         t = table(self.doc, header, rows, widths=widths, size=size, center=center, font=BODY_FONT,
                   total_width=text_width_cm(self.doc.sections[-1]))
+        if compact:
+            _cell_margins(t, 57)
         for r, row in enumerate(t.rows):
             for cell in row.cells:
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 for p in cell.paragraphs:
                     fmt = p.paragraph_format
                     fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
                     fmt.space_before = fmt.space_after = Pt(1)
                     fmt.first_line_indent = Pt(0)
                     _no_grid(p)
-                    if r == 0 and header:
+                    if r < header_rows and header:
                         for run in p.runs:
                             run.bold = False
                             set_run_font(run._element, HEADING1_FONT)
+                            if header_size:
+                                run.font.size = Pt(header_size)
         return t
 
     def attachment_line(self, titles: Sequence[str]) -> None:
@@ -418,6 +448,7 @@ class Gongwen:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _exact(p, TITLE_LINE_PT)
+        _no_grid(p)
         _run(p, title_text, TITLE_FONT, ERHAO if not landscape else 18)
 
     def note(self, text: str, *, size: float = WUHAO) -> Any:
