@@ -67,6 +67,10 @@ def test_items_per_column_and_class_match_the_simulator(portfolio: Portfolio, ye
                 if k.startswith("items.") and k != "items.total"} == dict(by_type)
         service = sum(c["items"] for c in manifest.values() if c["type"] == "service")
         assert got["services.guides"]["value"] == service > 0
+        messages = [m for m in portfolio.manifest["sites"][sid]["interaction"]["messages"]
+                    if str(m["asked"]).startswith(str(year))]
+        assert got["board.asked"]["value"] == len(messages) and (messages or year != 2026)
+        assert got["board.answered"]["value"] == sum(1 for m in messages if m["replied"] and m["replied"] <= str(AS_OF))
         run = entry["source_run"]
         assert f"运行 {run['id']}" in got["items.total"]["source"] and run["as_of"] == AS_OF.isoformat()
 
