@@ -255,3 +255,17 @@ def test_second_run_inspects_nothing_and_the_table_shows_the_results(portfolio: 
     assert [(r[2], r[3], r[4], r[6]) for r in rows] == [(r["site_name"], r["site_code"], r["level"], r["verdict"])
                                                          for r in results]
     assert all(r[6] in ("合格", "不合格", "待定") for r in rows) and all(r[7] for r in rows)
+
+
+def test_bulletin_extra_reads_as_the_bulletin_paragraph(portfolio: Portfolio) -> None:  # noqa: F811
+    from govwatch.report.bulletin import spot_check_texts
+    from govwatch.scoring.spot_checks import bulletin_extra
+
+    store = Store(str(portfolio.db))
+    extra = bulletin_extra(store, portfolio.spot_id)
+    results = spot_check_results(store, portfolio.spot_id)
+    assert (extra["population"], extra["sampled"], extra["seed"]) == (2, 2, SEED)
+    failed = [r for r in results if r["verdict"] == "不合格"]
+    text = "".join(spot_check_texts(extra))
+    assert f"（随机种子{SEED}）" in text and "从2个在运行政府网站中抽查2个" in text
+    assert f"不合格{len(failed)}个" in text and all(r["site_name"] in text for r in failed)

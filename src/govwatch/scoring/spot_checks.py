@@ -177,3 +177,15 @@ def draw_summary(spot: dict[str, Any]) -> list[dict[str, Any]]:
     spec = spot["spec"]
     return [{"level": level_label(level), "ratio": spec["ratios"][level], "population": len(ids),
              "drawn": len(spot["drawn"].get(level, []))} for level, ids in spot["population"].items()]
+
+
+def bulletin_extra(store: Store, spot_id: int) -> dict[str, Any]:
+    """The bulletin's ``extras["spot_check"]`` (``report.bulletin.spot_check_texts``): period, seed,
+    population (sites in the drawn levels), sampled (drawn sites) and sites [{name, url, level,
+    verdict, score, problems}]."""
+    spot = spot_check(store, spot_id)
+    results = spot_check_results(store, spot_id)
+    return {"id": spot["id"], "period": spot["period"], "seed": spot["seed"],
+            "population": sum(len(ids) for ids in spot["population"].values()), "sampled": len(results),
+            "sites": [{"name": r["site_name"], "url": r["url"], "level": r["level"], "verdict": r["verdict"],
+                       "score": r["score"], "problems": r["problems"]} for r in results]}
