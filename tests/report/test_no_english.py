@@ -159,7 +159,7 @@ def unreadable(document: dict[str, Any]) -> dict[str, Any]:
 def test_unreadable_site_cover_reads_in_chinese(docs: dict[str, dict[str, Any]], tmp_path: Path) -> None:
     document = unreadable(docs["甲市人民政府"])
     assert "错误类型 connect" in document["incomplete_reasons"][0]["message"]  # the stored message's code
-    assert build_view(document).cover.incomplete == ["首页无法打开：连接被拒绝"]  # said from the coverage fact
+    assert build_view(document).cover.incomplete == ["首页无法打开：无法建立连接（连接被拒绝）"]  # said from the coverage fact
     without_fact = {**document, "coverage": None}  # from the message alone: the class's name, no code
     assert build_view(without_fact).cover.incomplete == ["首页无法打开：无法建立连接（连接被拒绝或不可达）"]
     urls = document_urls(document)
@@ -179,13 +179,13 @@ def test_unreadable_site_cover_reads_in_chinese(docs: dict[str, dict[str, Any]],
                 "with 0 bytes received (libcurl error 28)", "访问超时（15秒）"),
     ("connect_timeout", "Connection timed out after 2001 milliseconds (libcurl error 28)", "连接超时（2秒）"),
     ("connect", "Failed to connect to a.gov.cn port 443 after 0 ms: Connection refused (libcurl error 7)",
-     "连接被拒绝"),
+     "无法建立连接（连接被拒绝）"),
     ("connect", "Failed to connect to 127.0.0.1:54365 after 2 ms: Could not connect to server (libcurl error 7)",
      "无法建立连接（连接被拒绝或不可达）"),
     ("connect", "Connect call failed ('127.0.0.1', 443)", "无法建立连接（连接被拒绝或不可达）"),
     ("dns", "Could not resolve host: x.gov.cn (libcurl error 6)", "域名解析失败"),
-    ("http", "Empty reply from server (libcurl error 52)", "服务器返回空响应"),
-    ("tls", "SSL certificate problem: certificate has expired (libcurl error 60)", "TLS证书验证失败"),
+    ("http", "Empty reply from server (libcurl error 52)", "HTTP协议错误（服务器返回空响应）"),
+    ("tls", "SSL certificate problem: certificate has expired (libcurl error 60)", "TLS/SSL握手失败（TLS证书验证失败）"),
     ("tls", "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to x:443 (libcurl error 35)", "TLS/SSL握手失败"),
     ("strange_new_class", "Something English", "其他错误"),
 ])

@@ -32,8 +32,8 @@ LAUNCH_TIMEOUT_S = 30
 def _executable(executable: str | None) -> str:
     path = executable or RenderSettings().executable
     if not os.access(path, os.X_OK):
-        raise ReportError(f"cannot write the PDF report: no browser at {path} (install Debian's chromium package: "
-                          "apt-get install chromium fonts-noto-cjk; or set render.executable to a Chromium binary)")
+        raise ReportError(f"无法生成PDF报告：{path} 处没有可用的浏览器（请安装Debian的chromium软件包："
+                          "apt-get install chromium fonts-noto-cjk；或将 render.executable 设为Chromium程序的路径）")
     return path
 
 
@@ -42,8 +42,8 @@ def _print(html: str, target: Path, executable: str, site: str) -> None:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - playwright is a dependency
-        raise ReportError(f"cannot write the PDF report: Playwright is not installed ({exc}); "
-                          "pip install playwright (no browser download needed)") from None
+        raise ReportError(f"无法生成PDF报告：未安装Playwright（{exc}）；请执行 pip install playwright"
+                          "（无需下载浏览器）") from None
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
@@ -61,8 +61,8 @@ def _print(html: str, target: Path, executable: str, site: str) -> None:
                 browser.close()
     except PlaywrightError as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ReportError(f"cannot write the PDF report with {executable}: {first} (is Debian's chromium package "
-                          "installed and working? apt-get install chromium fonts-noto-cjk)") from None
+        raise ReportError(f"无法用 {executable} 生成PDF报告：{first}（请确认已安装Debian的chromium软件包且能正常运行："
+                          "apt-get install chromium fonts-noto-cjk）") from None
 
 
 def _escape(text: str) -> str:

@@ -204,14 +204,18 @@ def _labels() -> dict[str, Any]:
 
 
 def error_text(error: str | None, detail: str | None = None) -> str:
-    """A fetch error as the report says it: the precise cause its detail names (连接被拒绝,
-    访问超时（15秒）…), else the name of its error class, else 其他错误."""
+    """A fetch error as the report says it: the name of its error class (:data:`ERROR_NAMES`, else
+    其他错误), made precise by the cause its raw detail names — 无法建立连接（连接被拒绝）,
+    访问超时（15秒）, HTTP协议错误（服务器返回空响应）."""
+    name = ERROR_NAMES.get(error or "other") or ERROR_NAMES["other"]
     for pattern, text in _labels()["details"]:
         found = pattern.search(detail or "")
         if found:
             ms = found.groupdict().get("ms")
-            return str(text).format(seconds=round(int(ms) / 1000) if ms else "")
-    return ERROR_NAMES.get(error or "other") or ERROR_NAMES["other"]
+            precise = str(text).format(seconds=round(int(ms) / 1000) if ms else "")
+            base = name.split("（")[0]
+            return precise if precise.startswith(base) else f"{base}（{precise}）"
+    return name
 
 
 def status_text(status: int | None) -> str:
@@ -222,7 +226,6 @@ def status_text(status: int | None) -> str:
 
 SOFT_404_PREFIX = "soft 404"
 _RAW_REASON = re.compile(r"(?P<error>[a-z_]+)(?::(?!//)\s*(?P<detail>.*))?", re.DOTALL)  # not a URL
-_RAW_STATUS = re.compile(r"HTTP (?P<status>\d{3})")
 _PARENTHESIS = re.compile(r"（(?P<inner>[^（）]*)）")
 _ERROR_CLASS_NOTE = re.compile(r"(?:，)?错误类型 [a-z_]+(?:，)?")
 _SETTING = re.compile(r"（crawl\.[a-z_]+）|crawl\.[a-z_]+")
@@ -234,14 +237,11 @@ def soft_404_text() -> str:
 
 
 def raw_reason_text(text: str) -> str | None:
-    """A whole raw reason (``reset: Recv failure…``, ``soft 404: …``, ``HTTP 404``, a check's code) in
-    the report's words; ``None`` when ``text`` is not one."""
+    """A whole raw reason (``reset: Recv failure…``, ``soft 404: …``, a check's code) in the report's
+    words; ``None`` when ``text`` is not one (``HTTP 404`` stays as it is: a reader knows it)."""
     text = text.strip()
     if text.startswith(SOFT_404_PREFIX):
         return soft_404_text()
-    status = _RAW_STATUS.fullmatch(text)
-    if status:
-        return status_text(int(status["status"]))
     codes: dict[str, str] = _labels()["codes"]
     if text in codes:
         return codes[text]
@@ -313,17 +313,14 @@ def _check_rows(document: Mapping[str, Any]) -> list[CheckRow]:
 
 
 def _incomplete(document: Mapping[str, Any]) -> list[str]:
-    """The reasons a run is incomplete; the homepage's failure said again from the coverage fact's error."""
+    """The reasons a run is incomplete; a homepage that failed with an error said again from the coverage
+    fact's raw error (its precise cause, no class code)."""
     home = (document.get("coverage") or {}).get("homepage") or {}
     out = []
     for reason in document.get("incomplete_reasons") or ():
-        if reason.get("code") == "crawl.homepage_failed" and home and not home.get("blocked"):
-            if home.get("error"):
-                why = error_text(home["error"], home.get("error_detail"))
-                why += f"（{status_text(home['status'])}）" if home.get("status") else ""
-            else:
-                why = "服务器返回错误状态" + status_text(home.get("status"))
-            out.append(f"首页无法打开：{why}")
+        if reason.get("code") == "crawl.homepage_failed" and home.get("error") and not home.get("blocked"):
+            why = error_text(home["error"], home.get("error_detail"))
+            out.append(f"首页无法打开：{why}" + (f"（HTTP {home['status']}）" if home.get("status") else ""))
         else:
             out.append(plain_text(reason.get("message") or ""))
     return out
