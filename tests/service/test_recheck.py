@@ -96,3 +96,24 @@ async def test_bad_requests_are_refused_in_chinese(verifying: Any, small_sim: An
         await run_recheck_job(store, settings, {"args": {"tickets": [chosen[0]["id"]]}}, small_sim.site_url("jcms"),
                               None, AS_OF)
     store.close()
+
+
+def test_a_freshened_column_is_closed_and_a_stale_one_returned(small_sim: Any, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    run_id = inspect_site(small_sim.site_url("jcms"), sim_settings(store.url), store, as_of=AS_OF).run_id
+    columns = {c["url"]: c for c in small_sim.manifest["sites"]["jcms"]["columns"]}
+    stale = [t for t in ticket_rows(store, issue_tickets(store, run_id, actor="test")) if t["kind"] == "stale_column"]
+    assert len(stale) >= 2 and all(t["url"] in columns for t in stale)
+    fixed, left = stale[0], stale[1]
+    ids = [fixed["id"], left["id"]]
+    notify_tickets(store, ids, doc_number="〔2026〕2号", deadline=AS_OF + timedelta(days=5), issuer=None, actor="test")
+    request_verification(store, ids, actor="test")
+    small_sim.repair(fixed["url"])
+    try:
+        recheck = run_recheck_now(store, sim_settings(store.url), ids, AS_OF)
+    finally:
+        small_sim.unrepair()
+    states = {t["id"]: t["state"] for t in ticket_rows(store, ids)}
+    assert states == {fixed["id"]: "closed", left["id"]: "returned"}
+    assert store.run(recheck)["complete"] is False
+    store.close()

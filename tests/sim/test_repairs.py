@@ -132,3 +132,31 @@ def test_what_cannot_be_repaired_is_refused(server: SimServer) -> None:
     with pytest.raises(RepairError, match="不存在的词"):
         server.repair(wording["url"], found="不存在的词")
     assert server.manifest["repaired"] == []
+
+
+@pytest.mark.parametrize("site", ["trs", "jcms", "legacy", "fgw"])
+def test_a_repaired_column_shows_a_fresh_item_dated_the_inspection_day(server: SimServer, site: str) -> None:
+    truth = server.manifest["sites"][site]
+    column = next(c for c in truth["columns"] if c["name"] == "图片新闻")  # c15: 15 days old, stale
+    assert column["newest_date"] < OPTIONS.day.isoformat()
+    before = text_of(server, site, get(column["url"])[1])
+    entry = server.repair(column["url"])
+    assert entry["kind"] == "stale_column" and entry["column"] == column["id"]
+    assert entry["item"]["date"] == OPTIONS.day.isoformat()
+    after = text_of(server, site, get(column["url"])[1])
+    title = f"图片新闻最新信息（{OPTIONS.day:%Y年%m月%d日}）"
+    assert title not in before and title in after
+    path = entry["item"]["url"].split("/", 3)[3]
+    assert path.rsplit("/", 1)[-1] in after  # the list links the fresh article
+    code, body = get(entry["item"]["url"])
+    assert code == 200 and title in text_of(server, site, body)
+    assert len(column["list_pages"]) < 2 or title not in text_of(server, site, get(column["list_pages"][1])[1])
+    server.unrepair()
+    assert get(entry["item"]["url"])[0] == 404
+    assert title not in text_of(server, site, get(column["url"])[1])
+
+
+def test_a_blank_column_cannot_be_freshened(server: SimServer) -> None:
+    blank = next(c for c in server.manifest["sites"]["trs"]["columns"] if c["blank"])
+    with pytest.raises(RepairError, match="blank or script-filled"):
+        server.repair(blank["url"])

@@ -202,6 +202,9 @@ class SiteGenerator:
             varied = variant_pages.respond(self, path, query)
             if varied is not None:
                 return varied
+        fresh = self.repairs.fresh_item(path)
+        if fresh is not None:
+            return self.html(self.render_fresh(fresh))
         ref = self.layout.parse(path)
         if ref is None:
             return self.error(404)
@@ -267,7 +270,8 @@ class SiteGenerator:
 
     def render_list(self, col: Column, k: int) -> str:
         heads = [(i, self.factory.headline(col, i)) for i in self.list_items(col, k)]
-        items = [(self.ctx.href(self.layout.item_path(col, i, h.when)), h) for i, h in heads]
+        items = [(self.ctx.href(path), h) for path, h in self.repairs.fresh_entries(col.no, k)]  # sim.repairs
+        items += [(self.ctx.href(self.layout.item_path(col, i, h.when)), h) for i, h in heads]
         body = position(self.ctx, col) + "\n" + subnav(self.ctx, col)
         body += self.family.list_body(self.ctx, col, k, items)
         body += planted_html(self.ctx, self.plan.links_on(Ref("list", col.no, k)))
@@ -288,6 +292,12 @@ class SiteGenerator:
         title = f"{spam}_{item.title}" if spam else item.title
         return document(self.ctx, f"{title}_{self.identity.name}", item_metas(col, item, self.plants.pub_date(ref)),
                         body)
+
+    def render_fresh(self, item: Item) -> str:
+        """The article of a fresh item a repair published (``sim.repairs``)."""
+        col = item.column
+        body = item_body(self.ctx, col, item, "" if col.undated else self.family.info_line(col, item), False)
+        return document(self.ctx, f"{item.title}_{self.identity.name}", item_metas(col, item), body)
 
     def dataproxy(self, params: dict[str, str]) -> SimResponse:
         """JCMS dataproxy.jsp: records ``startrecord``..``endrecord`` of a column (1-based)."""
