@@ -80,7 +80,7 @@ def _add(store: Store, run_id: int, url: str, message: str = "首页要闻标题
 
 def _applies(store: Store, run_id: int, site_id: int) -> list[int]:
     """Row ids of the reviewer findings that apply to a run."""
-    return [f.finding_id for f, _, _ in load_review(store, run_id, site_id).findings]  # type: ignore[attr-defined]
+    return [f.finding_id for f, _, _ in load_review(store, run_id, site_id).findings]
 
 
 def test_two_findings_on_one_url_and_indicator_get_two_ids(copy: Store, inspected: dict[str, Any]) -> None:
@@ -203,8 +203,9 @@ def test_diff_never_calls_an_unfixed_reviewer_finding_fixed(copy: Store, inspect
 def test_exemptions_can_be_withdrawn(copy: Store, inspected: dict[str, Any]) -> None:
     r1, r2, r3 = inspected["runs"]
     site = inspected["site_id"]
-    target = next(f for f in check_findings(copy, r2) if f.kind == "broken_link"
-                  and f.fingerprint in {g.fingerprint for g in check_findings(copy, r3)})
+    scored_in_r3 = score_stored_run(copy, r3, _rules()).sheet["findings"]
+    target = next(f for f in check_findings(copy, r2) if f.fingerprint in {g.fingerprint for g in check_findings(copy, r3)}
+                  and scored_in_r3[problem_id(f)]["status"] == "scored")
     site_wide = exempt(copy, r2, site, target.fingerprint, "外部网站已恢复", site_wide=True, reviewer="张三")
     only_r2 = exempt(copy, r2, site, target.fingerprint, "本次检查时服务器维护", reviewer="张三")
     assert load_review(copy, r3, site).exemptions[target.fingerprint] == "外部网站已恢复"
@@ -230,7 +231,7 @@ def test_an_old_exemption_of_a_reviewer_finding_still_applies(copy: Store, inspe
     r1 = inspected["runs"][0]
     _add(copy, r1, inspected["url"])
     finding = load_review(copy, r1, inspected["site_id"]).findings[0][0]
-    legacy = finding.legacy_fingerprint  # type: ignore[attr-defined]
+    legacy = finding.legacy_fingerprint
     assert legacy != finding.fingerprint
     exempt(copy, r1, inspected["site_id"], legacy, "旧豁免", site_wide=True)
     assert load_review(copy, r1, inspected["site_id"]).exemptions[finding.fingerprint] == "旧豁免"

@@ -75,7 +75,7 @@ class ReviewerFinding(Finding):
 class Review:
     """What reviewers said that applies to one run."""
 
-    findings: list[tuple[Finding, str, float | None]]  # (finding, indicator id, points)
+    findings: list[tuple[ReviewerFinding, str, float | None]]  # (finding, indicator id, points)
     exemptions: dict[str, str]  # fingerprint -> reason
     assessed: dict[str, str]  # indicator/veto id -> note
 
@@ -94,7 +94,7 @@ def load_review(store: Store, run_id: int, site_id: int) -> Review:
     withdrawn; the run's assessments."""
     rows = review_rows(store, run_id, site_id)
     exemptions = dict(rows.exemptions)
-    findings: list[tuple[Finding, str, float | None]] = []
+    findings: list[tuple[ReviewerFinding, str, float | None]] = []
     for r in rows.findings:
         f = reviewer_finding(r)
         if f.fingerprint not in exemptions and f.legacy_fingerprint in exemptions:

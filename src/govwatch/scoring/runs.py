@@ -91,7 +91,7 @@ def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: R
         items.append(EngineFinding(id=problem_id(f), finding=f, exempt=review.exemptions.get(f.fingerprint),
                                    suppressed=_filing_reason(filings, f.kind),
                                    withheld=WITHHELD_NOTE if f.kind in withheld else None))
-    reviewer = []
+    reviewer: list[Finding] = []
     for f, indicator, points in review.findings:
         reviewer.append(f)
         items.append(EngineFinding(id=problem_id(f), finding=f, origin="reviewer", indicator=indicator, points=points,
