@@ -314,6 +314,34 @@ def test_verification_leaves_reviewer_findings_and_other_tickets(ticket_site: Ti
     assert states == {reviewer["id"]: "notified", pending["id"]: "pending"}
     assert "人工" in tk.ticket_detail(store, reviewer["id"])["events"][-1]["note"]
     assert len(tk.ticket_detail(store, pending["id"])["events"]) == 1  # untouched: only its issue event
+    # Closed by hand after the re-check: the lasting reviewer finding is fixed as of the re-check run,
+    # so a later run neither scores nor tickets it again.
+    tk.close_ticket(store, reviewer["id"], "经人工核实已整改", actor="manager1")
+    (entered,) = [r for r in review_rows(store, run, ticket_site.site_id).findings]
+    assert (entered["status"], entered["ended_run_id"]) == ("fixed", ticket_site.fixed_run)
+    assert tk.ticket_detail(store, reviewer["id"])["events"][-1]["data"] == \
+           {"reviewer_finding": entered["id"], "fixed_as_of_run": ticket_site.fixed_run}
+    score_stored_run(store, ticket_site.fixed_run)
+    tk.issue_tickets(store, ticket_site.fixed_run, actor=ACTOR)
+    assert [r["id"] for r in tk.list_tickets(store) if r["origin"] == "reviewer"] == [reviewer["id"]]
+
+
+def test_reviewer_ticket_needs_a_later_run_to_close(ticket_site: TicketSite, store: Store) -> None:  # noqa: F811
+    from govwatch.scoring.review import add_finding
+    from govwatch.store.stored_run import StoreRunData
+
+    run = ticket_site.partial_run  # the site's newest run: none comes after it
+    rules = StoreRunData(store, run).rules
+    indicator = next(i["id"] for i in rules.data["indicators"] if i.get("kind", "deduction") == "deduction")
+    add_finding(store, run, rules, indicator=indicator, kind="reviewer_finding", url=ticket_site.site_url,
+                message="首页信息与实际不符", points=1)
+    score_stored_run(store, run)
+    tk.issue_tickets(store, run, actor=ACTOR)
+    reviewer = next(r for r in tk.list_tickets(store) if r["origin"] == "reviewer")
+    with pytest.raises(tk.TicketError, match="销号须以录入之后的一次检查为准"):
+        tk.close_ticket(store, reviewer["id"], "已整改", actor=ACTOR)
+    assert tk.ticket_detail(store, reviewer["id"])["state"] == "pending"
+    assert review_rows(store, run, ticket_site.site_id).findings[0]["status"] == "active"
 
 
 # -- exemption, close --------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for
 from govwatch.core import clock
 from govwatch.core.catalogue import REVIEWER_CODE, catalogue, problem_id
 from govwatch.core.urls import normalize_url
+from govwatch.scoring.review import ReviewError, mark_fixed, reviewer_finding_id
 from govwatch.scoring.runs import WITHHELD, stored_findings
 from govwatch.store.db import Store, StoreError
 from govwatch.store.registry_rows import site_id_of
-from govwatch.store.run_results import check_findings, check_records
+from govwatch.store.run_results import check_findings, check_records, newest_completed_runs
 from govwatch.store.ticket_rows import (
     MissingTickets,
     TicketChange,
@@ -359,14 +360,39 @@ def exempt_ticket(store: Store, ticket_id: int, reason: str, *, category: str, a
     _change(store, [row["id"]], decide, actor=actor, exemptions=[exemption])
 
 
+def _fix_reviewer_finding(store: Store, row: dict[str, Any], why: str, actor: str) -> dict[str, Any] | None:
+    """Mark the lasting reviewer finding of a reviewer-origin ticket fixed as of the ticket's re-check
+    run (else the site's newest completed run), so later runs neither score nor ticket it again;
+    :class:`TicketError` when no run after the one it was entered at exists. Returns what the audit
+    event of the close records (None: no stored reviewer finding)."""
+    finding_id = reviewer_finding_id(store, row["site_id"], row["fingerprint"])
+    if finding_id is None:
+        return None
+    run_id = row["verify_run_id"] or newest_completed_runs(store).get(row["site_id"])
+    if run_id is None or run_id <= row["found_run_id"]:
+        raise TicketError(f"工单 {row['id']} 是人工检查发现的问题，销号须以录入之后的一次检查为准："
+                          "请先申请复查（govwatch ticket verify）或重新检查该网站")
+    try:
+        mark_fixed(store, finding_id, run_id, actor=actor, reason=why)
+    except ReviewError as exc:
+        raise TicketError(str(exc)) from None
+    return {"reviewer_finding": finding_id, "fixed_as_of_run": run_id}
+
+
 def close_ticket(store: Store, ticket_id: int, reason: str, *, actor: str) -> None:
-    """Close (销号) an open ticket by hand; a reason is required."""
+    """Close (销号) an open ticket by hand; a reason is required. A reviewer-origin ticket's lasting
+    reviewer finding is marked fixed with it (:func:`_fix_reviewer_finding`)."""
     why = _reason(reason, "销号理由")
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    rows = ticket_rows(store, [int(ticket_id)])
+    if not rows:
+        raise TicketError(_missing_text([int(ticket_id)]))
+    _require_state(rows[0], "close")
+    fixed = _fix_reviewer_finding(store, rows[0], why, actor) if rows[0]["origin"] == "reviewer" else None
 
     def decide(row: dict[str, Any]) -> TicketChange:
         _require_state(row, "close")
-        return TicketChange({"state": "closed", "closed_at": now}, "close", why)
+        return TicketChange({"state": "closed", "closed_at": now}, "close", why, fixed)
 
     _change(store, [int(ticket_id)], decide, actor=actor)
 
