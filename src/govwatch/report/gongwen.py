@@ -429,11 +429,22 @@ class Gongwen:
                 p.paragraph_format.first_line_indent = Pt(SANHAO * 5)
 
     def signature(self, issuer: str, day: date) -> None:
-        """发文机关署名 and 成文日期, right-aligned four characters in from the right margin."""
+        """发文机关署名 and 成文日期, right-aligned four characters in from the right margin.
+
+        Kept on one page with the body's last paragraph (and the 附件 line): a page holding only the
+        signature is what GB/T 9704 forbids.
+        """
+        for p in reversed(self.doc.paragraphs):
+            p.paragraph_format.keep_with_next = True
+            if p.text and not p.text.startswith("附件："):
+                break
         self.blank(2)
         for text in (issuer, cn_date(day)):
             p = self.para(text, indent=False, align="right")
             p.paragraph_format.right_indent = Pt(SANHAO * 4)
+            p.paragraph_format.keep_with_next = text == issuer
+        for p in self.doc.paragraphs[-4:-2]:  # the blank lines before the signature
+            p.paragraph_format.keep_with_next = True
 
     def attachment(self, label: str, title_text: str, *, landscape: bool = False) -> None:
         """A 附件 on a new page (a new landscape section when asked): 附件N in 黑体, then its title."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,34 +145,46 @@ def text_width_cm(section: Any) -> float:
 
 
 def display_length(text: str) -> float:
-    """The width of ``text``'s longest line in CJK characters (a Latin letter or digit counts as 0.55)."""
-    return max((sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in line) for line in str(text).split("\n")), default=0.0)
+    """The width of ``text``'s longest line in CJK characters (a Latin letter or digit counts as 0.65)."""
+    return max((sum(1.0 if ord(ch) > 0x2E7F else 0.65 for ch in line) for line in str(text).split("\n")), default=0.0)
+
+
+_WORD = re.compile(r"[A-Za-z0-9\-_.:%?=&]+")  # a run LibreOffice and Word will not break (URLs break at /)
 
 
 def content_widths(header: Sequence[str] | None, rows: Sequence[Sequence[Any]], total_cm: float,
                    *, size: float = 9) -> list[float]:
     """Default column widths (cm) proportional to each column's longest text, bounded, summing to ``total_cm``.
 
-    A column is at least wide enough for two characters of ``size`` points (and ``MIN_COLUMN_CM``), and at
-    most ``MAX_COLUMN_SHARE`` of the table, so a long ID list wraps at its 、 instead of squeezing the others.
+    A column is at least wide enough for two characters of ``size`` points (and ``MIN_COLUMN_CM``) and for
+    its longest unbreakable word (a problem ID, a 网站标识码), and at most ``MAX_COLUMN_SHARE`` of the table,
+    so a long list wraps at its 、 instead of squeezing the others; when the table is too narrow the
+    columns that can wrap give up their width first.
     """
     cols = len(header) if header else max(len(r) for r in rows)
     char_cm = size * 2.54 / 72 * 1.1  # a CJK character of ``size`` points plus a little air
     need = [0.0] * cols
+    word = [0.0] * cols
     for row in ([list(header)] if header else []) + [list(r) for r in rows]:
         for i, value in enumerate(row[:cols]):
-            need[i] = max(need[i], display_length("" if value is None else str(value)) * char_cm + 0.4)
+            text = "" if value is None else str(value)
+            need[i] = max(need[i], display_length(text) * char_cm + 0.4)
+            longest = max((len(w) for w in _WORD.findall(text)), default=0)
+            word[i] = max(word[i], longest * 0.65 * char_cm + 0.4)
     low = max(MIN_COLUMN_CM, 2 * char_cm + 0.4)
     high = max(low, MAX_COLUMN_SHARE * total_cm)
-    widths = [min(max(n, low), high) for n in need]
+    floor = [min(max(low, w), high) for w in word]
+    widths = [min(max(n, f), high) for n, f in zip(need, floor, strict=True)]
     if sum(widths) <= total_cm:  # room to spare: widen the columns that wanted more, else all evenly
         wanting = [i for i in range(cols) if need[i] > widths[i]] or list(range(cols))
         extra = (total_cm - sum(widths)) / len(wanting)
         return [w + extra if i in wanting else w for i, w in enumerate(widths)]
-    # too wide: shrink the part above the minimum proportionally
-    spare = sum(w - low for w in widths)
-    scale = (total_cm - low * cols) / spare if spare else 0.0
-    return [low + (w - low) * max(scale, 0.0) for w in widths]
+    # too wide: shrink each column's part above its floor proportionally (never below the floor if it fits)
+    spare = sum(w - f for w, f in zip(widths, floor, strict=True))
+    if sum(floor) <= total_cm and spare:
+        scale = (total_cm - sum(floor)) / spare
+        return [f + (w - f) * scale for w, f in zip(widths, floor, strict=True)]
+    return [w * total_cm / sum(widths) for w in widths]
 
 
 def _dxa(cm: float) -> str:
