@@ -460,3 +460,25 @@ def test_recheck_model(ticket_site: TicketSite, store: Store) -> None:  # noqa: 
                                         for t in model[group]}
     with pytest.raises(tk.TicketError, match="不是该网站的运行"):
         tk.recheck_model(store, ticket_site.site_id + 1, ticket_site.fixed_run)
+
+
+def test_one_notice_and_one_recheck_job_per_site(ticket_site: TicketSite, store: Store) -> None:  # noqa: F811
+    from govwatch.scoring.review import add_finding
+    from govwatch.store.stored_run import StoreRunData
+
+    other_run = ticket_site.withheld_run  # the second site
+    rules = StoreRunData(store, other_run).rules
+    indicator = next(i["id"] for i in rules.data["indicators"] if i.get("kind", "deduction") == "deduction")
+    add_finding(store, other_run, rules, indicator=indicator, kind="reviewer_finding",
+                url=ticket_site.sim.site_url("shut"), message="网站长期无法访问", points=1)
+    score_stored_run(store, other_run)
+    (theirs,) = tk.issue_tickets(store, other_run, actor=ACTOR)
+    mine = _by(_issued(store, ticket_site), "typo", target=REPAIRED_TYPO)["id"]
+    with pytest.raises(tk.TicketError, match="属于不同网站"):
+        tk.notify_tickets(store, [mine, theirs], doc_number="〔2026〕10号", deadline=DEADLINE, issuer=None, actor=ACTOR)
+    for ticket in (mine, theirs):
+        tk.notify_tickets(store, [ticket], doc_number="〔2026〕10号", deadline=DEADLINE, issuer=None, actor=ACTOR)
+    with pytest.raises(tk.TicketError, match="属于不同网站"):
+        tk.request_verification(store, [mine, theirs], actor=ACTOR)
+    assert {tk.ticket_detail(store, i)["state"] for i in (mine, theirs)} == {"notified"}
+    assert len({tk.ticket_detail(store, i)["notice_id"] for i in (mine, theirs)}) == 2
