@@ -82,6 +82,7 @@ def test_ticket_life_through_the_cli(ticket_site: TicketSite, db: str, tmp_path:
     assert main(["ticket", "show", str(typo["id"]), "--db", db]) == 0
     shown = capsys.readouterr().out
     assert "复查中" in shown and "截图.png" in shown and "〔2026〕12号" in shown
+    assert "单位反馈  已通知 → 已反馈" in shown and "申请复查  已反馈 → 复查中" in shown  # the trail, in Chinese
 
 
 def test_bad_input_exits_2_in_chinese(ticket_site: TicketSite, db: str, tmp_path: Path,  # noqa: F811

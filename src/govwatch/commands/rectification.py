@@ -129,7 +129,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from govwatch.scoring.tickets import STATE_LABELS, ticket_detail
+    from govwatch.scoring.tickets import ACTION_LABELS, STATE_LABELS, beijing_time, ticket_detail
 
     with _store(args) as store:
         detail = ticket_detail(store, args.ticket_id)
@@ -146,15 +146,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         if value:
             plain(out, f"  {label}：{value}")
     if detail["notice"]:
-        plain(out, f"  整改通知：{detail['notice']['doc_number']}（{detail['notice']['issued_at'][:10]}）")
+        plain(out, f"  整改通知：{detail['notice']['doc_number']}（{beijing_time(detail['notice']['issued_at'])[:10]}）")
     for a in detail["attachments"]:
         plain(out, f"  附件 {a['id']}：{a['filename']}（{a['content_type']}，{a['size']} 字节）")
-    plain(out, "  处理记录：")
+    plain(out, "  处理记录（北京时间）：")
     for e in detail["events"]:
         move = (f"{STATE_LABELS.get(e['from_state'] or '', '—')} → {STATE_LABELS.get(e['to_state'] or '', '—')}"
                 if e["to_state"] else "")
-        plain(out, f"    {e['at'][:19].replace('T', ' ')}  {e['actor'] or ''}  {e['action']}  {move}"
-                   f"{'  ' + e['note'] if e['note'] else ''}")
+        action = ACTION_LABELS.get(e["action"], e["action"])
+        plain(out, f"    {beijing_time(e['at'])}  {e['actor'] or ''}  {action}  {move}{'  ' + e['note'] if e['note'] else ''}")
     return EXIT_OK
 
 

@@ -39,15 +39,17 @@ from govwatch.store.ticket_rows import (
 )
 from govwatch.store.web_rows import score_sheet_of
 
-__all__ = ["TICKET_STATES", "STATE_LABELS", "OPEN_STATES", "OVERDUE_STATES", "EXEMPT_CATEGORIES", "MAX_ATTACHMENTS",
+__all__ = ["TICKET_STATES", "STATE_LABELS", "ACTION_LABELS", "OPEN_STATES", "OVERDUE_STATES", "EXEMPT_CATEGORIES", "MAX_ATTACHMENTS",
            "MAX_ATTACHMENT_BYTES", "UNREAD_NOTE", "TicketError", "issue_tickets", "notify_tickets", "reply_ticket",
            "request_verification", "apply_verification", "exempt_ticket", "close_ticket", "list_tickets",
            "ticket_detail", "ticket_attachment", "overdue_tickets", "notice_model", "recheck_model", "ticket_figures",
-           "site_for_url", "latest_notice_id", "latest_recheck_run"]
+           "site_for_url", "latest_notice_id", "latest_recheck_run", "beijing_time"]
 
 TICKET_STATES = ("pending", "notified", "replied", "verifying", "closed", "returned", "exempted")
 STATE_LABELS = {"pending": "待下发", "notified": "已通知", "replied": "已反馈", "verifying": "复查中",
                 "closed": "已销号", "returned": "退回", "exempted": "已豁免"}
+ACTION_LABELS = {"issue": "生成工单", "notify": "下发整改通知", "reply": "单位反馈", "verify": "申请复查",
+                 "verify_result": "复查结果", "exempt": "豁免", "close": "手工销号"}  # audit_events.action of tickets
 OPEN_STATES = tuple(s for s in TICKET_STATES if s not in ("closed", "exempted"))
 OVERDUE_STATES = ("notified", "returned")  # the unit owes an answer: past the deadline it is overdue
 EXEMPT_CATEGORIES = ("误报", "临时报备")
@@ -129,6 +131,14 @@ def _local_day(at: str | None) -> date | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(clock.SHANGHAI).date()
 
 
+def beijing_time(at: str | None) -> str:
+    """A stored UTC time as Beijing time, ``YYYY-MM-DD HH:MM`` (empty for None)."""
+    if not at:
+        return ""
+    moment = datetime.fromisoformat(at)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def _is_overdue(row: dict[str, Any], day: date) -> bool:
     return row["state"] in OVERDUE_STATES and bool(row["deadline"]) and day > date.fromisoformat(row["deadline"])
 
@@ -202,6 +212,8 @@ def notify_tickets(store: Store, ticket_ids: Sequence[int], *, doc_number: str, 
     number = _reason(doc_number, "文号")
     if not isinstance(deadline, date):
         raise TicketError("整改期限应为日期（YYYY-MM-DD）")
+    if isinstance(deadline, datetime):
+        deadline = deadline.date()
     site_id = _one_site(store, ids)
     due = deadline.isoformat()
 
