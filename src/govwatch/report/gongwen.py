@@ -384,6 +384,7 @@ class Gongwen:
         p = self.para(body, lead=label + text, lead_font=font)
         if level <= 2:
             _outline_level(p, level)
+            p.paragraph_format.keep_with_next = not body  # never the last line of a page
         return p
 
     def table(self, header: Sequence[str] | None, rows: Sequence[Sequence[Any]], *,
