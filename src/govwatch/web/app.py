@@ -152,10 +152,12 @@ def _mount_static(app: FastAPI) -> None:
 
 
 def _include_pages(app: FastAPI) -> None:
-    """The dashboard's pages (``govwatch.web.pages``)."""
-    from govwatch.web.pages import router
+    """The dashboard's pages (``govwatch.web.pages``), and the rectification loop's 整改工单 and 找错/留言."""
+    from govwatch.web.pages import inbox, router, tickets
 
     app.include_router(router)
+    app.include_router(tickets.router)
+    app.include_router(inbox.router)
 
 
 def _add_login_routes(app: FastAPI) -> None:

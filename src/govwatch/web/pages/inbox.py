@@ -120,7 +120,7 @@ def _list_page(request: Request, scope: Scope, *, channel: str = "", state: str 
         "site_id": site_id, "site_choices": sorted(({"id": i, "name": s.get("name") or s.get("url")}
                                                     for i, s in sites.items()), key=lambda s: str(s["name"])),
         "may_add": scope.user.role in scoped.WRITERS, "writable_sites": writable,
-        "categories": reports.CATEGORIES, "now": _now().strftime("%Y-%m-%dT%H:%M"), "values": values or {},
+        "categories": reports.CATEGORIES, "now": _now().strftime("%Y-%m-%d %H:%M"), "values": values or {},
         "done": done, "error": error}, status_code=status_code)
 
 
@@ -173,7 +173,7 @@ def report_add(request: Request, scope: PageScope, channel: str = Form(""), titl
     if channel == "message" and category not in reports.CATEGORIES:
         problems.append("请选择留言类别")
     try:
-        received = datetime.fromisoformat(received_at).replace(tzinfo=SHANGHAI) if received_at else None
+        received = datetime.fromisoformat(received_at.strip()).replace(tzinfo=SHANGHAI) if received_at.strip() else None
     except ValueError:
         received = None
     if received is None:
