@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from govwatch.report.office_pdf import docx_to_pdf
 
 # Latin words allowed in a document: URLs, problem IDs (LJ-3fa2…), file names, HTTP, and the like.
-ALLOWED_LATIN = re.compile(r"https?://\S+|[A-Z]{2}-[0-9A-Fa-f]{4,}|\S+\.(?:docx|xlsx|pdf|html?)\b|HTTP")
+ALLOWED_LATIN = re.compile(r"https?://\S+|[A-Z]{2}-[0-9A-Fa-f]{4,}|\S+\.(?:docx|xlsx|pdf|html?)\b|HTTP|\b\dxx\b")
 
 
 def need_office_tools() -> None:

@@ -11,6 +11,7 @@ import pypdf
 import pytest
 from docx.oxml.ns import qn
 
+from govwatch.core.catalogue import catalogue
 from govwatch.report.gongwen import BODY_FONT, TITLE_FONT
 from govwatch.report.notice import write_notice
 from govwatch.report.report_error import ReportError
@@ -114,3 +115,26 @@ def test_rendered_notice(tmp_path: Path) -> None:
     assert "关于甲市教育局网站问题整改的通知" in text[0].replace("\n", "") and "—1—" in text[0]
     form = next(i for i, t in enumerate(text) if "整改情况反馈表" in t and "序号" in t)
     assert "LJ-0001A3F9C2" in text[form] and "LM-0006C0D2E4" in "".join(text[form:])
+
+
+def test_notice_from_an_inspection_document(docs: dict[str, Any], tmp_path: Path) -> None:
+    """The tickets of 甲市人民政府's scored findings, shaped as ``notice_model`` shapes them (raw evidence)."""
+    document = docs["甲市人民政府"]
+    findings = [f for f in document["findings"] if (f.get("scoring") or {}).get("status") == "scored"]
+    tickets = [{"problem_id": f["id"], "label": catalogue().label(f["kind"]), "indicator": f["indicator"],
+                "url": f["url"], "where": f.get("source") or f["evidence"].get("column") or "",
+                "message": f["message"], "evidence": f["evidence"], "deadline": "2027-01-15"} for f in findings]
+    model = {**notice_model(), "tickets": tickets,
+             "unit": {"name": "甲市人民政府", "site_code": "1234000001", "url": "http://a.gov.cn/",
+                      "responsible_unit": "甲市人民政府办公室"}}
+    (path,) = write_notice(model, tmp_path, pdf=False)
+    d = docx.Document(str(path))
+    texts = [p.text for p in d.paragraphs]
+    # 2 links, 1 column, 1 reviewer finding (the undated items score nothing: no ticket)
+    assert [t for t in texts if t.startswith("（") and "个）" in t] == [
+        "（一）链接不可用（2个）", "（二）栏目不更新（1个）", "（三）人工检查发现的问题（1个）"]
+    link = texts.index(next(t for t in texts if findings[0]["id"] in t))
+    assert texts[link + 2] == ("证据：判定：确认失效；软404（正常状态码的错误页）：否；范围：首页；资源类型：页面；状态：404；"
+                               "链接文字：政务公开；含此链接的页面数：1；实际：HTTP 404；应为：HTTP 2xx/3xx。")
+    assert [r.cells[1].text for r in d.tables[0].rows[1:]] == [f["id"] for f in findings]
+    assert english_words(docx_text(d)) == []

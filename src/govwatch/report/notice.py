@@ -31,7 +31,8 @@ BASIS = ("《国务院办公厅关于印发政府网站发展指引的通知》�
          "政府网站与政务新媒体检查指标、监管工作年度考核指标的通知》（国办秘函〔2019〕19号）")
 REPLY_FORM = "整改情况反馈表"
 # Evidence fields a notice leaves out: long lists and raw details (the page and message say it).
-NOT_IN_NOTICE = frozenset({"sources", "examples", "failed_probes", "notes", "pages", "error_detail", "method"})
+NOT_IN_NOTICE = frozenset({"sources", "examples", "failed_probes", "notes", "pages", "error_detail", "method",
+                           "confirmed"})  # confirmed repeats 判定
 
 
 def parse_day(value: Any, what: str) -> date:
