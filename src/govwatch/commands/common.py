@@ -48,6 +48,19 @@ def plain(target: Console, text: str) -> None:
     target.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def cli_actor(named: str | None = None) -> str:
+    """Who runs the command, as the audit trail records it: ``named`` (e.g. --reviewer) when given,
+    else ``cli:<login>`` (``cli`` when there is no login name, as in a container without a passwd entry)."""
+    if named:
+        return named
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 # -- settings and the store ---------------------------------------------------------------
 
 

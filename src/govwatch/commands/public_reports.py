@@ -19,6 +19,7 @@ from govwatch.commands.common import (
     EXIT_OK,
     UsageError,
     add_store_flags,
+    cli_actor,
     cli_settings,
     console,
     open_store,
@@ -43,16 +44,6 @@ IMPORT_EPILOG = """\
 
 退出码：0 已导入，2 文件或数据有问题（未导入任何记录），1 运行错误。
 """
-
-
-def cli_actor() -> str:
-    """Who runs the command, as the audit trail records it: ``cli:<login>``."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return "cli"
 
 
 @contextmanager

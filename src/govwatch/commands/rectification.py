@@ -22,6 +22,7 @@ from govwatch.commands.common import (
     EXIT_OK,
     UsageError,
     add_store_flags,
+    cli_actor,
     cli_settings,
     console,
     open_store,
@@ -47,16 +48,6 @@ EPILOG = """\
 
 退出码：0 完成，2 输入有误（工单或网站不存在、当前状态不允许该操作、日期或附件有误），1 运行错误。
 """
-
-
-def cli_actor() -> str:
-    """Who runs the command, as the audit trail records it: ``cli:<login>``."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return "cli"
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from govwatch.commands.common import (
     UsageError,
     add_report_flags,
     add_store_flags,
+    cli_actor,
     cli_settings,
     console,
     open_store,
@@ -210,17 +211,6 @@ def _review_call(fn: Any, *a: Any, **kw: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _actor(args: argparse.Namespace) -> str:
-    """Who makes the change: --reviewer, else ``cli:<login>``."""
-    if getattr(args, "reviewer", None):
-        return str(args.reviewer)
-    import getpass
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return "cli"
-
-
 def _fingerprint(store: Any, run_id: int, ident: str) -> str:
     """A finding's fingerprint from its problem ID (LJ-…) or fingerprint, among the run's findings."""
     from govwatch.core.catalogue import problem_id
@@ -242,11 +232,11 @@ def cmd_finding_add(args: argparse.Namespace) -> int:
             _added(store, _review_call(add_finding, store, args.run, rules, indicator=str(e["indicator"]),
                                        kind=str(e.get("kind") or "reviewer_finding"), url=str(e["url"]),
                                        message=str(e["message"]), points=_points(e.get("points")),
-                                       evidence=e.get("evidence"), reviewer=args.reviewer, actor=_actor(args)))
+                                       evidence=e.get("evidence"), reviewer=args.reviewer, actor=cli_actor(args.reviewer)))
         for e in entries["exempt"]:
             _exempted(_review_call(exempt, store, args.run, run["site_id"],
                                    _fingerprint(store, args.run, str(e["finding"])), str(e["reason"]),
-                                   site_wide=bool(e.get("site_wide")), reviewer=args.reviewer, actor=_actor(args)))
+                                   site_wide=bool(e.get("site_wide")), reviewer=args.reviewer, actor=cli_actor(args.reviewer)))
         for e in entries["assessed"]:
             _review_call(assess, store, args.run, rules, str(e["indicator"]), str(e["note"]), reviewer=args.reviewer)
     else:
@@ -256,7 +246,7 @@ def cmd_finding_add(args: argparse.Namespace) -> int:
             raise UsageError(f"finding add needs {', '.join(missing)} (or --file REVIEW.yaml)")
         _added(store, _review_call(add_finding, store, args.run, rules, indicator=args.indicator, kind=args.kind,
                                    url=args.url, message=args.message, points=args.points, reviewer=args.reviewer,
-                                   actor=_actor(args)))
+                                   actor=cli_actor(args.reviewer)))
     return _rescore(store, args.run, rules)
 
 
@@ -287,7 +277,7 @@ def cmd_finding_exempt(args: argparse.Namespace) -> int:
     run = _run(store, args.run)
     fingerprint = _fingerprint(store, args.run, args.finding)
     _exempted(_review_call(exempt, store, args.run, run["site_id"], fingerprint, args.reason,
-                           site_wide=args.site_wide, reviewer=args.reviewer, actor=_actor(args)))
+                           site_wide=args.site_wide, reviewer=args.reviewer, actor=cli_actor(args.reviewer)))
     return _rescore(store, args.run, _run_rules(store, args.run, None))
 
 
@@ -366,7 +356,7 @@ def cmd_finding_edit(args: argparse.Namespace) -> int:
     row = _finding_row(store, args.finding)
     rules = _run_rules(store, row["run_id"], None)
     return _changed("已修改", _review_call(edit_finding, store, row["id"], message=args.message, points=args.points,
-                                          indicator=args.indicator, rules=rules, actor=_actor(args),
+                                          indicator=args.indicator, rules=rules, actor=cli_actor(args.reviewer),
                                           reason=args.reason))
 
 
@@ -375,7 +365,7 @@ def cmd_finding_withdraw(args: argparse.Namespace) -> int:
     store = open_store(cli_settings(args))
     row = _finding_row(store, args.finding)
     return _changed("已撤回（不再适用于任何检查，记录保留备查）",
-                    _review_call(withdraw_finding, store, row["id"], reason=args.reason, actor=_actor(args)))
+                    _review_call(withdraw_finding, store, row["id"], reason=args.reason, actor=cli_actor(args.reviewer)))
 
 
 def cmd_finding_fixed(args: argparse.Namespace) -> int:
@@ -383,14 +373,14 @@ def cmd_finding_fixed(args: argparse.Namespace) -> int:
     store = open_store(cli_settings(args))
     row = _finding_row(store, args.finding)
     return _changed(f"已标记为自运行 {args.run} 起整改",
-                    _review_call(mark_fixed, store, row["id"], args.run, actor=_actor(args), reason=args.reason))
+                    _review_call(mark_fixed, store, row["id"], args.run, actor=cli_actor(args.reviewer), reason=args.reason))
 
 
 def cmd_finding_unexempt(args: argparse.Namespace) -> int:
     from govwatch.scoring.review import active_exemptions, withdraw_exemption
     store = open_store(cli_settings(args))
     for e in _review_call(active_exemptions, store, args.exemption):
-        _review_call(withdraw_exemption, store, e["id"], reason=args.reason, actor=_actor(args))
+        _review_call(withdraw_exemption, store, e["id"], reason=args.reason, actor=cli_actor(args.reviewer))
         scope = f"运行 {e['run_id']}" if e["run_id"] is not None else "全站各次检查"
         plain(console, f"豁免 {e['id']}（{scope}，原因：{e['reason']}）已撤销；已存的得分表在重新评分后更新")
     return EXIT_OK

@@ -16,6 +16,7 @@ from govwatch.commands.common import (
     EXIT_USAGE,
     UsageError,
     add_store_flags,
+    cli_actor,
     cli_settings,
     console,
     open_store,
@@ -160,7 +161,7 @@ def cmd_filing_add(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     store = open_store(cli_settings(args))
     try:
-        filing = add_filing(store, args.site_url, starts, ends, args.reason, kinds, actor=_actor())
+        filing = add_filing(store, args.site_url, starts, ends, args.reason, kinds, actor=cli_actor())
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -202,15 +203,6 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _actor() -> str:
-    """Who changes a filing from the command line: ``cli:<login>``."""
-    import getpass
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return "cli"
-
-
 def _filing_call(args: argparse.Namespace, fn: Any, *a: Any, **kw: Any) -> Any:
     """``fn(store, *a, **kw)`` on the store the flags name; bad input is a usage error."""
     from govwatch.registry.errors import RegistryError
@@ -239,7 +231,7 @@ def cmd_filing_edit(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     filing = _filing_call(args, edit_filing, args.filing, starts=args.starts, ends=args.ends, reason=args.reason,
-                          kinds=kinds, all_kinds=args.all_kinds, actor=_actor(), note=args.note)
+                          kinds=kinds, all_kinds=args.all_kinds, actor=cli_actor(), note=args.note)
     plain(console, f"临时报备 {filing['id']} 已修改：{_window(filing)}")
     return EXIT_OK
 
@@ -248,7 +240,7 @@ def cmd_filing_withdraw(args: argparse.Namespace) -> int:
     """Withdraw a filing (its content stays in the audit trail)."""
     from govwatch.registry.filings import withdraw_filing
 
-    filing = _filing_call(args, withdraw_filing, args.filing, reason=args.reason, actor=_actor())
+    filing = _filing_call(args, withdraw_filing, args.filing, reason=args.reason, actor=cli_actor())
     plain(console, f"临时报备 {filing['id']}（{_window(filing)}）已撤销，不再豁免任何问题；"
                    f"原内容见 govwatch filing history {filing['id']}")
     return EXIT_OK

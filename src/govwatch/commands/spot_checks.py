@@ -12,6 +12,7 @@ from govwatch.commands.common import (
     UsageError,
     add_crawl_flags,
     add_store_flags,
+    cli_actor,
     cli_settings,
     console,
     crawl_progress,
@@ -21,16 +22,6 @@ from govwatch.commands.common import (
     verdict_text,
     write_json,
 )
-
-
-def cli_actor() -> str:
-    """Who runs the command, as the audit trail records it: ``cli:<login>``."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return "cli"
 
 
 def parse_ratios(text: str) -> dict[str, float]:
