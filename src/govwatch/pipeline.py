@@ -198,7 +198,7 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
     store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])
     document = scored_document(store, scored)
     run = store.run(run_id)
-    if run["kind"] == "patrol":  # 巡查: no 合格/不合格 of the site from a light pass
+    if run["kind"] in LIGHT_PASS_REASONS:  # 巡查, 复查: no 合格/不合格 of the site from a light pass
         document.update(verdict=None, score=None)
     site = document["site"]
     if not store.site(run["site_id"])["registered"]:  # the registry's 网站名称/标识码 are the office's, not the page's
@@ -209,6 +209,9 @@ def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
 
 PATROL_REASON = {"code": "crawl.patrol",
                  "message": "日巡查只读取首页、重点栏目和新信息，不是全站检查，不作合格与否的结论"}
+RECHECK_REASON = {"code": "crawl.recheck",
+                  "message": "复查只读取整改问题所在的页面，不是全站检查，不作合格与否的结论"}
+LIGHT_PASS_REASONS = {"patrol": PATROL_REASON, "recheck": RECHECK_REASON}  # run kinds that never judge the site
 
 
 def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
@@ -217,8 +220,9 @@ def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
     stored = (store.run(data.run_id)["settings"] or {}).get("crawl") or {}
     share = float(stored.get("min_read_share", CrawlSettings().min_read_share))
     coverage = crawl_coverage(data.fetches, data.site_url, data.homepage_urls, share)
-    if store.run(data.run_id).get("kind") == "patrol":  # a light pass: never a verdict of the whole site
-        coverage = {**coverage, "complete": False, "reasons": [PATROL_REASON, *coverage["reasons"]]}
+    light_pass = LIGHT_PASS_REASONS.get(str(store.run(data.run_id).get("kind")))
+    if light_pass is not None:  # a light pass: never a verdict of the whole site
+        coverage = {**coverage, "complete": False, "reasons": [light_pass, *coverage["reasons"]]}
     store.put_run_fact(data.run_id, COVERAGE_FACT, coverage)
     return coverage
 

@@ -125,7 +125,8 @@ def test_layout_landmarks_navigation_and_no_inline_script() -> None:
     assert '<nav class="main-nav" aria-label="主导航">' in html and "<footer" in html
     assert "政府网站监测平台" in html and "张三&lt;b&gt;" in html and "管理人员 · 宁川市" in html
     nav = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html.split('aria-label="主导航"')[1].split("</nav>")[0])
-    assert nav == [("/", "总览"), ("/orgs", "组织"), ("/warnings", "预警"), ("/alerts", "告警"), ("/admin", "管理")]
+    assert nav == [("/", "总览"), ("/orgs", "组织"), ("/warnings", "预警"), ("/alerts", "告警"), ("/tickets", "整改工单"),
+                   ("/inbox", "找错/留言"), ("/admin", "管理")]
     assert '<a href="/orgs" aria-current="page" class="active">' in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert [attrs for attrs, _ in scripts] == [' src="/static/vendor/htmx.min.js" defer', ' src="/static/csrf.js" defer',

@@ -28,8 +28,7 @@ from govwatch.core import aio
 from govwatch.core.clock import today
 from govwatch.core.settings import Settings
 from govwatch.core.siteconfig import SiteConfig
-from govwatch.crawl.coverage import FACT_NAME as COVERAGE_FACT
-from govwatch.pipeline import inspect_site_async
+from govwatch.pipeline import RECHECK_REASON, inspect_site_async
 from govwatch.scoring.tickets import apply_verification
 from govwatch.service.jobs import JobError
 from govwatch.service.patrol import patrol_settings
@@ -42,8 +41,6 @@ __all__ = ["COLUMN_KINDS", "RECHECK_MAX_PAGES", "RECHECK_REASON", "RecheckError"
 RECHECK_MAX_PAGES = 200  # pages a re-check reads at most
 COLUMN_KINDS = frozenset({"stale_column", "blank_column", "undated_items", "column_unreadable"})  # url: the list page
 TARGET_KINDS = frozenset({"broken_link"})  # findings whose target is fetched again
-RECHECK_REASON = {"code": "crawl.recheck",
-                  "message": "复查只读取整改问题所在的页面，不是全站检查，不作合格与否的结论"}
 ACTOR = "service"
 
 
@@ -90,14 +87,6 @@ def _tickets_of(store: Store, site_url: str, ticket_ids: Sequence[int]) -> list[
     return rows
 
 
-def _never_complete(store: Store, run_id: int) -> None:
-    """A re-check reads a few pages: never a verdict of the site (as a patrol, ``crawl.recheck``)."""
-    coverage = store.run_facts(run_id).get(COVERAGE_FACT) or {}
-    reasons = [RECHECK_REASON, *[r for r in coverage.get("reasons") or [] if r.get("code") != "crawl.recheck"]]
-    store.put_run_fact(run_id, COVERAGE_FACT, {**coverage, "complete": False, "reasons": reasons})
-    store.set_run_completeness(run_id, False, reasons)
-
-
 async def run_recheck(store: Store, settings: Settings, site_url: str, ticket_ids: Sequence[int], as_of: date, *,
                       site_config: SiteConfig | None = None, max_pages: int = RECHECK_MAX_PAGES,
                       run_started: Callable[[int], None] | None = None) -> int:
@@ -110,7 +99,6 @@ async def run_recheck(store: Store, settings: Settings, site_url: str, ticket_id
                                           as_of=as_of, site_config=site_config, kind="recheck", seeds=seeds,
                                           run_started=run_started, checks_in_thread=True)
     run_id = inspection.run_id
-    await asyncio.to_thread(_never_complete, store, run_id)
     await asyncio.to_thread(apply_verification, store, run_id, [int(t["id"]) for t in tickets], actor=ACTOR)
     return run_id
 

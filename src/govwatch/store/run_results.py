@@ -82,7 +82,7 @@ def _newest_completed() -> Any:
     """site_id, run_id of each site's newest completed run (a query to join or run); the service's
     daily patrols (kind ``patrol``, a light pass) are not runs of the whole site and never count."""
     return (select(t.runs.c.site_id, func.max(t.runs.c.id).label("run_id"))
-            .where(t.runs.c.status == "completed", t.runs.c.kind != "patrol").group_by(t.runs.c.site_id))
+            .where(t.runs.c.status == "completed", t.runs.c.kind.notin_(("patrol", "recheck"))).group_by(t.runs.c.site_id))
 
 
 def newest_completed_runs(store: Store) -> dict[int, int]:

@@ -9,4 +9,4 @@ from __future__ import annotations
 __all__ = ["RUN_KIND_LABELS"]
 
 # inspect and scan read the whole site; patrol reads only the columns due
-RUN_KIND_LABELS = {"inspect": "命令行检查", "manual": "手动检查", "scan": "定期检查", "patrol": "巡查"}
+RUN_KIND_LABELS = {"inspect": "命令行检查", "manual": "手动检查", "scan": "定期检查", "patrol": "巡查", "recheck": "复查"}

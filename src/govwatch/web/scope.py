@@ -5,7 +5,8 @@ A :class:`Scope` is made from the signed-in user:
 - admin: every site and org, and may change everything;
 - manager: the sites of their org and every org below it (the registry's subtree), and may change them;
 - viewer: the same sites, read only;
-- operator: only their own sites (``user_sites``), read only (responding to findings comes later).
+- operator: only their own sites (``user_sites``); they read, and reply to their tickets and 找错/留言
+  (the rules of those replies are in ``pages/tickets.py`` and ``pages/inbox.py``).
 
 Every function here that pages and the API read data through takes the Scope and applies it in the
 query; an object fetched by id outside it is answered 404, exactly like one that does not exist, so
