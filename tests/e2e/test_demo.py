@@ -98,10 +98,10 @@ def test_bulletin_score_table_and_notice(demo: Path) -> None:
     docs = {site: _doc(demo, site) for site in SITES}
     book = openpyxl.load_workbook(demo / "bulletin" / "得分表.xlsx", read_only=True)
     rows = [row for row in book.worksheets[0].iter_rows(values_only=True)]
-    header = next(r for r in rows if r and r[0] == "单位")
+    header = next(r for r in rows if r and r[:2] == ("序号", "单位"))
     total_col = header.index("扣分合计")
     verdict_col = header.index("检查结论")
-    by_name = {r[0]: r for r in rows if r and r[0] in {d["site"]["name"] for d in docs.values()}}
+    by_name = {r[1]: r for r in rows if r and r[1] in {d["site"]["name"] for d in docs.values()}}
     assert len(by_name) == len(SITES)
     for doc in docs.values():
         row = by_name[doc["site"]["name"]]
@@ -111,6 +111,7 @@ def test_bulletin_score_table_and_notice(demo: Path) -> None:
     assert f"共检查政府网站{len(SITES)}个" in notice
     assert all(d["site"]["name"] in notice for d in docs.values())
     index = (demo / "index.html").read_text(encoding="utf-8")
+    assert (demo / "bulletin" / "通报.pdf").stat().st_size > 0  # LibreOffice's PDF of the 通报
     assert "得分表.xlsx" in index and all(f"{s}/report.pdf" in index for s in SITES)
 
 

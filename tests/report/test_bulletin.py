@@ -25,7 +25,8 @@ EXPECTED = [
 
 def bulletin(docs: dict[str, Any], out: Path) -> list[Path]:
     return write_bulletin([docs[n] for n in ORDER], out, title="关于2026年第四季度全市政府网站检查情况的通报",
-                          period="2026年第四季度", deadline=date(2026, 12, 31), issuer="某市人民政府办公室")
+                          period="2026年第四季度", deadline=date(2026, 12, 31), issuer="某市人民政府办公室",
+                          pdf=False)
 
 
 def test_score_table_layout_and_values(docs: dict[str, Any], out: Path) -> None:
@@ -36,14 +37,15 @@ def test_score_table_layout_and_values(docs: dict[str, Any], out: Path) -> None:
     assert ws["A3"].value == "（监测时间点：2026年11月30日）"
     merged = {str(r) for r in ws.merged_cells.ranges}
     # Two-row header as in seed 003: 单位 and the tail columns span both rows, 栏目更新预警 spans the classes.
-    assert {"A4:A5", "B4:I4", "J4:J5", "K4:K5", "L4:L5", "M4:M5", "N4:N5", "O4:O5"} <= merged
-    assert ws["A4"].value == "单位" and ws["B4"].value == "栏目更新预警"
-    assert [ws.cell(row=5, column=c).value.split("\n")[0] for c in range(2, 10)] == [
+    assert {"A4:A5", "B4:B5", "C4:C5", "D4:K4", "L4:L5", "M4:M5", "N4:N5", "O4:O5", "P4:P5", "Q4:Q5"} <= merged
+    assert (ws["A4"].value, ws["B4"].value, ws["C4"].value) == ("序号", "单位", "网站标识码")
+    assert ws["D4"].value == "栏目更新预警"
+    assert [ws.cell(row=5, column=c).value.split("\n")[0] for c in range(4, 12)] == [
         "动态/要闻", "动态/要闻", "通知公告", "通知公告", "政策文件", "政策文件", "规划计划/人事", "规划计划/人事"]
-    assert ws["J4"].value.startswith("自动监测") and ws["K4"].value == "人工检查扣分"
-    assert (ws["L4"].value, ws["M4"].value, ws["O4"].value) == ("扣分合计", "得分", "排名")
-    body = [tuple(ws.cell(row=r, column=c).value for c in range(1, 16)) for r in range(6, 6 + len(EXPECTED))]
-    assert body == EXPECTED
+    assert ws["L4"].value.startswith("自动监测") and ws["M4"].value == "人工检查扣分"
+    assert (ws["N4"].value, ws["O4"].value, ws["Q4"].value) == ("扣分合计", "得分", "排名")
+    body = [tuple(ws.cell(row=r, column=c).value for c in range(1, 18)) for r in range(6, 6 + len(EXPECTED))]
+    assert body == [(n, e[0], "1234000001", *e[1:]) for n, e in enumerate(EXPECTED, 1)]
     assert ws.cell(row=6 + len(EXPECTED), column=1).value is None  # then the 备注
     notes = [ws.cell(row=r, column=1).value for r in range(7 + len(EXPECTED), 12 + len(EXPECTED))]
     assert notes[0] == "备注：" and "《报告测试评分表》" in notes[1]
@@ -79,17 +81,17 @@ def test_bulletin_attachment_table_matches_the_workbook(docs: dict[str, Any], ou
     _, word = bulletin(docs, out)
     t = docx.Document(str(word)).tables[0]
     rows = [[c.text for c in r.cells] for r in t.rows]
-    assert rows[0][0] == "单位" and rows[0][1] == "栏目更新预警" and rows[1][1].startswith("动态/要闻")
-    assert rows[0][0] == rows[1][0] == "单位"  # merged vertically
-    expected = [[str(v) for v in r] for r in EXPECTED]
+    assert rows[0][1] == "单位" and rows[0][3] == "栏目更新预警" and rows[1][3].startswith("动态/要闻")
+    assert rows[0][1] == rows[1][1] == "单位"  # merged vertically
+    expected = [[str(n), r[0], "1234000001", *[str(v) for v in r[1:]]] for n, r in enumerate(EXPECTED, 1)]
     assert [r for r in rows[2:]] == expected
-    assert len({id(c._tc) for c in t.rows[0].cells[1:9]}) == 1  # 栏目更新预警 is one merged cell
+    assert len({id(c._tc) for c in t.rows[0].cells[3:11]}) == 1  # 栏目更新预警 is one merged cell
 
 
 def test_single_site_bulletin_with_no_problems(docs: dict[str, Any], out: Path) -> None:
     xlsx, word = write_bulletin([docs["丙县人民政府"]], out, title="通报", period="2026年11月",
-                                deadline=date(2027, 1, 15), issuer="办公室")
+                                deadline=date(2027, 1, 15), issuer="办公室", pdf=False)
     ws = openpyxl.load_workbook(xlsx).active
-    assert ws["A6"].value == "丙县人民政府" and ws["M6"].value == 100 and ws["O6"].value == 1
+    assert ws["B6"].value == "丙县人民政府" and ws["O6"].value == 100 and ws["Q6"].value == 1
     body = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
     assert "合格率为100%" in body and "此次检查未发现明显问题" in body and "2027年1月15日" in body

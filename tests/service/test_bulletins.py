@@ -38,7 +38,7 @@ def test_bulletin_from_complete_full_runs_only(small_sim: Any, tmp_path: Path) -
     assert write_period_bulletin(store, [site_id], str(tmp_path / "out"), bj(2027, 1, 1)) == []  # a patrol: none
     inspect_site(url, settings, store, as_of=AS_OF, kind="scan")
     paths = write_period_bulletin(store, [site_id], str(tmp_path / "out"), bj(2027, 1, 1))
-    assert [p.name for p in paths] == ["得分表.xlsx", "通报.docx"]
+    assert [p.name for p in paths] == ["得分表.xlsx", "通报.docx", "通报.pdf"]  # the PDF by LibreOffice
     assert all(p.parent == tmp_path / "out" / "2026年第四季度" and p.stat().st_size > 0 for p in paths)
     store.close()
 

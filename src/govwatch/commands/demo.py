@@ -52,6 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from govwatch.core.clock import parse_as_of
     from govwatch.report.bulletin import write_bulletin
     from govwatch.report.html import render_template
+    from govwatch.report.office_pdf import soffice_path
     from govwatch.sim import SimOptions, SimServer
 
     as_of = parse_as_of(args.as_of)
@@ -77,9 +78,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             doc, files = _inspect_one(site_id, sim.site_url(site_id), settings, store, as_of, out)
             documents.append(doc)
             rows.append(_index_row(site_id, sim.site_url(site_id), doc, files))
+    pdf = soffice_path() is not None
+    if not pdf:
+        console.print("未找到 LibreOffice：通报只生成 Word 和 Excel 文件（PDF 需 apt install libreoffice-writer-nogui）")
     bulletin = write_bulletin(documents, out / "bulletin", title="关于模拟政府网站检查情况的通报",
                               period=f"截至{as_of.isoformat()}", deadline=as_of + timedelta(days=15),
-                              issuer="govwatch 演示")
+                              issuer="演示用政府网站主管单位", pdf=pdf)
     for path in bulletin:
         console.print(f"bulletin: {path}")
     index = out / "index.html"

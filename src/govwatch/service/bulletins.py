@@ -3,11 +3,13 @@ and written with the same writer as ``govwatch bulletin`` into ``schedule.bullet
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from govwatch.report.bulletin import write_bulletin
 from govwatch.report.inspection import scored_document
+from govwatch.report.office_pdf import soffice_path
 from govwatch.scoring.runs import score_stored_run
 from govwatch.store.db import Store
 from govwatch.store.run_listing import newest_full_runs
@@ -17,6 +19,8 @@ __all__ = ["BULLETIN_TITLE", "RECTIFY_DAYS", "period_label", "write_period_bulle
 BULLETIN_TITLE = "关于政府网站检查情况的通报"
 RECTIFY_DAYS = 30  # the bulletin's rectification deadline: this many days after it is written
 QUARTERS = "一二三四"
+
+log = logging.getLogger(__name__)
 
 
 def period_label(moment: datetime) -> str:
@@ -36,5 +40,8 @@ def write_period_bulletin(store: Store, site_ids: list[int], out_dir: str, momen
         return []
     documents = [scored_document(store, score_stored_run(store, run_id)) for run_id in run_ids]
     period = period_label(moment)
+    pdf = soffice_path() is not None
+    if not pdf:
+        log.warning("LibreOffice (soffice) not found: the bulletin of %s is written as .docx and .xlsx only", period)
     return write_bulletin(documents, Path(out_dir) / period, title=BULLETIN_TITLE, period=period,
-                          deadline=moment.date() + timedelta(days=RECTIFY_DAYS), issuer="政府网站主管单位")
+                          deadline=moment.date() + timedelta(days=RECTIFY_DAYS), issuer="政府网站主管单位", pdf=pdf)
