@@ -527,3 +527,33 @@ spot_check_sites = Table(  # a drawn site and the inspection run of it (null unt
     Column("level", String(16), nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id")),
 )
+
+# --- A province on several machines (migration 0012, docs/deploy.md) ---
+
+probe_days = Table(  # probe visits older than the retention window, rolled up per site, target and day
+    "probe_days", metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("target_kind", String(12), primary_key=True),
+    Column("url", Text, primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, Asia/Shanghai
+    Column("visits", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("total_ms_sum", Float, nullable=False),  # of the visits that measured a total time
+    Column("total_ms_count", Integer, nullable=False),
+    Column("total_ms_max", Float),
+)
+
+probe_schedule = Table(  # what the distributed prober visits and when; claimed in batches with a lease
+    "probe_schedule", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("target_kind", String(12), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("interval_s", Float, nullable=False),
+    Column("timeout_s", Float, nullable=False),
+    Column("next_due_at", String(32), nullable=False),  # ISO UTC
+    Column("leased_by", Text),
+    Column("leased_until", String(32)),
+    UniqueConstraint("site_id", "url", name="uq_probe_schedule_site_url"),
+)
+Index("ix_probe_schedule_due", probe_schedule.c.next_due_at)
