@@ -208,7 +208,7 @@ def test_kill_9_after_the_crawl_then_resume_checks_without_fetching(sim: SimServ
     scored = _govwatch(["score", "1", "--db", str(db)], measure=True)
     assert scored.returncode == 2 and "Traceback" not in scored.stderr
     assert f"govwatch inspect {url} --resume" in _text(scored.stderr)
-    assert "nothing is fetched" in _text(scored.stderr)
+    assert "不再抓取任何页面" in _text(scored.stderr)
 
     # ... and that command finishes it without a single request to the site.
     requests = _requests(sim, db)

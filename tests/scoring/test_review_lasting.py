@@ -163,11 +163,11 @@ def test_edits_change_the_score_and_keep_an_audit_trail(copy: Store, inspected: 
     assert (edit["action"], edit["actor"], edit["note"]) == ("edit", "王五", "复核后补充")
     assert edit["data"] == {"before": {"message": "首页要闻标题有错别字", "points": 1},
                             "after": {"message": "首页两处错别字", "points": 2}}
-    with pytest.raises(ReviewError, match="has no indicator or veto 'nope'"):
+    with pytest.raises(ReviewError, match="中没有指标或否决项 'nope'"):
         edit_finding(copy, finding, indicator="nope", rules=_rules(), actor="王五", reason="x")
     with pytest.raises(ReviewError, match="没有要修改的内容"):
         edit_finding(copy, finding, points=2, rules=_rules(), actor="王五", reason="x")
-    with pytest.raises(ReviewError, match="points must not be negative"):
+    with pytest.raises(ReviewError, match="分值不能为负数"):
         edit_finding(copy, finding, points=-1, rules=_rules(), actor="王五", reason="x")
     with pytest.raises(ReviewError, match="没有人工检查问题 RG-0000000000"):
         edit_finding(copy, "RG-0000000000", points=3, rules=_rules(), actor="王五", reason="x")  # type: ignore[arg-type]

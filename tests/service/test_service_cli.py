@@ -145,17 +145,17 @@ def test_diff_and_bulletin_use_complete_full_runs(three_runs: tuple[Path, dict[s
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     db, ids = three_runs
     assert main(["diff", str(ids["scan"]), str(ids["patrol"]), "--db", str(db)]) == 2
-    assert "is a daily patrol" in " ".join(capsys.readouterr().err.split())
+    assert f"运行 {ids['patrol']} 是日常巡查" in " ".join(capsys.readouterr().err.split())
     assert main(["diff", str(ids["scan"]), str(ids["patrol"]), "--db", str(db), "--any-run"]) == 0
     assert main(["diff", str(ids["manual"]), str(ids["scan"]), "--db", str(db)]) == 0
     err = " ".join(capsys.readouterr().err.split())
-    assert f"using run {ids['manual']} (manual" in err and f"run {ids['scan']} (scan" in err
+    assert f"比较 运行 {ids['manual']}（命令行检查" in err and f"与 运行 {ids['scan']}（定期检查" in err
 
     # The patrol is the newest completed run; the bulletin takes the newest complete full run, the scan.
     assert main(["bulletin", "--db", str(db), "--out", str(tmp_path / "b"), "--period", "2026年第四季度",
                  "--deadline", "2027-01-15"]) == 0
     err = " ".join(capsys.readouterr().err.split())
-    assert f"using run {ids['scan']} (scan" in err and f"run {ids['patrol']}" not in err
+    assert f"使用 运行 {ids['scan']}（定期检查" in err and f"运行 {ids['patrol']}" not in err
     assert (tmp_path / "b" / "通报.docx").exists()
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from rich.text import Text
+
 from govwatch import __version__
 from govwatch.commands.alerting import add_alerts_commands
 from govwatch.commands.annual_report import add_annual_command
@@ -57,15 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except UsageError as exc:
-        console.print(f"[red]error:[/] {exc}")
+    except UsageError as exc:  # the message as it is (no markup, not wrapped inside a URL or a command)
+        console.print(Text.assemble(("错误：", "red"), str(exc)), soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (core.aio.Terminated)
-        console.print(f"[yellow]{str(exc) or 'interrupted'}: results so far are stored; "
-                      "run again with --resume to continue[/]")
+        console.print(Text(f"{str(exc) or '已中断'}：已取得的结果已保存；加 --resume 再次运行即可继续", "yellow"),
+                      soft_wrap=True)
         return interrupted_exit(exc)
     except Exception as exc:  # noqa: BLE001 - last resort: a readable message, not a traceback
-        console.print(f"[red]failed:[/] {type(exc).__name__}: {exc}")
+        console.print(Text.assemble(("运行失败：", "red"), f"{type(exc).__name__}: {exc}"), soft_wrap=True)
         if "GOVWATCH_DEBUG" in os.environ:
             raise
         return EXIT_FAILURE

@@ -71,15 +71,15 @@ def _unfinished(store: Any, run: dict[str, Any]) -> str:
     run_id, status = run["id"], run["status"]
     site_url = store.site(run["site_id"])["url"]
     if status not in RESUMABLE_STATUSES:
-        return f"run {run_id} is {status}, not completed: inspect the site again (govwatch inspect {site_url})"
-    left = "its checks did not run" if status == "crawled" else "its crawl did not finish"
+        return f"运行 {run_id} 未完成（状态 {status}），不能评分：请重新检查该网站（govwatch inspect {site_url}）"
+    left = "页面已抓取，检查尚未运行" if status == "crawled" else "抓取未完成"
     newest = store.resumable_run(run["site_id"])
     if newest != run_id:
-        return (f"run {run_id} is {status} ({left}), and govwatch inspect --resume continues the site's newer "
-                f"unfinished run {newest} instead: score that one when it is completed")
-    fetch = "nothing is fetched" if status == "crawled" else "what is stored is not fetched again"
-    return (f"run {run_id} is {status} ({left}): finish it with govwatch inspect {site_url} --resume "
-            f"(same --db and --config; {fetch}), then score it")
+        return (f"运行 {run_id} 未完成（状态 {status}：{left}），而 govwatch inspect --resume 继续的是该网站"
+                f"较新的未完成运行 {newest}：请待运行 {newest} 完成后对其评分")
+    fetch = "不再抓取任何页面" if status == "crawled" else "已存的页面不再重新抓取"
+    return (f"运行 {run_id} 未完成（状态 {status}：{left}）：先用 govwatch inspect {site_url} --resume "
+            f"完成该运行（使用相同的 --db 和 --config；{fetch}），再评分")
 
 
 def _score(store: Any, run_id: int, rules: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -92,12 +92,12 @@ def _score(store: Any, run_id: int, rules: Any) -> tuple[dict[str, Any], dict[st
 
 
 def _print_verdict(run_id: int, document: dict[str, Any], sheet: dict[str, Any], rules: Any) -> None:
-    console.print(f"run {run_id} ({document['site']['name'] or document['site']['url']}) under {rules.id}: "
-                  f"{verdict_text(sheet)}")
+    plain(console, f"运行 {run_id}（{document['site']['name'] or document['site']['url']}）按规则表 {rules.id} 评分："
+                   f"{verdict_text(sheet)}")
     for reason in sheet["reasons"]:
-        console.print(f"  {reason}")
+        plain(console, f"  {reason}")
     if sheet["not_assessed"]:
-        console.print(f"  未评估: {', '.join(sheet['not_assessed'])}")
+        plain(console, f"  未评估：{'、'.join(sheet['not_assessed'])}")
 
 
 def _rescore(store: Any, run_id: int, rules: Any) -> int:
@@ -128,8 +128,8 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from govwatch.rules import available_rulesets, load_ruleset
-    table = Table(title="rule tables", title_justify="left")
-    for heading in ("name", "title", "vetoes", "indicators", "source"):
+    table = Table(title="规则表", title_justify="left")
+    for heading in ("名称", "标题", "否决项", "指标", "来源"):
         table.add_column(heading)
     for name in available_rulesets():
         rules = load_ruleset(name)
@@ -218,7 +218,7 @@ def _fingerprint(store: Any, run_id: int, ident: str) -> str:
     for f in stored_findings(store, run_id):
         if ident.upper() in (problem_id(f), f.fingerprint.upper()):
             return f.fingerprint
-    raise UsageError(f"run {run_id} has no finding {ident!r} (see govwatch finding list {run_id})")
+    raise UsageError(f"运行 {run_id} 中没有问题 {ident}（问题编号见 govwatch finding list {run_id}）")
 
 
 def cmd_finding_add(args: argparse.Namespace) -> int:
@@ -243,7 +243,7 @@ def cmd_finding_add(args: argparse.Namespace) -> int:
         missing = [flag for flag, value in (("--indicator", args.indicator), ("--url", args.url),
                                             ("--message", args.message)) if not value]
         if missing:
-            raise UsageError(f"finding add needs {', '.join(missing)} (or --file REVIEW.yaml)")
+            raise UsageError(f"govwatch finding add 须给出 {'、'.join(missing)}（或用 --file REVIEW.yaml 给出复核文件）")
         _added(store, _review_call(add_finding, store, args.run, rules, indicator=args.indicator, kind=args.kind,
                                    url=args.url, message=args.message, points=args.points, reviewer=args.reviewer,
                                    actor=cli_actor(args.reviewer)))
@@ -268,7 +268,7 @@ def _points(value: Any) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise UsageError(f"points must be a number, got {value!r}") from None
+        raise UsageError(f"分值（points）须为数字，收到 {value!r}") from None
 
 
 def cmd_finding_exempt(args: argparse.Namespace) -> int:
@@ -304,7 +304,7 @@ def cmd_finding_list(args: argparse.Namespace) -> int:
         write_json([{**f, **_reviewer_json(by_id[f["id"]])} if f["id"] in by_id else f
                     for f in document["findings"]], args.json)
         return EXIT_OK
-    table = Table(title=f"run {args.run}: {verdict_text(sheet)}", title_justify="left")
+    table = Table(title=f"运行 {args.run}：{verdict_text(sheet)}", title_justify="left")
     for heading in ("ID", "来源", "指标", "扣分", "状态", "问题"):
         table.add_column(heading)
     status_names = {"scored": "计分", "exempt": "豁免", "suppressed": "报备", "unscored": "不计分"}
@@ -408,18 +408,21 @@ def cmd_finding_history(args: argparse.Namespace) -> int:
 def _not_full(run: dict[str, Any]) -> str | None:
     """Why a run is not a complete full run (a manual inspection or a scan that read the whole site), or None."""
     if run["kind"] == "patrol":
-        return f"run {run['id']} is a daily patrol (巡查), a light pass over the homepage and key columns"
+        return f"运行 {run['id']} 是日常巡查，只简要检查首页和重点栏目"
+    if run["kind"] == "recheck":
+        return f"运行 {run['id']} 是整改复查，只简要检查部分工单涉及的页面"
     if run["status"] != "completed":
-        return f"run {run['id']} is {run['status']}, not completed"
+        return f"运行 {run['id']} 未完成（状态 {run['status']}）"
     if run["complete"] is not True:
-        return f"run {run['id']} did not read the whole site (incomplete: see govwatch runs)"
+        return f"运行 {run['id']} 未读完整个网站（不完整，见 govwatch runs）"
     return None
 
 
 def _used(run: dict[str, Any]) -> str:
-    kind = {"inspect": "manual"}.get(run["kind"], run["kind"])
-    return (f"run {run['id']} ({kind}, as of {run['as_of'][:10]}, "
-            f"{'complete' if run['complete'] else 'incomplete'})")
+    """A run as the diff and bulletin name it: id, kind, as-of day, complete or not."""
+    from govwatch.web.labels import RUN_KIND_LABELS
+    kind = RUN_KIND_LABELS.get(run["kind"], run["kind"])
+    return f"运行 {run['id']}（{kind}，截至 {run['as_of'][:10]}，{'完整' if run['complete'] else '不完整'}）"
 
 
 def _full_runs_only(runs: list[dict[str, Any]], any_run: bool) -> None:
@@ -429,8 +432,8 @@ def _full_runs_only(runs: list[dict[str, Any]], any_run: bool) -> None:
     for run in runs:
         why = _not_full(run)
         if why:
-            raise UsageError(f"{why}; compare complete full runs (govwatch runs --kind scan / manual), "
-                             "or give --any-run to use it anyway")
+            raise UsageError(f"{why}；请使用完整的全站检查运行（可用 govwatch runs --kind scan / manual 查看），"
+                             "或加 --any-run 仍使用该运行")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -438,17 +441,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     store = open_store(cli_settings(args))
     a, b = _run(store, args.run_a), _run(store, args.run_b)
     if a["site_id"] != b["site_id"]:
-        raise UsageError(f"runs {args.run_a} and {args.run_b} are of different sites; a re-check compares one site")
+        raise UsageError(f"运行 {args.run_a} 和运行 {args.run_b} 属于不同网站；复查只比较同一网站的两次运行")
     if args.run_a >= args.run_b:
         raise UsageError(f"运行 {args.run_a} 不早于运行 {args.run_b}：先写较早的运行，再写较晚的运行")
     _full_runs_only([a, b], args.any_run)
-    console.print(f"using {_used(a)} and {_used(b)}", markup=False, highlight=False)
+    plain(console, f"比较 {_used(a)} 与 {_used(b)}")
     result = diff_runs(store, args.run_a, args.run_b)
     if args.json:
         write_json(result, args.json)
     labels = {"new": "新发现", "fixed": "已整改", "open": "仍未整改", "withdrawn": "已撤回"}
-    console.print(f"run {args.run_a} ({a['as_of'][:10]}) → run {args.run_b} ({b['as_of'][:10]}): "
-                  + "，".join(f"{labels[k]}{len(result[k])}个" for k in ("new", "fixed", "open")))
+    plain(console, f"运行 {args.run_a}（{a['as_of'][:10]}）→ 运行 {args.run_b}（{b['as_of'][:10]}）："
+                   + "，".join(f"{labels[k]}{len(result[k])}个" for k in ("new", "fixed", "open")))
     if not args.json:
         for key in ("new", "fixed", "open", "withdrawn"):
             for f in result[key]:
@@ -474,18 +477,18 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
         sites = [_run(store, run_id)["site_id"] for run_id in run_ids]
         for site_id in sites:
             if site_id not in full:
-                console.print(f"left out: {store.site(site_id)['url']} has no complete full run "
-                              "(give --any-run to use its newest run anyway)", markup=False, highlight=False)
+                plain(console, f"未纳入：{store.site(site_id)['url']} 没有完整的全站检查运行"
+                               "（加 --any-run 可改用其最新一次运行）")
         run_ids = [full[s] for s in sites if s in full]
     if not run_ids:
-        raise UsageError("no completed runs to put in a bulletin (inspect the sites first, or name runs)")
+        raise UsageError("没有可写入通报的已完成运行（请先检查各网站，或直接给出运行编号）")
     runs = [_run(store, run_id) for run_id in run_ids]
     _full_runs_only(runs, args.any_run)
-    console.print("using " + ", ".join(_used(run) for run in runs), markup=False, highlight=False)
+    plain(console, "使用 " + "、".join(_used(run) for run in runs))
     try:
         deadline = date.fromisoformat(args.deadline)
     except ValueError:
-        raise UsageError(f"--deadline must be a date like 2027-01-15, got {args.deadline!r}") from None
+        raise UsageError(f"--deadline 须为 YYYY-MM-DD 格式的日期（如 2027-01-15），收到 {args.deadline!r}") from None
     template = _template(args.template)
     start, end = _bulletin_period(args, runs)
     documents = []
@@ -501,11 +504,11 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     except ReportError as exc:  # LibreOffice missing or failing: the xlsx and docx are written
         written = [p for p in (out / "得分表.xlsx", out / "通报.docx") if p.exists()]
         for path in written:
-            console.print(f"bulletin: {path}", markup=False, highlight=False)
+            plain(console, f"通报文件：{path}")
         plain(console, f"未生成 PDF：{exc}（不需要 PDF 时加 --no-pdf）")
         return EXIT_FAILURE
     for path in paths:
-        console.print(f"bulletin: {path}", markup=False, highlight=False)
+        plain(console, f"通报文件：{path}")
     return EXIT_OK
 
 

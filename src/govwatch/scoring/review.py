@@ -113,8 +113,8 @@ def check_indicator(rules: RuleSet, indicator: str) -> None:
     """Raise :class:`ReviewError` unless ``indicator`` is a veto or indicator id of the table."""
     ids = _table_ids(rules)
     if indicator not in ids:
-        known = ", ".join(f"{k} ({v})" for k, v in ids.items())
-        raise ReviewError(f"rule table {rules.id} has no indicator or veto {indicator!r}; known: {known}")
+        known = "、".join(f"{k}（{v}）" for k, v in ids.items())
+        raise ReviewError(f"规则表 {rules.id} 中没有指标或否决项 {indicator!r}；可用的有：{known}")
 
 
 def add_finding(store: Store, run_id: int, rules: RuleSet, *, indicator: str, kind: str, url: str, message: str,
@@ -124,9 +124,10 @@ def add_finding(store: Store, run_id: int, rules: RuleSet, *, indicator: str, ki
     the site until withdrawn or fixed); returns its row id."""
     check_indicator(rules, indicator)
     if not kind.replace("_", "").isalnum() or not kind[:1].isalpha():
-        raise ReviewError(f"finding kind {kind!r} must be a word like broken_link or reviewer_finding")
+        raise ReviewError(f"问题类型 {kind!r} 须为英文字母开头、由字母数字和下划线组成的词，"
+                          "如 broken_link 或 reviewer_finding")
     if not url or not message:
-        raise ReviewError("a reviewer finding needs a url and a message")
+        raise ReviewError("人工检查问题须给出网址（url）和问题描述（message）")
     _check_points(rules, indicator, points)
     return insert_reviewer_finding(store, run_id, indicator=indicator, kind=kind, url=url, message=message,
                                    evidence=evidence or {}, points=points, reviewer=reviewer, actor=actor)
@@ -134,7 +135,7 @@ def add_finding(store: Store, run_id: int, rules: RuleSet, *, indicator: str, ki
 
 def _check_points(rules: RuleSet, indicator: str, points: float | None) -> None:
     if points is not None and points < 0 and _indicator_kind(rules, indicator) != "adjustment":
-        raise ReviewError(f"points must not be negative for {indicator} (only adjustment items take signed points)")
+        raise ReviewError(f"{indicator} 的分值不能为负数（只有加减分项可填负分）")
 
 
 def _indicator_kind(rules: RuleSet, indicator: str) -> str:
@@ -147,7 +148,7 @@ def exempt(store: Store, run_id: int, site_id: int, fingerprint: str, reason: st
     """Exempt the finding with ``fingerprint`` (in this run, or in every run of the site); returns
     the exemption's id."""
     if not reason.strip():
-        raise ReviewError("an exemption needs a reason")
+        raise ReviewError("豁免须说明原因（--reason）")
     return insert_exemption(store, site_id, None if site_wide else run_id, fingerprint, reason.strip(), reviewer,
                             actor)
 
@@ -156,7 +157,7 @@ def assess(store: Store, run_id: int, rules: RuleSet, indicator: str, note: str,
     """Record that a reviewer checked ``indicator`` by hand (replacing an earlier note)."""
     check_indicator(rules, indicator)
     if not note.strip():
-        raise ReviewError("an assessment needs a note saying what was checked")
+        raise ReviewError("人工核查须写明核查了什么、结果如何（--note）")
     replace_assessment(store, run_id, indicator, note.strip(), reviewer)
 
 
@@ -293,19 +294,19 @@ def read_review_file(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise ReviewError(f"cannot read review file {path}: {exc.strerror}") from None
+        raise ReviewError(f"无法读取复核文件 {path}：{exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ReviewError(f"review file {path} is not valid UTF-8 YAML: {exc}") from None
+        raise ReviewError(f"复核文件 {path} 不是有效的 UTF-8 YAML：{exc}") from None
     if not isinstance(data, dict) or set(data) - {"findings", "exempt", "assessed"}:
-        raise ReviewError(f"review file {path}: top level must be a mapping of findings, exempt, assessed")
+        raise ReviewError(f"复核文件 {path}：顶层须为映射，只能含 findings、exempt、assessed 三项")
     out: dict[str, list[dict[str, Any]]] = {}
     for key, needed in (("findings", ("indicator", "url", "message")), ("exempt", ("finding", "reason")),
                         ("assessed", ("indicator", "note"))):
         entries = data.get(key) or []
         if not isinstance(entries, list):
-            raise ReviewError(f"review file {path}: {key} must be a list")
+            raise ReviewError(f"复核文件 {path}：{key} 须为列表")
         for n, entry in enumerate(entries):
             if not isinstance(entry, dict) or any(not entry.get(k) for k in needed):
-                raise ReviewError(f"review file {path}: {key}[{n}] needs {', '.join(needed)}")
+                raise ReviewError(f"复核文件 {path}：{key} 的第 {n + 1} 项须给出 {'、'.join(needed)}")
         out[key] = entries
     return out
