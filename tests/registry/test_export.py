@@ -61,6 +61,6 @@ def test_export_of_one_org(store: Store, tmp_path: Path) -> None:
 
 def test_export_wrong_type_fails_before_writing(store: Store, tmp_path: Path) -> None:
     from govwatch.registry import SheetError
-    with pytest.raises(SheetError, match="unsupported file type '.json'"):
+    with pytest.raises(SheetError, match="不支持的文件类型 .json"):
         export_file(store, tmp_path / "out.json")
     assert not (tmp_path / "out.json").exists()

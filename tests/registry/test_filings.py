@@ -41,11 +41,11 @@ def test_list_filings(store: Store) -> None:
 
 
 @pytest.mark.parametrize("starts, ends, reason, message", [
-    ("2026-12-03", "2026-12-01", "x", "--to 2026-12-01 is before --from 2026-12-03"),
-    ("2026-12-01", "2026-13-01", "x", "--to must be a date YYYY-MM-DD, got '2026-13-01'"),
-    ("20261201", "2026-12-02", "x", "--from must be a date YYYY-MM-DD, got '20261201'"),
-    ("2026/12/01", "2026-12-02", "x", "--from must be a date YYYY-MM-DD"),
-    ("2026-12-01", "2026-12-02", "  ", "--reason must say why"),
+    ("2026-12-03", "2026-12-01", "x", "--to 2026-12-01 早于 --from 2026-12-03"),
+    ("2026-12-01", "2026-13-01", "x", "--to 须为 YYYY-MM-DD 格式的日期，收到 '2026-13-01'"),
+    ("20261201", "2026-12-02", "x", "--from 须为 YYYY-MM-DD 格式的日期，收到 '20261201'"),
+    ("2026/12/01", "2026-12-02", "x", "--from 须为 YYYY-MM-DD 格式的日期"),
+    ("2026-12-01", "2026-12-02", "  ", "--reason 须写明报备事由"),
 ])
 def test_filing_validation(starts: str, ends: str, reason: str, message: str, store: Store) -> None:
     store.site_id("http://www.nc.gov.cn/", "/")
@@ -56,9 +56,9 @@ def test_filing_validation(starts: str, ends: str, reason: str, message: str, st
 
 
 def test_site_must_be_in_the_store(store: Store) -> None:
-    with pytest.raises(RegistryError, match=r"no site http://www.nowhere.gov.cn/ in the store"):
+    with pytest.raises(RegistryError, match=r"库中没有网站 http://www.nowhere.gov.cn/"):
         add_filing(store, "http://www.nowhere.gov.cn/", "2026-12-01", "2026-12-02", "x")
-    with pytest.raises(RegistryError, match="not a usable http"):
+    with pytest.raises(RegistryError, match="不是可用的 http"):
         add_filing(store, "javascript:void(0)", "2026-12-01", "2026-12-02", "x")
 
 
@@ -68,5 +68,5 @@ def test_parse_helpers() -> None:
         parse_day("2026-02-30")
     assert parse_kinds(" stale_column, broken_link ,stale_column") == ["stale_column", "broken_link"]
     assert parse_kinds("") is None and parse_kinds(None) is None
-    with pytest.raises(RegistryError, match="'Broken Link' is not a finding kind"):
+    with pytest.raises(RegistryError, match="'Broken Link' 不是问题类型"):
         parse_kinds("stale_column,Broken Link")

@@ -111,12 +111,12 @@ def test_row_numbers_are_the_sheets_with_a_title_row_and_blank_rows(store: Store
 BAD_CELLS = [  # (row index in PROVINCE, column, value, message fragment)
     (0, "首页网址", "not a url", "'not a url' is not a usable http(s) homepage URL"),
     (0, "首页网址", "ftp://www.nx.gov.cn/", "is not a usable http(s) homepage URL"),
-    (1, "首页网址", "", "首页网址 is empty"),
-    (1, "网站名称", "", "网站名称 is empty"),
-    (2, "网站类型", "主站", "unknown 网站类型 '主站' (one of 本级门户、部门、下属单位)"),
-    (3, "级别", "国家级", "unknown 级别 '国家级' (one of 省级、市级、县级、乡镇)"),
-    (4, "运行状态", "停用", "unknown 运行状态 '停用' (one of 正常、例外、关停)"),
-    (4, "办事服务", "部分", "unknown 办事服务 '部分' (one of 是、否)"),
+    (1, "首页网址", "", "首页网址为空"),
+    (1, "网站名称", "", "网站名称为空"),
+    (2, "网站类型", "主站", "无法识别的网站类型「主站」（可填：本级门户、部门、下属单位）"),
+    (3, "级别", "国家级", "无法识别的级别「国家级」（可填：省级、市级、县级、乡镇）"),
+    (4, "运行状态", "停用", "无法识别的运行状态「停用」（可填：正常、例外、关停）"),
+    (4, "办事服务", "部分", "无法识别的办事服务「部分」（可填：是、否）"),
     (5, "网站标识码", "0000000000", "0000000000 is a placeholder, not a real 网站标识码"),
     (5, "网站标识码", "1234567890", "1234567890 is a placeholder, not a real 网站标识码"),
     (5, "网站标识码", "450121000", "'450121000' is not a 网站标识码"),
@@ -131,9 +131,8 @@ BAD_CELLS = [  # (row index in PROVINCE, column, value, message fragment)
     (5, "网站标识码", "bm00000000", "bm00000000 is a placeholder, not a real 网站标识码"),
     (7, "公安机关备案号", "桂公网安备4500000200000号", "'桂公网安备4500000200000号' is not a 公安机关备案号"),
     (7, "公安机关备案号", "桂公网安备45000002000001", "is not a 公安机关备案号 (expected province abbreviation"),
-    (8, "上级机构代码", "459999", "unknown 上级机构代码 '459999': no row has it as 所属机构代码 and the store has no "
-                                  "such org"),
-    (8, "上级机构代码", "450122", "org 450122 cannot be its own 上级机构"),
+    (8, "上级机构代码", "459999", "上级机构代码「459999」无法识别：文件中没有以它为所属机构代码的行，库中也没有该机构"),
+    (8, "上级机构代码", "450122", "机构 450122 不能以自己为上级机构"),
     (9, "所属机构名称", "东江", None),  # consistent within the file: not a problem (the org is renamed)
 ]
 
@@ -164,7 +163,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(store: Store, tmp_pat
     result = import_file(store, write_xlsx(tmp_path / "bad.xlsx", rows))
     assert [(p.row, p.column) for p in result.problems] == [
         (7, "网站标识码"), (9, "首页网址"), (10, "网站类型"), (10, "级别")]
-    assert result.problems[1].message == "http://www.nc.gov.cn/ is already the homepage of row 4"
+    assert result.problems[1].message == "http://www.nc.gov.cn/ 已是第4行的首页网址"
     assert dump(store) == before and counts(store) == (4, 4, 4)
 
 
@@ -173,11 +172,10 @@ def test_org_facts_must_agree_between_rows(store: Store, tmp_path: Path) -> None
     rows = with_cell(rows, 4, "上级机构代码", "450000")
     result = import_file(store, write_csv(tmp_path / "disagree.csv", rows))
     assert [(p.row, p.column) for p in result.problems] == [(6, "所属机构名称"), (6, "上级机构代码")]
-    assert result.problems[0].message == ("org 450100-fgw has 所属机构名称 '宁川市发展和改革委员会' in row 5; "
-                                          "every row of one org must agree")
+    assert result.problems[0].message == "机构 450100-fgw 在第5行的所属机构名称为「宁川市发展和改革委员会」，同一机构的各行须一致"
     level = import_file(store, write_csv(tmp_path / "level.csv", with_cell(PROVINCE, 4, "级别", "县级")))
     assert [str(p) for p in level.problems] == [
-        "row 6, 级别: org 450100-fgw has 级别 '市级' in row 5; every row of one org must agree"]
+        "第6行「级别」：机构 450100-fgw 在第5行的级别为「市级」，同一机构的各行须一致"]
 
 
 def test_org_code_and_name_rules(store: Store, tmp_path: Path) -> None:
@@ -186,9 +184,9 @@ def test_org_code_and_name_rules(store: Store, tmp_path: Path) -> None:
     rows = with_cell(rows, 7, "所属机构代码", "450 121 101")
     result = import_file(store, write_csv(tmp_path / "codes.csv", rows))
     assert [str(p) for p in result.problems] == [
-        "row 9, 所属机构代码: '450 121 101' is not an org code (no spaces, at most 64 characters)",
-        "row 10, 所属机构名称: org 450122 is new: give its 所属机构名称",
-        "row 11, 所属机构代码: 所属机构代码 is empty, but 所属机构名称 is given: every org needs a code",
+        "第9行「所属机构代码」：「450 121 101」不是有效的机构代码（不能含空格，最多64个字符）",
+        "第10行「所属机构名称」：机构 450122 尚未登记：须填写所属机构名称",
+        "第11行「所属机构代码」：所属机构代码为空，但填写了所属机构名称：每个机构都须有机构代码",
     ]
 
 
@@ -197,7 +195,7 @@ def test_cycle_in_the_org_hierarchy(store: Store, tmp_path: Path) -> None:
     result = import_file(store, write_csv(tmp_path / "cycle.csv", rows))
     assert {(p.row, p.column) for p in result.problems} == {(2, "上级机构代码"), (4, "上级机构代码"),
                                                             (7, "上级机构代码")}
-    assert all("cycle: " in p.message for p in result.problems)
+    assert all("形成循环：" in p.message for p in result.problems)
     assert "450000 → 450121 → 450100 → 450000" in result.problems[0].message
     assert counts(store) == (0, 0, 0)
 
@@ -206,7 +204,7 @@ def test_cycle_through_orgs_already_in_the_store(store: Store, tmp_path: Path) -
     assert import_file(store, write_csv(tmp_path / "good.csv", PROVINCE)).imported
     result = import_file(store, write_csv(tmp_path / "cycle.csv", with_cell(PROVINCE[:1], 0, "上级机构代码", "450100")))
     assert [str(p) for p in result.problems] == [
-        "row 2, 上级机构代码: the org hierarchy would have a cycle: 450000 → 450100 → 450000"]
+        "第2行「上级机构代码」：机构的上下级关系将形成循环：450000 → 450100 → 450000"]
 
 
 def test_parent_known_from_the_store(store: Store, tmp_path: Path) -> None:
@@ -223,8 +221,8 @@ def test_warnings_do_not_stop_an_import(store: Store, tmp_path: Path) -> None:
     result = import_file(store, path)
     assert result.imported
     assert [str(w) for w in result.warnings] == [
-        "row 3, 公安机关备案号: 桂公网安备450000020001号 has the legacy 12-digit form (today's numbers have 14 digits)",
-        "row 4, 网站标识码: 4500000101 is also the 网站标识码 of row 3",
+        "第3行「公安机关备案号」：桂公网安备450000020001号 has the legacy 12-digit form (today's numbers have 14 digits)",
+        "第4行「网站标识码」：4500000101 与第3行的网站标识码相同",
     ]
     assert _site(store, "http://fgw.nx.gov.cn/")["police_record"] == "桂公网安备450000020001号"
 
@@ -271,16 +269,15 @@ def test_dry_run_counts_and_writes_nothing(store: Store, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("name, content, message", [
-    ("sites.xls", b"\xd0\xcf\x11\xe0", "Excel 97-2003 workbooks (.xls) are not supported"),
-    ("sites.txt", b"x", "unsupported file type '.txt'; give an .xlsx workbook or a .csv file"),
-    ("sites", b"x", "unsupported file type '(no extension)'"),
-    ("sites.xlsx", b"not a zip", "as an .xlsx workbook: BadZipFile"),
-    ("sites.csv", b"", "is empty: the first row must name the columns"),
-    ("sites.csv", b"\xff\xfe\xff", "not UTF-8 or GB18030 text"),
-    ("sites.csv", "网站名称,地址\n甲,http://a.gov.cn/\n".encode(), "missing required column 首页网址 (header row 1 "
-                                                                  "holds: 网站名称, 地址)"),
-    ("sites.csv", b"a,b\n1,2\n", "missing required columns 网站名称, 首页网址"),
-    ("sites.csv", "网站名称,首页网址,url\n".encode(), "columns '首页网址' and 'url' both name 首页网址"),
+    ("sites.xls", b"\xd0\xcf\x11\xe0", "不支持 Excel 97-2003 工作簿（.xls）"),
+    ("sites.txt", b"x", "不支持的文件类型 .txt；请使用 .xlsx 工作簿或 .csv 文件"),
+    ("sites", b"x", "不支持的文件类型 （无扩展名）"),
+    ("sites.xlsx", b"not a zip", "作为 .xlsx 工作簿读取：BadZipFile"),
+    ("sites.csv", b"", "是空文件：第一行须为列名"),
+    ("sites.csv", b"\xff\xfe\xff", "既不是 UTF-8 也不是 GB18030 编码的文本"),
+    ("sites.csv", "网站名称,地址\n甲,http://a.gov.cn/\n".encode(), "缺少必填列 首页网址（第1行的列名为：网站名称、地址）"),
+    ("sites.csv", b"a,b\n1,2\n", "缺少必填列 网站名称、首页网址"),
+    ("sites.csv", "网站名称,首页网址,url\n".encode(), "「首页网址」和「url」两列都表示首页网址"),
 ])
 def test_unreadable_files_are_precise_errors(name: str, content: bytes, message: str, tmp_path: Path) -> None:
     path = tmp_path / name
@@ -291,10 +288,10 @@ def test_unreadable_files_are_precise_errors(name: str, content: bytes, message:
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
-    with pytest.raises(SheetError, match="no such file"):
+    with pytest.raises(SheetError, match="文件不存在"):
         read_sheet(tmp_path / "nope.csv")
     (tmp_path / "dir.xlsx").mkdir()
-    with pytest.raises(SheetError, match="it is a directory"):
+    with pytest.raises(SheetError, match="这是一个文件夹"):
         read_sheet(tmp_path / "dir.xlsx")
 
 
@@ -302,7 +299,7 @@ def test_unknown_columns_are_ignored_with_a_warning(store: Store, tmp_path: Path
     rows = [[*r, "备注文字"] for r in PROVINCE[:1]]
     result = import_file(store, write_csv(tmp_path / "extra.csv", rows, headers=[*HEADERS, "备注"]))
     assert result.imported and [str(w) for w in result.warnings] == [
-        "row 1: column '备注' is not a registry column: ignored"]
+        "第1行：「备注」不是网站名单的列，已忽略"]
 
 
 def test_only_the_required_columns(store: Store, tmp_path: Path) -> None:

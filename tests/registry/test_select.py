@@ -65,7 +65,7 @@ def test_unregistered_sites_are_never_selected(province: Store) -> None:
 
 
 def test_unknown_org_code(province: Store) -> None:
-    with pytest.raises(RegistryError, match="no org with code '999999'"):
+    with pytest.raises(RegistryError, match="没有机构代码为 '999999' 的机构"):
         select_sites(province, "999999")
 
 
@@ -88,7 +88,7 @@ def test_site_profile_for_the_engine(province: Store) -> None:
     plain = site_profile(province, inspected)
     assert (plain["registered"], plain["role"], plain["has_services"], plain["org_path"], plain["status"]) == (
         False, "portal", True, [], "正常")
-    with pytest.raises(RegistryError, match="no site with id 99999"):
+    with pytest.raises(RegistryError, match="没有编号为 99999 的网站"):
         site_profile(province, 99999)
 
 

@@ -34,7 +34,7 @@ header row naming the columns (Chinese or the English keys):
   联系方式 contact, 运行状态 status (正常|例外|关停, default 正常), 办事服务 has_services (是|否, default 是)
 
 Every row is checked first; any bad row rejects the whole file (nothing is imported) and every problem
-is listed as "row N, COLUMN: …" with N the row number a spreadsheet shows (header = row 1).
+is listed as "第N行「列」：…" with N the row number a spreadsheet shows (header = row 1).
 Re-importing updates sites by 首页网址. See docs/registry.md.
 
 exit codes: 0 imported (or, with --dry-run, valid), 2 bad file or rows (nothing imported), 1 runtime failure.
@@ -69,22 +69,21 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for warning in result.warnings:
-        plain(console, f"warning: {warning}")
+        plain(console, f"提示：{warning}")
     if result.problems:
         rows = len({p.row for p in result.problems})
-        plain(console, f"{args.file}: {len(result.problems)} problem{'s' * (len(result.problems) != 1)} in "
-                        f"{rows} row{'s' * (rows != 1)}; nothing imported")
+        plain(console, f"{args.file}：{rows} 行共有 {len(result.problems)} 处问题，未导入任何记录")
         for problem in result.problems:
             plain(console, f"  {problem}")
         return EXIT_USAGE
-    verb = "would be" if args.dry_run else ""
-    parts = [f"{result.created} sites created", f"{result.updated} updated"
-             + (f" ({result.adopted} newly registered)" if result.adopted else ""), f"{result.unchanged} unchanged",
-             f"orgs: {result.orgs_created} created, {result.orgs_updated} updated"]
-    line = f"{args.file}: {result.rows} rows valid" + (f"; {verb} " if verb else "; ") + ", ".join(parts)
+    verb = "将" if args.dry_run else ""
+    parts = [f"{verb}新建网站 {result.created} 个", f"{verb}更新 {result.updated} 个"
+             + (f"（其中新登记 {result.adopted} 个）" if result.adopted else ""), f"未变 {result.unchanged} 个",
+             f"机构{verb}新建 {result.orgs_created} 个、{verb}更新 {result.orgs_updated} 个"]
+    line = f"{args.file}：{result.rows} 行均有效；" + "，".join(parts)
     if result.kept:
-        line += f"; {result.kept} registered sites not in the file kept as they are"
-    plain(console, line + (" (dry run: nothing written)" if args.dry_run else ""))
+        line += f"；文件中没有的 {result.kept} 个已登记网站保持不变"
+    plain(console, line + ("（试运行：未写入任何内容）" if args.dry_run else ""))
     return EXIT_OK
 
 
@@ -100,7 +99,7 @@ def cmd_sites_export(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         store.close()
-    plain(console, f"{count} registered sites written to {path}")
+    plain(console, f"已将 {count} 个已登记网站写入 {path}")
     return EXIT_OK
 
 
@@ -127,10 +126,10 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
         if args.json == "-":
             return EXIT_OK
     if not sites:
-        plain(console, "no registered sites" + (f" under org {args.org}" if args.org else "")
-               + " (register them with `govwatch sites import FILE`)")
+        plain(console, (f"机构 {args.org} 及其下级" if args.org else "") + "没有已登记的网站"
+               + "（用 govwatch sites import FILE 登记）")
         return EXIT_OK
-    table = Table(title_justify="left", title=f"registered sites{' under ' + args.org if args.org else ''}")
+    table = Table(title_justify="left", title=f"{'机构 ' + args.org + ' 及其下级的' if args.org else ''}已登记网站")
     for heading in ("机构", "网站名称", "首页网址", "类型", "级别", "网站标识码", "状态", "办事服务"):
         table.add_column(heading, overflow="fold")
     for s in sites:
@@ -142,7 +141,7 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     out = _out()
     out.print(table)
     normal = sum(1 for s in sites if s.status == "正常")
-    plain(out, f"{len(sites)} registered sites: {normal} 正常, {len(sites) - normal} 例外/关停 (not inspected)")
+    plain(out, f"已登记网站 {len(sites)} 个：正常 {normal} 个，例外/关停 {len(sites) - normal} 个（不检查）")
     return EXIT_OK
 
 
@@ -166,9 +165,9 @@ def cmd_filing_add(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         store.close()
-    what = ", ".join(filing["kinds"]) if filing["kinds"] else "all finding kinds"
-    plain(console, f"filing {filing['id']}: {args.site_url} {filing['starts']} – {filing['ends']} ({what}): "
-                    f"{filing['reason']}")
+    what = "、".join(filing["kinds"]) if filing["kinds"] else "全部问题类型"
+    plain(console, f"临时报备 {filing['id']} 已登记：{args.site_url} {filing['starts']} 至 {filing['ends']}（{what}），"
+                    f"事由：{filing['reason']}")
     return EXIT_OK
 
 
@@ -191,7 +190,7 @@ def cmd_filing_list(args: argparse.Namespace) -> int:
         if args.json == "-":
             return EXIT_OK
     if not filings:
-        plain(console, "no filings" + (f" for {args.site}" if args.site else ""))
+        plain(console, (f"{args.site} " if args.site else "") + "没有临时报备")
         return EXIT_OK
     table = Table()
     for heading in ("id", "网站", "开始", "结束", "问题类型", "事由", "报备时间"):

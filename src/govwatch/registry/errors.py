@@ -28,4 +28,4 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}" + (f", {self.column}" if self.column else "") + f": {self.message}"
+        return f"第{self.row}行" + (f"「{self.column}」" if self.column else "") + f"：{self.message}"

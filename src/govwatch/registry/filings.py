@@ -43,7 +43,7 @@ def parse_day(text: str, what: str = "date") -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise RegistryError(f"{what} must be a date YYYY-MM-DD, got {text!r}")
+    raise RegistryError(f"{what} 须为 YYYY-MM-DD 格式的日期，收到 {text!r}")
 
 
 def parse_kinds(text: str | None) -> list[str] | None:
@@ -54,8 +54,8 @@ def parse_kinds(text: str | None) -> list[str] | None:
     for part in text.split(","):
         kind = part.strip()
         if not _KIND.fullmatch(kind):
-            raise RegistryError(f"--kinds: {kind!r} is not a finding kind (lower-case words joined by _, "
-                                "e.g. stale_column,broken_link)")
+            raise RegistryError(f"--kinds：{kind!r} 不是问题类型（问题类型为用 _ 连接的小写英文词，"
+                                "如 stale_column,broken_link）")
         if kind not in kinds:
             kinds.append(kind)
     return kinds
@@ -65,11 +65,10 @@ def site_by_url(store: Store, url: str) -> tuple[int, str]:
     """(id, normal URL) of the site whose homepage is ``url``; :class:`RegistryError` when not in the store."""
     norm = normalize_url(url) if isinstance(url, str) else None
     if norm is None:
-        raise RegistryError(f"not a usable http(s) URL: {url!r}")
+        raise RegistryError(f"不是可用的 http(s) 网址：{url!r}")
     site_id = site_id_of(store, norm)
     if site_id is None:
-        raise RegistryError(f"no site {norm} in the store: register it with `govwatch sites import` "
-                            "(or inspect it) first")
+        raise RegistryError(f"库中没有网站 {norm}：请先用 govwatch sites import 登记（或先检查一次该网站）")
     return site_id, norm
 
 
@@ -79,9 +78,9 @@ def add_filing(store: Store, site_url: str, starts: date | str, ends: date | str
     start = starts if isinstance(starts, date) else parse_day(starts, "--from")
     end = ends if isinstance(ends, date) else parse_day(ends, "--to")
     if end < start:
-        raise RegistryError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+        raise RegistryError(f"--to {end.isoformat()} 早于 --from {start.isoformat()}")
     if not reason or not reason.strip():
-        raise RegistryError("--reason must say why the site is filed (报备事由)")
+        raise RegistryError("--reason 须写明报备事由")
     if kinds is not None:
         kinds = parse_kinds(",".join(kinds))
     site_id, _ = site_by_url(store, site_url)

@@ -103,7 +103,7 @@ class _Validator:
 
     def run(self) -> None:
         for header in self.sheet.ignored:
-            self.warn(self.sheet.header_row, None, f"column {header!r} is not a registry column: ignored")
+            self.warn(self.sheet.header_row, None, f"「{header}」不是网站名单的列，已忽略")
         codes: dict[str, int] = {}
         for number, cells in self.sheet.rows:
             site = self.row(number, cells)
@@ -111,7 +111,7 @@ class _Validator:
                 continue
             code = site.values["site_code"]
             if code and code in codes:
-                self.warn(number, "site_code", f"{code} is also the 网站标识码 of row {codes[code]}")
+                self.warn(number, "site_code", f"{code} 与第{codes[code]}行的网站标识码相同")
             elif code:
                 codes[code] = number
         self.check_orgs()
@@ -134,7 +134,7 @@ class _Validator:
             return default
         value = parse(text)
         if value is None:
-            self.problem(number, key, f"unknown {self.sheet.header(key)} {text!r} (one of {allowed})")
+            self.problem(number, key, f"无法识别的{self.sheet.header(key)}「{text}」（可填：{allowed}）")
         return value
 
     def row(self, number: int, cells: dict[str, str]) -> SiteRow | None:
@@ -142,14 +142,14 @@ class _Validator:
         get = cells.get
         name = get("name", "")
         if not name:
-            self.problem(number, "name", "网站名称 is empty")
+            self.problem(number, "name", "网站名称为空")
         url = None
         if not get("url"):
-            self.problem(number, "url", "首页网址 is empty")
+            self.problem(number, "url", "首页网址为空")
         else:
             url = self._checked(number, "url", get("url", ""), check_url)
             if url is not None and url in self.urls:
-                self.problem(number, "url", f"{url} is already the homepage of row {self.urls[url]}")
+                self.problem(number, "url", f"{url} 已是第{self.urls[url]}行的首页网址")
             elif url is not None:
                 self.urls[url] = number
         values: dict[str, Any] = {
@@ -179,16 +179,16 @@ class _Validator:
         code, name, parent = cells.get("org_code", ""), cells.get("org_name", ""), cells.get("parent_code", "")
         if not code:
             if name or parent:
-                self.problem(number, "org_code", "所属机构代码 is empty, but "
-                             + ("所属机构名称" if name else "上级机构代码") + " is given: every org needs a code")
+                self.problem(number, "org_code", "所属机构代码为空，但填写了"
+                             + ("所属机构名称" if name else "上级机构代码") + "：每个机构都须有机构代码")
             return None
         bad = False
         for key, given in (("org_code", code), ("parent_code", parent)):
             if len(given) > _MAX_CODE or any(ch.isspace() for ch in given):
-                self.problem(number, key, f"{given!r} is not an org code (no spaces, at most {_MAX_CODE} characters)")
+                self.problem(number, key, f"「{given}」不是有效的机构代码（不能含空格，最多{_MAX_CODE}个字符）")
                 bad = True
         if parent and parent == code:
-            self.problem(number, "parent_code", f"org {code} cannot be its own 上级机构")
+            self.problem(number, "parent_code", f"机构 {code} 不能以自己为上级机构")
             bad = True
         decl = self.orgs.setdefault(code, _OrgDecl(code))
         decl.rows.append(number)
@@ -202,8 +202,8 @@ class _Validator:
                 setattr(decl, attr, (value, number))
             elif known[0] != value:
                 shown = LEVEL_LABELS.get(known[0], known[0]) if attr == "level" else known[0]
-                self.problem(number, key, f"org {code} has {label} {shown!r} in row {known[1]}; "
-                             "every row of one org must agree")
+                self.problem(number, key, f"机构 {code} 在第{known[1]}行的{label}为「{shown}」，"
+                             "同一机构的各行须一致")
         return code
 
     def check_orgs(self) -> None:
@@ -213,14 +213,14 @@ class _Validator:
             if decl.parent is not None:
                 parents[code] = decl.parent[0]
             if decl.name is None and code not in self.store_orgs:
-                self.problem(decl.rows[0], "org_name", f"org {code} is new: give its 所属机构名称")
+                self.problem(decl.rows[0], "org_name", f"机构 {code} 尚未登记：须填写所属机构名称")
         for decl in self.orgs.values():
             if decl.parent is None:
                 continue
             parent, row = decl.parent
             if parent not in self.orgs and parent not in self.store_orgs:
-                self.problem(row, "parent_code", f"unknown 上级机构代码 {parent!r}: no row has it as 所属机构代码 "
-                             "and the store has no such org")
+                self.problem(row, "parent_code", f"上级机构代码「{parent}」无法识别：文件中没有以它为所属机构代码的行，"
+                             "库中也没有该机构")
         reported: set[str] = set()
         for start in self.orgs:
             chain: list[str] = []
@@ -236,7 +236,7 @@ class _Validator:
             for code in loop:
                 member = self.orgs.get(code)
                 if member is not None and member.parent is not None:
-                    self.problem(member.parent[1], "parent_code", f"the org hierarchy would have a cycle: {text}")
+                    self.problem(member.parent[1], "parent_code", f"机构的上下级关系将形成循环：{text}")
 
 
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False) -> ImportResult:

@@ -23,7 +23,7 @@ def org_by_code(store: Store, code: str) -> Org:
     """The org with ``code``; :class:`RegistryError` when there is none."""
     org = org_with_code(store, code.strip())
     if org is None:
-        raise RegistryError(f"no org with code {code!r} in the store (orgs come from `govwatch sites import`)")
+        raise RegistryError(f"库中没有机构代码为 {code!r} 的机构（机构来自 govwatch sites import）")
     return org
 
 
@@ -93,18 +93,18 @@ def add_org(store: Store, code: str, name: str, level: str, parent_code: str | N
     """
     code, name = code.strip(), name.strip()
     if not code or len(code) > ORG_CODE_MAX or any(ch.isspace() for ch in code):
-        raise RegistryError(f"{code!r} is not an org code (no spaces, at most {ORG_CODE_MAX} characters)")
+        raise RegistryError(f"{code!r} 不是有效的机构代码（不能含空格，最多{ORG_CODE_MAX}个字符）")
     if not name:
-        raise RegistryError(f"org {code} needs a name")
+        raise RegistryError(f"机构 {code} 须有名称")
     if level not in LEVEL_LABELS and level != "other":
-        raise RegistryError(f"unknown org level {level!r} (one of {', '.join([*LEVEL_LABELS, 'other'])})")
+        raise RegistryError(f"无法识别的机构级别 {level!r}（可填：{', '.join([*LEVEL_LABELS, 'other'])}）")
     with registry_import(store) as tx:
         orgs = {o.code: o for o in tx.orgs().values()}
         if code in orgs:
-            raise RegistryError(f"org {code} exists already")
+            raise RegistryError(f"机构 {code} 已存在")
         parent = orgs.get(parent_code.strip()) if parent_code else None
         if parent_code and parent is None:
-            raise RegistryError(f"no org with code {parent_code!r} in the store")
+            raise RegistryError(f"库中没有机构代码为 {parent_code!r} 的机构")
         org_id = tx.add_org(code, name, level)
         if parent is not None:
             tx.update_org(org_id, {"parent_id": parent.id})

@@ -49,10 +49,9 @@ def file_kind(path: Path) -> str:
     if suffix == ".csv":
         return "csv"
     if suffix == ".xls":
-        raise SheetError(f"{path}: Excel 97-2003 workbooks (.xls) are not supported; "
-                         "save it as an Excel Workbook (.xlsx) or as CSV UTF-8 (.csv)")
-    raise SheetError(f"{path}: unsupported file type {suffix or '(no extension)'!r}; "
-                     "give an .xlsx workbook or a .csv file")
+        raise SheetError(f"{path}：不支持 Excel 97-2003 工作簿（.xls）；"
+                         "请另存为 Excel 工作簿（.xlsx）或 CSV UTF-8（.csv）")
+    raise SheetError(f"{path}：不支持的文件类型 {suffix or '（无扩展名）'}；请使用 .xlsx 工作簿或 .csv 文件")
 
 
 def _cell_text(value: Any) -> str:
@@ -78,10 +77,10 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook"
-        raise SheetError(f"cannot read {path} as an .xlsx workbook: {type(exc).__name__}: {exc}") from None
+        raise SheetError(f"无法将 {path} 作为 .xlsx 工作簿读取：{type(exc).__name__}: {exc}") from None
     try:
         if not wb.worksheets:
-            raise SheetError(f"{path}: the workbook has no worksheet")
+            raise SheetError(f"{path}：工作簿中没有工作表")
         ws = wb.worksheets[0]
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # some writers record wrong dimensions: read every row
@@ -89,7 +88,7 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     except SheetError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise SheetError(f"cannot read {path} as an .xlsx workbook: {type(exc).__name__}: {exc}") from None
+        raise SheetError(f"无法将 {path} 作为 .xlsx 工作簿读取：{type(exc).__name__}: {exc}") from None
     finally:
         wb.close()
 
@@ -107,14 +106,14 @@ def _decode(path: Path, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SheetError(f"{path}: not UTF-8 or GB18030 text; save the file as CSV UTF-8")
+    raise SheetError(f"{path}：既不是 UTF-8 也不是 GB18030 编码的文本；请将文件另存为 CSV UTF-8")
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SheetError(f"cannot read {path}: {exc.strerror}") from None
+        raise SheetError(f"无法读取 {path}：{exc.strerror}") from None
     text = _decode(path, data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
@@ -122,7 +121,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
         return [[clean_text(cell) for cell in row]
                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise SheetError(f"{path}: not a readable CSV file: {exc}") from None
+        raise SheetError(f"{path}：不是可读取的 CSV 文件：{exc}") from None
 
 
 def read_sheet(path: str | Path) -> Sheet:
@@ -130,7 +129,7 @@ def read_sheet(path: str | Path) -> Sheet:
     path = Path(path)
     kind = file_kind(path)
     if not path.is_file():
-        raise SheetError(f"cannot read {path}: " + ("it is a directory" if path.is_dir() else "no such file"))
+        raise SheetError(f"无法读取 {path}：" + ("这是一个文件夹" if path.is_dir() else "文件不存在"))
     rows = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
     header_index = None
     for i, row in enumerate(rows[:_HEADER_SEARCH]):
@@ -140,7 +139,7 @@ def read_sheet(path: str | Path) -> Sheet:
     if header_index is None:  # no row names two columns: the first non-blank row is the header
         header_index = next((i for i, row in enumerate(rows) if any(row)), None)
         if header_index is None:
-            raise SheetError(f"{path} is empty: the first row must name the columns (网站名称, 首页网址, …)")
+            raise SheetError(f"{path} 是空文件：第一行须为列名（网站名称、首页网址……）")
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
     ignored: list[str] = []
@@ -151,13 +150,13 @@ def read_sheet(path: str | Path) -> Sheet:
         if key is None:
             ignored.append(cell)
         elif key in positions:
-            raise SheetError(f"{path}: columns {headers[key]!r} and {cell!r} both name {BY_KEY[key].header}")
+            raise SheetError(f"{path}：「{headers[key]}」和「{cell}」两列都表示{BY_KEY[key].header}")
         else:
             positions[key], headers[key] = pos, cell
     missing = [BY_KEY[k].header for k in REQUIRED if k not in positions]
     if missing:
-        raise SheetError(f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                         f"(header row {header_index + 1} holds: {', '.join(c for c in rows[header_index] if c)})")
+        raise SheetError(f"{path}：缺少必填列 {'、'.join(missing)}"
+                         f"（第{header_index + 1}行的列名为：{'、'.join(c for c in rows[header_index] if c)}）")
     sheet = Sheet(path, headers, ignored=ignored, header_row=header_index + 1)
     for number, row in enumerate(rows[header_index + 1:], start=header_index + 2):
         if not any(row):
@@ -182,7 +181,7 @@ def write_sheet(path: str | Path, rows: list[dict[str, str]]) -> Path:
         else:
             _write_xlsx(path, headers, table)
     except OSError as exc:
-        raise SheetError(f"cannot write {path}: {exc.strerror}") from None
+        raise SheetError(f"无法写入 {path}：{exc.strerror}") from None
     return path
 
 

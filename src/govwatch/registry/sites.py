@@ -127,7 +127,7 @@ def site_profile(store: Store, site_id: int) -> dict[str, Any]:
     """
     row, orgs = site_row_with_orgs(store, site_id)
     if row is None:
-        raise RegistryError(f"no site with id {site_id} in the store")
+        raise RegistryError(f"库中没有编号为 {site_id} 的网站")
     profile = _site(row, orgs).as_dict()
     profile["site_id"] = profile["id"]
     return profile
