@@ -1,11 +1,15 @@
-"""Site-template links: learned from the first pages, stored once per run, read back per page."""
+"""Site-template links: learned from the first pages, stored once per run, read back per page.
+
+The stored-run tests write a run with the template and one without it into one store (``any_store``:
+SQLite, then PostgreSQL) and read both back."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from sqlalchemy import func, select
 
 from govwatch.core.model import FetchResult, Link
 from govwatch.crawl.template import LinkRow, LinkTemplate
+from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 from govwatch.store.writer import FetchRecord, RunWriter, resume_state
@@ -56,9 +60,8 @@ def _record(url: str, links: list[LinkRow], template: tuple[Link, ...] | None = 
                        links=[Link(*row) for row in links], template=template)  # type: ignore[arg-type]
 
 
-def _stored_run(tmp_path: Path, name: str, use_template: bool) -> tuple[Store, int]:
-    """A run of three pages, two of which hold the template (written in two batches)."""
-    store = Store(f"sqlite:///{tmp_path / name}")
+def _stored_run(store: Store, use_template: bool) -> tuple[Store, int]:
+    """A new run of three pages, two of which hold the template (written in three batches)."""
     run_id = store.create_run(store.site_id(SITE), "2026-11-22", {"crawl": {}})
     template = LinkTemplate(links=[Link(*row) for row in NAV])  # type: ignore[arg-type]
     pages = [(SITE, [*NAV, _own(1), _own(2)], 0), (f"{SITE}col1/", [*NAV, _own(2), _own(3)], 1),
@@ -72,12 +75,13 @@ def _stored_run(tmp_path: Path, name: str, use_template: bool) -> tuple[Store, i
     return store, run_id
 
 
-def test_stored_template_reads_back_as_the_links_of_every_page_holding_it(tmp_path: Path) -> None:
-    plain = StoreRunData(*_stored_run(tmp_path, "plain.db", use_template=False))
-    shared_store, shared_run = _stored_run(tmp_path, "shared.db", use_template=True)
+def test_stored_template_reads_back_as_the_links_of_every_page_holding_it(any_store: Store) -> None:
+    plain = StoreRunData(*_stored_run(any_store, use_template=False))
+    shared_store, shared_run = _stored_run(any_store, use_template=True)
     shared = StoreRunData(shared_store, shared_run)
     with shared_store.engine.connect() as conn:  # the template's links once, one marker per page
-        assert conn.exec_driver_sql("SELECT count(*) FROM links").scalar_one() == len(NAV) + 2 + 2 + 2 + 2
+        stored = conn.execute(select(func.count()).select_from(t.links).where(t.links.c.run_id == shared_run))
+        assert stored.scalar_one() == len(NAV) + 2 + 2 + 2 + 2
     targets = {row[0] for row in NAV} | {_own(i)[0] for i in range(1, 5)}
     assert sorted(shared.links_to(targets)) == sorted(plain.links_to(targets))
     assert sorted(shared.links_to({NAV[0][0]})) == sorted(plain.links_to({NAV[0][0]}))
@@ -87,18 +91,18 @@ def test_stored_template_reads_back_as_the_links_of_every_page_holding_it(tmp_pa
     assert len(as_set) == len(targets)
 
 
-def test_resume_rebuilds_the_same_frontier_and_keeps_the_template(tmp_path: Path) -> None:
-    plain = resume_state(*_stored_run(tmp_path, "plain.db", use_template=False))
-    shared = resume_state(*_stored_run(tmp_path, "shared.db", use_template=True))
+def test_resume_rebuilds_the_same_frontier_and_keeps_the_template(any_store: Store) -> None:
+    plain = resume_state(*_stored_run(any_store, use_template=False))
+    shared = resume_state(*_stored_run(any_store, use_template=True))
     assert sorted(shared.pending) == sorted(plain.pending)
     assert shared.done == plain.done and shared.pages_done == plain.pages_done == 3
     assert plain.template == []
     assert {(ln.url, ln.text, ln.kind, ln.tag, ln.via) for ln in shared.template} == set(NAV)
 
 
-def test_tagged_links_read_the_same_from_the_template_and_once_per_target(tmp_path: Path) -> None:
-    plain = StoreRunData(*_stored_run(tmp_path, "plain.db", use_template=False))
-    shared = StoreRunData(*_stored_run(tmp_path, "shared.db", use_template=True))
+def test_tagged_links_read_the_same_from_the_template_and_once_per_target(any_store: Store) -> None:
+    plain = StoreRunData(*_stored_run(any_store, use_template=False))
+    shared = StoreRunData(*_stored_run(any_store, use_template=True))
     style = (f"{SITE}css/site.css", "style", "link")
     assert shared.tagged_links(("link", "img"), "http://") == plain.tagged_links(("link", "img"), "http://") == [style]
     assert shared.tagged_links(("link",), "https://") == [] and shared.tagged_links(("script",)) == []

@@ -1,4 +1,6 @@
-"""The store: migrations agree with the table definitions; bodies are stored once."""
+"""The store: migrations agree with the table definitions; bodies are stored once.
+
+Tests that take ``store_url`` or ``any_store`` (tests/conftest.py) run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from govwatch.store.db import HEAD_REVISION, MIGRATIONS, Store
 from govwatch.store.tables import metadata
 
 
-def test_migrations_build_exactly_the_declared_tables(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_build_exactly_the_declared_tables(store_url: str) -> None:
+    store = Store(store_url)
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
@@ -58,14 +60,18 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
 
-def test_reopening_a_store_keeps_its_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    site = Store(url).site_id("http://h/")
-    assert Store(url).site_id("http://h/") == site
+def test_reopening_a_store_keeps_its_data(store_url: str) -> None:
+    first = Store(store_url)
+    site = first.site_id("http://h/")
+    first.close()
+    second = Store(store_url)
+    assert second.site_id("http://h/") == site
+    assert second.site_id("http://other/") == site + 1
+    second.close()
 
 
-def test_bodies_are_stored_once_per_content(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+def test_bodies_are_stored_once_per_content(any_store: Store) -> None:
+    store = any_store
     body = "<html>政务公开</html>".encode() * 100
     with store.engine.begin() as conn:
         store.store_blobs(conn, {body_hash(body): (len(body), compress(body))})
@@ -78,8 +84,8 @@ def test_bodies_are_stored_once_per_content(tmp_path: Path) -> None:
     assert store.body(body_hash(body)) == body
 
 
-def test_many_rows_are_inserted_in_statements_within_the_variable_limit(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'i.db'}")
+def test_many_rows_are_inserted_in_statements_within_the_variable_limit(any_store: Store) -> None:
+    store = any_store
     assert 999 <= store.max_params <= 32000
     store.max_params = 4  # four one-value rows per statement: two of them for eleven URLs, then three rows
     urls = [f"http://h/{i}.html" for i in range(11)]
@@ -91,12 +97,12 @@ def test_many_rows_are_inserted_in_statements_within_the_variable_limit(tmp_path
     assert stored == ids and sorted(stored) == sorted(urls)
 
 
-def test_check_results_of_a_run_without_columns_or_checks_are_stored(tmp_path: Path) -> None:
+def test_check_results_of_a_run_without_columns_or_checks_are_stored(any_store: Store) -> None:
     """A run whose analysis found no column (an unreadable site, a patrol) stores its findings."""
     from govwatch.core.model import Finding
     from govwatch.store.run_results import check_findings, replace_check_results
 
-    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    store = any_store
     run_id = store.create_run(store.site_id("http://h/"), "2026-12-04", {})
     finding = Finding(kind="site_unreadable", code="crawl.homepage_failed", indicator="", url="http://h/",
                       message="首页无法打开", evidence={})
