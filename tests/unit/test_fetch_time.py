@@ -7,7 +7,6 @@ lie outside the inspection period (no update by the as-of day), never in the fut
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 from govwatch.analysis.columns.analyze import DatedItem, split_by_time
 from govwatch.core.clock import SHANGHAI
@@ -53,8 +52,8 @@ def test_items_split_into_the_period_after_it_and_the_future() -> None:
     assert [it.title for it in future] == ["future"]
 
 
-def test_a_stored_run_exposes_each_pages_fetch_time(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'f.db'}")
+def test_a_stored_run_exposes_each_pages_fetch_time(any_store: Store) -> None:
+    store = any_store  # SQLite, then PostgreSQL
     run_id = store.create_run(store.site_id(SITE), "2026-01-05", {"crawl": {}})
     result = FetchResult(url=LIST, final_url=LIST, method="GET", status=200, error=None, error_detail="",
                          content_type="text/html", headers={}, body=b"", elapsed_ms=1.0)
