@@ -15,10 +15,10 @@ Wording rules (never show an unassessed site as passing):
   ``待定（网站未能完整读取…）`` and the cover opens with :data:`INCOMPLETE_HEADLINE` and the reasons
   (首页无法打开 … with the error class and HTTP status).
 
-No English reaches a reader: raw error texts (libcurl's, ``soft 404``), codes the checks write into
-messages and check ids are put in Chinese here (:func:`error_text`, :func:`plain_text`,
-:func:`check_name`; the words are in ``govwatch/data/error_labels.yaml`` and
-:data:`govwatch.crawl.coverage.ERROR_NAMES`). ``inspection.json`` keeps the raw texts.
+No English reaches a reader: checks and the crawl write their messages in Chinese
+(:mod:`govwatch.crawl.error_wording`: ``error_text``, ``status_text``, ``soft_404_text``, re-exported
+here for the renderers); :func:`plain_text` puts the English of runs stored before that in Chinese,
+:func:`check_name` names check ids. ``inspection.json`` keeps the raw error data.
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
 from govwatch.checks import REGISTRY, load_builtin_checks
 from govwatch.core.catalogue import catalogue, remediation
-from govwatch.crawl.coverage import ERROR_NAMES
+from govwatch.crawl.error_wording import bracketed, error_text, labels, raw_reason_text
+from govwatch.crawl.error_wording import soft_404_text as soft_404_text  # re-exported for the renderers
+from govwatch.crawl.error_wording import status_text as status_text
 
 INDICATOR_STATUS = {"assessed": "已评估", "partial": "部分评估", "not_assessed": "未评估",
                     "reviewed": "人工核查", "skipped": "不适用"}
@@ -194,66 +193,15 @@ class ReportView:
 # -- raw texts in the reader's words --------------------------------------------------------
 
 
-@cache
-def _labels() -> dict[str, Any]:
-    """``govwatch/data/error_labels.yaml`` (its detail patterns compiled), read once."""
-    text = resources.files("govwatch.data").joinpath("error_labels.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    data["details"] = [(re.compile(d["pattern"], re.IGNORECASE), d["text"]) for d in data["details"]]
-    return data
-
-
-def error_text(error: str | None, detail: str | None = None) -> str:
-    """A fetch error as the report says it: the name of its error class (:data:`ERROR_NAMES`, else
-    其他错误), made precise by the cause its raw detail names — 无法建立连接（连接被拒绝）,
-    访问超时（15秒）, HTTP协议错误（服务器返回空响应）."""
-    name = ERROR_NAMES.get(error or "other") or ERROR_NAMES["other"]
-    for pattern, text in _labels()["details"]:
-        found = pattern.search(detail or "")
-        if found:
-            ms = found.groupdict().get("ms")
-            precise = str(text).format(seconds=round(int(ms) / 1000) if ms else "")
-            base = name.split("（")[0]
-            return precise if precise.startswith(base) else f"{base}（{precise}）"
-    return name
-
-
-def status_text(status: int | None) -> str:
-    """An HTTP status with its meaning: ``HTTP 404（页面不存在）``."""
-    meaning = _labels()["statuses"].get(status)
-    return f"HTTP {status}" + (f"（{meaning}）" if meaning else "")
-
-
-SOFT_404_PREFIX = "soft 404"
-_RAW_REASON = re.compile(r"(?P<error>[a-z_]+)(?::(?!//)\s*(?P<detail>.*))?", re.DOTALL)  # not a URL
 _PARENTHESIS = re.compile(r"（(?P<inner>[^（）]*)）")
 _ERROR_CLASS_NOTE = re.compile(r"(?:，)?错误类型 [a-z_]+(?:，)?")
 _SETTING = re.compile(r"（crawl\.[a-z_]+）|crawl\.[a-z_]+")
 
 
-def soft_404_text() -> str:
-    """软404（页面返回200但内容为“页面不存在”）."""
-    return str(_labels()["soft_404"])
-
-
-def raw_reason_text(text: str) -> str | None:
-    """A whole raw reason (``reset: Recv failure…``, ``soft 404: …``, a check's code) in the report's
-    words; ``None`` when ``text`` is not one (``HTTP 404`` stays as it is: a reader knows it)."""
-    text = text.strip()
-    if text.startswith(SOFT_404_PREFIX):
-        return soft_404_text()
-    codes: dict[str, str] = _labels()["codes"]
-    if text in codes:
-        return codes[text]
-    raw = _RAW_REASON.fullmatch(text)
-    if raw and raw["error"] in ERROR_NAMES:
-        return error_text(raw["error"], raw["detail"])
-    return None
-
-
 def plain_text(text: str) -> str:
-    """``text`` with the raw English parts lower layers write into messages put in Chinese: raw
-    reasons in （…）, known English phrases, the error-class note of coverage reasons and setting names."""
+    """``text`` with the raw English parts of messages stored before checks and the crawl wrote them in
+    Chinese (:mod:`govwatch.crawl.error_wording`) put in Chinese: raw reasons in （…）, known English
+    phrases, the error-class note of coverage reasons and setting names. New messages pass unchanged."""
     if not text:
         return text
     reason = raw_reason_text(text)
@@ -262,10 +210,10 @@ def plain_text(text: str) -> str:
 
     def inner(m: re.Match[str]) -> str:
         found = raw_reason_text(m["inner"])  # nested brackets flattened: （HTTP 500，服务器内部错误）
-        return m[0] if found is None else "（" + found.replace("（", "，").replace("）", "") + "）"
+        return m[0] if found is None else bracketed(found)
 
     text = _PARENTHESIS.sub(inner, text)
-    for phrase, words in _labels()["phrases"].items():
+    for phrase, words in labels()["phrases"].items():
         text = text.replace(phrase, words)
     text = _ERROR_CLASS_NOTE.sub("", text).replace("（）", "")
     return _SETTING.sub("", text)
