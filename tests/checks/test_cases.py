@@ -3,7 +3,7 @@
 and reports exactly the expected findings (or says why it cannot judge).
 
 Besides each case's own expectations, every finding is of a kind its check declares, carries
-only the evidence fields the finding catalogue lists for its kind, has a message in Chinese, and a content or privacy finding never shows a personal number of the input in full.
+only the evidence fields the finding catalogue lists for its kind, has a message in Chinese with no English sentence in it (nor has a reason for not judging), and a content or privacy finding never shows a personal number of the input in full.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from govwatch.rundata import RunData
 from tests.checks.casefiles import CASES, SITE, build_run, case_files, case_params, load, unmatched
 
 load_builtin_checks()
+ENGLISH = re.compile(r"[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}")  # three English words: a sentence, not a name or code
 
 
 def _case(file: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -41,6 +42,7 @@ def test_case(spec: dict[str, Any], case: dict[str, Any]) -> None:
     if "not_assessed" in case:
         assert runs[0].status == "not_assessed", runs[0]
         assert case["not_assessed"] in (runs[0].error or ""), runs[0].error
+        assert not ENGLISH.search(runs[0].error or ""), runs[0].error
         return
     assert runs[0].status == "ok", runs[0].error
     missing, unexpected = unmatched(case["expect"], findings, data.site_url)
@@ -52,6 +54,7 @@ def test_case(spec: dict[str, Any], case: dict[str, Any]) -> None:
         assert entry is not None and set(f.evidence) <= set(entry.evidence), \
             f"{f.kind}: evidence fields {sorted(set(f.evidence) - set(entry.evidence if entry else ()))} not in the catalogue"
         assert any("\u4e00" <= ch <= "\u9fff" for ch in f.message), f.message
+        assert not ENGLISH.search(f.message), f.message
     if REGISTRY[name].family in ("content", "privacy"):  # page text in evidence never shows a personal number in full
         raw = json.dumps(case, ensure_ascii=False, default=str).replace(" ", "")
         shown = json.dumps([(f.message, f.evidence, f.target) for f in findings], ensure_ascii=False).replace(" ", "")

@@ -120,7 +120,7 @@ def availability(data: RunData) -> list[Finding]:
         if in_window(row["at"], start, end):
             groups.setdefault((row.get("target_kind") or "homepage", row["url"]), []).append(row)
     if not any(kind == "homepage" for kind, _ in groups):
-        raise NotAssessed(f"首页在{window_days}天监测窗口内没有可用性探测记录（govwatch probe / monitor）")
+        raise NotAssessed(f"首页在{window_days}天监测窗口内没有可用性探测记录，需先运行可用性探测")
     findings: list[Finding] = []
     for (kind, url), rows in sorted(groups.items(), key=lambda item: (_ORDER.get(item[0][0], 3), item[0][1])):
         rows.sort(key=lambda r: parse_at(r["at"]))

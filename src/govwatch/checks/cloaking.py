@@ -22,6 +22,7 @@ from typing import Any
 from govwatch.analysis.content.lexicon import banned_matcher
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.crawl.error_wording import reason_text
 from govwatch.rundata import RunData
 
 SIMILARITY_SUSPECT = 0.5  # spider and normal text agreeing less than this is suspect
@@ -72,7 +73,7 @@ def cloaking(data: RunData) -> list[Finding]:
     if facts is None:
         raise NotAssessed("未以搜索引擎爬虫身份复查页面（security.cloaking 关闭，或该次检查早于站点探测）")
     if facts.get("error"):
-        raise NotAssessed(f"搜索引擎爬虫复查失败：{facts['error']}")
+        raise NotAssessed(f"搜索引擎爬虫复查失败：{reason_text(facts['error'])}")
     compared = [p for p in facts["pages"] if p["compared"]]
     if not compared:
         raise NotAssessed(f"搜索引擎爬虫复查的{facts['sample']}个页面都未能取得两种访问结果")

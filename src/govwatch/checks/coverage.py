@@ -37,7 +37,7 @@ def crawl_coverage(data: RunData) -> Iterator[Finding]:
     """A finding for each reason the crawl left the run incomplete."""
     fact = data.run_fact(FACT)
     if fact is None:
-        raise NotAssessed("no crawl coverage recorded for this run (a run stored before govwatch measured it)")
+        raise NotAssessed("本次检查没有记录抓取覆盖情况（该次检查早于抓取覆盖统计）")
     home = fact.get("homepage") or {}
     for reason in fact.get("reasons") or ():
         yield Finding(

@@ -168,7 +168,7 @@ def footer_identity(data: RunData) -> Iterator[Finding]:
     if not sample and unread:
         raise NotAssessed(f"{unread}个页面的底部功能区可能由脚本写入，未渲染无法判断（开启 render.enabled 后重新检查）")
     if not sample:
-        raise NotAssessed("no crawled page to read a footer from")
+        raise NotAssessed("没有抓取到可读取页脚的页面")
     code, code_source = site_identity(data)
     host = (urlsplit(data.site_url).hostname or "").lower()
     groups: dict[tuple[str, str, str | None], dict[str, Any]] = {}
@@ -259,7 +259,7 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
             if pub_problem is not None:
                 per_page.append((url, "PubDate", *pub_problem))
     if not seen:
-        raise NotAssessed("no crawled home, list or article page")
+        raise NotAssessed("没有抓取到首页、列表页或文章页")
     for (ptype, gaps), pages in missing.items():
         names = "、".join(gaps)
         yield Finding(

@@ -24,6 +24,7 @@ from typing import Any
 
 from govwatch.checks import check
 from govwatch.core.model import TEMPORARY_DNS, Finding
+from govwatch.crawl.error_wording import bracketed, error_text, soft_404_text, status_text
 from govwatch.rundata import RunData
 
 INDICATOR = "链接可用性"
@@ -39,7 +40,7 @@ class LinkVerdict:
 
     state: str  # ok | broken | unverifiable | unchecked
     classification: str = ""  # confirmed | suspected
-    reason: str = ""
+    reason: str = ""  # in Chinese (the raw error and detail are the fetch row's, in the evidence)
     soft_404: bool = False
 
 
@@ -51,22 +52,20 @@ def verdict(row: dict[str, Any] | None) -> LinkVerdict:
     status = row.get("status")
     detail = row.get("error_detail") or ""
     if error in ("unverifiable", "blocked_address") or (error == "dns" and detail.startswith(TEMPORARY_DNS)):
-        return LinkVerdict("unverifiable", reason=detail)  # blocked_address: a non-public address never reached
+        # blocked_address: a non-public address never reached
+        return LinkVerdict("unverifiable", reason=error_text(error, detail))
     if error in NOT_BROKEN_ERRORS:
-        return LinkVerdict("ok" if error == "too_large" else "unchecked", reason=detail)
+        return LinkVerdict("ok" if error == "too_large" else "unchecked", reason=error_text(error, detail))
     if error == "http" and status is not None and 300 <= status < 400:  # a redirect naming no target
-        return LinkVerdict("broken", "confirmed", detail or f"HTTP {status} redirect without a Location header")
+        return LinkVerdict("broken", "confirmed", f"HTTP {status}跳转未指明目标地址")
     if error:
-        return LinkVerdict("broken", "suspected", f"{error}: {detail}" if detail else error)
+        return LinkVerdict("broken", "suspected", error_text(error, detail))
     if status is None:
         return LinkVerdict("unchecked")
-    if status in (404, 410):
-        return LinkVerdict("broken", "confirmed", f"HTTP {status}")
     if status >= 400:
-        return LinkVerdict("broken", "suspected", f"HTTP {status}")
+        return LinkVerdict("broken", "confirmed" if status in (404, 410) else "suspected", status_text(status))
     if row.get("soft_404"):
-        return LinkVerdict("broken", "confirmed", "soft 404: the page answers 200 but says it does not exist",
-                           soft_404=True)
+        return LinkVerdict("broken", "confirmed", soft_404_text(), soft_404=True)
     return LinkVerdict("ok")
 
 
@@ -112,7 +111,7 @@ def _finding(data: RunData, target: str, v: LinkVerdict, kind: str, seen_on: lis
         url=holder,
         target=target,
         severity="error" if v.classification != "suspected" else "warning",
-        message=f"{where}{_RESOURCE_NAMES.get(resource, '链接')}{label}无法访问（{v.reason}）",
+        message=f"{where}{_RESOURCE_NAMES.get(resource, '链接')}{label}无法访问{bracketed(v.reason)}",
         evidence={
             "classification": v.classification,
             "confirmed": v.classification == "confirmed",

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from govwatch.analysis.content.lexicon import banned_matcher
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.crawl.error_wording import code_text
 from govwatch.rundata import RunData
 
 TEMPLATE_SHARE = 0.5  # an embed host on at least this share of pages is the template's
@@ -59,7 +60,7 @@ def security_signs(data: RunData) -> Iterator[Finding]:
                         "category": banned[1] if banned else None}
             yield Finding(kind="dark_link", code="security.dark_link", indicator="安全", url=url,
                           target=link["url"], evidence=evidence,
-                          message=f"页面含有隐藏的外部链接「{link['text'] or link['url']}」（{link['reason']}）"
+                          message=f"页面含有隐藏的外部链接「{link['text'] or link['url']}」（{code_text(link['reason'])}）"
                                   + (f"，锚文本含有害信息关键词「{banned[0]}」" if banned else ""))
         for embed in facts.get("embeds") or ():
             host = urlsplit(embed["url"]).netloc

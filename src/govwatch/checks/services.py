@@ -18,6 +18,7 @@ from govwatch.analysis.interaction.collect import column_items, html_of
 from govwatch.analysis.interaction.guides import Guide, guide_from_html, looks_like_guide
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.crawl.error_wording import bracketed, fetch_failure_text
 from govwatch.rundata import RunData
 
 _NOT_JUDGED = {"unverifiable", "robots", "trap"}  # fetch errors that say nothing about the target
@@ -106,7 +107,8 @@ def service_guides(data: RunData) -> Iterator[Finding]:
                 yield Finding(kind="form_unavailable", code="service.form_broken", indicator="表格下载",
                               url=guide.url, target=link, source=source,
                               message=f"办事指南「{title}」的表格「{text or link}」不能下载"
-                                      f"（{row.get('status') or row.get('error')}）",
+                                      + bracketed(fetch_failure_text(row.get("status"), row.get("error"),
+                                                                     row.get("error_detail"))),
                               evidence={**base, "problem": "broken", "form": text, "status": row.get("status"),
                                         "error": row.get("error")})
         for text, link in guide.online_links:
@@ -117,7 +119,8 @@ def service_guides(data: RunData) -> Iterator[Finding]:
         guide, text, row = uses[0]
         yield Finding(kind="online_system_unreachable", code="service.online_entry", indicator="在线系统",
                       url=guide.url, target=link,
-                      message=f"在线办理或查询入口「{text}」不能访问（{row.get('status') or row.get('error')}）",
+                      message=f"在线办理或查询入口「{text}」不能访问"
+                              + bracketed(fetch_failure_text(row.get("status"), row.get("error"), row.get("error_detail"))),
                       evidence={"entry": text, "status": row.get("status"), "error": row.get("error"),
                                 "error_detail": row.get("error_detail"), "page_count": len(uses),
                                 "pages": [g.url for g, _t, _r in uses[:5]]})

@@ -27,6 +27,7 @@ from typing import Any
 
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
+from govwatch.crawl.error_wording import bracketed, error_text, reason_text, status_text
 from govwatch.rundata import RunData
 
 EXPIRY_WARNING_DAYS = 30  # a certificate expiring sooner than this is a warning
@@ -34,6 +35,11 @@ INDICATOR = "安全防护"
 # OpenSSL verify codes (X509_V_ERR_*) besides the chain verdict the probe stored.
 V_NOT_YET_VALID, V_EXPIRED = 9, 10
 _NAME_MISMATCH = (62, 64)  # hostname, IP address mismatch
+# OpenSSL verify codes (X509_V_ERR_*, openssl/x509_vfy.h) of an untrusted chain in Chinese; the
+# verify message OpenSSL gives (English) stays in the evidence.
+_VERIFY_REASONS = {2: "无法取得签发者证书", 18: "证书为自签名证书", 19: "证书链中含自签名的根证书",
+                   20: "无法取得本地签发者证书", 21: "无法验证首个证书的签发者", 23: "证书已被吊销",
+                   24: "CA证书无效", 26: "证书用途不适用", 27: "证书不受信任", 28: "证书被拒绝"}
 _TAG_LABELS = {"img": "图片", "script": "脚本", "link": "样式或图标", "iframe": "内嵌框架", "frame": "框架",
                "embed": "嵌入对象", "source": "媒体", "object": "嵌入对象"}
 # Mixed content: the tags that load something into the page (hyperlinks, ``a`` and ``area``, do not).
@@ -49,7 +55,7 @@ def _fact(data: RunData, name: str, what: str) -> dict[str, Any]:
     if facts is None:
         raise NotAssessed(f"{what}未检测（security 设置关闭，或该次检查早于站点探测）")
     if facts.get("error"):
-        raise NotAssessed(f"{what}检测失败：{facts['error']}")
+        raise NotAssessed(f"{what}检测失败：{reason_text(facts['error'])}")
     return facts
 
 
@@ -59,12 +65,12 @@ def no_https(data: RunData) -> list[Finding]:
     facts = _fact(data, "transport", "HTTPS")
     https, http = facts["https"], facts["http"]
     if not https["served"] and not http["served"] and facts.get("tls") is None:
-        raise NotAssessed(f"站点的HTTP和HTTPS都未响应（{http.get('error') or http.get('status')}），无法判断是否支持HTTPS")
+        raise NotAssessed(f"站点的HTTP和HTTPS都未响应{bracketed(_why(http))}，无法判断是否支持HTTPS")
     if not https["served"]:
-        why = https.get("error") or (f"HTTP {https['status']}" if https.get("status") else "无响应")
+        why = _why(https)
         return [Finding(
             kind="no_https", code="transport.no_https", indicator=INDICATOR, url=data.site_url,
-            message=f"网站不支持HTTPS访问：{https['url']} 无法打开（{why}）",
+            message=f"网站不支持HTTPS访问：{https['url']} 无法打开{bracketed(why)}",
             evidence={"https_url": https["url"], "status": https.get("status"), "error": https.get("error"),
                       "http_url": http["url"], "http_status": http.get("status")})]
     if http["served"] and not http["redirects_to_https"]:
@@ -75,6 +81,24 @@ def no_https(data: RunData) -> list[Finding]:
                       "https_url": https["url"]},
             severity="warning")]
     return []
+
+
+def _why(answer: dict[str, Any]) -> str:
+    """Why an HTTP(S) request of the probe got no usable answer, in Chinese (its error is ``class: detail``)."""
+    if answer.get("error"):
+        return reason_text(answer["error"])
+    return status_text(answer["status"]) if answer.get("status") else "无响应"
+
+
+def _verify_reason(tls: dict[str, Any], unknown: str) -> str:
+    """Why OpenSSL did not verify the chain, in Chinese: by its verify code, else the error of the
+    verifying handshake (``connect: …``), else the OpenSSL code itself."""
+    code = tls.get("verify_code")
+    if code in _VERIFY_REASONS:
+        return _VERIFY_REASONS[code]
+    if code is None:
+        return reason_text(tls.get("verify_message")) or unknown
+    return f"OpenSSL验证错误码{code}"
 
 
 def tls_problems(tls: dict[str, Any]) -> list[dict[str, str]]:
@@ -100,13 +124,13 @@ def tls_problems(tls: dict[str, Any]) -> list[dict[str, str]]:
     if chain == "self_signed":
         add("tls.self_signed", "error", "HTTPS证书为自签名证书，浏览器不信任")
     elif chain == "untrusted":
-        add("tls.untrusted", "error", f"HTTPS证书无法验证到受信任的根证书（{tls.get('verify_message') or '签发者未知'}）")
+        add("tls.untrusted", "error", f"HTTPS证书无法验证到受信任的根证书（{_verify_reason(tls, '签发者未知')}）")
     elif chain == "incomplete":
         checked = "" if (tls.get("aia") or {}).get("confirmed") else "（未能下载签发者证书核实）"
         add("tls.chain_incomplete", "warning",
             f"服务器未发送中间证书，证书链不完整{checked}：多数浏览器可自动补全，部分客户端和小程序会报错")
     elif not tls.get("verified") and code not in (None, V_NOT_YET_VALID, V_EXPIRED, *_NAME_MISMATCH):
-        add("tls.unverified", "error", f"HTTPS证书验证失败（{tls.get('verify_message')}）")
+        add("tls.unverified", "error", f"HTTPS证书验证失败（{_verify_reason(tls, '原因未知')}）")
     problems.sort(key=lambda p: p["severity"] != "error")
     return problems
 
@@ -117,7 +141,7 @@ def tls_problem(data: RunData) -> list[Finding]:
     facts = _fact(data, "transport", "HTTPS证书")
     tls = facts.get("tls")
     if tls is None:
-        raise NotAssessed(f"网站未提供HTTPS（{facts['https'].get('error') or '无TLS握手'}），无证书可检查")
+        raise NotAssessed(f"网站未提供HTTPS{bracketed(reason_text(facts['https'].get('error')) or '无TLS握手')}，无证书可检查")
     problems = tls_problems(tls)
     if not problems:
         return []
@@ -199,16 +223,17 @@ def no_ipv6(data: RunData) -> list[Finding]:
     facts = _fact(data, "ipv6", "IPv6")
     status = facts["status"]
     if status in ("not_applicable", "local_unavailable", "dns_error"):
-        raise NotAssessed(f"IPv6无法判断：{facts.get('reason') or facts.get('detail') or status}")
+        why = facts.get("reason") or (error_text("dns", facts["detail"]) if facts.get("detail") else status)
+        raise NotAssessed(f"IPv6无法判断：{why}")
     if status == "ok":
         return []
     if status == "no_aaaa":
         code, message = "ipv6.no_aaaa", f"网站域名{facts['host']}没有IPv6地址（无AAAA记录），不支持IPv6访问"
     else:
         page = facts.get("page") or {}
-        why = facts.get("detail") or (f"HTTP {page.get('status')}" if page.get("status") else "无响应")
+        why = reason_text(facts.get("detail")) or (status_text(page["status"]) if page.get("status") else "无响应")
         code = "ipv6.unreachable"
-        message = f"网站域名{facts['host']}有IPv6地址（{'、'.join(facts['addresses'][:3])}），但通过IPv6无法访问首页（{why}）"
+        message = f"网站域名{facts['host']}有IPv6地址（{'、'.join(facts['addresses'][:3])}），但通过IPv6无法访问首页{bracketed(why)}"
     return [Finding(kind="no_ipv6", code=code, indicator=INDICATOR, url=data.site_url, message=message,
                     evidence={"host": facts["host"], "status": status, "addresses": facts["addresses"],
                               "detail": facts.get("detail"), "page": facts.get("page")})]

@@ -51,7 +51,8 @@ def is_read(row: Mapping[str, Any]) -> bool:
 
 
 def failure_text(row: Mapping[str, Any] | None) -> str:
-    """Why a page could not be read, in Chinese: the error class (or WAF) and the HTTP status."""
+    """Why a page could not be read, in Chinese: the error class's name (or WAF) and the HTTP status
+    (the error class itself is data: the fact's ``homepage`` and ``unread_pages`` keep it)."""
     if row is None:
         return "未能抓取"
     status, error, detail = row.get("status"), row.get("error"), str(row.get("error_detail") or "")
@@ -59,8 +60,9 @@ def failure_text(row: Mapping[str, Any] | None) -> str:
         vendor = detail[len(BLOCKED_PREFIX):].strip(" (").split(":")[0]
         return f"被网站防火墙（WAF）拦截，返回验证/拦截页面（{vendor}，HTTP {status}）"
     if error:
-        text = f"{ERROR_NAMES.get(error, error)}（错误类型 {error}"
-        return text + (f"，HTTP {status}）" if status else "）")
+        name = ERROR_NAMES.get(error) or ERROR_NAMES["other"]
+        return name + (f"（HTTP {status}）" if status and "（" not in name else
+                       f"，HTTP {status}" if status else "")
     return f"服务器返回错误状态 HTTP {status}"
 
 
@@ -86,12 +88,12 @@ def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, 
     elif limited:
         status = next((row.get("status") for row in limited if row.get("status")), 429)
         reasons.append({"code": "crawl.rate_limited",
-                        "message": f"网站限制访问频率（HTTP {status}，要求等待的时间超过上限crawl.max_retry_after），"
+                        "message": f"网站限制访问频率（HTTP {status}，要求等待的时间超过设定上限），"
                                    f"抓取就此停止，{len(limited)}个页面未检查", "url": homepage_url})
     elif home_read and share < min_read_share:
         reasons.append({"code": "crawl.low_read_share",
                         "message": f"只读取了发现的{found}个页面中的{read}个（{share:.0%}），低于要求的"
-                                   f"{min_read_share:.0%}（crawl.min_read_share），其余页面无法打开",
+                                   f"{min_read_share:.0%}，其余页面无法打开",
                         "url": homepage_url})
     homepage = None if home_row is None else {
         "url": homepage_url, "read": home_read, "status": home_row.get("status"), "error": home_row.get("error"),

@@ -99,7 +99,7 @@ def compare(url: str, page_type: str, spider: dict[str, Any], normal: dict[str, 
     """The stored comparison of one page's two views."""
     entry: dict[str, Any] = {"url": url, "page_type": page_type, "spider": _public(spider), "normal": _public(normal)}
     if spider["status"] is None or normal["status"] is None:
-        return {**entry, "compared": False, "reason": "a fetch failed"}
+        return {**entry, "compared": False, "reason": "两种身份的访问中有一次失败"}
     normal_set = set(normal["lines"])
     spider_set = set(spider["lines"])
     spider_only = [line for line in dict.fromkeys(spider["lines"]) if line not in normal_set]

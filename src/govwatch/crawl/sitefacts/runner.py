@@ -40,7 +40,7 @@ async def _bounded(job: Awaitable[dict[str, Any]], seconds: float) -> dict[str, 
     except asyncio.CancelledError:
         raise
     except TimeoutError:
-        return {"error": f"timeout: the probe did not finish within {seconds:g} s"}
+        return {"error": f"站点探测未在{seconds:g}秒内完成（超时）"}
     except Exception as exc:  # noqa: BLE001 - a failing probe is recorded, the inspection goes on
         return _failure(exc)
 

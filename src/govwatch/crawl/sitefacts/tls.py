@@ -189,7 +189,7 @@ async def tls_facts(host: str, port: int, resolver: Resolver, *, ca_file: str, t
     facts["address"] = address
     plain = await handshake(address, port, host, unverified_context(), timeout)
     if plain.der is None:
-        return {**facts, "handshake": False, "error": plain.error or "no certificate"}
+        return {**facts, "handshake": False, "error": plain.error or "未取得证书"}
     facts.update(handshake=True, protocol=plain.protocol, cipher=plain.cipher,
                  cert=cert_facts(plain.der, host, _now()))
     verified = await handshake(address, port, host, verifying_context(ca_file), timeout)
@@ -225,10 +225,10 @@ async def _complete_by_aia(address: str, port: int, host: str, aia_url: str, ca_
         issuer = _issuer_pem(data)
         retry = await handshake(address, port, host, verifying_context(ca_file, issuer), timeout)
     except (ValueError, ssl.SSLError) as exc:
-        return {"chain": "untrusted", "aia": {**aia, "error": f"issuer unusable: {exc}"}}
+        return {"chain": "untrusted", "aia": {**aia, "error": f"签发者证书无法使用：{exc}"}}
     if retry.der is None and (retry.verify_code is None or retry.verify_code in _ISSUER_MISSING):
-        return {"chain": "untrusted", "aia": {**aia, "error": retry.error or "the issuer from AIA does not "
-                                                                             "lead to a trusted root either"}}
+        return {"chain": "untrusted", "aia": {**aia, "error": retry.error or "按AIA下载的签发者证书"
+                                                                             "也无法验证到受信任的根证书"}}
     aia["confirmed"] = True
     return {"chain": "incomplete", "aia": aia, "verified_with_aia": retry.der is not None,
             "verify_code": retry.verify_code, "verify_message": retry.verify_message}
@@ -272,7 +272,7 @@ async def probe_transport(homepage: str, resolver: Resolver, *, user_agent: str,
 
         async def fetch_issuer(url: str) -> tuple[bytes | None, str | None]:
             if not allowed(url):
-                return None, "not fetched: network is off (crawl.network = offline)"
+                return None, "未下载：网络设为离线（crawl.network = offline）"
             issuer = await get_page(session, url, timeout=timeout, max_bytes=64 * 1024)
             if issuer.error or issuer.status != 200 or not issuer.body:
                 return None, issuer.error or f"HTTP {issuer.status}"
@@ -315,7 +315,7 @@ async def probe_ipv6(homepage: str, resolver: Resolver, *, user_agent: str, time
     # "detail" says why (a top-level "error" would mean the probe itself failed)
     facts: dict[str, Any] = {"host": host, "addresses": [], "page": None}
     if is_ip(host) and ipaddress.ip_address(host).version == 4:
-        return {**facts, "status": "not_applicable", "reason": "the site is addressed by an IPv4 address"}
+        return {**facts, "status": "not_applicable", "reason": "网站以IPv4地址访问，不适用"}
     try:
         addresses = await resolver.addresses(host, port, socket.AF_INET6)
     except socket.gaierror as exc:
@@ -325,7 +325,7 @@ async def probe_ipv6(homepage: str, resolver: Resolver, *, user_agent: str, time
         return {**facts, "status": "dns_error", "detail": str(exc)}
     facts["addresses"] = addresses[:10]
     if not _routable(addresses[0], port):
-        return {**facts, "status": "local_unavailable", "reason": "this machine has no route to IPv6 hosts"}
+        return {**facts, "status": "local_unavailable", "reason": "本机没有通往IPv6网络的路由，无法检测"}
     async with make_session(resolver, user_agent=user_agent, family=socket.AF_INET6) as session:
         page = await get_page(session, homepage, timeout=timeout, max_bytes=64 * 1024)
     facts["page"] = page.summary()
