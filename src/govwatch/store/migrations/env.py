@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from govwatch.store.job_queue import outside_queue
 from govwatch.store.tables import metadata
 
 config = context.config
@@ -15,11 +16,13 @@ def run_migrations() -> None:
         url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
         # No url given: create_engine raises ArgumentError ("Expected string or URL object, got None").
         with create_engine(url).connect() as conn:  # type: ignore[arg-type]
-            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True,
+                              include_name=outside_queue)
             with context.begin_transaction():
                 context.run_migrations()
         return
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=outside_queue)  # the job queue's tables (0013) are not in tables.py
     with context.begin_transaction():
         context.run_migrations()
 
