@@ -20,7 +20,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Date, Integer, Select, case, cast, column, func, literal, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    Integer,
+    Select,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from govwatch.store import tables as t
 from govwatch.store.db import Store
@@ -302,19 +316,26 @@ def availability_days(store: Store, site_ids: Collection[int] | None, *, today: 
     """site id -> its probes of ``target_kind`` per day over the ``days`` days ending with
     ``today`` (the ``at`` text's date, as :func:`~govwatch.store.run_listing.probe_day_rows`
     counts them), oldest day first; days without a probe are absent. A visit failed when it did not
-    open the page (``ok`` false; the re-probe never changes that). One query."""
-    p = t.probes.c
+    open the page (``ok`` false; the re-probe never changes that). Days rolled up into ``probe_days``
+    (store/growth_rows.py) count their visits and failures as the rows did. One query."""
+    p, d = t.probes.c, t.probe_days.c
     day = func.substr(p.at, 1, 10)
     first = (today - timedelta(days=days - 1)).isoformat()
     after = (today + timedelta(days=1)).isoformat()
     failed = func.sum(case((p.ok.is_(False), 1), else_=0))
-    q = (select(p.site_id, day.label("day"), func.count().label("visits"), failed.label("failed"))
-         .where(p.at >= first, p.at < after, p.target_kind == target_kind)
-         .group_by(p.site_id, day).order_by(p.site_id, day))
     scope = _Scope.of(store, site_ids)
+    raw = (select(p.site_id.label("site_id"), day.label("day"), func.count().label("visits"), failed.label("failed"))
+           .where(p.at >= first, p.at < after, p.target_kind == target_kind).group_by(p.site_id, day))
+    rolled = (select(d.site_id.label("site_id"), d.day.label("day"), func.sum(d.visits).label("visits"),
+                     func.sum(d.failures).label("failed"))
+              .where(d.day >= first, d.day < after, d.target_kind == target_kind).group_by(d.site_id, d.day))
+    both = union_all(scope.where(raw, p.site_id), scope.where(rolled, d.site_id)).subquery()
+    q = (select(both.c.site_id, both.c.day, func.sum(both.c.visits).label("visits"),
+                func.sum(both.c.failed).label("failed"))
+         .group_by(both.c.site_id, both.c.day).order_by(both.c.site_id, both.c.day))
     out: dict[int, list[DayAvailability]] = {}
     with store.engine.connect() as conn:
-        for row in scope.rows(conn.execute(scope.where(q, p.site_id)).mappings(), "site_id"):
+        for row in scope.rows(conn.execute(q).mappings(), "site_id"):
             out.setdefault(int(row["site_id"]), []).append(
                 DayAvailability(row["day"], int(row["visits"]), int(row["failed"] or 0)))
     return out

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from govwatch.core.clock import SHANGHAI
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
 from govwatch.core.windows import in_window, parse_at, window_bounds
@@ -108,7 +109,11 @@ def save_rows(store: Store, rows: Iterable[dict[str, Any]]) -> int:
 
 def probes_in_window(store: Store, site_id: int, as_of: date, days: int) -> list[dict[str, Any]]:
     """The site's probe rows in the ``days`` calendar days ending at the end of ``as_of``
-    (Asia/Shanghai), oldest first. This is what ``RunData.probes()`` returns for a stored run."""
+    (Asia/Shanghai), oldest first. This is what ``RunData.probes()`` returns for a stored run.
+
+    Days rolled up into ``probe_days`` (store/growth_rows.py) come back as one row per visit they
+    counted (:func:`rolled_up_rows`), so counts, failures and ratios per day and per window are what
+    the probe rows gave."""
     start, end = window_bounds(as_of, days)
     # ``at`` is ISO text: select a day wider on both sides by text, then compare as times
     # (rows written with another UTC offset still land in the right window).
@@ -116,8 +121,28 @@ def probes_in_window(store: Store, site_id: int, as_of: date, days: int) -> list
     high = (end.date() + timedelta(days=1)).isoformat()
     q = (select(t.probes).where(t.probes.c.site_id == site_id, t.probes.c.at >= low, t.probes.c.at < high)
          .order_by(t.probes.c.at, t.probes.c.id))
+    d = t.probe_days.c
+    first = start.astimezone(SHANGHAI).date().isoformat()
+    rolled = (select(t.probe_days).where(d.site_id == site_id, d.day >= first, d.day <= as_of.isoformat())
+              .order_by(d.day, d.target_kind, d.url))
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
+        days_rows = [dict(r) for r in conn.execute(rolled).mappings()]
     kept = [r for r in rows if in_window(r["at"], start, end)]
+    kept += [row for day in days_rows for row in rolled_up_rows(day)]
     kept.sort(key=lambda r: parse_at(r["at"]))
     return kept
+
+
+def rolled_up_rows(day: dict[str, Any]) -> list[dict[str, Any]]:
+    """The visits a ``probe_days`` row counted, as probe rows (``rolled_up`` true): at noon of the
+    day (Asia/Shanghai), the failed ones first (``ok`` false, no error class, no re-probe: counted as
+    unconfirmed), each with the day's mean total time; phases, status and bytes unknown."""
+    mean = day["total_ms_sum"] / day["total_ms_count"] if day["total_ms_count"] else None
+    at = f"{day['day']}T12:00:00.000+08:00"
+    base = {"id": None, "site_id": day["site_id"], "target_kind": day["target_kind"], "url": day["url"], "at": at,
+            "status": None, "error": None, "error_detail": None, "dns_ms": None, "connect_ms": None, "tls_ms": None,
+            "first_byte_ms": None, "total_ms": mean, "bytes": None, "timeout_s": None, "confirmed_by": None,
+            "rolled_up": True}
+    failures = int(day["failures"])
+    return [{**base, "ok": i >= failures} for i in range(int(day["visits"]))]
