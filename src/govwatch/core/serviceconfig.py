@@ -220,6 +220,14 @@ class MaintenanceWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreConfig:
+    """Store growth (``store``; docs/deploy.md §3): what the daily prune keeps."""
+
+    probe_retention_days: int = 90  # probe rows of older days are rolled up into probe_days
+    keep_full_runs: int = 3  # page bodies of each site's newest N complete full runs (and all since) are kept
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceConfig:
     """The whole service configuration."""
 
@@ -233,6 +241,7 @@ class ServiceConfig:
     alerting: AlertPolicy = AlertPolicy()
     quiet_hours: QuietHours | None = None
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    store: StoreConfig = StoreConfig()
 
 
 # ---------------------------------------------------------------------------------------- value syntaxes
@@ -367,7 +376,7 @@ def parse_service_config(data: Any, source: str, environ: Mapping[str, str] | No
 # ---------------------------------------------------------------------------------------- the parser
 
 _TOP_KEYS = ("sites", "use_registry", "site_classes", "schedule", "channels", "recipients", "alerts", "alerting",
-             "quiet_hours", "maintenance")
+             "quiet_hours", "maintenance", "store")
 _SCHEDULE_KEYS = tuple(f.name for f in fields(Schedule))
 _SITE_KEYS = ("url", "name", "org", "class", "key_columns", "systems", *_SCHEDULE_KEYS)
 _CHANNEL_COMMON = ("name", "type", "rate_per_minute", "timeout", "quiet_hours")
@@ -388,6 +397,7 @@ _RECIPIENT_KEYS = ("name", "channels", "orgs", "sites", "quiet_hours", "digest_a
 _ALERT_KEYS = ("events", "channels", "recipients", "orgs", "min_severity")
 _ALERTING_KEYS = (*(f.name for f in fields(AlertPolicy)), "reminder")
 _MAINTENANCE_KEYS = ("sites", "from", "to", "kinds")
+_STORE_KEYS = tuple(f.name for f in fields(StoreConfig))
 _OFF = ("off", "none", "never")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MOBILE = re.compile(r"\+?\d{5,20}")
@@ -586,7 +596,14 @@ class _Parser:
             quiet_hours=self.quiet_hours(quiet, "quiet_hours") if quiet is not None else None,
             maintenance=tuple(self.maintenance(raw, _at("maintenance", i))
                               for i, raw in enumerate(self.items(top.get("maintenance"), "maintenance"))),
+            store=self.store(_given(top.get("store")), "store"),
         )
+
+    def store(self, raw: Any, path: str) -> StoreConfig:
+        """The ``store`` section: whole numbers of days and runs, at least 1."""
+        data = self.mapping(raw, path, _STORE_KEYS)
+        return replace(StoreConfig(), **{key: self.number(value, _at(path, key), minimum=1, integer=True)
+                                         for key, value in data.items()})
 
     def cycle(self, value: Any, path: str) -> str | None:
         if value is None or value is False or (isinstance(value, str) and value.strip().lower() in _OFF):
