@@ -29,6 +29,7 @@ from govwatch.commands.site_inspection import add_inspect_command
 from govwatch.commands.site_registry import add_registry_commands
 from govwatch.commands.spot_checks import add_spot_check_commands
 from govwatch.commands.users import add_user_commands
+from govwatch.commands.worker import add_worker_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_registry_commands(sub)  # sites, filing
     add_alerts_commands(sub)  # alerts list, alerts test
     add_service_commands(sub)  # serve, runs
+    add_worker_command(sub)  # worker (a PostgreSQL store's job queue)
     add_user_commands(sub)  # user add|list, token create
     add_spot_check_commands(sub)  # spotcheck draw|list|show|run|table
     add_annual_command(sub)  # annual

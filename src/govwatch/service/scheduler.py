@@ -15,6 +15,12 @@
   找错/留言 deadlines: :func:`~govwatch.alerts.rectification.rectification_pass`) at the first tick and
   then hourly.
 
+**With a PostgreSQL store** (docs/deploy.md §2) nothing is crawled here: a due scan, patrol or
+bulletin is deferred as a job of the store's queue (:mod:`govwatch.store.job_queue`; lock
+``site:<id>``, a queueing lock so a site has at most one waiting job of a kind) and run by
+``govwatch worker``s; the web's job requests are deferred when they are made, so the loop claims
+none. The probes and alert ticks stay here.
+
 Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
 so a restart runs what fell due while the service was down exactly once (one run however many
 periods were missed) and never runs again what completed.
@@ -55,6 +61,7 @@ from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
 from govwatch.service.recheck import run_recheck_job
 from govwatch.service.targets import ServiceSite, all_targets, service_sites
 from govwatch.store.db import Store
+from govwatch.store.job_queue import defer, site_lock, uses_job_queue
 from govwatch.store.probes import Target, save_rows
 from govwatch.store.run_listing import abandon_runs, newest_full_runs
 from govwatch.store.schedule_rows import job_states, save_job_state, save_job_states
@@ -102,18 +109,20 @@ class Scheduler:
         self._site_locks: dict[str, asyncio.Lock] = {}
         self._crawls = asyncio.Semaphore(max_crawls)
         self._alert_calls: asyncio.Queue[Callable[[], Any] | None] = asyncio.Queue()
+        self.deferring = uses_job_queue(store)  # PostgreSQL: jobs go to the workers' queue
 
     # -- setup ------------------------------------------------------------------------------
 
     def load(self) -> None:
         """Read the sites and targets, the stored job states, and plan every job (no I/O beyond the store)."""
         self.sites = service_sites(self.store, self.config)
-        abandoned = abandon_runs(self.store, "patrol", PATROL_ABANDONED)
-        if abandoned:
-            log.info("patrol runs left unfinished by the last stop, marked failed: %s", abandoned)
-        failed_jobs = fail_abandoned(self.store)
-        if failed_jobs:
-            log.info("job requests left running by a process that ended, marked failed: %s", failed_jobs)
+        if not self.deferring:  # with a queue, unfinished patrols and requests are the workers' (retried jobs)
+            abandoned = abandon_runs(self.store, "patrol", PATROL_ABANDONED)
+            if abandoned:
+                log.info("patrol runs left unfinished by the last stop, marked failed: %s", abandoned)
+            failed_jobs = fail_abandoned(self.store)
+            if failed_jobs:
+                log.info("job requests left running by a process that ended, marked failed: %s", failed_jobs)
         states = job_states(self.store)
         now = self.clock()
         newest = newest_full_runs(self.store)
@@ -275,6 +284,34 @@ class Scheduler:
                 self._running[job.key] = task
                 task.add_done_callback(self._forget_task)
 
+    def _defer_due(self) -> None:
+        """PostgreSQL: defer every due job to the workers' queue and plan its next time (a job of
+        the same kind still waiting for the site is not deferred twice: its queueing lock)."""
+        now = self.clock()
+        for job in self.jobs.values():
+            if job.due > now:
+                continue
+            task, args, lock, queueing_lock = self._queue_job(job, now)
+            queue = "report" if job.kind == "bulletin" else job.kind
+            job_id = defer(self.store, task, args, queue=queue, lock=lock, queueing_lock=queueing_lock)
+            job.due = self._next_due(job, now)
+            save_job_state(self.store, job.key, job_kind=job.kind, target=job.site.url if job.site else None,
+                           last_started_at=now.isoformat(), next_due_at=job.due.isoformat())
+            self.finished.append((job.key, None))
+            log.info("%s deferred (%s); next due %s", job.key,
+                     f"job {job_id}" if job_id is not None else "one is already waiting",
+                     job.due.isoformat(timespec="seconds"))
+
+    def _queue_job(self, job: Job, now: datetime) -> tuple[str, dict[str, Any], str | None, str]:
+        """The task, arguments, lock and queueing lock of a scheduled job (tasks: service/tasks.py)."""
+        if job.kind == "bulletin":
+            return "bulletin", {"moment": now.isoformat(), "job_key": job.key}, None, "bulletin"
+        assert job.site is not None
+        site_id = job.site.site_id
+        args: dict[str, Any] = {"site_id": site_id, "as_of": now.date().isoformat(), "job_key": job.key}
+        task = "patrol_site" if job.kind == "patrol" else "scan_site"
+        return task, args, site_lock(site_id), f"{job.kind}:{site_id}"
+
     def _forget_task(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task.get_name(), None)
 
@@ -351,8 +388,11 @@ class Scheduler:
                    asyncio.create_task(self._ticker(), name="tick")]
         try:
             while not stop.is_set():
-                self._start_due()
-                self._claim_requests()
+                if self.deferring:
+                    self._defer_due()
+                else:
+                    self._start_due()
+                    self._claim_requests()
                 try:
                     await asyncio.wait_for(stop.wait(), poll)
                 except TimeoutError:

@@ -22,11 +22,15 @@ from sqlalchemy.exc import IntegrityError
 
 from govwatch.store.db import Store
 
-__all__ = ["QUEUE_TABLE_PREFIX", "QUEUEING_LOCK_INDEX", "is_queue_table", "outside_queue", "uses_job_queue", "defer_in", "defer",
-           "queue_stats", "pg_conninfo"]
+__all__ = ["QUEUE_TABLE_PREFIX", "QUEUEING_LOCK_INDEX", "QUEUES", "REQUEST_TASKS", "is_queue_table", "outside_queue",
+           "uses_job_queue", "site_lock", "defer_in", "defer", "defer_request_in", "queue_stats", "pg_conninfo"]
 
 QUEUE_TABLE_PREFIX = "procrastinate_"  # Procrastinate's tables, types and functions: not in tables.py
 QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"  # at most one waiting job per queueing lock
+
+QUEUES = ("scan", "patrol", "report", "notify", "probe")  # docs/deploy.md §2; probe: the batch prober, no jobs
+REQUEST_TASKS = {"inspect": ("scan_site", "scan"), "recheck": ("recheck", "scan"), "rescore": ("rescore", "report")}
+"""The task and queue of each kind of ``job_requests`` row (the web's 检查/重新评分, a ticket's 复查)."""
 
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, :queueing_lock, "
@@ -73,6 +77,26 @@ def defer_in(conn: Connection, task_name: str, args: dict[str, Any], *, queue: s
             return None
         raise
     return int(ids[0])
+
+
+def site_lock(site_id: int) -> str:
+    """The job lock of a site's crawls: one scan, patrol or re-check of a site at a time."""
+    return f"site:{site_id}"
+
+
+def defer_request_in(conn: Connection, kind: str, site_id: int, request_id: int) -> int | None:
+    """On PostgreSQL, the job that runs the ``job_requests`` row ``request_id`` (just inserted on
+    ``conn``), deferred in the same transaction; its id. On SQLite nothing (None): the service's
+    scheduler claims the row itself."""
+    if conn.dialect.name != "postgresql":
+        return None
+    task, queue = REQUEST_TASKS[kind]
+    args: dict[str, Any] = {"request_id": request_id}
+    if kind != "rescore":
+        args["site_id"] = site_id
+    if kind == "inspect":
+        args["kind"] = "manual"
+    return defer_in(conn, task, args, queue=queue, lock=None if kind == "rescore" else site_lock(site_id))
 
 
 def defer(store: Store, task_name: str, args: dict[str, Any], *, queue: str, lock: str | None = None,

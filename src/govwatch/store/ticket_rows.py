@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from govwatch.store import tables as t
 from govwatch.store.blobs import body_hash, compress
 from govwatch.store.db import Store, inserted_id, now_iso
+from govwatch.store.job_queue import defer_request_in
 
 __all__ = ["insert_audit", "audit_trail", "TicketChange", "MissingTickets", "ticket_rows", "open_ticket_fingerprints",
            "insert_tickets", "change_tickets", "attachment_rows", "attachment_row", "notice_row", "notice_rows",
@@ -155,6 +156,7 @@ def change_tickets(store: Store, ticket_ids: Sequence[int], decide: Callable[[di
         if job is not None:
             out["job_id"] = extra["verify_job_id"] = inserted_id(conn.execute(
                 insert(t.job_requests).values(**job, state="queued", created_at=now_iso())))
+            defer_request_in(conn, str(job["kind"]), int(job["site_id"]), out["job_id"])  # PostgreSQL: its worker job
         for exemption in exemptions:
             exemption_id = inserted_id(conn.execute(insert(t.exemptions).values(**exemption, created_at=now_iso())))
             insert_audit(conn, "exemption", exemption_id, actor, "exempt", None, None, exemption["reason"],

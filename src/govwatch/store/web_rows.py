@@ -17,12 +17,13 @@ from sqlalchemy import delete, func, insert, select, update
 
 from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
+from govwatch.store.job_queue import defer_request_in
 from govwatch.store.run_listing import FULL_KINDS, newest_full_select, newest_scores
 
 __all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows", "set_user_disabled", "set_user_sites", "user_site_ids",
            "site_ids_of_orgs", "org_ids_of_sites", "add_session", "session_user", "delete_session", "purge_sessions",
            "add_api_token", "token_user", "record_login_failure", "login_failures", "clear_login_failures",
-           "add_job_request", "job_request", "active_job_request", "claim_job_request", "set_job_progress",
+           "add_job_request", "job_request", "active_job_request", "claim_job_request", "start_job_request", "set_job_progress",
            "finish_job_request", "fail_running_job_requests", "site_summaries", "scoped_runs", "newest_full_run_of",
            "score_sheet_of"]
 
@@ -205,10 +206,13 @@ ACTIVE_JOB_STATES = ("queued", "running")
 
 
 def add_job_request(store: Store, kind: str, site_id: int, args: dict[str, Any], requested_by: int | None) -> int:
-    """Queue a job; returns its id."""
+    """Queue a job; returns its id. On PostgreSQL its worker job is deferred in the same transaction
+    (:func:`~govwatch.store.job_queue.defer_request_in`)."""
     with store.engine.begin() as conn:
-        return inserted_id(conn.execute(insert(t.job_requests).values(
+        job_id = inserted_id(conn.execute(insert(t.job_requests).values(
             kind=kind, site_id=site_id, args=args, requested_by=requested_by, state="queued", created_at=now_iso())))
+        defer_request_in(conn, kind, site_id, job_id)
+        return job_id
 
 
 def job_request(store: Store, job_id: int, *, site_ids: Collection[int] | None = None) -> dict[str, Any] | None:
@@ -249,6 +253,18 @@ def claim_job_request(store: Store, kinds: Iterable[str] | None = None) -> dict[
                 row = conn.execute(select(t.job_requests).where(t.job_requests.c.id == job_id)).mappings().one()
                 return dict(row)
     return None
+
+
+def start_job_request(store: Store, job_id: int) -> dict[str, Any] | None:
+    """A worker takes the job ``job_id`` (its queue job started): ``running`` and returned; a job
+    left ``running`` by a worker that died is taken again. None when it is gone or already ended."""
+    with store.engine.begin() as conn:
+        taken = conn.execute(update(t.job_requests)
+                             .where(t.job_requests.c.id == job_id, t.job_requests.c.state.in_(ACTIVE_JOB_STATES))
+                             .values(state="running", started_at=now_iso())).rowcount
+        if taken != 1:
+            return None
+        return dict(conn.execute(select(t.job_requests).where(t.job_requests.c.id == job_id)).mappings().one())
 
 
 def set_job_progress(store: Store, job_id: int, progress: dict[str, Any], *, run_id: int | None = None) -> None:
