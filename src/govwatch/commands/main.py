@@ -28,6 +28,7 @@ from govwatch.commands.site_availability import add_availability_commands
 from govwatch.commands.site_inspection import add_inspect_command
 from govwatch.commands.site_registry import add_registry_commands
 from govwatch.commands.spot_checks import add_spot_check_commands
+from govwatch.commands.store_admin import add_store_commands
 from govwatch.commands.users import add_user_commands
 from govwatch.commands.worker import add_worker_command
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_service_commands(sub)  # serve, runs
     add_worker_command(sub)  # worker (a PostgreSQL store's job queue)
     add_user_commands(sub)  # user add|list, token create
+    add_store_commands(sub)  # store stats|prune
     add_spot_check_commands(sub)  # spotcheck draw|list|show|run|table
     add_annual_command(sub)  # annual
     add_inbox_commands(sub)  # inbox import|add|list|show|forward|answer|close|figures

@@ -46,7 +46,7 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.run_listing import FULL_KINDS
 
-__all__ = ["RollUp", "Prune", "roll_up_probes", "prune_bodies", "store_stats", "TOP_SITES"]
+__all__ = ["RollUp", "Prune", "roll_up_probes", "probe_rows_before", "prune_bodies", "store_stats", "TOP_SITES"]
 
 TOP_SITES = 20
 _CHUNK = 500  # ids per IN list
@@ -145,6 +145,19 @@ def roll_up_probes(store: Store, *, keep_days: int, today: date) -> RollUp:
             done.rows += moved
             low = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
     return done
+
+
+def probe_rows_before(store: Store, *, keep_days: int, today: date) -> RollUp:
+    """What :func:`roll_up_probes` would roll up (by the ``at`` text's day), changing nothing."""
+    if keep_days < 1:
+        raise ValueError("keep_days must be at least 1")
+    cutoff = (today - timedelta(days=keep_days - 1)).isoformat()
+    p = t.probes.c
+    days = select(p.site_id, func.substr(p.at, 1, 10).label("day")).where(p.at < cutoff).distinct().subquery()
+    with store.engine.connect() as conn:
+        rows = int(conn.execute(select(func.count()).where(p.at < cutoff)).scalar() or 0)
+        site_days = int(conn.execute(select(func.count()).select_from(days)).scalar() or 0)
+    return RollUp(cutoff, site_days, rows)
 
 
 # -- body pruning -------------------------------------------------------------------------------
