@@ -8,6 +8,8 @@
   site, one at a time per site and at most ``max_crawls`` at once; after each the observer's
   ``on_run``. A scan stopped by the service's stop is left ``interrupted`` and resumed next time.
 - **Bulletin** (the service ``schedule.bulletin`` cycle, when ``bulletin_dir`` is set).
+- **Store growth** daily at 03:00 Beijing time, in both modes: probe rows past ``store.probe_retention_days``
+  rolled up, page bodies pruned to ``store.keep_full_runs`` (:mod:`govwatch.store.growth_rows`).
 - **Job requests** of the web (``job_requests``: inspect now, re-score, the re-check of tickets): claimed on the loop's poll
   (every second) while fewer than ``max_crawls`` are in hand, run by :mod:`govwatch.service.jobs`
   under the same per-site lock and crawl limit; after an inspection the observer's ``on_run``.
@@ -33,7 +35,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from govwatch.alerts.observer import AlertObserver
@@ -61,6 +63,7 @@ from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
 from govwatch.service.recheck import run_recheck_job
 from govwatch.service.targets import ServiceSite, all_targets, service_sites
 from govwatch.store.db import Store
+from govwatch.store.growth_rows import prune_bodies, roll_up_probes
 from govwatch.store.job_queue import defer, site_lock, uses_job_queue
 from govwatch.store.probes import Target, save_rows
 from govwatch.store.run_listing import abandon_runs, newest_full_runs
@@ -71,6 +74,8 @@ __all__ = ["Scheduler", "Job", "RETRY_AFTER"]
 
 log = logging.getLogger("govwatch.service")
 
+PRUNE_KEY = "prune"  # the daily store growth pass (docs/deploy.md §3): its schedule_state row
+PRUNE_AT = time(3, 0)  # Beijing time, when the crawls of the day have not begun
 RETRY_AFTER = 3600.0  # a job that failed is tried again after this long (or at its next due time, if sooner)
 PATROL_ABANDONED = "巡查被中断（服务停止）；巡查不续跑，下次巡查重新读取"
 
@@ -110,6 +115,7 @@ class Scheduler:
         self._crawls = asyncio.Semaphore(max_crawls)
         self._alert_calls: asyncio.Queue[Callable[[], Any] | None] = asyncio.Queue()
         self.deferring = uses_job_queue(store)  # PostgreSQL: jobs go to the workers' queue
+        self.prune_due = cycles.next_clock_due(PRUNE_AT, clock())  # the stored plan replaces it at load
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -147,6 +153,7 @@ class Scheduler:
         if self.alerts:
             self.observer = AlertObserver(self.store, self.config)
         self.monitor = self._make_monitor(states, now)
+        self.prune_due = self._stored_due(states, PRUNE_KEY) or cycles.next_clock_due(PRUNE_AT, now)
 
     @staticmethod
     def _stored_due(states: dict[str, dict[str, Any]], key: str) -> datetime | None:
@@ -312,6 +319,32 @@ class Scheduler:
         task = "patrol_site" if job.kind == "patrol" else "scan_site"
         return task, args, site_lock(site_id), f"{job.kind}:{site_id}"
 
+    def _prune_if_due(self) -> None:
+        """Start the daily store growth pass when due (in both modes: it is the service's, not a worker's)."""
+        if self.prune_due <= self.clock() and PRUNE_KEY not in self._running:
+            task = asyncio.create_task(self._prune(), name=PRUNE_KEY)
+            self._running[PRUNE_KEY] = task
+            task.add_done_callback(self._forget_task)
+
+    async def _prune(self) -> None:
+        """Roll old probe rows up and prune page bodies by ``store`` of the service config, off the loop."""
+        started = self.clock()
+        policy = self.config.store
+        error: str | None = None
+        try:
+            rolled = await asyncio.to_thread(roll_up_probes, self.store, keep_days=policy.probe_retention_days,
+                                             today=cycles.local(started).date())
+            pruned = await asyncio.to_thread(prune_bodies, self.store, keep_full_runs=policy.keep_full_runs)
+            log.info("store prune: %d probe rows rolled up, %d bodies deleted (%d bytes)", rolled.rows,
+                     pruned.blobs_deleted, pruned.bytes_freed)
+        except Exception as exc:  # noqa: BLE001 - a failed prune is recorded and tried again tomorrow
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("store prune failed: %s", error)
+        self.prune_due = cycles.next_clock_due(PRUNE_AT, started)
+        save_job_state(self.store, PRUNE_KEY, job_kind="prune", last_started_at=started.isoformat(),
+                       last_finished_at=self.clock().isoformat(), next_due_at=self.prune_due.isoformat(),
+                       last_error=error)
+
     def _forget_task(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task.get_name(), None)
 
@@ -388,6 +421,7 @@ class Scheduler:
                    asyncio.create_task(self._ticker(), name="tick")]
         try:
             while not stop.is_set():
+                self._prune_if_due()
                 if self.deferring:
                     self._defer_due()
                 else:
