@@ -29,7 +29,7 @@ from govwatch.store import web_rows
 from govwatch.store.db import Store
 from govwatch.store.run_results import save_score_sheet
 from govwatch.web.app import create_app
-from tests.web.conftest import Portfolio, log_in, password_hash, session_csrf
+from tests.web.conftest import SITE_A, Portfolio, _inspected, log_in, password_hash, session_csrf
 
 TICKET_ROW = re.compile(r'<tr data-ticket="(\d+)" data-state="(\w+)"')
 NOTICE_LINK = re.compile(r'href="/tickets/notices/(\d+)/notice\.docx"')
@@ -341,3 +341,26 @@ def test_tickets_from_a_real_inspection(sim_store: tuple[Store, int, dict[str, A
         first = rows[0]
         detail = admin.get(f"/tickets/{first['id']}")
         assert detail.status_code == 200 and first["problem_id"] in detail.text
+
+
+OLD_SOFT_404 = "首页网页“2019专题”无法访问（soft 404: the page answers 200 but says it does not exist）"
+
+
+def test_a_soft_404_ticket_of_a_run_stored_before_reads_in_chinese(
+        portfolio: Portfolio, as_user: Callable[[str], TestClient]) -> None:
+    """A finding stored with the English the link check wrote before (its message and observed value) is
+    shown in Chinese on the ticket list and the ticket page (report.view.plain_text), never as stored."""
+    soft = Finding(kind="broken_link", code="link.soft404", indicator="链接可用性", url=SITE_A,
+                   target=SITE_A + "zt/2019/index.html", message=OLD_SOFT_404,
+                   evidence={"status": 200, "soft_404": True, "classification": "confirmed",
+                             "observed": "soft 404: the page answers 200 but says it does not exist"})
+    run_id = _inspected(portfolio.store, SITE_A, [soft], "不合格", 80.0)
+    _score_all(portfolio.store, run_id, [soft])
+    (ticket_id,) = tickets.issue_tickets(portfolio.store, run_id, actor="test")
+    assert tickets.ticket_detail(portfolio.store, ticket_id)["message"] == OLD_SOFT_404  # stored as it was
+    admin = as_user("admin")
+    for path in (f"/tickets?site={portfolio.site_a}", f"/tickets/{ticket_id}"):
+        page = admin.get(path)
+        assert page.status_code == 200, path
+        assert "首页网页“2019专题”无法访问（软404，页面返回200但内容为“页面不存在”）" in page.text, path
+        assert "soft 404" not in page.text and "says it does not exist" not in page.text, path

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from govwatch.core.catalogue import catalogue, problem_id
 from govwatch.report.evidence_labels import evidence_rows
-from govwatch.report.view import build_view
+from govwatch.report.view import build_view, plain_text
 from govwatch.store import site_page_rows, web_rows
 from govwatch.store.db import Store
 from govwatch.web import scope as scoped
@@ -49,7 +49,8 @@ def finding_page(finding_id: int, request: Request, scope: PageScope) -> Respons
                               "target": row["target"], "message": row["message"], "evidence": row["evidence"]}]}
     problem = build_view(document).problems[0]
     has_page = site_page_rows.page_body(store, int(row["run_id"]), row["url"]) is not None
-    evidence = evidence_rows(row["evidence"]) if isinstance(row["evidence"], dict) else []
+    evidence = ([(name, plain_text(value)) for name, value in evidence_rows(row["evidence"])]  # old runs' English
+                if isinstance(row["evidence"], dict) else [])
     return render(request, "finding.html.j2", {
         "finding": row, "problem": problem, "kind_label": catalogue().label(row["kind"]), "site": site,
         "evidence": evidence, "has_page": has_page, "active_nav": "orgs"})

@@ -20,7 +20,7 @@ from govwatch.core.catalogue import catalogue, problem_id
 from govwatch.core.clock import today
 from govwatch.core.model import Finding
 from govwatch.report.outputs import FORMATS
-from govwatch.report.view import Problem, build_view
+from govwatch.report.view import Problem, build_view, plain_text
 from govwatch.rules import available_rulesets
 from govwatch.scoring.diff import match_findings
 from govwatch.scoring.runs import stored_findings
@@ -58,7 +58,7 @@ def _finding_rows(store: Store, run_id: int, scope: scoped.Scope, problems: dict
     groups = dashboard_rows.findings_by_indicator(store, run_id, scope.site_ids) or []
     labels = catalogue()
     return [FindingRow(id=int(f["id"]), indicator=g.indicator, kind_label=labels.label(f["kind"]),
-                       severity=f["severity"], message=f["message"], url=f["url"],
+                       severity=f["severity"], message=plain_text(f["message"]), url=f["url"],
                        problem=problems.get(problem_id(finding_of_row(f))))
             for g in groups for f in g.findings]
 
@@ -110,7 +110,7 @@ def _diff(store: Store, site_id: int, text: str | None) -> dict[str, Any] | None
 
     def rows(found: list[Finding]) -> list[dict[str, Any]]:
         return [{"id": problem_id(f), "kind_label": labels.label(f.kind), "indicator": f.indicator,
-                 "message": f.message, "url": f.url} for f in found]
+                 "message": plain_text(f.message), "url": f.url} for f in found]
     return {"run_a": run_a, "run_b": run_b, "new": rows(new), "fixed": rows(fixed), "open": rows(still_open)}
 
 

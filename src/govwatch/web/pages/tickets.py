@@ -33,6 +33,7 @@ from govwatch.core.catalogue import catalogue
 from govwatch.core.clock import SHANGHAI
 from govwatch.report.evidence_labels import evidence_rows
 from govwatch.report.notice import write_notice
+from govwatch.report.view import plain_text
 from govwatch.scoring import tickets
 from govwatch.store import ticket_rows, web_rows
 from govwatch.store.db import Store
@@ -111,8 +112,10 @@ def done_text(done: str, n: int = 0) -> str | None:
 # -- reading ------------------------------------------------------------------------------------------
 
 def _ticket_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A listed ticket (``list_tickets``' row: ``state_label``, ``overdue``) with what the page shows."""
-    return {**row, "site_text": row.get("site_name") or row.get("site_url") or "",
+    """A listed ticket (``list_tickets``' row: ``state_label``, ``overdue``) with what the page shows (its
+    message in Chinese also when the run was stored before the checks wrote Chinese)."""
+    return {**row, "message": plain_text(str(row.get("message") or "")),
+            "site_text": row.get("site_name") or row.get("site_url") or "",
             "kind_label": catalogue().label(row["kind"]), "updated": beijing_time(row.get("updated_at"))}
 
 
@@ -198,14 +201,16 @@ def _ticket_page(request: Request, scope: Scope, ticket_id: int, *, done: str | 
     site = scoped.site_summary(store, scope, site_id)
     events = [{**e, "at_text": beijing_time(e.get("at")), "action_label": ACTION_LABELS.get(e["action"], e["action"]),
                "from_label": tickets.STATE_LABELS.get(e.get("from_state") or "", e.get("from_state") or ""),
-               "to_label": tickets.STATE_LABELS.get(e.get("to_state") or "", e.get("to_state") or "")}
+               "to_label": tickets.STATE_LABELS.get(e.get("to_state") or "", e.get("to_state") or ""),
+               "result_message": plain_text(str((e.get("data") or {}).get("message") or ""))}
               for e in row["events"]]
     attachments = [{**a, "at_text": beijing_time(a.get("created_at"))} for a in row["attachments"]]
     state = str(row["state"])
     manage = scope.can_write(site_id)
     return render(request, "tickets_detail.html.j2", {
         "active_nav": "tickets", "ticket": _ticket_row(row), "site": site,
-        "evidence": evidence_rows(row["evidence"]) if isinstance(row.get("evidence"), dict) else [],
+        "evidence": [(name, plain_text(value)) for name, value in evidence_rows(row["evidence"])]
+        if isinstance(row.get("evidence"), dict) else [],  # an old run's English reasons in Chinese
         "events": events, "attachments": attachments, "done": done, "error": error,
         "can_reply": _can_reply(scope, site_id) and state in REPLY_STATES,
         "can_verify": manage and state in VERIFY_STATES, "can_exempt": manage and state in EXEMPT_STATES,
