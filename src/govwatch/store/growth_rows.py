@@ -254,7 +254,7 @@ def _table_bytes(conn: Connection) -> dict[str, int]:
             return {name: int(conn.execute(text("SELECT pg_total_relation_size(CAST(:n AS regclass))"),
                                            {"n": name}).scalar() or 0) for name in t.metadata.tables}
         if conn.dialect.name == "sqlite":
-            owner: dict[str, str] = dict(conn.execute(text("SELECT name, tbl_name FROM sqlite_master")).tuples().all())
+            owner: dict[str, str] = dict(conn.execute(text("SELECT name, tbl_name FROM sqlite_master")).all())
             sizes: dict[str, int] = defaultdict(int)
             for name, size in conn.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")):
                 sizes[owner.get(name, name)] += int(size or 0)
@@ -283,8 +283,8 @@ def store_stats(store: Store) -> dict[str, Any]:
             .group_by(per_site.c.site_id, s.url, s.name).order_by(body_bytes.desc(), per_site.c.site_id)
             .limit(TOP_SITES)).mappings().all()
         probe_rows: dict[int, int] = dict(conn.execute(select(t.probes.c.site_id, func.count()).group_by(t.probes.c.site_id))
-                          .tuples().all())
-        runs: dict[int, int] = dict(conn.execute(select(r.site_id, func.count()).group_by(r.site_id)).tuples().all())
+                          .all())
+        runs: dict[int, int] = dict(conn.execute(select(r.site_id, func.count()).group_by(r.site_id)).all())
     return {
         "tables": tables,
         "bodies": {"count": int(count), "bytes": int(raw), "stored_bytes": int(stored)},
