@@ -210,7 +210,7 @@ def test_alerts_test_exit_code_follows_the_receiver(tmp_path: Path, capsys: pyte
     [got] = good.messages
     assert got["payload"]["markdown"]["title"].startswith("【测试】")
     shown = capsys.readouterr().err
-    assert "good (dingtalk): ok" in shown and "bad (dingtalk): FAILED" in shown and "430104" in shown
+    assert "good（dingtalk）：发送成功" in shown and "bad（dingtalk）：发送失败" in shown and "430104" in shown
     assert SECRET not in shown and good.token not in shown
 
 

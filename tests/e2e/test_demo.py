@@ -115,14 +115,14 @@ def test_bulletin_score_table_and_notice(demo: Path) -> None:
     assert "得分表.xlsx" in index and all(f"{s}/report.pdf" in index for s in SITES)
 
 
-LOGIN = re.compile(r"then open (\S+) and sign in as (\S+) with password (\S+) ")
+LOGIN = re.compile(r"然后打开 (\S+) 并以 (\S+) 登录，密码 (\S+) ")
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 def test_demo_ends_with_the_dashboard_command_url_and_a_login_that_works(demo: Path) -> None:
     printed = (demo / "stdout.txt").read_text(encoding="utf-8")
-    serve = next(line for line in printed.splitlines() if line.startswith("dashboard: "))
-    command = shlex.split(serve.removeprefix("dashboard: "))
+    serve = next(line for line in printed.splitlines() if line.startswith("网页看板启动命令："))
+    command = shlex.split(serve.removeprefix("网页看板启动命令："))
     db = demo / "govwatch.db"
     assert Path(command[0]).name == "govwatch" and command[1] == "serve" and "--no-alerts" in command
     assert Path(command[command.index("--db") + 1]) == db.resolve()

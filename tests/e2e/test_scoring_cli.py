@@ -194,13 +194,13 @@ def test_inspect_by_org_uses_the_registry(sim: Any, tmp_path: Path, capsys: pyte
     assert main(["inspect", "--org", county_code, "--as-of", AS_OF.isoformat(), "--db", db, "--config", config,
                  "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
-    assert err.count("run ") == 1 and sim.manifest["sites"]["jcms"]["name"] in err
+    assert err.count("运行 ") == 1 and sim.manifest["sites"]["jcms"]["name"] in err
     site_code = sim.manifest["sites"]["jcms"]["site_code"]
     doc = json.loads((tmp_path / "out" / site_code / "inspection.json").read_text(encoding="utf-8"))
     assert doc["site"]["url"] == sim.manifest["sites"]["jcms"]["homepage"]
     assert main(["inspect", "--org", "000000", "--db", db, "--config", config]) == 2
     assert main(["inspect", sim.site_url("trs"), "--all", "--db", db]) == 2
-    assert "exactly one of URL, --all or --org" in capsys.readouterr().err
+    assert "网址、--all、--org CODE 三者须给出且只能给出其一" in capsys.readouterr().err
 
 
 def test_temporary_filing_suppresses_findings_in_its_window(run: dict[str, Any],

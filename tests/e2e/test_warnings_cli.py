@@ -57,4 +57,4 @@ def test_usage_errors(inspected: tuple[str, dict[str, Any]], capfd: pytest.Captu
     assert main(["warnings", "--db", db, "--as-of", "soon"]) == 2
     assert "--as-of must be a date" in capfd.readouterr().err
     assert main(["warnings", "--db", str(tmp_path / "empty.db"), "--days", "30"]) == 0
-    assert "no column reaches its update deadline" in capfd.readouterr().err  # messages go to stderr
+    assert "天内没有栏目到达更新期限" in capfd.readouterr().err  # messages go to stderr

@@ -145,7 +145,7 @@ def fresh_unmeasured(sim: SimServer, tmp_path_factory: pytest.TempPathFactory) -
 def _resume(sim: SimServer, db: Path, out: Path, *, measure: bool) -> subprocess.CompletedProcess[str]:
     done = _govwatch(_inspect_cmd(sim.site_url("jcms"), db, "--resume", "--json", str(out))[3:], measure=measure)
     assert done.returncode == 0, done.stderr
-    assert "run 1 (resumed)" in _text(done.stderr)
+    assert "运行 1（续检）" in _text(done.stderr)
     assert _query(db, "SELECT id, status FROM runs") == [(1, "completed")]  # the same run, finished; no new one
     return done
 

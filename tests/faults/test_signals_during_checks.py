@@ -45,9 +45,9 @@ def test_a_signal_during_the_checks_completes_the_run_and_exits_0(sim: SimServer
     assert _status(db) == "completed"
     assert child.returncode == 0, err
     text = _text(err)
-    assert f"{name} came during the checks, which finished: run 1 is complete (nothing to resume)" in text
+    assert f"检查进行中收到 {name}，检查已做完：运行 1 已完成（无需续检）" in text
     assert "--resume" not in text and "Traceback" not in text
-    assert "run 1:" in text  # the normal summary
+    assert "运行 1：" in text  # the normal summary
     doc = json.loads(out.read_text(encoding="utf-8"))  # the normal output
     assert doc["findings"] and doc["scoring"]["ruleset"]  # checked and scored, as without the signal
 

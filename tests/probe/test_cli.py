@@ -41,12 +41,12 @@ def _rows(db: Path) -> list[dict[str, object]]:
 @pytest.mark.parametrize("argv, message", [
     (["probe", "not a url"], "not a usable http(s) URL"),
     (["probe", "ftp://example.gov.cn/"], "not a usable http(s) URL"),
-    (["probe", "http://127.0.0.1:9/", "--count", "0"], "--count must be at least 1"),
-    (["probe", "http://127.0.0.1:9/", "--interval", "-1"], "--interval must be at least 0"),
-    (["probe", "http://127.0.0.1:9/", "--timeout", "0"], "--timeout must be greater than 0"),
+    (["probe", "http://127.0.0.1:9/", "--count", "0"], "--count 须不小于 1"),
+    (["probe", "http://127.0.0.1:9/", "--interval", "-1"], "--interval 须不小于 0"),
+    (["probe", "http://127.0.0.1:9/", "--timeout", "0"], "--timeout 须大于 0"),
     (["probe", "http://127.0.0.1:9/", "--site", "javascript:x"], "not a usable http(s) URL"),
-    (["monitor"], "at least one site homepage URL"),
-    (["monitor", "http://127.0.0.1:9/", "--interval", "0"], "--interval must be greater than 0"),
+    (["monitor"], "请至少给出一个要监测的网站首页网址"),
+    (["monitor", "http://127.0.0.1:9/", "--interval", "0"], "--interval 须大于 0"),
 ])
 def test_usage_errors_exit_2_with_a_message(argv: list[str], message: str, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,4 +140,4 @@ def test_ctrl_c_keeps_the_visits_so_far(flaky: Callable[..., FlakyServer], tmp_p
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["interrupted"] is True and 5 <= doc["count"] < 10000 and doc["failed"] == 0
     assert len(_rows(db)) == doc["count"]
-    assert "interrupted after" in err and "Traceback" not in err
+    assert "（已中断：完成" in err and "Traceback" not in err

@@ -64,7 +64,7 @@ def test_hanging_site_does_not_delay_the_healthy_one(flaky: Callable[..., FlakyS
     assert {r["target_kind"] for r in rows} == {"homepage"} and len({r["site_id"] for r in rows}) == 2
     out = capsys.readouterr()
     assert out.out.count(healthy.url("/")) == len(good)  # one line per visit
-    assert f"{len(rows)} visits stored" in out.err
+    assert f"已保存访问记录 {len(rows)} 条" in out.err
 
 
 def test_key_columns_and_systems_get_their_own_schedule(flaky: Callable[..., FlakyServer], tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_site_configs_pair_with_urls(tmp_path: Path, capsys: pytest.CaptureFixtu
     config.write_text("systems: []\n", encoding="utf-8")
     code = main(["monitor", "http://127.0.0.1:9/", "--site-config", str(config), "--site-config", str(config),
                  "--db", str(tmp_path / "m.db")])
-    assert code == 2 and "2 --site-config files for 1 URLs" in capsys.readouterr().err
+    assert code == 2 and "给出了 2 个 --site-config 文件，但只有 1 个网址" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text("sytems: []\n", encoding="utf-8")
     code = main(["monitor", "http://127.0.0.1:9/", "--site-config", str(bad), "--db", str(tmp_path / "m.db")])
@@ -128,7 +128,7 @@ def test_sigterm_stops_cleanly_with_rows_stored(flaky: Callable[..., FlakyServer
             proc.wait()
     assert proc.returncode == 0, err
     rows = _rows(db)
-    assert len(rows) >= 5 and f"{len(rows)} visits stored" in err
+    assert len(rows) >= 5 and f"已保存访问记录 {len(rows)} 条" in err
     assert out.count("\n") == len(rows)
     assert all(datetime.fromisoformat(str(r["at"])).utcoffset().total_seconds() == 8 * 3600 for r in rows)
 
@@ -149,5 +149,5 @@ def test_transient_failures_are_failed_visits_told_apart_from_sustained_ones(
     assert all(not r["ok"] and r["confirmed_by"]["ok"] is False for r in sustained)  # type: ignore[index]
     err = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
     n, m = len(transient), len(sustained)
-    assert f"{n} visits, {n} failed (100.0%): 0 sustained, {n} transient" in err, err
-    assert f"{m} visits, {m} failed (100.0%): {m} sustained, 0 transient" in err, err
+    assert f"访问 {n} 次，失败 {n} 次（100.0%），其中持续性 0 次、偶发 {n} 次" in err, err
+    assert f"访问 {m} 次，失败 {m} 次（100.0%），其中持续性 {m} 次、偶发 0 次" in err, err

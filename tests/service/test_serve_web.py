@@ -151,7 +151,7 @@ def test_serve_refuses_a_port_in_use_with_a_clear_message(tmp_path: Path) -> Non
         proc = serve(tmp_path, "use_registry: false\n", "--port", str(port), "--duration", "30")
         _, err = proc.communicate(timeout=LIMIT)
     assert proc.returncode == 1, err
-    assert f"cannot serve the dashboard on 127.0.0.1:{port}" in err and "--no-web" in err
+    assert f"无法在 127.0.0.1:{port} 上提供网页看板" in err and "--no-web" in err
 
 
 def test_serve_rejects_a_port_out_of_range(tmp_path: Path) -> None:

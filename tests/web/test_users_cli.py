@@ -65,9 +65,9 @@ def test_empty_short_or_mismatched_scope_is_refused(tmp_path: Path) -> None:
             (["admin", "--role", "admin"], "\n", "密码不能为空"),
             (["admin", "--role", "admin"], "short7!\n", "至少需要8个字符"),
             (["mgr", "--role", "manager"], "long-enough-1\n", "needs --org CODE"),
-            (["mgr", "--role", "manager", "--org", "999999"], "long-enough-1\n", "no org with code"),
+            (["mgr", "--role", "manager", "--org", "999999"], "long-enough-1\n", "没有机构代码为 '999999' 的机构"),
             (["op", "--role", "operator"], "long-enough-1\n", "needs one or more --site URL"),
-            (["op", "--role", "operator", "--site", "http://unknown.example/"], "long-enough-1\n", "no site"),
+            (["op", "--role", "operator", "--site", "http://unknown.example/"], "long-enough-1\n", "库中没有网站 http://unknown.example/"),
             (["root", "--role", "admin", "--org", "450100"], "long-enough-1\n", "neither --org nor --site"),
             (["bad name", "--role", "admin"], "long-enough-1\n", "bad user name"),
     ):
@@ -83,7 +83,7 @@ def test_token_create_prints_a_token_that_acts_as_the_user(tmp_path: Path) -> No
     done = govwatch("token", "create", "ops", "--db", db)
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip()
-    assert token.startswith("gw_") and "shown once" in done.stderr
+    assert token.startswith("gw_") and "仅显示这一次" in done.stderr
     store = Store(db)
     with store.engine.connect() as conn:
         stored = conn.execute(select(t.api_tokens.c.token_hash)).scalars().all()

@@ -59,11 +59,11 @@ def cmd_alerts_list(args: argparse.Namespace) -> int:
         try:
             since = datetime.fromisoformat(args.since)
         except ValueError:
-            raise UsageError(f"--since: {args.since!r} is not an ISO date or datetime (2026-12-04 or "
-                             "2026-12-04T08:00)") from None
+            raise UsageError(f"--since：{args.since!r} 不是 ISO 格式的日期或时间（如 2026-12-04 或 "
+                             "2026-12-04T08:00）") from None
     site = normalize_url(args.site) if args.site else None
     if args.site and site is None:
-        raise UsageError(f"--site: not a usable http(s) URL: {args.site!r}")
+        raise UsageError(f"--site：不是可用的 http(s) 网址：{args.site!r}")
     mask = _masker(args.service_config)
     store = open_store(cli_settings(args))
     try:
@@ -81,10 +81,10 @@ def cmd_alerts_list(args: argparse.Namespace) -> int:
         if args.json == "-":
             return EXIT_OK
     if not listed:
-        plain(console, "the outbox is empty" + (" for these filters" if args.state or site or since else ""))
+        plain(console, "通知队列中" + ("没有符合这些条件的记录" if args.state or site or since else "没有记录"))
         return EXIT_OK
-    table = Table(title_justify="left", title="outbox")
-    for heading in ("id", "time", "event", "site", "recipient", "channel", "state", "attempts", "last error"):
+    table = Table(title_justify="left", title="通知队列")
+    for heading in ("id", "时间", "事件", "网站", "接收人", "渠道", "状态", "尝试次数", "最近错误"):
         table.add_column(heading, overflow="fold")
     for row in listed:
         table.add_row(str(row["id"]), str(row["created_at"])[:19], str(row["event"]), str(row["site"] or "-"),
@@ -93,7 +93,7 @@ def cmd_alerts_list(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     Console(highlight=False, width=None if sys.stdout.isatty() else 220).print(table, markup=False)
-    plain(console, "outbox: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in STATES if counts.get(s)))
+    plain(console, "通知队列：" + "，".join(f"{s} {counts.get(s, 0)} 条" for s in STATES if counts.get(s)))
     return EXIT_OK
 
 
@@ -108,8 +108,8 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     config = _service_config(args.service_config)
     channel = next((c for c in config.channels if c.name == args.channel), None)
     if channel is None:
-        known = ", ".join(c.name for c in config.channels) or "none defined"
-        raise UsageError(f"no channel named {args.channel!r} in {args.service_config} (known: {known})")
+        known = "、".join(c.name for c in config.channels) or "未定义任何渠道"
+        raise UsageError(f"{args.service_config} 中没有名为 {args.channel!r} 的渠道（已有：{known}）")
     now = datetime.now().astimezone()
     message = Message(title="【测试】govwatch 预警推送测试",
                       text=(f"这是一条测试消息：渠道「{channel.name}」（{channel.type}）已能收到 govwatch 的预警推送"
@@ -117,10 +117,10 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
                       severity="info", delivery_id=f"gw-test-{now.strftime('%Y%m%d%H%M%S')}")
     delivery = asyncio.run(send(channel, message))
     error = mask_error(delivery.error, channel)
-    line = (f"{channel.name} ({channel.type}): {'ok' if delivery.ok else 'FAILED'}; status {delivery.status}, "
-            f"code {delivery.code}, retry {delivery.retry}, retry_after {delivery.retry_after}, "
-            f"delivery id {message.delivery_id}")
-    plain(console, line + (f"; error: {error}" if error else ""))
+    line = (f"{channel.name}（{channel.type}）：{'发送成功' if delivery.ok else '发送失败'}；HTTP 状态 {delivery.status}，"
+            f"返回码 {delivery.code}，可重试 {'是' if delivery.retry else '否'}，retry_after {delivery.retry_after}，"
+            f"投递编号 {message.delivery_id}")
+    plain(console, line + (f"；错误：{error}" if error else ""))
     return EXIT_OK if delivery.ok else EXIT_FAILURE
 
 

@@ -169,7 +169,7 @@ def write_report_files(document: dict[str, Any], out: Path, formats: str | None,
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     for path in write_reports(document, out, chosen, browser=settings.render.executable):
-        console.print(f"report: {path}")
+        plain(console, f"报告：{path}")
 
 
 def dashboard_url(host: str, port: int) -> str:
@@ -207,7 +207,7 @@ def crawl_progress(target: Console, label: str) -> Iterator[Callable[[CrawlProgr
         task = progress.add_task(label, total=None, stats="")
 
         def update(p: CrawlProgress) -> None:
-            progress.update(task, stats=(f"pages {p.pages} · resources {p.resources} · queue {p.queued} · "
-                                         f"errors {p.errors} · {p.rate:.0f}/s"))
+            progress.update(task, stats=(f"页面 {p.pages} · 资源 {p.resources} · 待抓取 {p.queued} · "
+                                         f"出错 {p.errors} · {p.rate:.0f}/秒"))
 
         yield update

@@ -18,7 +18,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.days < 0:
-        raise UsageError("--days must not be negative")
+        raise UsageError(f"--days 不能为负数，收到 {args.days}")
     store = open_store(cli_settings(args))
     site = None
     if args.site:
@@ -26,7 +26,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
 
         site = normalize_url(args.site)
         if site is None:
-            raise UsageError(f"not a usable http(s) URL: {args.site!r}")
+            raise UsageError(f"--site 不是可用的 http(s) 网址：{args.site!r}")
     deadlines = upcoming_deadlines(store, as_of, args.days, site)
     if args.json:
         write_json({"as_of": as_of.isoformat(), "days": args.days,
@@ -34,7 +34,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     if args.json == "-":
         return EXIT_OK
     if not deadlines:
-        console.print(f"no column reaches its update deadline within {args.days} days of {as_of.isoformat()}")
+        console.print(f"自 {as_of.isoformat()} 起 {args.days} 天内没有栏目到达更新期限，也没有已超期的栏目")
         return EXIT_OK
     _print_tables(deadlines)
     return EXIT_OK
@@ -48,7 +48,7 @@ def _print_tables(deadlines: list[Any]) -> None:
     for d in deadlines:
         if d.site_url != current:
             current = d.site_url
-            table = Table(title=f"{d.site_name or d.site_url}  (run {d.run_id}, as of {d.run_as_of})",
+            table = Table(title=f"{d.site_name or d.site_url}（运行 {d.run_id}，截至 {d.run_as_of}）",
                           title_justify="left")
             for heading in ("栏目", "类型", "最近更新", "期限", "最后期限", "剩余天数"):
                 table.add_column(heading)

@@ -21,6 +21,7 @@ from govwatch.commands.common import (
     crawl_progress,
     dashboard_url,
     open_store,
+    plain,
     verdict_text,
 )
 from govwatch.core.settings import Settings, load_settings
@@ -70,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         (out / "manifest.json").write_text(json.dumps(sim.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         unknown = [s for s in site_ids if s not in sim.manifest["sites"]]
         if unknown:
-            console.print(f"[red]error:[/] unknown simulated site(s): {', '.join(unknown)}")
+            plain(console, f"错误：没有这些模拟网站：{'、'.join(unknown)}（可选：{'、'.join(sim.manifest['sites'])}）")
             return EXIT_USAGE
         if not _register(store, options, sim.manifest, out):
             return EXIT_FAILURE
@@ -85,11 +86,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                               period=f"截至{as_of.isoformat()}", deadline=as_of + timedelta(days=15),
                               issuer="演示用政府网站主管单位", pdf=pdf)
     for path in bulletin:
-        console.print(f"bulletin: {path}")
+        plain(console, f"通报文件：{path}")
     index = out / "index.html"
     index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat(),
                                      bulletin=[p.relative_to(out).as_posix() for p in bulletin]), encoding="utf-8")
-    print(f"demo report: {index.resolve()}")
+    print(f"演示报告：{index.resolve()}")
     _dashboard_login(store, out, db_path, settings)
     return EXIT_OK
 
@@ -105,9 +106,9 @@ def _dashboard_login(store: Store, out: Path, db_path: Path, settings: Settings)
     config.write_text(DEMO_SERVICE_CONFIG, encoding="utf-8")
     command = shlex.join([_govwatch_program(), "serve", "--config", str(config.resolve()), "--db", str(db_path.resolve()),
                           "--no-alerts"])
-    print(f"dashboard: {command}")
-    print(f"  then open {dashboard_url(settings.web.host, settings.web.port)} and sign in as {DEMO_USER} "
-          f"with password {password} (shown once: only its hash is stored)")
+    print(f"网页看板启动命令：{command}")
+    print(f"  然后打开 {dashboard_url(settings.web.host, settings.web.port)} 并以 {DEMO_USER} 登录，"
+          f"密码 {password} （仅显示这一次：库中只保存其哈希值）")
 
 
 def _govwatch_program() -> str:
@@ -126,9 +127,9 @@ def _register(store: Store, options: Any, manifest: dict[str, Any], out: Path) -
     imported = import_file(store, registry)
     if not imported.imported:
         for problem in imported.problems:
-            console.print(f"[red]registry: {problem}[/]")
+            plain(console, f"网站名单有误：{problem}")
         return False
-    console.print(f"registry: {registry} ({imported.rows} sites imported)")
+    plain(console, f"网站名单：{registry}（已导入 {imported.rows} 个网站）")
     return True
 
 
@@ -137,12 +138,12 @@ def _inspect_one(site_id: str, url: str, settings: Settings, store: Store, as_of
     """Inspect one simulated site and write its reports into OUT/<site id>."""
     from govwatch.pipeline import inspect_site
 
-    console.print(f"inspecting simulated site [bold]{site_id}[/] at {url}")
+    console.print(f"正在检查模拟网站 [bold]{site_id}[/]（{url}）")
     with crawl_progress(console, site_id) as progress:
         inspection = inspect_site(url, settings, store, as_of=as_of, progress=progress)
     doc = inspection.document
     files = _write_site_reports(doc, out / site_id, settings)
-    console.print(f"  {_figures(doc)} → {out / site_id / 'report.html'}")
+    plain(console, f"  {_figures(doc)} → {out / site_id / 'report.html'}")
     return doc, files
 
 
@@ -155,7 +156,7 @@ def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings)
     try:
         files += write_reports(doc, site_dir, ["pdf"], browser=settings.render.executable)
     except ReportError as exc:
-        console.print(f"  [yellow]no PDF: {exc}[/]")
+        plain(console, f"  未生成 PDF：{exc}")
     return files
 
 
@@ -170,9 +171,9 @@ def _index_row(site_id: str, url: str, doc: dict[str, Any], files: list[Path]) -
 
 def _figures(doc: dict[str, Any]) -> str:
     columns = doc["columns"]
-    return (f"{doc['pages']['crawled']} pages, {len(doc['links']['broken'])} broken links, {len(columns)} columns "
-            f"({sum(1 for c in columns if c['stale'])} stale, {sum(1 for c in columns if c['blank'])} blank), "
-            f"{doc['homepage']['items_in_window']} homepage items in {doc['homepage']['window_days']} days; "
+    return (f"页面 {doc['pages']['crawled']} 个，失效链接 {len(doc['links']['broken'])} 个，栏目 {len(columns)} 个"
+            f"（不更新 {sum(1 for c in columns if c['stale'])} 个，空白 {sum(1 for c in columns if c['blank'])} 个），"
+            f"首页 {doc['homepage']['window_days']} 天内更新信息 {doc['homepage']['items_in_window']} 条；"
             f"{verdict_text(doc['scoring'])}")
 
 

@@ -14,6 +14,7 @@ from govwatch.commands.common import (
     add_crawl_flags,
     console,
     crawl_settings,
+    plain,
     write_json,
 )
 
@@ -27,7 +28,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
         result = fetch_one(source, crawl_settings(args))
         if not result.ok:
-            console.print(f"[red]cannot fetch {source}: {result.error or result.status} {result.error_detail}[/]")
+            plain(console, f"无法获取 {source}：{result.error or result.status} {result.error_detail}")
             return EXIT_FAILURE
         body, url, ctype = result.body, args.url or result.final_url, result.content_type
     else:
@@ -35,13 +36,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             body = path.read_bytes()
         except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            raise UsageError(f"无法读取 {path}：{exc.strerror}") from None
         url, ctype = args.url or path.resolve().as_uri().replace("file://", "http://localhost"), ""
     facts = extract_page(body, url, content_type=ctype, site_root=args.site_root)
     write_json(facts_to_json(facts), args.json)
     if args.json and args.json != "-":
-        console.print(f"{facts.page_type}: {facts.title!r}, {len(facts.links)} links, "
-                      f"{sum(len(b.items) for b in facts.lists)} list items → {args.json}")
+        plain(console, f"{facts.page_type}：{facts.title!r}，链接 {len(facts.links)} 个，"
+                       f"列表条目 {sum(len(b.items) for b in facts.lists)} 个 → {args.json}")
     return EXIT_OK
 
 

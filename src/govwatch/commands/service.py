@@ -77,9 +77,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from govwatch.core.serviceconfig import config_warnings
 
     if args.duration is not None and not args.duration > 0:
-        raise UsageError(f"--duration must be greater than 0, got {args.duration:g}")
+        raise UsageError(f"--duration 须大于 0，收到 {args.duration:g}")
     if args.port is not None and not 0 < args.port < 65536:
-        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+        raise UsageError(f"--port 须在 1 到 65535 之间，收到 {args.port}")
     config = _service_config(args.config)
     settings = cli_settings(argparse.Namespace(config=args.settings, db=args.db))
     host = args.host or settings.web.host
@@ -94,8 +94,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         try:
             listener = _listen(host, port)
         except OSError as exc:
-            console.print(f"failed: cannot serve the dashboard on {host}:{port}: {exc.strerror or exc} "
-                          "(another service on that port? choose --port, or --no-web)", markup=False)
+            plain(console, f"运行失败：无法在 {host}:{port} 上提供网页看板：{exc.strerror or exc}"
+                           "（该端口可能已被其他服务占用？请用 --port 换一个端口，或加 --no-web）")
             return EXIT_FAILURE
     store = open_store(settings)
     try:
@@ -109,7 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.info("stopped by Ctrl-C")
         return EXIT_INTERRUPTED
     except RuntimeError as exc:
-        console.print(f"failed: {exc}", markup=False)
+        plain(console, f"运行失败：{exc}")
         return EXIT_FAILURE
     finally:
         store.close()
@@ -273,8 +273,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     for line in table:
         sys.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() + "\n")
-    plain(console, f"{sum(r['kind'] != 'probe' for r in rows)} runs, "
-                   f"{sum(r['kind'] == 'probe' for r in rows)} probe days")
+    plain(console, f"检查运行 {sum(r['kind'] != 'probe' for r in rows)} 次，"
+                   f"可访问性监测 {sum(r['kind'] == 'probe' for r in rows)} 天")
     return EXIT_OK
 
 

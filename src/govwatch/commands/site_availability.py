@@ -70,7 +70,7 @@ def _positive(value: float | None, flag: str, *, allow_zero: bool = False) -> No
     if value is None:
         return
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise UsageError(f"{flag} must be {'at least 0' if allow_zero else 'greater than 0'}, got {value:g}")
+        raise UsageError(f"{flag} 须{'不小于 0' if allow_zero else '大于 0'}，收到 {value:g}")
 
 
 def _probe_settings(args: argparse.Namespace, **probe: Any) -> Settings:
@@ -113,7 +113,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     )
 
     if args.count < 1:
-        raise UsageError(f"--count must be at least 1, got {args.count}")
+        raise UsageError(f"--count 须不小于 1，收到 {args.count}")
     _positive(args.interval, "--interval", allow_zero=True)
     settings = _probe_settings(args)
     p = settings.probe
@@ -161,7 +161,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     if args.json:
         write_json(doc, args.json)
     plain(console, f"{url}: {summary_line(visits)}"
-          + (f" — interrupted after {len(visits)} of {args.count} visits" if stopped is not None else ""))
+          + (f"（已中断：完成 {args.count} 次访问中的 {len(visits)} 次）" if stopped is not None else ""))
     return interrupted_exit(stopped) if stopped is not None else EXIT_OK
 
 
@@ -181,15 +181,15 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         else:
             targets, sites = _monitor_targets(store, args.urls, configs), len(args.urls)
         options = _monitor_options(args, settings)
-        console.print(f"monitoring {len(targets)} targets of {sites} sites: one visit every "
-                      f"{options.interval:g} s each (+/-{options.jitter:.0%}), timeout {options.timeout:g} s; "
-                      f"stored in {settings.store.url}. Ctrl-C to stop.", markup=False, highlight=False)
+        plain(console, f"正在监测 {sites} 个网站的 {len(targets)} 个目标：每个目标每 {options.interval:g} 秒访问一次"
+                       f"（±{options.jitter:.0%}），超时 {options.timeout:g} 秒；结果存入 {settings.store.url}。"
+                       "按 Ctrl-C 停止。")
         received: list[int] = []
         try:
             monitor = asyncio.run(_run_monitor(targets, options, store, duration=args.duration, quiet=args.quiet,
                                                  received=received))
         except KeyboardInterrupt:
-            console.print("interrupted: the visits so far are stored", markup=False)
+            plain(console, "已中断：已完成的访问均已保存")
             return EXIT_INTERRUPTED
         return _print_monitor_summary(monitor, interrupted=signal.SIGINT in received)
     finally:
@@ -199,19 +199,19 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 def _monitor_site_configs(args: argparse.Namespace) -> list[Any]:
     """Check the monitor's arguments; the --site-config files, in the order of the URLs they belong to."""
     if (args.all or args.org) and (args.urls or args.site_config):
-        raise UsageError("--all and --org read the sites from the registry: give no URLs or --site-config with them")
+        raise UsageError("--all 和 --org 从网站名单读取网站：不能再同时给出网址或 --site-config")
     if args.all and args.org:
-        raise UsageError("give --all (every registered site) or --org CODE (one organisation's), not both")
+        raise UsageError("--all（全部已登记网站）和 --org CODE（一个机构的网站）只能给出其一")
     if not args.urls and not (args.all or args.org):
-        raise UsageError("give at least one site homepage URL to monitor, or --all / --org CODE for the registry's")
+        raise UsageError("请至少给出一个要监测的网站首页网址，或用 --all / --org CODE 监测网站名单中的网站")
     configs = [_site_config(path) for path in args.site_config or []]
     if len(configs) > len(args.urls):
-        raise UsageError(f"{len(configs)} --site-config files for {len(args.urls)} URLs: each --site-config "
-                         "belongs to the URL in the same position")
+        raise UsageError(f"给出了 {len(configs)} 个 --site-config 文件，但只有 {len(args.urls)} 个网址："
+                         "每个 --site-config 对应相同位置的网址")
     _positive(args.interval, "--interval")
     _positive(args.duration, "--duration")
     if args.concurrency < 1:
-        raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
+        raise UsageError(f"--concurrency 须不小于 1，收到 {args.concurrency}")
     return configs
 
 
@@ -245,7 +245,8 @@ def _registry_targets(store: Store, org: str | None) -> tuple[list[Target], int]
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     if not sites:
-        raise UsageError(f"no registered sites{' of org ' + org if org else ''} to monitor (govwatch sites import FILE)")
+        raise UsageError(f"{'机构 ' + org + ' 及其下级' if org else ''}没有可监测的已登记网站"
+                         "（先用 govwatch sites import FILE 登记）")
     return all_targets(sites), len(sites)
 
 
@@ -305,11 +306,11 @@ def _print_monitor_summary(monitor: Monitor, *, interrupted: bool) -> int:
     for stats in monitor.stats.values():
         t = stats.target
         ratio = f"{stats.failed / stats.visits:.1%}" if stats.visits else "-"
-        console.print(f"{t.url} ({t.label}): {stats.visits} visits, {stats.failed} failed ({ratio}): "
-                      f"{stats.sustained} sustained, {stats.transient} transient", markup=False, highlight=False)
-    console.print(f"{monitor.stored} visits stored", markup=False)
+        plain(console, f"{t.url}（{t.label}）：访问 {stats.visits} 次，失败 {stats.failed} 次（{ratio}），"
+                       f"其中持续性 {stats.sustained} 次、偶发 {stats.transient} 次")
+    plain(console, f"已保存访问记录 {monitor.stored} 条")
     if monitor.error:
-        console.print(f"failed: {monitor.error}", markup=False)
+        plain(console, f"运行失败：{monitor.error}")
         return EXIT_FAILURE
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 

@@ -17,6 +17,7 @@ from govwatch.commands.common import (
     crawl_settings,
     interrupted_exit,
     open_store,
+    plain,
     verdict_text,
     write_json,
     write_report_files,
@@ -37,7 +38,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     chosen = [flag for flag, on in (("URL", args.url), ("--all", args.all), ("--org", args.org)) if on]
     if len(chosen) != 1:
-        raise UsageError("give exactly one of URL, --all or --org CODE")
+        raise UsageError("网址、--all、--org CODE 三者须给出且只能给出其一")
     store = None if args.url else open_store(crawl_settings(args))  # the registry names the sites
     targets = [(args.url, args.url)] if args.url else _registered_targets(store, args.org)
     rules, site_config = _rules_and_site_config(args)
@@ -52,7 +53,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         except InspectionError as exc:
             if not many:
                 raise UsageError(str(exc)) from None
-            console.print(f"[red]{label}: {exc}[/]")
+            plain(console, f"{label}：{exc}")
             continue
         late = aio.late_interrupt()  # a signal during the checks: they finished, the run is complete
         doc = inspection.document
@@ -63,15 +64,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 write_report_files(doc, Path(_per_site(args.out, label) if many else args.out), args.formats,
                                    settings)
         except KeyboardInterrupt as exc:
-            console.print(f"[yellow]{_signal_name(exc)} while writing the reports: run {inspection.run_id} is complete "
-                          f"(nothing to resume); govwatch score {inspection.run_id} --json/--out writes them[/]")
+            plain(console, f"写报告时收到 {_signal_name(exc)}：运行 {inspection.run_id} 已完成（无需续检）；"
+                           f"可用 govwatch score {inspection.run_id} --json/--out 重新写出报告")
             return interrupted_exit(exc)
         _print_summary(doc, inspection.run_id, inspection.resumed)
         if late is not None:
-            console.print(f"[yellow]{_signal_name(late)} came during the checks, which finished: run "
-                          f"{inspection.run_id} is complete (nothing to resume)[/]")
+            plain(console, f"检查进行中收到 {_signal_name(late)}，检查已做完：运行 {inspection.run_id} 已完成（无需续检）")
             if done < len(targets):
-                console.print(f"[yellow]stopped: the other {len(targets) - done} sites were not inspected[/]")
+                plain(console, f"已停止：其余 {len(targets) - done} 个网站未检查")
                 return interrupted_exit(late)
     return EXIT_OK
 
@@ -92,9 +92,9 @@ def _registered_targets(store: Any, org: str | None) -> list[tuple[str, str]]:
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     for site in chosen_sites.skipped:
-        console.print(f"skipped {site.name or site.url} ({site.url}): status {site.status}")
+        plain(console, f"跳过 {site.name or site.url}（{site.url}）：运行状态为{site.status}")
     if not chosen_sites.sites:
-        raise UsageError("no registered sites to inspect (govwatch sites import FILE first)")
+        raise UsageError("没有可检查的已登记网站（先用 govwatch sites import FILE 登记）")
     return [(site.url, _slug(site.site_code or site.url)) for site in chosen_sites.sites]
 
 
@@ -123,13 +123,13 @@ def _rules_and_site_config(args: argparse.Namespace) -> tuple[Any, Any]:
 def _print_summary(doc: dict[str, Any], run_id: int, resumed: bool) -> None:
     broken = doc["links"]["broken"]
     home = sum(1 for b in broken if b["scope"] == "homepage")
-    console.print(
-        f"run {run_id}{' (resumed)' if resumed else ''}: {doc['site']['name'] or doc['site']['url']} — "
-        f"{doc['pages']['crawled']} pages ({doc['pages']['failed']} failed), {doc['links']['checked']} links checked, "
-        f"{len(broken)} broken ({home} on the homepage), {len(doc['links'].get('unverifiable', []))} unverifiable, "
-        f"{len(doc['findings'])} findings")
+    plain(console,
+          f"运行 {run_id}{'（续检）' if resumed else ''}：{doc['site']['name'] or doc['site']['url']} — "
+          f"页面 {doc['pages']['crawled']} 个（失败 {doc['pages']['failed']} 个），检查链接 {doc['links']['checked']} 个，"
+          f"失效 {len(broken)} 个（首页 {home} 个），无法核实 {len(doc['links'].get('unverifiable', []))} 个，"
+          f"问题 {len(doc['findings'])} 个")
     if doc.get("scoring"):
-        console.print(f"  {doc['scoring']['ruleset']['name']}: {verdict_text(doc['scoring'])}")
+        plain(console, f"  {doc['scoring']['ruleset']['name']}：{verdict_text(doc['scoring'])}")
 
 
 def add_inspect_command(sub: Any) -> None:

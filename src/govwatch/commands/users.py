@@ -23,7 +23,7 @@ def read_password() -> str:
 
         first = getpass.getpass("密码: ")
         if getpass.getpass("再次输入密码: ") != first:
-            raise UsageError("the two passwords differ")
+            raise UsageError("两次输入的密码不一致")
         return first
     line = sys.stdin.readline()
     return line[:-1] if line.endswith("\n") else line
@@ -40,7 +40,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         store.close()
-    plain(console, f"user {args.name} ({args.role}) created, id {user_id}")
+    plain(console, f"已创建用户 {args.name}（角色 {args.role}），编号 {user_id}")
     return EXIT_OK
 
 
@@ -58,7 +58,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         state = " (disabled)" if row["disabled"] else ""
         sys.stdout.write(f"{row['name']}\t{row['role']}\t{scope}\t{row['created_at']}{state}\n")
     if not rows:
-        plain(console, "no users yet: govwatch user add NAME --role admin")
+        plain(console, "尚无用户：用 govwatch user add NAME --role admin 创建")
     return EXIT_OK
 
 
@@ -73,8 +73,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     finally:
         store.close()
     sys.stdout.write(token + "\n")
-    plain(console, f"API token for {args.user}: shown once, only its hash is stored; "
-                   "send it as 'Authorization: Bearer TOKEN' to /api/v1")
+    plain(console, f"{args.user} 的 API 令牌（仅显示这一次，库中只保存其哈希值）；"
+                   "调用 /api/v1 时以 'Authorization: Bearer TOKEN' 发送")
     return EXIT_OK
 
 
