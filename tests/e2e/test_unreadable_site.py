@@ -150,7 +150,8 @@ def test_refused_connection_is_an_unreadable_homepage(tmp_path: Path) -> None:
     inspection, store = inspect(closed_port_url(), tmp_path)
     finding = assert_incomplete(inspection, store, "crawl.homepage_failed")
     assert finding["evidence"]["homepage_error"] == "connect"
-    assert "首页无法打开" in finding["message"] and "connect" in finding["message"]
+    assert finding["message"].endswith("首页无法打开：无法建立连接（连接被拒绝或不可达）")  # the class in Chinese
+    assert "connect" not in finding["message"]  # the class code is data: the evidence keeps it
     assert "首页无法打开：无法建立连接" in cover_text(inspection.document)
 
 

@@ -4,6 +4,8 @@ The simulated demo portfolio (``govwatch demo``, every site of it) is inspected 
 document is read back as a reader sees it (HTML text, Word paragraphs and cells, Excel sheet names and
 cells, PDF text) and no English word (three letters or more) may remain outside the allow-list below.
 Libcurl error texts, ``soft 404``, check ids, evidence keys and status codes all used to show.
+Checks now write their messages in Chinese; a run stored before that (English messages, raw reasons)
+is rendered too and must read in Chinese as well (:func:`govwatch.report.view.plain_text`).
 """
 
 from __future__ import annotations
@@ -136,10 +138,58 @@ def test_demo_documents_have_no_english(demo: Path, name: str) -> None:
 
 
 def test_the_demo_has_the_raw_texts_this_test_is_about(demo: Path) -> None:
-    """The documents' raw data do hold libcurl texts and check ids (so the test above tests something)."""
+    """The documents' raw data do hold libcurl texts, a soft 404 and check ids (so the test above tests
+    something), while the messages the checks wrote are Chinese at the source."""
     raw = "".join((demo / site / "inspection.json").read_text(encoding="utf-8") for site in SITES)
-    for needle in ("libcurl error", "soft 404", "links.broken", "Connection reset by peer", "timed out after"):
+    for needle in ("libcurl error", '"soft_404": true', "links.broken", "Connection reset by peer", "timed out after"):
         assert needle in raw, needle
+    messages = [f["message"] for site in SITES
+                for f in json.loads((demo / site / "inspection.json").read_text(encoding="utf-8"))["findings"]]
+    assert any("软404" in m for m in messages)
+    assert not [m for m in messages if re.search(r"[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}", m)]
+
+
+# -- a run stored before the checks wrote Chinese: its English messages still read in Chinese ------------
+
+OLD_MESSAGES = [  # messages and reasons as checks and the crawl stored them before (English, raw codes)
+    "首页网页“专题”无法访问（soft 404: the page answers 200 but says it does not exist）",
+    "页面图片“横幅”无法访问（reset: Recv failure: Connection reset by peer (libcurl error 56)）",
+    "首页网页“政务公开”无法访问（HTTP 302 redirect without a Location header）",
+    "页面含有隐藏的外部链接「博彩」（display_none）",
+]
+OLD_CHECK_ERRORS = {"transport.ipv6": "IPv6无法判断：the site is addressed by an IPv4 address",
+                    "availability.probes": "首页在90天监测窗口内没有可用性探测记录（govwatch probe / monitor）"}
+OLD_REASON = {"code": "crawl.low_read_share", "url": "http://www.a.gov.cn/",
+              "message": "只读取了发现的5个页面中的1个（20%），低于要求的50%（crawl.min_read_share），其余页面无法打开"}
+
+
+def old_run(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with the English of a run stored before the checks wrote Chinese at the source."""
+    old = copy.deepcopy(document)
+    for finding, message in zip(old["findings"], OLD_MESSAGES, strict=False):
+        finding["message"] = message
+    old["checks"] = [c for c in old["checks"] if c["name"] not in OLD_CHECK_ERRORS] + [
+        {"name": name, "status": "not_assessed", "findings": 0, "error": error} for name, error in OLD_CHECK_ERRORS.items()]
+    old["complete"], old["incomplete_reasons"], old["coverage"] = False, [OLD_REASON], None
+    return old
+
+
+def test_a_run_stored_before_reads_in_chinese(docs: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    document = old_run(docs["甲市人民政府"])
+    raw = json.dumps(document, ensure_ascii=False)
+    for needle in ("soft 404", "Connection reset by peer", "redirect without", "display_none", "addressed by an IPv4",
+                   "govwatch probe", "crawl.min_read_share"):
+        assert needle in raw, needle  # the stored run does hold the English this test is about
+    view = build_view(document)
+    messages = {p.message for p in view.problems}
+    assert "首页网页“专题”无法访问（软404，页面返回200但内容为“页面不存在”）" in messages
+    assert "页面图片“横幅”无法访问（连接被重置）" in messages
+    assert "页面含有隐藏的外部链接「博彩」（样式设为不显示）" in messages
+    assert view.cover.incomplete == ["只读取了发现的5个页面中的1个（20%），低于要求的50%，其余页面无法打开"]
+    urls = document_urls(document)
+    for path, reader in ((write_html(document, tmp_path), html_text), (write_docx(document, tmp_path), docx_text),
+                         (write_selfcheck(document, tmp_path), xlsx_text)):
+        assert not foreign_words(reader(path), urls), path.name
 
 
 # -- a site that could not be read: the reasons on the cover ---------------------------------------------
@@ -158,9 +208,9 @@ def unreadable(document: dict[str, Any]) -> dict[str, Any]:
 
 def test_unreadable_site_cover_reads_in_chinese(docs: dict[str, dict[str, Any]], tmp_path: Path) -> None:
     document = unreadable(docs["甲市人民政府"])
-    assert "错误类型 connect" in document["incomplete_reasons"][0]["message"]  # the stored message's code
+    assert document["incomplete_reasons"][0]["message"] == "首页无法打开：无法建立连接（连接被拒绝或不可达）"  # no code
     assert build_view(document).cover.incomplete == ["首页无法打开：无法建立连接（连接被拒绝）"]  # said from the coverage fact
-    without_fact = {**document, "coverage": None}  # from the message alone: the class's name, no code
+    without_fact = {**document, "coverage": None}  # from the message alone: the class's name
     assert build_view(without_fact).cover.incomplete == ["首页无法打开：无法建立连接（连接被拒绝或不可达）"]
     urls = document_urls(document)
     for path, reader in ((write_html(document, tmp_path), html_text), (write_docx(document, tmp_path), docx_text),
