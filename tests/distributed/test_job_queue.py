@@ -18,8 +18,9 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store, now_iso
 from govwatch.store.host_locks import host_lock, host_lock_holders
 from govwatch.store.job_queue import defer, defer_in, queue_stats, uses_job_queue
+from govwatch.store.ticket_rows import TicketChange, change_tickets, insert_tickets, ticket_rows
 from govwatch.store.web_rows import add_job_request, job_request, start_job_request
-from tests.conftest import sim_settings
+from tests.conftest import AS_OF, sim_settings
 from tests.service.test_scheduler import config_for, run_until
 
 
@@ -92,6 +93,29 @@ def test_a_web_job_request_defers_its_job_with_the_site_lock(empty_queue: Store,
         assert queue_stats(sqlite) == {}
     finally:
         sqlite.close()
+
+
+def test_a_ticket_verification_defers_its_recheck_with_the_tickets_move(empty_queue: Store) -> None:
+    store = empty_queue
+    site_id = store.site_id("http://ticket.example.gov.cn/")
+    run_id = store.create_run(site_id, AS_OF.isoformat(), {})
+    [ticket] = insert_tickets(store, site_id, [{
+        "fingerprint": "f" * 16, "problem_id": "p1", "kind": "broken_link", "indicator": "链接可用性",
+        "url": "http://ticket.example.gov.cn/a.html", "source": None, "target": None, "message": "链接不可用",
+        "evidence": {}, "origin": "check", "found_run_id": run_id}], actor="test")
+    job = {"kind": "recheck", "site_id": site_id, "args": {"tickets": [ticket]}, "requested_by": None}
+
+    def refuse(_row: dict[str, Any]) -> TicketChange:
+        raise ValueError("工单状态不允许复查")
+
+    with pytest.raises(ValueError):
+        change_tickets(store, [ticket], refuse, actor="test", job=job)
+    assert jobs(store) == []  # the refused change deferred nothing
+    out = change_tickets(store, [ticket], lambda _row: TicketChange({"state": "verifying"}, "verify"),
+                         actor="test", job=job)
+    assert [(j["task_name"], j["lock"], j["args"]) for j in jobs(store)] == [
+        ("recheck", f"site:{site_id}", {"request_id": out["job_id"], "site_id": site_id})]
+    assert ticket_rows(store, [ticket])[0]["verify_job_id"] == out["job_id"]
 
 
 def test_serve_on_postgresql_defers_a_due_scan_and_crawls_nothing(empty_queue: Store, dsim: SimServer) -> None:
