@@ -21,8 +21,8 @@ keep theirs, and so does every run of a site with fewer complete full runs. In a
 ``fetches`` row stays (status, size, times) and only its ``body_hash`` is cleared — except the
 fetches a finding, a reviewer finding or a rectification ticket of that run points to (its ``url``
 or ``source``; a ticket's found run and verify run), which keep their bodies for ever. Then every
-``blobs`` row that no fetch and no ticket attachment refers to any more is deleted: a body shared
-with a kept run stays (bodies are stored once per hash).
+body this released that no fetch and no ticket attachment refers to any more is deleted from
+``blobs``: a body shared with a kept run stays (bodies are stored once per hash).
 
 **Sizes** (:func:`store_stats`): rows and bytes per table (PostgreSQL: ``pg_total_relation_size``;
 SQLite: the ``dbstat`` table, indexes included; null where neither is available), bodies in total
@@ -37,7 +37,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from govwatch.core.clock import SHANGHAI
@@ -180,68 +195,84 @@ def _released_runs(conn: Connection, keep_full_runs: int) -> list[int]:
 
 
 def _pinned_fetch_ids(conn: Connection, runs: list[int]) -> set[int]:
-    """Fetches of ``runs`` a finding, a reviewer finding or a ticket points to (url or source)."""
-    f, u = t.fetches.c, t.urls.c
+    """Fetches of ``runs`` (at most :data:`_CHUNK`) that a finding, a reviewer finding or a ticket
+    points to (its url or source, in that run) and that still have a body."""
+    f, u, k = t.fetches.c, t.urls.c, t.rectify_tickets.c
+    refs: set[tuple[int, str]] = set()
+    for table in (t.findings, t.reviewer_findings):
+        source = table.c.source if "source" in table.c else table.c.url
+        for run_id, url, src in conn.execute(select(table.c.run_id, table.c.url, source)
+                                             .where(table.c.run_id.in_(runs))):
+            refs.update((int(run_id), x) for x in (url, src) if x)
+    for found, verify, url, src in conn.execute(select(k.found_run_id, k.verify_run_id, k.url, k.source)
+                                                .where(or_(k.found_run_id.in_(runs), k.verify_run_id.in_(runs)))):
+        refs.update((int(run_id), x) for run_id in (found, verify) if run_id is not None for x in (url, src) if x)
     pinned: set[int] = set()
-    for chunk in _chunks(runs):
-        refs: set[tuple[int, str]] = set()
-        for table in (t.findings, t.reviewer_findings):
-            for run_id, url, source in conn.execute(
-                    select(table.c.run_id, table.c.url,
-                           table.c.source if "source" in table.c else table.c.url)
-                    .where(table.c.run_id.in_(chunk))):
-                refs.update((int(run_id), x) for x in (url, source) if x)
-        k = t.rectify_tickets.c
-        for found, verify, url, source in conn.execute(
-                select(k.found_run_id, k.verify_run_id, k.url, k.source)
-                .where(or_(k.found_run_id.in_(chunk), k.verify_run_id.in_(chunk)))):
-            for run_id in (found, verify):
-                if run_id is not None:
-                    refs.update((int(run_id), x) for x in (url, source) if x)
-        if not refs:
-            continue
-        wanted = {x for _, x in refs}
+    urls = sorted({x for _, x in refs})
+    for start in range(0, len(urls), _CHUNK):
         for fetch_id, run_id, url in conn.execute(
                 select(f.id, f.run_id, u.url).join(t.urls, u.id == f.url_id)
-                .where(f.run_id.in_(chunk), f.body_hash.is_not(None), u.url.in_(sorted(wanted)))):
+                .where(f.run_id.in_(runs), f.body_hash.is_not(None), u.url.in_(urls[start:start + _CHUNK]))):
             if (int(run_id), url) in refs:
                 pinned.add(int(fetch_id))
     return pinned
 
 
+# The temporary tables of one pass (each session has its own).
+_temp = MetaData()
+_candidates = Table("prune_candidates", _temp, Column("hash", String(64), nullable=False), prefixes=["TEMPORARY"])
+_pinned = Table("prune_pinned", _temp, Column("id", Integer, primary_key=True), prefixes=["TEMPORARY"])
+
+
 def prune_bodies(store: Store, *, keep_full_runs: int, dry_run: bool = False) -> Prune:
     """Release old runs' page bodies and delete the blobs nothing refers to any more (see the module
-    docstring), in one transaction. With ``dry_run`` nothing changes and the figures say what would.
+    docstring), in one transaction; with ``dry_run`` the same transaction is rolled back, so the
+    figures are exactly what a real pass would do and nothing changes.
 
-    Whether a blob is still referred to is one scan of ``fetches`` (the column has no index: a
-    crawl's inserts stay cheap); the fetches to clear are written first, so on SQLite the write lock
-    is held while the scan decides."""
+    The work stays in the database: the bodies a pass releases are collected in a temporary table
+    and the blobs no fetch and no attachment still refers to are found with one anti-join
+    (``fetches.body_hash`` has no index, which keeps a crawl's inserts cheap: SQLite builds an
+    automatic index for the statement, PostgreSQL a hash anti-join)."""
     if keep_full_runs < 1:
         raise ValueError("keep_full_runs must be at least 1")
     out = Prune(keep_full_runs, dry_run)
     f, b = t.fetches.c, t.blobs.c
-    with store.engine.begin() as conn:
-        out.released_runs = _released_runs(conn, keep_full_runs)
-        pinned = _pinned_fetch_ids(conn, out.released_runs)
-        out.pinned_fetches = len(pinned)
-        clear: set[int] = set()
-        for chunk in _chunks(out.released_runs):
-            clear.update(int(i) for i in conn.execute(
-                select(f.id).where(f.run_id.in_(chunk), f.body_hash.is_not(None))).scalars() if int(i) not in pinned)
-        out.fetches_cleared = len(clear)
-        if not dry_run:
-            for chunk in _chunks(sorted(clear)):
-                conn.execute(update(t.fetches).where(f.id.in_(chunk)).values(body_hash=None))
-        referenced = {str(h) for i, h in conn.execute(select(f.id, f.body_hash).where(f.body_hash.is_not(None)))
-                      if int(i) not in clear}
-        referenced.update(str(h) for h in conn.execute(select(t.ticket_attachments.c.blob_hash)).scalars())
-        orphans = [(str(h), int(n or 0)) for h, n in conn.execute(select(b.hash, func.length(b.data)))
-                   if str(h) not in referenced]
-        out.blobs_deleted = len(orphans)
-        out.bytes_freed = sum(n for _, n in orphans)
-        if not dry_run:
+    with store.engine.connect() as conn:
+        try:
+            trans = conn.begin()
+            _candidates.create(conn)
+            _pinned.create(conn)
+            out.released_runs = _released_runs(conn, keep_full_runs)
+            for chunk in _chunks(out.released_runs):
+                pinned = _pinned_fetch_ids(conn, chunk)
+                out.pinned_fetches += len(pinned)
+                if pinned:
+                    conn.execute(insert(_pinned), [{"id": i} for i in sorted(pinned)])
+                releasing = and_(f.run_id.in_(chunk), f.body_hash.is_not(None), f.id.not_in(select(_pinned.c.id)))
+                conn.execute(insert(_candidates).from_select(["hash"], select(f.body_hash).where(releasing).distinct()))
+                out.fetches_cleared += int(conn.execute(update(t.fetches).where(releasing).values(body_hash=None))
+                                           .rowcount)
+            released = select(_candidates.c.hash).distinct().subquery()
+            a = t.ticket_attachments.c
+            orphans = [(str(h), int(n or 0)) for h, n in conn.execute(
+                select(released.c.hash, func.length(b.data)).join(t.blobs, b.hash == released.c.hash)
+                .outerjoin(t.fetches, f.body_hash == released.c.hash)
+                .outerjoin(t.ticket_attachments, a.blob_hash == released.c.hash)
+                .where(f.id.is_(None), a.id.is_(None)))]
+            out.blobs_deleted = len(orphans)
+            out.bytes_freed = sum(n for _, n in orphans)
             for start in range(0, len(orphans), _CHUNK):
                 conn.execute(delete(t.blobs).where(b.hash.in_([h for h, _ in orphans[start:start + _CHUNK]])))
+            if dry_run:
+                trans.rollback()
+            else:
+                trans.commit()
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            for table in (_candidates, _pinned):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+            conn.commit()
     return out
 
 
