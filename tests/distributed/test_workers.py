@@ -16,6 +16,7 @@ from govwatch.sim import SimServer
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.job_queue import defer
+from govwatch.store.web_rows import add_job_request, job_request
 from tests.conftest import AS_OF
 from tests.distributed.conftest import Workers, wait_for, write_crawl_settings
 
@@ -94,3 +95,32 @@ def test_two_workers_never_crawl_one_host_together(pg_store: Store, dsim: SimSer
     first, second = sorted((runs_of(pg_store, s)[0] for s in site_ids), key=lambda r: r["started_at"])
     assert first["finished_at"] <= second["started_at"]  # the second crawl began after the first ended
     assert first["status"] == second["status"] == "completed"
+
+
+def test_web_requests_run_on_workers_from_queued_to_done(pg_store: Store, dsim: SimServer, workers: Workers,
+                                                         tmp_path: Path) -> None:
+    url = dsim.site_url("fgw")
+    site_id = pg_store.site_id(url)
+    dsim.reset_faults()
+    inspect_id = add_job_request(pg_store, "inspect", site_id, {"rules": "national-2019"}, None)
+    workers.start("w1", write_crawl_settings(tmp_path / "fast.yaml"), queues="scan,report")
+    wait_for("the inspection request ended", lambda: request_state(pg_store, inspect_id) in ("done", "failed"), workers)
+    request = job_request(pg_store, inspect_id)
+    assert request is not None and request["state"] == "done", request
+    [run] = runs_of(pg_store, site_id)
+    assert (request["run_id"], run["kind"], run["status"]) == (run["id"], "manual", "completed")
+    assert request["progress"]["stage"] == "inspecting" and request["progress"]["pages"] > 0
+
+    rescore_id = add_job_request(pg_store, "rescore", site_id, {}, None)
+    wait_for("the re-score request ended", lambda: request_state(pg_store, rescore_id) in ("done", "failed"), workers)
+    rescored = job_request(pg_store, rescore_id)
+    assert rescored is not None and (rescored["state"], rescored["run_id"]) == ("done", run["id"]), rescored
+    bad_id = add_job_request(pg_store, "rescore", site_id, {"rules": "没有这张表"}, None)
+    wait_for("the bad request ended", lambda: request_state(pg_store, bad_id) in ("done", "failed"), workers)
+    bad = job_request(pg_store, bad_id)
+    assert bad is not None and bad["state"] == "failed" and "未知的评分规则表" in bad["error"]  # failed, in Chinese
+
+
+def request_state(store: Store, request_id: int) -> str | None:
+    row = job_request(store, request_id)
+    return None if row is None else str(row["state"])
