@@ -94,11 +94,13 @@ class Workers:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, settings: Path, *, queues: str = "scan", concurrency: int = 1,
-              stalled_after: float = 30) -> subprocess.Popen[bytes]:
+              stalled_after: float = 30, config: Path | None = None) -> subprocess.Popen[bytes]:
+        """A worker named ``name`` (its log: ``<name>.log``), with the service config ``config`` if given."""
         log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        service = ["--config", str(config)] if config is not None else []
         proc = subprocess.Popen([sys.executable, "-m", "govwatch", "worker", "--db", self.db, "--settings", str(settings),
                                  "--queues", queues, "--concurrency", str(concurrency), "--name", name,
-                                 "--stalled-after", str(stalled_after), "--no-alerts"],
+                                 "--stalled-after", str(stalled_after), "--no-alerts", *service],
                                 env=env(), stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.procs[name] = proc

@@ -134,9 +134,12 @@ def test_serve_on_postgresql_defers_a_due_scan_and_crawls_nothing(empty_queue: S
         state = conn.execute(select(t.schedule_state).where(t.schedule_state.c.job_key == f"scan:{url}")).mappings().one()
     assert state["next_due_at"] > state["last_started_at"]  # the next scan is planned a cycle later
 
-    again = Scheduler(store, config, sim_settings(store.url), alerts=False)  # a restart: nothing is due again
+    # A restart: nothing is due again; with defer_outbox (serve running no sender of its own) alert
+    # delivery becomes notify jobs, one waiting at most.
+    again = Scheduler(store, config, sim_settings(store.url), alerts=True, defer_outbox=True)
     run_until(again, lambda: False, limit=1.5)
-    assert len(jobs(store)) == 1
+    assert [(j["queue_name"], j["task_name"], j["lock"], j["queueing_lock"]) for j in jobs(store)] == [
+        ("scan", "scan_site", f"site:{site_id}", f"scan:{site_id}"), ("notify", "drain_outbox", "outbox", "outbox")]
 
 
 def test_the_host_lock_keeps_two_crawls_of_one_host_apart(pg_store: Store, tmp_path: Path) -> None:

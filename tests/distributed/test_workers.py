@@ -124,3 +124,28 @@ def test_web_requests_run_on_workers_from_queued_to_done(pg_store: Store, dsim: 
 def request_state(store: Store, request_id: int) -> str | None:
     row = job_request(store, request_id)
     return None if row is None else str(row["state"])
+
+
+def test_a_notify_worker_delivers_the_outbox(pg_store: Store, workers: Workers, tmp_path: Path) -> None:
+    from govwatch.alerts.events import Event
+    from govwatch.core.clock import SHANGHAI
+    from govwatch.sim.robots import RobotServer
+    from govwatch.store import service_rows as rows
+
+    site = "http://www.qs.gov.cn/"
+    at = datetime.now(SHANGHAI)
+    event = Event("site_down", "critical", site, "青山县人民政府", "450121", site, "【预警】青山县人民政府网站首页无法访问",
+                  "青山县人民政府网站首页已连续2次无法访问。", f"site_down:{site}", at)
+    with RobotServer("webhook").running() as robot:
+        config = tmp_path / "service.yaml"
+        config.write_text(f'use_registry: false\nchannels:\n  - name: hook\n    type: webhook\n    url: "{robot.url}"\n',
+                          encoding="utf-8")
+        [row_id] = rows.insert_outbox(pg_store, [rows.OutboxRow(
+            event_kind=event.kind, severity=event.severity, recipient="hook", channel="hook",
+            dedupe_key=event.dedupe_key, payload=event.to_payload(), next_attempt_at=rows.stamp(at))])
+        job_id = defer(pg_store, "drain_outbox", {}, queue="notify", lock="outbox", queueing_lock="outbox")
+        assert job_id is not None
+        workers.start("notify", write_crawl_settings(tmp_path / "fast.yaml"), queues="notify", config=config)
+        wait_for("the job done", lambda: job_statuses(pg_store, [job_id]) == ["succeeded"], workers)
+        assert rows.outbox_counts(pg_store) == {"sent": 1}
+        assert [m["delivery_id"] for m in robot.messages] == [f"gw-{row_id}"]

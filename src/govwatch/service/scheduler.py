@@ -21,7 +21,9 @@
 bulletin is deferred as a job of the store's queue (:mod:`govwatch.store.job_queue`; lock
 ``site:<id>``, a queueing lock so a site has at most one waiting job of a kind) and run by
 ``govwatch worker``s; the web's job requests are deferred when they are made, so the loop claims
-none. The probes and alert ticks stay here.
+none. With ``defer_outbox`` (for a caller that runs no :class:`~govwatch.alerts.sender.Sender`)
+a ``drain_outbox`` job every :data:`OUTBOX_EVERY` seconds, lock ``outbox``. The probes and alert
+ticks stay here.
 
 Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
 so a restart runs what fell due while the service was down exactly once (one run however many
@@ -76,6 +78,8 @@ log = logging.getLogger("govwatch.service")
 
 PRUNE_KEY = "prune"  # the daily store growth pass (docs/deploy.md §3): its schedule_state row
 PRUNE_AT = time(3, 0)  # Beijing time, when the crawls of the day have not begun
+OUTBOX_EVERY = 5.0  # PostgreSQL with defer_outbox: seconds between two deferred delivery passes
+OUTBOX_LOCK = "outbox"  # drain_outbox jobs run one at a time (two senders would deliver a row twice)
 RETRY_AFTER = 3600.0  # a job that failed is tried again after this long (or at its next due time, if sooner)
 PATROL_ABANDONED = "巡查被中断（服务停止）；巡查不续跑，下次巡查重新读取"
 
@@ -95,7 +99,7 @@ class Scheduler:
 
     def __init__(self, store: Store, config: ServiceConfig, settings: Settings, *, alerts: bool = True,
                  max_crawls: int = 2, tick_seconds: float = 30.0, clock: Callable[[], datetime] = cycles.now,
-                 patrol_pages: int = PATROL_MAX_PAGES) -> None:
+                 patrol_pages: int = PATROL_MAX_PAGES, defer_outbox: bool = False) -> None:
         self.store = store
         self.config = config
         self.settings = settings
@@ -115,6 +119,9 @@ class Scheduler:
         self._crawls = asyncio.Semaphore(max_crawls)
         self._alert_calls: asyncio.Queue[Callable[[], Any] | None] = asyncio.Queue()
         self.deferring = uses_job_queue(store)  # PostgreSQL: jobs go to the workers' queue
+        # PostgreSQL, when the caller runs no Sender of its own: alert delivery is a notify job too
+        self.defer_outbox = defer_outbox and self.deferring and alerts
+        self._outbox_deferred_at: datetime | None = None
         self.prune_due = cycles.next_clock_due(PRUNE_AT, clock())  # the stored plan replaces it at load
 
     # -- setup ------------------------------------------------------------------------------
@@ -308,6 +315,10 @@ class Scheduler:
             log.info("%s deferred (%s); next due %s", job.key,
                      f"job {job_id}" if job_id is not None else "one is already waiting",
                      job.due.isoformat(timespec="seconds"))
+        if self.defer_outbox and (self._outbox_deferred_at is None
+                                  or (now - self._outbox_deferred_at).total_seconds() >= OUTBOX_EVERY):
+            self._outbox_deferred_at = now  # one pass waiting at most, one running at most: the outbox's locks
+            defer(self.store, "drain_outbox", {}, queue="notify", lock=OUTBOX_LOCK, queueing_lock=OUTBOX_LOCK)
 
     def _queue_job(self, job: Job, now: datetime) -> tuple[str, dict[str, Any], str | None, str]:
         """The task, arguments, lock and queueing lock of a scheduled job (tasks: service/tasks.py)."""
