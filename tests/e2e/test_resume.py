@@ -60,7 +60,7 @@ def _interrupt_and_resume(sim: Any, tmp_path: Path, sig: signal.Signals) -> None
             child.kill()
     if sig == signal.SIGINT:  # a message and status 130, no traceback
         assert child.returncode == 130, (out, err)
-        assert "interrupted" in err and "--resume" in err  # the CLI's messages go to stderr
+        assert "已中断" in err and "--resume" in err  # the CLI's messages go to stderr
         assert "Traceback" not in err
 
     with sqlite3.connect(db) as conn:
