@@ -557,3 +557,21 @@ probe_schedule = Table(  # what the distributed prober visits and when; claimed 
     UniqueConstraint("site_id", "url", name="uq_probe_schedule_site_url"),
 )
 Index("ix_probe_schedule_due", probe_schedule.c.next_due_at)
+
+# --- Counterfeit government sites (migration 0014, docs/counterfeit.md) ---
+
+counterfeit_suspects = Table(  # a page elsewhere that claims a registered site's identity (假冒政府网站)
+    "counterfeit_suspects", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),  # the registered site impersonated
+    Column("url", Text, nullable=False),  # where the suspect page was found
+    Column("host", Text, nullable=False),
+    Column("source", String(12), nullable=False),  # check (a URL or file checked by hand) | candidate (look-alike host probe)
+    Column("confidence", Float, nullable=False),  # 0..1
+    Column("verdict", String(12), nullable=False),  # counterfeit | suspect | genuine
+    Column("evidence", JSON, nullable=False),  # matching identifiers, similarity, the page's title
+    Column("first_seen_at", String(32), nullable=False),
+    Column("last_seen_at", String(32), nullable=False),
+    Column("state", String(12), nullable=False, server_default="open"),  # open | reported | closed
+    UniqueConstraint("site_id", "url", name="uq_counterfeit_suspects_site_url"),
+)
