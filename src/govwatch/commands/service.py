@@ -37,6 +37,11 @@ the jobs the web queues (inspect now, re-score) under the same limits as scans. 
 and next times are kept in the store (schedule_state): restarted, it runs once what fell due
 while it was down and never repeats what completed. The config reference is docs/service.md.
 
+With a PostgreSQL store (--db postgresql+psycopg://...) it crawls, probes and sends nothing itself:
+due scans, patrols, bulletins, the web's jobs and alert delivery become jobs of the store's queue,
+and the probe targets rows of probe_schedule, for `govwatch worker`s (docs/deploy.md); the web,
+the schedule, the alert reminders and escalations and the daily store growth pass stay here.
+
 Stops on SIGTERM (exit 0; scans in flight are left interrupted and resumed at the next start,
 pending messages stay in the outbox), Ctrl-C (exit 130) or after --duration seconds (exit 0).
 A bad config exits 2 naming the key; a failure (e.g. the store, a port in use) exits 1.
@@ -162,15 +167,21 @@ async def _serve_web(store: Any, config: Any, settings: Any, listener: Any, stop
 async def _serve(store: Any, config: Any, settings: Any, *, duration: float | None, alerts: bool,
                  listener: Any = None) -> None:
     """The scheduler, the sender and the web app (on ``listener``, when given) in one loop until
-    ``duration`` passes (or the task is cancelled)."""
+    ``duration`` passes (or the task is cancelled).
+
+    On a PostgreSQL store (docs/deploy.md §2) no sender runs here: the scheduler defers the outbox's
+    delivery as ``drain_outbox`` jobs for the ``notify`` workers instead (never both: two senders
+    would deliver a row twice), and its probes are the probe workers' (``probe_schedule``)."""
     import asyncio
 
     from govwatch.service.scheduler import Scheduler
+    from govwatch.store.job_queue import uses_job_queue
 
     stop = asyncio.Event()
-    scheduler = Scheduler(store, config, settings, alerts=alerts)
+    distributed = uses_job_queue(store)
+    scheduler = Scheduler(store, config, settings, alerts=alerts, defer_outbox=distributed)
     tasks = [asyncio.create_task(scheduler.run(stop), name="scheduler")]
-    if alerts:
+    if alerts and not distributed:
         from govwatch.alerts.sender import Sender
 
         tasks.append(asyncio.create_task(Sender(store, config).run(stop), name="sender"))
@@ -255,15 +266,38 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return str(value)
 
 
+QUEUE_STATUS_LABELS = {"todo": "等待", "doing": "执行中", "succeeded": "已完成", "failed": "失败",
+                       "cancelled": "已取消", "aborting": "中止中", "aborted": "已中止"}
+QUEUE_LABELS = {"scan": "扫描", "patrol": "巡查", "report": "报告", "notify": "告警发送"}
+
+
+def queue_lines(stats: dict[str, dict[str, int]]) -> list[str]:
+    """The job queue's state (``job_queue.queue_stats``) in Chinese: one line per queue."""
+    if not stats:
+        return ["任务队列：空（尚无任务）"]
+    order = {status: n for n, status in enumerate(QUEUE_STATUS_LABELS)}
+    lines = ["任务队列："]
+    for queue, counts in sorted(stats.items()):
+        parts = "，".join(f"{QUEUE_STATUS_LABELS.get(status, status)} {n}"
+                         for status, n in sorted(counts.items(), key=lambda item: order.get(item[0], len(order))))
+        label = QUEUE_LABELS.get(queue)
+        lines.append(f"  {queue}（{label}）：{parts}" if label else f"  {queue}：{parts}")
+    return lines
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
-    """List runs with their kind, times, pages, completeness, verdict and score."""
+    """List runs with their kind, times, pages, completeness, verdict and score (and, on a
+    PostgreSQL store, the job queue's jobs per queue and status)."""
+    from govwatch.store.job_queue import queue_stats, uses_job_queue
+
     store = open_store(cli_settings(args))
     try:
         rows = run_listing(store, site=args.site, org=args.org, kind=args.kind)
+        queue = queue_stats(store) if uses_job_queue(store) else None
     finally:
         store.close()
     if args.json:
-        write_json({"runs": rows}, args.json)
+        write_json({"runs": rows} if queue is None else {"runs": rows, "queue": queue}, args.json)
         if args.json == "-":
             return EXIT_OK
     columns = ("id", "site", "kind", "status", "started", "finished", "pages", "complete", "verdict", "score")
@@ -275,6 +309,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         sys.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() + "\n")
     plain(console, f"检查运行 {sum(r['kind'] != 'probe' for r in rows)} 次，"
                    f"可访问性监测 {sum(r['kind'] == 'probe' for r in rows)} 天")
+    if queue is not None:
+        for queue_line in queue_lines(queue):
+            plain(console, queue_line)
     return EXIT_OK
 
 

@@ -34,6 +34,10 @@ site, nor one host, at the same time. A worker killed mid-crawl is noticed when 
 stops (--stalled-after seconds): another worker takes its job and resumes the run without fetching
 again what was stored.
 
+With --config (the service config) and alerts on, finished scans and patrols and the prober's
+visits feed the alert observer as under `govwatch serve`: a site going down raises its alert into
+the outbox, which the notify queue delivers.
+
 SIGTERM stops it (exit 0): crawls in hand stop at once, their runs are left interrupted and their
 jobs retried later. Ctrl-C exits 130, a bad flag or a SQLite store 2, a failure 1.
 """
@@ -116,5 +120,5 @@ def add_worker_command(sub: Any) -> None:
     p.add_argument("--name", metavar="NAME", help="the worker's name in logs and leases (default: host:pid)")
     p.add_argument("--stalled-after", type=float, metavar="S",
                    help="seconds without a heartbeat before a worker's jobs go to others (default 30)")
-    p.add_argument("--no-alerts", action="store_true", help="crawls raise no alerts")
+    p.add_argument("--no-alerts", action="store_true", help="crawls and probes raise no alerts")
     p.set_defaults(func=cmd_worker)

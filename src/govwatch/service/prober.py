@@ -13,6 +13,12 @@ Probes are not one job per visit: each worker runs :func:`run_prober`, which
    (:func:`~govwatch.store.probe_schedule_rows.planned_after`) plus up to +/- ``jitter`` of the
    interval; a visit that ran late skips the slots that passed.
 
+4. with a :class:`VisitAlerts` (a worker with a service config and alerts on), feeds each stored
+   visit to the alert observer (:meth:`~govwatch.alerts.observer.AlertObserver.on_visit`) before the
+   row's lease is released, as ``govwatch serve`` does with its in-process monitor on SQLite: a site
+   going down raises its alert in distributed mode too. A target is leased by one prober at a time,
+   so its alert state is updated by one process at a time, in visit order.
+
 Rows wait in the worker at most ``concurrency + batch`` at a time, so a claimed row is visited well
 within its lease (``lease_s`` must cover a queue of rows each taking up to two timeouts). On
 ``stop`` the worker claims nothing more, cancels the visits in flight, stores what finished and
@@ -30,14 +36,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from govwatch.alerts.observer import AlertObserver
+from govwatch.core.serviceconfig import ServiceConfig
 from govwatch.core.settings import Settings
+from govwatch.core.windows import parse_at
 from govwatch.crawl.availability.visit import Visit, visit, visit_row
+from govwatch.service.jobs import site_url_of
 from govwatch.service.targets import ServiceSite
 from govwatch.store.db import Store
 from govwatch.store.probe_schedule_rows import PlannedTarget, claim_due, finish, planned_after, sync_probe_schedule
 from govwatch.store.probes import Target, save_rows
 
-__all__ = ["ProberStats", "run_prober", "next_due", "sync_service_targets"]
+__all__ = ["ProberStats", "VisitAlerts", "run_prober", "next_due", "sync_service_targets"]
 
 log = logging.getLogger("govwatch.prober")
 
@@ -83,10 +93,42 @@ def sync_service_targets(store: Store, sites: list[ServiceSite], *, now: datetim
     return sync_probe_schedule(store, plans, now=now or _utc_now())
 
 
+class VisitAlerts:
+    """Feeds a prober's visits to the alert observer: each claimed row becomes the
+    :class:`~govwatch.store.probes.Target` the service watches (its site's homepage, the key
+    column's or system's name), else one built from the stored site (a target synced by another
+    config). Called off the event loop, one batch at a time; a failure is logged, never raised:
+    measurement goes on."""
+
+    def __init__(self, store: Store, config: ServiceConfig, sites: list[ServiceSite]) -> None:
+        self.store = store
+        self.observer = AlertObserver(store, config)
+        self.targets = {(target.site_id, target.url): target for site in sites for target in site.targets}
+
+    def target(self, row: dict[str, Any]) -> Target:
+        """The target a claimed ``probe_schedule`` row stands for."""
+        site_id, url = int(row["site_id"]), str(row["url"])
+        known = self.targets.get((site_id, url))
+        if known is None:
+            known = self.targets[(site_id, url)] = Target(site_id, site_url_of(self.store, site_id), url,
+                                                          str(row["target_kind"]))
+        return known
+
+    def __call__(self, items: list[tuple[dict[str, Any], Visit]]) -> None:
+        for row, result in items:
+            try:
+                self.observer.on_visit(self.target(row), result, parse_at(result.at))
+            except Exception:  # noqa: BLE001 - an alert failure never stops measurement
+                log.exception("the alert observer failed on a visit of %s", row.get("url"))
+
+
 async def run_prober(store: Store, settings: Settings, stop: asyncio.Event, *, worker_id: str, batch: int = 50,
                      concurrency: int = 20, lease_s: float = 120.0, jitter: float | None = None,
-                     clock: Callable[[], datetime] = _utc_now, seed: int | None = None) -> ProberStats:
-    """Claim, visit and store due targets until ``stop`` is set (see the module docstring)."""
+                     clock: Callable[[], datetime] = _utc_now, seed: int | None = None,
+                     alerts: Callable[[list[tuple[dict[str, Any], Visit]]], None] | None = None) -> ProberStats:
+    """Claim, visit and store due targets until ``stop`` is set (see the module docstring); with
+    ``alerts`` (a :class:`VisitAlerts`), each batch of stored visits is fed to it before the rows'
+    leases are released."""
     if batch < 1 or concurrency < 1 or lease_s <= 0:
         raise ValueError("batch and concurrency must be at least 1 and lease_s greater than 0")
     p = settings.probe
@@ -118,6 +160,8 @@ async def run_prober(store: Store, settings: Settings, stop: asyncio.Event, *, w
         dues = [(int(r["id"]), next_due(r["url"], float(r["interval_s"]), _as_utc(r["next_due_at"]), now, spread, rng))
                 for r, _ in items]
         await asyncio.to_thread(save_rows, store, rows)
+        if alerts is not None:
+            await asyncio.to_thread(alerts, items)
         await asyncio.to_thread(finish, store, dues, worker_id=worker_id)
         stats.stored += len(rows)
         stats.visits += len(items)

@@ -22,8 +22,11 @@ bulletin is deferred as a job of the store's queue (:mod:`govwatch.store.job_que
 ``site:<id>``, a queueing lock so a site has at most one waiting job of a kind) and run by
 ``govwatch worker``s; the web's job requests are deferred when they are made, so the loop claims
 none. With ``defer_outbox`` (for a caller that runs no :class:`~govwatch.alerts.sender.Sender`)
-a ``drain_outbox`` job every :data:`OUTBOX_EVERY` seconds, lock ``outbox``. The probes and alert
-ticks stay here.
+a ``drain_outbox`` job every :data:`OUTBOX_EVERY` seconds, lock ``outbox``. No probe monitor runs
+here either: :meth:`Scheduler.load` makes ``probe_schedule`` hold the watched sites' targets
+(:func:`~govwatch.service.prober.sync_service_targets`) and the probe workers visit them (and feed
+their visits to the alert observer). The alert ticks (reminders, escalations, the rectification
+pass) stay here.
 
 Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
 so a restart runs what fell due while the service was down exactly once (one run however many
@@ -62,6 +65,7 @@ from govwatch.service.jobs import (
     site_url_of,
 )
 from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
+from govwatch.service.prober import sync_service_targets
 from govwatch.service.recheck import run_recheck_job
 from govwatch.service.targets import ServiceSite, all_targets, service_sites
 from govwatch.store.db import Store
@@ -110,7 +114,8 @@ class Scheduler:
         self.patrol_pages = patrol_pages
         self.sites: list[ServiceSite] = []
         self.jobs: dict[str, Job] = {}
-        self.monitor: Monitor | None = None
+        self.monitor: Monitor | None = None  # the in-process probes (SQLite only)
+        self.loaded = False
         self.observer: AlertObserver | None = None
         self.finished: list[tuple[str, int | None]] = []  # (job key, run id) in the order jobs finished
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -159,7 +164,13 @@ class Scheduler:
                                         self._stored_due(states, "bulletin") or cycles.next_cycle_due(s.bulletin, now))
         if self.alerts:
             self.observer = AlertObserver(self.store, self.config)
-        self.monitor = self._make_monitor(states, now)
+        if self.deferring:  # the probe workers visit the targets (docs/deploy.md §2 "Probes")
+            synced = sync_service_targets(self.store, self.sites)
+            log.info("probe_schedule: %d targets added, %d updated, %d removed", synced["added"],
+                     synced["updated"], synced["removed"])
+        else:
+            self.monitor = self._make_monitor(states, now)
+        self.loaded = True
         self.prune_due = self._stored_due(states, PRUNE_KEY) or cycles.next_clock_due(PRUNE_AT, now)
 
     @staticmethod
@@ -422,13 +433,14 @@ class Scheduler:
 
     async def run(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
         """Run every job until ``stop`` is set; then stop the probes and cancel jobs in flight."""
-        if self.monitor is None:
+        if not self.loaded:
             await asyncio.to_thread(self.load)
-        assert self.monitor is not None
-        log.info("watching %d sites, %d probe targets, %d scheduled jobs", len(self.sites),
-                 len(self.monitor.targets), len(self.jobs))
-        helpers = [asyncio.create_task(self.monitor.run(), name="probes"),
-                   asyncio.create_task(self._alert_worker(), name="alerts"),
+        monitor = self.monitor
+        targets = sum(len(site.targets) for site in self.sites)
+        log.info("watching %d sites, %d probe targets (%s), %d scheduled jobs", len(self.sites), targets,
+                 "in this process" if monitor is not None else "by probe workers", len(self.jobs))
+        probes = asyncio.create_task(monitor.run() if monitor is not None else asyncio.sleep(0), name="probes")
+        helpers = [probes, asyncio.create_task(self._alert_worker(), name="alerts"),
                    asyncio.create_task(self._ticker(), name="tick")]
         try:
             while not stop.is_set():
@@ -442,10 +454,11 @@ class Scheduler:
                     await asyncio.wait_for(stop.wait(), poll)
                 except TimeoutError:
                     pass
-                if self.monitor.error:
-                    raise RuntimeError(self.monitor.error)
+                if monitor is not None and monitor.error:
+                    raise RuntimeError(monitor.error)
         finally:
-            self.monitor.stop()
+            if monitor is not None:
+                monitor.stop()
             jobs = [*self._running.values(), *self._requests.values()]
             for task in jobs:
                 task.cancel()

@@ -89,6 +89,10 @@ class TaskContext:
             return watched.url, watched.site_config
         return site_url_of(self.store, site_id), SiteConfig()
 
+    def watched_sites(self) -> list[ServiceSite]:
+        """The sites the service config watches (none without a config)."""
+        return list(self._watched().values())
+
     def watched_site_ids(self) -> list[int]:
         """The sites the service config watches (the bulletin's sites)."""
         return sorted(self._watched())

@@ -9,7 +9,9 @@ One process runs, on one event loop:
   beating for ``stalled_after`` seconds (killed, its machine gone) go back to the queue, where
   any worker takes them; a retried scan resumes the run the dead worker left. A running job is
   never taken away from a worker that still beats, however long its crawl;
-- with the ``probe`` queue, the batch prober (:func:`govwatch.service.prober.run_prober`).
+- with the ``probe`` queue, the batch prober (:func:`govwatch.service.prober.run_prober`); with a
+  service config and alerts on, its visits feed the alert observer (a site going down raises its
+  alert here, as under ``govwatch serve`` on SQLite).
 
 Stopping (SIGTERM or Ctrl-C, which cancel :func:`run_worker`): the crawls in hand stop at once,
 their pages stored so far kept and their runs left ``interrupted``; their jobs are retried later
@@ -81,9 +83,13 @@ async def _stalled_timer(app: procrastinate.App, stalled_after: float) -> None:
 
 
 async def _prober(ctx: TaskContext, name: str, stop: asyncio.Event) -> Any:
-    from govwatch.service.prober import run_prober
+    """The batch prober; with a service config and alerts on, its visits feed the alert observer."""
+    from govwatch.service.prober import VisitAlerts, run_prober
 
-    return await run_prober(ctx.store, ctx.settings, stop, worker_id=name)
+    alerts = None
+    if ctx.config is not None and ctx.alerts:
+        alerts = VisitAlerts(ctx.store, ctx.config, await asyncio.to_thread(ctx.watched_sites))
+    return await run_prober(ctx.store, ctx.settings, stop, worker_id=name, alerts=alerts)
 
 
 async def run_worker(ctx: TaskContext, options: WorkerOptions) -> None:
