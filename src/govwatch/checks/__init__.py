@@ -91,6 +91,7 @@ def looked_for(check_runs: Iterable[CheckRun]) -> frozenset[str]:
 def load_builtin_checks() -> None:
     """Import the built-in check families so they register themselves."""
     from govwatch.checks import (  # noqa: F401
+        accessibility,
         availability,
         cloaking,
         content,
@@ -102,6 +103,7 @@ def load_builtin_checks() -> None:
         responsiveness,
         security,
         services,
+        site_search,
         tampering,
         transport,
     )

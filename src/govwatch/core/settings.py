@@ -100,7 +100,7 @@ class RenderSettings:
 
 @dataclass(slots=True)
 class SecuritySettings:
-    """The site measurements after a crawl (HTTPS, TLS, IPv6, cloaking; docs/security.md)."""
+    """The site measurements after a crawl (HTTPS, TLS, IPv6, cloaking; docs/security.md; accessibility)."""
 
     enabled: bool = True  # run the site measurements at all (off: their checks are not assessed)
     tls: bool = True  # HTTPS answers, HTTP redirects to it, certificate and chain
@@ -108,6 +108,10 @@ class SecuritySettings:
     cloaking: bool = True  # refetch a sample as Baiduspider and compare
     cloaking_sample: int = 5  # pages refetched: the homepage, then list pages and articles
     cloaking_user_agent: str = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+    # axe-core in chromium (render.executable) on the homepage and a sample per page type (docs/accessibility.md)
+    accessibility: bool = True
+    accessibility_per_type: int = 2  # list pages, articles and other pages tested of each type besides the homepage
+    accessibility_max_pages: int = 10  # pages tested at most, the homepage included
     timeout: float = 10.0  # seconds for one connection, handshake or request
     ca_file: str = ""  # PEM file of CA certificates trusted besides the system's (a private or test CA)
     hosts: list[str] = field(default_factory=list)  # "name=address" pairs resolved before DNS (like curl --resolve)
@@ -257,9 +261,11 @@ def allow_private_entry(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Net
 
 
 def _validate_security(s: SecuritySettings, origin: str) -> None:
-    for name in ("cloaking_sample", "timeout"):
+    for name in ("cloaking_sample", "timeout", "accessibility_max_pages"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"{origin}: security.{name} must be greater than 0")
+    if s.accessibility_per_type < 0:
+        raise ConfigError(f"{origin}: security.accessibility_per_type must not be negative")
     from govwatch.core.netconfig import check_ca_file, parse_hosts  # late: security imports settings
     try:
         check_ca_file(s.ca_file)

@@ -1,8 +1,8 @@
 """The site measurement step after a crawl: measure, store as run facts, never judge.
 
 :func:`measure_site` runs the probes that ``security`` settings enable and stores each
-result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``); the checks in
-``checks/transport.py`` and ``checks/cloaking.py`` judge them later, offline (mixed content
+result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``, ``accessibility``); the
+checks in ``checks/transport.py``, ``checks/cloaking.py`` and ``checks/accessibility.py`` judge them later, offline (mixed content
 needs no probe: ``checks/transport.py`` reads it from the stored links). A probe that fails
 stores ``{"error": ...}`` instead; the step never raises (but for cancellation). Requests
 leave only for the site itself, loopback, or any host when ``crawl.network`` is ``online``
@@ -20,13 +20,15 @@ from typing import Any
 from govwatch.core.netconfig import parse_hosts
 from govwatch.core.settings import Settings
 from govwatch.crawl.crawler import is_loopback
+from govwatch.crawl.sitefacts.accessibility import probe_accessibility
 from govwatch.crawl.sitefacts.bot_views import probe_cloaking
 from govwatch.crawl.sitefacts.http import Resolver
+from govwatch.crawl.sitefacts.site_search import probe_site_search
 from govwatch.crawl.sitefacts.tls import probe_ipv6, probe_transport
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 
-FACT_NAMES = ("transport", "ipv6", "cloaking")
+FACT_NAMES = ("transport", "ipv6", "cloaking", "accessibility")
 _BUDGET_TIMEOUTS = 8  # a probe gets this many security.timeout periods in all
 
 
@@ -67,8 +69,16 @@ async def measure_site(store: Store, run_id: int, settings: Settings) -> dict[st
     if sec.cloaking:
         jobs["cloaking"] = probe_cloaking(data, resolver, spider_agent=sec.cloaking_user_agent, normal_agent=agent,
                                           sample=sec.cloaking_sample, timeout=sec.timeout, allowed=allowed)
-    budget = sec.timeout * _BUDGET_TIMEOUTS
-    results = dict(zip(jobs, await asyncio.gather(*(_bounded(job, budget) for job in jobs.values())), strict=False))
+    if "site_search" not in store.run_facts(run_id):  # no setting of its own yet: runs with the others
+        jobs["site_search"] = probe_site_search(data, resolver, user_agent=agent, timeout=sec.timeout, allowed=allowed)
+    budgets = dict.fromkeys(jobs, sec.timeout * _BUDGET_TIMEOUTS)
+    if sec.accessibility:
+        jobs["accessibility"] = probe_accessibility(data, settings.render, user_agent=agent,
+                                                    per_type=sec.accessibility_per_type,
+                                                    max_pages=sec.accessibility_max_pages, allowed=allowed)
+        budgets["accessibility"] = settings.render.timeout * (sec.accessibility_max_pages + 2)  # a page at a time
+    results = dict(zip(jobs, await asyncio.gather(*(_bounded(job, budgets[name]) for name, job in jobs.items())),
+                       strict=False))
     probed_at = datetime.now(UTC).isoformat(timespec="seconds")
     for name, facts in results.items():
         store.put_run_fact(run_id, name, {**facts, "probed_at": facts.get("probed_at", probed_at)})

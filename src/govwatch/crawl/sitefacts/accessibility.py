@@ -1,0 +1,221 @@
+"""Accessibility probe (信息无障碍 / 适老化): axe-core in Debian chromium on a sample of pages.
+
+The homepage and the first ``per_type`` list pages, articles and other pages of the crawl (in
+crawl order, at most ``max_pages`` in all) are loaded in the system's chromium (Playwright with
+``render.executable``; no browser is ever downloaded) with their style sheets, so contrast is
+measured as people see it. axe-core (``node_modules/axe-core/axe.min.js``, an npm dependency that
+``scripts/bootstrap`` installs) runs only the rules that ``govwatch/data/accessibility.yaml`` maps
+to a national requirement. What is stored per page: each violated rule with its impact, the number
+of elements and the first :data:`MAX_NODES` of them (CSS selector, HTML truncated). The homepage's
+rendered DOM is also searched for the entry of the 无障碍 / 适老化 service (:func:`find_entry`).
+
+A browser or axe-core that is missing stores ``{"unavailable": reason}``: the check then says it
+could not judge. ``checks/accessibility.py`` judges the fact; nothing here decides a finding.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from selectolax.lexbor import LexborHTMLParser
+
+from govwatch.core.settings import RenderSettings
+from govwatch.crawl.render import CHROMIUM_FLAGS
+from govwatch.rundata import RunData
+
+FACT_NAME = "accessibility"
+PAGE_TYPES = ("list", "article", "other")
+MAX_NODES = 5  # elements kept per violated rule
+MAX_HTML_CHARS = 200  # of each element's HTML
+MAX_ENTRY_TEXT = 60
+ASSETS_ENV = "GOVWATCH_ASSETS_DIR"  # the dashboard's variable (web/assets.py): node_modules or the folder holding it
+AXE_PATH = Path("axe-core") / "axe.min.js"
+_SKIPPED_RESOURCES = frozenset({"image", "media", "font"})  # style sheets load: contrast needs them
+_CONTROLS = "a, button, [role=button], [role=link], input[type=button], input[type=submit], input[type=image]"
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """The national requirement an axe rule tests (one row of ``data/accessibility.yaml``)."""
+
+    rule: str
+    requirement: str
+    label: str
+    clause: str
+    problem: str
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    text = resources.files("govwatch.data").joinpath("accessibility.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+@lru_cache(maxsize=1)
+def requirements() -> dict[str, Requirement]:
+    """axe rule id -> its requirement, as the shipped mapping gives them."""
+    rules: dict[str, dict[str, str]] = _data()["rules"]
+    return {rule: Requirement(rule=rule, requirement=row["requirement"], label=row["label"], clause=row["clause"],
+                              problem=row["problem"]) for rule, row in rules.items()}
+
+
+def entry_words() -> tuple[str, ...]:
+    """Words that name the 无障碍 / 适老化 entry (link or button text, aria-label, title, alt)."""
+    return tuple(_data()["entry"]["words"])
+
+
+def entry_script_markers() -> tuple[str, ...]:
+    """Parts of a script address that mark an accessibility toolbar service."""
+    return tuple(_data()["entry"]["script_markers"])
+
+
+def _label_of(node: Any) -> list[tuple[str, str]]:
+    """(attribute, text) pairs naming a control: its text, aria-label, title and its images' alt/title."""
+    named = [("text", node.text(deep=True, separator=" ", strip=True) or "")]
+    named += [(attr, node.attributes.get(attr) or "") for attr in ("aria-label", "title", "value", "alt")]
+    for img in node.css("img"):
+        named += [("alt", img.attributes.get("alt") or ""), ("title", img.attributes.get("title") or "")]
+    return named
+
+
+def find_entry(html: str) -> dict[str, str] | None:
+    """The homepage's entry to the 无障碍 / 适老化 service, or None: ``{"how", "word", "text"}`` where
+    ``how`` is text | aria-label | title | value | alt (a link or button naming it) or script (a toolbar
+    service's script, ``text`` its address)."""
+    tree = LexborHTMLParser(html)
+    words = entry_words()
+    for node in tree.css(_CONTROLS):
+        for how, text in _label_of(node):
+            word = next((w for w in words if w in text), None)
+            if word is not None:
+                return {"how": how, "word": word, "text": " ".join(text.split())[:MAX_ENTRY_TEXT]}
+    markers = entry_script_markers()
+    for script in tree.css("script[src]"):
+        src = script.attributes.get("src") or ""
+        marker = next((m for m in markers if m in src.lower()), None)
+        if marker is not None:
+            return {"how": "script", "word": marker, "text": src[:MAX_ENTRY_TEXT * 4]}
+    return None
+
+
+def axe_script(search: list[Path] | None = None) -> Path | None:
+    """axe-core's ``axe.min.js``: under ``GOVWATCH_ASSETS_DIR`` when set (``node_modules`` or its folder),
+    else in the ``node_modules`` beside the source tree (an editable install) or in the working directory."""
+    if search is None:
+        given = os.environ.get(ASSETS_ENV)
+        here = Path(__file__).resolve()
+        search = [Path(given)] if given else [*here.parents[3:6], Path.cwd()]
+    for folder in search:
+        for root in (folder, folder / "node_modules"):
+            if (root / AXE_PATH).is_file():
+                return root / AXE_PATH
+    return None
+
+
+def sample_pages(data: RunData, per_type: int, max_pages: int) -> list[tuple[str, str]]:
+    """(url, page type) to test: the homepage, then the first ``per_type`` HTML pages of each type
+    read without error, in crawl order; at most ``max_pages``."""
+    chosen: list[tuple[str, str]] = []
+    if data.homepage() is not None:
+        chosen.append((data.site_url, "home"))
+    counts = dict.fromkeys(PAGE_TYPES, 0)
+    for url, facts in data.pages():
+        if len(chosen) >= max_pages:
+            break
+        kind = facts.get("page_type")
+        if kind not in counts or counts[kind] >= per_type or url in data.homepage_urls or not _read_ok(data, url):
+            continue
+        counts[kind] += 1
+        chosen.append((url, kind))
+    return chosen
+
+
+def _read_ok(data: RunData, url: str) -> bool:
+    row = data.fetches.get(url) or {}
+    return not row.get("error") and 200 <= (row.get("status") or 0) < 300 and "html" in (row.get("content_type") or "html")
+
+
+def _violation(raw: dict[str, Any]) -> dict[str, Any]:
+    nodes = raw.get("nodes") or []
+    return {"rule": raw["id"], "impact": raw.get("impact"), "count": len(nodes),
+            "nodes": [{"target": " ".join(str(t) for t in node.get("target") or []),
+                       "html": str(node.get("html") or "")[:MAX_HTML_CHARS]} for node in nodes[:MAX_NODES]]}
+
+
+_AXE_RUN = """async (rules) => {
+  const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']});
+  return {version: axe.version, violations: result.violations};
+}"""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+async def probe_accessibility(data: RunData, render: RenderSettings, *, user_agent: str, per_type: int,
+                              max_pages: int, allowed: Callable[[str], bool],
+                              axe_file: Path | None = None) -> dict[str, Any]:
+    """Run axe-core on the sample in chromium and look for the homepage entry; the run fact ``accessibility``."""
+    pages = sample_pages(data, per_type, max_pages)
+    axe_file = axe_file or axe_script()
+    if axe_file is None:
+        return {"unavailable": "未安装 axe-core（在 govwatch 目录运行 scripts/bootstrap 或 npm ci）"}
+    if not os.access(render.executable, os.X_OK):
+        return {"unavailable": f"未找到浏览器 {render.executable}（请安装 Debian 的 chromium 软件包，或设置 render.executable）"}
+    if not pages:
+        return {"unavailable": "没有可供无障碍检测的页面（首页未能读取）"}
+    source = axe_file.read_text(encoding="utf-8")
+    from playwright.async_api import async_playwright
+
+    async def route(request_route: Any) -> None:
+        request = request_route.request
+        if request.resource_type in _SKIPPED_RESOURCES or not allowed(request.url):
+            await request_route.abort()
+        else:
+            await request_route.continue_()
+
+    measured: list[dict[str, Any]] = []
+    entry: dict[str, str] | None = None
+    version = ""
+    async with async_playwright() as playwright:
+        try:
+            browser = await playwright.chromium.launch(executable_path=render.executable, headless=True,
+                                                       args=CHROMIUM_FLAGS, timeout=render.timeout * 1000)
+        except Exception as exc:  # noqa: BLE001 - a browser that cannot start: the check is not assessed
+            return {"unavailable": f"浏览器 {render.executable} 无法启动：{_first_line(exc)}"}
+        try:
+            context = await browser.new_context(user_agent=user_agent, bypass_csp=True, service_workers="block",
+                                                viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            await context.route("**/*", route)
+            for url, page_type in pages:
+                page = await context.new_page()
+                row: dict[str, Any] = {"url": url, "page_type": page_type}
+                try:
+                    await page.goto(url, wait_until="load", timeout=render.timeout * 1000)
+                    await page.add_script_tag(content=source)
+                    result = await page.evaluate(_AXE_RUN, sorted(requirements()))
+                    version = result["version"]
+                    row["violations"] = [_violation(v) for v in result["violations"]]
+                    if page_type == "home":
+                        entry = find_entry(await page.content())
+                        row["entry"] = entry
+                except Exception as exc:  # noqa: BLE001 - one page that fails is recorded, the others go on
+                    row["error"] = _first_line(exc)
+                finally:
+                    await page.close()
+                measured.append(row)
+        finally:
+            await browser.close()
+    home = next((p for p in measured if p["page_type"] == "home"), None)
+    return {"axe_version": version, "rules": sorted(requirements()), "sample": len(measured), "pages": measured,
+            "homepage_checked": home is not None and "error" not in home, "entry": entry}
+
