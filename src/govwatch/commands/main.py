@@ -16,6 +16,7 @@ from govwatch import __version__
 from govwatch.commands.alerting import add_alerts_commands
 from govwatch.commands.annual_report import add_annual_command
 from govwatch.commands.common import EXIT_FAILURE, EXIT_USAGE, UsageError, console, interrupted_exit
+from govwatch.commands.counterfeit import add_counterfeit_commands
 from govwatch.commands.deadline_warnings import add_warnings_command
 from govwatch.commands.demo import add_demo_command
 from govwatch.commands.page_extract import add_extract_command
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_spot_check_commands(sub)  # spotcheck draw|list|show|run|table
     add_annual_command(sub)  # annual
     add_inbox_commands(sub)  # inbox import|add|list|show|forward|answer|close|figures
+    add_counterfeit_commands(sub)  # counterfeit check|candidates
     add_ticket_commands(sub)  # ticket issue|list|show|notify|reply|verify|exempt|close|notice|recheck-report
     return parser
 
