@@ -112,6 +112,12 @@ class RuleSet:
         """找错/留言 ticket deadlines (``forward_within``, ``answer_within``); {} when the table has none."""
         return dict(self.data.get("public_reports") or {})
 
+    @property
+    def search_typo_tolerance(self) -> bool:
+        """Whether the table asks that the site search find an article from a query with a typo
+        (``search.typo_tolerance``; false when the table has no ``search`` section)."""
+        return bool((self.data.get("search") or {}).get("typo_tolerance", False))
+
     def interaction_window(self, key: str) -> Window | None:
         """A window of the ``interaction`` section (``lookback``, ``results_within`` …), if set."""
         spec = self.interaction.get(key)
