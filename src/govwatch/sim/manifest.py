@@ -40,6 +40,11 @@ the site's :class:`govwatch.sim.plants.SitePlants`:
 of its challenge page (null unless challenged), the status of the pages it withholds (null when
 none are withheld or nothing answers) and the incomplete reason code an inspection must give
 (null for ``open``); null for the hostile site.
+
+``search`` (issue 23, :mod:`govwatch.sim.search`): ``{"mode", "url", "method", "field", "typo_tolerant",
+"expect"}`` — the site's own search (mode tolerant | exact | none | error500 | error_page), its endpoint
+(null for none) and the site-search kinds an inspection under national-2019 must report; null for the
+hostile site.
 """
 
 from __future__ import annotations
@@ -205,6 +210,7 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
         "linkage": linkage_truth(gen, norm),
         "variation": variation_truth(gen),
         "access": gen.access.truth(),
+        "search": gen.search.truth(gen.base_url),
     }
 
 
@@ -270,7 +276,7 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
         "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
         "future_dates": [], "broken_links": [], "decoys": [],
         "unverifiable_external": [], "traps": traps, "planted": [], "negatives": [], "interaction": None,
-        "linkage": [], "variation": None, "access": None,
+        "linkage": [], "variation": None, "access": None, "search": None,
     }
 
 

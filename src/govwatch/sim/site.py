@@ -40,6 +40,7 @@ from govwatch.sim.options import SimOptions, SiteSpec
 from govwatch.sim.plants import SPAM_TITLE, SitePlants, footer_defects
 from govwatch.sim.repairs import SiteRepairs
 from govwatch.sim.response import HTML_BARE, HTML_UTF8, JSON_UTF8, XML_UTF8, SimResponse
+from govwatch.sim.search import SiteSearch
 from govwatch.sim.variation import catalogue, choose
 
 PER_PAGE = {"trs": 20, "jcms": 15, "legacy": 20}
@@ -97,6 +98,7 @@ class SiteGenerator:
         self.tampered = options.tampered  # the tamper flag (SimServer.set_tampered changes it while serving)
         self._home: dict[str, bytes] = {}  # homepage bytes per variant
         self.repairs = SiteRepairs()  # defects repaired while serving (SimServer.repair)
+        self.search = SiteSearch.for_site(spec.id, spec.family)  # the site's own search (sim.search)
 
     # -- public helpers --------------------------------------------------------
     @property
@@ -198,6 +200,8 @@ class SiteGenerator:
         fault = self.plan.faults.get(path)
         if fault is not None:
             return self._repaired_target(path) if path in self.repairs.targets else self._fault(path, fault)
+        if self.search.handles(path):
+            return self.search_page(query)
         if self.variants.variation:
             varied = variant_pages.respond(self, path, query)
             if varied is not None:
@@ -265,6 +269,7 @@ class SiteGenerator:
         parts += [home_block(self.ctx, self._by_no[no], entries) for no, entries in blocks.items()]
         body = "\n".join(parts) + "\n" + planted_html(self.ctx, self.plan.links_on(Ref("home")))
         body += "\n" + self.plants.home_html(variant)
+        body += "\n" + self.search.form_html(self.ctx.root)
         title = SPAM_TITLE if variant == "spider" else self.identity.name
         return document(self.ctx, title, [], body)
 
@@ -298,6 +303,20 @@ class SiteGenerator:
         col = item.column
         body = item_body(self.ctx, col, item, "" if col.undated else self.family.info_line(col, item), False)
         return document(self.ctx, f"{item.title}_{self.identity.name}", item_metas(col, item), body)
+
+    def search_page(self, query: str) -> SimResponse:
+        """The answer of the site's search endpoint (``sim.search``): results, nothing found, or an error."""
+        status, title, body = self.search.answer(query, self.encoding, self._search_articles)
+        if status != 200:
+            return self.error(status)
+        return self.html(document(self.ctx, f"{title}_{self.identity.name}", [], body))
+
+    def _search_articles(self) -> Iterator[tuple[str, str]]:
+        """(href, title) of every item page the search knows, column by column."""
+        for col in self.columns:
+            for index in range(col.items):
+                head = self.factory.headline(col, index)
+                yield self.ctx.href(self.layout.item_path(col, index, head.when)), head.title
 
     def dataproxy(self, params: dict[str, str]) -> SimResponse:
         """JCMS dataproxy.jsp: records ``startrecord``..``endrecord`` of a column (1-based)."""
