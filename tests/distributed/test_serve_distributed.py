@@ -8,6 +8,9 @@ queue delivers it, and the pending row, exactly once each to a webhook on 127.0.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +23,7 @@ from govwatch.core.clock import SHANGHAI
 from govwatch.sim.robots import RobotServer
 from govwatch.store import service_rows as rows
 from govwatch.store.db import Store
-from tests.distributed.conftest import wait_for, write_crawl_settings
+from tests.distributed.conftest import env, wait_for, write_crawl_settings
 from tests.distributed.serving import Processes, empty_queue, query, queue_jobs
 from tests.service.test_service_e2e import SwitchedSite
 
@@ -96,3 +99,21 @@ def test_serve_on_postgresql_leaves_probes_and_delivery_to_the_workers(pg_store:
     probes = query(pg_store, "SELECT count(*), sum(CASE WHEN ok THEN 0 ELSE 1 END) FROM probes WHERE url = :u",
                    u=site.url)
     assert probes[0][0] >= 3 and probes[0][0] == probes[0][1]  # every visit stored, every one failed
+
+
+def test_the_queue_lines_of_govwatch_runs_are_chinese_in_a_fixed_status_order(tmp_path: Path) -> None:
+    from govwatch.commands.service import queue_lines
+
+    assert queue_lines({}) == ["任务队列：空（尚无任务）"]
+    assert queue_lines({"scan": {"succeeded": 7, "doing": 2, "todo": 3}, "notify": {"failed": 1, "todo": 1},
+                        "custom": {"weird": 4}}) == [
+        "任务队列：", "  custom：weird 4", "  notify（告警发送）：等待 1，失败 1", "  scan（扫描）：等待 3，执行中 2，已完成 7"]
+    # A SQLite store has no queue: `govwatch runs` shows none, and its JSON has no "queue".
+    db = f"sqlite:///{tmp_path / 'local.db'}"
+    Store(db).close()
+    shown = subprocess.run([sys.executable, "-m", "govwatch", "runs", "--db", db], env=env(), capture_output=True,
+                           text=True, timeout=120)
+    assert shown.returncode == 0 and "检查运行 0 次" in shown.stderr and "任务队列" not in shown.stdout + shown.stderr
+    as_json = subprocess.run([sys.executable, "-m", "govwatch", "runs", "--db", db, "--json", "-"], env=env(),
+                             capture_output=True, text=True, timeout=120)
+    assert json.loads(as_json.stdout) == {"runs": []}
