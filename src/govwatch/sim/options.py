@@ -95,6 +95,7 @@ class SimOptions:
     tampered: bool = False
     variation: int = 0
     today: date | None = None
+    clone: str | None = None  # a host-placed site also served, as a counterfeit copy, on 127.0.0.2 (sim.clones)
 
     def __post_init__(self) -> None:
         if self.as_of is None:
@@ -108,6 +109,8 @@ class SimOptions:
             raise ValueError(f"duplicate site ids in {ids}")
         if self.variation < 0:
             raise ValueError("variation must be 0 or more")
+        if self.clone is not None and self.clone not in {s.id for s in self.portfolio if s.placement == "host"}:
+            raise ValueError(f"clone {self.clone!r} is not a host-placed site of the portfolio")
         if not MIN_PAGES <= self.site_pages <= MAX_PAGES:
             raise ValueError(f"site_pages must lie in {MIN_PAGES}..{MAX_PAGES}")
 

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from govwatch.core.urls import normalize_url
+from govwatch.sim.clones import CLONE_HOST, Clone, make_clone
 from govwatch.sim.manifest import build_manifest, write_manifest
 from govwatch.sim.options import SimOptions
 from govwatch.sim.portfolio import (
@@ -99,6 +100,7 @@ class SimServer:
         self._refused: socket.socket | None = None
         self._refused_sites: list[socket.socket] = []  # ports of sites whose access is "refused"
         self._active: set[asyncio.Task[object]] = set()
+        self.clone: Clone | None = None  # the counterfeit copy (SimOptions.clone), served on CLONE_HOST
 
     # -- lifecycle ----------------------------------------------------------------
     def _bind(self) -> dict[str, socket.socket]:
@@ -138,6 +140,26 @@ class SimServer:
             await runner.setup()
             await web.SockSite(runner, sock).start()
             self._runners.append(runner)
+        self._manifest["clones"] = []
+        if self.options.clone is not None:
+            await self._start_clone(self.options.clone, ports[f"site:{self.options.clone}"])
+
+    async def _start_clone(self, site_id: str, port: int) -> None:
+        """Serve the counterfeit copy of ``site_id`` on CLONE_HOST (the genuine port when it is free)."""
+        assert self.portfolio is not None and self._manifest is not None
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.bind((CLONE_HOST, port))
+        except OSError:
+            sock.bind((CLONE_HOST, 0))
+        gen = self.portfolio.sites[site_id]
+        self.clone = make_clone(gen, f"http://{self.host}:{port}", f"http://{CLONE_HOST}:{sock.getsockname()[1]}")
+        server = web.Server(self._make_handler(f"site:{site_id}", port, clone=True), access_log=None)
+        runner = web.ServerRunner(server, shutdown_timeout=0.25)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        self._runners.append(runner)
+        self._manifest["clones"].append(self.clone.manifest_entry(gen))
 
     async def stop(self) -> None:
         """Stop serving and release every port (pending slow or hanging answers are cancelled)."""
@@ -259,7 +281,7 @@ class SimServer:
         return write_manifest(self.manifest, path)
 
     # -- request handling -------------------------------------------------------------
-    def _make_handler(self, role: str, port: int):
+    def _make_handler(self, role: str, port: int, clone: bool = False):
         async def handler(request: web.BaseRequest) -> web.StreamResponse:
             normal = normalize_url(str(request.url))
             if normal is not None:
@@ -268,12 +290,12 @@ class SimServer:
             if task is not None:
                 self._active.add(task)
             try:
-                return await self._handle(role, port, request)
+                return await self._handle(role, port, request, clone)
             finally:
                 self._active.discard(task)
         return handler
 
-    async def _handle(self, role: str, port: int, request: web.BaseRequest) -> web.StreamResponse:
+    async def _handle(self, role: str, port: int, request: web.BaseRequest, clone: bool = False) -> web.StreamResponse:
         assert self.portfolio is not None
         if request.method not in ("GET", "HEAD", "POST"):
             return _html(405, "405 Method Not Allowed")
@@ -301,6 +323,8 @@ class SimServer:
                                   request.headers.get("User-Agent", ""))
         else:
             answer = site.respond(request.method, rel, request.query_string, form)
+        if clone and self.clone is not None:
+            answer = self.clone.respond(answer)
         return await self._apply(port, request, answer)
 
     def _platform_index(self) -> web.Response:
