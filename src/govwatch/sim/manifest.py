@@ -45,6 +45,12 @@ none are withheld or nothing answers) and the incomplete reason code an inspecti
 "expect"}`` — the site's own search (mode tolerant | exact | none | error500 | error_page), its endpoint
 (null for none) and the site-search kinds an inspection under national-2019 must report; null for the
 hostile site.
+
+``accessibility`` (issue 23, :mod:`govwatch.sim.accessibility`): ``{"entry", "entry_text", "templates",
+"negatives"}`` — whether the homepage offers a 无障碍 entry; per template (``home``, ``list``: every list
+page, ``article``: every article) the requirements planted ``[{requirement, rule, what}]`` and the
+negatives ``[{requirement, selector, what}]`` (that element is never reported for that requirement);
+null for the hostile site.
 """
 
 from __future__ import annotations
@@ -211,6 +217,7 @@ def site_entry(gen: SiteGenerator) -> dict[str, Any]:
         "variation": variation_truth(gen),
         "access": gen.access.truth(),
         "search": gen.search.truth(gen.base_url),
+        "accessibility": gen.accessibility.truth(),
     }
 
 
@@ -276,7 +283,7 @@ def hostile_entry(portfolio: Portfolio) -> dict[str, Any]:
         "homepage_window": {"items_in_window": 0, "window_days": HOME_WINDOW_DAYS, "items": [], "shown": []},
         "future_dates": [], "broken_links": [], "decoys": [],
         "unverifiable_external": [], "traps": traps, "planted": [], "negatives": [], "interaction": None,
-        "linkage": [], "variation": None, "access": None, "search": None,
+        "linkage": [], "variation": None, "access": None, "search": None, "accessibility": None,
     }
 
 

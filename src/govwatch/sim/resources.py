@@ -143,7 +143,7 @@ def file_bytes(ext: str, text: str, colour_key: int = 0) -> bytes:
 
 SITE_CSS = """body{font-family:"Microsoft YaHei",SimSun,sans-serif;margin:0;color:#333}
 .header{background:#b5121b;color:#fff;padding:12px}.nav li{display:inline-block;margin:0 8px}
-.block{width:46%;display:inline-block;vertical-align:top;margin:8px}.date{float:right;color:#999}
+.block{width:46%;display:inline-block;vertical-align:top;margin:8px}.date{float:right;color:#666}
 .footer{border-top:2px solid #b5121b;text-align:center;font-size:12px;padding:12px}
 """
 

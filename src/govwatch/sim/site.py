@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from govwatch.sim import resources, variant_pages
 from govwatch.sim.access import choose_access
+from govwatch.sim.accessibility import SiteAccessibility
 from govwatch.sim.column_pages import Column, allocate
 from govwatch.sim.defects import DECOY_PAGE_FAULTS, DefectPlan
 from govwatch.sim.families import FAMILIES, JCMS_GROUP_PAGES, Jcms, jcms_group_query, jcms_groups
@@ -95,6 +96,7 @@ class SiteGenerator:
                                                if c.future_index is not None}  # pages the plants leave alone
         self.plants = SitePlants(options, spec, self.ctx, self.columns, frozenset(reserved))
         self.factory.sourceless = self.plants.no_source
+        self.accessibility = SiteAccessibility(spec.family, self.ctx)  # 信息无障碍 plants (sim/accessibility.py)
         self.tampered = options.tampered  # the tamper flag (SimServer.set_tampered changes it while serving)
         self._home: dict[str, bytes] = {}  # homepage bytes per variant
         self.repairs = SiteRepairs()  # defects repaired while serving (SimServer.repair)
@@ -270,6 +272,7 @@ class SiteGenerator:
         body = "\n".join(parts) + "\n" + planted_html(self.ctx, self.plan.links_on(Ref("home")))
         body += "\n" + self.plants.home_html(variant)
         body += "\n" + self.search.form_html(self.ctx.root)
+        body += "\n" + self.accessibility.home_html()
         title = SPAM_TITLE if variant == "spider" else self.identity.name
         return document(self.ctx, title, [], body)
 
@@ -280,6 +283,7 @@ class SiteGenerator:
         body = position(self.ctx, col) + "\n" + subnav(self.ctx, col)
         body += self.family.list_body(self.ctx, col, k, items)
         body += planted_html(self.ctx, self.plan.links_on(Ref("list", col.no, k)))
+        body += self.accessibility.list_html()
         metas = column_metas(col, (col.no, k) not in self.plants.no_column_type)
         return document(self.ctx, f"{col.name}_{self.identity.name}", metas, body)
 
@@ -293,6 +297,7 @@ class SiteGenerator:
         body = item_body(self.ctx, col, item, info, soft200, extra, files)
         body += related_html(self.ctx, col, index, lambda c, i: self.factory.headline(c, i).title)
         body += planted_html(self.ctx, self.plan.links_on(ref))
+        body += self.accessibility.article_html()
         spam = self.plants.title(ref)
         title = f"{spam}_{item.title}" if spam else item.title
         return document(self.ctx, f"{title}_{self.identity.name}", item_metas(col, item, self.plants.pub_date(ref)),
