@@ -95,6 +95,7 @@ def load_builtin_checks() -> None:
         availability,
         cloaking,
         content,
+        counterfeit,
         coverage,
         freshness,
         identity,
