@@ -39,7 +39,7 @@ from sqlalchemy import (
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.registry_rows import all_orgs
-from govwatch.store.run_listing import newest_full_select
+from govwatch.store.run_listing import newest_full_select, newest_score_join, newest_score_value
 
 __all__ = ["VERDICTS", "UNRATED", "IN_LIST_LIMIT", "SiteStanding", "Overview", "OrgNode", "OrgTree", "AtRisk",
            "DayAvailability", "IndicatorFindings", "overview", "org_tree", "sites_at_risk", "availability_days",
@@ -77,12 +77,6 @@ class _Scope:
             return
         allowed = set(self.ids)
         yield from (r for r in rows if r[key] in allowed)
-
-
-def _newest_score_id(run_id: Any) -> Any:
-    """The id of the run's newest score sheet (any rule table), correlated to ``run_id``."""
-    newer = t.scores.alias("newer")
-    return select(func.max(newer.c.id)).where(newer.c.run_id == run_id).correlate_except(newer).scalar_subquery()
 
 
 def _verdict(value: str | None) -> str:
@@ -153,7 +147,7 @@ def overview(store: Store, site_ids: Collection[int] | None) -> Overview:
                     case((t.scores.c.verdict == "不合格", _triggered_vetoes(conn))).label("vetoes"))
              .outerjoin(newest, newest.c.site_id == s.id)
              .outerjoin(t.runs, t.runs.c.id == newest.c.run_id)
-             .outerjoin(t.scores, t.scores.c.id == _newest_score_id(newest.c.run_id))
+             .outerjoin(t.scores, newest_score_join(newest.c.run_id))
              .order_by(s.id))
         rows = list(scope.rows(conn.execute(scope.where(q, s.id)).mappings(), "id"))
     sites = [SiteStanding(int(r["id"]), r["url"], r["name"], r["org_id"], r["status"], r["run_id"],
@@ -349,9 +343,9 @@ def newest_runs(store: Store, site_ids: Collection[int] | None, *, limit: int = 
     started_at, finished_at, and verdict and score of the run's newest score sheet. One query."""
     r, s = t.runs.c, t.sites.c
     q = (select(r.id, r.site_id, s.url.label("site_url"), s.name.label("site_name"), r.kind, r.status, r.complete,
-                r.as_of, r.started_at, r.finished_at, t.scores.c.verdict, t.scores.c.score)
+                r.as_of, r.started_at, r.finished_at, newest_score_value("verdict", r.id).label("verdict"),
+                newest_score_value("score", r.id).label("score"))
          .join(t.sites, s.id == r.site_id)
-         .outerjoin(t.scores, t.scores.c.id == _newest_score_id(r.id))
          .order_by(r.id.desc()))
     scope = _Scope.of(store, site_ids)
     q = scope.where(q, r.site_id)

@@ -179,9 +179,13 @@ class Store:
         forth with the busy event loop once per row, which slows the writer several times over.
         Rows go in groups through one multi-row ``INSERT`` (one shape per table, so the driver's
         statement cache holds one small statement, not one per batch size); the rest of a batch
-        row by row. JSON values must be strings already.
+        row by row. On PostgreSQL, rows that need no conflict handling go through ``COPY``
+        instead (:meth:`_copy_rows`). JSON values must be strings already.
         """
         if not rows:
+            return
+        if not ignore_conflicts and self.engine.dialect.name == "postgresql":
+            self._copy_rows(conn, table, columns, rows)
             return
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         row_marks = f"({', '.join([mark] * len(columns))})"
@@ -194,6 +198,19 @@ class Store:
                                  [tuple(v for row in rows[i:i + group] for v in row) for i in range(0, whole, group)])
         if whole < len(rows):
             conn.exec_driver_sql(head + row_marks + tail, rows[whole:])
+
+    @staticmethod
+    def _copy_rows(conn: Any, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """``COPY … FROM STDIN`` on the connection's own transaction (psycopg 3): PostgreSQL's
+        fastest way in, about 15 % quicker than multi-row INSERTs for a crawl's rows
+        (bench/store_writes.py; most of the rest is the foreign-key checks of each row)."""
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
 
     def release(self) -> None:
         """Forget the URL-id cache and close pooled connections (and with them SQLite's page

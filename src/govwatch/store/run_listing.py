@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select, update
 from govwatch.store import tables as t
 from govwatch.store.db import RESUMABLE_STATUSES, Store
 
-__all__ = ["FULL_KINDS", "set_run_kind", "resumable_run_of", "run_rows", "probe_day_rows", "newest_full_select", "newest_scores", "newest_full_runs",
+__all__ = ["FULL_KINDS", "set_run_kind", "resumable_run_of", "run_rows", "probe_day_rows", "newest_full_select", "newest_score_join", "newest_score_value", "newest_full_runs",
            "run_site_config", "key_column_rows", "abandon_runs"]
 
 FULL_KINDS = ("inspect", "manual", "scan")  # runs that read the whole site (a verdict may come of them)
@@ -49,23 +49,33 @@ def abandon_runs(store: Store, kind: str, error: str) -> list[int]:
     return ids
 
 
-def newest_scores() -> Any:
-    """The subquery of (run_id, score_id) of each run's newest score sheet."""
-    return (select(t.scores.c.run_id, func.max(t.scores.c.id).label("score_id"))
-            .group_by(t.scores.c.run_id).subquery())
+def newest_score_join(run_id: Any) -> Any:
+    """The condition joining ``scores`` to the newest score sheet (any rule table) of the run
+    ``run_id`` (a column of the outer query): the greatest id among the run's sheets, looked up by
+    index (a subquery grouping all of ``scores`` by run would read the whole table on PostgreSQL)."""
+    newer = t.scores.alias("newer")
+    return t.scores.c.id == (select(func.max(newer.c.id)).where(newer.c.run_id == run_id)
+                             .correlate_except(newer).scalar_subquery())
+
+
+def newest_score_value(column: str, run_id: Any) -> Any:
+    """One column of the run's newest score sheet (any rule table), as a value of each row of a
+    list of runs: looked up by index for each listed run, however many score sheets the store holds
+    (a join to ``scores`` lets PostgreSQL hash the whole table for a list of a few hundred runs)."""
+    sheet = t.scores.alias("sheet")
+    return (select(sheet.c[column]).where(sheet.c.run_id == run_id).order_by(sheet.c.id.desc()).limit(1)
+            .correlate_except(sheet).scalar_subquery())
 
 
 def run_rows(store: Store, *, site_ids: Iterable[int] | None = None,
              kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Runs, oldest first: id, site_id, site_url, site_name, kind (as stored), status, as_of,
     started_at, finished_at, stats, complete, verdict and score (of the run's newest score sheet)."""
-    newest = newest_scores()
     q = (select(t.runs.c.id, t.runs.c.site_id, t.sites.c.url.label("site_url"), t.sites.c.name.label("site_name"),
                 t.runs.c.kind, t.runs.c.status, t.runs.c.as_of, t.runs.c.started_at, t.runs.c.finished_at,
-                t.runs.c.stats, t.runs.c.complete, t.scores.c.verdict, t.scores.c.score)
+                t.runs.c.stats, t.runs.c.complete, newest_score_value("verdict", t.runs.c.id).label("verdict"),
+                newest_score_value("score", t.runs.c.id).label("score"))
          .join(t.sites, t.sites.c.id == t.runs.c.site_id)
-         .outerjoin(newest, newest.c.run_id == t.runs.c.id)
-         .outerjoin(t.scores, t.scores.c.id == newest.c.score_id)
          .order_by(t.runs.c.id))
     if site_ids is not None:
         q = q.where(t.runs.c.site_id.in_(list(site_ids)))

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
 from govwatch.store.job_queue import defer_request_in
-from govwatch.store.run_listing import FULL_KINDS, newest_full_select, newest_scores
+from govwatch.store.run_listing import FULL_KINDS, newest_full_select, newest_score_join, newest_score_value
 
 __all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows", "set_user_disabled", "set_user_sites", "user_site_ids",
            "site_ids_of_orgs", "org_ids_of_sites", "add_session", "session_user", "delete_session", "purge_sessions",
@@ -306,15 +306,13 @@ def site_summaries(store: Store, site_ids: Collection[int] | None, *, site_id: i
     site_code, status, org_id, org_code, org_name, and of the newest complete full run run_id,
     as_of, verdict, score and ruleset (its newest score sheet's)."""
     newest = newest_full_select().subquery()
-    scores = newest_scores()
     q = (select(t.sites.c.id, t.sites.c.url, t.sites.c.name, t.sites.c.site_code, t.sites.c.status,
                 t.sites.c.org_id, t.orgs.c.code.label("org_code"), t.orgs.c.name.label("org_name"),
                 newest.c.run_id, t.runs.c.as_of, t.scores.c.verdict, t.scores.c.score, t.scores.c.ruleset)
          .outerjoin(t.orgs, t.orgs.c.id == t.sites.c.org_id)
          .outerjoin(newest, newest.c.site_id == t.sites.c.id)
          .outerjoin(t.runs, t.runs.c.id == newest.c.run_id)
-         .outerjoin(scores, scores.c.run_id == newest.c.run_id)
-         .outerjoin(t.scores, t.scores.c.id == scores.c.score_id)
+         .outerjoin(t.scores, newest_score_join(newest.c.run_id))
          .order_by(t.sites.c.id))
     if site_id is not None:
         q = q.where(t.sites.c.id == site_id)
@@ -331,11 +329,10 @@ def scoped_runs(store: Store, site_ids: Collection[int] | None, *, site_id: int 
     """Runs, newest first (at most ``limit``), of the sites in ``site_ids`` (None = all; only
     ``site_id`` when given): id, site_id, kind, status, as_of, started_at, finished_at, complete,
     verdict and score of the newest score sheet."""
-    scores = newest_scores()
     q = (select(t.runs.c.id, t.runs.c.site_id, t.runs.c.kind, t.runs.c.status, t.runs.c.as_of,
-                t.runs.c.started_at, t.runs.c.finished_at, t.runs.c.complete, t.scores.c.verdict, t.scores.c.score)
-         .outerjoin(scores, scores.c.run_id == t.runs.c.id)
-         .outerjoin(t.scores, t.scores.c.id == scores.c.score_id)
+                t.runs.c.started_at, t.runs.c.finished_at, t.runs.c.complete,
+                newest_score_value("verdict", t.runs.c.id).label("verdict"),
+                newest_score_value("score", t.runs.c.id).label("score"))
          .order_by(t.runs.c.id.desc()))
     if site_id is not None:
         q = q.where(t.runs.c.site_id == site_id)
