@@ -35,7 +35,7 @@ _SKIP_TYPES = ("password", "file")
 MAX_TEXT_FIELDS = 3  # a form with more text fields (or a textarea) is a message form, not a search box
 _NO_RESULT = re.compile(
     r"(?:没有|未能?|无法)(?:找到|检索到|搜索到|查询到|查到)|(?:无|暂无)(?:相关|匹配|符合条件的)?(?:结果|记录|信息|数据|内容)"
-    r"|(?:共|找到|检索到|搜索到|查询到)(?:相关)?(?:结果)?\s*0\s*(?:条|个|篇|项)|抱歉")
+    r"|(?:共|找到|检索到|搜索到|查询到)+(?:相关)?(?:结果|信息|记录)?\s*0\s*(?:条|个|篇|项)")
 _ERROR = re.compile(
     r"系统(?:错误|异常|繁忙|维护)|服务器(?:内部)?错误|服务(?:暂时)?不可用|检索服务(?:异常|不可用|出错)|出错了|发生错误|程序错误"
     r"|Internal Server Error|Service Unavailable|Bad Gateway|Exception|Traceback|数据库(?:连接)?(?:错误|异常)", re.I)
@@ -216,7 +216,8 @@ def read_results(body: bytes | str, url: str, *, scope: Scope, query: str, expec
                  expected_title: str = "", content_type: str = "", search_url: str = "") -> ResultPage:
     """One search answer: its links into the site and what its text says (see the module's docstring)."""
     tree = _parse(body, content_type)
-    title = collapse(tree.css_first("title").text()) if tree.css_first("title") else ""
+    title_node = tree.css_first("title")
+    title = collapse(title_node.text()) if title_node is not None else ""
     for node in tree.css("script,style"):
         node.decompose()
     root = tree.body or tree.root
