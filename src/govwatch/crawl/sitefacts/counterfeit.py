@@ -15,7 +15,7 @@ from typing import Any
 from govwatch.store.counterfeit_rows import suspect_rows
 from govwatch.store.db import Store
 
-__all__ = ["counterfeit_fact", "FACT_NAME", "MAX_SUSPECTS"]
+__all__ = ["counterfeit_fact", "record_counterfeits", "FACT_NAME", "MAX_SUSPECTS"]
 
 FACT_NAME = "counterfeit"
 MAX_SUSPECTS = 50  # rows copied per run (newest sightings first)
@@ -38,3 +38,14 @@ def counterfeit_fact(store: Store, site_id: int) -> dict[str, Any]:
     rows = [r for r in suspect_rows(store, site_id=site_id) if r["state"] != "closed"]
     return {"suspects": [_suspect(r) for r in rows[:MAX_SUSPECTS]], "total": len(rows),
             "recorded_at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def record_counterfeits(store: Store, run_id: int) -> None:
+    """Store the ``counterfeit`` fact of a run once (a resumed run keeps the one it has)."""
+    from govwatch.store.site_page_rows import run_site
+
+    if FACT_NAME in store.run_facts(run_id):
+        return
+    site_id = run_site(store, run_id)
+    if site_id is not None:
+        store.put_run_fact(run_id, FACT_NAME, counterfeit_fact(store, site_id))

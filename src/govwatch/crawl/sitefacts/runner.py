@@ -22,6 +22,7 @@ from govwatch.core.settings import Settings
 from govwatch.crawl.crawler import is_loopback
 from govwatch.crawl.sitefacts.accessibility import probe_accessibility
 from govwatch.crawl.sitefacts.bot_views import probe_cloaking
+from govwatch.crawl.sitefacts.counterfeit import record_counterfeits
 from govwatch.crawl.sitefacts.http import Resolver
 from govwatch.crawl.sitefacts.site_search import probe_site_search
 from govwatch.crawl.sitefacts.tls import probe_ipv6, probe_transport
@@ -52,6 +53,7 @@ async def measure_site(store: Store, run_id: int, settings: Settings) -> dict[st
     sec = settings.security
     if not sec.enabled:
         return {}
+    record_counterfeits(store, run_id)  # the store's record of counterfeit pages (no network)
     data = StoreRunData(store, run_id)
     resolver = Resolver(parse_hosts(sec.hosts))
     online = settings.crawl.network == "online"
