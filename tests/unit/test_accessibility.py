@@ -1,6 +1,6 @@
 """The accessibility mapping (``data/accessibility.yaml``), the homepage entry detector on hand-made
 HTML, the page sample, the settings and the probe's answer without a browser
-(``govwatch.crawl.sitefacts.accessibility``)."""
+(``govwatch.crawl.sitefacts.accessibility`` and ``accessibility_map``)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 
 from govwatch.core.settings import ConfigError, RenderSettings, load_settings
-from govwatch.crawl.sitefacts.accessibility import (
-    axe_script,
-    find_entry,
-    probe_accessibility,
-    requirements,
-    sample_pages,
-)
+from govwatch.crawl.sitefacts.accessibility import axe_script, probe_accessibility, sample_pages
+from govwatch.crawl.sitefacts.accessibility_map import find_entry, requirements
 from govwatch.sim.accessibility import NEGATIVES, PLANTS
 from tests.checks.casefiles import SITE, build_run
 

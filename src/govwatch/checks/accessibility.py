@@ -18,7 +18,7 @@ from typing import Any
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
 from govwatch.crawl.error_wording import reason_text
-from govwatch.crawl.sitefacts.accessibility import FACT_NAME, entry_script_markers, entry_words, requirements
+from govwatch.crawl.sitefacts.accessibility_map import FACT_NAME, entry_script_markers, entry_words, requirements
 from govwatch.rundata import RunData
 
 INDICATOR = "信息无障碍"

@@ -7,7 +7,8 @@ measured as people see it. axe-core (``node_modules/axe-core/axe.min.js``, an np
 ``scripts/bootstrap`` installs) runs only the rules that ``govwatch/data/accessibility.yaml`` maps
 to a national requirement. What is stored per page: each violated rule with its impact, the number
 of elements and the first :data:`MAX_NODES` of them (CSS selector, HTML truncated). The homepage's
-rendered DOM is also searched for the entry of the 无障碍 / 适老化 service (:func:`find_entry`).
+rendered DOM is also searched for the entry of the 无障碍 / 适老化 service
+(:func:`govwatch.crawl.sitefacts.accessibility_map.find_entry`).
 
 A browser or axe-core that is missing stores ``{"unavailable": reason}``: the check then says it
 could not judge. ``checks/accessibility.py`` judges the fact; nothing here decides a finding.
@@ -17,93 +18,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-from selectolax.lexbor import LexborHTMLParser
-
 from govwatch.core.settings import RenderSettings
 from govwatch.crawl.render import CHROMIUM_FLAGS
+from govwatch.crawl.sitefacts.accessibility_map import find_entry, requirements
 from govwatch.rundata import RunData
 
-FACT_NAME = "accessibility"
 PAGE_TYPES = ("list", "article", "other")
 MAX_NODES = 5  # elements kept per violated rule
 MAX_HTML_CHARS = 200  # of each element's HTML
-MAX_ENTRY_TEXT = 60
 ASSETS_ENV = "GOVWATCH_ASSETS_DIR"  # the dashboard's variable (web/assets.py): node_modules or the folder holding it
 AXE_PATH = Path("axe-core") / "axe.min.js"
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font"})  # style sheets load: contrast needs them
-_CONTROLS = "a, button, [role=button], [role=link], input[type=button], input[type=submit], input[type=image]"
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    """The national requirement an axe rule tests (one row of ``data/accessibility.yaml``)."""
-
-    rule: str
-    requirement: str
-    label: str
-    clause: str
-    problem: str
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict[str, Any]:
-    text = resources.files("govwatch.data").joinpath("accessibility.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
-    return loaded
-
-
-@lru_cache(maxsize=1)
-def requirements() -> dict[str, Requirement]:
-    """axe rule id -> its requirement, as the shipped mapping gives them."""
-    rules: dict[str, dict[str, str]] = _data()["rules"]
-    return {rule: Requirement(rule=rule, requirement=row["requirement"], label=row["label"], clause=row["clause"],
-                              problem=row["problem"]) for rule, row in rules.items()}
-
-
-def entry_words() -> tuple[str, ...]:
-    """Words that name the 无障碍 / 适老化 entry (link or button text, aria-label, title, alt)."""
-    return tuple(_data()["entry"]["words"])
-
-
-def entry_script_markers() -> tuple[str, ...]:
-    """Parts of a script address that mark an accessibility toolbar service."""
-    return tuple(_data()["entry"]["script_markers"])
-
-
-def _label_of(node: Any) -> list[tuple[str, str]]:
-    """(attribute, text) pairs naming a control: its text, aria-label, title and its images' alt/title."""
-    named = [("text", node.text(deep=True, separator=" ", strip=True) or "")]
-    named += [(attr, node.attributes.get(attr) or "") for attr in ("aria-label", "title", "value", "alt")]
-    for img in node.css("img"):
-        named += [("alt", img.attributes.get("alt") or ""), ("title", img.attributes.get("title") or "")]
-    return named
-
-
-def find_entry(html: str) -> dict[str, str] | None:
-    """The homepage's entry to the 无障碍 / 适老化 service, or None: ``{"how", "word", "text"}`` where
-    ``how`` is text | aria-label | title | value | alt (a link or button naming it) or script (a toolbar
-    service's script, ``text`` its address)."""
-    tree = LexborHTMLParser(html)
-    words = entry_words()
-    for node in tree.css(_CONTROLS):
-        for how, text in _label_of(node):
-            word = next((w for w in words if w in text), None)
-            if word is not None:
-                return {"how": how, "word": word, "text": " ".join(text.split())[:MAX_ENTRY_TEXT]}
-    markers = entry_script_markers()
-    for script in tree.css("script[src]"):
-        src = script.attributes.get("src") or ""
-        marker = next((m for m in markers if m in src.lower()), None)
-        if marker is not None:
-            return {"how": "script", "word": marker, "text": src[:MAX_ENTRY_TEXT * 4]}
-    return None
 
 
 def axe_script(search: list[Path] | None = None) -> Path | None:
