@@ -13,6 +13,7 @@ error, and for suggestions (纠错、关键词推荐). Pure: no network.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -55,18 +56,23 @@ class SearchEntry:
     field: str
     fixed: tuple[tuple[str, str], ...] = ()
     engine: str | None = None  # the id of a known engine (search_engines.yaml), if the URL matches one
+    charset: str = "utf-8"  # how the words are encoded: the form's accept-charset, else the page's (as browsers do)
 
     def params(self, words: str) -> list[tuple[str, str]]:
         """The request's fields for ``words``."""
         return [(k, v) for k, v in self.fixed if k != self.field] + [(self.field, words)]
 
+    def encoded(self, words: str) -> str:
+        """The request's fields for ``words``, form-encoded in :attr:`charset`."""
+        return urlencode(self.params(words), encoding=self.charset, errors="xmlcharrefreplace")
+
     def get_url(self, words: str) -> str:
         """The GET URL asking for ``words``."""
-        return self.url + "?" + urlencode(self.params(words))
+        return self.url + "?" + self.encoded(words)
 
     def to_json(self) -> dict[str, Any]:
         return {"how": self.how, "url": self.url, "method": self.method, "field": self.field,
-                "fixed": [list(p) for p in self.fixed], "engine": self.engine}
+                "fixed": [list(p) for p in self.fixed], "engine": self.engine, "charset": self.charset}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +125,17 @@ def _text_fields(form: LexborNode) -> list[LexborNode]:
     return [i for i in form.css("input") if (i.attributes.get("type") or "").lower() in _TEXT_TYPES]
 
 
-def _form_entry(form: LexborNode, page_url: str) -> tuple[SearchEntry | None, bool]:
+def _charset(declared: str, page: str) -> str:
+    """The codec a form submits with: the first usable name of ``accept-charset``, else the page's."""
+    for name in declared.replace(",", " ").split():
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            continue
+    return page
+
+
+def _form_entry(form: LexborNode, page_url: str, encoding: str) -> tuple[SearchEntry | None, bool]:
     """(entry, script-only) of one form; (None, False) when it is no search form."""
     inputs = form.css("input")
     if form.css("textarea") or any((i.attributes.get("type") or "").lower() in _SKIP_TYPES for i in inputs):
@@ -145,10 +161,11 @@ def _form_entry(form: LexborNode, page_url: str) -> tuple[SearchEntry | None, bo
     fixed = tuple(parse_qsl(parts.query, keep_blank_values=True)) + fixed
     method = "POST" if (form.attributes.get("method") or "get").strip().lower() == "post" else "GET"
     return SearchEntry("form", urlunsplit(parts._replace(query="", fragment="")), method, name, fixed,
-                       engine["id"] if engine else None), False
+                       engine["id"] if engine else None,
+                       _charset(str(form.attributes.get("accept-charset") or ""), encoding)), False
 
 
-def _link_entry(tree: LexborHTMLParser, page_url: str) -> SearchEntry | None:
+def _link_entry(tree: LexborHTMLParser, page_url: str, encoding: str) -> SearchEntry | None:
     for anchor in tree.css("a[href]"):
         url = normalize_url(str(anchor.attributes.get("href") or ""), page_url)
         engine = engine_of(url) if url else None
@@ -157,26 +174,31 @@ def _link_entry(tree: LexborHTMLParser, page_url: str) -> SearchEntry | None:
         parts = urlsplit(url)
         fixed = tuple(parse_qsl(parts.query, keep_blank_values=True))
         return SearchEntry("link", urlunsplit(parts._replace(query="", fragment="")), "GET", engine["query"], fixed,
-                           engine["id"])
+                           engine["id"], encoding)
     return None
 
 
-def _parse(body: bytes | str, content_type: str) -> LexborHTMLParser:
-    html = body if isinstance(body, str) else decode_html(body, content_type)[0]
-    return LexborHTMLParser(html)
+def _parse(body: bytes | str, content_type: str) -> tuple[LexborHTMLParser, str]:
+    """The parsed page and the codec it was decoded with."""
+    html, encoding = (body, "utf-8") if isinstance(body, str) else decode_html(body, content_type)[:2]
+    try:
+        encoding = codecs.lookup(encoding).name
+    except LookupError:
+        encoding = "utf-8"
+    return LexborHTMLParser(html), encoding
 
 
 def find_search(body: bytes | str, page_url: str, content_type: str = "") -> Discovery:
     """The search a page offers (see the module's docstring)."""
-    tree = _parse(body, content_type)
+    tree, encoding = _parse(body, content_type)
     forms = tree.css("form")
     script_only = False
     for form in forms:
-        entry, scripted = _form_entry(form, page_url)
+        entry, scripted = _form_entry(form, page_url, encoding)
         if entry is not None:
             return Discovery(entry, forms=len(forms))
         script_only = script_only or scripted
-    link = _link_entry(tree, page_url)
+    link = _link_entry(tree, page_url, encoding)
     if link is not None:
         return Discovery(link, forms=len(forms))
     if not script_only:  # a search box outside any form: a script reads it
@@ -215,7 +237,7 @@ def _same_title(link_text: str, title: str) -> bool:
 def read_results(body: bytes | str, url: str, *, scope: Scope, query: str, expected_url: str = "",
                  expected_title: str = "", content_type: str = "", search_url: str = "") -> ResultPage:
     """One search answer: its links into the site and what its text says (see the module's docstring)."""
-    tree = _parse(body, content_type)
+    tree, _encoding = _parse(body, content_type)
     title_node = tree.css_first("title")
     title = collapse(title_node.text()) if title_node is not None else ""
     for node in tree.css("script,style"):

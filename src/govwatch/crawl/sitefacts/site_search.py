@@ -74,7 +74,8 @@ async def _post(session: aiohttp.ClientSession, entry: SearchEntry, words: str, 
                 allowed: Callable[[str], bool]) -> Page:
     """POST the search form (a redirect after it is followed with GET, as browsers do)."""
     try:
-        async with session.post(URL(entry.url, encoded=True), data=entry.params(words), allow_redirects=False,
+        async with session.post(URL(entry.url, encoded=True), data=entry.encoded(words), allow_redirects=False,
+                                headers={"Content-Type": "application/x-www-form-urlencoded"},
                                 timeout=aiohttp.ClientTimeout(total=timeout, connect=timeout)) as resp:
             location = resp.headers.get("location")
             if 300 <= resp.status < 400 and location:
