@@ -141,6 +141,15 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / ticks
 
 
+def cpu_pressure() -> float:
+    """Linux PSI: microseconds some task waited for a CPU, since boot (0 where unknown)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return 0.0
+    return float(line.rsplit("total=", 1)[1])
+
+
 def job_counts(store: Store) -> dict[str, int]:
     with store.engine.connect() as conn:
         return {str(s): int(n) for s, n in conn.execute(text(
@@ -156,8 +165,10 @@ def scan_span(store: Store) -> tuple[float, int]:
     return ((last - first).total_seconds() if first and last else 0.0), int(done)
 
 
-def run_scans(url: str, sites: list[tuple[str, int]], args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    """Enqueue one scan per site, run the workers until every job ended (or ``--limit``)."""
+def run_scans(url: str, sites: list[tuple[str, int]], args: argparse.Namespace, folder: Path,
+              server_pid: int) -> dict[str, Any]:
+    """Enqueue one scan per site, run the workers until every job ended (or ``--limit``); the
+    workers' and the simulator's CPU and the machine's CPU pressure over the wait."""
     from govwatch.store.job_queue import defer
 
     store = Store(url)
@@ -176,7 +187,7 @@ def run_scans(url: str, sites: list[tuple[str, int]], args: argparse.Namespace, 
                                        "--name", f"w{n}", "--no-alerts"], env=environ, stdout=log,
                                       stderr=subprocess.STDOUT))
         log.close()
-    began = time.monotonic()
+    began, pressure, server_cpu = time.monotonic(), cpu_pressure(), cpu_seconds(server_pid)
     cpu: dict[int, float] = {}
     try:
         while time.monotonic() - began < args.limit:
@@ -202,6 +213,9 @@ def run_scans(url: str, sites: list[tuple[str, int]], args: argparse.Namespace, 
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
+    waited = time.monotonic() - began
+    pressure = (cpu_pressure() - pressure) / 1e6 / waited
+    server_cpu = cpu_seconds(server_pid) - server_cpu
     span, done = scan_span(store)
     with store.engine.connect() as conn:
         runs, pages = conn.execute(text(
@@ -214,7 +228,8 @@ def run_scans(url: str, sites: list[tuple[str, int]], args: argparse.Namespace, 
             "sites_per_hour": round(done / span * 3600) if span else None,
             "pages_per_s": round(int(pages) / span, 1) if span else None,
             "worker_cpu_s": round(sum(cpu.values()), 1),
-            "worker_cpu_s_per_site": round(sum(cpu.values()) / done, 2) if done else None}
+            "worker_cpu_s_per_site": round(sum(cpu.values()) / done, 2) if done else None,
+            "simulator_cpu_s": round(server_cpu, 1), "cpu_pressure": round(pressure, 2)}
 
 
 # -- store size, re-score, dashboard ------------------------------------------------------------
@@ -350,7 +365,7 @@ def main() -> int:
             sites = sites_q.get(timeout=600)
             print(f"{len(sites)} sites ({sum(p for _, p in sites)} pages) on {args.hosts} loopback hosts; "
                   f"scanning with {args.workers} workers × {args.concurrency}", file=sys.stderr)
-            figures["scans"] = run_scans(url, sites, args, folder)
+            figures["scans"] = run_scans(url, sites, args, folder, server.pid or 0)
             stop.set()
             figures["store"] = store_size(url)
             figures["rescore"] = rescore(url, args.rules, args.one_by_one)
@@ -381,6 +396,7 @@ def print_table(f: dict[str, Any]) -> None:
         ("scan span (first start → last end)", f"{s['span_s']} s"),
         ("full scans per hour", f"{s['sites_per_hour']}  ({s['pages_per_s']} pages/s)"),
         ("worker CPU (per site)", f"{s['worker_cpu_s']} s ({s['worker_cpu_s_per_site']} s)"),
+        ("simulator CPU / machine CPU pressure (PSI some)", f"{s['simulator_cpu_s']} s / {s['cpu_pressure']:.0%}"),
         ("store: tables / database", f"{st['tables_bytes'] / 1e6:.1f} MB / {st['database_bytes'] / 1e6:.1f} MB"),
         ("store per site-run", f"{(st['bytes_per_run'] or 0) / 1e6:.2f} MB over {st['runs']} runs"),
         ("largest tables", ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in st["largest_tables"].items())),
