@@ -11,8 +11,8 @@ family's templates hold (:data:`PLANTS`, :data:`NEGATIVES`; axe-core rule → re
   (``text_alternatives``) beside a decorative divider with ``alt=""``; a 无障碍 button on the homepage.
 - jcms: list pages have a page-jump box without a label (``form_labels``); articles have a labelled
   one; a 长者模式 link on the homepage; its templates declare no ``lang`` (``language``, every page).
-- legacy: list pages have an icon link with no text (``control_names``); articles have one with an
-  ``aria-label``; **no** 无障碍 entry on the homepage; no ``lang`` either (``language``, every page).
+- legacy: list pages have an icon button with no text (``control_names``; a button, so the link graph
+  and script-filled lists stay as they were); articles have one with an ``aria-label``; **no** 无障碍 entry on the homepage; no ``lang`` either (``language``, every page).
 
 The base templates (``html_common.document``) otherwise pass the mapped rules (the date colour of
 the homepage blocks, ``resources.SITE_CSS``, is #666 on white: 5.7:1). The manifest's
@@ -32,7 +32,7 @@ PLANTS: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     "trs": {"home": [("contrast", "color-contrast", "notice in #c0c0c0 on white (1.8:1)")],
             "article": [("text_alternatives", "image-alt", "share icon <img> without alt")]},
     "jcms": {"list": [("form_labels", "label", "page-jump <input> without a label")]},
-    "legacy": {"list": [("control_names", "link-name", "icon link to the homepage with no text")]},
+    "legacy": {"list": [("control_names", "button-name", "icon button (back to the homepage) with no text")]},
 }
 NO_LANG = frozenset({"jcms", "legacy"})  # families whose templates declare no lang (every page)
 # family -> template -> [(requirement, CSS selector, what)]: the element is never reported for that requirement
@@ -41,7 +41,7 @@ NEGATIVES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             "article": [("text_alternatives", ".gw-divider", "decorative divider <img alt=\"\">")],
             "list": [("language", "html", "lang=zh-CN declared")]},
     "jcms": {"article": [("form_labels", "#gw-page", "page-jump <input> with a <label>")]},
-    "legacy": {"article": [("control_names", ".gw-home-icon", "icon link with aria-label")]},
+    "legacy": {"article": [("control_names", ".gw-home-icon", "icon button with aria-label")]},
 }
 NO_ENTRY = frozenset({"legacy"})  # families whose homepage offers no 无障碍 entry
 ENTRY_TEXT = {"trs": "无障碍", "jcms": "长者模式"}
@@ -80,7 +80,7 @@ class SiteAccessibility:
         if self.family == "jcms":
             return '<div class="gw-jump">跳转到第<input type="text" name="gw-page" size="3">页</div>'
         if self.family == "legacy":
-            return f'<div class="gw-tools"><a class="gw-home-icon" href="{self.ctx.href("")}"></a></div>'
+            return '<div class="gw-tools"><button type="button" class="gw-home-icon"></button></div>'
         return ""
 
     def article_html(self) -> str:
@@ -92,8 +92,7 @@ class SiteAccessibility:
             return ('<div class="gw-jump"><label for="gw-page">跳转到第</label>'
                     '<input type="text" id="gw-page" name="gw-page" size="3">页</div>')
         if self.family == "legacy":
-            return (f'<div class="gw-tools"><a class="gw-home-icon" href="{self.ctx.href("")}" aria-label="返回首页">'
-                    "</a></div>")
+            return '<div class="gw-tools"><button type="button" class="gw-home-icon" aria-label="返回首页"></button></div>'
         return ""
 
     def truth(self) -> dict[str, Any]:
