@@ -5,7 +5,6 @@ through the real CLI, a real SQLite store and real HTTP."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,19 @@ import pytest
 
 from govwatch.commands.main import main
 from govwatch.sim import SimServer
-from govwatch.sim.options import SimOptions
 from govwatch.sim.registry_sheet import HEADERS, registry_rows
 from govwatch.store.counterfeit_rows import suspect_rows
 from govwatch.store.db import Store
+from tests.counterfeit.conftest import CLONE_OPTIONS as OPTIONS
+from tests.counterfeit.conftest import CLONED
 from tests.counterfeit.corpus_support import CORPUS
 
-CLONED = "trs"
-OPTIONS = SimOptions(seed=11, site_pages=60, hostile=False, clone=CLONED)
 LOOPBACK = ["--allow-private", "127.0.0.0/8"]
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with SimServer(OPTIONS).running() as server:
-        yield server
+@pytest.fixture()
+def sim(clone_sim: SimServer) -> SimServer:
+    return clone_sim
 
 
 def _write_registry(path: Path, rows: list[dict[str, str]]) -> Path:

@@ -29,6 +29,7 @@ from govwatch.commands.common import (
 
 if TYPE_CHECKING:
     from govwatch.analysis.counterfeit import Decision, PageProfile, RegistrySite
+    from govwatch.core.settings import Settings
     from govwatch.store.db import Store
 
 _VERDICT_TEXT = {"counterfeit": "假冒网站", "suspect": "疑似假冒网站", "genuine": "登记网站自身的页面",
@@ -191,11 +192,14 @@ def cmd_candidates(args: argparse.Namespace) -> int:
     return _probe(store, settings, sites, listing, total, args)
 
 
-def _probe(store: Store, settings: Any, sites: list[RegistrySite], listing: dict[int, list[tuple[str, str, int]]],
+def _probe(store: Store, settings: Settings, sites: list[RegistrySite], listing: dict[int, list[tuple[str, str, int]]],
            total: int, args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
     from govwatch.analysis.counterfeit import page_profile
     from govwatch.core import aio
     from govwatch.core.netconfig import parse_hosts
+    from govwatch.crawl.crawler import is_loopback
     from govwatch.crawl.sitefacts.http import Resolver
     from govwatch.crawl.sitefacts.lookalikes import probe_candidates
 
@@ -203,8 +207,12 @@ def _probe(store: Store, settings: Any, sites: list[RegistrySite], listing: dict
     targets = [t for s in sites for t in listing[s.id]]
     resolver = Resolver(parse_hosts(settings.security.hosts))
     timeout = args.timeout or settings.security.timeout
+    def allowed(url: str) -> bool:  # where a redirect may lead: offline, only mapped names and loopback
+        host = (urlsplit(url).hostname or "").lower()
+        return not offline or host in resolver.hosts or is_loopback(url)
+
     probes = aio.run(probe_candidates(targets, resolver, user_agent=settings.crawl.user_agent, timeout=timeout,
-                                      concurrency=args.concurrency_probe, offline=offline))
+                                      concurrency=args.concurrency_probe, offline=offline, allowed=allowed))
     counts = {"no_address": 0, "offline": 0, "resolved": 0}
     found: list[dict[str, Any]] = []
     for probe in probes:
