@@ -109,8 +109,15 @@ def inspected_sites(sim: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty SQLite store; with ``GOVWATCH_TEST_STORE=postgresql`` the session's PostgreSQL database,
+    emptied (to run a whole directory's store-backed tests on PostgreSQL once)."""
+    if os.environ.get("GOVWATCH_TEST_STORE") == "postgresql":
+        url: str = request.getfixturevalue("pg_session_url")
+        empty_pg_database(url)
+        s = Store(url)
+    else:
+        s = Store(f"sqlite:///{tmp_path / 'test.db'}")
     yield s
     s.close()
 
