@@ -159,3 +159,27 @@ def test_bad_input_exits_2_with_a_chinese_message(tmp_path: Path, capsys: pytest
     db = str(tmp_path / "empty.db")
     assert main([*argv, "--db", db]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not (CORPUS / "manifest.jsonl").is_file(), reason="real-page corpus not present")
+def test_list_and_mark_the_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = _corpus_registry(tmp_path)
+    page = str(CORPUS / "pages" / "003.html")
+    assert main(["counterfeit", "check", page, "--found-at", "http://djjiangsu.gov.cn/a.html", "--db", db]) == 0
+    [row] = suspect_rows(Store(db))
+    capsys.readouterr()
+    assert main(["counterfeit", "list", "--db", db]) == 0
+    out = capsys.readouterr().err
+    assert f"[{row['id']}] 假冒网站，置信度 {row['confidence']:.2f}，待处理：http://djjiangsu.gov.cn/a.html（冒用：江苏省人民政府；" in out
+    assert "共 1 条假冒网站线索" in out
+    assert main(["counterfeit", "mark", str(row["id"]), "reported", "--db", db]) == 0
+    assert "已报告" in capsys.readouterr().err
+    assert suspect_rows(Store(db))[0]["state"] == "reported"
+    assert main(["counterfeit", "list", "--state", "open", "--db", db]) == 0
+    assert "共 0 条假冒网站线索" in capsys.readouterr().err
+    assert main(["counterfeit", "mark", "999", "closed", "--db", db]) == 2
+    assert "没有编号为 999 的假冒网站线索" in capsys.readouterr().err
+    assert main(["counterfeit", "mark", str(row["id"]), "done", "--db", db]) == 2
+    assert "状态须是 open、reported、closed 之一" in capsys.readouterr().err
+    assert main(["counterfeit", "list", "--site", "http://www.nowhere.gov.cn/", "--db", db]) == 2
+    assert "库中没有网站 http://www.nowhere.gov.cn/" in capsys.readouterr().err

@@ -72,3 +72,19 @@ def test_naming_a_site_is_not_enough() -> None:
             "</head><body><p>转载自江苏省人民政府网站。</p></body></html>")
     url = "http://news.example.com/a.html"
     assert decide(page_profile(html, url), url, registry()).verdict == "unrelated"
+
+
+def test_a_domain_the_registered_homepage_lists_is_the_site_own() -> None:
+    """www.js.gov.cn: before the registry knows it (no stored homepage) a page there is judged a
+    counterfeit (a pinyin look-alike); once the stored homepage's SiteDomain lists it, genuine."""
+    import dataclasses
+
+    page = next(p for p in CLONES if p.site == "www.jiangsu.gov.cn")
+    url = "http://www.js.gov.cn/a.html"
+    sites = registry()
+    before = decide(page_profile(page.path.read_bytes(), url), url, sites)
+    assert before.verdict == "counterfeit" and before.evidence["host"]["lookalike"] == "pinyin"
+    known = [dataclasses.replace(s, aliases=("www.js.gov.cn",)) if s.url == "http://www.jiangsu.gov.cn/" else s
+             for s in sites]
+    after = decide(page_profile(page.path.read_bytes(), url), url, known)
+    assert after.verdict == "genuine" and after.evidence["host"]["relation"] == "alias"

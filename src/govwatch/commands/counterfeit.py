@@ -5,6 +5,8 @@
 - ``counterfeit candidates [--org CODE] [--probe] [--limit N]``: the look-alike hosts of the registered
   sites; with ``--probe`` each is resolved and its homepage fetched, and every page that claims a
   registered site's identity is stored for that site's office.
+- ``counterfeit list [--site URL] [--state S]`` and ``counterfeit mark ID open|reported|closed``: the
+  record, and the office's progress on it.
 
 docs/counterfeit.md describes the decision, the evidence and the candidates.
 """
@@ -20,6 +22,8 @@ from govwatch.commands.common import (
     EXIT_OK,
     UsageError,
     add_crawl_flags,
+    add_store_flags,
+    cli_settings,
     console,
     crawl_settings,
     open_store,
@@ -238,6 +242,47 @@ def _probe(store: Store, settings: Settings, sites: list[RegistrySite], listing:
     return EXIT_OK
 
 
+# -- counterfeit list / mark ------------------------------------------------------------------------
+
+_STATE_TEXT = {"open": "待处理", "reported": "已报告", "closed": "已关闭"}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from govwatch.store.counterfeit_rows import STATES, suspect_rows
+    from govwatch.store.registry_rows import site_id_of
+
+    if args.state is not None and args.state not in STATES:
+        raise UsageError(f"--state 须是 {'、'.join(STATES)} 之一，而不是 {args.state!r}")
+    store = open_store(cli_settings(args))
+    site_id = None
+    if args.site is not None:
+        site_id = site_id_of(store, args.site)
+        if site_id is None:
+            raise UsageError(f"库中没有网站 {args.site}")
+    rows = suspect_rows(store, site_id=site_id, state=args.state)
+    for row in rows:
+        site = (row["evidence"].get("site") or {}).get("name") or row["site_id"]
+        plain(console, f"[{row['id']}] {_VERDICT_TEXT[row['verdict']]}，置信度 {row['confidence']:.2f}，"
+                       f"{_STATE_TEXT.get(row['state'], row['state'])}：{row['url']}（冒用：{site}；"
+                       f"最近发现：{row['last_seen_at']}）")
+    plain(console, f"共 {len(rows)} 条假冒网站线索")
+    if args.json:
+        write_json(rows, args.json)
+    return EXIT_OK
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    from govwatch.store.counterfeit_rows import STATES, set_state
+
+    if args.state not in STATES:
+        raise UsageError(f"状态须是 {'、'.join(STATES)} 之一，而不是 {args.state!r}")
+    store = open_store(cli_settings(args))
+    if not set_state(store, args.id, args.state):
+        raise UsageError(f"没有编号为 {args.id} 的假冒网站线索")
+    plain(console, f"假冒网站线索 {args.id}：{_STATE_TEXT[args.state]}")
+    return EXIT_OK
+
+
 def add_counterfeit_commands(sub: Any) -> None:
     """Register ``counterfeit check`` and ``counterfeit candidates`` on the CLI's subparsers."""
     p = sub.add_parser("counterfeit", help="find pages that impersonate registered sites (假冒政府网站)")
@@ -257,3 +302,14 @@ def add_counterfeit_commands(sub: Any) -> None:
     k.add_argument("--json", help="write the result as JSON here ('-' for stdout)")
     add_crawl_flags(k)
     k.set_defaults(func=cmd_candidates)
+    ls = inner.add_parser("list", help="the counterfeit pages on record")
+    ls.add_argument("--site", help="only those impersonating the site with this homepage URL")
+    ls.add_argument("--state", help="open, reported or closed")
+    ls.add_argument("--json", help="write the rows as JSON here ('-' for stdout)")
+    add_store_flags(ls)
+    ls.set_defaults(func=cmd_list)
+    mk = inner.add_parser("mark", help="set a counterfeit page's state (reported to the authorities, closed)")
+    mk.add_argument("id", type=int)
+    mk.add_argument("state", help="open, reported or closed")
+    add_store_flags(mk)
+    mk.set_defaults(func=cmd_mark)

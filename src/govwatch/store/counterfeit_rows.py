@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
 
-__all__ = ["record_suspect", "suspect_rows", "SOURCES", "STATES"]
+__all__ = ["record_suspect", "suspect_rows", "set_state", "SOURCES", "STATES"]
 
 SOURCES = ("check", "candidate")
 STATES = ("open", "reported", "closed")
@@ -50,3 +50,13 @@ def suspect_rows(store: Store, *, site_id: int | None = None, state: str | None 
         q = q.where(c.state == state)
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def set_state(store: Store, suspect_id: int, state: str) -> bool:
+    """Set a row's ``state`` (open | reported | closed); False when there is no such row."""
+    if state not in STATES:
+        raise ValueError(f"unknown state {state!r}")
+    c = t.counterfeit_suspects.c
+    with store.engine.begin() as conn:
+        done = conn.execute(update(t.counterfeit_suspects).where(c.id == suspect_id).values(state=state))
+    return bool(done.rowcount)
