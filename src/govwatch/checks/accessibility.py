@@ -62,10 +62,9 @@ def page_findings(page: dict[str, Any]) -> list[Finding]:
         evidence = {"requirement": key, "label": reqs[0].label, "rules": [v["rule"] for v in violations],
                     "clause": "；".join(clauses), "impact": impact, "count": count, "page_type": page["page_type"],
                     "selectors": [n["target"] for n in nodes], "elements": [n["html"] for n in nodes]}
-        where = f"，如 {evidence['selectors'][0]}" if evidence["selectors"] else ""
-        findings.append(Finding(
+        findings.append(Finding(  # the elements stay in the evidence: a selector may read like English words
             kind="accessibility_violation", code=f"accessibility.{key}", indicator=INDICATOR, url=page["url"],
-            message=(f"{reqs[0].label}：{reqs[0].problem}（{count}处{where}；影响程度{IMPACT_LABELS[impact]}）。"
+            message=(f"{reqs[0].label}：{reqs[0].problem}（{count}处，影响程度{IMPACT_LABELS[impact]}）。"
                      f"依据：{evidence['clause']}"),
             evidence=evidence, severity="error" if impact in SERIOUS else "warning"))
     return findings
