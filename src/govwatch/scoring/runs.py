@@ -20,7 +20,13 @@ from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
 from govwatch.scoring.review import load_review
 from govwatch.store.db import Store
-from govwatch.store.run_results import check_findings, check_records, newest_completed_runs, save_score_sheet
+from govwatch.store.run_results import (
+    check_findings,
+    check_findings_of,
+    check_records_of,
+    newest_completed_runs,
+    save_score_sheets,
+)
 from govwatch.store.stored_run import StoreRunData
 
 
@@ -120,17 +126,23 @@ def withhold_unread(data: StoreRunData, check_runs: list[CheckRun]) -> list[Chec
             if c.status == "ok" and c.name not in READS_NO_CRAWL else c for c in check_runs]
 
 
-def score_checked(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
-    """Score a run whose checks have just run (their records as :func:`withhold_unread` leaves
-    them); stores the sheet."""
+def _scored(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
+    """Score a checked run (its score sheet is not stored here)."""
     check_runs = withhold_unread(data, check_runs)
     given, reviewer = engine_inputs(store, data.run_id, data.site_id, data.as_of, data.rules, findings, check_runs)
     sheet = score(data.rules, given)
     sheet["run_id"] = data.run_id
     sheet["as_of"] = data.as_of.isoformat()
-    save_score_sheet(store, data.run_id, sheet)
     return ScoredRun(data=data, findings=findings + reviewer, check_runs=check_runs,
                      engine_findings=list(given.findings), sheet=sheet)
+
+
+def score_checked(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
+    """Score a run whose checks have just run (their records as :func:`withhold_unread` leaves
+    them); stores the sheet."""
+    scored = _scored(store, data, findings, check_runs)
+    save_score_sheets(store, [(data.run_id, scored.sheet)])
+    return scored
 
 
 def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) -> ScoredRun:
@@ -138,19 +150,50 @@ def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) ->
 
     Checks that never read the rule table (``uses_rules=False``: content, personal data) are
     not run again when the run stored their results; their stored findings are reused."""
+    reused_findings, reused_runs = _reusable_results(store, [run_id])[run_id]
+    scored = _rechecked(store, run_id, rules, reused_findings, reused_runs)
+    save_score_sheets(store, [(run_id, scored.sheet)])
+    return scored
+
+
+RESCORE_CHUNK = 100  # runs whose stored results are read, and sheets stored, together
+
+
+def score_stored_runs(store: Store, run_ids: Sequence[int], rules: RuleSet | None = None) -> list[dict[str, Any]]:
+    """:func:`score_stored_run` for many runs (a province re-scored with another table): the same
+    score sheets, returned in ``run_ids`` order. Per :data:`RESCORE_CHUNK` runs, the reused
+    findings and check records are read in one query each and the sheets stored in one
+    transaction; only the sheets are kept (a run's checked data is dropped once it is scored)."""
+    sheets: list[dict[str, Any]] = []
+    for start in range(0, len(run_ids), RESCORE_CHUNK):
+        chunk = list(run_ids[start:start + RESCORE_CHUNK])
+        reusable = _reusable_results(store, chunk)
+        done = [(run_id, _rechecked(store, run_id, rules, *reusable[run_id]).sheet) for run_id in chunk]
+        save_score_sheets(store, done)
+        sheets.extend(sheet for _, sheet in done)
+    return sheets
+
+
+def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings: list[Finding],
+               reused_runs: list[CheckRun]) -> ScoredRun:
+    """The run checked again with ``rules`` (but for the reused results) and scored, not stored."""
     data = StoreRunData(store, run_id, rules=rules)
-    reused_findings, reused_runs = _reusable_results(store, run_id)
     names = [name for name in REGISTRY if name not in {c.name for c in reused_runs}]
     findings, check_runs = run_checks(data, names)
-    return score_checked(store, data, reused_findings + findings, reused_runs + check_runs)
+    return _scored(store, data, reused_findings + findings, reused_runs + check_runs)
 
 
-def _reusable_results(store: Store, run_id: int) -> tuple[list[Finding], list[CheckRun]]:
-    """Stored findings and check records of the run's table-independent checks."""
+def _reusable_results(store: Store, run_ids: Sequence[int]) -> dict[int, tuple[list[Finding], list[CheckRun]]]:
+    """Run id -> the stored findings and check records of its table-independent checks."""
     load_builtin_checks()
     independent = {c.name: c for c in REGISTRY.values() if not c.uses_rules}
-    runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"])
-            for r in check_records(store, run_id, independent) if r["status"] != "error"]
-    kinds = {k for c in runs for k in independent[c.name].kinds}
-    return [f for f in check_findings(store, run_id) if f.kind in kinds], runs
+    records = check_records_of(store, run_ids, independent)
+    found = check_findings_of(store, run_ids, {k for c in independent.values() for k in c.kinds})
+    out: dict[int, tuple[list[Finding], list[CheckRun]]] = {}
+    for run_id in run_ids:
+        runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"])
+                for r in records[run_id] if r["status"] != "error"]
+        kinds = {k for c in runs for k in independent[c.name].kinds}
+        out[run_id] = ([f for f in found[run_id] if f.kind in kinds], runs)
+    return out
 

@@ -17,7 +17,7 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store, now_iso
 
 __all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
-           "newest_completed_runs", "deadline_rows"]
+           "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows"]
 
 
 class CheckRecord(Protocol):
@@ -52,30 +52,62 @@ def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding]
             conn.execute(insert(t.check_runs), records)
 
 
+def _finding(r: Any) -> Finding:
+    return Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
+                   evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
+
+
 def check_findings(store: Store, run_id: int) -> list[Finding]:
     """The findings stored with a run by its checks, in the order they were stored."""
+    return check_findings_of(store, [run_id])[run_id]
+
+
+def check_findings_of(store: Store, run_ids: Sequence[int], kinds: Iterable[str] | None = None) -> dict[int, list[Finding]]:
+    """Run id -> the findings stored with it by its checks (of ``kinds`` only, when given), in the
+    order they were stored: one query for all the runs."""
+    out: dict[int, list[Finding]] = {run_id: [] for run_id in run_ids}
+    q = select(t.findings).where(t.findings.c.run_id.in_(list(out))).order_by(t.findings.c.id)
+    if kinds is not None:
+        q = q.where(t.findings.c.kind.in_(list(kinds)))
     with store.engine.connect() as conn:
-        rows = conn.execute(select(t.findings).where(t.findings.c.run_id == run_id)
-                            .order_by(t.findings.c.id)).mappings().all()
-    return [Finding(kind=r["kind"], code=r["code"], indicator=r["indicator"], url=r["url"], message=r["message"],
-                    evidence=r["evidence"], source=r["source"], target=r["target"], severity=r["severity"])
-            for r in rows]
+        for r in conn.execute(q).mappings():
+            out[r["run_id"]].append(_finding(r))
+    return out
 
 
 def check_records(store: Store, run_id: int, names: Iterable[str]) -> list[dict[str, Any]]:
     """The run's stored ``check_runs`` rows of the checks ``names``."""
+    return check_records_of(store, [run_id], names)[run_id]
+
+
+def check_records_of(store: Store, run_ids: Sequence[int], names: Iterable[str]) -> dict[int, list[dict[str, Any]]]:
+    """Run id -> its stored ``check_runs`` rows of the checks ``names`` (in stored order): one query."""
+    out: dict[int, list[dict[str, Any]]] = {run_id: [] for run_id in run_ids}
     with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(t.check_runs).where(
-            t.check_runs.c.run_id == run_id, t.check_runs.c.check_name.in_(list(names)))).mappings()]
+        for r in conn.execute(select(t.check_runs).where(
+                t.check_runs.c.run_id.in_(list(out)), t.check_runs.c.check_name.in_(list(names)))
+                .order_by(t.check_runs.c.id)).mappings():
+            out[r["run_id"]].append(dict(r))
+    return out
 
 
 def save_score_sheet(store: Store, run_id: int, sheet: dict[str, Any]) -> None:
     """Store (replace) the run's score sheet for the sheet's rule table."""
-    ruleset = sheet["ruleset"]["id"]
+    save_score_sheets(store, [(run_id, sheet)])
+
+
+def save_score_sheets(store: Store, sheets: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Store (replace) each (run id, score sheet) for the sheet's rule table, in one transaction."""
+    if not sheets:
+        return
+    at = now_iso()
     with store.engine.begin() as conn:
-        conn.execute(delete(t.scores).where(t.scores.c.run_id == run_id, t.scores.c.ruleset == ruleset))
-        conn.execute(insert(t.scores).values(run_id=run_id, ruleset=ruleset, computed_at=now_iso(),
-                                             verdict=sheet["verdict"], score=sheet["score"], sheet=sheet))
+        for run_id, sheet in sheets:
+            conn.execute(delete(t.scores).where(t.scores.c.run_id == run_id,
+                                                t.scores.c.ruleset == sheet["ruleset"]["id"]))
+        conn.execute(insert(t.scores), [{"run_id": run_id, "ruleset": sheet["ruleset"]["id"], "computed_at": at,
+                                         "verdict": sheet["verdict"], "score": sheet["score"], "sheet": sheet}
+                                        for run_id, sheet in sheets])
 
 
 def _newest_completed() -> Any:

@@ -94,7 +94,8 @@ class StoreRunData(RunData):
         self.site_id: int = run["site_id"]
         self._holders: list[str] | None = None  # pages holding the run's template links
         self._fetch_ids = fetch_ids  # url -> its fetch row's id (pages are keyed by it)
-        self._reader: Connection | None = None  # for body(): opened on first use
+        self._reader: Connection | None = None  # for page() and body(): opened on first use
+        self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
 
     def probes(self) -> list[dict[str, Any]]:
         if self._probes is None:
@@ -108,12 +109,25 @@ class StoreRunData(RunData):
             self._facts = self.store.run_facts(self.run_id)
         return self._facts.get(name)
 
+    def _read(self) -> Connection:
+        """The run's connection for single reads (checks read hundreds of pages and bodies one by
+        one; a pooled connection and a transaction per read cost more than the read), kept until
+        the run data is dropped. Autocommit: each read is one statement, no transaction is held."""
+        if self._reader is None:
+            self._reader = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            weakref.finalize(self, self._reader.close)
+        return self._reader
+
     def page(self, url: str) -> dict[str, Any] | None:
         fetch_id = self._fetch_ids.get(url)
         if fetch_id is None:
             return None
-        with self.store.engine.connect() as conn:
-            text = conn.execute(select(_FACTS_TEXT).where(t.pages.c.fetch_id == fetch_id)).scalar()
+        if fetch_id in self._facts_texts:
+            text = self._facts_texts[fetch_id]
+        else:
+            text = self._read().execute(_PAGE_FACTS, {"fetch_id": fetch_id}).scalar()
+            if len(self._facts_texts) < _FACTS_KEPT:  # pages read again by other checks (homepage, columns)
+                self._facts_texts[fetch_id] = text
         return {**_facts(text), "depth": self.fetches[url]["depth"]} if text is not None else None
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -156,15 +170,7 @@ class StoreRunData(RunData):
         digest = row.get("body_hash") if row else None
         if not digest:
             return None
-        # One connection kept for these single reads (checks read thousands of bodies one by
-        # one; a pooled connection per body costs five times the query), in no transaction.
-        if self._reader is None:
-            self._reader = self.store.engine.connect()
-            weakref.finalize(self, self._reader.close)
-        try:
-            found = self._reader.execute(_BLOB, {"hash": digest}).first()
-        finally:
-            self._reader.rollback()
+        found = self._read().execute(_BLOB, {"hash": digest}).first()
         return decompress(found[0], found[1]) if found else None
 
     def _template_id(self, conn: Any) -> int | None:
@@ -273,10 +279,12 @@ class StoreRunData(RunData):
 
 
 _BLOB = select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == bindparam("hash"))
+_FACTS_KEPT = 4096  # page facts kept per run for repeated page() reads (the rest are read each time)
 
 # pages.facts as text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads). A CAST, not
 # type_coerce: PostgreSQL's driver would otherwise hand back the JSON already decoded.
 _FACTS_TEXT = cast(t.pages.c.facts, Text)
+_PAGE_FACTS = select(_FACTS_TEXT).where(t.pages.c.fetch_id == bindparam("fetch_id"))
 
 
 def _facts(text: str) -> dict[str, Any]:

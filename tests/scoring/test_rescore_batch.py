@@ -1,0 +1,80 @@
+"""Re-scoring many stored runs at once (``scoring.runs.score_stored_runs``, the province re-score)
+gives every run the very sheet the one-run path (``score_stored_run``) gives it, stores one sheet
+per (run, table), and reads the page facts and bodies the checks ask for no differently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from govwatch.rules import load_ruleset
+from govwatch.scoring import runs as scoring
+from govwatch.store import tables as t
+from govwatch.store.db import Store
+from govwatch.store.stored_run import StoreRunData
+
+
+def sheet_bytes(sheet: dict[str, Any]) -> bytes:
+    return orjson.dumps(sheet, option=orjson.OPT_SORT_KEYS)
+
+
+def stored_sheets(store: Store, ruleset: str) -> dict[int, list[bytes]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.scores.c.run_id, t.scores.c.sheet).where(t.scores.c.ruleset == ruleset)).all()
+    out: dict[int, list[bytes]] = {}
+    for run_id, sheet in rows:
+        out.setdefault(run_id, []).append(sheet_bytes(sheet))
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(inspected_sites: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[int]]:
+    """Every family site of the simulator inspected, in a private copy of the store."""
+    ids = [inspected_sites[site].run_id for site in inspected_sites.site_ids()]
+    return inspected_sites.copy_store(tmp_path_factory.mktemp("rescore")), ids
+
+
+@pytest.mark.parametrize("table", ["national-2019", "suqian-2022"])
+def test_batch_sheets_equal_one_run_sheets(runs: tuple[Store, list[int]], table: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    store, run_ids = runs
+    assert len(run_ids) >= 4
+    rules = load_ruleset(table)
+    monkeypatch.setattr(scoring, "RESCORE_CHUNK", 2)  # chunks end mid-list and the last one is short
+    batch = scoring.score_stored_runs(store, run_ids, rules)
+    single = [scoring.score_stored_run(store, run_id, rules).sheet for run_id in run_ids]
+
+    assert [s["run_id"] for s in batch] == run_ids
+    assert [s["ruleset"]["id"] for s in batch] == [table] * len(run_ids)
+    assert [sheet_bytes(s) for s in batch] == [sheet_bytes(s) for s in single]
+    stored = stored_sheets(store, table)  # replaced, not added: one sheet per run and table after both passes
+    assert {r: stored[r] for r in run_ids} == {r: [sheet_bytes(s)] for r, s in zip(run_ids, single, strict=True)}
+
+
+def test_tables_differ_so_the_comparison_can_fail(runs: tuple[Store, list[int]]) -> None:
+    """The two tables score the runs differently: equal sheets above are not equal by accident."""
+    store, run_ids = runs
+    first = scoring.score_stored_runs(store, run_ids, load_ruleset("national-2019"))
+    second = scoring.score_stored_runs(store, run_ids, load_ruleset("suqian-2022"))
+    assert [sheet_bytes(a) for a in first] != [sheet_bytes(b) for b in second]
+
+
+def test_page_facts_read_again_are_the_same(runs: tuple[Store, list[int]], tmp_path: Path) -> None:
+    """page() keeps what it read: a second read (and a fresh run data's read) gives equal facts,
+    a copy each time, and an unknown URL gives None; body() reads through the same connection."""
+    store, run_ids = runs
+    data = StoreRunData(store, run_ids[0])
+    urls = [url for url, row in data.fetches.items() if row["role"] == "page"][:20]
+    first = [data.page(url) for url in urls]
+    assert all(facts is not None for facts in first)
+    again = [data.page(url) for url in urls]
+    fresh = StoreRunData(store, run_ids[0])
+    assert again == first == [fresh.page(url) for url in urls]
+    assert all(a is not b for a, b in zip(first, again, strict=True))
+    assert data.page("http://127.0.0.1:1/none.html") is None
+    body = data.body(urls[0])
+    assert body is not None and body == dict(fresh.bodies([urls[0]]))[urls[0]]
