@@ -25,7 +25,8 @@ from govwatch.scoring.deadlines import Deadline
 from govwatch.scoring.diff import match_findings
 
 __all__ = ["Event", "SiteLike", "SiteRef", "column_due_events", "homepage_updates_event", "new_findings_events",
-           "public_report_event", "ticket_overdue_event", "transition_event", "veto_class", "veto_risk_event"]
+           "public_report_event", "ticket_overdue_event", "transition_event", "veto_class", "veto_risk_event",
+           "counterfeit_event"]
 
 _LISTED = 5  # findings named in one message; the rest are counted ("等N处")
 
@@ -420,3 +421,30 @@ def public_report_event(site: SiteLike, report: dict[str, Any], step: str, deadl
     text = f"{name}收到的{ref}应于{_when(deadline)}前{what}，还剩{_duration(left)}。请在期限前{what}，逾期将计入考核。"
     return _event("public_report_due", "warning", site.url, site.name, site.org_code, site.url, title, text,
                   f"public_report_due:{key}", now, {**data, "left": _duration(left)})
+
+
+_LOOKALIKE_WORDS = {"prefix": "在本站域名前加字符", "suffix": "换用其他后缀", "hyphen": "gov/cn加连字符或连写",
+                    "homoglyph": "形近字符替换", "pinyin": "拼音变体", "typo": "拼写错误"}
+
+
+def counterfeit_event(site: SiteLike, suspect: dict[str, Any], *, at: datetime) -> Event:
+    """``counterfeit_site`` for an open ``counterfeit_suspects`` row (docs/counterfeit.md): critical for a
+    counterfeit, warning for a suspect. The message names the page, its host, what it copies of the
+    site's identity and what the office is to do; the dedupe key is the row, so each page is told once."""
+    name = _site_label(site.url, site.name)
+    evidence = suspect.get("evidence") or {}
+    host = (evidence.get("host") or {})
+    kind = _LOOKALIKE_WORDS.get(str(host.get("lookalike")), "")
+    shown = "、".join(f"{i.get('label')}{i.get('value')}" for i in evidence.get("identifiers") or []
+                     if i.get("which") != "name")
+    confirmed = suspect["verdict"] == "counterfeit"
+    what = "假冒网站" if confirmed else "疑似假冒网站"
+    title = f"【预警】发现{name}的{what}"
+    text = (f"发现{what}：{suspect['url']}（主机 {suspect['host']}" + (f"，{kind}的相似域名" if kind else "") + "）"
+            + (f"，冒用{name}的{shown}" if shown else f"，冒用{name}的身份")
+            + f"，置信度{float(suspect['confidence']):.2f}。请核实后向网信、公安等主管部门报告，并在本站发布提示，"
+              "防止公众受骗。")
+    data = {"suspect_id": int(suspect["id"]), "verdict": suspect["verdict"], "host": suspect["host"],
+            "confidence": suspect["confidence"], "lookalike": host.get("lookalike")}
+    return _event("counterfeit_site", "critical" if confirmed else "warning", site.url, site.name, site.org_code,
+                  str(suspect["url"]), title, text, f"counterfeit_site:{suspect['id']}", at, data)

@@ -8,7 +8,9 @@ pass run again adds nothing):
 - ``public_report_due``: a 找错 report or 留言 whose next step (转办 / 答复) falls due within
   :data:`PUBLIC_REPORT_DUE_HOURS` (:func:`govwatch.scoring.public_reports.due_reports`);
 - ``public_report_overdue``: a step whose deadline passed unmet
-  (:func:`govwatch.scoring.public_reports.list_reports` with ``overdue_on``).
+  (:func:`govwatch.scoring.public_reports.list_reports` with ``overdue_on``);
+- ``counterfeit_site``: a counterfeit page of a registered site on record and open
+  (``counterfeit_suspects``, docs/counterfeit.md), once per page.
 
 Routed like every event (alerts/routing.py): to the rules and recipients covering the site's org.
 """
@@ -18,12 +20,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from govwatch.alerts.events import Event, SiteRef, public_report_event, ticket_overdue_event
+from govwatch.alerts.events import Event, SiteRef, counterfeit_event, public_report_event, ticket_overdue_event
 from govwatch.alerts.observer import AlertObserver
 from govwatch.alerts.routing import route
 from govwatch.core.clock import SHANGHAI
 from govwatch.scoring.public_reports import due_reports, list_reports
 from govwatch.scoring.tickets import overdue_tickets
+from govwatch.store.counterfeit_rows import suspect_rows
 from govwatch.store.service_rows import record_transition
 
 __all__ = ["PASS_EVERY", "PUBLIC_REPORT_DUE_HOURS", "loop_events", "rectification_pass"]
@@ -61,6 +64,10 @@ def loop_events(observer: AlertObserver, now: datetime) -> list[Event]:
         for step in report["overdue_steps"]:
             events.append(public_report_event(_report_site(observer, report), report, str(step),
                                               datetime.fromisoformat(str(report[f"{step}_deadline"])), moment))
+    for suspect in suspect_rows(store, state="open"):
+        if suspect["site_url"]:
+            events.append(counterfeit_event(observer.site_ref(str(suspect["site_url"]), int(suspect["site_id"])),
+                                            suspect, at=moment))
     return events
 
 

@@ -36,7 +36,7 @@ from govwatch.core.urls import normalize_url
 CHANNEL_KINDS = ("email", "dingtalk", "wecom", "feishu", "webhook", "sms", "apprise")
 EVENT_KINDS = ("site_down", "site_recovered", "column_down", "column_recovered", "veto_risk", "column_due",
                "homepage_updates_low", "new_veto_finding", "new_finding", "rectification_due", "ticket_overdue",
-               "public_report_due", "public_report_overdue", "test")
+               "public_report_due", "public_report_overdue", "counterfeit_site", "test")
 SEVERITIES = ("info", "warning", "critical")
 CYCLES = ("daily", "weekly", "monthly", "quarterly")  # besides a duration, for full_scan and bulletin
 SMTP_SECURITY = ("none", "starttls", "ssl")

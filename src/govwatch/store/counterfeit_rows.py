@@ -41,9 +41,11 @@ def record_suspect(store: Store, *, site_id: int, url: str, host: str, source: s
 
 
 def suspect_rows(store: Store, *, site_id: int | None = None, state: str | None = None) -> list[dict[str, Any]]:
-    """Rows (of one site, in one state, when given), newest sighting first."""
+    """Rows (of one site, in one state, when given), newest sighting first, with the impersonated
+    site's homepage as ``site_url``."""
     c = t.counterfeit_suspects.c
-    q = select(t.counterfeit_suspects).order_by(c.last_seen_at.desc(), c.id.desc())
+    q = (select(t.counterfeit_suspects, t.sites.c.url.label("site_url"))
+         .join(t.sites, t.sites.c.id == c.site_id).order_by(c.last_seen_at.desc(), c.id.desc()))
     if site_id is not None:
         q = q.where(c.site_id == site_id)
     if state is not None:
