@@ -152,7 +152,8 @@ def lookalike_relation(host: str, registered_host: str) -> str | None:
     """How ``host`` imitates ``registered_host``, or None: ``prefix`` (a label glued before the site's:
     djjiangsu.gov.cn), ``suffix`` (the same label under another suffix: jiangsu.com), ``hyphen``
     (jiangsu-gov.cn), ``homoglyph`` (jiangsu → j1angsu), ``pinyin`` (js.gov.cn for jiangsu.gov.cn),
-    ``typo`` (one or two edits). The host itself, its ``www.`` twin and its subdomains are no look-alikes."""
+    ``typo`` (one edit, labels of 5 letters or more). The host itself, its ``www.`` twin and its
+    subdomains are no look-alikes."""
     h, r = _host_only(host), _host_only(registered_host)
     _, label, suffix = split_host(r)
     own = f"{label}.{suffix}"
@@ -173,6 +174,6 @@ def lookalike_relation(host: str, registered_host: str) -> str | None:
         return "hyphen"
     if h_suffix == suffix and h_label in set(_pinyin(label)):
         return "pinyin"
-    if h_suffix == suffix and len(label) >= 4 and 0 < edit_distance(h_label, label) <= (1 if len(label) < 7 else 2):
-        return "typo"
+    if h_suffix == suffix and len(label) >= 5 and edit_distance(h_label, label) == 1:
+        return "typo"  # one edit only: jiangxi is two edits from jiangsu and a real site
     return None
