@@ -68,7 +68,8 @@ def test_https_site_with_http_resources_has_mixed_content(pki: TestPKI, tmp_path
             doc, store, run_id = _inspect(home, _settings(tmp_path / "g.db", ca_file=str(pki.root_file)))
     assert doc["pages"]["crawled"] >= 2
     # the site measurements, beside the crawl's own coverage (run fact "crawl"); mixed content needs no probe
-    assert set(store.run_facts(run_id)) == {"crawl", "transport", "ipv6", "cloaking", "accessibility"}
+    assert set(store.run_facts(run_id)) == {"crawl", "transport", "ipv6", "cloaking", "accessibility", "counterfeit",
+                                            "site_search"}
     mixed = {f["target"]: f for f in _of_kind(doc, "mixed_content")}
     assert set(mixed) == {image, script}  # not the canonical <link>, not the <a> hyperlink
     assert mixed[script]["code"] == "mixed_content.active" and mixed[script]["url"] == home

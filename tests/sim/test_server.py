@@ -19,7 +19,7 @@ from tests.sim.sim_helpers import AS_OF, FAMILY_SITES, fetch
 SITE_KEYS = {"family", "placement", "base_url", "homepage", "name", "site_code", "icp", "police_record", "sponsor",
              "encoding", "page_count", "columns", "homepage_window", "future_dates", "broken_links", "decoys",
              "unverifiable_external", "traps", "planted", "negatives", "interaction", "linkage", "variation",
-             "access", "accessibility"}
+             "access", "accessibility", "search"}
 COLUMN_KEYS = {"id", "name", "type", "type_source", "url", "list_pages", "pagination", "read_via", "endpoint", "items",
                "undated", "newest_date", "future_items", "later_items", "blank", "on_homepage", "discovered_by", "parent", "channel"}
 
