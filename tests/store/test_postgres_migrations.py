@@ -23,8 +23,8 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from govwatch.store import tables as t
 from govwatch.store.db import HEAD_REVISION, MIGRATIONS, Store
 from govwatch.store.job_queue import is_queue_table
+from tests.conftest import PG_URL, pg_unreachable
 
-PG_URL = os.environ.get("GOVWATCH_TEST_PG", "postgresql+psycopg://govwatch:govwatch@127.0.0.1:5432/postgres")
 DECLARED = "declared"  # the schema where the table definitions are created directly, for comparison
 
 
@@ -38,10 +38,7 @@ def server() -> Iterator[Engine]:
             pass
     except (ImportError, SQLAlchemyError) as exc:
         cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        reason = f"PostgreSQL not reachable at {shown} (GOVWATCH_TEST_PG): {cause}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI is set, so this fails (scripts/postgres-up starts the server)")
-        pytest.skip(f"{reason}; start it with scripts/postgres-up (with CI set this fails)")
+        pg_unreachable(f"PostgreSQL not reachable at {shown} (GOVWATCH_TEST_PG): {cause}")
     yield engine
     engine.dispose()
 
