@@ -1,8 +1,9 @@
 """The site measurement step after a crawl: measure, store as run facts, never judge.
 
 :func:`measure_site` runs the probes that ``security`` settings enable and stores each
-result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``, ``accessibility``); the
-checks in ``checks/transport.py``, ``checks/cloaking.py`` and ``checks/accessibility.py`` judge them later, offline (mixed content
+result under its name in ``run_facts`` (``transport``, ``ipv6``, ``cloaking``, ``accessibility``,
+``site_search``); the checks in ``checks/transport.py``, ``checks/cloaking.py``, ``checks/accessibility.py``
+and ``checks/site_search.py`` judge them later, offline (mixed content
 needs no probe: ``checks/transport.py`` reads it from the stored links). A probe that fails
 stores ``{"error": ...}`` instead; the step never raises (but for cancellation). Requests
 leave only for the site itself, loopback, or any host when ``crawl.network`` is ``online``
@@ -29,7 +30,7 @@ from govwatch.crawl.sitefacts.tls import probe_ipv6, probe_transport
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 
-FACT_NAMES = ("transport", "ipv6", "cloaking", "accessibility")
+FACT_NAMES = ("transport", "ipv6", "cloaking", "accessibility", "site_search")
 _BUDGET_TIMEOUTS = 8  # a probe gets this many security.timeout periods in all
 
 
