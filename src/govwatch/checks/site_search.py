@@ -7,7 +7,9 @@ box on the homepage and searched for the titles of the newest articles, and once
 - a search request that fails (network error, status ≥ 400) or answers an error page →
   ``search_broken`` (one finding for the site, the failing requests counted);
 - the search answers, but the articles searched for are not among the results →
-  ``search_no_results`` (an error when none of them is found, a warning when some are);
+  ``search_no_results``: an error when none of them is found and every answer says so in words
+  (“没有找到”…); a warning when some are found, or when an answer shows neither results nor such
+  words (results a script fills in after the page loads are not read);
 - only when the rule table asks for it (``search.typo_tolerance``), and the search found the article
   by its exact title: the query with one character dropped does not find it →
   ``search_typo_intolerant`` (seed 001: 错别字自动纠正).
@@ -84,7 +86,8 @@ def site_search(data: RunData) -> list[Finding]:
             message=f"用本站最近发布的文章标题搜索，{len(titles)}次中{len(missed)}次未搜到该文章（{listed}等）",
             evidence={**base, "missed": len(missed), "queries": len(titles),
                       "asked": [_asked(q) for q in missed[:MAX_LISTED]]},
-            severity="error" if len(missed) == len(titles) else "warning"))
+            severity="error" if len(missed) == len(titles) and all(
+                (q["result"] or {}).get("no_result") for q in missed) else "warning"))
     if data.rules.search_typo_tolerance:
         findings += _typo(fact["queries"], titles, home, entry["url"], base)
     return findings
