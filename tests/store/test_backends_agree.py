@@ -27,7 +27,8 @@ FACTS = '{"title": "通知公告", "footer": {"icp": "京ICP备12345678号"}, "f
 
 
 def _records() -> list[FetchRecord]:
-    """A page (facts, body, a redirect, two links), a download with a file name, a failed resource."""
+    """A page (facts, body, a redirect, two links), a download whose file name holds a NUL, a failed
+    resource whose error text holds one."""
     body = "<html><title>通知公告</title>政务公开</html>".encode()
     page = PreparedPage(page_type="list", title="通知公告", publish_date=None, facts_json=FACTS, links=[],
                         pagination=[], encoding="utf-8", soft_404=True, body_hash=body_hash(body),
@@ -38,11 +39,11 @@ def _records() -> list[FetchRecord]:
     pdf_url = SITE + "files/a.pdf"
     pdf = FetchResult(url=pdf_url, final_url=pdf_url, method="GET", status=200, error=None, error_detail="",
                       content_type="application/pdf",
-                      headers={"content-disposition": "attachment; filename*=UTF-8''%E5%8A%9E%E6%B3%95.pdf"},
+                      headers={"content-disposition": "attachment; filename*=UTF-8''%E5%8A%9E%00%E6%B3%95.pdf"},
                       body=b"%PDF-1.4 \x00\xff", elapsed_ms=3.0)
     gone_url = SITE + "gone.png"
     gone = FetchResult(url=gone_url, final_url=gone_url, method="HEAD", status=None, error="timeout",
-                       error_detail="read timed out\tafter 1 s\\n", content_type="", headers={}, body=b"",
+                       error_detail="read timed out\tafter 1 s\\n\x00", content_type="", headers={}, body=b"",
                        elapsed_ms=1000.0)
     links = [Link(url=pdf_url, text="办法\t(附件)", kind="attachment", tag="a", via="html"),
              Link(url=gone_url, text="", kind="image", tag="img", via="html")]
@@ -63,10 +64,10 @@ def test_written_rows_read_back_with_their_types(any_store: Store) -> None:
                             .where(t.fetches.c.run_id == run_id, t.fetches.c.status == 200,
                                    t.fetches.c.method == "GET", t.fetches.c.filename.is_(None))).one() == \
                ([SITE + "index.html"], 5.0, "utf-8")
-    assert data.fetches[SITE + "files/a.pdf"]["filename"] == "办法.pdf"
+    assert data.fetches[SITE + "files/a.pdf"]["filename"] == "办\ufffd法.pdf"  # a NUL PostgreSQL cannot store
     gone = data.fetches[SITE + "gone.png"]
     assert (gone["status"], gone["error"], gone["error_detail"], gone["soft_404"], gone["size"]) == \
-           (None, "timeout", "read timed out\tafter 1 s\\n", False, None)
+           (None, "timeout", "read timed out\tafter 1 s\\n\ufffd", False, None)
     assert data.page(SITE) == {"title": "通知公告", "footer": {"icp": "京ICP备12345678号"}, "flags": [True, None, 1.5],
                                "depth": 0}
     assert data.body(SITE + "files/a.pdf") == b"%PDF-1.4 \x00\xff"

@@ -120,7 +120,7 @@ class RunWriter:
                     bodies[digest] = (len(r.body), compress(r.body))
                 fetch_rows.append((
                     run_id, ids[rec.url], rec.role, rec.kind, rec.depth, r.method, r.status, r.error,
-                    r.error_detail or None, r.final_url if r.final_url != rec.url else None,
+                    _storable(r.error_detail) or None, r.final_url if r.final_url != rec.url else None,
                     r.content_type or None, len(r.body) if r.body else None, round(r.elapsed_ms, 1),
                     round(r.first_byte_ms, 1) if r.first_byte_ms is not None else None, r.attempts,
                     json.dumps(r.redirects) if r.redirects else None, digest, r.encoding,
@@ -182,7 +182,14 @@ _LINK_COLUMNS = ("run_id", "source_id", "target_id", "kind", "tag", "via", "text
 def _filename(result: FetchResult) -> str | None:
     """The file name a response's ``Content-Disposition`` gives (a download), or None."""
     header = result.headers.get("content-disposition")
-    return (disposition_filename(header) or None) if header else None
+    name = disposition_filename(header) if header else None
+    return _storable(name) if name else None
+
+
+def _storable(text: str) -> str:
+    """Text a server chose, storable on every database: PostgreSQL's text holds no NUL character (a
+    ``filename*=…%00…`` would fail the whole batch), so it becomes U+FFFD as in extracted text."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def expand_template(edges: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
