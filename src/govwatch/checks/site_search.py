@@ -14,7 +14,8 @@ box on the homepage and searched for the titles of the newest articles, and once
   by its exact title: the query with one character dropped does not find it →
   ``search_typo_intolerant`` (seed 001: 错别字自动纠正).
 
-A search box that only scripts submit cannot be queried without running them: not assessed.
+A search box that only scripts submit cannot be queried without running them, and a search that
+redirects elsewhere (a shared search on another host, offline) is not followed: not assessed.
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ def site_search(data: RunData) -> list[Finding]:
         raise NotAssessed(fact.get("reason") or "站内搜索未能检验")
     entry = fact["entry"]
     base = {"search_url": entry["url"], "method": entry["method"], "field": entry["field"], "engine": entry["engine"]}
-    titles = [q for q in fact["queries"] if q["kind"] == "title"]
+    titles = [q for q in fact["queries"] if q["kind"] == "title" and not q.get("not_followed")]
+    if not titles:
+        away = fact["queries"][0].get("not_followed") if fact["queries"] else None
+        raise NotAssessed(f"站内搜索跳转到{away}，按网络策略未访问" if away else "站内搜索未能检验")
     failed = [(q, why) for q in titles if (why := _failure(q)) is not None]
     if failed:
         first, why = failed[0]

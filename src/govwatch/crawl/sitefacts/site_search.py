@@ -10,7 +10,7 @@ that ``checks/site_search.py`` judges:
 ``{"status": "queried" | "missing" | "script" | "not_assessed", "reason", "home_url", "forms",
 "entry" {how, url, method, field, fixed, engine}, "queries": [{"kind": "title" | "typo", "query",
 "expected_url", "expected_title", "request_url", "method", "status", "final_url", "error",
-"result" {links, hits, found, no_result, error, suggestion, title, sample}}]}``.
+"not_followed" (a redirect elsewhere the network policy kept us from following), "result" {links, hits, found, no_result, error, suggestion, title, sample}}]}``.
 """
 
 from __future__ import annotations
@@ -80,9 +80,15 @@ async def _post(session: aiohttp.ClientSession, entry: SearchEntry, words: str, 
             location = resp.headers.get("location")
             if 300 <= resp.status < 400 and location:
                 target = str(URL(entry.url).join(URL(location)))
+                if not allowed(target):
+                    return Page(entry.url, entry.url, resp.status, not_followed=target)
                 return await get_page(session, target, timeout=timeout, allowed=allowed)
-            body = await resp.content.read(MAX_BODY)
-            return Page(entry.url, entry.url, resp.status, resp.headers.get("content-type", ""), body)
+            body = bytearray()
+            async for chunk in resp.content.iter_chunked(64 * 1024):
+                body += chunk[: MAX_BODY - len(body)]
+                if len(body) >= MAX_BODY:
+                    break
+            return Page(entry.url, entry.url, resp.status, resp.headers.get("content-type", ""), bytes(body))
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 - a failed request is data
@@ -99,8 +105,9 @@ async def _ask(session: aiohttp.ClientSession, data: RunData, entry: SearchEntry
         page = await _post(session, entry, words, timeout=timeout, allowed=allowed)
     asked: dict[str, Any] = {"kind": kind, "query": words, "expected_url": article[0], "expected_title": article[1],
                              "request_url": url, "method": entry.method, "status": page.status,
-                             "final_url": page.final_url, "error": page.error, "result": None}
-    if page.error is None and page.status is not None:
+                             "final_url": page.final_url, "error": page.error, "not_followed": page.not_followed,
+                             "result": None}
+    if page.error is None and page.status is not None and page.not_followed is None:
         asked["result"] = read_results(page.body, page.final_url, scope=data.scope, query=words,
                                        expected_url=article[0], expected_title=article[1],
                                        content_type=page.content_type, search_url=entry.url).to_json()
