@@ -147,7 +147,7 @@ def test_violations_carry_the_national_clause_and_the_elements(
     contrast = next(f for f in document["findings"] if f["kind"] == "accessibility_violation"
                     and f["evidence"]["requirement"] == "contrast")
     assert contrast["evidence"]["selectors"] == [".gw-tip"] and contrast["evidence"]["count"] == 1
-    assert "WCAG 2.0 1.4.3" in contrast["evidence"]["clause"] and "GB/T 37668-2019" in contrast["evidence"]["clause"]
+    assert "W3C无障碍指南2.0第1.4.3条" in contrast["evidence"]["clause"] and "GB/T 37668-2019" in contrast["evidence"]["clause"]
     assert contrast["severity"] == "error" and "gw-tip" in contrast["evidence"]["elements"][0]
 
 
