@@ -182,4 +182,4 @@ def test_list_and_mark_the_record(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["counterfeit", "mark", str(row["id"]), "done", "--db", db]) == 2
     assert "状态须是 open、reported、closed 之一" in capsys.readouterr().err
     assert main(["counterfeit", "list", "--site", "http://www.nowhere.gov.cn/", "--db", db]) == 2
-    assert "库中没有网站 http://www.nowhere.gov.cn/" in capsys.readouterr().err
+    assert "系统中没有首页为 http://www.nowhere.gov.cn/ 的网站" in capsys.readouterr().err

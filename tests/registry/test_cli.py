@@ -50,7 +50,7 @@ def test_import_bad_rows_exit_2_and_import_nothing(tmp_path: Path, capsys: pytes
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "bad.csv：2 行共有 2 处问题，未导入任何记录" in err
-    assert "第3行「网站标识码」：1234567890 is a placeholder, not a real 网站标识码" in err
+    assert "第3行「网站标识码」：1234567890 是占位号码，不是真实的网站标识码" in err
     assert "第8行「网站类型」：无法识别的网站类型「主站」（可填：本级门户、部门、下属单位）" in err
     assert _counts(db) == (0, 0, 0)
 
@@ -58,7 +58,7 @@ def test_import_bad_rows_exit_2_and_import_nothing(tmp_path: Path, capsys: pytes
 @pytest.mark.parametrize("name, content, message", [
     ("sites.txt", b"x", "不支持的文件类型 .txt"),
     ("sites.xlsx", b"PK nope", "作为 .xlsx 工作簿读取"),
-    ("sites.csv", b"a,b\n", "缺少必填列 网站名称、首页网址"),
+    ("sites.csv", b"a,b\n", "缺少必填列：网站名称、首页网址"),
     ("missing.csv", None, "文件不存在"),
 ])
 def test_import_unreadable_file_exit_2(name: str, content: bytes | None, message: str, tmp_path: Path,
@@ -119,9 +119,9 @@ def test_filing_add_and_list(db: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["http://www.qs.gov.cn/", "--from", "2026-12-07", "--to", "2026-12-01"], "--to 2026-12-01 早于 --from 2026-12-07"),
-    (["http://www.qs.gov.cn/", "--from", "2026-12-01", "--to", "12/07"], "--to 须为 YYYY-MM-DD 格式的日期"),
-    (["http://www.none.gov.cn/", "--from", "2026-12-01", "--to", "2026-12-02"], "库中没有网站 http://www.none.gov.cn/"),
+    (["http://www.qs.gov.cn/", "--from", "2026-12-07", "--to", "2026-12-01"], "结束日期 2026-12-01 早于开始日期 2026-12-07"),
+    (["http://www.qs.gov.cn/", "--from", "2026-12-01", "--to", "12/07"], "结束日期（--to）须为 YYYY-MM-DD 格式的日期"),
+    (["http://www.none.gov.cn/", "--from", "2026-12-01", "--to", "2026-12-02"], "系统中没有首页为 http://www.none.gov.cn/ 的网站"),
     (["http://www.qs.gov.cn/", "--from", "2026-12-01", "--to", "2026-12-02", "--kinds", "a b"], "不是问题类型"),
 ])
 def test_filing_add_bad_input_exit_2(extra: list[str], message: str, db: Path,
@@ -135,4 +135,4 @@ def test_filing_add_bad_input_exit_2(extra: list[str], message: str, db: Path,
 
 def test_filing_list_unknown_site_exit_2(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["filing", "list", "--db", str(db), "--site", "http://www.none.gov.cn/"]) == 2
-    assert _flat("库中没有网站 http://www.none.gov.cn/") in _flat(capsys.readouterr().err)
+    assert _flat("系统中没有首页为 http://www.none.gov.cn/ 的网站") in _flat(capsys.readouterr().err)

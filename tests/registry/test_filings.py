@@ -41,10 +41,10 @@ def test_list_filings(store: Store) -> None:
 
 
 @pytest.mark.parametrize("starts, ends, reason, message", [
-    ("2026-12-03", "2026-12-01", "x", "--to 2026-12-01 早于 --from 2026-12-03"),
-    ("2026-12-01", "2026-13-01", "x", "--to 须为 YYYY-MM-DD 格式的日期，收到 '2026-13-01'"),
-    ("20261201", "2026-12-02", "x", "--from 须为 YYYY-MM-DD 格式的日期，收到 '20261201'"),
-    ("2026/12/01", "2026-12-02", "x", "--from 须为 YYYY-MM-DD 格式的日期"),
+    ("2026-12-03", "2026-12-01", "x", "结束日期 2026-12-01 早于开始日期 2026-12-03"),
+    ("2026-12-01", "2026-13-01", "x", "结束日期（--to）须为 YYYY-MM-DD 格式的日期，收到 '2026-13-01'"),
+    ("20261201", "2026-12-02", "x", "开始日期（--from）须为 YYYY-MM-DD 格式的日期，收到 '20261201'"),
+    ("2026/12/01", "2026-12-02", "x", "开始日期（--from）须为 YYYY-MM-DD 格式的日期"),
     ("2026-12-01", "2026-12-02", "  ", "--reason 须写明报备事由"),
 ])
 def test_filing_validation(starts: str, ends: str, reason: str, message: str, store: Store) -> None:
@@ -56,7 +56,7 @@ def test_filing_validation(starts: str, ends: str, reason: str, message: str, st
 
 
 def test_site_must_be_in_the_store(store: Store) -> None:
-    with pytest.raises(RegistryError, match=r"库中没有网站 http://www.nowhere.gov.cn/"):
+    with pytest.raises(RegistryError, match=r"系统中没有首页为 http://www.nowhere.gov.cn/ 的网站"):
         add_filing(store, "http://www.nowhere.gov.cn/", "2026-12-01", "2026-12-02", "x")
     with pytest.raises(RegistryError, match="不是可用的 http"):
         add_filing(store, "javascript:void(0)", "2026-12-01", "2026-12-02", "x")

@@ -102,35 +102,35 @@ def test_row_numbers_are_the_sheets_with_a_title_row_and_blank_rows(store: Store
     rows = [PROVINCE[0], [None] * len(HEADERS), with_cell(PROVINCE[2:3], 0, "网站标识码", "12345")[0]]
     path = write_xlsx(tmp_path / "titled.xlsx", rows, above=[["宁川省政府网站基本信息表"]])
     result = import_file(store, path)
-    assert result.problems == [RowProblem(5, "网站标识码", "'12345' is not a 网站标识码 (expected 10 digits = "
-                                                           "6-digit division code + 4 digits, or bm + 8 digits)")]
+    assert result.problems == [RowProblem(5, "网站标识码", "“12345”不是有效的网站标识码（应为10位：6位行政区划代码加4位数字，"
+                                                           "或 bm 加8位数字）")]
     sheet = read_sheet(path)
     assert sheet.header_row == 2 and [n for n, _ in sheet.rows] == [3, 5]
 
 
 BAD_CELLS = [  # (row index in PROVINCE, column, value, message fragment)
-    (0, "首页网址", "not a url", "'not a url' is not a usable http(s) homepage URL"),
-    (0, "首页网址", "ftp://www.nx.gov.cn/", "is not a usable http(s) homepage URL"),
+    (0, "首页网址", "not a url", "“not a url”不是可用的 http(s) 首页网址"),
+    (0, "首页网址", "ftp://www.nx.gov.cn/", "不是可用的 http(s) 首页网址"),
     (1, "首页网址", "", "首页网址为空"),
     (1, "网站名称", "", "网站名称为空"),
     (2, "网站类型", "主站", "无法识别的网站类型「主站」（可填：本级门户、部门、下属单位）"),
     (3, "级别", "国家级", "无法识别的级别「国家级」（可填：省级、市级、县级、乡镇）"),
     (4, "运行状态", "停用", "无法识别的运行状态「停用」（可填：正常、例外、关停）"),
     (4, "办事服务", "部分", "无法识别的办事服务「部分」（可填：是、否）"),
-    (5, "网站标识码", "0000000000", "0000000000 is a placeholder, not a real 网站标识码"),
-    (5, "网站标识码", "1234567890", "1234567890 is a placeholder, not a real 网站标识码"),
-    (5, "网站标识码", "450121000", "'450121000' is not a 网站标识码"),
-    (5, "网站标识码", "bm0100001", "'bm0100001' is not a 网站标识码"),
-    (5, "网站标识码", "9901210001", "990121 is not an administrative division code"),
-    (6, "ICP备案号", "桂ICP备0507021号", "'桂ICP备0507021号' is not an ICP备案号"),
-    (6, "ICP备案号", "桂ICP备05070218", "'桂ICP备05070218' is not an ICP备案号"),
-    (6, "ICP备案号", "XICP备05070218号", "is not an ICP备案号 (expected province abbreviation"),
-    (6, "ICP备案号", "桂ICP备202106789号", "'桂ICP备202106789号' is not an ICP备案号"),  # 9 digits
-    (6, "ICP备案号", "桂ICP备1921067890号", "'桂ICP备1921067890号' is not an ICP备案号"),  # 10, no year 20xx
-    (5, "网站标识码", "9876543210", "9876543210 is a placeholder, not a real 网站标识码"),
-    (5, "网站标识码", "bm00000000", "bm00000000 is a placeholder, not a real 网站标识码"),
-    (7, "公安机关备案号", "桂公网安备4500000200000号", "'桂公网安备4500000200000号' is not a 公安机关备案号"),
-    (7, "公安机关备案号", "桂公网安备45000002000001", "is not a 公安机关备案号 (expected province abbreviation"),
+    (5, "网站标识码", "0000000000", "0000000000 是占位号码，不是真实的网站标识码"),
+    (5, "网站标识码", "1234567890", "1234567890 是占位号码，不是真实的网站标识码"),
+    (5, "网站标识码", "450121000", "“450121000”不是有效的网站标识码"),
+    (5, "网站标识码", "bm0100001", "“bm0100001”不是有效的网站标识码"),
+    (5, "网站标识码", "9901210001", "前6位 990121 不是行政区划代码"),
+    (6, "ICP备案号", "桂ICP备0507021号", "“桂ICP备0507021号”不是有效的ICP备案号"),
+    (6, "ICP备案号", "桂ICP备05070218", "“桂ICP备05070218”不是有效的ICP备案号"),
+    (6, "ICP备案号", "XICP备05070218号", "不是有效的ICP备案号（应为省份简称"),
+    (6, "ICP备案号", "桂ICP备202106789号", "“桂ICP备202106789号”不是有效的ICP备案号"),  # 9 digits
+    (6, "ICP备案号", "桂ICP备1921067890号", "“桂ICP备1921067890号”不是有效的ICP备案号"),  # 10, no year 20xx
+    (5, "网站标识码", "9876543210", "9876543210 是占位号码，不是真实的网站标识码"),
+    (5, "网站标识码", "bm00000000", "bm00000000 是占位号码，不是真实的网站标识码"),
+    (7, "公安机关备案号", "桂公网安备4500000200000号", "“桂公网安备4500000200000号”不是有效的公安机关备案号"),
+    (7, "公安机关备案号", "桂公网安备45000002000001", "不是有效的公安机关备案号（应为省份简称"),
     (8, "上级机构代码", "459999", "上级机构代码「459999」无法识别：文件中没有以它为所属机构代码的行，库中也没有该机构"),
     (8, "上级机构代码", "450122", "机构 450122 不能以自己为上级机构"),
     (9, "所属机构名称", "东江", None),  # consistent within the file: not a problem (the org is renamed)
@@ -221,7 +221,7 @@ def test_warnings_do_not_stop_an_import(store: Store, tmp_path: Path) -> None:
     result = import_file(store, path)
     assert result.imported
     assert [str(w) for w in result.warnings] == [
-        "第3行「公安机关备案号」：桂公网安备450000020001号 has the legacy 12-digit form (today's numbers have 14 digits)",
+        "第3行「公安机关备案号」：桂公网安备450000020001号 是旧的12位编号（现行编号为14位）",
         "第4行「网站标识码」：4500000101 与第3行的网站标识码相同",
     ]
     assert _site(store, "http://fgw.nx.gov.cn/")["police_record"] == "桂公网安备450000020001号"
@@ -275,8 +275,8 @@ def test_dry_run_counts_and_writes_nothing(store: Store, tmp_path: Path) -> None
     ("sites.xlsx", b"not a zip", "作为 .xlsx 工作簿读取：BadZipFile"),
     ("sites.csv", b"", "是空文件：第一行须为列名"),
     ("sites.csv", b"\xff\xfe\xff", "既不是 UTF-8 也不是 GB18030 编码的文本"),
-    ("sites.csv", "网站名称,地址\n甲,http://a.gov.cn/\n".encode(), "缺少必填列 首页网址（第1行的列名为：网站名称、地址）"),
-    ("sites.csv", b"a,b\n1,2\n", "缺少必填列 网站名称、首页网址"),
+    ("sites.csv", "网站名称,地址\n甲,http://a.gov.cn/\n".encode(), "缺少必填列：首页网址（第1行的列名为：网站名称、地址）"),
+    ("sites.csv", b"a,b\n1,2\n", "缺少必填列：网站名称、首页网址"),
     ("sites.csv", "网站名称,首页网址,url\n".encode(), "「首页网址」和「url」两列都表示首页网址"),
 ])
 def test_unreadable_files_are_precise_errors(name: str, content: bytes, message: str, tmp_path: Path) -> None:

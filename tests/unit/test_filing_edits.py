@@ -38,7 +38,7 @@ def test_edit_moves_the_window_and_records_before_and_after(store: Store) -> Non
 def test_bad_edits_change_nothing(store: Store) -> None:
     _, filing = _filed(store)
     cases = [({"ends": "2026-11-30"}, "早于开始日期"), ({"ends": "2026-12-03"}, "没有要修改的内容"),
-             ({"starts": "12/01"}, "--from 须为 YYYY-MM-DD 格式的日期"), ({"reason": " "}, "报备事由"),
+             ({"starts": "12/01"}, "开始日期（--from）须为 YYYY-MM-DD 格式的日期"), ({"reason": " "}, "报备事由"),
              ({"kinds": ["Bad Kind"]}, "不是问题类型"),
              ({"kinds": ["broken_link"], "all_kinds": True}, "只能给出一个")]
     for change, message in cases:

@@ -67,7 +67,7 @@ def test_empty_short_or_mismatched_scope_is_refused(tmp_path: Path) -> None:
             (["mgr", "--role", "manager"], "long-enough-1\n", "needs --org CODE"),
             (["mgr", "--role", "manager", "--org", "999999"], "long-enough-1\n", "没有机构代码为 '999999' 的机构"),
             (["op", "--role", "operator"], "long-enough-1\n", "needs one or more --site URL"),
-            (["op", "--role", "operator", "--site", "http://unknown.example/"], "long-enough-1\n", "库中没有网站 http://unknown.example/"),
+            (["op", "--role", "operator", "--site", "http://unknown.example/"], "long-enough-1\n", "系统中没有首页为 http://unknown.example/ 的网站"),
             (["root", "--role", "admin", "--org", "450100"], "long-enough-1\n", "neither --org nor --site"),
             (["bad name", "--role", "admin"], "long-enough-1\n", "bad user name"),
     ):

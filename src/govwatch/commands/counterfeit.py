@@ -258,7 +258,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.site is not None:
         site_id = site_id_of(store, args.site)
         if site_id is None:
-            raise UsageError(f"库中没有网站 {args.site}")
+            raise UsageError(f"系统中没有首页为 {args.site} 的网站")
     rows = suspect_rows(store, site_id=site_id, state=args.state)
     for row in rows:
         site = (row["evidence"].get("site") or {}).get("name") or row["site_id"]

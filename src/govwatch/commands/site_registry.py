@@ -154,7 +154,7 @@ def cmd_filing_add(args: argparse.Namespace) -> int:
     from govwatch.registry.filings import add_filing, parse_day, parse_kinds
 
     try:
-        starts, ends = parse_day(args.starts, "--from"), parse_day(args.ends, "--to")
+        starts, ends = parse_day(args.starts, "开始日期（--from）"), parse_day(args.ends, "结束日期（--to）")
         kinds = parse_kinds(args.kinds)
     except RegistryError as exc:
         raise UsageError(str(exc)) from None

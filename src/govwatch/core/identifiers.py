@@ -35,14 +35,14 @@ _ABBR_OF_PROVINCE_CODE = {
 _PROVINCE_CODES = frozenset(_ABBR_OF_PROVINCE_CODE) | {"71", "81", "82"}
 _ASCENDING = "01234567890123456789"
 _DESCENDING = _ASCENDING[::-1]
-_SITE_CODE_FORM = "expected 10 digits = 6-digit division code + 4 digits, or bm + 8 digits"
+_SITE_CODE_FORM = "应为10位：6位行政区划代码加4位数字，或 bm 加8位数字"
 # 8 digits (2-digit year + 6-digit serial, e.g. 05070218) or, for numbers issued since about 2019,
 # 10 digits (4-digit year 20xx + 6-digit serial, e.g. 2021067890).
 _ICP = re.compile(rf"([{PROVINCE_ABBRS}])ICP备(\d{{8}}|20\d{{8}})号(-\d+)?")
-_ICP_FORM = ("expected province abbreviation + ICP备 + 8 digits (or 10 digits starting with the year 20xx) + 号, "
-             "optional -n, e.g. 京ICP备05070218号-1, 粤ICP备2021067890号-1")
+_ICP_FORM = ("应为省份简称 + ICP备 + 8位或以20开头的10位数字 + 号，可带 -n，"
+             "如 京ICP备05070218号-1、粤ICP备2021067890号-1")
 _POLICE = re.compile(rf"([{PROVINCE_ABBRS}])公网安备(\d+)号")
-_POLICE_FORM = "expected province abbreviation + 公网安备 + 14 digits + 号, e.g. 京公网安备11010502030143号"
+_POLICE_FORM = "应为省份简称 + 公网安备 + 14位数字 + 号，如 京公网安备11010502030143号"
 _HOST = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _BARE_HOST = re.compile(r"[\w.-]+\.[\w-]+(?::\d+)?(?:[/?].*)?")
 
@@ -70,13 +70,13 @@ def check_site_code(text: str) -> Checked:
     code = _compact(text)
     central = re.fullmatch(r"[bB][mM]\d{8}", code) is not None
     if not central and not re.fullmatch(r"\d{10}", code):
-        return None, f"{text!r} is not a 网站标识码 ({_SITE_CODE_FORM})", None
+        return None, f"“{text}”不是有效的网站标识码（{_SITE_CODE_FORM}）", None
     if is_placeholder_code(code):
-        return None, f"{code} is a placeholder, not a real 网站标识码", None
+        return None, f"{code} 是占位号码，不是真实的网站标识码", None
     if central:
         return code.lower(), None, None
     if code[:2] not in _PROVINCE_CODES:
-        return None, f"{code}: {code[:6]} is not an administrative division code; {_SITE_CODE_FORM}", None
+        return None, f"{code}：前6位 {code[:6]} 不是行政区划代码（{_SITE_CODE_FORM}）", None
     return code, None, None
 
 
@@ -85,7 +85,7 @@ def check_icp(text: str) -> Checked:
     starting with the year ``20xx``) + ``号``, optional ``-n``."""
     value = _compact(text).replace("icp", "ICP").replace("Icp", "ICP")
     if not _ICP.fullmatch(value):
-        return None, f"{text!r} is not an ICP备案号 ({_ICP_FORM})", None
+        return None, f"“{text}”不是有效的ICP备案号（{_ICP_FORM}）", None
     return value, None, None
 
 
@@ -99,9 +99,9 @@ def check_police_record(text: str) -> Checked:
     value = _compact(text)
     m = _POLICE.fullmatch(value)
     if not m or len(m.group(2)) not in (12, 14):
-        return None, f"{text!r} is not a 公安机关备案号 ({_POLICE_FORM})", None
+        return None, f"“{text}”不是有效的公安机关备案号（{_POLICE_FORM}）", None
     if len(m.group(2)) == 12:
-        return value, None, f"{value} has the legacy 12-digit form (today's numbers have 14 digits)"
+        return value, None, f"{value} 是旧的12位编号（现行编号为14位）"
     return value, None, None
 
 
@@ -114,7 +114,7 @@ def check_url(text: str) -> Checked:
     if "://" not in raw and _BARE_HOST.fullmatch(raw):
         raw = f"http://{raw}"
     norm = normalize_url(raw) if raw else None
-    problem = f"{text!r} is not a usable http(s) homepage URL"
+    problem = f"“{text}”不是可用的 http(s) 首页网址"
     if norm is None or not re.match(r"https?://", raw, re.IGNORECASE):
         return None, problem, None
     host = urlsplit(norm).hostname or ""

@@ -35,7 +35,7 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KIND = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def parse_day(text: str, what: str = "date") -> date:
+def parse_day(text: str, what: str = "日期") -> date:
     """A YYYY-MM-DD day; :class:`RegistryError` names ``what`` when it is not one."""
     value = text.strip() if isinstance(text, str) else ""
     if _DAY.fullmatch(value):
@@ -43,7 +43,7 @@ def parse_day(text: str, what: str = "date") -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise RegistryError(f"{what} 须为 YYYY-MM-DD 格式的日期，收到 {text!r}")
+    raise RegistryError(f"{what}须为 YYYY-MM-DD 格式的日期，收到 {text!r}")
 
 
 def parse_kinds(text: str | None) -> list[str] | None:
@@ -68,17 +68,18 @@ def site_by_url(store: Store, url: str) -> tuple[int, str]:
         raise RegistryError(f"不是可用的 http(s) 网址：{url!r}")
     site_id = site_id_of(store, norm)
     if site_id is None:
-        raise RegistryError(f"库中没有网站 {norm}：请先用 govwatch sites import 登记（或先检查一次该网站）")
+        raise RegistryError(f"系统中没有首页为 {norm} 的网站：请先登记（govwatch sites import，或 管理 → 网站登记），"
+                            "或先检查一次该网站")
     return site_id, norm
 
 
 def add_filing(store: Store, site_url: str, starts: date | str, ends: date | str, reason: str,
                kinds: list[str] | None = None, *, actor: str | None = None) -> dict[str, Any]:
     """Store a filing for the site with homepage ``site_url``; the stored filing as a dict."""
-    start = starts if isinstance(starts, date) else parse_day(starts, "--from")
-    end = ends if isinstance(ends, date) else parse_day(ends, "--to")
+    start = starts if isinstance(starts, date) else parse_day(starts, "开始日期（--from）")
+    end = ends if isinstance(ends, date) else parse_day(ends, "结束日期（--to）")
     if end < start:
-        raise RegistryError(f"--to {end.isoformat()} 早于 --from {start.isoformat()}")
+        raise RegistryError(f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
     if not reason or not reason.strip():
         raise RegistryError("--reason 须写明报备事由")
     if kinds is not None:
@@ -130,9 +131,9 @@ def edit_filing(store: Store, filing_id: int, *, starts: date | str | None = Non
         raise RegistryError("--kinds 与 --all-kinds 只能给出一个")
     changes: dict[str, Any] = {}
     if starts is not None:
-        changes["starts"] = (starts if isinstance(starts, date) else parse_day(starts, "--from")).isoformat()
+        changes["starts"] = (starts if isinstance(starts, date) else parse_day(starts, "开始日期（--from）")).isoformat()
     if ends is not None:
-        changes["ends"] = (ends if isinstance(ends, date) else parse_day(ends, "--to")).isoformat()
+        changes["ends"] = (ends if isinstance(ends, date) else parse_day(ends, "结束日期（--to）")).isoformat()
     if reason is not None:
         if not reason.strip():
             raise RegistryError("报备事由（--reason）不能为空")

@@ -101,7 +101,7 @@ def add_org(store: Store, code: str, name: str, level: str, parent_code: str | N
     with registry_import(store) as tx:
         orgs = {o.code: o for o in tx.orgs().values()}
         if code in orgs:
-            raise RegistryError(f"机构 {code} 已存在")
+            raise RegistryError(f"机构代码 {code} 已存在")
         parent = orgs.get(parent_code.strip()) if parent_code else None
         if parent_code and parent is None:
             raise RegistryError(f"库中没有机构代码为 {parent_code!r} 的机构")

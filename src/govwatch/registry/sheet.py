@@ -155,7 +155,7 @@ def read_sheet(path: str | Path) -> Sheet:
             positions[key], headers[key] = pos, cell
     missing = [BY_KEY[k].header for k in REQUIRED if k not in positions]
     if missing:
-        raise SheetError(f"{path}：缺少必填列 {'、'.join(missing)}"
+        raise SheetError(f"{path}：缺少必填列：{'、'.join(missing)}"
                          f"（第{header_index + 1}行的列名为：{'、'.join(c for c in rows[header_index] if c)}）")
     sheet = Sheet(path, headers, ignored=ignored, header_row=header_index + 1)
     for number, row in enumerate(rows[header_index + 1:], start=header_index + 2):

@@ -31,7 +31,7 @@ from govwatch.store.db import Store
 from govwatch.web.pages import admin_people
 from govwatch.web.pages.admin_common import AdminScope, out_of_scope_problems
 from govwatch.web.pages.common import org_options, paged, store_of
-from govwatch.web.registry_text import zh_problem, zh_sheet_error
+from govwatch.web.registry_text import problem_row, sheet_error
 from govwatch.web.scope import Scope
 from govwatch.web.templating import render
 
@@ -97,7 +97,7 @@ def _site_form(request: Request, scope: Scope, *, values: dict[str, str], site_i
                problems: list[RowProblem] | None = None, status_code: int = 200) -> Response:
     return render(request, "admin_site_form.html.j2", {
         "values": values, "site_id": site_id, "orgs": org_options(store_of(request), scope),
-        "problems": [zh_problem(p) for p in problems or []], **_choices()}, status_code=status_code)
+        "problems": [problem_row(p) for p in problems or []], **_choices()}, status_code=status_code)
 
 
 def _save_site(request: Request, scope: Scope, cells: dict[str, str], site_id: int | None) -> Response:
@@ -185,14 +185,14 @@ def _checked_import(store: Store, scope: Scope, path: Path, shown_name: str, *, 
     try:
         sheet = read_sheet(path)
     except SheetError as exc:
-        return {"error": zh_sheet_error(str(exc), str(path), shown_name)}
+        return {"error": sheet_error(str(exc), str(path), shown_name)}
     problems = out_of_scope_problems(store, scope, sheet)
     result = import_sheet(store, sheet, dry_run=dry_run or bool(problems))
     problems = sorted([*problems, *result.problems], key=lambda p: p.row)
     preview = [{"row": number, **{k: cells.get(k, "") for k in ("name", "url", "org_code", "org_name")}}
                for number, cells in sheet.rows[:50]]
-    return {"result": result, "problems": [zh_problem(p) for p in problems],
-            "warnings": [zh_problem(w) for w in result.warnings], "preview": preview,
+    return {"result": result, "problems": [problem_row(p) for p in problems],
+            "warnings": [problem_row(w) for w in result.warnings], "preview": preview,
             "imported": not problems and result.imported}
 
 

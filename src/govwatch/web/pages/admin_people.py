@@ -26,7 +26,6 @@ from govwatch.web.accounts import NAME_PATTERN, AccountError, account_rows, add_
 from govwatch.web.auth import ROLES, check_password_rules
 from govwatch.web.pages.admin_common import AdminOnlyScope, AdminScope
 from govwatch.web.pages.common import org_options, paged, store_of
-from govwatch.web.registry_text import zh
 from govwatch.web.scope import NOT_FOUND, Scope
 from govwatch.web.templating import render
 
@@ -65,7 +64,7 @@ def add_org_submit(request: Request, scope: AdminScope, parent_code: str = Form(
     try:
         add_org(store, code, name, level, parent_code or None)
     except RegistryError as exc:
-        return _orgs_page(request, scope, values=values, error=zh(str(exc)), status_code=400)
+        return _orgs_page(request, scope, values=values, error=str(exc), status_code=400)
     return RedirectResponse("/admin/orgs?done=org", status_code=303)
 
 
@@ -94,11 +93,11 @@ def add_filing_submit(request: Request, scope: AdminScope, site_url: str = Form(
     try:
         site_id, url = site_by_url(store, site_url)
         if not scope.can_see(site_id):
-            raise RegistryError(f"no site {url} in the store: outside the scope")
+            raise RegistryError(f"系统中没有首页为 {url} 的网站")  # outside the scope: as if absent
         scope.require_write(site_id)
         add_filing(store, url, starts, ends, reason, parse_kinds(kinds))
     except RegistryError as exc:
-        return _filings_page(request, scope, values=values, error=zh(str(exc)), status_code=400)
+        return _filings_page(request, scope, values=values, error=str(exc), status_code=400)
     return RedirectResponse("/admin/filings?done=filing", status_code=303)
 
 
