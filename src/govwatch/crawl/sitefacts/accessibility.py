@@ -16,6 +16,7 @@ could not judge. ``checks/accessibility.py`` judges the fact; nothing here decid
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ from govwatch.rundata import RunData
 PAGE_TYPES = ("list", "article", "other")
 MAX_NODES = 5  # elements kept per violated rule
 MAX_HTML_CHARS = 200  # of each element's HTML
+AXE_TIMEOUTS = 2  # axe-core gets this many render.timeout periods per page
 ASSETS_ENV = "GOVWATCH_ASSETS_DIR"  # the dashboard's variable (web/assets.py): node_modules or the folder holding it
 AXE_PATH = Path("axe-core") / "axe.min.js"
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font"})  # style sheets load: contrast needs them
@@ -130,7 +132,8 @@ async def probe_accessibility(data: RunData, render: RenderSettings, *, user_age
                 try:
                     await page.goto(url, wait_until="load", timeout=render.timeout * 1000)
                     await page.add_script_tag(content=source)
-                    result = await page.evaluate(_AXE_RUN, sorted(requirements()))
+                    result = await asyncio.wait_for(page.evaluate(_AXE_RUN, sorted(requirements())),
+                                                    render.timeout * AXE_TIMEOUTS)
                     version = result["version"]
                     row["violations"] = [_violation(v) for v in result["violations"]]
                     if page_type == "home":
