@@ -264,16 +264,15 @@ def rescore(url: str, rules_name: str, one_by_one: int) -> dict[str, Any]:
                    .scalars()]
     rules = load_ruleset(rules_name)
     out: dict[str, Any] = {"runs": len(run_ids), "rules": rules.id}
-    batch = getattr(scoring, "score_stored_runs", None)
-    if batch is not None:
-        began = time.perf_counter()
-        batch(store, run_ids, rules)
-        out["batch_s"] = round(time.perf_counter() - began, 2)
+    began = time.perf_counter()
+    batch = scoring.score_stored_runs(store, run_ids, rules)
+    out["batch_s"] = round(time.perf_counter() - began, 2)
+    out["batch_ms_per_run"] = round(out["batch_s"] / len(run_ids) * 1000, 1) if run_ids else None
     sample = run_ids[:one_by_one]
     began = time.perf_counter()
-    for run_id in sample:
-        scoring.score_stored_run(store, run_id, rules)
+    sheets = [scoring.score_stored_run(store, run_id, rules).sheet for run_id in sample]
     single = time.perf_counter() - began
+    out["same_sheets"] = json.dumps(sheets, sort_keys=True) == json.dumps(batch[:len(sample)], sort_keys=True)
     out["one_by_one_runs"] = len(sample)
     out["one_by_one_s"] = round(single, 2)
     out["one_by_one_ms_per_run"] = round(single / len(sample) * 1000, 1) if sample else None
@@ -400,9 +399,9 @@ def print_table(f: dict[str, Any]) -> None:
         ("store: tables / database", f"{st['tables_bytes'] / 1e6:.1f} MB / {st['database_bytes'] / 1e6:.1f} MB"),
         ("store per site-run", f"{(st['bytes_per_run'] or 0) / 1e6:.2f} MB over {st['runs']} runs"),
         ("largest tables", ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in st["largest_tables"].items())),
-        (f"re-score all {r['runs']} runs with {r['rules']} (batch)", f"{r.get('batch_s', '—')} s"),
+        (f"re-score all {r['runs']} runs with {r['rules']} (batch)", f"{r['batch_s']} s ({r['batch_ms_per_run']} ms a run)"),
         (f"re-score one at a time ({r['one_by_one_runs']} runs)",
-         f"{r['one_by_one_s']} s ({r['one_by_one_ms_per_run']} ms a run)"),
+         f"{r['one_by_one_s']} s ({r['one_by_one_ms_per_run']} ms a run); same sheets: {r['same_sheets']}"),
     ]
     lines += [(f"dashboard: {k}", f"{v} ms") for k, v in f["dashboard_ms"].items()]
     if "probes" in f:
