@@ -35,13 +35,16 @@ SIM_ALLOW_PRIVATE = ("127.0.0.0/8", "::1", "localhost")
 
 def sim_settings(db_url: str, *, render: bool = False, **crawl: object) -> Settings:
     """Crawl settings for tests: fast on loopback, hermetic (offline), short timeouts.
-    Rendering is off unless a test is about it (script-filled lists are then read from their endpoints)."""
+    Rendering and the accessibility measurement are off unless a test is about them (script-filled lists
+    are then read from their endpoints)."""
     base = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
             "connect_timeout": 1.0, "backoff": 0.1, "network": "offline",
             "seed_retry_seconds": 1.0,  # a failing homepage is retried patiently, but not 30 s in a test
             "allow_private": list(SIM_ALLOW_PRIVATE)}
+    # The accessibility measurement starts chromium for every inspection: only the tests about it turn it on.
     return load_settings(overrides={"crawl": {**base, **crawl}, "store": {"url": db_url},
-                                    "render": {"enabled": render}}, environ={})
+                                    "render": {"enabled": render}, "security": {"accessibility": False}},
+                         environ={})
 
 
 @pytest.fixture(scope="session")

@@ -158,13 +158,13 @@ async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
 
 def unmeasured(settings: Settings, stored: dict[str, Any]) -> Settings:
     """``settings`` with only the site measurements whose facts (``transport``, ``ipv6``,
-    ``cloaking``) are not in ``stored`` (the run's facts) left on: a resumed run keeps what it
-    measured before it was stopped."""
+    ``cloaking``, ``site_search``, ``accessibility``) are not in ``stored`` (the run's facts) left on:
+    a resumed run keeps what it measured before it was stopped."""
     sec = settings.security
-    tls, ipv6, cloaking = (sec.tls and "transport" not in stored, sec.ipv6 and "ipv6" not in stored,
-                           sec.cloaking and "cloaking" not in stored)
-    security = dataclasses.replace(sec, enabled=sec.enabled and (tls or ipv6 or cloaking), tls=tls, ipv6=ipv6,
-                                   cloaking=cloaking)
+    todo = {flag: getattr(sec, flag) and fact not in stored
+            for flag, fact in (("tls", "transport"), ("ipv6", "ipv6"), ("cloaking", "cloaking"),
+                               ("search", "site_search"), ("accessibility", "accessibility"))}
+    security = dataclasses.replace(sec, enabled=sec.enabled and any(todo.values()), **todo)
     return dataclasses.replace(settings, security=security)
 
 

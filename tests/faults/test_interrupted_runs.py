@@ -29,7 +29,7 @@ from tests.conftest import AS_OF, SLOW_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND = 120  # seconds: generous completion bound of one CLI run on this 200-page site
-MEASUREMENTS = ("transport", "ipv6", "cloaking")  # the run facts of the site measurements
+MEASUREMENTS = ("transport", "ipv6", "cloaking", "site_search", "accessibility")  # the site measurements' run facts
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +235,9 @@ def test_measurements_a_run_has_stored_are_not_taken_again() -> None:
     assert kept.security.enabled and not kept.security.tls and kept.security.ipv6 and kept.security.cloaking
     assert not unmeasured(settings, dict.fromkeys(MEASUREMENTS, {})).security.enabled
     settings.security.ipv6 = False
-    assert not unmeasured(settings, {"transport": {}, "cloaking": {}}).security.enabled  # off stays off
+    assert not unmeasured(settings, {"transport": {}, "cloaking": {}, "site_search": {},  # off stays off
+                                     "accessibility": {}}).security.enabled
+    assert unmeasured(settings, {"transport": {}, "cloaking": {}, "site_search": {}}).security.accessibility
 
 
 # -- SIGTERM ---------------------------------------------------------------------------------------
@@ -264,4 +266,4 @@ def test_sigterm_stops_probe_like_ctrl_c(sim: SimServer, tmp_path: Path) -> None
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["interrupted"] is True and 5 <= doc["count"] < 10000
     assert len(_query(db, "SELECT id FROM probes")) == doc["count"]  # every visit made is stored
-    assert "interrupted after" in err and "Traceback" not in err
+    assert "已中断" in err and "Traceback" not in err

@@ -108,6 +108,7 @@ class SecuritySettings:
     cloaking: bool = True  # refetch a sample as Baiduspider and compare
     cloaking_sample: int = 5  # pages refetched: the homepage, then list pages and articles
     cloaking_user_agent: str = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+    search: bool = True  # query the site's own search with recent titles (docs/search.md)
     # axe-core in chromium (render.executable) on the homepage and a sample per page type (docs/accessibility.md)
     accessibility: bool = True
     accessibility_per_type: int = 2  # list pages, articles and other pages tested of each type besides the homepage

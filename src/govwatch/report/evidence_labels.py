@@ -108,10 +108,46 @@ EVIDENCE_LABELS = {
     "http_status": "HTTP状态码",
     "days_ahead": "超前天数",
     "fetched_on": "抓取日期",
+    # accessibility (checks/accessibility.py)
+    "requirement": "无障碍要求",
+    "rules": "检测规则",
+    "clause": "依据条款",
+    "impact": "影响程度",
+    "selectors": "问题元素位置",
+    "elements": "问题元素",
+    "words": "入口文字",
+    "script_markers": "无障碍工具脚本",
+    # site search (checks/site_search.py)
+    "forms": "首页表单",
+    "search_url": "搜索地址",
+    "field": "搜索字段",
+    "engine": "搜索系统",
+    "missed": "未检索到的标题",
+    "queries": "检索词",
+    "asked": "检索次数",
+    "query": "检索词",
+    "intended": "原意检索词",
+    "expected_url": "应检索到的页面",
+    "suggestion": "搜索纠错提示",
+    # counterfeit sites (checks/counterfeit.py)
+    "url": "网址",
+    "verdict": "判定",
+    "confidence": "可信度",
+    "lookalike": "仿冒域名特征",
+    "identifiers": "相同标识",
+    "source": "发现方式",
+    "state": "处理状态",
+    "first_seen_at": "首次发现",
+    "last_seen_at": "最近发现",
+    "suspect_id": "线索编号",
 }
 
 # Stored codes among evidence values, by field: shown in Chinese where they are known.
 EVIDENCE_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "impact": {"critical": "严重", "serious": "较重", "moderate": "中等", "minor": "轻微"},
+    "verdict": {"counterfeit": "假冒", "suspect": "疑似假冒", "genuine": "真实网站"},
+    "source": {"check": "核查", "candidate": "仿冒域名探测"},
+    "state": {"open": "待处理", "reported": "已通报", "closed": "已关闭"},
     "classification": {"confirmed": "确认失效", "suspected": "疑似失效"},
     "resource": {"external": "外部链接", "attachment": "附件", "internal": "站内链接", "page": "页面"},
     "scope": {"homepage": "首页", "site": "全站", "other": "其他页面"},
@@ -135,7 +171,10 @@ EVIDENCE_VALUE_LABELS: dict[str, dict[str, str]] = {
 # excerpt, column, observed/expected), too long (the pages holding a link), or a technician's (the raw
 # error text, the request method).
 REPORT_SHOWN_ELSEWHERE = frozenset({"examples", "failed_probes", "notes", "sources", "excerpt", "link_text", "column",
-                                    "pages", "error_detail", "method", "attempts", "observed", "expected"})
+                                    "pages", "error_detail", "method", "attempts", "observed", "expected",
+                                    # technical locators (CSS selectors, HTML, rule ids, endpoints): the dashboard's
+                                    "rules", "selectors", "elements", "forms", "search_url", "field", "engine",
+                                    "script_markers", "suspect_id", "lookalike"})
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 

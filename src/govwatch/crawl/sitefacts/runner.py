@@ -72,10 +72,10 @@ async def measure_site(store: Store, run_id: int, settings: Settings) -> dict[st
     if sec.cloaking:
         jobs["cloaking"] = probe_cloaking(data, resolver, spider_agent=sec.cloaking_user_agent, normal_agent=agent,
                                           sample=sec.cloaking_sample, timeout=sec.timeout, allowed=allowed)
-    if "site_search" not in store.run_facts(run_id):  # no setting of its own yet: runs with the others
+    if sec.search:
         jobs["site_search"] = probe_site_search(data, resolver, user_agent=agent, timeout=sec.timeout, allowed=allowed)
     budgets = dict.fromkeys(jobs, sec.timeout * _BUDGET_TIMEOUTS)
-    if sec.accessibility and "accessibility" not in store.run_facts(run_id):  # a resumed run keeps its measurement
+    if sec.accessibility:
         jobs["accessibility"] = probe_accessibility(data, settings.render, user_agent=agent,
                                                     per_type=sec.accessibility_per_type,
                                                     max_pages=sec.accessibility_max_pages, allowed=allowed)
