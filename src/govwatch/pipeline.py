@@ -161,10 +161,11 @@ def unmeasured(settings: Settings, stored: dict[str, Any]) -> Settings:
     ``cloaking``, ``site_search``, ``accessibility``) are not in ``stored`` (the run's facts) left on:
     a resumed run keeps what it measured before it was stopped."""
     sec = settings.security
-    todo = {flag: getattr(sec, flag) and fact not in stored
-            for flag, fact in (("tls", "transport"), ("ipv6", "ipv6"), ("cloaking", "cloaking"),
-                               ("search", "site_search"), ("accessibility", "accessibility"))}
-    security = dataclasses.replace(sec, enabled=sec.enabled and any(todo.values()), **todo)
+    tls, ipv6, cloaking = (sec.tls and "transport" not in stored, sec.ipv6 and "ipv6" not in stored,
+                           sec.cloaking and "cloaking" not in stored)
+    search, accessibility = sec.search and "site_search" not in stored, sec.accessibility and "accessibility" not in stored
+    security = dataclasses.replace(sec, enabled=sec.enabled and (tls or ipv6 or cloaking or search or accessibility),
+                                   tls=tls, ipv6=ipv6, cloaking=cloaking, search=search, accessibility=accessibility)
     return dataclasses.replace(settings, security=security)
 
 
