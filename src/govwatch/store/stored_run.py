@@ -279,7 +279,7 @@ class StoreRunData(RunData):
 
 
 _BLOB = select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == bindparam("hash"))
-_FACTS_KEPT = 4096  # page facts kept per run for repeated page() reads (the rest are read each time)
+_FACTS_KEPT = 1024  # page facts kept per run for repeated page() reads (the rest are read each time)
 
 # pages.facts as text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads). A CAST, not
 # type_coerce: PostgreSQL's driver would otherwise hand back the JSON already decoded.
