@@ -94,6 +94,21 @@ def test_selfcheck_workbook_has_a_sheet_per_indicator_with_its_findings(demo: Pa
             assert f["id"] in cells
 
 
+def test_a_rectification_notice_per_site_names_its_problems(demo: Path) -> None:
+    """The loop's first step on the demo portfolio: one 整改通知 (.docx and its PDF) per site, sent to
+    the unit, naming every scored problem of the site's run by its problem ID."""
+    for site in SITES:
+        doc = _doc(demo, site)
+        name = doc["site"]["name"]
+        notices = list((demo / "整改通知").glob(f"*{name}*.docx"))
+        assert len(notices) == 1, f"{site}: {notices}"
+        text = _docx_text(notices[0])
+        assert f"关于{name}网站问题整改的通知" in text and "整改情况反馈表" in text
+        scored = {f["id"] for f in doc["findings"] if (f.get("scoring") or {}).get("status") == "scored"}
+        assert scored and all(problem in text for problem in scored)
+        assert PdfReader(str(notices[0].with_suffix(".pdf"))).pages
+
+
 def test_bulletin_score_table_and_notice(demo: Path) -> None:
     docs = {site: _doc(demo, site) for site in SITES}
     book = openpyxl.load_workbook(demo / "bulletin" / "得分表.xlsx", read_only=True)

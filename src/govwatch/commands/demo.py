@@ -9,7 +9,7 @@ import json
 import secrets
 import shlex
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 DEMO_SITES = ("trs", "jcms", "legacy", "fgw", "jyj")
 DEMO_USER = "demo"
+DEMO_ISSUER = "演示用政府网站主管单位"  # who sends the demo's 通报 and 整改通知
 # The dashboard over the demo's store watches nothing: the simulated sites stop with the demo, so
 # probing the registry would record every one of them as down.
 DEMO_SERVICE_CONFIG = ("# govwatch serve over the demo's store (docs/service.md): the dashboard only.\n"
@@ -67,6 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     options = SimOptions(seed=args.seed, as_of=as_of, site_pages=args.pages, slow_seconds=3.0)
     rows: list[dict[str, Any]] = []
     documents: list[dict[str, Any]] = []
+    run_ids: list[int] = []
     with SimServer(options).running() as sim:
         (out / "manifest.json").write_text(json.dumps(sim.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         unknown = [s for s in site_ids if s not in sim.manifest["sites"]]
@@ -76,20 +78,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not _register(store, options, sim.manifest, out):
             return EXIT_FAILURE
         for site_id in site_ids:
-            doc, files = _inspect_one(site_id, sim.site_url(site_id), settings, store, as_of, out)
+            doc, files, run_id = _inspect_one(site_id, sim.site_url(site_id), settings, store, as_of, out)
             documents.append(doc)
+            run_ids.append(run_id)
             rows.append(_index_row(site_id, sim.site_url(site_id), doc, files))
     pdf = soffice_path() is not None
     if not pdf:
         console.print("未找到 LibreOffice：通报只生成 Word 和 Excel 文件（PDF 需 apt install libreoffice-writer-nogui）")
     bulletin = write_bulletin(documents, out / "bulletin", title="关于模拟政府网站检查情况的通报",
                               period=f"截至{as_of.isoformat()}", deadline=as_of + timedelta(days=15),
-                              issuer="演示用政府网站主管单位", pdf=pdf)
+                              issuer=DEMO_ISSUER, pdf=pdf)
     for path in bulletin:
         plain(console, f"通报文件：{path}")
+    notices = _rectification_notices(store, run_ids, out / "整改通知", as_of, pdf=pdf)
+    for path in notices:
+        plain(console, f"整改通知：{path}")
     index = out / "index.html"
     index.write_text(render_template("demo_index.html.j2", rows=rows, as_of=as_of.isoformat(),
-                                     bulletin=[p.relative_to(out).as_posix() for p in bulletin]), encoding="utf-8")
+                                     bulletin=[p.relative_to(out).as_posix() for p in bulletin],
+                                     notices=[p.relative_to(out).as_posix() for p in notices]), encoding="utf-8")
     print(f"演示报告：{index.resolve()}")
     _dashboard_login(store, out, db_path, settings)
     return EXIT_OK
@@ -133,9 +140,27 @@ def _register(store: Store, options: Any, manifest: dict[str, Any], out: Path) -
     return True
 
 
+def _rectification_notices(store: Store, run_ids: list[int], out_dir: Path, as_of: date, *, pdf: bool) -> list[Path]:
+    """The rectification loop's first step for every inspected site: its scored findings as tickets
+    and one 整改通知 (文号 演示〔year〕N号, deadline 15 days on) per site that has any."""
+    from govwatch.report.notice import write_notice
+    from govwatch.scoring.tickets import issue_tickets, notice_model, notify_tickets
+
+    paths: list[Path] = []
+    for number, run_id in enumerate(run_ids, 1):
+        tickets = issue_tickets(store, run_id, actor=DEMO_USER)
+        if not tickets:
+            continue
+        notice = notify_tickets(store, tickets, doc_number=f"演示〔{as_of.year}〕{number}号",
+                                deadline=as_of + timedelta(days=15), issuer=DEMO_ISSUER, actor=DEMO_USER)
+        paths += write_notice(notice_model(store, notice), out_dir, pdf=pdf)
+    return paths
+
+
 def _inspect_one(site_id: str, url: str, settings: Settings, store: Store, as_of: Any,
-                 out: Path) -> tuple[dict[str, Any], list[Path]]:
-    """Inspect one simulated site and write its reports into OUT/<site id>."""
+                 out: Path) -> tuple[dict[str, Any], list[Path], int]:
+    """Inspect one simulated site and write its reports into OUT/<site id>; the document, the files
+    and the run's id."""
     from govwatch.pipeline import inspect_site
 
     console.print(f"正在检查模拟网站 [bold]{site_id}[/]（{url}）")
@@ -144,7 +169,7 @@ def _inspect_one(site_id: str, url: str, settings: Settings, store: Store, as_of
     doc = inspection.document
     files = _write_site_reports(doc, out / site_id, settings)
     plain(console, f"  {_figures(doc)} → {out / site_id / 'report.html'}")
-    return doc, files
+    return doc, files, inspection.run_id
 
 
 def _write_site_reports(doc: dict[str, Any], site_dir: Path, settings: Settings) -> list[Path]:
