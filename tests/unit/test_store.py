@@ -45,6 +45,8 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
             conn.exec_driver_sql(f"DROP TABLE {table}")
         conn.exec_driver_sql("DROP INDEX ix_probes_site_kind_at")  # added by 0010
         conn.exec_driver_sql("DROP INDEX ix_runs_site")
+        conn.exec_driver_sql("DROP INDEX ix_pages_run")  # added by 0015
+        conn.exec_driver_sql("DROP INDEX ix_check_runs_run")
         for table in ("counterfeit_suspects",  # added by 0014
                       "probe_schedule", "probe_days",  # added by 0012
                       "spot_check_sites", "spot_checks", "public_reports", "ticket_attachments",  # added by 0011
