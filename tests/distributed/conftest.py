@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from govwatch.sim import SimOptions, SimServer
 from govwatch.store.db import Store
 from tests.conftest import AS_OF, PG_URL, SIM_ALLOW_PRIVATE, SLOW_SECONDS, pg_unreachable
+from tests.distributed.serving import Processes
 
-ROOT = Path(__file__).resolve().parents[2]
 BOUND = 180.0  # seconds: generous bound for what a test waits for (a hang fails the test, never a timing)
 
 
@@ -81,57 +80,21 @@ def write_crawl_settings(path: Path, *, rate: float = 0) -> Path:
     return path
 
 
-def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "400"}
-
-
-class Workers:
-    """``govwatch worker`` processes of one test; :meth:`stop_all` stops each by its PID."""
+class Workers(Processes):
+    """``govwatch worker`` processes of one test on the store ``db``; :meth:`stop_all` stops each by its PID."""
 
     def __init__(self, db: str, folder: Path) -> None:
+        super().__init__(folder)
         self.db = db
-        self.folder = folder
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, settings: Path, *, queues: str = "scan", concurrency: int = 1,
-              stalled_after: float = 30, config: Path | None = None) -> subprocess.Popen[bytes]:
-        """A worker named ``name`` (its log: ``<name>.log``), with the service config ``config`` if given."""
-        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    def start_worker(self, name: str, settings: Path, *, queues: str = "scan", concurrency: int = 1,
+                     stalled_after: float = 30, config: Path | None = None) -> subprocess.Popen[bytes]:
+        """A worker named ``name`` (its log: ``<name>.log``), alerts off, with the service config ``config``
+        if given."""
         service = ["--config", str(config)] if config is not None else []
-        proc = subprocess.Popen([sys.executable, "-m", "govwatch", "worker", "--db", self.db, "--settings", str(settings),
-                                 "--queues", queues, "--concurrency", str(concurrency), "--name", name,
-                                 "--stalled-after", str(stalled_after), "--no-alerts", *service],
-                                env=env(), stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        self.procs[name] = proc
-        return proc
-
-    def log(self, name: str) -> str:
-        return (self.folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
-
-    def kill(self, name: str) -> None:
-        """SIGKILL: the worker dies at once, mid-job, without a word to the database."""
-        proc = self.procs[name]
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-
-    def terminate(self, name: str) -> int:
-        """SIGTERM, then its exit status."""
-        proc = self.procs[name]
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-        return proc.wait(timeout=60)
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+        return self.start(name, "worker", "--db", self.db, "--settings", str(settings), "--queues", queues,
+                          "--concurrency", str(concurrency), "--name", name, "--stalled-after", str(stalled_after),
+                          "--no-alerts", *service)
 
 
 @pytest.fixture()

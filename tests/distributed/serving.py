@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import text
 
 from govwatch.store.db import Store
-from tests.distributed.conftest import env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env() -> dict[str, str]:
+    """The environment of a ``govwatch`` subprocess: this checkout's sources, wide output."""
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "400"}
 
 
 class Processes:

@@ -28,8 +28,8 @@ from govwatch.sim import SimOptions, SimServer
 from govwatch.sim.options import default_sites
 from govwatch.store.db import Store
 from tests.conftest import SLOW_SECONDS
-from tests.distributed.conftest import BOUND, env, wait_for, write_crawl_settings
-from tests.distributed.serving import Processes, empty_queue, query, queue_jobs
+from tests.distributed.conftest import BOUND, wait_for, write_crawl_settings
+from tests.distributed.serving import Processes, empty_queue, env, query, queue_jobs
 
 SITES = ("trs", "jcms", "legacy", "fgw")  # three host sites and one under a path prefix, all on 127.0.0.1
 KILL_AFTER = 15  # pages the doomed worker's run has stored when it is killed

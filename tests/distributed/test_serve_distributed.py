@@ -23,8 +23,8 @@ from govwatch.core.clock import SHANGHAI
 from govwatch.sim.robots import RobotServer
 from govwatch.store import service_rows as rows
 from govwatch.store.db import Store
-from tests.distributed.conftest import env, wait_for, write_crawl_settings
-from tests.distributed.serving import Processes, empty_queue, query, queue_jobs
+from tests.distributed.conftest import wait_for, write_crawl_settings
+from tests.distributed.serving import Processes, empty_queue, env, query, queue_jobs
 from tests.service.test_service_e2e import SwitchedSite
 
 SITE_NAME = "东山县人民政府网站"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.distributed.conftest import env
+from tests.distributed.serving import env
 
 
 def worker(*args: str) -> subprocess.CompletedProcess[str]:

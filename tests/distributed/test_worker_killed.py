@@ -19,7 +19,8 @@ from govwatch.sim import SimServer
 from govwatch.store.db import Store
 from govwatch.store.job_queue import defer
 from tests.conftest import AS_OF
-from tests.distributed.conftest import BOUND, Workers, env, wait_for, write_crawl_settings
+from tests.distributed.conftest import BOUND, Workers, wait_for, write_crawl_settings
+from tests.distributed.serving import env
 
 STALLED_AFTER = 3.0  # the workers' heartbeat timeout in these tests (default 30 s)
 
@@ -70,7 +71,7 @@ def test_a_worker_killed_mid_crawl_is_replaced_and_the_run_resumed(pg_store: Sto
     job_id = defer(pg_store, "scan_site", {"site_id": site_id, "as_of": AS_OF.isoformat()}, queue="scan",
                    lock=f"site:{site_id}", queueing_lock=f"scan:{site_id}")
     assert job_id is not None
-    workers.start("doomed", polite, stalled_after=STALLED_AFTER)
+    workers.start_worker("doomed", polite, stalled_after=STALLED_AFTER)
     pages = "SELECT count(*) FROM fetches WHERE role = 'page'"
     wait_for("30 pages stored", lambda: query(pg_store, pages)[0][0] >= 30, workers)
     workers.kill("doomed")
@@ -82,7 +83,7 @@ def test_a_worker_killed_mid_crawl_is_replaced_and_the_run_resumed(pg_store: Sto
     assert len(before) >= 30
     requested = counts(dsim, before)
 
-    workers.start("heir", polite, stalled_after=STALLED_AFTER)
+    workers.start_worker("heir", polite, stalled_after=STALLED_AFTER)
     wait_for("the stalled job done by the other worker", lambda: job_status(pg_store, job_id) == "succeeded", workers)
 
     assert query(pg_store, "SELECT id, status, complete FROM runs WHERE site_id = :s", s=site_id) == [
@@ -104,10 +105,10 @@ def test_sigterm_leaves_the_run_interrupted_and_the_job_retried(pg_store: Store,
     job_id = defer(pg_store, "scan_site", {"site_id": site_id, "as_of": AS_OF.isoformat()}, queue="scan",
                    lock=f"site:{site_id}")
     assert job_id is not None
-    workers.start("stopped", write_crawl_settings(tmp_path / "polite.yaml", rate=20))
+    workers.start_worker("stopped", write_crawl_settings(tmp_path / "polite.yaml", rate=20))
     wait_for("pages stored", lambda: query(pg_store, "SELECT count(*) FROM fetches f JOIN runs r ON r.id = f.run_id "
                                                      "WHERE r.site_id = :s", s=site_id)[0][0] >= 20, workers)
-    assert workers.terminate("stopped") == 0, workers.log("stopped")
+    assert workers.stop("stopped") == 0, workers.log("stopped")
     [(run_id, status)] = query(pg_store, "SELECT id, status FROM runs WHERE site_id = :s", s=site_id)
     assert status == "interrupted"
     assert job_status(pg_store, job_id) == "todo"  # back in the queue: the next worker resumes the run

@@ -66,7 +66,7 @@ def test_a_worker_scans_a_site_and_two_scans_of_it_never_overlap(pg_store: Store
     site_id = pg_store.site_id(url)
     dsim.reset_faults()
     jobs = [scan(pg_store, site_id), scan(pg_store, site_id)]
-    workers.start("w1", write_crawl_settings(tmp_path / "fast.yaml"), concurrency=2)  # room for both at once
+    workers.start_worker("w1", write_crawl_settings(tmp_path / "fast.yaml"), concurrency=2)  # room for both at once
     wait_for("both scans done", lambda: job_statuses(pg_store, jobs) == ["succeeded", "succeeded"], workers)
 
     (start1, end1), (start2, end2) = sorted(job_intervals(pg_store, jobs))
@@ -86,8 +86,8 @@ def test_two_workers_never_crawl_one_host_together(pg_store: Store, dsim: SimSer
     dsim.reset_faults()
     jobs = [scan(pg_store, s) for s in site_ids]
     polite = write_crawl_settings(tmp_path / "polite.yaml", rate=20)  # crawls of several seconds
-    workers.start("w1", polite)
-    workers.start("w2", polite)
+    workers.start_worker("w1", polite)
+    workers.start_worker("w2", polite)
     wait_for("both scans done", lambda: job_statuses(pg_store, jobs) == ["succeeded", "succeeded"], workers)
 
     (start1, end1), (start2, end2) = sorted(job_intervals(pg_store, jobs))
@@ -103,7 +103,7 @@ def test_web_requests_run_on_workers_from_queued_to_done(pg_store: Store, dsim: 
     site_id = pg_store.site_id(url)
     dsim.reset_faults()
     inspect_id = add_job_request(pg_store, "inspect", site_id, {"rules": "national-2019"}, None)
-    workers.start("w1", write_crawl_settings(tmp_path / "fast.yaml"), queues="scan,report")
+    workers.start_worker("w1", write_crawl_settings(tmp_path / "fast.yaml"), queues="scan,report")
     wait_for("the inspection request ended", lambda: request_state(pg_store, inspect_id) in ("done", "failed"), workers)
     request = job_request(pg_store, inspect_id)
     assert request is not None and request["state"] == "done", request
@@ -145,7 +145,7 @@ def test_a_notify_worker_delivers_the_outbox(pg_store: Store, workers: Workers, 
             dedupe_key=event.dedupe_key, payload=event.to_payload(), next_attempt_at=rows.stamp(at))])
         job_id = defer(pg_store, "drain_outbox", {}, queue="notify", lock="outbox", queueing_lock="outbox")
         assert job_id is not None
-        workers.start("notify", write_crawl_settings(tmp_path / "fast.yaml"), queues="notify", config=config)
+        workers.start_worker("notify", write_crawl_settings(tmp_path / "fast.yaml"), queues="notify", config=config)
         wait_for("the job done", lambda: job_statuses(pg_store, [job_id]) == ["succeeded"], workers)
         assert rows.outbox_counts(pg_store) == {"sent": 1}
         assert [m["delivery_id"] for m in robot.messages] == [f"gw-{row_id}"]
