@@ -3,6 +3,7 @@ failures, and the inspection still completes with what it could read."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,26 +80,49 @@ def test_malformed_and_undecodable_pages_are_still_read(hostile: tuple) -> None:
 
 
 # The hostile site inspected in a fresh process that reports its own peak RSS: a test worker's
-# ru_maxrss is the high-water mark of every test it ran before (the million-link fault tests).
+# ru_maxrss is the high-water mark of every test it ran before (the million-link fault tests). The
+# process serves the site from a simulator of its own in a second process, so neither the
+# simulator's memory nor the state other tests left in the session's simulator counts.
 _PEAK_OF_AN_INSPECTION = """
-import resource, sys
+import multiprocessing, resource, sys
 from datetime import date
 from govwatch.pipeline import inspect_site
+from govwatch.sim import SimOptions, SimServer
 from govwatch.store.db import Store
-from tests.conftest import sim_settings
-store = Store(sys.argv[2])
-settings = sim_settings(store.url, max_depth=1000, max_query_variants=50, max_bytes=5 * 1024 * 1024)
-doc = inspect_site(sys.argv[1], settings, store, as_of=date.fromisoformat(sys.argv[3])).document
-print(doc["pages"]["crawled"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+from tests.conftest import SLOW_SECONDS, sim_settings
+
+def serve(ready, stop, as_of):
+    options = SimOptions(seed=7, as_of=as_of, site_pages=200, slow_seconds=SLOW_SECONDS, slow_ok_seconds=0.2)
+    with SimServer(options).running() as server:
+        ready.put(server.site_url("hostile"))
+        stop.wait()
+
+if __name__ == "__main__":
+    as_of = date.fromisoformat(sys.argv[2])
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Queue(), ctx.Event()
+    server = ctx.Process(target=serve, args=(ready, stop, as_of), daemon=True)
+    server.start()
+    try:
+        url = ready.get(timeout=120)
+        store = Store(sys.argv[1])
+        settings = sim_settings(store.url, max_depth=1000, max_query_variants=50, max_bytes=5 * 1024 * 1024)
+        doc = inspect_site(url, settings, store, as_of=as_of).document
+        print(doc["pages"]["crawled"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    finally:
+        stop.set()
+        server.join(30)
 """
 
 
-def test_memory_stays_bounded_through_huge_pages_and_bombs(sim: Any, tmp_path: Path) -> None:
+def test_memory_stays_bounded_through_huge_pages_and_bombs(tmp_path: Path) -> None:
     """A 50 MB page and a 105 MB gzip bomb are never held in memory: the inspecting process's
     peak stays far below them plus its own size."""
-    done = subprocess.run([sys.executable, "-c", _PEAK_OF_AN_INSPECTION, sim.site_url("hostile"),
-                           f"sqlite:///{tmp_path / 'peak.db'}", AS_OF.isoformat()],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    script = tmp_path / "peak.py"
+    script.write_text(_PEAK_OF_AN_INSPECTION, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), f"sqlite:///{tmp_path / 'peak.db'}", AS_OF.isoformat()],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
     crawled, peak_kib = (int(v) for v in done.stdout.split()[-2:])
     assert crawled > 10  # it read the site, bombs and huge pages included
