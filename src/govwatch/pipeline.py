@@ -97,7 +97,6 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
     ``checks_in_thread`` runs the checks (synchronous, seconds on a large site) in a worker thread,
     so a long-running process (``govwatch serve``: probes, the dashboard) keeps its event loop free;
     the CLI keeps them on the loop, where a second Ctrl-C can stop them."""
-    bound_malloc_arenas()
     rules = rules or load_ruleset()
     site_config = site_config or SiteConfig()
     homepage, scope = site_scope(url, settings)
@@ -168,19 +167,6 @@ def unmeasured(settings: Settings, stored: dict[str, Any]) -> Settings:
     security = dataclasses.replace(sec, enabled=sec.enabled and (tls or ipv6 or cloaking or search or accessibility),
                                    tls=tls, ipv6=ipv6, cloaking=cloaking, search=search, accessibility=accessibility)
     return dataclasses.replace(settings, security=security)
-
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
-MALLOC_ARENAS = 2  # arenas at most: the crawl's threads otherwise each grow one (8 per core), and freed memory
-                   # scattered over many arenas keeps the peak RSS high under CPU contention
-
-
-def bound_malloc_arenas() -> None:
-    """Keep glibc's malloc to :data:`MALLOC_ARENAS` arenas for this process (no-op elsewhere)."""
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, MALLOC_ARENAS)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def release_memory() -> None:
