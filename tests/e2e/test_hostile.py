@@ -80,11 +80,13 @@ def test_malformed_and_undecodable_pages_are_still_read(hostile: tuple) -> None:
 
 
 # The hostile site inspected in a fresh process that reports its own peak RSS: a test worker's
-# ru_maxrss is the high-water mark of every test it ran before (the million-link fault tests). The
-# process serves the site from a simulator of its own in a second process, so neither the
-# simulator's memory nor the state other tests left in the session's simulator counts.
+# high-water mark is that of every test it ran before (the million-link fault tests). The peak is
+# VmHWM, the high-water mark of the process's own memory map: ru_maxrss survives fork and exec, so a
+# child of a 450 MB test worker reports 450 MB before it has read a page. The process serves the
+# site from a simulator of its own in a second process, so neither the simulator's memory nor the
+# state other tests left in the session's simulator counts.
 _PEAK_OF_AN_INSPECTION = """
-import multiprocessing, resource, sys
+import multiprocessing, sys
 from datetime import date
 from govwatch.pipeline import inspect_site
 from govwatch.sim import SimOptions, SimServer
@@ -108,7 +110,9 @@ if __name__ == "__main__":
         store = Store(sys.argv[1])
         settings = sim_settings(store.url, max_depth=1000, max_query_variants=50, max_bytes=5 * 1024 * 1024)
         doc = inspect_site(url, settings, store, as_of=as_of).document
-        print(doc["pages"]["crawled"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        print(doc["pages"]["crawled"], peak_kib)
     finally:
         stop.set()
         server.join(30)
