@@ -17,12 +17,15 @@ change that caused them (:func:`~govwatch.store.service_rows.record_transition`)
   deadlines, the 7-day availability share against the veto, homepage updates.
 
 Every event's dedupe key names its fact, so calling any of these again on the same facts adds nothing.
+A state is written only over the row it was stepped from (a compare-and-set): when another process
+(``govwatch serve``'s tick, a worker's prober) stepped it meanwhile, the step is made again from the
+row as it now is, so no transition is lost and none is told twice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -66,6 +69,7 @@ __all__ = ["PATROL_DECIDES", "AlertObserver", "VisitLike", "target_key"]
 
 log = logging.getLogger(__name__)
 
+STEP_ATTEMPTS = 20  # reads of an alert state before a step gives up (others stepping it all the while)
 _HOMEPAGE_UPDATE_KINDS = ("homepage_few_updates", "homepage_not_updated")
 # Finding kinds located on one page that a patrol (a light pass) decides for the pages it read.
 PATROL_DECIDES = frozenset({"wording_error", "typo", "banned_content", "dark_link", "privacy_leak", "broken_link"})
@@ -152,7 +156,10 @@ class AlertObserver:
         return [row for event in events for row in route(event, self.config, view)]
 
     def _load_state(self, key: str) -> AlertState | None:
-        found = rows.load_alert_state(self.store, key)
+        return self._state_of(key, rows.load_alert_state(self.store, key))
+
+    @staticmethod
+    def _state_of(key: str, found: dict[str, Any] | None) -> AlertState | None:
         if found is None:
             return None
         try:
@@ -160,6 +167,25 @@ class AlertObserver:
         except ValueError as exc:
             log.warning("alert state %s is unusable (%s): starting it afresh", key, exc)
             return None
+
+    def _step(self, key: str, step: Callable[[AlertState | None], tuple[AlertState, list[rows.OutboxRow],
+                                                                        int | None] | None], at: datetime) -> bool:
+        """Read the target's state, ``step`` it (None: nothing to write) and write the new state and its
+        outbox rows over the row read; stepped again from a fresh read when another process wrote
+        first. Whether something was written."""
+        for _ in range(STEP_ATTEMPTS):
+            found = rows.load_alert_state(self.store, key)
+            stepped = step(self._state_of(key, found))
+            if stepped is None:
+                return False
+            state, outbox, site_id = stepped
+            try:
+                rows.record_transition(self.store, state.to_row(), outbox, site_id=site_id, at=at, expected=found)
+            except rows.AlertStateChanged:
+                log.info("alert state %s changed while it was stepped: stepping it again", key)
+                continue
+            return True
+        raise RuntimeError(f"alert state {key} kept changing: gave up after {STEP_ATTEMPTS} attempts")
 
     def _paused(self, state: AlertState, at: datetime, site_id: int | None) -> bool:
         """Whether a maintenance window or a filing covers the target's down kind at ``at``."""
@@ -184,55 +210,65 @@ class AlertObserver:
         """Feed one visit of ``target`` to its alert state; write the new state and the outbox rows
         of the transitions it caused in one transaction. Returns the events."""
         key = target_key(target)
-        state = self._load_state(key) or AlertState.initial(_alert_kind(target), target.url, target.site_url, at)
-        if self._paused(state, at, target.site_id):
-            state = enter_maintenance(state, at)
-        else:
-            state = leave_maintenance(state, at)
         error = None if visit.ok else failure_text({"status": visit.status, "error": visit.error,
                                                     "error_detail": visit.error_detail})
-        state, transitions = observe(state, visit.ok, at, self.policy, error)
-        events = self._events(transitions, target.name)
-        outbox = self._route_all(events, self.view([target.site_url], at)) if events else []
-        rows.record_transition(self.store, state.to_row(), outbox, site_id=target.site_id, at=at)
+        events: list[Event] = []
+
+        def step(stored: AlertState | None) -> tuple[AlertState, list[rows.OutboxRow], int | None]:
+            nonlocal events
+            state = stored or AlertState.initial(_alert_kind(target), target.url, target.site_url, at)
+            if self._paused(state, at, target.site_id):
+                state = enter_maintenance(state, at)
+            else:
+                state = leave_maintenance(state, at)
+            state, transitions = observe(state, visit.ok, at, self.policy, error)
+            events = self._events(transitions, target.name)
+            outbox = self._route_all(events, self.view([target.site_url], at)) if events else []
+            return state, outbox, target.site_id
+
+        self._step(key, step, at)
         return events
 
     def acknowledge(self, key: str, at: datetime, by: str | None = None) -> bool:
         """Someone took the target's down alert in hand: no escalation for this episode."""
-        state = self._load_state(key)
-        if state is None:
-            return False
-        rows.record_transition(self.store, acknowledge(state, at, by).to_row(), [],
-                               site_id=site_id_of(self.store, state.site_url), at=at)
-        return True
+        def step(state: AlertState | None) -> tuple[AlertState, list[rows.OutboxRow], int | None] | None:
+            if state is None:
+                return None
+            return acknowledge(state, at, by), [], site_id_of(self.store, state.site_url)
+        return self._step(key, step, at)
 
     def tick(self, now: datetime) -> list[Event]:
         """Reminders and escalations due at ``now``, each written with its target's new state."""
         events: list[Event] = []
         for found in rows.load_alert_states(self.store):
             try:
-                state = AlertState.from_row(found)
+                AlertState.from_row(found)
             except ValueError as exc:
                 log.warning("alert state %s is unusable: %s", found.get("target_key"), exc)
                 continue
-            if state.state != "down" and not state.flapping:
-                continue
-            transitions = []
-            reminder = due_reminder(state, now, self.policy)
-            if reminder is not None:
-                transitions.append(reminder)
-                state = reminder.state
-            escalation = escalation_due(state, now, self.policy)
-            if escalation is not None:
-                transitions.append(escalation)
-                state = escalation.state
-            if not transitions:
-                continue
-            found_events = self._events(transitions)
-            view = self.view([state.site_url], now)
-            rows.record_transition(self.store, state.to_row(), self._route_all(found_events, view),
-                                   site_id=view.site_ids.get(state.site_url), at=now)
-            events += found_events
+            stepped: list[Event] = []
+
+            def step(state: AlertState | None) -> tuple[AlertState, list[rows.OutboxRow], int | None] | None:
+                nonlocal stepped
+                if state is None or (state.state != "down" and not state.flapping):
+                    return None
+                transitions = []
+                reminder = due_reminder(state, now, self.policy)
+                if reminder is not None:
+                    transitions.append(reminder)
+                    state = reminder.state
+                escalation = escalation_due(state, now, self.policy)
+                if escalation is not None:
+                    transitions.append(escalation)
+                    state = escalation.state
+                if not transitions:
+                    return None
+                stepped = self._events(transitions)
+                view = self.view([state.site_url], now)
+                return state, self._route_all(stepped, view), view.site_ids.get(state.site_url)
+
+            if self._step(str(found["target_key"]), step, now):
+                events += stepped
         return events
 
     def on_run(self, run_id: int, at: datetime | None = None) -> list[Event]:

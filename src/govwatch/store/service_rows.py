@@ -9,29 +9,57 @@ a later ``next_attempt_at`` | ``failed``; ``held`` rows wait for quiet hours to 
 ``merged`` rows were delivered inside a digest row (whose ``digest_of`` lists them), ``suppressed``
 rows are kept for the record and never sent. The outbox is unique on (dedupe key, recipient,
 channel): inserting a row again is a no-op (:func:`insert_outbox`).
+
+An alert state is read, stepped and written back by several processes (``govwatch serve``'s ticks,
+the workers' probes and runs): :func:`record_transition` with ``expected`` (the row as it was read,
+None when there was none) is a compare-and-set. It writes only when the stored row is still the one
+read; otherwise nothing of the transition is written and :class:`AlertStateChanged` tells the
+caller to read the row again and step from there. Of two concurrent transitions exactly one wins.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, String, bindparam, cast, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from govwatch.core.clock import SHANGHAI
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 
-__all__ = ["OUTBOX_STATES", "OutboxRow", "stamp", "parse_stamp", "load_alert_state", "load_alert_states",
+__all__ = ["OUTBOX_STATES", "UNCHECKED", "AlertStateChanged", "OutboxRow", "stamp", "parse_stamp", "load_alert_state", "load_alert_states",
            "record_transition", "insert_outbox", "claim_due", "recover_sending", "mark_sent", "mark_sent_many", "mark_retry",
            "mark_failed", "mark_held", "release_held", "held_due", "merge_into_digest", "list_outbox",
            "outbox_counts", "outbox_row", "previous_complete_run", "read_urls", "run_row"]
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "held", "merged", "suppressed")
 _UPDATE_CHUNK = 500  # ids per UPDATE … WHERE id IN (…)
+
+
+class _Unchecked:
+    """The type of :data:`UNCHECKED`."""
+
+    def __repr__(self) -> str:
+        return "UNCHECKED"
+
+
+UNCHECKED: Final = _Unchecked()
+"""``record_transition(expected=UNCHECKED)``: write the state whatever is stored (no compare-and-set)."""
+
+
+class AlertStateChanged(Exception):
+    """The alert state changed since it was read (another process stepped it first): nothing was
+    written; read it again and step from there."""
+
+    def __init__(self, target_key: str) -> None:
+        super().__init__(f"alert state {target_key} changed since it was read")
+        self.target_key = target_key
 
 
 def stamp(at: datetime) -> str:
@@ -112,13 +140,33 @@ def load_alert_states(store: Store, *, states: Sequence[str] | None = None) -> l
         return [dict(data) for data in conn.execute(query).scalars()]
 
 
-def _save_state(conn: Connection, row: dict[str, Any], site_id: int | None, now: str) -> None:
+def _same_data(conn: Connection, expected: dict[str, Any]) -> Any:
+    """The condition "the stored ``data`` equals ``expected``" (as JSON values, not as text)."""
+    payload = bindparam(None, json.dumps(expected), type_=String)  # the engine's own JSON serialisation
+    if conn.dialect.name == "postgresql":
+        return cast(t.alert_states.c.data, postgresql.JSONB) == cast(payload, postgresql.JSONB)
+    return func.json(t.alert_states.c.data) == func.json(payload)  # SQLite: both minified, keys in order
+
+
+def _save_state(conn: Connection, row: dict[str, Any], site_id: int | None, now: str,
+                expected: dict[str, Any] | None | _Unchecked) -> None:
+    """Write the state row; with ``expected`` (not :data:`UNCHECKED`) only over that stored row
+    (None: only when there is none), else :class:`AlertStateChanged`."""
     key = row["target_key"]
     values = {"target_kind": row["target_kind"], "site_id": site_id, "state": row["state"], "data": row,
               "updated_at": now}
-    done = conn.execute(update(t.alert_states).where(t.alert_states.c.target_key == key).values(**values))
-    if not done.rowcount:
+    if expected is None:  # there was no row: insert, and a row another process inserted meanwhile is a conflict
         conn.execute(insert(t.alert_states).values(target_key=key, **values))
+        return
+    where = [t.alert_states.c.target_key == key]
+    if not isinstance(expected, _Unchecked):
+        where.append(_same_data(conn, expected))
+    done = conn.execute(update(t.alert_states).where(*where).values(**values))
+    if done.rowcount:
+        return
+    if not isinstance(expected, _Unchecked):
+        raise AlertStateChanged(key)
+    conn.execute(insert(t.alert_states).values(target_key=key, **values))
 
 
 # -- writing outbox rows ------------------------------------------------------------------------
@@ -147,16 +195,27 @@ def _insert_ignoring_duplicates(conn: Connection, rows: Iterable[OutboxRow]) -> 
 
 
 def record_transition(store: Store, state_row: dict[str, Any] | None, outbox_rows: Iterable[OutboxRow], *,
-                      site_id: int | None = None, at: datetime | None = None) -> list[int]:
+                      site_id: int | None = None, at: datetime | None = None,
+                      expected: dict[str, Any] | None | _Unchecked = UNCHECKED) -> list[int]:
     """Write a target's new alert state (when given) and the outbox rows its transition caused in ONE
     transaction; rows already in the outbox (same dedupe key, recipient and channel) are skipped.
-    Returns the ids of the rows added."""
+    Returns the ids of the rows added.
+
+    ``expected``: the state row the transition was stepped from, as :func:`load_alert_state` read
+    it (None: there was none). The state is written only if the stored row is still that one;
+    otherwise nothing is written (no state, no outbox row) and :class:`AlertStateChanged` is raised.
+    The default :data:`UNCHECKED` writes whatever is stored."""
     now = stamp(at or datetime.now(UTC))
-    with store.engine.begin() as conn:
-        if state_row is not None:
-            _save_state(conn, state_row, site_id, now)
-        return _insert_ignoring_duplicates(conn, (r if r.created_at else replace(r, created_at=now)
-                                                  for r in outbox_rows))
+    try:
+        with store.engine.begin() as conn:
+            if state_row is not None:
+                _save_state(conn, state_row, site_id, now, expected)
+            return _insert_ignoring_duplicates(conn, (r if r.created_at else replace(r, created_at=now)
+                                                      for r in outbox_rows))
+    except IntegrityError:
+        if state_row is not None and expected is None and load_alert_state(store, state_row["target_key"]) is not None:
+            raise AlertStateChanged(state_row["target_key"]) from None  # inserted by another process meanwhile
+        raise
 
 
 def insert_outbox(store: Store, rows: Iterable[OutboxRow], *, at: datetime | None = None) -> list[int]:
