@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import dataclasses
+import functools
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
+from govwatch.analysis.content.text_scan import scan_body
 from govwatch.checks import CheckRun, run_checks
 from govwatch.core import aio
 from govwatch.core.model import Finding
@@ -117,7 +119,8 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         run_started(run_id)
     writer = RunWriter(store, run_id)
     renderer = make_renderer(settings, scope)
-    crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress, renderer=renderer)
+    crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress, renderer=renderer,
+                      text_scan=page_text_scan(store, run_id))
     try:
         stats = await crawler.crawl([homepage, *(seeds or [])], resume=state)
     except asyncio.CancelledError:
@@ -154,6 +157,13 @@ async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
     if checks_in_thread:
         return await asyncio.to_thread(check_and_report, store, run_id)
     return check_and_report(store, run_id)
+
+
+def page_text_scan(store: Store, run_id: int) -> Callable[[bytes, str], str]:
+    """The content scanners' pass over a page body, run by the crawl's extraction workers
+    (``pages.text_hits``, read back by ``analysis.content.text_scan.text_hits_of``): bound to the
+    run's own inspection date, which a resumed run keeps (personal-data rules depend on it)."""
+    return functools.partial(scan_body, as_of=date.fromisoformat(store.run(run_id)["as_of"][:10]))
 
 
 def unmeasured(settings: Settings, stored: dict[str, Any]) -> Settings:

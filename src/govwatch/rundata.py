@@ -178,6 +178,14 @@ class RunData:
             if body is not None:
                 yield url, facts.get("title") or "", body, (self.fetches.get(url) or {}).get("content_type") or ""
 
+    def page_scans(self) -> Iterator[tuple[str, str, str | None, bytes | None, str]]:
+        """(url, stored title, text hits, body, content type) of every crawled page with a stored body,
+        in crawl order: ``text hits`` is what the crawl's page text scan stored with the page ("" when
+        it found nothing) and then ``body`` is None (not read); a page stored without them (None) comes
+        with its body. An in-memory run stores no hits: every page comes with its body."""
+        for url, title, body, content_type in self.page_bodies():
+            yield url, title, None, body, content_type
+
     def baseline(self) -> RunData | None:
         """The site's previous completed run as checks see it (the tampering baseline), or None."""
         return self._baseline

@@ -199,3 +199,6 @@ class PreparedPage:
     body_zstd: bytes
     needs_render: bool = False  # inline scripts fill an empty list: render the page if rendering is on
     footer_by_script: bool = False  # scripts may write the footer: render it (a few pages a crawl)
+    # pages.text_hits: what the crawl's page text scan found (crawl/extractor.py TextScan; "" = nothing),
+    # None when the page was not scanned at extraction (the checks then scan its stored body)
+    text_hits: str | None = None

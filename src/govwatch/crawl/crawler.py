@@ -24,7 +24,7 @@ from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import Scope
 from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.challenge import blocked_detail, challenge_marker
-from govwatch.crawl.extractor import ExtractLimits, Extractor
+from govwatch.crawl.extractor import ExtractLimits, Extractor, TextScan
 from govwatch.crawl.fetcher import Fetcher, FetchPolicy, check_resource, make_session
 from govwatch.crawl.politeness import HostLimiter
 from govwatch.crawl.render import Renderer
@@ -127,7 +127,7 @@ class Crawler:
 
     def __init__(self, settings: CrawlSettings, scope: Scope, writer: RunWriter, *,
                  site_root: str, progress: Callable[[CrawlProgress], None] | None = None,
-                 renderer: Renderer | None = None) -> None:
+                 renderer: Renderer | None = None, text_scan: TextScan | None = None) -> None:
         self.settings = settings
         self.scope = scope
         self.writer = writer
@@ -141,8 +141,8 @@ class Crawler:
         self.page_limit_hit = False
         self.depth_limit_hit = 0
         self._trap_reasons: dict[str, str] = {}
-        self.extractor = Extractor(settings.extract_workers,
-                                   ExtractLimits(settings.max_links_per_page, settings.max_json_items))
+        self.extractor = Extractor(settings.extract_workers,  # text_scan: run on each page body (extractor.py)
+                                   ExtractLimits(settings.max_links_per_page, settings.max_json_items), text_scan)
         self.extract_problems: list[tuple[str, str]] = []
         self.extract_problem_count = 0
         self.trapped: list[tuple[str, str]] = []
@@ -378,7 +378,8 @@ class Crawler:
             data["needs_render"] = True  # still a page whose list scripts fill (a column page)
             rendered = dataclasses.replace(rendered, facts_json=facts_text(data))
         return dataclasses.replace(rendered, body_hash=static.body_hash, body_size=static.body_size,
-                                   body_zstd=static.body_zstd, encoding=static.encoding, soft_404=static.soft_404)
+                                   body_zstd=static.body_zstd, encoding=static.encoding, soft_404=static.soft_404,
+                                   text_hits=static.text_hits)
 
     def _follow(self, link: Link, depth: int) -> None:
         if link.url in self._seen:

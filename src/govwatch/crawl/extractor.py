@@ -6,6 +6,10 @@ socket pair that the event loop drives as a stream — no executor threads, whos
 GIL hand-offs stall the loop, and no blocking writes. Each worker is spawned (so no event
 loop or thread is forked); a worker that dies is replaced and the page is
 extracted inline, never lost.
+
+Besides the facts, a worker may run the run's page text scan (:data:`TextScan`) on each page body while
+it has the body: the crawl does not know what the scan is (the content scanners live in analysis/,
+above the crawl); the pipeline hands it in, and its text is stored with the page (``pages.text_hits``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import multiprocessing
 import pickle
 import socket
 import struct
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from govwatch.core.jsonfile import facts_text
@@ -29,6 +34,12 @@ from govwatch.store.blobs import body_hash, compress
 
 log = logging.getLogger(__name__)
 
+# (page body, content type) -> the text stored with the page (pages.text_hits). A module-level function
+# (or a functools.partial of one), so it can be sent to the spawned workers; called only for the body that
+# is stored (not a rendered DOM), and it should not raise: a scan that does stores no hits, and the page
+# is scanned again after the crawl.
+TextScan = Callable[[bytes, str], str]
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ExtractLimits:
@@ -39,24 +50,39 @@ class ExtractLimits:
 
 
 def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
-                      rendered: bool = False, limits: ExtractLimits = ExtractLimits()) -> PreparedPage:
+                      rendered: bool = False, limits: ExtractLimits = ExtractLimits(),
+                      text_scan: TextScan | None = None) -> PreparedPage:
     """Extract one page and prepare it for the store (in a worker process or inline). Never raises:
     when preparing the facts fails, the page is stored with empty facts and a warning saying why.
 
-    ``rendered``: ``body`` is the DOM a browser rendered; its lists are marked so.
+    ``rendered``: ``body`` is the DOM a browser rendered; its lists are marked so. ``text_scan``: run
+    over the body unless it is rendered (the static body is the page stored): its text is the page's
+    ``text_hits`` (None when there is no scan, or it failed).
     """
     try:
-        return _prepare(body, url, content_type, site_root, rendered, limits)
+        page = _prepare(body, url, content_type, site_root, rendered, limits)
     except Exception as exc:  # noqa: BLE001 - one page's facts must not cost the page or the crawl
         log.exception("preparing the facts of %s failed", url)
         facts = extract_page(b"", url)
         facts.warnings = [f"{INTERNAL_ERROR} {type(exc).__name__}: {str(exc)[:200]}"]
         data = facts_to_json(facts)
         del data["links"], data["items"]
-        return PreparedPage(page_type=facts.page_type, title="", publish_date=None, facts_json=facts_text(data),
+        page = PreparedPage(page_type=facts.page_type, title="", publish_date=None, facts_json=facts_text(data),
                             links=[], pagination=[], encoding="", soft_404=False, body_hash=body_hash(body),
                             body_size=len(body), body_zstd=compress(body), needs_render=False,
                             footer_by_script=False)
+    if text_scan is not None and not rendered:
+        page.text_hits = _scanned(text_scan, body, url, content_type)
+    return page
+
+
+def _scanned(text_scan: TextScan, body: bytes, url: str, content_type: str) -> str | None:
+    """The page text scan's text for ``body``, or None (logged) when it fails."""
+    try:
+        return text_scan(body, content_type)
+    except Exception:  # noqa: BLE001 - the page is scanned again after the crawl
+        log.exception("the page text scan of %s failed", url)
+        return None
 
 
 def _prepare(body: bytes, url: str, content_type: str, site_root: str, rendered: bool,
@@ -80,6 +106,7 @@ def _prepare(body: bytes, url: str, content_type: str, site_root: str, rendered:
 
 
 _HEADER = struct.Struct("!I")
+_Request = tuple[bytes, str, str, str, bool, ExtractLimits]  # extract_for_crawl's arguments but the scan
 # A PreparedPage crosses the socket as a plain tuple of its fields: pickling the
 # slotted dataclass itself costs twice as much on each side.
 _FIELDS = tuple(f.name for f in dataclasses.fields(PreparedPage))
@@ -96,11 +123,13 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
     return data
 
 
-def _serve(sock: socket.socket) -> None:
-    """Worker process: answer framed (id, args) requests with (id, PreparedPage fields) until EOF.
+def _serve(sock: socket.socket, text_scan: TextScan | None = None) -> None:
+    """Worker process: answer framed (id, args) requests with (id, PreparedPage fields) until EOF,
+    running ``text_scan`` (sent once, when the worker is spawned) on each page.
 
     Requests are read through a buffer: when the crawler has pipelined several, one
     system call reads them all."""
+    args: _Request
     with sock, sock.makefile("rb") as stream:
         while True:
             try:
@@ -108,7 +137,8 @@ def _serve(sock: socket.socket) -> None:
                 request_id, args = pickle.loads(_read_exact(stream, size))
             except (EOFError, OSError):
                 return
-            reply = pickle.dumps((request_id, _to_wire(extract_for_crawl(*args))), pickle.HIGHEST_PROTOCOL)
+            page = extract_for_crawl(*args, text_scan=text_scan)
+            reply = pickle.dumps((request_id, _to_wire(page)), pickle.HIGHEST_PROTOCOL)
             sock.sendall(_HEADER.pack(len(reply)) + reply)
 
 
@@ -119,10 +149,10 @@ class _Worker:
     so the event loop never blocks on a full socket while the worker is busy.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, text_scan: TextScan | None = None) -> None:
         parent, child = socket.socketpair()
         ctx = multiprocessing.get_context("spawn")
-        self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="govwatch-extract")
+        self.process = ctx.Process(target=_serve, args=(child, text_scan), daemon=True, name="govwatch-extract")
         self.process.start()
         child.close()
         self.sock = parent
@@ -134,7 +164,7 @@ class _Worker:
         self.reader, self.writer = await asyncio.open_connection(sock=self.sock)
         self.reading = asyncio.create_task(self._read_replies())
 
-    async def submit(self, request_id: int, args: tuple[Any, ...]) -> PreparedPage:
+    async def submit(self, request_id: int, args: _Request) -> PreparedPage:
         """Send one page to the worker and wait for its facts. Requests are written one at a time
         and only as fast as the worker reads them: a slow worker never lets pickled bodies pile up
         in the socket's write buffer (up to concurrency × ``max_bytes`` twice over, under load)."""
@@ -180,11 +210,14 @@ class _Worker:
 
 
 class Extractor:
-    """Extracts pages in ``workers`` processes (0 = inline), within ``limits``. Use as an async context."""
+    """Extracts pages in ``workers`` processes (0 = inline), within ``limits``, running ``text_scan``
+    (if any) on each page body. Use as an async context."""
 
-    def __init__(self, workers: int, limits: ExtractLimits = ExtractLimits()) -> None:
+    def __init__(self, workers: int, limits: ExtractLimits = ExtractLimits(),
+                 text_scan: TextScan | None = None) -> None:
         self.workers = workers
         self.limits = limits
+        self.text_scan = text_scan
         self._pool: list[_Worker] = []
         self._ids = itertools.count()
 
@@ -196,17 +229,16 @@ class Extractor:
         await asyncio.gather(*(worker.close() for worker in self._pool))
         self._pool = []
 
-    @staticmethod
-    async def _new_worker() -> _Worker:
-        worker = _Worker()
+    async def _new_worker(self) -> _Worker:
+        worker = _Worker(self.text_scan)
         await worker.start()
         return worker
 
     async def __call__(self, body: bytes, url: str, content_type: str, site_root: str,
                        rendered: bool = False) -> PreparedPage:
-        args = (body, url, content_type, site_root, rendered, self.limits)
+        args: _Request = (body, url, content_type, site_root, rendered, self.limits)
         if not self._pool:
-            return extract_for_crawl(*args)
+            return extract_for_crawl(*args, text_scan=self.text_scan)
         request_id = next(self._ids)
         index = request_id % len(self._pool)
         worker = self._pool[index]
@@ -218,4 +250,4 @@ class Extractor:
             if self._pool[index] is worker:  # replace it once; this page is extracted inline
                 self._pool[index] = await self._new_worker()
                 await worker.close()
-            return extract_for_crawl(*args)
+            return extract_for_crawl(*args, text_scan=self.text_scan)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, bindparam, cast, func, select
+from sqlalchemy import Connection, Text, bindparam, case, cast, func, null, select
 
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
@@ -151,6 +151,21 @@ class StoreRunData(RunData):
         with self.store.engine.connect() as conn:
             for url, title, data, codec, content_type in conn.execution_options(yield_per=200).execute(q):
                 yield url, title or "", decompress(data, codec), content_type or ""
+
+    def page_scans(self) -> Iterator[tuple[str, str, str | None, bytes | None, str]]:
+        # One streamed query, as page_bodies; a body is read (and decompressed) only for a page stored
+        # without its text hits (CASE: SQLite leaves the blob's overflow pages unread, PostgreSQL its TOAST).
+        body = case((t.pages.c.text_hits.is_(None), t.blobs.c.data), else_=null())
+        q = (select(t.urls.c.url, t.pages.c.title, t.pages.c.text_hits, body, t.blobs.c.codec,
+                    t.fetches.c.content_type)
+             .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
+             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .join(t.blobs, t.blobs.c.hash == t.fetches.c.body_hash)
+             .where(t.pages.c.run_id == self.run_id).order_by(t.fetches.c.id))
+        with self.store.engine.connect() as conn:
+            for url, title, hits, data, codec, content_type in conn.execution_options(yield_per=200).execute(q):
+                yield (url, title or "", hits, decompress(data, codec) if hits is None else None,
+                       content_type or "")
 
     def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         # Blobs read 200 at a time (a query per body costs more than reading it).

@@ -139,6 +139,10 @@ pages = Table(
     Column("title", Text),
     Column("publish_date", String(10)),
     Column("facts", JSON, nullable=False),
+    # What the content scanners found in the page's visible text during extraction (compact JSON of
+    # analysis/content/text_scan.py; "" = scanned, nothing found); NULL = not scanned then (runs stored
+    # before 0016, a scan that failed): the checks scan the stored body instead.
+    Column("text_hits", Text),
 )
 # A stored run's pages are read by run (every re-check and re-score): without it each read scans every
 # run's pages (bench/province.py: re-score 520 -> 117 ms a run at 148 runs; migration 0015).

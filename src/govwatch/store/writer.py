@@ -136,6 +136,7 @@ class RunWriter:
                     .where(t.fetches.c.run_id == run_id, t.fetches.c.url_id.in_(wanted))).all())
                 store.insert_rows(conn, t.pages, _PAGE_COLUMNS, [(
                     fetch_ids[ids[url]], run_id, page.page_type, page.title, page.publish_date, page.facts_json,
+                    page.text_hits,
                 ) for url, page in pages])
             link_rows: list[tuple[int, int, int, str, str, str, str]] = []
             if template is not None and not self._template_stored(conn, ids[TEMPLATE_URL]):
@@ -175,7 +176,7 @@ class RunWriter:
 _FETCH_COLUMNS = ("run_id", "url_id", "role", "kind", "depth", "method", "status", "error", "error_detail",
                   "final_url", "content_type", "size", "elapsed_ms", "first_byte_ms", "attempts", "redirects",
                   "body_hash", "encoding", "soft_404", "fetched_at", "filename")
-_PAGE_COLUMNS = ("fetch_id", "run_id", "page_type", "title", "publish_date", "facts")
+_PAGE_COLUMNS = ("fetch_id", "run_id", "page_type", "title", "publish_date", "facts", "text_hits")
 _LINK_COLUMNS = ("run_id", "source_id", "target_id", "kind", "tag", "via", "text")
 
 

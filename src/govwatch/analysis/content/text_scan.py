@@ -3,8 +3,12 @@
 The content checks (``checks/content.py``) and the personal-data check (``checks/privacy.py``)
 judge the same decoded text. :func:`scan_text` runs every scanner over one
 :class:`~govwatch.extract.text.PageText` and keeps only the hits, as evidence dicts with a little
-context, so a run's pages are read and decoded once (``text_hits_of``) and what is kept in
-memory is the hits, not the text.
+context; what is kept in memory is the hits, not the text.
+
+The scan runs once per page, during the crawl: the pipeline hands :func:`scan_body` (bound to the
+run's inspection date) to the crawl's extraction workers, which store its :func:`hits_text` with the
+page (``pages.text_hits``). :func:`text_hits_of` reads those stored hits and scans the stored body only
+of pages that have none (runs stored before migration 0016, a scan that failed).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+import orjson
 
 from govwatch.analysis.content.lexicon import banned_matcher
 from govwatch.analysis.content.personal import find_personal
@@ -129,12 +135,42 @@ def scan_text(text: PageText, as_of: date) -> TextHits:
                     personal=personal_hits([("text", text.title), *text.segments], as_of))
 
 
+def hits_text(hits: TextHits) -> str:
+    """``hits`` as stored with the page (compact JSON; "" when the scanners found nothing: a clean
+    page, most of a site, costs nothing to read back)."""
+    if not hits:
+        return ""
+    return orjson.dumps({"title": hits.title, "wording": hits.wording, "typos": hits.typos, "banned": hits.banned,
+                         "personal": {"counts": dict(hits.personal.counts),
+                                      "examples": hits.personal.examples}}).decode("utf-8")
+
+
+def hits_from_text(text: str) -> TextHits | None:
+    """The hits :func:`hits_text` stored, or None when there were none."""
+    if not text:
+        return None
+    data = orjson.loads(text)
+    personal = data["personal"]
+    return TextHits(title=data["title"], wording=data["wording"], typos=data["typos"], banned=data["banned"],
+                    personal=PersonalHits(Counter(personal["counts"]), personal["examples"]))
+
+
+def scan_body(body: bytes, content_type: str, as_of: date) -> str:
+    """The stored form (:func:`hits_text`) of every scanner's hits in one page body, decoded and
+    cut as extraction reads it. The crawl's ``TextScan`` (crawl/extractor.py): the pipeline binds
+    ``as_of`` and the extraction workers call it with each page they extract."""
+    return hits_text(scan_text(page_text_from_body(body, content_type), as_of))
+
+
 def _scan_pages(data: RunData) -> tuple[int, list[tuple[str, str, Any]]]:
     read = 0
     found: list[tuple[str, str, Any]] = []
-    for url, title, body, content_type in data.page_bodies():
+    for url, title, stored, body, content_type in data.page_scans():
         read += 1
-        hits = scan_text(page_text_from_body(body, content_type), data.as_of)
+        if stored is not None:
+            hits = hits_from_text(stored)
+        else:
+            hits = scan_text(page_text_from_body(body or b"", content_type), data.as_of)
         if hits:
             found.append((url, title, hits))
     return read, found
@@ -142,6 +178,7 @@ def _scan_pages(data: RunData) -> tuple[int, list[tuple[str, str, Any]]]:
 
 def text_hits_of(data: RunData) -> tuple[int, list[tuple[str, str, Any]]]:
     """Every page's visible text scanned once by all scanners (:func:`scan_text`): (pages read,
-    [(url, stored title, hits)] of the pages with any hit). Computed once per run; only the
-    hits are kept."""
+    [(url, stored title, hits)] of the pages with any hit). The hits the crawl stored with each page
+    are read back; a page stored without them has its body scanned now. Computed once per run; only
+    the hits are kept."""
     return data.derived("text_hits", _scan_pages)
