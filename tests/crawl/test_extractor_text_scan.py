@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from pathlib import Path
 
 from govwatch.analysis.content.personal import id_check_char
 from govwatch.analysis.content.text_scan import hits_from_text, hits_text, scan_body, scan_text
 from govwatch.crawl.extractor import Extractor, extract_for_crawl
 from govwatch.extract.text import page_text_from_body
+from govwatch.pipeline import page_text_scan
+from govwatch.store.db import Store
 
 BORN_2026_03_01 = "11010120260301123"
 RESIDENT_ID = BORN_2026_03_01 + id_check_char(BORN_2026_03_01)
@@ -89,3 +92,14 @@ async def test_a_worker_and_inline_extraction_store_the_same_hits() -> None:
     in_worker = await _extract(1, AFTER_BIRTH)
     assert in_worker == await _extract(0, AFTER_BIRTH) == scan_body(PAGE, CONTENT_TYPE, AFTER_BIRTH)
     assert in_worker  # not "nothing found"
+
+
+def test_the_pipeline_scans_with_the_runs_own_inspection_date(tmp_path: Path) -> None:
+    # A resumed crawl keeps the date its run was created with, whatever day it is resumed on.
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
+    site = store.site_id("http://site.test/")
+    before, after = (store.create_run(site, day.isoformat(), {}) for day in (BEFORE_BIRTH, AFTER_BIRTH))
+    assert page_text_scan(store, before)(PAGE, CONTENT_TYPE) == scan_body(PAGE, CONTENT_TYPE, BEFORE_BIRTH)
+    assert page_text_scan(store, after)(PAGE, CONTENT_TYPE) == scan_body(PAGE, CONTENT_TYPE, AFTER_BIRTH)
+    assert page_text_scan(store, before)(PAGE, CONTENT_TYPE) != page_text_scan(store, after)(PAGE, CONTENT_TYPE)
+    store.close()
