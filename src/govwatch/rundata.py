@@ -18,6 +18,7 @@ from govwatch.core.clock import SHANGHAI
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope
 from govwatch.rules import RuleSet, load_ruleset
+from govwatch.rules.reads import note, recording
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ class RunData:
         self.homepage_urls = homepage_urls or frozenset({site_url})
         self._targets: list[LinkTarget] | None = None
         self._derived: dict[str, Any] = {}  # analysis results computed once (derived)
+        self._derived_reads: dict[str, frozenset[str]] = {}  # the rule-table sections each one read
         self._homepage: tuple[dict[str, Any] | None] | None = None
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
         self._facts = facts  # name -> what a post-crawl site measurement found (govwatch.crawl.sitefacts)
@@ -98,9 +100,14 @@ class RunData:
 
     def derived(self, name: str, compute: Callable[[RunData], T]) -> T:
         """A fact the analysis layer derives from the whole run (columns, homepage updates, text
-        hits), computed by ``compute`` on first use and kept for the run's other readers."""
+        hits), computed by ``compute`` on first use and kept for the run's other readers. The rule-table
+        sections the computation read count as read by every reader (rules/reads.py)."""
         if name not in self._derived:
-            self._derived[name] = compute(self)
+            with recording() as reads:
+                self._derived[name] = compute(self)
+            self._derived_reads[name] = frozenset(reads)
+        else:
+            note(self._derived_reads[name])
         return cast(T, self._derived[name])
 
     def probes(self) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from govwatch.core.model import Finding
+from govwatch.rules.reads import recording
 from govwatch.rundata import RunData
 
 CheckFn = Callable[[RunData], Iterable[Finding]]
@@ -31,20 +32,18 @@ class RegisteredCheck:
     family: str
     kinds: tuple[str, ...]
     fn: CheckFn
-    uses_rules: bool = True  # False: its findings do not depend on the rule table (a re-score reuses them)
 
 
 REGISTRY: dict[str, RegisteredCheck] = {}
 
 
-def check(name: str, *, family: str, kinds: tuple[str, ...], uses_rules: bool = True) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under ``name`` producing finding ``kinds``. ``uses_rules=False``
-    declares that it never reads the rule table, so re-scoring a run with another table may
-    reuse its stored findings instead of running it again."""
+def check(name: str, *, family: str, kinds: tuple[str, ...]) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under ``name`` producing finding ``kinds``. Which rule-table
+    sections it reads is recorded each time it runs (:func:`run_checks`), never declared."""
     def register(fn: CheckFn) -> CheckFn:
         if name in REGISTRY:
             raise ValueError(f"check {name!r} registered twice")
-        REGISTRY[name] = RegisteredCheck(name=name, family=family, kinds=kinds, fn=fn, uses_rules=uses_rules)
+        REGISTRY[name] = RegisteredCheck(name=name, family=family, kinds=kinds, fn=fn)
         return fn
     return register
 
@@ -58,27 +57,30 @@ class CheckRun:
     findings: int
     elapsed_ms: float
     error: str | None = None
+    # The rule-table sections it read (rules/reads.py); None: not known (a record stored before they were)
+    rule_reads: frozenset[str] | None = None
 
 
 def run_checks(data: RunData, names: Iterable[str] | None = None) -> tuple[list[Finding], list[CheckRun]]:
-    """Run the registered checks (all, or ``names``) over ``data``."""
+    """Run the registered checks (all, or ``names``) over ``data``, recording which rule-table
+    sections each read (with what the run's cached analysis read for it)."""
     load_builtin_checks()
     selected = [REGISTRY[n] for n in names] if names is not None else list(REGISTRY.values())
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     for registered in selected:
         started = time.perf_counter()
-        try:
-            produced = list(registered.fn(data))
-        except NotAssessed as exc:
-            runs.append(CheckRun(registered.name, "not_assessed", 0, (time.perf_counter() - started) * 1000, str(exc)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - a crashing check is recorded, not fatal
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            runs.append(CheckRun(registered.name, "error", 0, (time.perf_counter() - started) * 1000, detail))
-            continue
+        status, produced, error = "ok", [], None
+        with recording() as reads:
+            try:
+                produced = list(registered.fn(data))
+            except NotAssessed as exc:
+                status, error = "not_assessed", str(exc)
+            except Exception as exc:  # noqa: BLE001 - a crashing check is recorded, not fatal
+                status, error = "error", "".join(traceback.format_exception_only(type(exc), exc)).strip()
         findings.extend(produced)
-        runs.append(CheckRun(registered.name, "ok", len(produced), (time.perf_counter() - started) * 1000))
+        runs.append(CheckRun(registered.name, status, len(produced), (time.perf_counter() - started) * 1000, error,
+                             frozenset(reads)))
     return findings, runs
 
 

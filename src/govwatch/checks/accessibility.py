@@ -70,7 +70,7 @@ def page_findings(page: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-@check("accessibility.axe", family="accessibility", kinds=("accessibility_violation",), uses_rules=False)
+@check("accessibility.axe", family="accessibility", kinds=("accessibility_violation",))
 def accessibility_violations(data: RunData) -> list[Finding]:
     """axe-core violations of the sampled pages, one finding per page and national requirement."""
     facts = _facts(data)
@@ -80,7 +80,7 @@ def accessibility_violations(data: RunData) -> list[Finding]:
     return [finding for page in tested for finding in page_findings(page)]
 
 
-@check("accessibility.entry", family="accessibility", kinds=("accessibility_entry_missing",), uses_rules=False)
+@check("accessibility.entry", family="accessibility", kinds=("accessibility_entry_missing",))
 def accessibility_entry(data: RunData) -> list[Finding]:
     """The homepage's entry to the 无障碍 / 适老化 service (link, button or toolbar script)."""
     facts = _facts(data)

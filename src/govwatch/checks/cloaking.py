@@ -66,7 +66,7 @@ def _suspect_reasons(page: dict[str, Any]) -> list[str]:
     return reasons
 
 
-@check("cloaking.spider", family="security", kinds=("cloaking", "cloaking_suspected"), uses_rules=False)
+@check("cloaking.spider", family="security", kinds=("cloaking", "cloaking_suspected"))
 def cloaking(data: RunData) -> list[Finding]:
     """Pages whose spider view differs from the normal one, rated by banned terms."""
     facts = data.run_fact("cloaking")

@@ -29,7 +29,7 @@ def page_hits(data: RunData) -> list[tuple[str, str, Any]]:
     return found
 
 
-@check("wording", family="content", kinds=("wording_error", "typo"), uses_rules=False)
+@check("wording", family="content", kinds=("wording_error", "typo"))
 def wording(data: RunData) -> Iterator[Finding]:
     """Near-misses of canonical phrases (wording_error) and confusion-set typos (typo)."""
     for url, _title, hits in page_hits(data):
@@ -44,7 +44,7 @@ def wording(data: RunData) -> Iterator[Finding]:
                           message=f"错别字：「{ev['found']}」应为「{ev['expected']}」", evidence=ev)
 
 
-@check("banned_content", family="content", kinds=("banned_content",), uses_rules=False)
+@check("banned_content", family="content", kinds=("banned_content",))
 def banned_content(data: RunData) -> Iterator[Finding]:
     """Gambling, pornography, violence and reactionary terms in text, titles and link texts."""
     for url, _title, hits in page_hits(data):

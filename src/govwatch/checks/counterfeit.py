@@ -20,7 +20,7 @@ _LOOKALIKE = {"prefix": "在本站域名前加字符", "suffix": "换用其他�
               "homoglyph": "形近字符替换", "pinyin": "拼音变体", "typo": "拼写错误"}
 
 
-@check("identity.counterfeit", family="identity", kinds=("counterfeit_site",), uses_rules=False)
+@check("identity.counterfeit", family="identity", kinds=("counterfeit_site",))
 def counterfeit_sites(data: RunData) -> list[Finding]:
     """One finding per counterfeit or suspect page on record for this site."""
     facts = data.run_fact("counterfeit")

@@ -32,7 +32,7 @@ def unread_reasons(data: RunData) -> list[str]:
     return [] if fact.get("complete", True) else [r["message"] for r in fact.get("reasons") or ()]
 
 
-@check("crawl.coverage", family="crawl", kinds=("site_unreadable",), uses_rules=False)
+@check("crawl.coverage", family="crawl", kinds=("site_unreadable",))
 def crawl_coverage(data: RunData) -> Iterator[Finding]:
     """A finding for each reason the crawl left the run incomplete."""
     fact = data.run_fact(FACT)

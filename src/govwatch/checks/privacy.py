@@ -57,7 +57,7 @@ def _segments(url: str, body: bytes, content_type: str) -> tuple[list[tuple[str,
         return [], str(exc)
 
 
-@check("personal_data", family="privacy", kinds=("privacy_leak", "attachment_unreadable"), uses_rules=False)
+@check("personal_data", family="privacy", kinds=("privacy_leak", "attachment_unreadable"))
 def personal_data(data: RunData) -> Iterator[Finding]:
     """Valid resident IDs, mobiles and bank cards in pages and attachments, masked."""
     read, found = text_hits_of(data)

@@ -290,7 +290,7 @@ def _doc_name(title: str) -> str | None:
     return title[start + 1:end] if 0 <= start < end else None
 
 
-@check("interpretation_links", family="interaction", kinds=("interpretation_unlinked",), uses_rules=False)
+@check("interpretation_links", family="interaction", kinds=("interpretation_unlinked",))
 def interpretation_links(data: RunData) -> Iterator[Finding]:
     """An interpretation (政策解读) links its policy document, and the document links back."""
     interps = [(c, it) for c in columns_of(data) if c.type == "interpretation" for it in column_items(data, c) if it.url]

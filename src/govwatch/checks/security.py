@@ -37,7 +37,7 @@ def _banned(text: str) -> tuple[str, str] | None:
     return None
 
 
-@check("security.signs", family="security", kinds=("dark_link", "tampering"), uses_rules=False)
+@check("security.signs", family="security", kinds=("dark_link", "tampering"))
 def security_signs(data: RunData) -> Iterator[Finding]:
     """Dark links and injected off-host scripts or frames on crawled pages."""
     pages = 0

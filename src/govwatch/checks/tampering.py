@@ -102,7 +102,7 @@ def _diff(before: list[str], after: list[str]) -> str:
                                       MAX_DIFF_LINES))
 
 
-@check("tampering.baseline", family="security", kinds=("tampering",), uses_rules=False)
+@check("tampering.baseline", family="security", kinds=("tampering",))
 def tampering_baseline(data: RunData) -> Iterator[Finding]:
     """Pages that gained banned terms, unknown off-site links or off-host scripts since the previous run."""
     run = data.baseline_run()

@@ -59,7 +59,7 @@ def _fact(data: RunData, name: str, what: str) -> dict[str, Any]:
     return facts
 
 
-@check("transport.https", family="security", kinds=("no_https",), uses_rules=False)
+@check("transport.https", family="security", kinds=("no_https",))
 def no_https(data: RunData) -> list[Finding]:
     """The site must answer over HTTPS, and plain HTTP should redirect to it."""
     facts = _fact(data, "transport", "HTTPS")
@@ -135,7 +135,7 @@ def tls_problems(tls: dict[str, Any]) -> list[dict[str, str]]:
     return problems
 
 
-@check("transport.tls", family="security", kinds=("tls_problem",), uses_rules=False)
+@check("transport.tls", family="security", kinds=("tls_problem",))
 def tls_problem(data: RunData) -> list[Finding]:
     """The certificate of the HTTPS endpoint: validity, hostname, chain."""
     facts = _fact(data, "transport", "HTTPS证书")
@@ -196,7 +196,7 @@ def insecure_resources(data: RunData) -> dict[str, Any]:
     return facts
 
 
-@check("transport.mixed_content", family="security", kinds=("mixed_content",), uses_rules=False)
+@check("transport.mixed_content", family="security", kinds=("mixed_content",))
 def mixed_content(data: RunData) -> list[Finding]:
     """http:// resources loaded by pages served over HTTPS."""
     facts = insecure_resources(data)
@@ -217,7 +217,7 @@ def mixed_content(data: RunData) -> list[Finding]:
     return findings
 
 
-@check("transport.ipv6", family="security", kinds=("no_ipv6",), uses_rules=False)
+@check("transport.ipv6", family="security", kinds=("no_ipv6",))
 def no_ipv6(data: RunData) -> list[Finding]:
     """The homepage's host must have an AAAA record and answer over IPv6."""
     facts = _fact(data, "ipv6", "IPv6")

@@ -21,6 +21,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from govwatch.rules.reads import RecordedSections
+
 DEFAULT_RULESET = "national-2019"
 
 
@@ -65,6 +67,13 @@ def _shift_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """A top-level mapping of the table, {} when it has none (neither tested for emptiness here: that
+    would count as reading it whole, rules/reads.py)."""
+    section = data.get(key)
+    return section if section is not None else {}
+
+
 def _window(spec: dict[str, int]) -> Window:
     (unit, amount), = spec.items()
     return Window(int(amount), unit)
@@ -78,7 +87,11 @@ class RuleSet:
     name: str
     source: str
     path: str
-    data: dict[str, Any]
+    data: dict[str, Any]  # kept as RecordedSections: reads are noted while a check runs (rules/reads.py)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, RecordedSections):
+            object.__setattr__(self, "data", RecordedSections(self.data))
 
     def column_window(self, column_type: str) -> Window | None:
         """How long a column of this type may go without an update; None: not judged on updates."""
@@ -100,23 +113,23 @@ class RuleSet:
     @property
     def interaction(self) -> dict[str, Any]:
         """互动交流 parameters (reply limits, windows, activity minimums); {} when the table has none."""
-        return dict(self.data.get("interaction") or {})
+        return _section(self.data, "interaction")
 
     @property
     def services(self) -> dict[str, Any]:
         """办事服务 parameters (required guide element classes); {} when the table has none."""
-        return dict(self.data.get("services") or {})
+        return _section(self.data, "services")
 
     @property
     def public_reports(self) -> dict[str, Any]:
         """找错/留言 ticket deadlines (``forward_within``, ``answer_within``); {} when the table has none."""
-        return dict(self.data.get("public_reports") or {})
+        return _section(self.data, "public_reports")
 
     @property
     def search_typo_tolerance(self) -> bool:
         """Whether the table asks that the site search find an article from a query with a typo
         (``search.typo_tolerance``; false when the table has no ``search`` section)."""
-        return bool((self.data.get("search") or {}).get("typo_tolerance", False))
+        return bool(_section(self.data, "search").get("typo_tolerance", False))
 
     def interaction_window(self, key: str) -> Window | None:
         """A window of the ``interaction`` section (``lookback``, ``results_within`` …), if set."""

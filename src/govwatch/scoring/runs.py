@@ -7,6 +7,7 @@ findings, exemptions and temporary filings, scores it and stores the sheet.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
+from govwatch.rules.reads import same_sections
 from govwatch.scoring.review import load_review
 from govwatch.store.db import Store
 from govwatch.store.run_results import (
@@ -25,6 +27,7 @@ from govwatch.store.run_results import (
     check_findings_of,
     check_records_of,
     newest_completed_runs,
+    run_rule_tables,
     save_score_sheets,
 )
 from govwatch.store.stored_run import StoreRunData
@@ -122,7 +125,7 @@ def withhold_unread(data: StoreRunData, check_runs: list[CheckRun]) -> list[Chec
     if not reasons:
         return check_runs
     why = WITHHELD + "；".join(reasons)
-    return [CheckRun(c.name, "not_assessed", c.findings, c.elapsed_ms, why)
+    return [CheckRun(c.name, "not_assessed", c.findings, c.elapsed_ms, why, c.rule_reads)
             if c.status == "ok" and c.name not in READS_NO_CRAWL else c for c in check_runs]
 
 
@@ -148,9 +151,10 @@ def score_checked(store: Store, data: StoreRunData, findings: list[Finding], che
 def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) -> ScoredRun:
     """Re-check a stored run (with ``rules``, or the table it was inspected with) and score it.
 
-    Checks that never read the rule table (``uses_rules=False``: content, personal data) are
-    not run again when the run stored their results; their stored findings are reused."""
-    reused_findings, reused_runs = _reusable_results(store, [run_id])[run_id]
+    A check is not run again when its stored result cannot change: it ran without error, and the
+    rule-table sections it read then (recorded with it, rules/reads.py) are the same in ``rules``;
+    its stored record and findings are reused."""
+    reused_findings, reused_runs = _reusable_results(store, [run_id], rules)[run_id]
     scored = _rechecked(store, run_id, rules, reused_findings, reused_runs)
     save_score_sheets(store, [(run_id, scored.sheet)])
     return scored
@@ -161,13 +165,13 @@ RESCORE_CHUNK = 100  # runs whose stored results are read, and sheets stored, to
 
 def score_stored_runs(store: Store, run_ids: Sequence[int], rules: RuleSet | None = None) -> list[dict[str, Any]]:
     """:func:`score_stored_run` for many runs (a province re-scored with another table): the same
-    score sheets, returned in ``run_ids`` order. Per :data:`RESCORE_CHUNK` runs, the reused
-    findings and check records are read in one query each and the sheets stored in one
+    score sheets, returned in ``run_ids`` order. Per :data:`RESCORE_CHUNK` runs, the stored
+    findings, check records and tables are read in one query each and the sheets stored in one
     transaction; only the sheets are kept (a run's checked data is dropped once it is scored)."""
     sheets: list[dict[str, Any]] = []
     for start in range(0, len(run_ids), RESCORE_CHUNK):
         chunk = list(run_ids[start:start + RESCORE_CHUNK])
-        reusable = _reusable_results(store, chunk)
+        reusable = _reusable_results(store, chunk, rules)
         done = [(run_id, _rechecked(store, run_id, rules, *reusable[run_id]).sheet) for run_id in chunk]
         save_score_sheets(store, done)
         sheets.extend(sheet for _, sheet in done)
@@ -178,22 +182,64 @@ def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings
                reused_runs: list[CheckRun]) -> ScoredRun:
     """The run checked again with ``rules`` (but for the reused results) and scored, not stored."""
     data = StoreRunData(store, run_id, rules=rules)
-    names = [name for name in REGISTRY if name not in {c.name for c in reused_runs}]
-    findings, check_runs = run_checks(data, names)
-    return _scored(store, data, reused_findings + findings, reused_runs + check_runs)
+    reused = {c.name: c for c in reused_runs}
+    placed: set[str] = set()  # kinds whose reused findings are placed (two checks may share one)
+    findings: list[Finding] = []
+    check_runs: list[CheckRun] = []
+    for name, registered in REGISTRY.items():  # in check order, as an inspection lists them
+        if name in reused:
+            check_runs.append(reused[name])
+            kinds = set(registered.kinds) - placed
+            findings.extend(f for f in reused_findings if f.kind in kinds)  # in stored order
+            placed |= kinds
+        else:
+            found, ran = run_checks(data, [name])
+            findings.extend(found)
+            check_runs.extend(ran)
+    return _scored(store, data, findings, check_runs)
 
 
-def _reusable_results(store: Store, run_ids: Sequence[int]) -> dict[int, tuple[list[Finding], list[CheckRun]]]:
-    """Run id -> the stored findings and check records of its table-independent checks."""
+def _reusable_results(store: Store, run_ids: Sequence[int],
+                      rules: RuleSet | None) -> dict[int, tuple[list[Finding], list[CheckRun]]]:
+    """Run id -> the stored findings and check records that a re-score with ``rules`` (None: the
+    run's own table) may reuse (:func:`reusable_checks`)."""
     load_builtin_checks()
-    independent = {c.name: c for c in REGISTRY.values() if not c.uses_rules}
-    records = check_records_of(store, run_ids, independent)
-    found = check_findings_of(store, run_ids, {k for c in independent.values() for k in c.kinds})
+    records = check_records_of(store, run_ids, REGISTRY)
+    tables = run_rule_tables(store, run_ids)
+    found = check_findings_of(store, run_ids)
     out: dict[int, tuple[list[Finding], list[CheckRun]]] = {}
     for run_id in run_ids:
-        runs = [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"])
-                for r in records[run_id] if r["status"] != "error"]
-        kinds = {k for c in runs for k in independent[c.name].kinds}
+        runs = reusable_checks(records[run_id], tables[run_id], rules)
+        kinds = {k for c in runs for k in REGISTRY[c.name].kinds}
         out[run_id] = ([f for f in found[run_id] if f.kind in kinds], runs)
     return out
 
+
+def reusable_checks(records: Sequence[dict[str, Any]], stored_table: dict[str, Any] | None,
+                    rules: RuleSet | None) -> list[CheckRun]:
+    """The stored check records (``check_runs`` rows of one run) whose results a re-score with
+    ``rules`` may reuse: the check still exists and ran without error, its rule-table reads were
+    recorded, and ``rules`` (None: the stored table itself) agrees with the stored table on every
+    section it read. A finding kind two checks produce is reused only when both are (its stored
+    findings cannot be told apart by check)."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for r in records:
+        reads = r.get("rule_reads")
+        if r["check_name"] not in REGISTRY or r["status"] == "error" or reads is None:
+            continue
+        sections = json.loads(reads)
+        if rules is None or (stored_table is not None and same_sections(stored_table, rules.data, sections)):
+            by_name[r["check_name"]] = r
+    producers: dict[str, set[str]] = {}
+    for registered in REGISTRY.values():
+        for kind in registered.kinds:
+            producers.setdefault(kind, set()).add(registered.name)
+    changed = True
+    while changed:  # drop every check sharing a kind with one that runs again, until none does
+        changed = False
+        for name in list(by_name):
+            if any(not producers[kind] <= by_name.keys() for kind in REGISTRY[name].kinds):
+                del by_name[name]
+                changed = True
+    return [CheckRun(r["check_name"], r["status"], r["findings"], 0.0, r["error"], frozenset(json.loads(r["rule_reads"])))
+            for r in records if r["check_name"] in by_name]

@@ -7,6 +7,7 @@ Reads and writes only: the checks, the column analysis and the scorer make the v
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -17,7 +18,8 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store, now_iso
 
 __all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
-           "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows"]
+           "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows",
+           "run_rule_tables"]
 
 
 class CheckRecord(Protocol):
@@ -28,6 +30,7 @@ class CheckRecord(Protocol):
     findings: int
     elapsed_ms: float
     error: str | None
+    rule_reads: frozenset[str] | None
 
 
 def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding], check_runs: Iterable[CheckRecord],
@@ -47,7 +50,9 @@ def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding]
         if column_rows:  # an empty executemany would insert one row of defaults
             conn.execute(insert(t.columns), list(column_rows))
         records = [{"run_id": run_id, "check_name": c.name, "status": c.status, "findings": c.findings,
-                    "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error} for c in check_runs]
+                    "elapsed_ms": round(c.elapsed_ms, 2), "error": c.error,
+                    "rule_reads": None if c.rule_reads is None else json.dumps(sorted(c.rule_reads))}
+                   for c in check_runs]
         if records:
             conn.execute(insert(t.check_runs), records)
 
@@ -88,6 +93,15 @@ def check_records_of(store: Store, run_ids: Sequence[int], names: Iterable[str])
                 t.check_runs.c.run_id.in_(list(out)), t.check_runs.c.check_name.in_(list(names)))
                 .order_by(t.check_runs.c.id)).mappings():
             out[r["run_id"]].append(dict(r))
+    return out
+
+
+def run_rule_tables(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
+    """Run id -> the data of the rule table stored with the run (None when it stored none): one query."""
+    out: dict[int, dict[str, Any] | None] = {run_id: None for run_id in run_ids}
+    with store.engine.connect() as conn:
+        for run_id, settings in conn.execute(select(t.runs.c.id, t.runs.c.settings).where(t.runs.c.id.in_(list(out)))):
+            out[int(run_id)] = (settings or {}).get("rules")
     return out
 
 

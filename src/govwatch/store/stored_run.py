@@ -98,11 +98,11 @@ class StoreRunData(RunData):
         self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
 
     def probes(self) -> list[dict[str, Any]]:
-        if self._probes is None:
-            from govwatch.store.probes import probes_in_window
-            self._probes = probes_in_window(self.store, self.site_id, self.as_of,
-                                            int(self.rules.availability["window_days"]))
-        return self._probes
+        """The probe visits in the rule table's window (read once; the window counts as read by
+        every caller)."""
+        from govwatch.store.probes import probes_in_window
+        return self.derived("probes", lambda data: probes_in_window(
+            self.store, self.site_id, self.as_of, int(data.rules.availability["window_days"])))
 
     def run_fact(self, name: str) -> dict[str, Any] | None:
         if self._facts is None:

@@ -189,6 +189,8 @@ check_runs = Table(
     Column("findings", Integer, nullable=False, server_default="0"),
     Column("elapsed_ms", Float, nullable=False),
     Column("error", Text),
+    # JSON list of the rule-table sections the check read (rules/reads.py); NULL: not recorded (before 0017)
+    Column("rule_reads", Text),
 )
 Index("ix_check_runs_run", check_runs.c.run_id)
 

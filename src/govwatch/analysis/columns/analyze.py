@@ -14,6 +14,7 @@ from govwatch.analysis.columns.classify import classify
 from govwatch.analysis.columns.discover import ColumnRef, discover_columns, lists_messages, page_html
 from govwatch.analysis.interaction.messages import parse_message_list
 from govwatch.rules import Window
+from govwatch.rules.reads import note, unrecorded
 from govwatch.rundata import RunData
 
 PLACEHOLDERS = ("暂无信息", "暂无数据", "暂无内容", "暂无记录", "没有相关信息", "暂无相关信息", "信息正在更新")
@@ -28,6 +29,9 @@ class DatedItem:
     date: date | None
     date_text: str
     source: str  # the list page or endpoint the item was read on
+
+
+WINDOWS = "columns"  # the rule-table section of the column update windows
 
 
 @dataclass(slots=True)
@@ -45,10 +49,11 @@ class ColumnResult:
     undated: int
     last_update: date | None
     blank: bool
-    window: Window | None
-    stale: bool | None  # None: the column type has no update window
-    days_left: int | None  # days before it turns stale (negative: overdue); None without window or date
-    expires: date | None  # the last day an update as old as last_update keeps it fresh
+    # The judgement against the rule table's update window: (window, stale, days_left, expires), read
+    # through the properties below, which count the table's ``columns`` section as read by whoever
+    # reads them (rules/reads.py): a check that uses a run's columns but not their windows (message
+    # and service checks) is then reused when a re-score's table has other windows.
+    judgement: tuple[Window | None, bool | None, int | None, date | None]
     key: bool = False
     list_pages: list[str] = field(default_factory=list)
     future: list[DatedItem] = field(default_factory=list)  # dated after the day their page was fetched
@@ -56,6 +61,30 @@ class ColumnResult:
     undated_examples: list[DatedItem] = field(default_factory=list)
     placeholder: str | None = None  # 暂无信息 etc. seen on a blank column's page
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def window(self) -> Window | None:
+        """The column's update window (the rule table's, or the site config's)."""
+        note((WINDOWS,))
+        return self.judgement[0]
+
+    @property
+    def stale(self) -> bool | None:
+        """Not updated within its window; None: the column type has no update window."""
+        note((WINDOWS,))
+        return self.judgement[1]
+
+    @property
+    def days_left(self) -> int | None:
+        """Days before it turns stale (negative: overdue); None without window or date."""
+        note((WINDOWS,))
+        return self.judgement[2]
+
+    @property
+    def expires(self) -> date | None:
+        """The last day an update as old as ``last_update`` keeps it fresh."""
+        note((WINDOWS,))
+        return self.judgement[3]
 
     def window_days(self, as_of: date) -> int | None:
         return self.window.days(as_of) if self.window else None
@@ -192,8 +221,9 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     blank = not items and read_via != "unread" and bool(pages)
     excerpt = first.get("text_excerpt") or ""
     placeholder = next((p for p in PLACEHOLDERS if p in excerpt), None) if blank else None
-    window = (Window(override.window_days, "days") if override and override.window_days
-              else data.rules.column_window(column_type))
+    with unrecorded():  # noted when the judgement is read (ColumnResult.window ...)
+        window = (Window(override.window_days, "days") if override and override.window_days
+                  else data.rules.column_window(column_type))
     stale: bool | None = None
     days_left = expires = None
     if window is not None and blank:
@@ -216,7 +246,7 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     return ColumnResult(
         name=name, url=ref.url, type=column_type, type_reason=reason, discovered_by=ref.discovered_by,
         read_via=read_via, parent=ref.parent, items=len(items), undated=len(undated), last_update=last_update,
-        blank=blank, window=window, stale=stale, days_left=days_left, expires=expires,
+        blank=blank, judgement=(window, stale, days_left, expires),
         key=bool(override and override.key), list_pages=[u for u, _ in pages], future=future, after_as_of=len(later), undated_examples=undated[:5], placeholder=placeholder,
         notes=notes)
 
