@@ -23,6 +23,9 @@ import yaml
 
 from govwatch.rules.reads import RecordedSections
 
+for _dumper in (yaml.SafeDumper, yaml.Dumper):  # a table's data dumps as the mapping it is
+    yaml.add_representer(RecordedSections, yaml.representer.SafeRepresenter.represent_dict, Dumper=_dumper)
+
 DEFAULT_RULESET = "national-2019"
 
 
