@@ -1,7 +1,7 @@
 """Real ``govwatch worker`` processes on the real PostgreSQL crawling simulated sites: a scan done
 by a worker, the per-site job lock (two scans of one site never overlap, even with room for both),
 and the host lock (two workers, two sites on one host: both jobs taken at once, the crawls one
-after the other). Intervals come from the queue's own event rows (when each job started and ended)
+after the other, the job that found the host busy deferred again). Intervals come from the queue's own event rows (when each job started and ended)
 and from the runs' start and finish times."""
 
 from __future__ import annotations
@@ -88,13 +88,24 @@ def test_two_workers_never_crawl_one_host_together(pg_store: Store, dsim: SimSer
     polite = write_crawl_settings(tmp_path / "polite.yaml", rate=20)  # crawls of several seconds
     workers.start_worker("w1", polite)
     workers.start_worker("w2", polite)
-    wait_for("both scans done", lambda: job_statuses(pg_store, jobs) == ["succeeded", "succeeded"], workers)
+
+    def both_crawled() -> bool:
+        runs = [runs_of(pg_store, s) for s in site_ids]
+        return all(len(r) == 1 and r[0]["status"] == "completed" for r in runs) and set(
+            job_statuses(pg_store, all_jobs(pg_store))) == {"succeeded"}
+    wait_for("both scans done", both_crawled, workers)
 
     (start1, end1), (start2, end2) = sorted(job_intervals(pg_store, jobs))
     assert start2 < end1  # both workers held a job at once: nothing but the host lock kept them apart
     first, second = sorted((runs_of(pg_store, s)[0] for s in site_ids), key=lambda r: r["started_at"])
     assert first["finished_at"] <= second["started_at"]  # the second crawl began after the first ended
     assert first["status"] == second["status"] == "completed"
+    assert [j for j in all_jobs(pg_store) if j > max(jobs)]  # the job that found the host busy: deferred again
+
+
+def all_jobs(store: Store) -> list[int]:
+    with store.engine.connect() as conn:
+        return [int(i) for i in conn.execute(text("SELECT id FROM procrastinate_jobs ORDER BY id")).scalars()]
 
 
 def test_web_requests_run_on_workers_from_queued_to_done(pg_store: Store, dsim: SimServer, workers: Workers,

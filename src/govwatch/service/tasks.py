@@ -10,9 +10,12 @@
 | ``bulletin(moment, job_key=None)`` | report | :func:`~govwatch.service.bulletins.write_period_bulletin` |
 | ``drain_outbox()`` | notify | one pass of :class:`~govwatch.alerts.sender.Sender` |
 
-Every crawl holds its host (:func:`~govwatch.store.host_locks.host_lock`) so two workers never
+Every crawl holds its host (:func:`~govwatch.store.host_locks.try_host_lock`) so two workers never
 crawl one host together; the job lock ``site:<id>`` (set when the job is deferred) keeps a site's
-crawls one after another. A job request (``job_requests``) goes ``running`` when its job starts and
+crawls one after another. A crawl job whose host another crawl holds does not wait in its worker's
+slot: it defers itself again (same task, arguments, queue, locks) :data:`HOST_BUSY_AGAIN` seconds
+later and ends at once, leaving the slot to jobs of other hosts; its job request stays ``queued``
+(progress ``waiting``), a scan's unfinished run stays for the retry to resume. A job request (``job_requests``) goes ``running`` when its job starts and
 ``done`` / ``failed`` when it ends, as under the scheduler; a crawl the worker's stop cancels leaves
 its run ``interrupted`` and the job is retried (:data:`RETRY`), by this worker or another, and
 resumes it. A scheduled job records its end in ``schedule_state`` (``job_key``).
@@ -24,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,17 +47,18 @@ from govwatch.service.patrol import PATROL_MAX_PAGES, patrol_site
 from govwatch.service.recheck import run_recheck_job
 from govwatch.service.targets import ServiceSite, service_sites
 from govwatch.store.db import Store
-from govwatch.store.host_locks import host_lock
-from govwatch.store.job_queue import pg_conninfo
+from govwatch.store.host_locks import try_host_lock
+from govwatch.store.job_queue import defer, pg_conninfo
 from govwatch.store.schedule_rows import save_job_state
-from govwatch.store.web_rows import finish_job_request, start_job_request
+from govwatch.store.web_rows import finish_job_request, job_request, set_job_progress, start_job_request
 
-__all__ = ["RETRY", "TaskContext", "build_app", "host_of"]
+__all__ = ["HOST_BUSY_AGAIN", "RETRY", "TaskContext", "build_app", "defer_again", "host_of"]
 
 log = logging.getLogger("govwatch.worker")
 
 RETRY = procrastinate.RetryStrategy(max_attempts=5, wait=5, exponential_wait=4)
 """A failed or stopped job is tried again (a scan then resumes its run): after 9 s, 21 s, 69 s, 261 s."""
+HOST_BUSY_AGAIN = 10.0  # seconds after which a crawl job that found its host busy runs again
 
 
 def host_of(url: str) -> str:
@@ -113,6 +117,12 @@ class TaskContext:
         return self._sender
 
 
+def _waiting(store: Store, request_id: int) -> None:
+    """A queued job request's progress while its job waits for its host: ``waiting``."""
+    if (found := job_request(store, request_id)) is not None and found["state"] == "queued":
+        set_job_progress(store, request_id, {"stage": "waiting"})
+
+
 def _day(as_of: str | None) -> date:
     return date.fromisoformat(as_of) if as_of else today()
 
@@ -164,52 +174,79 @@ async def _requested(ctx: TaskContext, request_id: int,
     return run_id
 
 
+async def defer_again(store: Store, job: procrastinate.jobs.Job, seconds: float = HOST_BUSY_AGAIN) -> int | None:
+    """Defer ``job`` anew (same task, arguments, queue, priority and locks) to run ``seconds`` from
+    now; the new job's id, None when a job of its queueing lock already waits (that one does the work)."""
+    at = datetime.now(UTC) + timedelta(seconds=seconds)
+    return await asyncio.to_thread(defer, store, job.task_name, dict(job.task_kwargs), queue=job.queue,
+                                   lock=job.lock, queueing_lock=job.queueing_lock, priority=job.priority,
+                                   scheduled_at=at)
+
+
+async def _on_host(ctx: TaskContext, context: procrastinate.JobContext, url: str,
+                   crawl: Callable[[], Awaitable[int | None]]) -> int | None:
+    """Run ``crawl`` holding ``url``'s host; when another crawl holds it, defer the job again
+    (:func:`defer_again`) and give the worker's slot back at once."""
+    host = host_of(url)
+    async with try_host_lock(ctx.store, host) as held:
+        if held:
+            return await crawl()
+    assert context.job is not None
+    again = await defer_again(ctx.store, context.job)
+    log.info("job %s (%s): host %s is being crawled by another job; %s", context.job.id, context.job.task_name, host,
+             f"deferred again as job {again}" if again is not None else "a job of the same kind already waits")
+    return None
+
+
 def build_app(ctx: TaskContext) -> procrastinate.App:
     """A Procrastinate app on the store's database with the tasks of the module docstring."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_conninfo(ctx.store)))
     store, settings = ctx.store, ctx.settings
 
-    @app.task(name="scan_site", queue="scan", retry=RETRY)
-    async def scan_site(site_id: int, kind: str = "scan", request_id: int | None = None, as_of: str | None = None,
+    @app.task(name="scan_site", queue="scan", retry=RETRY, pass_context=True)
+    async def scan_site(context: procrastinate.JobContext, site_id: int, kind: str = "scan",
+                        request_id: int | None = None, as_of: str | None = None,
                         job_key: str | None = None) -> int | None:
         url, site_config = ctx.site(site_id)
         day = _day(as_of)
         if request_id is not None:
             async def inspect(request: dict[str, Any], progress: JobProgress) -> int:
-                progress.write({"stage": "waiting"})
-                async with host_lock(store, host_of(url)):
-                    return await run_inspect(store, settings, request, url, site_config, day, progress)
-            return await _requested(ctx, request_id, inspect)
+                return await run_inspect(store, settings, request, url, site_config, day, progress)
+
+            async def requested() -> int | None:
+                return await _requested(ctx, request_id, inspect)
+            await asyncio.to_thread(_waiting, store, request_id)
+            return await _on_host(ctx, context, url, requested)
 
         async def scan() -> int | None:
-            async with host_lock(store, host_of(url)):
-                run_id = (await inspect_site_async(url, settings, store, as_of=day, resume=True, kind=kind,
-                                                   site_config=site_config, checks_in_thread=True)).run_id
+            run_id = (await inspect_site_async(url, settings, store, as_of=day, resume=True, kind=kind,
+                                               site_config=site_config, checks_in_thread=True)).run_id
             await asyncio.to_thread(ctx.on_run, run_id)
             return run_id
-        return await _scheduled(ctx, job_key, scan)
+        return await _on_host(ctx, context, url, lambda: _scheduled(ctx, job_key, scan))
 
-    @app.task(name="patrol_site", queue="patrol", retry=RETRY)
-    async def patrol(site_id: int, as_of: str | None = None, job_key: str | None = None) -> int | None:
+    @app.task(name="patrol_site", queue="patrol", retry=RETRY, pass_context=True)
+    async def patrol(context: procrastinate.JobContext, site_id: int, as_of: str | None = None,
+                     job_key: str | None = None) -> int | None:
         url, site_config = ctx.site(site_id)
 
         async def work() -> int | None:
-            async with host_lock(store, host_of(url)):
-                run_id = (await patrol_site(url, settings, store, _day(as_of), site_config=site_config,
-                                            max_pages=ctx.patrol_pages)).run_id
+            run_id = (await patrol_site(url, settings, store, _day(as_of), site_config=site_config,
+                                        max_pages=ctx.patrol_pages)).run_id
             await asyncio.to_thread(ctx.on_run, run_id)
             return run_id
-        return await _scheduled(ctx, job_key, work)
+        return await _on_host(ctx, context, url, lambda: _scheduled(ctx, job_key, work))
 
-    @app.task(name="recheck", queue="scan", retry=RETRY)
-    async def recheck(site_id: int, request_id: int, as_of: str | None = None) -> int | None:
+    @app.task(name="recheck", queue="scan", retry=RETRY, pass_context=True)
+    async def recheck(context: procrastinate.JobContext, site_id: int, request_id: int,
+                      as_of: str | None = None) -> int | None:
         url, site_config = ctx.site(site_id)
 
         async def work(request: dict[str, Any], progress: JobProgress) -> int:
-            async with host_lock(store, host_of(url)):
-                return await run_recheck_job(store, settings, request, url, site_config, _day(as_of),
-                                             progress.run_started)
-        return await _requested(ctx, request_id, work)
+            return await run_recheck_job(store, settings, request, url, site_config, _day(as_of),
+                                         progress.run_started)
+        await asyncio.to_thread(_waiting, store, request_id)
+        return await _on_host(ctx, context, url, lambda: _requested(ctx, request_id, work))
 
     @app.task(name="rescore", queue="report", retry=RETRY)
     async def rescore(request_id: int) -> int | None:

@@ -3,7 +3,9 @@
 ``async with host_lock(store, host):`` takes a PostgreSQL session-level advisory lock on the host
 name on a connection of its own, kept open while the crawl runs; a second worker that wants the
 same host waits (polling every :data:`POLL_SECONDS`, so a stop can still cancel the wait), and two
-workers never crawl one host together. The lock dies with the session: a worker killed with
+workers never crawl one host together. ``async with try_host_lock(store, host) as held:`` tries
+once and never waits: a worker's job that finds its host busy gives its slot back and runs again
+later (:mod:`govwatch.service.tasks`) instead of waiting in the slot. The lock dies with the session: a worker killed with
 SIGKILL frees its hosts when PostgreSQL notices the closed connection. On SQLite (one process runs
 every crawl under the scheduler's own limits) it is a no-op.
 """
@@ -19,7 +21,7 @@ from sqlalchemy import text
 
 from govwatch.store.db import Store
 
-__all__ = ["HOST_LOCK_SPACE", "POLL_SECONDS", "host_lock", "host_lock_holders"]
+__all__ = ["HOST_LOCK_SPACE", "POLL_SECONDS", "host_lock", "host_lock_holders", "try_host_lock"]
 
 HOST_LOCK_SPACE = 0x6777  # the first key of govwatch's advisory locks on hosts (the second: the host name's hash)
 POLL_SECONDS = 0.25  # how often a waiting worker tries the lock again
@@ -47,6 +49,29 @@ async def host_lock(store: Store, host: str) -> AsyncIterator[None]:
             yield
         finally:
             await asyncio.to_thread(conn.execute, _UNLOCK, key)
+    except BaseException:
+        conn.invalidate()  # a session in an unknown state: closed, and its locks with it
+        raise
+    finally:
+        await asyncio.to_thread(conn.close)
+
+
+@contextlib.asynccontextmanager
+async def try_host_lock(store: Store, host: str) -> AsyncIterator[bool]:
+    """Try once to take the advisory lock on ``host`` (lower-cased): the block gets True and holds
+    the lock to its end, or False at once when another session holds it (SQLite: always True)."""
+    if store.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = {"space": HOST_LOCK_SPACE, "host": host.lower()}
+    conn = await asyncio.to_thread(_connect, store)
+    try:
+        held = await asyncio.to_thread(lambda: bool(conn.execute(_TRY, key).scalar()))
+        try:
+            yield held
+        finally:
+            if held:
+                await asyncio.to_thread(conn.execute, _UNLOCK, key)
     except BaseException:
         conn.invalidate()  # a session in an unknown state: closed, and its locks with it
         raise
