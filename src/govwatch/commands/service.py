@@ -33,7 +33,8 @@ probes at each site's probe_interval, the daily patrol (日巡查) at its patrol
 full scans on their full_scan cycle, the bulletin on schedule.bulletin into bulletin_dir, and
 pushes alerts to the configured channels. It serves the web dashboard and REST API on
 --host/--port (default the settings' web section: 127.0.0.1:8000; --no-web for none) and runs
-the jobs the web queues (inspect now, re-score) under the same limits as scans. Every job's last
+the jobs the web queues (inspect now, re-score) under the same limits as scans. Sites added to or
+removed from the registry or the config file are picked up within a minute, without a restart. Every job's last
 and next times are kept in the store (schedule_state): restarted, it runs once what fell due
 while it was down and never repeats what completed. The config reference is docs/service.md.
 
@@ -106,7 +107,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         if listener is not None:
             log.info("dashboard: %s", dashboard_url(host, listener.getsockname()[1]))
-        aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts, listener=listener))
+        aio.run(_serve(store, config, settings, duration=args.duration, alerts=alerts, listener=listener,
+                       config_path=args.config))
     except aio.Terminated:
         log.info("stopped by SIGTERM")
         return EXIT_OK
@@ -165,7 +167,7 @@ async def _serve_web(store: Any, config: Any, settings: Any, listener: Any, stop
 
 
 async def _serve(store: Any, config: Any, settings: Any, *, duration: float | None, alerts: bool,
-                 listener: Any = None) -> None:
+                 listener: Any = None, config_path: str | None = None) -> None:
     """The scheduler, the sender and the web app (on ``listener``, when given) in one loop until
     ``duration`` passes (or the task is cancelled).
 
@@ -174,12 +176,13 @@ async def _serve(store: Any, config: Any, settings: Any, *, duration: float | No
     would deliver a row twice), and its probes are the probe workers' (``probe_schedule``)."""
     import asyncio
 
-    from govwatch.service.scheduler import Scheduler
+    from govwatch.service.scheduler import Scheduler, config_file_reloader
     from govwatch.store.job_queue import uses_job_queue
 
     stop = asyncio.Event()
     distributed = uses_job_queue(store)
-    scheduler = Scheduler(store, config, settings, alerts=alerts, defer_outbox=distributed)
+    reload = config_file_reloader(config_path, config) if config_path else None  # sites added while it runs
+    scheduler = Scheduler(store, config, settings, alerts=alerts, defer_outbox=distributed, reload_config=reload)
     tasks = [asyncio.create_task(scheduler.run(stop), name="scheduler")]
     if alerts and not distributed:
         from govwatch.alerts.sender import Sender

@@ -28,6 +28,12 @@ here either: :meth:`Scheduler.load` makes ``probe_schedule`` hold the watched si
 their visits to the alert observer). The alert ticks (reminders, escalations, the rectification
 pass) stay here.
 
+**Watched sites are read again** every ``refresh_seconds`` (:data:`REFRESH_SECONDS`; with
+``reload_config``, e.g. :func:`config_file_reloader`, the service config file too when it changed):
+a site added to the registry or the config gets its jobs planned (and, with a queue, its probe
+targets), a removed one loses its jobs, without a restart. (SQLite: the in-process probe monitor
+keeps the targets it started with until the next start.)
+
 Every job's times are rows of ``schedule_state``; ``next_due_at`` is written only when a job finished,
 so a restart runs what fell due while the service was down exactly once (one run however many
 periods were missed) and never runs again what completed.
@@ -38,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -76,7 +83,7 @@ from govwatch.store.run_listing import abandon_runs, newest_full_runs
 from govwatch.store.schedule_rows import job_states, save_job_state, save_job_states
 from govwatch.store.web_rows import claim_job_request, finish_job_request
 
-__all__ = ["Scheduler", "Job", "RETRY_AFTER"]
+__all__ = ["Scheduler", "Job", "RETRY_AFTER", "REFRESH_SECONDS", "config_file_reloader"]
 
 log = logging.getLogger("govwatch.service")
 
@@ -85,7 +92,38 @@ PRUNE_AT = time(3, 0)  # Beijing time, when the crawls of the day have not begun
 OUTBOX_EVERY = 5.0  # PostgreSQL with defer_outbox: seconds between two deferred delivery passes
 OUTBOX_LOCK = "outbox"  # drain_outbox jobs run one at a time (two senders would deliver a row twice)
 RETRY_AFTER = 3600.0  # a job that failed is tried again after this long (or at its next due time, if sooner)
+REFRESH_SECONDS = 60.0  # the watched sites (registry, config) are read again this often
 PATROL_ABANDONED = "巡查被中断（服务停止）；巡查不续跑，下次巡查重新读取"
+
+
+def config_file_reloader(path: str | os.PathLike[str], first: ServiceConfig) -> Callable[[], ServiceConfig]:
+    """A ``reload_config`` for :class:`Scheduler`: the service config file read again when its
+    modification time changed (else the config last read; a file that no longer reads keeps it,
+    with a logged error)."""
+    from govwatch.core.serviceconfig import load_service_config
+    from govwatch.core.settings import ConfigError
+
+    last: dict[str, Any] = {"mtime": _mtime(path), "config": first}
+
+    def reload() -> ServiceConfig:
+        mtime = _mtime(path)
+        if mtime is not None and mtime != last["mtime"]:
+            last["mtime"] = mtime
+            try:
+                last["config"] = load_service_config(str(path))
+                log.info("service config %s read again", path)
+            except ConfigError as exc:
+                log.error("service config %s changed but does not read (the last one is kept): %s", path, exc)
+        config: ServiceConfig = last["config"]
+        return config
+    return reload
+
+
+def _mtime(path: str | os.PathLike[str]) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 @dataclass(slots=True)
@@ -103,7 +141,9 @@ class Scheduler:
 
     def __init__(self, store: Store, config: ServiceConfig, settings: Settings, *, alerts: bool = True,
                  max_crawls: int = 2, tick_seconds: float = 30.0, clock: Callable[[], datetime] = cycles.now,
-                 patrol_pages: int = PATROL_MAX_PAGES, defer_outbox: bool = False) -> None:
+                 patrol_pages: int = PATROL_MAX_PAGES, defer_outbox: bool = False,
+                 refresh_seconds: float | None = REFRESH_SECONDS,
+                 reload_config: Callable[[], ServiceConfig] | None = None) -> None:
         self.store = store
         self.config = config
         self.settings = settings
@@ -128,6 +168,9 @@ class Scheduler:
         self.defer_outbox = defer_outbox and self.deferring and alerts
         self._outbox_deferred_at: datetime | None = None
         self.prune_due = cycles.next_clock_due(PRUNE_AT, clock())  # the stored plan replaces it at load
+        self.refresh_seconds = refresh_seconds  # None: the sites read at load are kept
+        self.reload_config = reload_config
+        self._refreshed_at: datetime | None = None
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -143,21 +186,7 @@ class Scheduler:
                 log.info("job requests left running by a process that ended, marked failed: %s", failed_jobs)
         states = job_states(self.store)
         now = self.clock()
-        newest = newest_full_runs(self.store)
-        for site in self.sites:
-            schedule = site.schedule
-            if schedule.patrol is not None:
-                key = f"patrol:{site.url}"
-                due = self._stored_due(states, key) or cycles.first_clock_due(schedule.patrol, now)
-                self.jobs[key] = Job(key, "patrol", site, due)
-            if schedule.full_scan is not None:
-                key = f"scan:{site.url}"
-                stored = self._stored_due(states, key)
-                if stored is None:  # never scheduled: the newest complete full run counts as the last scan
-                    run_id = newest.get(site.site_id)
-                    last = parse_at(self.store.run(run_id)["started_at"]) if run_id is not None else None
-                    stored = cycles.next_cycle_due(schedule.full_scan, last) if last is not None else now
-                self.jobs[key] = Job(key, "scan", site, stored)
+        self._plan_sites(self.sites, states, now)
         s = self.config.schedule
         if s.bulletin is not None and s.bulletin_dir:
             self.jobs["bulletin"] = Job("bulletin", "bulletin", None,
@@ -172,6 +201,65 @@ class Scheduler:
             self.monitor = self._make_monitor(states, now)
         self.loaded = True
         self.prune_due = self._stored_due(states, PRUNE_KEY) or cycles.next_clock_due(PRUNE_AT, now)
+
+    def _plan_sites(self, sites: list[ServiceSite], states: dict[str, dict[str, Any]], now: datetime) -> None:
+        """Plan the patrol and full-scan jobs of ``sites`` (a stored next time continues its plan)."""
+        newest = newest_full_runs(self.store)
+        for site in sites:
+            schedule = site.schedule
+            if schedule.patrol is not None:
+                key = f"patrol:{site.url}"
+                due = self._stored_due(states, key) or cycles.first_clock_due(schedule.patrol, now)
+                self.jobs[key] = Job(key, "patrol", site, due)
+            if schedule.full_scan is not None:
+                key = f"scan:{site.url}"
+                stored = self._stored_due(states, key)
+                if stored is None:  # never scheduled: the newest complete full run counts as the last scan
+                    run_id = newest.get(site.site_id)
+                    last = parse_at(self.store.run(run_id)["started_at"]) if run_id is not None else None
+                    stored = cycles.next_cycle_due(schedule.full_scan, last) if last is not None else now
+                self.jobs[key] = Job(key, "scan", site, stored)
+
+    def refresh(self) -> dict[str, list[str]]:
+        """Read the watched sites again (the registry, and the config when ``reload_config`` gives a
+        new one): a site added gets its jobs planned, a site removed loses its jobs that are not
+        running; with a queue, ``probe_schedule`` follows. The URLs added and removed."""
+        if self.reload_config is not None:
+            self.config = self.reload_config()
+        sites = service_sites(self.store, self.config)
+        before = {site.url for site in self.sites}
+        now_urls = {site.url for site in sites}
+        added = [site for site in sites if site.url not in before]
+        removed = sorted(before - now_urls)
+        kept = {site.url: site for site in sites}
+        for job in list(self.jobs.values()):
+            if job.site is None:
+                continue
+            if job.site.url in kept:
+                job.site = kept[job.site.url]  # its schedule and site config as now configured
+            elif job.key not in self._running:
+                del self.jobs[job.key]
+        self.sites = sites
+        if added:
+            self._plan_sites(added, job_states(self.store), self.clock())
+        if self.deferring and (added or removed):
+            sync_service_targets(self.store, self.sites)
+        if added or removed:
+            log.info("watched sites changed: %d added %s, %d removed %s", len(added), [s.url for s in added],
+                     len(removed), removed)
+        return {"added": [site.url for site in added], "removed": removed}
+
+    async def _refresh_if_due(self) -> None:
+        if self.refresh_seconds is None:
+            return
+        now = self.clock()
+        if self._refreshed_at is not None and (now - self._refreshed_at).total_seconds() < self.refresh_seconds:
+            return
+        self._refreshed_at = now
+        try:
+            await asyncio.to_thread(self.refresh)
+        except Exception as exc:  # noqa: BLE001 - a bad edit of the config or registry keeps the sites known so far
+            log.error("could not read the watched sites again (kept the last ones): %s: %s", type(exc).__name__, exc)
 
     @staticmethod
     def _stored_due(states: dict[str, dict[str, Any]], key: str) -> datetime | None:
@@ -443,7 +531,9 @@ class Scheduler:
         helpers = [probes, asyncio.create_task(self._alert_worker(), name="alerts"),
                    asyncio.create_task(self._ticker(), name="tick")]
         try:
+            self._refreshed_at = self.clock()  # just loaded
             while not stop.is_set():
+                await self._refresh_if_due()
                 self._prune_if_due()
                 if self.deferring:
                     self._defer_due()
