@@ -56,6 +56,10 @@ class CrawlSettings:
     check_external: bool = True
     # Processes that extract pages beside the event loop (0 = extract inline).
     extract_workers: int = 1
+    # A worker stops a crawl job after this many minutes (a full scan; a patrol or re-check after
+    # light_job_minutes): a crawl that hangs past every request timeout never holds a slot for good.
+    job_minutes: float = 240.0
+    light_job_minutes: float = 30.0
     # online: check external links; offline: links to non-loopback hosts are
     # reported unverifiable and never fetched (hermetic runs, air-gapped offices).
     network: str = "online"
@@ -198,7 +202,8 @@ MAX_SEED_RETRY_SECONDS = 600.0  # a seed retried longer than this holds a worker
 def _validate(settings: Settings, origin: str) -> None:
     c = settings.crawl
     positive = ["concurrency", "per_host_concurrency", "timeout", "connect_timeout", "max_pages",
-                "max_bytes", "max_url_length", "max_query_variants", "max_links_per_page", "max_json_items"]
+                "max_bytes", "max_url_length", "max_query_variants", "max_links_per_page", "max_json_items",
+                "job_minutes", "light_job_minutes"]
     for name in positive:
         if getattr(c, name) <= 0:
             raise ConfigError(f"{origin}: crawl.{name} must be greater than 0")

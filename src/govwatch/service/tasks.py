@@ -28,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import procrastinate
@@ -52,9 +52,10 @@ from govwatch.store.job_queue import defer, pg_conninfo
 from govwatch.store.schedule_rows import save_job_state
 from govwatch.store.web_rows import finish_job_request, job_request, set_job_progress, start_job_request
 
-__all__ = ["HOST_BUSY_AGAIN", "RETRY", "TaskContext", "build_app", "defer_again", "host_of"]
+__all__ = ["HOST_BUSY_AGAIN", "RETRY", "JobTimeout", "TaskContext", "build_app", "defer_again", "host_of", "within"]
 
 log = logging.getLogger("govwatch.worker")
+T = TypeVar("T")
 
 RETRY = procrastinate.RetryStrategy(max_attempts=5, wait=5, exponential_wait=4)
 """A failed or stopped job is tried again (a scan then resumes its run): after 9 s, 21 s, 69 s, 261 s."""
@@ -135,11 +136,15 @@ def _finished(ctx: TaskContext, job_key: str | None, run_id: int | None, error: 
 
 async def _scheduled(ctx: TaskContext, job_key: str | None, work: Callable[[], Awaitable[int | None]]) -> int | None:
     """Run a scheduled job's work; its end (run or error) goes to ``schedule_state``; errors re-raised
-    so Procrastinate retries the job."""
+    so Procrastinate retries the job, but for a time limit reached (:class:`JobTimeout`)."""
     try:
         run_id = await work()
     except asyncio.CancelledError:
         raise
+    except JobTimeout as exc:  # recorded, not retried: the next scheduled scan resumes the run
+        log.error("scheduled job %s: %s", job_key, exc)
+        _finished(ctx, job_key, None, str(exc))
+        return None
     except Exception as exc:
         _finished(ctx, job_key, None, f"{type(exc).__name__}: {exc}")
         raise
@@ -198,6 +203,21 @@ async def _on_host(ctx: TaskContext, context: procrastinate.JobContext, url: str
     return None
 
 
+class JobTimeout(JobError):
+    """A crawl job stopped at its time limit (``crawl.job_minutes`` / ``light_job_minutes``)."""
+
+
+async def within(minutes: float, work: Awaitable[T]) -> T:
+    """``work``, stopped after ``minutes``: a crawl that hangs past every request timeout (seen once in a
+    loaded worker) ends as :class:`JobTimeout` instead of holding the worker's slot. A stopped crawl
+    leaves its run ``interrupted`` (the pipeline's cancellation path), so the next scan resumes it."""
+    try:
+        async with asyncio.timeout(minutes * 60):
+            return await work
+    except TimeoutError:
+        raise JobTimeout(f"任务超过{minutes:g}分钟未完成，已停止（crawl.job_minutes / crawl.light_job_minutes）") from None
+
+
 def build_app(ctx: TaskContext) -> procrastinate.App:
     """A Procrastinate app on the store's database with the tasks of the module docstring."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_conninfo(ctx.store)))
@@ -211,7 +231,8 @@ def build_app(ctx: TaskContext) -> procrastinate.App:
         day = _day(as_of)
         if request_id is not None:
             async def inspect(request: dict[str, Any], progress: JobProgress) -> int:
-                return await run_inspect(store, settings, request, url, site_config, day, progress)
+                return await within(settings.crawl.job_minutes,
+                                    run_inspect(store, settings, request, url, site_config, day, progress))
 
             async def requested() -> int | None:
                 return await _requested(ctx, request_id, inspect)
@@ -219,8 +240,9 @@ def build_app(ctx: TaskContext) -> procrastinate.App:
             return await _on_host(ctx, context, url, requested)
 
         async def scan() -> int | None:
-            run_id = (await inspect_site_async(url, settings, store, as_of=day, resume=True, kind=kind,
-                                               site_config=site_config, checks_in_thread=True)).run_id
+            run_id = (await within(settings.crawl.job_minutes, inspect_site_async(
+                url, settings, store, as_of=day, resume=True, kind=kind, site_config=site_config,
+                checks_in_thread=True))).run_id
             await asyncio.to_thread(ctx.on_run, run_id)
             return run_id
         return await _on_host(ctx, context, url, lambda: _scheduled(ctx, job_key, scan))
@@ -231,8 +253,8 @@ def build_app(ctx: TaskContext) -> procrastinate.App:
         url, site_config = ctx.site(site_id)
 
         async def work() -> int | None:
-            run_id = (await patrol_site(url, settings, store, _day(as_of), site_config=site_config,
-                                        max_pages=ctx.patrol_pages)).run_id
+            run_id = (await within(settings.crawl.light_job_minutes, patrol_site(
+                url, settings, store, _day(as_of), site_config=site_config, max_pages=ctx.patrol_pages))).run_id
             await asyncio.to_thread(ctx.on_run, run_id)
             return run_id
         return await _on_host(ctx, context, url, lambda: _scheduled(ctx, job_key, work))
@@ -243,8 +265,8 @@ def build_app(ctx: TaskContext) -> procrastinate.App:
         url, site_config = ctx.site(site_id)
 
         async def work(request: dict[str, Any], progress: JobProgress) -> int:
-            return await run_recheck_job(store, settings, request, url, site_config, _day(as_of),
-                                         progress.run_started)
+            return await within(settings.crawl.light_job_minutes, run_recheck_job(
+                store, settings, request, url, site_config, _day(as_of), progress.run_started))
         await asyncio.to_thread(_waiting, store, request_id)
         return await _on_host(ctx, context, url, lambda: _requested(ctx, request_id, work))
 
