@@ -2,7 +2,7 @@
 on PostgreSQL, store size per site-run, probes/s, re-scoring every stored run, dashboard queries.
 
     .venv/bin/python bench/province.py [--sites 1000] [--hosts 50] [--workers 2] [--concurrency 2]
-        [--min-pages 50] [--max-pages 300] [--rules national-2019] [--probe-seconds 20] [--limit 5400]
+        [--min-pages 50] [--max-pages 300] [--rules national-2019,suqian-2022,census-2015] [--probe-seconds 20] [--limit 5400]
         [--pg URL] [--keep] [--json FILE]
 
 1. **Sites.** ``--sites`` simulated sites (pages drawn uniformly in ``--min-pages``..``--max-pages``,
@@ -19,7 +19,8 @@ on PostgreSQL, store size per site-run, probes/s, re-scoring every stored run, d
    allowed, no per-host rate limit, no rendering, no security measurements (docs/deploy.md §5).
 4. **Store size** (``store_stats``: ``pg_total_relation_size`` per govwatch table, indexes included)
    over the completed runs.
-5. **Re-score** every completed run with ``--rules`` (another shipped table):
+5. **Re-score** every completed run with each of ``--rules`` (the scans' own table, then others: a
+   check runs again only where a table differs in a section it read, rules/reads.py):
    ``scoring.runs.score_stored_runs`` (the batch path) and, for comparison, ``score_stored_run``
    one run at a time on the first ``--one-by-one`` runs.
 6. **Dashboard queries** (``store.dashboard_rows``, the cases of ``bench/dashboard_queries.py``)
@@ -252,9 +253,10 @@ def store_size(url: str) -> dict[str, Any]:
             "largest_tables": {r["table"]: {"rows": r["rows"], "bytes": r["bytes"]} for r in biggest}}
 
 
-def rescore(url: str, rules_name: str, one_by_one: int) -> dict[str, Any]:
-    """Every completed run re-scored with ``rules_name``: the batch path, then one run at a time
-    on the first ``one_by_one`` runs (the same sheets)."""
+def rescore(url: str, rules_names: list[str], one_by_one: int) -> list[dict[str, Any]]:
+    """Every completed run re-scored with each of ``rules_names`` (the batch path: a check runs again
+    only where the table differs in a section it read), then, with the first table, one run at a
+    time on the first ``one_by_one`` runs (the same sheets)."""
     from govwatch.rules import load_ruleset
     from govwatch.scoring import runs as scoring
 
@@ -262,22 +264,26 @@ def rescore(url: str, rules_name: str, one_by_one: int) -> dict[str, Any]:
     with store.engine.connect() as conn:
         run_ids = [int(r) for r in conn.execute(text("SELECT id FROM runs WHERE status = 'completed' ORDER BY id"))
                    .scalars()]
-    rules = load_ruleset(rules_name)
-    out: dict[str, Any] = {"runs": len(run_ids), "rules": rules.id}
-    began = time.perf_counter()
-    batch = scoring.score_stored_runs(store, run_ids, rules)
-    out["batch_s"] = round(time.perf_counter() - began, 2)
-    out["batch_ms_per_run"] = round(out["batch_s"] / len(run_ids) * 1000, 1) if run_ids else None
-    sample = run_ids[:one_by_one]
-    began = time.perf_counter()
-    sheets = [scoring.score_stored_run(store, run_id, rules).sheet for run_id in sample]
-    single = time.perf_counter() - began
-    out["same_sheets"] = json.dumps(sheets, sort_keys=True) == json.dumps(batch[:len(sample)], sort_keys=True)
-    out["one_by_one_runs"] = len(sample)
-    out["one_by_one_s"] = round(single, 2)
-    out["one_by_one_ms_per_run"] = round(single / len(sample) * 1000, 1) if sample else None
+    results: list[dict[str, Any]] = []
+    for name in rules_names:
+        rules = load_ruleset(name)
+        out: dict[str, Any] = {"runs": len(run_ids), "rules": rules.id}
+        began = time.perf_counter()
+        batch = scoring.score_stored_runs(store, run_ids, rules)
+        out["batch_s"] = round(time.perf_counter() - began, 2)
+        out["batch_ms_per_run"] = round(out["batch_s"] / len(run_ids) * 1000, 1) if run_ids else None
+        if not results:
+            sample = run_ids[:one_by_one]
+            began = time.perf_counter()
+            sheets = [scoring.score_stored_run(store, run_id, rules).sheet for run_id in sample]
+            single = time.perf_counter() - began
+            out["same_sheets"] = json.dumps(sheets, sort_keys=True) == json.dumps(batch[:len(sample)], sort_keys=True)
+            out["one_by_one_runs"] = len(sample)
+            out["one_by_one_s"] = round(single, 2)
+            out["one_by_one_ms_per_run"] = round(single / len(sample) * 1000, 1) if sample else None
+        results.append(out)
     store.close()
-    return out
+    return results
 
 
 def timed(fn: Callable[[], Any], repeat: int = 5) -> float:
@@ -340,7 +346,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--min-pages", type=int, default=50)
     parser.add_argument("--max-pages", type=int, default=300)
-    parser.add_argument("--rules", default="national-2019", help="the table all stored runs are re-scored with")
+    parser.add_argument("--rules", default="national-2019,suqian-2022,census-2015",
+                        help="the tables all stored runs are re-scored with, comma-separated (the first also one run at a time)")
     parser.add_argument("--one-by-one", type=int, default=100, help="runs re-scored one at a time for comparison")
     parser.add_argument("--probe-seconds", type=float, default=20.0, help="0: skip the prober")
     parser.add_argument("--limit", type=float, default=5400.0, help="seconds to wait for the scans at most")
@@ -367,7 +374,7 @@ def main() -> int:
             figures["scans"] = run_scans(url, sites, args, folder, server.pid or 0)
             stop.set()
             figures["store"] = store_size(url)
-            figures["rescore"] = rescore(url, args.rules, args.one_by_one)
+            figures["rescore"] = rescore(url, [n.strip() for n in args.rules.split(",")], args.one_by_one)
             figures["dashboard_ms"] = dashboard(url)
             if args.probe_seconds > 0:
                 figures["probes"] = probes(url, args.probe_seconds, folder)
@@ -399,10 +406,12 @@ def print_table(f: dict[str, Any]) -> None:
         ("store: tables / database", f"{st['tables_bytes'] / 1e6:.1f} MB / {st['database_bytes'] / 1e6:.1f} MB"),
         ("store per site-run", f"{(st['bytes_per_run'] or 0) / 1e6:.2f} MB over {st['runs']} runs"),
         ("largest tables", ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in st["largest_tables"].items())),
-        (f"re-score all {r['runs']} runs with {r['rules']} (batch)", f"{r['batch_s']} s ({r['batch_ms_per_run']} ms a run)"),
-        (f"re-score one at a time ({r['one_by_one_runs']} runs)",
-         f"{r['one_by_one_s']} s ({r['one_by_one_ms_per_run']} ms a run); same sheets: {r['same_sheets']}"),
     ]
+    lines += [(f"re-score all {x['runs']} runs with {x['rules']} (batch)",
+               f"{x['batch_s']} s ({x['batch_ms_per_run']} ms a run)") for x in r]
+    lines.append((f"re-score one at a time ({r[0]['one_by_one_runs']} runs, {r[0]['rules']})",
+                  f"{r[0]['one_by_one_s']} s ({r[0]['one_by_one_ms_per_run']} ms a run); "
+                  f"same sheets: {r[0]['same_sheets']}"))
     lines += [(f"dashboard: {k}", f"{v} ms") for k, v in f["dashboard_ms"].items()]
     if "probes" in f:
         p = f["probes"]
