@@ -9,7 +9,7 @@ with :meth:`RunData.derived`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -40,7 +40,7 @@ class RunData:
     never loaded whole.
     """
 
-    def __init__(self, *, site_url: str, scope: Scope, as_of: date, fetches: dict[str, dict[str, Any]],
+    def __init__(self, *, site_url: str, scope: Scope, as_of: date, fetches: Mapping[str, Mapping[str, Any]],
                  pages: dict[str, dict[str, Any]] | None = None,
                  links: list[tuple[str, str, str, str, str]] | None = None,
                  homepage_urls: frozenset[str] | None = None, rules: RuleSet | None = None,
@@ -227,7 +227,7 @@ class RunData:
                 out[url].append((link["url"], link.get("tag") or "a", link.get("text") or ""))
         return out
 
-    def attachments(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def attachments(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(url, fetch row) of every attachment fetched with success (role resource, kind attachment);
         the row's ``filename`` is the file name its ``Content-Disposition`` gave, or None."""
         for url, row in self.fetches.items():

@@ -19,6 +19,7 @@ evidence lists every page that links to it. Classification:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ class LinkVerdict:
     soft_404: bool = False
 
 
-def verdict(row: dict[str, Any] | None) -> LinkVerdict:
+def verdict(row: Mapping[str, Any] | None) -> LinkVerdict:
     """Judge one fetch row of a link target."""
     if row is None:
         return LinkVerdict("unchecked")

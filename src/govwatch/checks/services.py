@@ -10,7 +10,7 @@ not fetch (offline, outside the page budget) is not judged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from govwatch.analysis.columns import columns_of
@@ -44,7 +44,7 @@ def _guides(data: RunData, required: list[str]) -> tuple[list[tuple[Guide, str, 
     return out, bool(columns)
 
 
-def _failure(data: RunData, url: str) -> dict[str, Any] | None:
+def _failure(data: RunData, url: str) -> Mapping[str, Any] | None:
     """The fetch row of ``url`` when the crawl fetched it and it failed; else ``None``."""
     row = data.fetches.get(url)
     if row is None or row.get("error") in _NOT_JUDGED:
@@ -73,7 +73,7 @@ def service_guides(data: RunData) -> Iterator[Finding]:
                           url=data.site_url, message="未发现办事服务栏目或办事指南",
                           evidence={"columns": [c.name for c in columns_of(data)]})
         return
-    entries: dict[str, list[tuple[Guide, str, dict[str, Any]]]] = {}
+    entries: dict[str, list[tuple[Guide, str, Mapping[str, Any]]]] = {}
     for guide, title, source in guides:
         base = {"title": title, "layout": guide.layout}
         missing = guide.missing(required)

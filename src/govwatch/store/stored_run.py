@@ -55,6 +55,75 @@ class FetchRow(Mapping[str, Any]):
         return len(_FETCH_NAMES)
 
 
+class _RunFetches(Mapping[str, FetchRow]):
+    """A stored run's fetch rows by URL, in crawl order, read on first use: a re-score whose every
+    check is reused (rules/reads.py) reads none of them."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self._store, self._run_id = store, run_id
+        self._rows: dict[str, FetchRow] | None = None
+        self._ids: dict[str, int] = {}
+
+    def _loaded(self) -> dict[str, FetchRow]:
+        if self._rows is None:
+            columns = [t.fetches.c.id, t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS)]
+            q = (select(*columns).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+                 .where(t.fetches.c.run_id == self._run_id).order_by(t.fetches.c.id))  # crawl order on every database
+            rows: dict[str, FetchRow] = {}
+            shared: dict[str, str] = {}  # one object for each repeated short value (role, kind, content type ...)
+            with self._store.engine.connect() as conn:
+                for fetch_id, *values in conn.execute(q):
+                    self._ids[values[0]] = fetch_id
+                    rows[values[0]] = FetchRow(tuple(
+                        shared.setdefault(v, v) if i in _SHARED_VALUES and isinstance(v, str) else v
+                        for i, v in enumerate(values)))
+            self._rows = rows
+        return self._rows
+
+    @property
+    def ids(self) -> Mapping[str, int]:
+        """URL -> its fetch row's id."""
+        return _FetchIds(self)
+
+    def __getitem__(self, url: str) -> FetchRow:
+        return self._loaded()[url]
+
+    def get(self, url: str, default: Any = None) -> Any:
+        return self._loaded().get(url, default)
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._loaded()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+class _FetchIds(Mapping[str, int]):
+    """The fetch-row ids of a :class:`_RunFetches`, read with its rows."""
+
+    def __init__(self, fetches: _RunFetches) -> None:
+        self._fetches = fetches
+
+    def __getitem__(self, url: str) -> int:
+        self._fetches._loaded()
+        return self._fetches._ids[url]
+
+    def get(self, url: str, default: Any = None) -> Any:
+        self._fetches._loaded()
+        return self._fetches._ids.get(url, default)
+
+    def __iter__(self) -> Iterator[str]:
+        self._fetches._loaded()
+        return iter(self._fetches._ids)
+
+    def __len__(self) -> int:
+        self._fetches._loaded()
+        return len(self._fetches._ids)
+
+
 class StoreRunData(RunData):
     """A stored run as checks see it."""
 
@@ -66,22 +135,14 @@ class StoreRunData(RunData):
         crawl = run["settings"].get("crawl", {})
         scope = Scope.for_site(homepage, extra_hosts=tuple(crawl.get("extra_hosts", ())),
                                excluded_prefixes=tuple(crawl.get("excluded_prefixes", ())))
-        columns = [t.fetches.c.id, t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS)]
-        q = (select(*columns).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-             .where(t.fetches.c.run_id == run_id).order_by(t.fetches.c.id))  # crawl order on every database
-        fetch_ids: dict[str, int] = {}
-        fetches: dict[str, Any] = {}
-        shared: dict[str, str] = {}  # one object for each repeated short value (role, kind, content type ...)
-        with store.engine.connect() as conn:
-            for fetch_id, *values in conn.execute(q):
-                fetch_ids[values[0]] = fetch_id
-                fetches[values[0]] = FetchRow(tuple(
-                    shared.setdefault(v, v) if i in _SHARED_VALUES and isinstance(v, str) else v
-                    for i, v in enumerate(values)))
+        fetches = _RunFetches(store, run_id)
         homepage_urls = {homepage}
-        home_row = fetches.get(homepage)
-        if home_row and home_row.get("final_url"):
-            homepage_urls.add(home_row["final_url"])
+        with store.engine.connect() as conn:  # the homepage's redirect target, without reading every row
+            final_url = conn.execute(select(t.fetches.c.final_url).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+                                     .where(t.fetches.c.run_id == run_id, t.urls.c.url == homepage)
+                                     .order_by(t.fetches.c.id).limit(1)).scalar()
+        if final_url:
+            homepage_urls.add(final_url)
         stored = run["settings"]
         if rules is None and stored.get("rules"):
             rules = stored_ruleset(stored["rules"])
@@ -93,7 +154,7 @@ class StoreRunData(RunData):
         self.run_id = run_id
         self.site_id: int = run["site_id"]
         self._holders: list[str] | None = None  # pages holding the run's template links
-        self._fetch_ids = fetch_ids  # url -> its fetch row's id (pages are keyed by it)
+        self._fetch_ids = fetches.ids  # url -> its fetch row's id (pages are keyed by it)
         self._reader: Connection | None = None  # for page() and body(): opened on first use
         self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
 
