@@ -40,6 +40,7 @@ def sim_settings(db_url: str, *, render: bool = False, **crawl: object) -> Setti
     base = {"concurrency": 16, "per_host_concurrency": 8, "per_host_rate": 0, "timeout": CRAWL_TIMEOUT,
             "connect_timeout": 1.0, "backoff": 0.1, "network": "offline",
             "seed_retry_seconds": 1.0,  # a failing homepage is retried patiently, but not 30 s in a test
+            "extract_workers": 1,  # the simulated sites are small: one worker process per inspection is enough
             "allow_private": list(SIM_ALLOW_PRIVATE)}
     # The accessibility measurement starts chromium for every inspection: only the tests about it turn it on.
     return load_settings(overrides={"crawl": {**base, **crawl}, "store": {"url": db_url},
