@@ -37,29 +37,21 @@ def _connect(store: Store) -> Any:
 @contextlib.asynccontextmanager
 async def host_lock(store: Store, host: str) -> AsyncIterator[None]:
     """Hold the advisory lock on ``host`` (lower-cased) for the block; waits while another session holds it."""
-    if store.engine.dialect.name != "postgresql":
+    async with _advisory_lock(store, host, wait=True):
         yield
-        return
-    key = {"space": HOST_LOCK_SPACE, "host": host.lower()}
-    conn = await asyncio.to_thread(_connect, store)
-    try:
-        while not await asyncio.to_thread(lambda: bool(conn.execute(_TRY, key).scalar())):
-            await asyncio.sleep(POLL_SECONDS)
-        try:
-            yield
-        finally:
-            await asyncio.to_thread(conn.execute, _UNLOCK, key)
-    except BaseException:
-        conn.invalidate()  # a session in an unknown state: closed, and its locks with it
-        raise
-    finally:
-        await asyncio.to_thread(conn.close)
 
 
 @contextlib.asynccontextmanager
 async def try_host_lock(store: Store, host: str) -> AsyncIterator[bool]:
     """Try once to take the advisory lock on ``host`` (lower-cased): the block gets True and holds
     the lock to its end, or False at once when another session holds it (SQLite: always True)."""
+    async with _advisory_lock(store, host, wait=False) as held:
+        yield held
+
+
+@contextlib.asynccontextmanager
+async def _advisory_lock(store: Store, host: str, *, wait: bool) -> AsyncIterator[bool]:
+    """The block holds ``host``'s lock (True), or, not ``wait``ing, finds it held (False)."""
     if store.engine.dialect.name != "postgresql":
         yield True
         return
@@ -67,6 +59,9 @@ async def try_host_lock(store: Store, host: str) -> AsyncIterator[bool]:
     conn = await asyncio.to_thread(_connect, store)
     try:
         held = await asyncio.to_thread(lambda: bool(conn.execute(_TRY, key).scalar()))
+        while wait and not held:
+            await asyncio.sleep(POLL_SECONDS)
+            held = await asyncio.to_thread(lambda: bool(conn.execute(_TRY, key).scalar()))
         try:
             yield held
         finally:
