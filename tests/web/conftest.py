@@ -56,7 +56,8 @@ def _inspected(store: Store, url: str, findings: list[Finding], verdict: str, sc
     assert site_id is not None
     run_id = store.create_run(site_id, "2026-12-01", {})
     set_run_kind(store, run_id, "inspect")
-    check = SimpleNamespace(name="link_availability", status="ok", findings=len(findings), elapsed_ms=1.0, error=None)
+    check = SimpleNamespace(name="link_availability", status="ok", findings=len(findings), elapsed_ms=1.0, error=None,
+                            rule_reads=frozenset())
     column = {"run_id": run_id, "name": "首页", "url": url, "type": "homepage", "type_reason": "config",
               "discovered_by": "config", "read_via": "static", "items": 0, "undated": 0, "blank": False,
               "details": {}}

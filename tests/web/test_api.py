@@ -160,7 +160,8 @@ def _column(run_id: int, name: str, url: str, days_left: int | None, *, is_key: 
 
 def _with_columns(portfolio: Portfolio, run_id: int, findings: list[object], columns: list[dict[str, object]]) -> None:
     """Store hand-written columns with the run's findings (what the pipeline's check step writes)."""
-    check = SimpleNamespace(name="link_availability", status="ok", findings=len(findings), elapsed_ms=1.0, error=None)
+    check = SimpleNamespace(name="link_availability", status="ok", findings=len(findings), elapsed_ms=1.0, error=None,
+                            rule_reads=frozenset())
     replace_check_results(portfolio.store, run_id, findings, [check], columns)
 
 

@@ -59,6 +59,7 @@ class _Check:  # a check_runs row (store.run_results.CheckRecord)
     findings: int = 0
     elapsed_ms: float = 1.0
     error: str | None = None
+    rule_reads: frozenset[str] | None = None
 
 
 CHECKS = [_Check()]
