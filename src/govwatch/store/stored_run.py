@@ -80,10 +80,10 @@ class _RunFetches(Mapping[str, FetchRow]):
             self._rows = rows
         return self._rows
 
-    @property
-    def ids(self) -> Mapping[str, int]:
-        """URL -> its fetch row's id."""
-        return _FetchIds(self)
+    def fetch_id(self, url: str) -> int | None:
+        """The id of ``url``'s fetch row (pages are keyed by it); None when the run did not fetch it."""
+        self._loaded()
+        return self._ids.get(url)
 
     def __getitem__(self, url: str) -> FetchRow:
         return self._loaded()[url]
@@ -99,29 +99,6 @@ class _RunFetches(Mapping[str, FetchRow]):
 
     def __len__(self) -> int:
         return len(self._loaded())
-
-
-class _FetchIds(Mapping[str, int]):
-    """The fetch-row ids of a :class:`_RunFetches`, read with its rows."""
-
-    def __init__(self, fetches: _RunFetches) -> None:
-        self._fetches = fetches
-
-    def __getitem__(self, url: str) -> int:
-        self._fetches._loaded()
-        return self._fetches._ids[url]
-
-    def get(self, url: str, default: Any = None) -> Any:
-        self._fetches._loaded()
-        return self._fetches._ids.get(url, default)
-
-    def __iter__(self) -> Iterator[str]:
-        self._fetches._loaded()
-        return iter(self._fetches._ids)
-
-    def __len__(self) -> int:
-        self._fetches._loaded()
-        return len(self._fetches._ids)
 
 
 class StoreRunData(RunData):
@@ -154,7 +131,7 @@ class StoreRunData(RunData):
         self.run_id = run_id
         self.site_id: int = run["site_id"]
         self._holders: list[str] | None = None  # pages holding the run's template links
-        self._fetch_ids = fetches.ids  # url -> its fetch row's id (pages are keyed by it)
+        self._fetches = fetches
         self._reader: Connection | None = None  # for page() and body(): opened on first use
         self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
 
@@ -180,7 +157,7 @@ class StoreRunData(RunData):
         return self._reader
 
     def page(self, url: str) -> dict[str, Any] | None:
-        fetch_id = self._fetch_ids.get(url)
+        fetch_id = self._fetches.fetch_id(url)
         if fetch_id is None:
             return None
         if fetch_id in self._facts_texts:
