@@ -6,6 +6,8 @@ them. The matcher is ``pyahocorasick`` (one automaton per lexicon, built once pe
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
@@ -15,6 +17,10 @@ import ahocorasick
 import yaml
 
 LEXICON_PACKAGE = "govwatch.data"
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+_NOT_IN_TERMS = re.compile("[\U00010000-\U0010ffff\ud800-\udfff\uffff]")
+_STAND_IN = "\uffff"  # a noncharacter, in no term: stands for a character beyond the BMP
+_utf16 = codecs.utf_16_be_encode  # the codec itself: str.encode's look-up of it costs more on a short text
 
 
 def load_yaml(name: str) -> dict[str, Any]:
@@ -26,33 +32,59 @@ def load_yaml(name: str) -> dict[str, Any]:
     return data
 
 
+def letters(text: str) -> str:
+    """``text`` as a wide automaton reads it (:class:`Matcher`): each character as two letters,
+    the two bytes of its UTF-16 code unit, so character ``i`` is letters ``2i`` and ``2i + 1`` (a
+    character beyond the BMP as one stand-in, a lone surrogate as its own code unit: neither is
+    in any term)."""
+    encoded = _utf16(text, "surrogatepass")[0]
+    if len(encoded) != 2 * len(text):  # surrogate pairs: characters beyond the BMP
+        encoded = _utf16(_BEYOND_BMP.sub(_STAND_IN, text), "surrogatepass")[0]
+    return encoded.decode("latin-1")
+
+
 class Matcher:
-    """Exact multi-pattern matching (Aho-Corasick) of terms, each carrying a payload."""
+    """Exact multi-pattern matching (Aho-Corasick) of terms, each carrying a payload.
+
+    pyahocorasick finds a node's child by a linear search of its children, and the root has one
+    child per distinct first character of the terms: each character of the text that starts no
+    term costs a comparison with every one (411 in the wording anchors). A wide lexicon (more than
+    :data:`WIDE` first characters) is therefore matched as :func:`letters`: the root then has one
+    child per high byte and no node more than 256, and a 411-wide scan takes 40 % of the time
+    (docs/benchmarks.md, "Issue 22: CPU per page"); a narrow one (typos, banned terms) is faster
+    as it is. A match of letters starting at an odd letter (the low byte of one character and the
+    high byte of the next) is no match and is dropped; a letter offset halved is the character
+    offset. Terms are of the BMP, without surrogates or U+FFFF (checked)."""
+
+    WIDE = 64
 
     def __init__(self, terms: Iterable[tuple[str, Any]]) -> None:
+        words = [(term, payload) for term, payload in terms if term]
+        for term, _payload in words:
+            if _NOT_IN_TERMS.search(term):
+                raise ValueError(f"lexicon term {term!r}: a character beyond the BMP, a surrogate or U+FFFF")
+        self.size = len(words)
+        self.wide = len({term[0] for term, _payload in words}) > self.WIDE
         self._automaton = ahocorasick.Automaton()
-        count = 0
-        for term, payload in terms:
-            if term:
-                self._automaton.add_word(term, (term, payload))
-                count += 1
-        self.size = count
-        if count:
+        for term, payload in words:
+            self._automaton.add_word(letters(term) if self.wide else term, (term, payload))
+        if words:
             self._automaton.make_automaton()
 
     def iter(self, text: str) -> Iterator[tuple[int, int, str, Any]]:
-        """(start, end, term, payload) of every occurrence in ``text`` (overlaps included)."""
-        if not self.size or not text:
-            return
-        for end, (term, payload) in self._automaton.iter(text):
-            yield end + 1 - len(term), end + 1, term, payload
+        """(start, end, term, payload) of every occurrence in ``text`` (overlaps included), in the
+        order of the end, then longest first."""
+        for last, (term, payload) in self.raw_iter(text):
+            yield last + 1 - len(term), last + 1, term, payload
 
     def raw_iter(self, text: str) -> Iterator[tuple[int, tuple[str, Any]]]:
-        """(index of the last character, (term, payload)) of every occurrence: the automaton's
-        own iterator, for hot loops."""
+        """(index of the last character, (term, payload)) of every occurrence, in the same order:
+        for hot loops."""
         if not self.size or not text:
             return iter(())
-        return self._automaton.iter(text)
+        if not self.wide:
+            return self._automaton.iter(text)
+        return ((last >> 1, found) for last, found in self._automaton.iter(letters(text)) if last & 1)
 
 
 @lru_cache(maxsize=1)
