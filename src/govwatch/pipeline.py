@@ -22,6 +22,7 @@ from typing import Any
 
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.analysis.content.text_scan import scan_body
+from govwatch.analysis.stored import analyses_to_store
 from govwatch.checks import CheckRun, run_checks
 from govwatch.core import aio
 from govwatch.core.model import Finding
@@ -239,9 +240,10 @@ def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
 
 
 def store_check_results(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> None:
-    """Replace the run's stored findings, columns and check records with these (one transaction)."""
+    """Replace the run's stored findings, columns and check records with these, and store its
+    whole-run analyses for later re-scores (analysis/stored.py), in one transaction."""
     columns = [homepage_row(data.run_id, data)] + [column_row(data.run_id, col, data.as_of) for col in columns_of(data)]
-    replace_check_results(store, data.run_id, findings, check_runs, columns)
+    replace_check_results(store, data.run_id, findings, check_runs, columns, analyses_to_store(data))
 
 
 def column_row(run_id: int, col: ColumnResult, as_of: date) -> dict[str, Any]:

@@ -63,6 +63,7 @@ class RunData:
         self._targets: list[LinkTarget] | None = None
         self._derived: dict[str, Any] = {}  # analysis results computed once (derived)
         self._derived_reads: dict[str, frozenset[str]] = {}  # the rule-table sections each one read
+        self.restored: set[str] = set()  # analyses taken from the store (stored_analysis), not computed
         self._homepage: tuple[dict[str, Any] | None] | None = None
         self._bodies = bodies or {}  # url -> stored body (in-memory runs)
         self._facts = facts  # name -> what a post-crawl site measurement found (govwatch.crawl.sitefacts)
@@ -109,6 +110,19 @@ class RunData:
         else:
             note(self._derived_reads[name])
         return cast(T, self._derived[name])
+
+    def stored_analysis(self, name: str, decode: Callable[[Any], T]) -> T | None:
+        """The whole-run analysis ``name`` as stored with the run, ``decode``-d from its JSON, when
+        the rule table agrees with the run's stored one on every section the analysis read (those
+        then count as read). None, and the analysis is computed: none stored (in-memory runs, runs
+        checked before the store kept analyses), the table differs there, or ``decode`` raised
+        KeyError, TypeError or ValueError (a payload of another layout)."""
+        return None
+
+    def computed(self) -> dict[str, tuple[Any, frozenset[str]]]:
+        """The analyses computed here (not restored), each with the rule-table sections it read."""
+        return {name: (value, self._derived_reads[name]) for name, value in self._derived.items()
+                if name not in self.restored}
 
     def probes(self) -> list[dict[str, Any]]:
         """The site's stored probe visits (rows of the ``probes`` table) in the rule table's

@@ -261,11 +261,13 @@ def test_rescore_reuses_the_findings_of_table_independent_checks(run: dict[str, 
 
 def test_rescore_that_reuses_results_equals_one_that_checks_everything_again(run: dict[str, Any],
                                                                              tmp_path: Path) -> None:
-    """Reusing the stored results of checks whose table sections are unchanged gives the very sheet
-    and findings that running every check again gives (a copy of the store with the recorded reads
-    erased: nothing can be reused there)."""
+    """Reusing the stored results of checks whose table sections are unchanged, and the stored
+    column analysis, gives the very sheet, findings and column figures that running every check and
+    analysis again gives (a copy of the store with the recorded reads and stored analyses erased:
+    nothing can be reused there)."""
     import sqlite3
 
+    from govwatch.analysis.columns import columns_of
     from govwatch.rules import load_ruleset
     from govwatch.scoring.runs import score_stored_run
     from govwatch.store.db import Store
@@ -276,6 +278,7 @@ def test_rescore_that_reuses_results_equals_one_that_checks_everything_again(run
     erased = Store(f"sqlite:///{blank}")
     with erased.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE check_runs SET rule_reads = NULL")
+        conn.exec_driver_sql("DELETE FROM run_analyses")
     for table in ("suqian-2022", "zhongkai-2018", "national-2019"):
         rules = load_ruleset(table)
         reused = score_stored_run(Store(run["db"]), run["run"], rules)
@@ -285,3 +288,7 @@ def test_rescore_that_reuses_results_equals_one_that_checks_everything_again(run
         # the order may differ there) and the very same sheet, indicator by indicator.
         assert sorted(f.fingerprint for f in reused.findings) == sorted(f.fingerprint for f in again.findings)
         assert reused.sheet == again.sheet
+        # The columns restored from the store and judged with the new table's windows are the
+        # columns analysed afresh, judgement included.
+        assert columns_of(reused.data) == columns_of(again.data) and columns_of(again.data)
+        assert "columns" in reused.data.restored and "columns" not in again.data.restored

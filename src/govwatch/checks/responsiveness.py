@@ -16,9 +16,16 @@ from typing import Any
 
 from govwatch.analysis.columns import columns_of
 from govwatch.analysis.interaction import match_label, words
-from govwatch.analysis.interaction.collect import SeenMessage, column_items, consult_columns, html_of, messages
+from govwatch.analysis.interaction.collect import (
+    SeenMessage,
+    column_items,
+    consult_columns,
+    html_of,
+    message_statistics,
+    messages,
+)
 from govwatch.analysis.interaction.message_fields import page_links, read_fields
-from govwatch.analysis.interaction.messages import CATEGORY_LABELS, shows_statistics
+from govwatch.analysis.interaction.messages import CATEGORY_LABELS
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
 from govwatch.core.workdays import calendar
@@ -98,19 +105,11 @@ def consult_channels(data: RunData) -> Iterator[Finding]:
                                                 f"（最近一条{'：' + newest.isoformat() if newest else '：无'}）"),
                           evidence={"column": col.name, "last_message": newest.isoformat() if newest else None,
                                     "window": window.label(), "cutoff": cutoff.isoformat()})
-    pages = [u for col in columns for u in col.list_pages[:3]]
-    pages += [u for u, f in data.pages() if "统计" in (f.get("title") or "")
-              and any(w in (f.get("title") or "") for w in ("留言", "信件", "来信", "咨询", "信箱"))]
-    if not any(shows_statistics(_visible(data, u)) for u in pages):
+    published = message_statistics(data)
+    if not published.shown:
         yield Finding(kind="message_stats_unpublished", code="interaction.stats_unpublished", indicator="留言公开",
                       url=columns[0].url, message="未公开网民留言受理反馈情况统计数据",
-                      evidence={"columns": [c.name for c in columns], "pages_checked": len(pages)})
-
-
-def _visible(data: RunData, url: str) -> str:
-    from govwatch.extract.text import page_text
-    html = html_of(data, url)
-    return page_text(html).text if html else ""
+                      evidence={"columns": [c.name for c in columns], "pages_checked": published.pages_checked})
 
 
 @check("messages_unanswered", family="interaction", kinds=("message_unanswered",))

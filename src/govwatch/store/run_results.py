@@ -8,7 +8,7 @@ Reads and writes only: the checks, the column analysis and the scorer make the v
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, insert, select
@@ -19,7 +19,9 @@ from govwatch.store.db import Store, now_iso
 
 __all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
            "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows",
-           "run_rule_tables"]
+           "run_rule_tables", "Analyses", "run_analyses", "save_run_analyses"]
+
+Analyses = Mapping[str, tuple[Iterable[str], Any]]  # name -> (rule-table sections read, JSON payload)
 
 
 class CheckRecord(Protocol):
@@ -34,9 +36,9 @@ class CheckRecord(Protocol):
 
 
 def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding], check_runs: Iterable[CheckRecord],
-                          column_rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the run's stored findings, ``columns`` rows and check records with these, in one
-    transaction."""
+                          column_rows: Sequence[dict[str, Any]], analyses: Analyses | None = None) -> None:
+    """Replace the run's stored findings, ``columns`` rows and check records with these, and store
+    ``analyses`` (:func:`save_run_analyses`), in one transaction."""
     with store.engine.begin() as conn:
         conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))
         conn.execute(t.check_runs.delete().where(t.check_runs.c.run_id == run_id))
@@ -55,6 +57,33 @@ def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding]
                    for c in check_runs]
         if records:
             conn.execute(insert(t.check_runs), records)
+        _put_analyses(conn, run_id, analyses or {})
+
+
+def _put_analyses(conn: Any, run_id: int, analyses: Analyses) -> None:
+    if not analyses:
+        return
+    c = t.run_analyses.c
+    conn.execute(t.run_analyses.delete().where(c.run_id == run_id, c.name.in_(list(analyses))))
+    at = now_iso()
+    conn.execute(insert(t.run_analyses), [
+        {"run_id": run_id, "name": name, "rule_reads": json.dumps(sorted(reads)), "payload": payload, "created": at}
+        for name, (reads, payload) in analyses.items()])
+
+
+def save_run_analyses(store: Store, run_id: int, analyses: Analyses) -> None:
+    """Store a run's whole-run analyses (name -> the rule-table sections the analysis read, its
+    JSON payload), replacing those of the same names."""
+    with store.engine.begin() as conn:
+        _put_analyses(conn, run_id, analyses)
+
+
+def run_analyses(store: Store, run_id: int) -> dict[str, tuple[list[str], Any]]:
+    """A run's stored analyses: name -> (the rule-table sections it read, its JSON payload)."""
+    c = t.run_analyses.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(c.name, c.rule_reads, c.payload).where(c.run_id == run_id)).all()
+    return {name: (json.loads(reads), payload) for name, reads, payload in rows}
 
 
 def _finding(r: Any) -> Finding:
@@ -115,10 +144,12 @@ def save_score_sheets(store: Store, sheets: Sequence[tuple[int, dict[str, Any]]]
     if not sheets:
         return
     at = now_iso()
+    by_table: dict[str, list[int]] = {}
+    for run_id, sheet in sheets:
+        by_table.setdefault(sheet["ruleset"]["id"], []).append(run_id)
     with store.engine.begin() as conn:
-        for run_id, sheet in sheets:
-            conn.execute(delete(t.scores).where(t.scores.c.run_id == run_id,
-                                                t.scores.c.ruleset == sheet["ruleset"]["id"]))
+        for ruleset, run_ids in by_table.items():
+            conn.execute(delete(t.scores).where(t.scores.c.run_id.in_(run_ids), t.scores.c.ruleset == ruleset))
         conn.execute(insert(t.scores), [{"run_id": run_id, "ruleset": sheet["ruleset"]["id"], "computed_at": at,
                                          "verdict": sheet["verdict"], "score": sheet["score"], "sheet": sheet}
                                         for run_id, sheet in sheets])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -14,10 +14,12 @@ from sqlalchemy import Connection, Text, bindparam, case, cast, func, null, sele
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
 from govwatch.rules import RuleSet
-from govwatch.rundata import LinkTarget, RunData
+from govwatch.rules.reads import note, same_sections
+from govwatch.rundata import LinkTarget, RunData, T
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 from govwatch.store.db import Store
+from govwatch.store.run_results import run_analyses
 from govwatch.store.writer import TEMPLATE_URL, expand_template
 
 _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_detail", "final_url",
@@ -80,10 +82,18 @@ class _RunFetches(Mapping[str, FetchRow]):
             self._rows = rows
         return self._rows
 
-    def fetch_id(self, url: str) -> int | None:
-        """The id of ``url``'s fetch row (pages are keyed by it); None when the run did not fetch it."""
-        self._loaded()
-        return self._ids.get(url)
+    def id_and_depth(self, url: str) -> tuple[int, int | None] | None:
+        """``url``'s fetch row id and depth (its last row, as the mapping keeps it); before the rows
+        are read (a re-score that runs few checks again reads the homepage only), one query."""
+        if self._rows is not None:
+            fetch_id = self._ids.get(url)
+            return None if fetch_id is None else (fetch_id, self._rows[url]["depth"])
+        f = t.fetches.c
+        with self._store.engine.connect() as conn:
+            row = conn.execute(select(f.id, f.depth).join(t.urls, t.urls.c.id == f.url_id)
+                               .where(f.run_id == self._run_id, t.urls.c.url == url)
+                               .order_by(f.id.desc()).limit(1)).first()
+        return None if row is None else (int(row[0]), row[1])
 
     def __getitem__(self, url: str) -> FetchRow:
         return self._loaded()[url]
@@ -134,6 +144,8 @@ class StoreRunData(RunData):
         self._fetches = fetches
         self._reader: Connection | None = None  # for page() and body(): opened on first use
         self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
+        self._stored_table: dict[str, Any] | None = stored.get("rules")  # the table the run was checked with
+        self._analyses: dict[str, tuple[list[str], Any]] | None = None  # run_analyses rows, read once
 
     def probes(self) -> list[dict[str, Any]]:
         """The probe visits in the rule table's window (read once; the window counts as read by
@@ -141,6 +153,23 @@ class StoreRunData(RunData):
         from govwatch.store.probes import probes_in_window
         return self.derived("probes", lambda data: probes_in_window(
             self.store, self.site_id, self.as_of, int(data.rules.availability["window_days"])))
+
+    def stored_analysis(self, name: str, decode: Callable[[Any], T]) -> T | None:
+        if self._analyses is None:
+            self._analyses = run_analyses(self.store, self.run_id)
+        stored = self._analyses.get(name)
+        if stored is None or self._stored_table is None:
+            return None
+        reads, payload = stored
+        if not same_sections(self._stored_table, self.rules.data, reads):
+            return None
+        try:
+            value = decode(payload)
+        except (KeyError, TypeError, ValueError):  # stored in another layout: computed again
+            return None
+        note(reads)
+        self.restored.add(name)
+        return value
 
     def run_fact(self, name: str) -> dict[str, Any] | None:
         if self._facts is None:
@@ -157,16 +186,17 @@ class StoreRunData(RunData):
         return self._reader
 
     def page(self, url: str) -> dict[str, Any] | None:
-        fetch_id = self._fetches.fetch_id(url)
-        if fetch_id is None:
+        found = self._fetches.id_and_depth(url)
+        if found is None:
             return None
+        fetch_id, depth = found
         if fetch_id in self._facts_texts:
             text = self._facts_texts[fetch_id]
         else:
             text = self._read().execute(_PAGE_FACTS, {"fetch_id": fetch_id}).scalar()
             if len(self._facts_texts) < _FACTS_KEPT:  # pages read again by other checks (homepage, columns)
                 self._facts_texts[fetch_id] = text
-        return {**_facts(text), "depth": self.fetches[url]["depth"]} if text is not None else None
+        return {**_facts(text), "depth": depth} if text is not None else None
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         q = (select(t.urls.c.url, _FACTS_TEXT, t.fetches.c.depth)

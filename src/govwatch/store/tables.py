@@ -311,6 +311,17 @@ run_facts = Table(  # what a post-crawl site measurement found (govwatch.crawl.s
     UniqueConstraint("run_id", "name", name="uq_run_facts_run_name"),
 )
 
+run_analyses = Table(  # a whole-run analysis (columns ...) as JSON, with the rule-table sections it read (0018)
+    "run_analyses", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("name", String(32), nullable=False),  # the analysis (RunData.derived's name): columns
+    Column("rule_reads", Text, nullable=False),  # JSON list of sections (rules/reads.py)
+    Column("payload", JSON, nullable=False),  # as the analysis layer encoded it (analysis/snapshots.py)
+    Column("created", String(32), nullable=False),
+    UniqueConstraint("run_id", "name", name="uq_run_analyses_run_name"),
+)
+
 # -- the monitoring service (docs/service.md, migration 0008) ------------------------------------
 
 alert_states = Table(  # one row per alerting target: the persisted alert state machine (alerts/state.py)

@@ -54,6 +54,7 @@ class ColumnResult:
     # reads them (rules/reads.py): a check that uses a run's columns but not their windows (message
     # and service checks) is then reused when a re-score's table has other windows.
     judgement: tuple[Window | None, bool | None, int | None, date | None]
+    window_days_set: int | None = None  # the site config's own window for the column (days), if any
     key: bool = False
     list_pages: list[str] = field(default_factory=list)
     future: list[DatedItem] = field(default_factory=list)  # dated after the day their page was fetched
@@ -199,6 +200,27 @@ def _not_read(data: RunData, url: str) -> str:
     return f"list page or data endpoint not read: {url} ({why}{': ' + detail[:120] if detail else ''})"
 
 
+def judge(data: RunData, column_type: str, window_days: int | None, last_update: date | None, blank: bool,
+          read_via: str) -> tuple[Window | None, bool | None, int | None, date | None]:
+    """A column's judgement against its update window (``window_days``: the site config's, else the
+    rule table's for ``column_type``): ``(window, stale, days_left, expires)``. The table's
+    ``columns`` section is noted only when the judgement is read (ColumnResult.window ...)."""
+    with unrecorded():
+        window = Window(window_days, "days") if window_days else data.rules.column_window(column_type)
+    stale: bool | None = None
+    days_left = expires = None
+    if window is not None and blank:
+        stale = False  # reported as blank, not again as stale
+    elif window is not None and read_via != "unread":
+        if last_update is None:
+            stale = True  # 未注明信息发布时间的视为不更新: undated items are no update
+        else:
+            expires = window.expires(last_update)
+            days_left = (expires - data.as_of).days
+            stale = days_left < 0
+    return window, stale, days_left, expires
+
+
 def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     """Figures and verdicts for one column."""
     pages, missing = _column_pages(data, ref.url)
@@ -214,27 +236,13 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     if not items and pages and lists_messages(data, ref.url):
         items = _message_rows(data, pages)
     read_via = _read_via(first, used_endpoint) if pages else "unread"
-    as_of = data.as_of
     dated, later, future = split_by_time(data, items)
     undated = [it for it in items if it.date is None]
     last_update = max((it.date for it in dated), default=None)  # type: ignore[type-var]
     blank = not items and read_via != "unread" and bool(pages)
     excerpt = first.get("text_excerpt") or ""
     placeholder = next((p for p in PLACEHOLDERS if p in excerpt), None) if blank else None
-    with unrecorded():  # noted when the judgement is read (ColumnResult.window ...)
-        window = (Window(override.window_days, "days") if override and override.window_days
-                  else data.rules.column_window(column_type))
-    stale: bool | None = None
-    days_left = expires = None
-    if window is not None and blank:
-        stale = False  # reported as blank, not again as stale
-    elif window is not None and read_via != "unread":
-        if last_update is None:
-            stale = True  # 未注明信息发布时间的视为不更新: undated items are no update
-        else:
-            expires = window.expires(last_update)
-            days_left = (expires - as_of).days
-            stale = days_left < 0
+    window_days = override.window_days if override and override.window_days else None
     notes = [_not_read(data, url) for url in missing[:5]]
     if later:
         notes.append(f"{len(later)} items dated after the inspection day but not after the crawl: outside the "
@@ -246,9 +254,9 @@ def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     return ColumnResult(
         name=name, url=ref.url, type=column_type, type_reason=reason, discovered_by=ref.discovered_by,
         read_via=read_via, parent=ref.parent, items=len(items), undated=len(undated), last_update=last_update,
-        blank=blank, judgement=(window, stale, days_left, expires),
-        key=bool(override and override.key), list_pages=[u for u, _ in pages], future=future, after_as_of=len(later), undated_examples=undated[:5], placeholder=placeholder,
-        notes=notes)
+        blank=blank, judgement=judge(data, column_type, window_days, last_update, blank, read_via),
+        window_days_set=window_days, key=bool(override and override.key), list_pages=[u for u, _ in pages],
+        future=future, after_as_of=len(later), undated_examples=undated[:5], placeholder=placeholder, notes=notes)
 
 
 def analyze_columns(data: RunData) -> list[ColumnResult]:
@@ -257,5 +265,48 @@ def analyze_columns(data: RunData) -> list[ColumnResult]:
 
 
 def columns_of(data: RunData) -> list[ColumnResult]:
-    """The run's columns with their figures, computed once per run."""
-    return data.derived("columns", analyze_columns)
+    """The run's columns with their figures, computed once per run (or restored as stored with it,
+    judged again with the run data's table: RunData.stored_analysis)."""
+    return data.derived(COLUMNS, _restored_or_analyzed)
+
+
+COLUMNS = "columns"  # the analysis's name (RunData.derived, the store's run_analyses)
+
+
+def _restored_or_analyzed(data: RunData) -> list[ColumnResult]:
+    restored = data.stored_analysis(COLUMNS, lambda payload: [column_from_json(data, c) for c in payload])
+    return restored if restored is not None else analyze_columns(data)
+
+
+def _item_json(item: DatedItem) -> list[Any]:
+    return [item.title, item.url, item.date.isoformat() if item.date else None, item.date_text, item.source]
+
+
+def _item(raw: list[Any]) -> DatedItem:
+    title, url, when, date_text, source = raw
+    return DatedItem(title, url, date.fromisoformat(when) if when else None, date_text, source)
+
+
+def column_to_json(col: ColumnResult) -> dict[str, Any]:
+    """What is stored of a column (everything but the judgement, which depends on the table)."""
+    return {"name": col.name, "url": col.url, "type": col.type, "type_reason": col.type_reason,
+            "discovered_by": col.discovered_by, "read_via": col.read_via, "parent": col.parent, "items": col.items,
+            "undated": col.undated, "last_update": col.last_update.isoformat() if col.last_update else None,
+            "blank": col.blank, "window_days_set": col.window_days_set, "key": col.key,
+            "list_pages": col.list_pages, "future": [_item_json(it) for it in col.future],
+            "after_as_of": col.after_as_of, "undated_examples": [_item_json(it) for it in col.undated_examples],
+            "placeholder": col.placeholder, "notes": col.notes}
+
+
+def column_from_json(data: RunData, raw: dict[str, Any]) -> ColumnResult:
+    """A stored column (:func:`column_to_json`) judged with ``data``'s rule table."""
+    last_update = date.fromisoformat(raw["last_update"]) if raw["last_update"] else None
+    return ColumnResult(
+        name=raw["name"], url=raw["url"], type=raw["type"], type_reason=raw["type_reason"],
+        discovered_by=raw["discovered_by"], read_via=raw["read_via"], parent=raw["parent"], items=raw["items"],
+        undated=raw["undated"], last_update=last_update, blank=raw["blank"],
+        judgement=judge(data, raw["type"], raw["window_days_set"], last_update, raw["blank"], raw["read_via"]),
+        window_days_set=raw["window_days_set"], key=raw["key"], list_pages=list(raw["list_pages"]),
+        future=[_item(it) for it in raw["future"]], after_as_of=raw["after_as_of"],
+        undated_examples=[_item(it) for it in raw["undated_examples"]], placeholder=raw["placeholder"],
+        notes=list(raw["notes"]))

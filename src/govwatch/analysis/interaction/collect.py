@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from govwatch.analysis.columns import columns_of
 from govwatch.analysis.interaction import words
@@ -23,12 +22,12 @@ from govwatch.analysis.interaction.messages import (
     is_message,
     parse_message,
     parse_message_list,
+    shows_statistics,
     status_state,
 )
 from govwatch.extract.decode import decode_html
+from govwatch.extract.text import page_text
 from govwatch.rundata import RunData
-
-_MESSAGES: WeakKeyDictionary[RunData, list[SeenMessage]] = WeakKeyDictionary()
 
 
 @dataclass(slots=True)
@@ -102,11 +101,82 @@ def _list_rows(data: RunData, column: Any) -> dict[str, ListRow]:
     return rows
 
 
+MESSAGES = "messages"  # the analysis's name (RunData.derived, the store's run_analyses)
+
+
 def messages(data: RunData) -> list[SeenMessage]:
-    """Every message of the run's consult columns (and message pages elsewhere), read once."""
-    cached = _MESSAGES.get(data)
-    if cached is not None:
-        return cached
+    """Every message of the run's consult columns (and message pages elsewhere), read once (or
+    restored as stored with the run: RunData.stored_analysis)."""
+    return data.derived(MESSAGES, _restored_or_read)
+
+
+def _restored_or_read(data: RunData) -> list[SeenMessage]:
+    restored = data.stored_analysis(MESSAGES, lambda payload: [seen_from_json(m) for m in payload])
+    return restored if restored is not None else read_messages(data)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def seen_to_json(seen: SeenMessage) -> dict[str, Any]:
+    """What is stored of a message (:func:`seen_from_json` reads it back)."""
+    m = seen.message
+    return {"url": m.url, "title": m.title, "type_text": m.type_text, "category": m.category,
+            "category_from": m.category_from, "asked": m.asked.isoformat() if m.asked else None,
+            "replied": m.replied.isoformat() if m.replied else None, "unit": m.unit, "reply": m.reply,
+            "status": m.status, "shown": sorted(m.shown), "layout": m.layout,
+            "later_reply": m.later_reply.isoformat() if m.later_reply else None,
+            "column": seen.column, "column_url": seen.column_url, "source": seen.source,
+            "seen_asked": seen.asked.isoformat() if seen.asked else None, "asked_from": seen.asked_from,
+            "detail": seen.detail}
+
+
+def seen_from_json(raw: dict[str, Any]) -> SeenMessage:
+    message = Message(url=raw["url"], title=raw["title"], type_text=raw["type_text"], category=raw["category"],
+                      category_from=raw["category_from"], asked=_day(raw["asked"]), replied=_day(raw["replied"]),
+                      unit=raw["unit"], reply=raw["reply"], status=raw["status"], shown=set(raw["shown"]),
+                      layout=raw["layout"], later_reply=_day(raw["later_reply"]))
+    return SeenMessage(message, raw["column"], raw["column_url"], raw["source"], _day(raw["seen_asked"]),
+                       raw["asked_from"], raw["detail"])
+
+
+STATISTICS = "message_statistics"  # the analysis's name
+
+
+@dataclass(slots=True)
+class MessageStatistics:
+    """Whether the site publishes its messages' statistics (受理反馈情况统计): shown on one of the
+    consult columns' first list pages or on a page titled as message statistics."""
+
+    shown: bool
+    pages_checked: int
+
+
+def message_statistics(data: RunData) -> MessageStatistics:
+    """The run's :class:`MessageStatistics`, read once (or restored as stored with the run)."""
+    return data.derived(STATISTICS, _statistics_restored_or_read)
+
+
+def _statistics_restored_or_read(data: RunData) -> MessageStatistics:
+    restored = data.stored_analysis(STATISTICS, lambda raw: MessageStatistics(bool(raw["shown"]),
+                                                                               int(raw["pages_checked"])))
+    if restored is not None:
+        return restored
+    pages = [u for col in consult_columns(data) for u in col.list_pages[:3]]
+    pages += [u for u, f in data.pages() if "统计" in (f.get("title") or "")
+              and any(w in (f.get("title") or "") for w in ("留言", "信件", "来信", "咨询", "信箱"))]
+    return MessageStatistics(any(shows_statistics(_visible(data, u)) for u in pages), len(pages))
+
+
+def _visible(data: RunData, url: str) -> str:
+    html = html_of(data, url)
+    return page_text(html).text if html else ""
+
+
+def read_messages(data: RunData) -> list[SeenMessage]:
+    """Every message of the run's consult columns (and message pages elsewhere), read from the
+    stored pages."""
     out: list[SeenMessage] = []
     done: set[str] = set()
     for column in consult_columns(data):
@@ -152,5 +222,4 @@ def messages(data: RunData) -> list[SeenMessage]:
         msg = as_of_view(parse_message(html, url), data.as_of)
         if is_message(msg):
             out.append(SeenMessage(msg, None, None, None, msg.asked, "page" if msg.asked else "", True))
-    _MESSAGES[data] = out
     return out

@@ -1,0 +1,31 @@
+"""Whole-run analyses kept with a stored run, so a re-score with another rule table need not redo them.
+
+An analysis that reads no rule-table section a re-score changes (column discovery and figures read
+none: only a column's judgement reads the ``columns`` windows; the messages of the consult columns
+read none: only their judgement reads reply limits and look-back) is stored as JSON when the run is
+checked, with the sections it read (``RunData.derived`` records them). A later ``RunData`` of the
+run restores it through ``RunData.stored_analysis`` when its table agrees on those sections, and
+judges it again; otherwise it is computed as at the inspection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from govwatch.analysis.columns.analyze import COLUMNS, column_to_json
+from govwatch.analysis.interaction.collect import MESSAGES, STATISTICS, seen_to_json
+from govwatch.rundata import RunData
+
+ENCODERS: dict[str, Callable[[Any], Any]] = {  # analysis name -> its value as JSON
+    COLUMNS: lambda columns: [column_to_json(c) for c in columns],
+    MESSAGES: lambda seen: [seen_to_json(m) for m in seen],
+    STATISTICS: lambda published: {"shown": published.shown, "pages_checked": published.pages_checked},
+}
+
+
+def analyses_to_store(data: RunData) -> dict[str, tuple[frozenset[str], Any]]:
+    """The storable analyses ``data`` computed (not those it restored): name -> (the rule-table
+    sections each read, its JSON)."""
+    return {name: (reads, ENCODERS[name](value)) for name, (value, reads) in data.computed().items()
+            if name in ENCODERS}
