@@ -220,7 +220,8 @@ def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding]
     for spec in specs:
         rules = spec.get("rules") or []
         kind = spec.get("kind", "deduction")
-        status, missing = _status(_kinds_of(rules), given.looked_for)
+        kinds = _kinds_of(rules)
+        status, missing = _status(kinds, given.looked_for)
         entry: dict[str, Any] = {
             "id": spec["id"], "name": spec["name"], "group": spec["group"], "kind": kind, "max": spec.get("max"),
             "confidence": spec.get("confidence"), "note": spec.get("note"), "manual": not rules,
@@ -229,7 +230,7 @@ def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding]
             entry["status"] = "skipped"
         once_used: set[int] = set()
         for f in active:
-            if f.id in taken:
+            if f.id in taken or (f.origin != "reviewer" and f.finding.kind not in kinds):  # no rule here matches it
                 continue
             if f.origin == "reviewer":
                 if f.indicator != spec["id"]:
