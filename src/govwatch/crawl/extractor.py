@@ -23,21 +23,26 @@ import pickle
 import socket
 import struct
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from govwatch.core.jsonfile import facts_text
 from govwatch.core.model import PreparedPage
 from govwatch.extract import extract_page, facts_to_json
 from govwatch.extract.jsonlist import DEFAULT_MAX_JSON_ITEMS
 from govwatch.extract.links import DEFAULT_MAX_LINKS, INTERNAL_ERROR
+from govwatch.extract.text import keep_text
 from govwatch.store.blobs import body_hash, compress
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser
 
 log = logging.getLogger(__name__)
 
 # (page body, content type) -> the text stored with the page (pages.text_hits). A module-level function
 # (or a functools.partial of one), so it can be sent to the spawned workers; called only for the body that
 # is stored (not a rendered DOM), and it should not raise: a scan that does stores no hits, and the page
-# is scanned again after the crawl.
+# is scanned again after the crawl. Called right after the body's extraction, which keeps the visible text
+# of its tree for it (extract/text.py, keep_text): a scan reading page_text_from_body(body) parses no more.
 TextScan = Callable[[bytes, str], str]
 
 
@@ -59,8 +64,10 @@ def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
     over the body unless it is rendered (the static body is the page stored): its text is the page's
     ``text_hits`` (None when there is no scan, or it failed).
     """
+    scan = text_scan is not None and not rendered
     try:
-        page = _prepare(body, url, content_type, site_root, rendered, limits)
+        page = _prepare(body, url, content_type, site_root, rendered, limits,
+                        keep_text(body, content_type) if scan else None)
     except Exception as exc:  # noqa: BLE001 - one page's facts must not cost the page or the crawl
         log.exception("preparing the facts of %s failed", url)
         facts = extract_page(b"", url)
@@ -71,7 +78,7 @@ def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
                             links=[], pagination=[], encoding="", soft_404=False, body_hash=body_hash(body),
                             body_size=len(body), body_zstd=compress(body), needs_render=False,
                             footer_by_script=False)
-    if text_scan is not None and not rendered:
+    if text_scan is not None and scan:
         page.text_hits = _scanned(text_scan, body, url, content_type)
     return page
 
@@ -86,9 +93,9 @@ def _scanned(text_scan: TextScan, body: bytes, url: str, content_type: str) -> s
 
 
 def _prepare(body: bytes, url: str, content_type: str, site_root: str, rendered: bool,
-             limits: ExtractLimits) -> PreparedPage:
+             limits: ExtractLimits, read_tree: Callable[[LexborHTMLParser], None] | None = None) -> PreparedPage:
     facts = extract_page(body, url, content_type=content_type, site_root=site_root, detail_structure=False,
-                         max_links=limits.max_links, max_json_items=limits.max_json_items)
+                         max_links=limits.max_links, max_json_items=limits.max_json_items, read_tree=read_tree)
     data = facts_to_json(facts)
     del data["links"], data["items"]
     if rendered:

@@ -53,7 +53,8 @@ def _empty(url: str, warnings: list[str], encoding: str = "") -> PageFacts:
 
 def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_root: str | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES, detail_structure: bool = True,
-                 max_links: int = DEFAULT_MAX_LINKS, max_json_items: int = DEFAULT_MAX_JSON_ITEMS) -> PageFacts:
+                 max_links: int = DEFAULT_MAX_LINKS, max_json_items: int = DEFAULT_MAX_JSON_ITEMS,
+                 read_tree: Callable[[LexborHTMLParser], None] | None = None) -> PageFacts:
     """Extract :class:`PageFacts` from a page body. Never raises.
 
     ``body`` is the raw response (decoded with :func:`decode_html`; ``facts.encoding`` names
@@ -64,11 +65,17 @@ def extract_page(body: bytes | str, url: str, *, content_type: str = "", site_ro
     Only the first ``max_links`` references of an HTML page and ``max_json_items`` items of a
     JSON list are read (a warning starting with :data:`CAP_WARNING` says when more were there).
     A reader that fails costs its own facts only (a warning starting with :data:`INTERNAL_ERROR`).
+
+    ``read_tree`` is called with the parsed tree once every reader is done with it (it may change
+    the tree), and only when that tree is what parsing the decoded text alone builds: a bytes body
+    cut at ``max_bytes`` (not JSON's larger cut), no NUL replaced, and the bytes parsed the UTF-8
+    form of the text (:func:`govwatch.extract.text.keep_text`). A JSON, data-store or empty body
+    has no tree.
     """
     warnings: list[str] = []
     try:
         return _extract(body, url, content_type, site_root, max_bytes, warnings, detail_structure,
-                        max_links, max_json_items)
+                        max_links, max_json_items, read_tree)
     except Exception as exc:  # noqa: BLE001 - extraction must never stop a crawl
         log.exception("extract_page failed for %s", url)
         warnings.append(f"{INTERNAL_ERROR} {type(exc).__name__}: {str(exc)[:200]}")
@@ -82,10 +89,18 @@ def problem_warnings(warnings: list[str]) -> list[str]:
 
 
 def _extract(body: bytes | str, url: str, content_type: str, site_root: str | None, max_bytes: int,
-             warnings: list[str], detail_structure: bool, max_links: int, max_json_items: int) -> PageFacts:
+             warnings: list[str], detail_structure: bool, max_links: int, max_json_items: int,
+             read_tree: Callable[[LexborHTMLParser], None] | None) -> PageFacts:
     if _json_head(body, content_type):  # JSON cut short is no JSON: read up to JSON_BYTES_FACTOR times more
         max_bytes *= JSON_BYTES_FACTOR
+        read_tree = None
+    if not isinstance(body, bytes):
+        read_tree = None
     text, encoding, utf8 = _decoded(body, content_type, max_bytes, warnings)
+    if "\x00" in text:  # parsed as U+FFFD
+        text = text.replace("\x00", "\ufffd")
+        utf8 = None
+        read_tree = None
     if not text or text.isspace():
         warnings.append("extract: empty body")
         return _empty(url, warnings, encoding)
@@ -105,8 +120,15 @@ def _extract(body: bytes | str, url: str, content_type: str, site_root: str | No
         facts.encoding = encoding
         return facts
     if utf8 is None:
-        utf8 = text.encode("utf-8", "replace")
-    return _html_page(text, utf8, url, page_url, site_root, encoding, warnings, detail_structure, max_links)
+        try:
+            utf8 = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (never from a body decoded here): not the text's UTF-8 form
+            utf8 = text.encode("utf-8", "replace")
+            read_tree = None
+    elif "\ufffd" in text:  # raw bytes kept after a strict decode only; a U+FFFD may be a replacement if not
+        read_tree = None
+    return _html_page(text, utf8, url, page_url, site_root, encoding, warnings, detail_structure, max_links,
+                      read_tree)
 
 
 def _json_head(body: bytes | str, content_type: str) -> bool:
@@ -119,7 +141,8 @@ def _json_head(body: bytes | str, content_type: str) -> bool:
 def _decoded(body: bytes | str, content_type: str, max_bytes: int,
              warnings: list[str]) -> tuple[str, str, bytes | None]:
     """``(text, encoding, UTF-8 bytes to parse or None)`` of a body, cut at ``max_bytes``
-    (lexbor parses bytes much faster than str: the raw body is kept when it is UTF-8)."""
+    (lexbor parses bytes much faster than str: the raw body is kept when it is UTF-8). A NUL is
+    left in the text (the caller replaces it)."""
     if body is None:
         body = b""
     utf8: bytes | None = None
@@ -138,14 +161,12 @@ def _decoded(body: bytes | str, content_type: str, max_bytes: int,
         if len(text) > max_bytes:
             warnings.append(f"extract: body of {len(text)} characters truncated to {max_bytes} for parsing")
             text = text[:max_bytes]
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-        utf8 = None
     return text, encoding, utf8
 
 
 def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str | None, encoding: str,
-               warnings: list[str], detail_structure: bool, max_links: int) -> PageFacts:
+               warnings: list[str], detail_structure: bool, max_links: int,
+               read_tree: Callable[[LexborHTMLParser], None] | None = None) -> PageFacts:
     """The facts of an HTML page: one parse, one scan, then every reader over what the scan gathered.
 
     Each reader runs guarded (:func:`_guarded`): a reader that fails costs its own facts and a
@@ -196,12 +217,14 @@ def _html_page(text: str, utf8: bytes, url: str, page_url: str, site_root: str |
                                    resolve_url, tree)
     short_text = " ".join(body_text.split()) if len(body_text) < 2000 else body_text
     soft = guarded("soft 404", _soft_404, False, scan, short_text, meta, page_type)
+    text_excerpt = guarded("excerpt", excerpt, "", body_text, title if page_type == "article" else "")
+    if read_tree is not None:
+        guarded("tree reader", read_tree, None, tree)
     return PageFacts(
         url=page_url, page_type=page_type, title=title, publish_date=publish_date, meta=meta,
         meta_variants=variants, links=links.links, lists=lists, pagination=pagination, footer=footer,
-        text_excerpt=guarded("excerpt", excerpt, "", body_text, title if page_type == "article" else ""),
-        soft_404=soft, warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb, endpoints=endpoints,
-        needs_render=render, footer_by_script=footer_by_script, hidden_links=hidden_links, embeds=embeds,
+        text_excerpt=text_excerpt, soft_404=soft, warnings=warnings, encoding=encoding, nav=nav, breadcrumb=crumb,
+        endpoints=endpoints, needs_render=render, footer_by_script=footer_by_script, hidden_links=hidden_links, embeds=embeds,
     )
 
 
