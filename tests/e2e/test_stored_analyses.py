@@ -8,11 +8,10 @@ judgement is made again, never stored).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import pytest
-
-from dataclasses import fields
 
 from govwatch.analysis.columns import analyze_columns, columns_of
 from govwatch.analysis.interaction.collect import message_statistics, messages, read_messages, seen_to_json

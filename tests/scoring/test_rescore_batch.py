@@ -78,3 +78,37 @@ def test_page_facts_read_again_are_the_same(runs: tuple[Store, list[int]], tmp_p
     assert data.page("http://127.0.0.1:1/none.html") is None
     body = data.body(urls[0])
     assert body is not None and body == dict(fresh.bodies([urls[0]]))[urls[0]]
+
+
+def test_reviewer_input_and_filings_count_in_the_batch(runs: tuple[Store, list[int]], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch reads reviewer input only for runs that may have some (ReviewerInput): a reviewer
+    finding, an exemption, an assessment and a filing, each on another run, change those runs'
+    sheets exactly as the one-run path scores them, and leave the other runs' sheets alone."""
+    from datetime import date
+
+    from govwatch.registry.filings import add_filing
+    from govwatch.scoring.review import add_finding, assess, exempt
+    from govwatch.scoring.runs import stored_findings
+
+    source, run_ids = runs
+    with source.engine.connect() as conn:  # a private copy: the other tests' store stays without input
+        path = tmp_path / "reviewed.db"
+        conn.exec_driver_sql(f"VACUUM INTO '{path}'")
+    store = Store(f"sqlite:///{path}")
+    rules = load_ruleset("national-2019")
+    before = scoring.score_stored_runs(store, run_ids, rules)
+    first, second, third, fourth = run_ids[:4]
+    add_finding(store, first, rules, indicator="wording", kind="typo", url="http://x/a.html", message="错别字「防碍」")
+    target = stored_findings(store, second)[0]
+    exempt(store, second, store.run(second)["site_id"], target.fingerprint, "外部原因", reviewer="张三")
+    assess(store, third, rules, rules.data["indicators"][0]["id"], "人工核查无问题")
+    day = date.fromisoformat(store.run(fourth)["as_of"][:10])
+    add_filing(store, store.site(store.run(fourth)["site_id"])["url"], day, day, "系统迁移")
+    monkeypatch.setattr(scoring, "RESCORE_CHUNK", 3)
+    batch = scoring.score_stored_runs(store, run_ids, rules)
+    single = [scoring.score_stored_run(store, run_id, rules).sheet for run_id in run_ids]
+    assert [sheet_bytes(s) for s in batch] == [sheet_bytes(s) for s in single]
+    changed = {s["run_id"] for s, b in zip(batch, before, strict=True) if sheet_bytes(s) != sheet_bytes(b)}
+    assert {first, second, third, fourth} <= changed
+    store.close()

@@ -8,9 +8,8 @@ findings, exemptions and temporary filings, scores it and stores the sheet.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for, run_checks
@@ -20,8 +19,9 @@ from govwatch.core.model import Finding
 from govwatch.rules import RuleSet
 from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
 from govwatch.rules.reads import same_sections
-from govwatch.scoring.review import load_review
+from govwatch.scoring.review import Review, load_review
 from govwatch.store.db import Store
+from govwatch.store.reviewer_rows import ReviewerInput, reviewer_input_of
 from govwatch.store.run_results import (
     check_findings,
     check_findings_of,
@@ -30,7 +30,7 @@ from govwatch.store.run_results import (
     run_rule_tables,
     save_score_sheets,
 )
-from govwatch.store.stored_run import StoreRunData
+from govwatch.store.stored_run import RunHead, StoreRunData, run_heads
 
 
 @dataclass(slots=True)
@@ -44,10 +44,9 @@ class ScoredRun:
     sheet: dict[str, Any]
 
 
-def site_profile(store: Store, site_id: int) -> SiteProfile:
-    """The registry's role, level and 办事服务 flag of a site (defaults for unregistered sites)."""
-    from govwatch.registry import site_profile as registry_profile
-    site = registry_profile(store, site_id)
+def site_profile(site: Mapping[str, Any]) -> SiteProfile:
+    """The engine's view of a ``sites`` row: the registry's role, level and 办事服务 flag (an
+    unregistered site has the table's defaults; no role counts as a portal)."""
     return SiteProfile(role=site["role"] or "portal", level=site["level"], has_services=bool(site["has_services"]))
 
 
@@ -87,13 +86,18 @@ def _withheld_kinds(check_runs: Sequence[CheckRun]) -> dict[str, str]:
             if kind not in judged}
 
 
-def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: RuleSet,
-                  findings: Sequence[Finding], check_runs: Sequence[CheckRun]) -> tuple[ScoreInput, list[Finding]]:
-    """The engine's input for a run, and its reviewer findings as :class:`Finding` objects."""
+def engine_inputs(store: Store, data: StoreRunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+                  reviewer_input: ReviewerInput | None = None) -> tuple[ScoreInput, list[Finding]]:
+    """The engine's input for a run, and its reviewer findings as :class:`Finding` objects.
+    ``reviewer_input``: which runs of a batch may have reviewer input or filings (the others' are
+    not read); None: read them."""
     from govwatch.registry import active_filings
 
-    review = load_review(store, run_id, site_id)
-    filings = active_filings(store, site_id, as_of)
+    site_id = data.site_id
+    if reviewer_input is None or reviewer_input.may_apply(data.run_id, site_id):
+        review, filings = load_review(store, data.run_id, site_id), active_filings(store, site_id, data.as_of)
+    else:
+        review, filings = Review(findings=[], exemptions={}, assessed={}), []
     withheld = _withheld_kinds(check_runs)
     items: list[EngineFinding] = []
     for f in findings:
@@ -105,7 +109,7 @@ def engine_inputs(store: Store, run_id: int, site_id: int, as_of: date, rules: R
         reviewer.append(f)
         items.append(EngineFinding(id=problem_id(f), finding=f, origin="reviewer", indicator=indicator, points=points,
                                    exempt=review.exemptions.get(f.fingerprint)))
-    given = ScoreInput(findings=items, looked_for=looked_for(check_runs), site=site_profile(store, site_id),
+    given = ScoreInput(findings=items, looked_for=looked_for(check_runs), site=site_profile(data.site_row),
                        reviewed=review.assessed)
     return given, reviewer
 
@@ -129,10 +133,11 @@ def withhold_unread(data: StoreRunData, check_runs: list[CheckRun]) -> list[Chec
             if c.status == "ok" and c.name not in READS_NO_CRAWL else c for c in check_runs]
 
 
-def _scored(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
+def _scored(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun],
+            reviewer_input: ReviewerInput | None = None) -> ScoredRun:
     """Score a checked run (its score sheet is not stored here)."""
     check_runs = withhold_unread(data, check_runs)
-    given, reviewer = engine_inputs(store, data.run_id, data.site_id, data.as_of, data.rules, findings, check_runs)
+    given, reviewer = engine_inputs(store, data, findings, check_runs, reviewer_input)
     sheet = score(data.rules, given)
     sheet["run_id"] = data.run_id
     sheet["as_of"] = data.as_of.isoformat()
@@ -166,22 +171,26 @@ RESCORE_CHUNK = 100  # runs whose stored results are read, and sheets stored, to
 def score_stored_runs(store: Store, run_ids: Sequence[int], rules: RuleSet | None = None) -> list[dict[str, Any]]:
     """:func:`score_stored_run` for many runs (a province re-scored with another table): the same
     score sheets, returned in ``run_ids`` order. Per :data:`RESCORE_CHUNK` runs, the stored
-    findings, check records and tables are read in one query each and the sheets stored in one
-    transaction; only the sheets are kept (a run's checked data is dropped once it is scored)."""
+    findings, check records, tables, run and site rows, run facts, stored analyses and which runs
+    have reviewer input are read in one query each and the sheets stored in one transaction; only the sheets are kept (a run's checked data is dropped once it is scored)."""
     sheets: list[dict[str, Any]] = []
     for start in range(0, len(run_ids), RESCORE_CHUNK):
         chunk = list(run_ids[start:start + RESCORE_CHUNK])
         reusable = _reusable_results(store, chunk, rules)
-        done = [(run_id, _rechecked(store, run_id, rules, *reusable[run_id]).sheet) for run_id in chunk]
+        heads = run_heads(store, chunk, checked=True)
+        reviewer_input = reviewer_input_of(store, [(r, heads[r].run["site_id"]) for r in chunk])
+        done = [(run_id, _rechecked(store, run_id, rules, *reusable[run_id], heads[run_id], reviewer_input).sheet)
+                for run_id in chunk]
         save_score_sheets(store, done)
         sheets.extend(sheet for _, sheet in done)
     return sheets
 
 
 def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings: list[Finding],
-               reused_runs: list[CheckRun]) -> ScoredRun:
+               reused_runs: list[CheckRun], head: RunHead | None = None,
+               reviewer_input: ReviewerInput | None = None) -> ScoredRun:
     """The run checked again with ``rules`` (but for the reused results) and scored, not stored."""
-    data = StoreRunData(store, run_id, rules=rules)
+    data = StoreRunData(store, run_id, rules=rules, head=head or run_heads(store, [run_id], checked=True)[run_id])
     reused = {c.name: c for c in reused_runs}
     placed: set[str] = set()  # kinds whose reused findings are placed (two checks may share one)
     findings: list[Finding] = []
@@ -196,7 +205,7 @@ def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings
             found, ran = run_checks(data, [name])
             findings.extend(found)
             check_runs.extend(ran)
-    return _scored(store, data, findings, check_runs)
+    return _scored(store, data, findings, check_runs, reviewer_input)
 
 
 def _reusable_results(store: Store, run_ids: Sequence[int],

@@ -12,6 +12,7 @@ A withdrawn exemption (``withdrawn_at`` set) applies to no run. Every change wri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store, StoreError, inserted_id, now_iso
 from govwatch.store.ticket_rows import insert_audit
 
-__all__ = ["ReviewRows", "AuditNote", "review_rows", "insert_reviewer_finding", "insert_exemption",
+__all__ = ["ReviewRows", "AuditNote", "review_rows", "ReviewerInput", "reviewer_input_of", "insert_reviewer_finding", "insert_exemption",
            "replace_assessment", "reviewer_finding_row", "site_reviewer_findings", "all_reviewer_findings",
            "change_reviewer_finding", "exemption_rows", "withdraw_exemption_row"]
 
@@ -70,6 +71,33 @@ def review_rows(store: Store, run_id: int, site_id: int) -> ReviewRows:
             t.assessments.c.run_id == run_id)).all()
     return ReviewRows(findings=found, exemptions=[(fp, reason) for fp, reason in exempt],
                       assessed=[(indicator, note) for indicator, note in assessed])
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerInput:
+    """Which of many runs may have reviewer input or filings (a re-score of a province reads the
+    rows only for those): sites with reviewer findings, exemptions or filings; runs with assessments."""
+
+    sites: frozenset[int]
+    assessed_runs: frozenset[int]
+
+    def may_apply(self, run_id: int, site_id: int) -> bool:
+        return site_id in self.sites or run_id in self.assessed_runs
+
+
+def reviewer_input_of(store: Store, runs: Sequence[tuple[int, int]]) -> ReviewerInput:
+    """:class:`ReviewerInput` of the (run id, site id) pairs ``runs``, in four queries."""
+    site_ids = sorted({site for _, site in runs})
+    run_ids = [run for run, _ in runs]
+    with store.engine.connect() as conn:
+        sites = set(conn.execute(select(t.reviewer_findings.c.site_id).where(
+            t.reviewer_findings.c.site_id.in_(site_ids)).distinct()).scalars())
+        sites |= set(conn.execute(select(t.exemptions.c.site_id).where(
+            t.exemptions.c.site_id.in_(site_ids)).distinct()).scalars())
+        sites |= set(conn.execute(select(t.filings.c.site_id).where(t.filings.c.site_id.in_(site_ids)).distinct()).scalars())
+        assessed = set(conn.execute(select(t.assessments.c.run_id).where(
+            t.assessments.c.run_id.in_(run_ids)).distinct()).scalars())
+    return ReviewerInput(frozenset(int(s) for s in sites), frozenset(int(r) for r in assessed))
 
 
 def _run_site(conn: Connection, run_id: int) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from govwatch.rules.reads import note, same_sections
 from govwatch.rundata import LinkTarget, RunData, T
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
-from govwatch.store.db import Store
+from govwatch.store.db import Store, StoreError
 from govwatch.store.run_results import run_analyses
 from govwatch.store.writer import TEMPLATE_URL, expand_template
 
@@ -111,32 +112,75 @@ class _RunFetches(Mapping[str, FetchRow]):
         return len(self._loaded())
 
 
+@dataclass(slots=True)
+class RunHead:
+    """What a :class:`StoreRunData` reads of its run when it is made: the run and site rows, the
+    homepage's redirect target and, for runs whose checks are done (a re-score), the run facts and
+    stored analyses (None: read on first use, as an inspection adds them after the run data is made)."""
+
+    run: dict[str, Any]
+    site: dict[str, Any]
+    homepage_final_url: str | None
+    facts: dict[str, dict[str, Any]] | None = None
+    analyses: dict[str, tuple[list[str], Any]] | None = None
+
+
+def run_heads(store: Store, run_ids: Sequence[int], *, checked: bool = False) -> dict[int, RunHead]:
+    """The :class:`RunHead` of each of ``run_ids`` (with facts and analyses when ``checked``), in
+    three queries (five when ``checked``) however many runs; StoreError for an unknown run."""
+    wanted = list(dict.fromkeys(run_ids))
+    f = t.fetches.c
+    with store.engine.connect() as conn:
+        runs = {r["id"]: dict(r) for r in conn.execute(select(t.runs).where(t.runs.c.id.in_(wanted))).mappings()}
+        if missing := [r for r in wanted if r not in runs]:
+            raise StoreError(f"no run with id {missing[0]}")
+        sites = {r["id"]: dict(r) for r in conn.execute(select(t.sites).where(
+            t.sites.c.id.in_({run["site_id"] for run in runs.values()}))).mappings()}
+        finals: dict[int, str | None] = {}  # each run's first fetch of its homepage: where it led
+        for run_id, final_url in conn.execute(
+                select(f.run_id, f.final_url).join(t.urls, t.urls.c.id == f.url_id)
+                .join(t.runs, t.runs.c.id == f.run_id).join(t.sites, t.sites.c.id == t.runs.c.site_id)
+                .where(f.run_id.in_(wanted), t.urls.c.url == t.sites.c.url).order_by(f.id)):
+            finals.setdefault(run_id, final_url)
+        facts: dict[int, dict[str, dict[str, Any]]] = {r: {} for r in wanted}
+        analyses: dict[int, dict[str, tuple[list[str], Any]]] = {r: {} for r in wanted}
+        if checked:
+            c = t.run_facts.c
+            for run_id, name, value in conn.execute(select(c.run_id, c.name, c.facts).where(c.run_id.in_(wanted))):
+                facts[run_id][name] = value
+            a = t.run_analyses.c
+            for run_id, name, reads, payload in conn.execute(
+                    select(a.run_id, a.name, a.rule_reads, a.payload).where(a.run_id.in_(wanted))):
+                analyses[run_id][name] = (json.loads(reads), payload)
+    return {r: RunHead(runs[r], sites[runs[r]["site_id"]], finals.get(r),
+                       facts[r] if checked else None, analyses[r] if checked else None) for r in wanted}
+
+
 class StoreRunData(RunData):
     """A stored run as checks see it."""
 
-    def __init__(self, store: Store, run_id: int, rules: RuleSet | None = None) -> None:
-        """The stored run ``run_id``, judged with ``rules`` (default: the table stored with the run)."""
-        run = store.run(run_id)
-        site = store.site(run["site_id"])
+    def __init__(self, store: Store, run_id: int, rules: RuleSet | None = None, head: RunHead | None = None) -> None:
+        """The stored run ``run_id``, judged with ``rules`` (default: the table stored with the run);
+        ``head``: its :class:`RunHead` when already read (:func:`run_heads`)."""
+        head = head or run_heads(store, [run_id])[run_id]
+        run, site = head.run, head.site
         homepage = site["url"]
         crawl = run["settings"].get("crawl", {})
         scope = Scope.for_site(homepage, extra_hosts=tuple(crawl.get("extra_hosts", ())),
                                excluded_prefixes=tuple(crawl.get("excluded_prefixes", ())))
         fetches = _RunFetches(store, run_id)
         homepage_urls = {homepage}
-        with store.engine.connect() as conn:  # the homepage's redirect target, without reading every row
-            final_url = conn.execute(select(t.fetches.c.final_url).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-                                     .where(t.fetches.c.run_id == run_id, t.urls.c.url == homepage)
-                                     .order_by(t.fetches.c.id).limit(1)).scalar()
-        if final_url:
-            homepage_urls.add(final_url)
+        if head.homepage_final_url:
+            homepage_urls.add(head.homepage_final_url)
         stored = run["settings"]
         if rules is None and stored.get("rules"):
             rules = stored_ruleset(stored["rules"])
         site_config = parse_site_config(_config_data(stored.get("site_config")), "(stored with the run)")
         super().__init__(site_url=homepage, scope=scope, as_of=date.fromisoformat(run["as_of"][:10]),
                          fetches=fetches, homepage_urls=frozenset(homepage_urls), rules=rules,
-                         site_config=site_config, registered_site=site if site.get("registered") else None)
+                         site_config=site_config, registered_site=site if site.get("registered") else None,
+                         facts=head.facts)
+        self.site_row = site  # its sites row (role, level, has_services: the scoring's site profile)
         self.store = store
         self.run_id = run_id
         self.site_id: int = run["site_id"]
@@ -145,7 +189,7 @@ class StoreRunData(RunData):
         self._reader: Connection | None = None  # for page() and body(): opened on first use
         self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
         self._stored_table: dict[str, Any] | None = stored.get("rules")  # the table the run was checked with
-        self._analyses: dict[str, tuple[list[str], Any]] | None = None  # run_analyses rows, read once
+        self._analyses = head.analyses  # run_analyses rows (None: read on first use)
 
     def probes(self) -> list[dict[str, Any]]:
         """The probe visits in the rule table's window (read once; the window counts as read by
