@@ -1,7 +1,7 @@
 """Whole-run analyses stored with a run (analysis/stored.py): restored only when they still hold.
 
 Each family site of the simulator is inspected once (the session's ``inspected_sites``); its stored
-column analysis, messages and message statistics must equal those computed afresh from the stored
+column analysis, messages, message statistics and parsed guide pages must equal those computed afresh from the stored
 pages, under the run's own table and under tables with other update windows and reply limits (the
 judgement is made again, never stored).
 """
@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from govwatch.analysis.columns import analyze_columns, columns_of
-from govwatch.analysis.interaction.collect import message_statistics, messages, read_messages, seen_to_json
+from govwatch.analysis.interaction.collect import (
+    guide_pages,
+    message_statistics,
+    messages,
+    read_messages,
+    seen_to_json,
+)
 from govwatch.analysis.interaction.messages import Message
 from govwatch.rules import load_ruleset
 from govwatch.store.run_results import run_analyses, save_run_analyses
@@ -41,6 +47,11 @@ def test_restored_columns_equal_columns_analysed_afresh(inspected_sites: Inspect
     statistics = message_statistics(restoring)
     assert "message_statistics" in restoring.restored
     assert statistics == message_statistics(StoreRunData(inspected_sites.store, site.run_id, rules=rules))
+    guides = guide_pages(restoring)
+    assert "guide_pages" in restoring.restored and guides[0]  # the families' service columns list guides
+    fresh_data = StoreRunData(inspected_sites.store, site.run_id, rules=rules)
+    fresh_data.stored_analysis = lambda name, decode: None  # type: ignore[method-assign]  # nothing restored
+    assert guides == guide_pages(fresh_data) and "guide_pages" not in fresh_data.restored
     if table:
         assert {c.type: c.window for c in restored if c.window_days_set is None} == {
             c.type: restoring.rules.column_window(c.type) for c in restored if c.window_days_set is None}

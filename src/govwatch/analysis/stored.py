@@ -2,7 +2,8 @@
 
 An analysis that reads no rule-table section a re-score changes (column discovery and figures read
 none: only a column's judgement reads the ``columns`` windows; the messages of the consult columns
-read none: only their judgement reads reply limits and look-back) is stored as JSON when the run is
+read none: only their judgement reads reply limits and look-back; the parsed candidate guide pages
+read none: only which count as guides reads ``services``) is stored as JSON when the run is
 checked, with the sections it read (``RunData.derived`` records them). A later ``RunData`` of the
 run restores it through ``RunData.stored_analysis`` when its table agrees on those sections, and
 judges it again; otherwise it is computed as at the inspection.
@@ -14,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from govwatch.analysis.columns.analyze import COLUMNS, column_to_json
-from govwatch.analysis.interaction.collect import MESSAGES, STATISTICS, seen_to_json
+from govwatch.analysis.interaction.collect import GUIDES, MESSAGES, STATISTICS, guides_to_json, seen_to_json
 from govwatch.rundata import RunData
 
 ENCODERS: dict[str, Callable[[Any], Any]] = {  # analysis name -> its value as JSON
     COLUMNS: lambda columns: [column_to_json(c) for c in columns],
     MESSAGES: lambda seen: [seen_to_json(m) for m in seen],
+    GUIDES: guides_to_json,
     STATISTICS: lambda published: {"shown": published.shown, "pages_checked": published.pages_checked},
 }
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from govwatch.analysis.columns import columns_of
-from govwatch.analysis.interaction.collect import column_items, html_of
-from govwatch.analysis.interaction.guides import Guide, guide_from_html, looks_like_guide
+from govwatch.analysis.interaction.collect import guide_pages
+from govwatch.analysis.interaction.guides import Guide, looks_like_guide
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
 from govwatch.crawl.error_wording import bracketed, fetch_failure_text
@@ -25,23 +25,10 @@ _NOT_JUDGED = {"unverifiable", "robots", "trap"}  # fetch errors that say nothin
 
 
 def _guides(data: RunData, required: list[str]) -> tuple[list[tuple[Guide, str, str | None]], bool]:
-    """(guide, title, list page) of every guide page, and whether the site has a service column."""
-    columns = [c for c in columns_of(data) if c.type == "service"]
-    out: list[tuple[Guide, str, str | None]] = []
-    done: set[str] = set()
-    candidates: list[tuple[str | None, str, str | None]] = [(it.url, it.title, it.source) for c in columns for it in column_items(data, c) if it.url]
-    candidates += [(u, f.get("title") or "", None) for u, f in data.pages(page_type="guide")]
-    for url, title, source in candidates:
-        if url in done or url is None:
-            continue
-        done.add(url)
-        html = html_of(data, url)
-        if html is None:
-            continue
-        guide = guide_from_html(html, url)
-        if looks_like_guide(guide, required):
-            out.append((guide, title or guide.elements.get("事项名称", ""), source))
-    return out, bool(columns)
+    """(guide, title, list page) of every page judged a guide, and whether the site has a service column."""
+    pages, has_column = guide_pages(data)
+    return [(p.guide, p.title or p.guide.elements.get("事项名称", ""), p.source) for p in pages
+            if looks_like_guide(p.guide, required)], has_column
 
 
 def _failure(data: RunData, url: str) -> Mapping[str, Any] | None:

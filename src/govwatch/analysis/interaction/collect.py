@@ -14,6 +14,7 @@ from typing import Any
 
 from govwatch.analysis.columns import columns_of
 from govwatch.analysis.interaction import words
+from govwatch.analysis.interaction.guides import Guide, guide_from_html, guide_from_json, guide_to_json
 from govwatch.analysis.interaction.messages import (
     ListRow,
     Message,
@@ -172,6 +173,53 @@ def _statistics_restored_or_read(data: RunData) -> MessageStatistics:
 def _visible(data: RunData, url: str) -> str:
     html = html_of(data, url)
     return page_text(html).text if html else ""
+
+
+GUIDES = "guide_pages"  # the analysis's name
+
+
+@dataclass(slots=True)
+class GuidePage:
+    """A page that may be a 办事指南: an item of a service column or a page extraction typed
+    ``guide``, parsed; whether it is one depends on the table's element classes (looks_like_guide)."""
+
+    guide: Guide
+    title: str  # as the column listed it, or the page's title
+    source: str | None  # the column's list page
+
+
+def guide_pages(data: RunData) -> tuple[list[GuidePage], bool]:
+    """The run's candidate guide pages, parsed once (or restored as stored with the run), and
+    whether the site has a service column."""
+    return data.derived(GUIDES, _guides_restored_or_read)
+
+
+def _guides_restored_or_read(data: RunData) -> tuple[list[GuidePage], bool]:
+    restored = data.stored_analysis(GUIDES, lambda raw: (
+        [GuidePage(guide_from_json(p["guide"]), p["title"], p["source"]) for p in raw["pages"]],
+        bool(raw["has_column"])))
+    if restored is not None:
+        return restored
+    columns = [c for c in columns_of(data) if c.type == "service"]
+    out: list[GuidePage] = []
+    done: set[str] = set()
+    candidates: list[tuple[str | None, str, str | None]] = [
+        (it.url, it.title, it.source) for c in columns for it in column_items(data, c) if it.url]
+    candidates += [(u, f.get("title") or "", None) for u, f in data.pages(page_type="guide")]
+    for url, title, source in candidates:
+        if url in done or url is None:
+            continue
+        done.add(url)
+        html = html_of(data, url)
+        if html is not None:
+            out.append(GuidePage(guide_from_html(html, url), title, source))
+    return out, bool(columns)
+
+
+def guides_to_json(found: tuple[list[GuidePage], bool]) -> dict[str, Any]:
+    pages, has_column = found
+    return {"pages": [{"guide": guide_to_json(p.guide), "title": p.title, "source": p.source} for p in pages],
+            "has_column": has_column}
 
 
 def read_messages(data: RunData) -> list[SeenMessage]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.analysis.interaction import match_label, words
@@ -38,6 +39,20 @@ class Guide:
     def missing(self, required: list[str]) -> list[str]:
         """Required classes the guide does not show (no label, or an empty value)."""
         return [c for c in required if not self.elements.get(c)]
+
+
+def guide_to_json(guide: Guide) -> dict[str, Any]:
+    """What is stored of a parsed guide (:func:`guide_from_json` reads it back)."""
+    return {"url": guide.url, "elements": guide.elements, "labels": guide.labels, "layout": guide.layout,
+            "vague": guide.vague, "material_gaps": guide.material_gaps, "forms": guide.forms,
+            "form_links": guide.form_links, "online_links": guide.online_links}
+
+
+def guide_from_json(raw: dict[str, Any]) -> Guide:
+    pairs = lambda values: [(str(a), str(b)) for a, b in values]  # noqa: E731 (JSON keeps tuples as lists)
+    return Guide(url=raw["url"], elements=dict(raw["elements"]), labels=dict(raw["labels"]), layout=raw["layout"],
+                 vague=pairs(raw["vague"]), material_gaps=list(raw["material_gaps"]), forms=list(raw["forms"]),
+                 form_links=pairs(raw["form_links"]), online_links=pairs(raw["online_links"]))
 
 
 @cache
