@@ -50,11 +50,12 @@ class Matcher:
     child per distinct first character of the terms: each character of the text that starts no
     term costs a comparison with every one (411 in the wording anchors). A wide lexicon (more than
     :data:`WIDE` first characters) is therefore matched as :func:`letters`: the root then has one
-    child per high byte and no node more than 256, and a 411-wide scan takes 40 % of the time
-    (docs/benchmarks.md, "Issue 22: CPU per page"); a narrow one (typos, banned terms) is faster
-    as it is. A match of letters starting at an odd letter (the low byte of one character and the
-    high byte of the next) is no match and is dropped; a letter offset halved is the character
-    offset. Terms are of the BMP, without surrogates or U+FFFF (checked)."""
+    child per high byte (80 for the wording anchors) and no node more than 256, and the anchors'
+    scan takes a quarter to a half of the time (docs/benchmarks.md, "Issue 22: CPU per page"); a
+    narrow lexicon (typos, banned terms) is faster as it is. A match of letters starting at an odd
+    letter (the low byte of one character and the high byte of the next) is no match and is
+    dropped; a letter offset halved is the character offset. Terms are of the BMP, without
+    surrogates or U+FFFF (checked)."""
 
     WIDE = 64
 
