@@ -106,3 +106,11 @@ def test_the_kept_text_is_of_that_body_object_only() -> None:
     assert "李强" in page_text_from_body(other, "text/html").text  # another body: parsed, not the kept text
     assert "李墙" in page_text_from_body(body, "text/plain").text  # another type: parsed again
     assert page_text_from_body(body, "text/html") == page_text_from_body(bytes(bytearray(body)), "text/html")
+
+
+def test_nested_tables_are_cells_and_leave_the_rest() -> None:
+    body = ("<html><body><p>前</p><table><tr><td>外<table><tr><td>内</td></tr></table></td></tr></table>"
+            "<p>后</p></body></html>").encode()
+    alone, scanned, reused = _both(body, "text/html")
+    assert reused and scanned == alone
+    assert alone == PageText("", "前外内后", [("table cell", "外\n内"), ("table cell", "内"), ("text", "前\n后")], [])

@@ -63,7 +63,7 @@ def page_text_of(tree: HTMLParser) -> PageText:
     for cell in root.css("td, th"):
         if (t := cell.text(separator="\n", strip=True)):
             segments.append(("table cell", t))
-    for table in root.css("table"):
+    for table in reversed(root.css("table")):  # inner tables first: none is freed twice
         table.decompose()
     rest = root.text(separator="\n")
     if rest.strip():
