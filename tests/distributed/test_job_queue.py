@@ -181,3 +181,33 @@ def test_a_waiting_host_lock_can_be_cancelled(pg_store: Store) -> None:
         return host_lock_holders(pg_store, "busy.example.gov.cn")
 
     assert asyncio.run(go()) == []
+
+
+def test_prune_deletes_only_jobs_finished_before_the_retention(empty_queue: Store) -> None:
+    """``store prune``'s job rows: finished (any final status) and last touched before the window go,
+    with their events; a finished job touched inside the window, and waiting or running jobs however
+    old, stay. A dry run counts the same rows and deletes none."""
+    from govwatch.commands.main import main
+    from govwatch.store.job_queue import prune_finished_jobs
+
+    store = empty_queue
+    ids = {}
+    for name, status, days_ago in [("old_ok", "succeeded", 20), ("old_failed", "failed", 20),
+                                   ("old_cancelled", "cancelled", 30), ("recent_ok", "succeeded", 2),
+                                   ("old_waiting", "todo", 40), ("old_running", "doing", 40)]:
+        ids[name] = defer(store, "scan_site", {"site_id": len(ids) + 1}, queue="scan")
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE procrastinate_jobs SET status = CAST(:s AS procrastinate_job_status) "
+                              "WHERE id = :j"), {"s": status, "j": ids[name]})
+            conn.execute(text("UPDATE procrastinate_events SET at = now() - make_interval(days => :d) "
+                              "WHERE job_id = :j"), {"d": days_ago, "j": ids[name]})
+    assert prune_finished_jobs(store, keep_days=14, dry_run=True) == 3
+    assert len(jobs(store)) == 6
+    assert main(["store", "prune", "--db", store.url, "--job-retention-days", "14"]) == 0
+    left = {j["id"] for j in jobs(store)}
+    assert left == {ids["recent_ok"], ids["old_waiting"], ids["old_running"]}
+    with store.engine.connect() as conn:
+        orphans = conn.execute(text("SELECT count(*) FROM procrastinate_events WHERE job_id <> ALL(:left)"),
+                               {"left": list(left)}).scalar()
+    assert orphans == 0
+    assert prune_finished_jobs(store, keep_days=14) == 0  # nothing more to do

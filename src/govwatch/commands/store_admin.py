@@ -60,8 +60,9 @@ def cmd_store_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _policy(args: argparse.Namespace) -> tuple[int, int]:
-    """(probe_retention_days, keep_full_runs): the flags, else the service config's, else the defaults."""
+def _policy(args: argparse.Namespace) -> tuple[int, int, int]:
+    """(probe_retention_days, keep_full_runs, job_retention_days): the flags, else the service
+    config's, else the defaults."""
     from govwatch.core.serviceconfig import StoreConfig, load_service_config
     from govwatch.core.settings import ConfigError
 
@@ -75,32 +76,38 @@ def _policy(args: argparse.Namespace) -> tuple[int, int]:
     keep = policy.keep_full_runs if args.keep_full_runs is None else args.keep_full_runs
     if days < 1:
         raise UsageError(f"--probe-retention-days 须为不小于 1 的整数，收到 {days}")
+    jobs = policy.job_retention_days if args.job_retention_days is None else args.job_retention_days
     if keep < 1:
         raise UsageError(f"--keep-full-runs 须为不小于 1 的整数，收到 {keep}")
-    return days, keep
+    if jobs < 1:
+        raise UsageError(f"--job-retention-days 须为不小于 1 的整数，收到 {jobs}")
+    return days, keep, jobs
 
 
-def prune_summary(rolled: Any, pruned: Any) -> str:
+def prune_summary(rolled: Any, pruned: Any, jobs: int, job_days: int) -> str:
     """One line in Chinese of what a prune did (or would do)."""
     verb = "将" if pruned.dry_run else "已"
     return (f"探测记录：{verb}把 {rolled.rows} 条（{rolled.cutoff} 之前，{rolled.site_days} 个网站日）汇总为按日统计；"
             f"页面正文：保留每个网站最近 {pruned.keep_full_runs} 次完整全面检查及其后各次的正文，"
             f"{verb}释放 {len(pruned.released_runs)} 次检查的 {pruned.fetches_cleared} 份正文引用"
             f"（问题与整改工单所指的 {pruned.pinned_fetches} 份保留），"
-            f"{verb}删除 {pruned.blobs_deleted} 份不再被引用的正文，{verb}释放 {_size(pruned.bytes_freed)}")
+            f"{verb}删除 {pruned.blobs_deleted} 份不再被引用的正文，{verb}释放 {_size(pruned.bytes_freed)}；"
+            f"任务队列：{verb}删除 {jobs} 条 {job_days} 天前已结束的任务记录")
 
 
 def cmd_store_prune(args: argparse.Namespace) -> int:
     from govwatch.core.clock import today as today_shanghai
     from govwatch.store.growth_rows import probe_rows_before, prune_bodies, roll_up_probes
+    from govwatch.store.job_queue import prune_finished_jobs
 
-    days, keep = _policy(args)
+    days, keep, job_days = _policy(args)
     store = open_store(cli_settings(args))
     try:
         today = today_shanghai()
         rolled = (probe_rows_before(store, keep_days=days, today=today) if args.dry_run
                   else roll_up_probes(store, keep_days=days, today=today))
         pruned = prune_bodies(store, keep_full_runs=keep, dry_run=args.dry_run)
+        jobs = prune_finished_jobs(store, keep_days=job_days, dry_run=args.dry_run)
     finally:
         store.close()
     if args.json:
@@ -108,8 +115,9 @@ def cmd_store_prune(args: argparse.Namespace) -> int:
                     "probes": {"cutoff": rolled.cutoff, "site_days": rolled.site_days, "rows": rolled.rows},
                     "bodies": {"released_runs": pruned.released_runs, "fetches_cleared": pruned.fetches_cleared,
                                "pinned_fetches": pruned.pinned_fetches, "blobs_deleted": pruned.blobs_deleted,
-                               "bytes_freed": pruned.bytes_freed}}, "-")
-    plain(console, ("（演练，未作改动）" if args.dry_run else "") + prune_summary(rolled, pruned))
+                               "bytes_freed": pruned.bytes_freed},
+                    "jobs": {"retention_days": job_days, "deleted": jobs}}, "-")
+    plain(console, ("（演练，未作改动）" if args.dry_run else "") + prune_summary(rolled, pruned, jobs, job_days))
     return EXIT_OK
 
 
@@ -127,8 +135,9 @@ def add_store_commands(sub: Any) -> None:
     p = ssub.add_parser("prune", help="roll old probe rows up per day and delete page bodies no longer kept",
                         description="Roll probe rows older than the retention window up into daily figures, "
                                     "release the page bodies of runs older than each site's newest N complete full "
-                                    "runs (bodies a finding or a ticket points to are kept) and delete the bodies "
-                                    "nothing refers to any more. Runs and their rows are never deleted.")
+                                    "runs (bodies a finding or a ticket points to are kept), delete the bodies "
+                                    "nothing refers to any more and the queue's job rows finished more than D days "
+                                    "ago. Runs and their rows are never deleted.")
     p.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     p.add_argument("--keep-full-runs", type=int, metavar="N",
                    help="page bodies of each site's newest N complete full runs are kept (default: the service "
@@ -136,6 +145,9 @@ def add_store_commands(sub: Any) -> None:
     p.add_argument("--probe-retention-days", type=int, metavar="D",
                    help="probe rows of the last D days are kept as they are (default: the service config's "
                         "store.probe_retention_days, else 90)")
+    p.add_argument("--job-retention-days", type=int, metavar="D",
+                   help="finished job rows of the queue (PostgreSQL) older than D days are deleted (default: the "
+                        "service config's store.job_retention_days, else 14)")
     p.add_argument("--service-config", metavar="FILE", help="the service config whose store section gives the defaults")
     p.add_argument("--json", action="store_true", help="also write the figures as JSON to standard output")
     add_store_flags(p)

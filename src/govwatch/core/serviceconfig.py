@@ -225,6 +225,7 @@ class StoreConfig:
 
     probe_retention_days: int = 90  # probe rows of older days are rolled up into probe_days
     keep_full_runs: int = 3  # page bodies of each site's newest N complete full runs (and all since) are kept
+    job_retention_days: int = 14  # finished job rows of the queue (PostgreSQL) are deleted after this many days
 
 
 @dataclass(frozen=True, slots=True)

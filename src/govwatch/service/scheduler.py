@@ -77,7 +77,7 @@ from govwatch.service.recheck import run_recheck_job
 from govwatch.service.targets import ServiceSite, all_targets, service_sites
 from govwatch.store.db import Store
 from govwatch.store.growth_rows import prune_bodies, roll_up_probes
-from govwatch.store.job_queue import defer, site_lock, uses_job_queue
+from govwatch.store.job_queue import defer, prune_finished_jobs, site_lock, uses_job_queue
 from govwatch.store.probes import Target, save_rows
 from govwatch.store.run_listing import abandon_runs, newest_full_runs
 from govwatch.store.schedule_rows import job_states, save_job_state, save_job_states
@@ -437,7 +437,8 @@ class Scheduler:
             task.add_done_callback(self._forget_task)
 
     async def _prune(self) -> None:
-        """Roll old probe rows up and prune page bodies by ``store`` of the service config, off the loop."""
+        """Roll old probe rows up, prune page bodies and delete old finished job rows by ``store`` of
+        the service config, off the loop."""
         started = self.clock()
         policy = self.config.store
         error: str | None = None
@@ -445,8 +446,9 @@ class Scheduler:
             rolled = await asyncio.to_thread(roll_up_probes, self.store, keep_days=policy.probe_retention_days,
                                              today=cycles.local(started).date())
             pruned = await asyncio.to_thread(prune_bodies, self.store, keep_full_runs=policy.keep_full_runs)
-            log.info("store prune: %d probe rows rolled up, %d bodies deleted (%d bytes)", rolled.rows,
-                     pruned.blobs_deleted, pruned.bytes_freed)
+            jobs = await asyncio.to_thread(prune_finished_jobs, self.store, keep_days=policy.job_retention_days)
+            log.info("store prune: %d probe rows rolled up, %d bodies deleted (%d bytes), %d finished jobs deleted",
+                     rolled.rows, pruned.blobs_deleted, pruned.bytes_freed, jobs)
         except Exception as exc:  # noqa: BLE001 - a failed prune is recorded and tried again tomorrow
             error = f"{type(exc).__name__}: {exc}"
             log.error("store prune failed: %s", error)
