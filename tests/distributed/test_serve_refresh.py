@@ -77,3 +77,34 @@ async def wait(done: object) -> None:
     while not done():  # type: ignore[operator]
         assert loop.time() < deadline, "not within the bound"
         await asyncio.sleep(0.05)
+
+
+def test_a_worker_reads_its_watched_sites_again(tmp_path: Path) -> None:
+    """A worker's TaskContext (the site configs its scans use, the bulletin's sites) follows the
+    config file as serve does: with ``refresh_seconds`` 0 a site added is watched at the next read,
+    a site removed is no longer; with the default it keeps what it read within the minute."""
+    import os
+
+    from govwatch.service.tasks import TaskContext
+
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    first, second = "http://www.a.gov.cn/", "http://www.b.gov.cn/"
+    path = write_config(tmp_path / "service.yaml", [first])
+    config = load_service_config(str(path))
+    fresh = TaskContext(store, sim_settings(store.url), config, reload_config=config_file_reloader(path, config),
+                        refresh_seconds=0)
+    cached = TaskContext(store, sim_settings(store.url), config, reload_config=config_file_reloader(path, config))
+    assert [s.url for s in fresh.watched_sites()] == [s.url for s in cached.watched_sites()] == [first]
+
+    def rewrite(urls: list[str]) -> None:
+        before = os.stat(path).st_mtime_ns
+        write_config(path, urls)
+        os.utime(path, ns=(before + 1_000_000, before + 1_000_000))  # a new mtime even within one clock tick
+
+    rewrite([first, second])
+    assert [s.url for s in fresh.watched_sites()] == [first, second]
+    assert fresh.watched_site_ids() == [store.site_id(first), store.site_id(second)]
+    assert [s.url for s in cached.watched_sites()] == [first]  # read again only after a minute
+    rewrite([second])
+    assert [s.url for s in fresh.watched_sites()] == [second]
+    store.close()

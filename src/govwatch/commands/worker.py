@@ -83,11 +83,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
                          "SQLite 存储由 govwatch serve 在本进程内执行全部任务")
     store = open_store(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from govwatch.service.scheduler import config_file_reloader
     from govwatch.service.tasks import TaskContext
     from govwatch.service.worker import WorkerOptions, run_worker
 
     try:
-        ctx = TaskContext(store, settings, config, alerts=not args.no_alerts)
+        reload = config_file_reloader(args.config, config) if args.config and config else None
+        ctx = TaskContext(store, settings, config, alerts=not args.no_alerts, reload_config=reload)
         options = WorkerOptions(queues=queues, concurrency=args.concurrency, name=args.name or "")
         if args.stalled_after is not None:
             options = dataclasses.replace(options, stalled_after=args.stalled_after)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -60,6 +61,7 @@ T = TypeVar("T")
 RETRY = procrastinate.RetryStrategy(max_attempts=5, wait=5, exponential_wait=4)
 """A failed or stopped job is tried again (a scan then resumes its run): after 9 s, 21 s, 69 s, 261 s."""
 HOST_BUSY_AGAIN = 10.0  # seconds after which a crawl job that found its host busy runs again
+SITES_REFRESH = 60.0  # seconds after which a worker reads its watched sites (and config file) again
 
 
 def host_of(url: str) -> str:
@@ -78,13 +80,24 @@ class TaskContext:
     config: ServiceConfig | None = None
     alerts: bool = True
     patrol_pages: int = PATROL_MAX_PAGES
+    # The service config file read again (config_file_reloader), and with it the registry's sites,
+    # every ``refresh_seconds``: a site added or a config changed reaches a running worker.
+    reload_config: Callable[[], ServiceConfig] | None = None
+    refresh_seconds: float = SITES_REFRESH
     _sites: dict[int, ServiceSite] | None = field(default=None, init=False)
+    _sites_read_at: float = field(default=0.0, init=False)
     _observer: AlertObserver | None = field(default=None, init=False)
     _sender: Sender | None = field(default=None, init=False)
 
     def _watched(self) -> dict[int, ServiceSite]:
-        if self._sites is None:
+        now = time.monotonic()
+        if self._sites is None or now - self._sites_read_at >= self.refresh_seconds:
+            if self.reload_config is not None:
+                config = self.reload_config()
+                if config is not self.config:  # the alert rules and channels may have changed too
+                    self.config, self._observer, self._sender = config, None, None
             self._sites = {s.site_id: s for s in service_sites(self.store, self.config)} if self.config else {}
+            self._sites_read_at = now
         return self._sites
 
     def site(self, site_id: int) -> tuple[str, SiteConfig]:
