@@ -45,6 +45,7 @@ def test_a_store_one_migration_behind_is_upgraded_when_opened(tmp_path: Path) ->
             conn.exec_driver_sql(f"DROP TABLE {table}")
         conn.exec_driver_sql("DROP INDEX ix_probes_site_kind_at")  # added by 0010
         conn.exec_driver_sql("DROP INDEX ix_runs_site")
+        conn.exec_driver_sql("ALTER TABLE scores DROP COLUMN triggered_vetoes")  # added by 0019
         conn.exec_driver_sql("DROP TABLE run_analyses")  # added by 0018
         conn.exec_driver_sql("ALTER TABLE check_runs DROP COLUMN rule_reads")  # added by 0017
         conn.exec_driver_sql("ALTER TABLE pages DROP COLUMN text_hits")  # added by 0016

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from govwatch.core.model import Finding
 from govwatch.store import dashboard_rows as rows
@@ -143,6 +144,20 @@ def _build(store: Store) -> Built:
                       _probe(s1, "2026-12-04T11:00:00+08:00", False, kind="column"),  # not the homepage
                       *(_probe(s2, f"2026-12-01T0{h}:00:00+08:00", False) for h in range(4))])
     return Built(store, site, run, org)
+
+
+def test_vetoes_of_sheets_stored_before_their_names_were_come_from_the_sheet(built: Built) -> None:
+    """Sheets stored before migration 0019 have no ``triggered_vetoes``: the overview reads the
+    names out of the sheet instead, the same names; a stored '' means none triggered."""
+    with built.store.engine.begin() as conn:
+        stored = dict(conn.execute(text("SELECT run_id, triggered_vetoes FROM scores")).all())
+    assert "站点无法访问" in stored.values() and "" in stored.values()
+    before = rows.overview(built.store, None)
+    with built.store.engine.begin() as conn:
+        conn.execute(text("UPDATE scores SET triggered_vetoes = NULL"))
+    after = rows.overview(built.store, None)
+    assert [(s.site_id, s.vetoes) for s in after.sites] == [(s.site_id, s.vetoes) for s in before.sites]
+    assert after.vetoes == before.vetoes == {"严重表述错误": 1, "站点无法访问": 1}
 
 
 def test_overview_counts_by_verdict_from_the_newest_complete_full_run(built: Built) -> None:

@@ -40,6 +40,7 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store
 from govwatch.store.registry_rows import all_orgs
 from govwatch.store.run_listing import newest_full_select, newest_score_join, newest_score_value
+from govwatch.store.run_results import NAME_SEPARATOR
 
 __all__ = ["VERDICTS", "UNRATED", "IN_LIST_LIMIT", "SiteStanding", "Overview", "OrgNode", "OrgTree", "AtRisk",
            "DayAvailability", "IndicatorFindings", "overview", "org_tree", "sites_at_risk", "availability_days",
@@ -110,13 +111,16 @@ class Overview:
     vetoes: dict[str, int]  # veto name -> sites that triggered it, most first
 
 
-NAME_SEPARATOR = "\x1f"  # joins the names of a sheet's triggered vetoes in one text value
-
-
 def _triggered_vetoes(conn: Connection) -> Any:
-    """The names of the triggered vetoes of the joined ``scores`` row's sheet, joined by
-    :data:`NAME_SEPARATOR` (null when none), picked out by the database: the sheet's ``vetoes``
-    array carries each veto's reasons and kinds (kilobytes a site) the overview never shows."""
+    """The names of the triggered vetoes of the joined ``scores`` row, joined by
+    :data:`NAME_SEPARATOR`: as stored beside the sheet (``triggered_vetoes``), else (a sheet stored
+    before 0019) picked out of the sheet by the database."""
+    return func.coalesce(t.scores.c.triggered_vetoes, _vetoes_in_sheet(conn))
+
+
+def _vetoes_in_sheet(conn: Connection) -> Any:
+    """The sheet's triggered vetoes' names (null when none): its ``vetoes`` array carries each veto's
+    reasons and kinds (kilobytes a site) the overview never shows."""
     sheet = t.scores.c.sheet
     if conn.dialect.name == "postgresql":
         elements = func.json_array_elements(sheet.op("->")("vetoes")).table_valued(column("value", JSON)).alias("v")

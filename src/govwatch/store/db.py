@@ -19,7 +19,7 @@ from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0018"  # the newest migration's revision (tests/unit/test_store.py holds it to Alembic's head)
+HEAD_REVISION = "0019"  # the newest migration's revision (tests/unit/test_store.py holds it to Alembic's head)
 
 
 RESUMABLE_STATUSES = ("running", "interrupted", "crawled")  # runs ``inspect --resume`` can finish

@@ -19,8 +19,9 @@ from govwatch.store.db import Store, now_iso
 
 __all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
            "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows",
-           "run_rule_tables", "Analyses", "run_analyses", "save_run_analyses"]
+           "run_rule_tables", "NAME_SEPARATOR", "Analyses", "run_analyses", "save_run_analyses"]
 
+NAME_SEPARATOR = "\x1f"  # joins the names of a sheet's triggered vetoes (scores.triggered_vetoes)
 Analyses = Mapping[str, tuple[Iterable[str], Any]]  # name -> (rule-table sections read, JSON payload)
 
 
@@ -151,7 +152,9 @@ def save_score_sheets(store: Store, sheets: Sequence[tuple[int, dict[str, Any]]]
         for ruleset, run_ids in by_table.items():
             conn.execute(delete(t.scores).where(t.scores.c.run_id.in_(run_ids), t.scores.c.ruleset == ruleset))
         conn.execute(insert(t.scores), [{"run_id": run_id, "ruleset": sheet["ruleset"]["id"], "computed_at": at,
-                                         "verdict": sheet["verdict"], "score": sheet["score"], "sheet": sheet}
+                                         "verdict": sheet["verdict"], "score": sheet["score"], "sheet": sheet,
+                                         "triggered_vetoes": NAME_SEPARATOR.join(
+                                             v["name"] for v in sheet.get("vetoes") or [] if v.get("triggered"))}
                                         for run_id, sheet in sheets])
 
 

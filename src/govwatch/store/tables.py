@@ -298,6 +298,9 @@ scores = Table(  # a run scored with one rule table (the score sheet, every poin
     Column("verdict", String(8)),  # 合格 | 不合格 | null (not fully assessed)
     Column("score", Float),
     Column("sheet", JSON, nullable=False),
+    # the names of the sheet's triggered vetoes joined by run_results.NAME_SEPARATOR ('' none; NULL:
+    # stored before 0019, read from the sheet): the dashboard reads them without the sheet
+    Column("triggered_vetoes", Text),
     UniqueConstraint("run_id", "ruleset", name="uq_scores_run_ruleset"),
 )
 
