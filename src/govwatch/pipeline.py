@@ -33,7 +33,7 @@ from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.coverage import FACT_NAME as COVERAGE_FACT
 from govwatch.crawl.coverage import crawl_coverage
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
-from govwatch.crawl.render import Renderer
+from govwatch.crawl.render import Renderer, limit_driver_memory
 from govwatch.report.inspection import scored_document
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring.runs import score_checked
@@ -154,6 +154,7 @@ async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
     finished by this alone (``inspect --resume``): its pages are never fetched again."""
     from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
 
+    limit_driver_memory()  # the accessibility probe's browser driver
     await measure_site(store, run_id, unmeasured(settings, store.run_facts(run_id)))
     if checks_in_thread:
         return await asyncio.to_thread(check_and_report, store, run_id)

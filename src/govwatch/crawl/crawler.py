@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import ipaddress
 import json
 import time
@@ -40,6 +41,7 @@ from govwatch.store.writer import FetchRecord, ResumeState, RunWriter
 PAGE_KINDS = frozenset({"page", "frame"})
 MAX_EXTRACT_PROBLEMS = 100  # extraction problems (and trapped URLs) named in a run's stats (all are counted)
 FOOTER_RENDERS = 21  # pages rendered because scripts may write their footer: the footer check's sample
+IN_SCOPE_CACHE = 8192  # link URLs whose scope test is remembered (the template's stay in it), then it starts over
 # Bodies handed to extraction: markup, and JSON (list data that page scripts load).
 _EXTRACTED_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "application/json",
                     "text/json")
@@ -122,6 +124,39 @@ def _download_of(result: FetchResult) -> bool:
         or extension_of(download.filename) in ATTACHMENT_EXTENSIONS
 
 
+class SeenUrls:
+    """The URLs a crawl has queued (or fetched), kept as 16-byte BLAKE2b digests: about 80 bytes a
+    URL in the set where the URL strings took 130, so a 100,000-page site's frontier memory stays
+    small; the strings are freed once written. A 128-bit collision among one site's URLs (which
+    would leave a URL unvisited) is as good as impossible (about 10⁻²⁶ for a million URLs)."""
+
+    __slots__ = ("_digests",)
+
+    def __init__(self) -> None:
+        self._digests: set[bytes] = set()
+
+    @staticmethod
+    def _digest(url: str) -> bytes:
+        return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def __contains__(self, url: object) -> bool:
+        return isinstance(url, str) and self._digest(url) in self._digests
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def add(self, url: str) -> bool:
+        """Add ``url``; True when it was not there yet."""
+        digest = self._digest(url)
+        if digest in self._digests:
+            return False
+        self._digests.add(digest)
+        return True
+
+    def update(self, urls: set[str]) -> None:
+        self._digests.update(map(self._digest, urls))
+
+
 class Crawler:
     """Crawls one site within its scope."""
 
@@ -136,7 +171,7 @@ class Crawler:
         self.progress = CrawlProgress()
         self.traps = TrapGuard(settings.max_url_length, settings.max_query_variants)
         self._queue: asyncio.Queue[tuple[str, int, str, str]] = asyncio.Queue()
-        self._seen: set[str] = set()
+        self._seen = SeenUrls()
         self._page_budget = settings.max_pages
         self.page_limit_hit = False
         self.depth_limit_hit = 0
@@ -152,14 +187,13 @@ class Crawler:
         self.template = LinkTemplate()
         self._in_scope: dict[str, bool] = {}  # link URL -> in scope (pages repeat their template links)
         self._footer_renders = FOOTER_RENDERS
+        self._template_queued: tuple[Link, ...] | None = None  # the template whose links are all queued
 
     # -- frontier ---------------------------------------------------------------
 
     def _enqueue(self, url: str, depth: int, kind: str, via: str) -> None:
-        if url in self._seen:
-            return
-        self._seen.add(url)
-        self._queue.put_nowait((url, depth, kind, via))
+        if self._seen.add(url):
+            self._queue.put_nowait((url, depth, kind, via))
 
     # -- the crawl --------------------------------------------------------------
 
@@ -310,9 +344,12 @@ class Crawler:
                 self._seen.add(result.final_url)
         await self._record(FetchRecord(url=url, role="page", kind=kind, depth=depth, result=result,
                                        extracted=extracted, links=links, template=template))
-        for link in template or ():
-            if link.url not in self._seen:  # a template link a depth limit kept out of the frontier
-                self._follow(link, depth)
+        if template is not None and template is not self._template_queued:
+            for link in template:
+                if link.url not in self._seen:  # a template link a depth limit kept out of the frontier
+                    self._follow(link, depth)
+            if all(link.url in self._seen for link in template):
+                self._template_queued = template  # all in the frontier: no page needs to look again
         for link in links:
             self._follow(link, depth)
 
@@ -346,6 +383,8 @@ class Crawler:
     def _stored_links(self, extracted: list[tuple[str, str, str, str, str]]) -> list[LinkRow]:
         """A page's links as stored: off-site targets are ``external``; one per (URL, kind), the first."""
         in_scope = self._in_scope
+        if len(in_scope) > IN_SCOPE_CACHE:  # mostly links seen once: start over, the template's come back
+            in_scope.clear()
         seen_here: set[tuple[str, str]] = set()
         rows: list[LinkRow] = []
         for link_url, text, link_kind, tag, via in extracted:

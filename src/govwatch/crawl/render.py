@@ -27,9 +27,21 @@ from govwatch.crawl.address_guard import AddressGuard, url_target
 
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 _DATA_RESOURCES = frozenset({"xhr", "fetch", "script"})  # requests that bring a list's data
+# ``--max-semi-space-size=1`` (MB): V8's young generation in each renderer stays small (tens of MB
+# otherwise); garbage collection sizing only, what a page's scripts do is unchanged.
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
-                  "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio"]
+                  "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio",
+                  "--js-flags=--max-semi-space-size=1"]
+# The same for Playwright's Node.js driver, which relays every request the browser makes: its peak
+# was 164 MB without it, 128 MB with it, in an inspection of a 20,000-page site (bench/memory_peaks.py).
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
+
+
+def limit_driver_memory() -> None:
+    """Give Playwright's Node.js driver (started by ``async_playwright()``, with this process's
+    environment) :data:`DRIVER_NODE_OPTIONS`, unless ``NODE_OPTIONS`` is already set."""
+    os.environ.setdefault("NODE_OPTIONS", DRIVER_NODE_OPTIONS)
 
 
 @dataclass(slots=True)
@@ -78,6 +90,7 @@ class Renderer:
                 return
             try:
                 from playwright.async_api import async_playwright
+                limit_driver_memory()
                 self._playwright = await async_playwright().start()
                 browser = await self._playwright.chromium.launch(
                     executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
