@@ -68,7 +68,7 @@ def test_every_message_field_is_stored(inspected_sites: InspectedSites) -> None:
 def test_a_payload_of_another_layout_is_computed_again(inspected_sites: InspectedSites, tmp_path: Any) -> None:
     store = inspected_sites.copy_store(tmp_path)
     run_id = inspected_sites["trs"].run_id
-    reads, payload = run_analyses(store, run_id)["columns"]
+    reads, payload = run_analyses(store, [run_id])[run_id]["columns"]
     assert reads == []  # column discovery and figures read no section: only the judgement does
     save_run_analyses(store, run_id, {"columns": (reads, [{"name": c["name"]} for c in payload])})
     data = StoreRunData(store, run_id)
@@ -82,7 +82,7 @@ def test_an_analysis_whose_read_section_differs_is_computed_again(inspected_site
     """An analysis stored as having read ``columns`` is not restored under a table of other windows."""
     store = inspected_sites.copy_store(tmp_path)
     run_id = inspected_sites["trs"].run_id
-    _, payload = run_analyses(store, run_id)["columns"]
+    _, payload = run_analyses(store, [run_id])[run_id]["columns"]
     save_run_analyses(store, run_id, {"columns": (["columns"], payload)})
     own = StoreRunData(store, run_id)
     columns_of(own)

@@ -79,12 +79,16 @@ def save_run_analyses(store: Store, run_id: int, analyses: Analyses) -> None:
         _put_analyses(conn, run_id, analyses)
 
 
-def run_analyses(store: Store, run_id: int) -> dict[str, tuple[list[str], Any]]:
-    """A run's stored analyses: name -> (the rule-table sections it read, its JSON payload)."""
+def run_analyses(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, tuple[list[str], Any]]]:
+    """Each run's stored analyses: run id -> name -> (the rule-table sections it read, its JSON
+    payload); a run with none maps to {}. One query."""
     c = t.run_analyses.c
+    out: dict[int, dict[str, tuple[list[str], Any]]] = {run_id: {} for run_id in run_ids}
     with store.engine.connect() as conn:
-        rows = conn.execute(select(c.name, c.rule_reads, c.payload).where(c.run_id == run_id)).all()
-    return {name: (json.loads(reads), payload) for name, reads, payload in rows}
+        for run_id, name, reads, payload in conn.execute(
+                select(c.run_id, c.name, c.rule_reads, c.payload).where(c.run_id.in_(list(out)))):
+            out[run_id][name] = (json.loads(reads), payload)
+    return out
 
 
 def _finding(r: Any) -> Finding:

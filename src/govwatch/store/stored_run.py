@@ -143,15 +143,11 @@ def run_heads(store: Store, run_ids: Sequence[int], *, checked: bool = False) ->
                 .where(f.run_id.in_(wanted), t.urls.c.url == t.sites.c.url).order_by(f.id)):
             finals.setdefault(run_id, final_url)
         facts: dict[int, dict[str, dict[str, Any]]] = {r: {} for r in wanted}
-        analyses: dict[int, dict[str, tuple[list[str], Any]]] = {r: {} for r in wanted}
         if checked:
             c = t.run_facts.c
             for run_id, name, value in conn.execute(select(c.run_id, c.name, c.facts).where(c.run_id.in_(wanted))):
                 facts[run_id][name] = value
-            a = t.run_analyses.c
-            for run_id, name, reads, payload in conn.execute(
-                    select(a.run_id, a.name, a.rule_reads, a.payload).where(a.run_id.in_(wanted))):
-                analyses[run_id][name] = (json.loads(reads), payload)
+    analyses = run_analyses(store, wanted) if checked else {}
     return {r: RunHead(runs[r], sites[runs[r]["site_id"]], finals.get(r),
                        facts[r] if checked else None, analyses[r] if checked else None) for r in wanted}
 
@@ -200,7 +196,7 @@ class StoreRunData(RunData):
 
     def stored_analysis(self, name: str, decode: Callable[[Any], T]) -> T | None:
         if self._analyses is None:
-            self._analyses = run_analyses(self.store, self.run_id)
+            self._analyses = run_analyses(self.store, [self.run_id])[self.run_id]
         stored = self._analyses.get(name)
         if stored is None or self._stored_table is None:
             return None
