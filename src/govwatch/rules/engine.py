@@ -166,9 +166,9 @@ def _veto(veto: dict[str, Any], active: Sequence[EngineFinding], given: ScoreInp
     conditions = []
     kinds: set[str] = set()
     for cond in veto["conditions"]:
-        hits = sorted({f.id for f in active if f.origin == "check" and any(
-            matches(sel, f, given.site) for sel in cond["match"])})
         cond_kinds = _kinds_of(cond["match"])
+        hits = sorted({f.id for f in active if f.origin == "check" and f.finding.kind in cond_kinds and any(
+            matches(sel, f, given.site) for sel in cond["match"])})
         kinds |= cond_kinds
         status, missing = _status(cond_kinds, given.looked_for)
         minimum = int(cond.get("min", 1))
