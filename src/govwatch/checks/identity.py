@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -199,17 +200,18 @@ def _visible_date(value: Any) -> date | None:
         return None
 
 
-def _pubdate_problem(pub: str, facts: dict[str, Any], future_after: date) -> tuple[str, str, str, str] | None:
-    """An article's PubDate meta that is malformed, in the future (after ``future_after``: the later of
-    the day the page was fetched and the inspection day) or not the date the page shows:
-    ``(problem, observed, expected, reason)``."""
+def _pubdate_problem(pub: str, facts: dict[str, Any], as_of: date,
+                     future_after: Callable[[], date]) -> tuple[str, str, str, str] | None:
+    """An article's PubDate meta that is malformed, in the future (after ``future_after()``: the later
+    of the day the page was fetched and the inspection day ``as_of``, asked only for a PubDate after
+    ``as_of``) or not the date the page shows: ``(problem, observed, expected, reason)``."""
     m = _PUBDATE.fullmatch(pub)
     pub_day = _visible_date(pub) if m else None
     visible = _visible_date(facts.get("publish_date"))
     if not m or pub_day is None:
         return "format", pub, "YYYY-MM-DD HH:MM", f"PubDate「{pub}」格式不符合 YYYY-MM-DD HH:MM"
-    if pub_day > future_after:
-        limit = future_after.isoformat()
+    if pub_day > as_of and pub_day > (latest := future_after()):
+        limit = latest.isoformat()
         return "future", pub, f"不晚于{limit}", f"PubDate「{pub}」晚于抓取页面的日期{limit}，为未来日期"
     if visible is not None and visible != pub_day:
         return "mismatch", pub, visible.isoformat(), f"PubDate「{pub}」与页面显示的发布日期{visible.isoformat()}不一致"
@@ -224,6 +226,8 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
     missing: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     grouped: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tag, problem, observed) -> pages
     per_page: list[tuple[str, str, str, str, str, str]] = []  # (url, tag, problem, observed, expected, reason)
+    domain_hosts: dict[str, str] = {}  # SiteDomain value -> its host (a template's value repeats on every page)
+    site_codes: dict[str, tuple[Any, ...]] = {}  # SiteIDCode value -> check_site_code's verdict
     seen = 0
     for url, facts, ptype in _html_pages(data):
         seen += 1
@@ -237,14 +241,19 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                                                         "reason": f"标签名写作「{variant}」，规范写法为「{tag}」"})["pages"].append(url)
         site_domain = (meta.get("SiteDomain") or "").strip()
         if site_domain:
-            observed_host = _host(site_domain if "://" in site_domain else f"http://{site_domain}")
-            if observed_host != _host(url) and observed_host != site_host:
+            observed_host = domain_hosts.get(site_domain)
+            if observed_host is None:
+                observed_host = domain_hosts[site_domain] = _host(
+                    site_domain if "://" in site_domain else f"http://{site_domain}")
+            if observed_host != site_host and observed_host != _host(url):
                 grouped.setdefault(("SiteDomain", "mismatch", site_domain), {
                     "expected": _host(url), "pages": [], "severity": "error",
                     "reason": f"SiteDomain「{site_domain}」与网站域名{_host(url)}不一致"})["pages"].append(url)
         site_id = (meta.get("SiteIDCode") or "").strip()
         if site_id:
-            value, problem, _ = check_site_code(site_id)
+            if site_id not in site_codes:
+                site_codes[site_id] = check_site_code(site_id)
+            value, problem, _ = site_codes[site_id]
             if problem:
                 grouped.setdefault(("SiteIDCode", "invalid", site_id), {
                     "expected": code, "pages": [], "severity": "error",
@@ -255,7 +264,7 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                     "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].append(url)
         pub = (meta.get("PubDate") or "").strip()
         if pub and ptype == "article":
-            pub_problem = _pubdate_problem(pub, facts, data.future_after(url))
+            pub_problem = _pubdate_problem(pub, facts, data.as_of, partial(data.future_after, url))
             if pub_problem is not None:
                 per_page.append((url, "PubDate", *pub_problem))
     if not seen:

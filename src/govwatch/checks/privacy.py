@@ -46,11 +46,11 @@ def attachment_name(url: str) -> str:
     return last
 
 
-def _segments(url: str, body: bytes, content_type: str) -> tuple[list[tuple[str, str]], str | None]:
-    """An attachment's text segments (read by the format its bytes show, else by its name) and,
+def _segments(url: str, body: bytes, content_type: str, name: str) -> tuple[list[tuple[str, str]], str | None]:
+    """An attachment's text segments (read by the format its bytes show, else by its ``name``) and,
     when it cannot be parsed, why."""
     try:
-        return attachment_segments(url, body, content_type, attachment_name(url)), None
+        return attachment_segments(url, body, content_type, name), None
     except Unsupported:
         return [], None
     except Unreadable as exc:
@@ -71,24 +71,25 @@ def personal_data(data: RunData) -> Iterator[Finding]:
     parsed: dict[str, tuple[PersonalHits, str | None]] = {}  # body hash -> what its text holds (one parse a file)
     for url, body in data.bodies(attachments):
         row = attachments[url]
+        name = attachment_name(url)
         key = row.get("body_hash") or url
         if key not in parsed:
-            segments, why = _segments(url, body, row.get("content_type") or "")
+            segments, why = _segments(url, body, row.get("content_type") or "", name)
             parsed[key] = (personal_hits(segments, data.as_of), why)
         content_hits, unreadable = parsed[key]
         read += 1
-        names = [("attachment name", attachment_name(url))]
+        names = [("attachment name", name)]
         linking = links_by_target.get(url, [])
         names += [("attachment name", link[3]) for link in linking if link[3]]
         sources = sorted({link[0] for link in linking})[:5]
         hits = personal_hits(names, data.as_of).plus(content_hits)
-        extra: dict[str, object] = {"where": "attachment", "file": attachment_name(url), "linked_from": sources}
+        extra: dict[str, object] = {"where": "attachment", "file": name, "linked_from": sources}
         if hits.counts:
-            yield _finding(url, f"附件「{attachment_name(url)}」", hits, extra)
+            yield _finding(url, f"附件「{name}」", hits, extra)
         if unreadable:
             yield Finding(kind="attachment_unreadable", code="privacy.attachment_unreadable",
                           indicator="个人信息保护", url=url, severity="warning",
-                          message=f"附件「{attachment_name(url)}」无法读取，未能检查其中的个人信息：{unreadable}",
+                          message=f"附件「{name}」无法读取，未能检查其中的个人信息：{unreadable}",
                           evidence={"reason": unreadable, **extra})
     if read == 0:
         raise NotAssessed("没有存储的页面正文或附件内容")

@@ -30,8 +30,8 @@ _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_d
 
 _FETCH_NAMES = ("url", *_FETCH_COLUMNS)
 # one object per repeated value (a batch of rows shares its fetched_at)
-_SHARED_VALUES = frozenset(_FETCH_NAMES.index(n) for n in ("role", "kind", "method", "error", "content_type",
-                                                           "fetched_at"))
+_SHARED_VALUES = tuple(_FETCH_NAMES.index(n) for n in ("role", "kind", "method", "error", "content_type",
+                                                       "fetched_at"))
 _FETCH_INDEX = {name: i for i, name in enumerate(_FETCH_NAMES)}
 
 
@@ -77,9 +77,10 @@ class _RunFetches(Mapping[str, FetchRow]):
             with self._store.engine.connect() as conn:
                 for fetch_id, *values in conn.execute(q):
                     self._ids[values[0]] = fetch_id
-                    rows[values[0]] = FetchRow(tuple(
-                        shared.setdefault(v, v) if i in _SHARED_VALUES and isinstance(v, str) else v
-                        for i, v in enumerate(values)))
+                    for i in _SHARED_VALUES:
+                        if isinstance(value := values[i], str):
+                            values[i] = shared.setdefault(value, value)
+                    rows[values[0]] = FetchRow(tuple(values))
             self._rows = rows
         return self._rows
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -87,11 +88,16 @@ def clean_label(text: str) -> str:
     return label.rstrip(":：").strip()
 
 
+# normalize_url kept for the last links read: a page's links are read again by the blocks around
+# them and by page_links (a guide page), and normalizing is most of reading a link.
+_absolute = lru_cache(maxsize=1024)(normalize_url)
+
+
 def _links(node: LexborNode, base: str) -> tuple[tuple[str, str], ...]:
     out = []
     for a in node.css("a"):
         href = a.attributes.get("href")
-        url = normalize_url(href, base) if href else None
+        url = _absolute(href, base) if href else None
         if url:
             out.append((collapse(a.text(separator="")), url))
     return tuple(out)
@@ -204,7 +210,8 @@ def _lines(root: LexborNode) -> list[str]:
             parts.append("\n")
             stack.append(None)
         stack.extend(reversed(list(node.iter(include_text=True))))
-    return [line for line in (collapse(p) for p in "".join(parts).split("\n")) if line]
+    # a part of whitespace only collapses to nothing (str.isspace and the pattern's \s agree)
+    return [collapse(p) for p in "".join(parts).split("\n") if p and not p.isspace()]
 
 
 def _labelled_blocks(root: LexborNode, out: Fields, known: Callable[[str], bool] | None) -> None:
@@ -220,22 +227,23 @@ def _labelled_blocks(root: LexborNode, out: Fields, known: Callable[[str], bool]
             return label if known(label) and (len(label) >= 4 or marked) else None
         return label if line.rstrip().endswith((":", "：")) and _LEADING_LABEL.match(line) else None
 
-    def ends_block(line: str) -> bool:
-        if label_only(line) is not None or _PAGE_TOOLS.match(line):
+    def ends_block(n: int) -> bool:
+        line = lines[n]
+        if labels[n] is not None or _PAGE_TOOLS.match(line):
             return True
         lead = _LEADING_LABEL.match(line)
         return lead is not None and (known is None or known(clean_label(lead.group(1))))
 
     lines = _lines(root)
-    for n, line in enumerate(lines):
-        label = label_only(line)
+    labels = [label_only(line) for line in lines]  # each line's label, read once
+    for n, label in enumerate(labels):
         if label is None:
             continue
         value: list[str] = []
-        for following in lines[n + 1:]:
+        for following in range(n + 1, len(lines)):
             if ends_block(following):
                 break
-            value.append(following)
+            value.append(lines[following])
         if value:
             out.add(label, " ".join(value), "block")
 

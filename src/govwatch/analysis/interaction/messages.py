@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -127,9 +127,11 @@ def _state_index() -> dict[str, str]:
 _REPLY_SUFFIXES = ("的回复", "的答复", "回复", "答复")
 
 
+@lru_cache(maxsize=4096)
 def field_key(label: str) -> str | None:
     """The message field a cleaned label names (``message_fields``); a label naming who replies
-    (县住房和城乡建设局回复, 市长答复) is the reply, a status word (已回复, 未答复) is none."""
+    (县住房和城乡建设局回复, 市长答复) is the reply, a status word (已回复, 未答复) is none. Kept per
+    label (the vocabulary is read once): pages of one site repeat the same few labels."""
     key = match_label(label, words()["message_fields"])
     if key is None and len(label) > 2 and label.endswith(_REPLY_SUFFIXES) and not state_words(label):
         return "reply"
