@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from govwatch.checks.availability import judge_target
 from govwatch.commands.main import main
@@ -288,3 +288,25 @@ def test_cli_reads_the_service_configs_store_section(tmp_path: Path, capsys: pyt
     config.write_text("store:\n  keep_full_run: 7\n", encoding="utf-8")
     assert main(["store", "prune", "--service-config", str(config), "--db", str(tmp_path / "gw.db")]) == 2
     assert "keep_full_run" in capsys.readouterr().err
+
+
+def test_reading_bodies_holds_no_transaction_between_chunks(any_store: Store) -> None:
+    """``StoreRunData.bodies`` yields bodies while the caller works on each (an attachment parsed
+    for seconds): its connection is in autocommit, so no transaction (no PostgreSQL snapshot that
+    holds back vacuum) stays open meanwhile; the bodies are the stored ones, in the order asked."""
+    from govwatch.store.stored_run import StoreRunData
+
+    site = any_store.site_id("http://a.gov.cn/")
+    pages = {f"http://a.gov.cn/{i}.html": page("r", str(i)) for i in range(3)}
+    run_id = Runs(any_store).add(site, pages)
+    data = StoreRunData(any_store, run_id)
+    seen = []
+    for url, body in data.bodies(reversed(list(pages))):
+        seen.append((url, body))
+        if any_store.engine.dialect.name == "postgresql":
+            with any_store.engine.connect() as conn:
+                open_transactions = conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state = 'idle in transaction' AND pid <> pg_backend_pid()")).scalar()
+            assert open_transactions == 0
+    assert seen == [(url, pages[url]) for url in reversed(list(pages))]

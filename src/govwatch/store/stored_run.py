@@ -277,9 +277,11 @@ class StoreRunData(RunData):
                        content_type or "")
 
     def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        # Blobs read 200 at a time (a query per body costs more than reading it).
+        # Blobs read 200 at a time (a query per body costs more than reading it). Autocommit: the
+        # caller may take minutes over a chunk (attachments parsed one by one), and no transaction
+        # (no snapshot PostgreSQL must keep) stays open meanwhile.
         wanted = [(url, digest) for url in urls if (digest := (self.fetches.get(url) or {}).get("body_hash"))]
-        with self.store.engine.connect() as conn:
+        with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for start in range(0, len(wanted), 200):
                 chunk = wanted[start:start + 200]
                 rows = {h: (data, codec) for h, data, codec in conn.execute(
