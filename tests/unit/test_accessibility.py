@@ -72,15 +72,18 @@ def test_text_that_only_mentions_accessibility_is_no_entry(html: str) -> None:
     assert find_entry(f"<html><body>{html}</body></html>") is None
 
 
-def test_the_sample_is_the_homepage_and_the_first_pages_of_each_type_in_crawl_order() -> None:
+def test_the_sample_is_the_homepage_and_the_nearest_pages_of_each_type_in_any_crawl_order() -> None:
     pages = [{"url": ""}] + [{"url": f"l{n}.html", "type": "list"} for n in range(4)] + \
         [{"url": f"a{n}.html", "type": "article"} for n in range(4)] + [{"url": "o.html", "type": "other"}]
     data = build_run(SPEC, {"pages": pages})
-    assert sample_pages(data, 2, 10) == [(SITE, "home"), (SITE + "l0.html", "list"), (SITE + "l1.html", "list"),
-                                         (SITE + "a0.html", "article"), (SITE + "a1.html", "article"),
+    assert sample_pages(data, 2, 10) == [(SITE, "home"), (SITE + "a0.html", "article"), (SITE + "a1.html", "article"),
+                                         (SITE + "l0.html", "list"), (SITE + "l1.html", "list"),
                                          (SITE + "o.html", "other")]
-    assert sample_pages(data, 2, 3) == [(SITE, "home"), (SITE + "l0.html", "list"), (SITE + "l1.html", "list")]
+    assert sample_pages(data, 2, 3) == [(SITE, "home"), (SITE + "a0.html", "article"), (SITE + "a1.html", "article")]
     assert sample_pages(data, 0, 10) == [(SITE, "home")]
+    # Not crawl order: the same pages however the crawl's concurrent fetches finished.
+    shuffled = build_run(SPEC, {"pages": [pages[0], *reversed(pages[1:])]})
+    assert sample_pages(shuffled, 2, 10) == sample_pages(data, 2, 10)
 
 
 def test_without_a_browser_the_probe_says_so_in_chinese(tmp_path: Path) -> None:

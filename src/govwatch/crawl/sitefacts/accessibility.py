@@ -51,20 +51,25 @@ def axe_script(search: list[Path] | None = None) -> Path | None:
 
 
 def sample_pages(data: RunData, per_type: int, max_pages: int) -> list[tuple[str, str]]:
-    """(url, page type) to test: the homepage, then the first ``per_type`` HTML pages of each type
-    read without error, in crawl order; at most ``max_pages``."""
+    """(url, page type) to test: the homepage, then the ``per_type`` HTML pages of each type read
+    without error that are nearest the homepage (by depth, then URL); at most ``max_pages``. Not
+    crawl order: concurrent fetches finish in any order, and a resumed or repeated inspection of an
+    unchanged site must test the same pages (and so report the same findings)."""
     chosen: list[tuple[str, str]] = []
     if data.homepage() is not None:
         chosen.append((data.site_url, "home"))
-    counts = dict.fromkeys(PAGE_TYPES, 0)
+    candidates: list[tuple[int, str, str]] = []  # (depth, url, page type)
     for url, facts in data.pages():
+        kind = facts.get("page_type")
+        if kind in PAGE_TYPES and url not in data.homepage_urls and _read_ok(data, url):
+            candidates.append((int(facts.get("depth") or 0), url, kind))
+    counts = dict.fromkeys(PAGE_TYPES, 0)
+    for _depth, url, kind in sorted(candidates):
         if len(chosen) >= max_pages:
             break
-        kind = facts.get("page_type")
-        if kind not in counts or counts[kind] >= per_type or url in data.homepage_urls or not _read_ok(data, url):
-            continue
-        counts[kind] += 1
-        chosen.append((url, kind))
+        if counts[kind] < per_type:
+            counts[kind] += 1
+            chosen.append((url, kind))
     return chosen
 
 
