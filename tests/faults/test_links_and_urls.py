@@ -247,9 +247,11 @@ def _resource_site() -> Callable[[str], Response]:
 def test_a_million_links_a_million_sitemap_urls_and_a_huge_json_list_stay_bounded(tmp_path: Path) -> None:
     site = _resource_site()  # built before measuring: the server's own bodies are not the crawl's memory
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    # timeout 20 s: the bounds here are of memory; serving the 40 MB sitemap and the 7 MB list took
-    # over the tests' 1 s on a loaded CI machine, and the list was then never read.
-    doc, data, url = _inspect(site, tmp_path, max_pages=60, max_bytes=64 * 1024 * 1024, timeout=20.0)
+    # timeout 20 s, connect 10 s: the bounds here are of memory; serving the 40 MB sitemap and the 7 MB
+    # list took over the tests' 1 s on a loaded CI machine (and once kept a connection waiting over 1 s
+    # to be accepted), and the list was then never read.
+    doc, data, url = _inspect(site, tmp_path, max_pages=60, max_bytes=64 * 1024 * 1024, timeout=20.0,
+                              connect_timeout=10.0)
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     worker_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the extraction worker (joined)
     assert grown_mib < 300, grown_mib
