@@ -146,7 +146,10 @@ def _serve(sock: socket.socket, text_scan: TextScan | None = None) -> None:
                 return
             page = extract_for_crawl(*args, text_scan=text_scan)
             reply = pickle.dumps((request_id, _to_wire(page)), pickle.HIGHEST_PROTOCOL)
-            sock.sendall(_HEADER.pack(len(reply)) + reply)
+            try:
+                sock.sendall(_HEADER.pack(len(reply)) + reply)
+            except OSError:  # the crawler is gone (Ctrl-C, a stopped crawl): nothing left to answer
+                return
 
 
 class _Worker:
