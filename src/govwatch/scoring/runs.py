@@ -27,7 +27,6 @@ from govwatch.store.run_results import (
     check_findings_of,
     check_records_of,
     newest_completed_runs,
-    run_rule_tables,
     save_score_sheets,
 )
 from govwatch.store.stored_run import RunHead, StoreRunData, run_heads
@@ -159,8 +158,9 @@ def score_stored_run(store: Store, run_id: int, rules: RuleSet | None = None) ->
     A check is not run again when its stored result cannot change: it ran without error, and the
     rule-table sections it read then (recorded with it, rules/reads.py) are the same in ``rules``;
     its stored record and findings are reused."""
-    reused_findings, reused_runs = _reusable_results(store, [run_id], rules)[run_id]
-    scored = _rechecked(store, run_id, rules, reused_findings, reused_runs)
+    heads = run_heads(store, [run_id], checked=True)
+    reused_findings, reused_runs = _reusable_results(store, heads, rules)[run_id]
+    scored = _rechecked(store, run_id, rules, reused_findings, reused_runs, heads[run_id])
     save_score_sheets(store, [(run_id, scored.sheet)])
     return scored
 
@@ -171,13 +171,14 @@ RESCORE_CHUNK = 100  # runs whose stored results are read, and sheets stored, to
 def score_stored_runs(store: Store, run_ids: Sequence[int], rules: RuleSet | None = None) -> list[dict[str, Any]]:
     """:func:`score_stored_run` for many runs (a province re-scored with another table): the same
     score sheets, returned in ``run_ids`` order. Per :data:`RESCORE_CHUNK` runs, the stored
-    findings, check records, tables, run and site rows, run facts, stored analyses and which runs
-    have reviewer input are read in one query each and the sheets stored in one transaction; only the sheets are kept (a run's checked data is dropped once it is scored)."""
+    findings, check records, run and site rows (with the stored tables), run facts, stored analyses
+    and which runs have reviewer input are read in one query each and the sheets stored in one
+    transaction; only the sheets are kept (a run's checked data is dropped once it is scored)."""
     sheets: list[dict[str, Any]] = []
     for start in range(0, len(run_ids), RESCORE_CHUNK):
         chunk = list(run_ids[start:start + RESCORE_CHUNK])
-        reusable = _reusable_results(store, chunk, rules)
         heads = run_heads(store, chunk, checked=True)
+        reusable = _reusable_results(store, heads, rules)
         reviewer_input = reviewer_input_of(store, [(r, heads[r].run["site_id"]) for r in chunk])
         done = [(run_id, _rechecked(store, run_id, rules, *reusable[run_id], heads[run_id], reviewer_input).sheet)
                 for run_id in chunk]
@@ -187,10 +188,9 @@ def score_stored_runs(store: Store, run_ids: Sequence[int], rules: RuleSet | Non
 
 
 def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings: list[Finding],
-               reused_runs: list[CheckRun], head: RunHead | None = None,
-               reviewer_input: ReviewerInput | None = None) -> ScoredRun:
+               reused_runs: list[CheckRun], head: RunHead, reviewer_input: ReviewerInput | None = None) -> ScoredRun:
     """The run checked again with ``rules`` (but for the reused results) and scored, not stored."""
-    data = StoreRunData(store, run_id, rules=rules, head=head or run_heads(store, [run_id], checked=True)[run_id])
+    data = StoreRunData(store, run_id, rules=rules, head=head)
     reused = {c.name: c for c in reused_runs}
     placed: set[str] = set()  # kinds whose reused findings are placed (two checks may share one)
     findings: list[Finding] = []
@@ -208,17 +208,18 @@ def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings
     return _scored(store, data, findings, check_runs, reviewer_input)
 
 
-def _reusable_results(store: Store, run_ids: Sequence[int],
+def _reusable_results(store: Store, heads: Mapping[int, RunHead],
                       rules: RuleSet | None) -> dict[int, tuple[list[Finding], list[CheckRun]]]:
     """Run id -> the stored findings and check records that a re-score with ``rules`` (None: the
-    run's own table) may reuse (:func:`reusable_checks`)."""
+    run's own table) may reuse (:func:`reusable_checks`), for the runs of ``heads``."""
     load_builtin_checks()
+    run_ids = list(heads)
     records = check_records_of(store, run_ids, REGISTRY)
-    tables = run_rule_tables(store, run_ids)
     found = check_findings_of(store, run_ids)
     out: dict[int, tuple[list[Finding], list[CheckRun]]] = {}
     for run_id in run_ids:
-        runs = reusable_checks(records[run_id], tables[run_id], rules)
+        stored_table = (heads[run_id].run["settings"] or {}).get("rules")
+        runs = reusable_checks(records[run_id], stored_table, rules)
         kinds = {k for c in runs for k in REGISTRY[c.name].kinds}
         out[run_id] = ([f for f in found[run_id] if f.kind in kinds], runs)
     return out

@@ -19,7 +19,7 @@ from govwatch.store.db import Store, now_iso
 
 __all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
            "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows",
-           "run_rule_tables", "NAME_SEPARATOR", "Analyses", "run_analyses", "save_run_analyses"]
+           "NAME_SEPARATOR", "Analyses", "run_analyses", "save_run_analyses"]
 
 NAME_SEPARATOR = "\x1f"  # joins the names of a sheet's triggered vetoes (scores.triggered_vetoes)
 Analyses = Mapping[str, tuple[Iterable[str], Any]]  # name -> (rule-table sections read, JSON payload)
@@ -127,15 +127,6 @@ def check_records_of(store: Store, run_ids: Sequence[int], names: Iterable[str])
                 t.check_runs.c.run_id.in_(list(out)), t.check_runs.c.check_name.in_(list(names)))
                 .order_by(t.check_runs.c.id)).mappings():
             out[r["run_id"]].append(dict(r))
-    return out
-
-
-def run_rule_tables(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
-    """Run id -> the data of the rule table stored with the run (None when it stored none): one query."""
-    out: dict[int, dict[str, Any] | None] = {run_id: None for run_id in run_ids}
-    with store.engine.connect() as conn:
-        for run_id, settings in conn.execute(select(t.runs.c.id, t.runs.c.settings).where(t.runs.c.id.in_(list(out)))):
-            out[int(run_id)] = (settings or {}).get("rules")
     return out
 
 
