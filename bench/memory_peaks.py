@@ -8,7 +8,8 @@
 inspects it as that benchmark does (``--offline --rate 0 --concurrency 64``, ``--max-pages`` twice the
 site's pages; arguments after ``--`` replace those options). The command's process tree is sampled
 every ``--interval`` seconds from ``/proc``: each process's VmHWM (its own peak resident set, what
-``/usr/bin/time -v`` reports for the largest process) and when it was reached, by role (the
+``/usr/bin/time -v`` reports for the largest process) and when it was reached, and its CPU seconds
+(as last sampled: a process's last interval is missed), by role (the
 inspecting process, extraction workers, chromium's processes, Playwright's driver). The inspecting
 process's resident set is also shown per phase (crawl: until the crawl's extraction workers exit;
 then browser: while chromium lives, the accessibility pass; after: the checks and reports). Prints one line per process, then the largest, then
@@ -49,6 +50,7 @@ class Seen:
     role: str
     peak_kb: int = 0
     at: float = 0.0
+    cpu_s: float = 0.0  # user + system CPU seconds, as last sampled
 
 
 def free_port() -> int:
@@ -64,6 +66,18 @@ def status_kb(pid: int, *fields: str) -> dict[str, int]:
     except OSError:
         return {}
     return {f: int(m.group(1)) for f in fields if (m := re.search(rf"^{f}:\s+(\d+) kB", text, re.M))}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` so far (/proc/<pid>/stat); None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def children_of(pid: int) -> list[int]:
@@ -128,6 +142,8 @@ def watch(command: list[str], interval: float, work: Path) -> tuple[int, dict[in
                 if pid not in seen or seen[pid].role in ("time", "gone") or seen[pid].role.startswith("/"):
                     seen[pid] = Seen(role_of(pid), *(seen[pid].peak_kb, seen[pid].at) if pid in seen else ())
                 mem = status_kb(pid, "VmHWM", "VmRSS")
+                if (cpu := cpu_seconds(pid)) is not None:
+                    seen[pid].cpu_s = cpu
                 if mem.get("VmHWM", 0) > seen[pid].peak_kb:
                     seen[pid].peak_kb, seen[pid].at = mem["VmHWM"], now
                 if "VmRSS" in mem:
@@ -185,12 +201,20 @@ def main() -> int:
     print(f"exit {code}; load average {load} → {Path('/proc/loadavg').read_text().split()[0]}")
     for pid, proc in sorted(seen.items(), key=lambda item: -item[1].peak_kb):
         if proc.role != "time" and proc.peak_kb:
-            print(f"{pid:>8} {proc.role:<28} VmHWM {proc.peak_kb / 1024:7.1f} MB at {proc.at:6.1f} s")
+            print(f"{pid:>8} {proc.role:<28} VmHWM {proc.peak_kb / 1024:7.1f} MB at {proc.at:6.1f} s"
+                  f"  CPU {proc.cpu_s:6.1f} s")
+    by_role: dict[str, float] = {}
+    for proc in seen.values():
+        role = "chromium" if proc.role.startswith("chromium") else proc.role
+        by_role[role] = by_role.get(role, 0.0) + proc.cpu_s
+    print("CPU s by role (as last sampled): " + ", ".join(
+        f"{role} {cpu:.1f}" for role, cpu in sorted(by_role.items(), key=lambda item: -item[1]) if cpu >= 0.05))
     for phase in ("crawl", "browser", "after"):
+        times = [t for t, p, _ in timeline if p == phase]
         samples = [rss for _, p, rss in timeline if p == phase]
         if samples:
             print(f"inspecting process in phase {phase:<8} VmRSS max {max(samples) / 1024:6.1f} MB "
-                  f"({len(samples)} samples)")
+                  f"({len(samples)} samples, {times[0]:.1f}–{times[-1]:.1f} s)")
     largest = max((p for p in seen.values() if p.role != "time"), key=lambda p: p.peak_kb)
     print(f"largest process: {largest.role} {largest.peak_kb / 1024:.1f} MB")
     if (m := re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)) is not None:
