@@ -15,6 +15,7 @@ import ctypes
 import dataclasses
 import functools
 import gc
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from typing import Any
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.analysis.content.text_scan import scan_body
 from govwatch.analysis.stored import analyses_to_store
-from govwatch.checks import CheckRun, run_checks
+from govwatch.checks import CheckRun, FactPending, run_checks
 from govwatch.core import aio
 from govwatch.core.model import Finding
 from govwatch.core.settings import CrawlSettings, Settings, settings_to_dict
@@ -34,6 +35,7 @@ from govwatch.crawl.coverage import FACT_NAME as COVERAGE_FACT
 from govwatch.crawl.coverage import crawl_coverage
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer, limit_driver_memory
+from govwatch.crawl.sitefacts import MEASURED_FACTS
 from govwatch.report.inspection import scored_document
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring.runs import score_checked
@@ -149,16 +151,100 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
 
 async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
                             checks_in_thread: bool = False) -> dict[str, Any]:
-    """The steps after a crawl: the site measurements (HTTPS/TLS, IPv6, cloaking → run facts) the
-    run has not stored yet, then :func:`check_and_report`. A run stopped after its crawl is
-    finished by this alone (``inspect --resume``): its pages are never fetched again."""
-    from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
-
+    """The steps after a crawl: the site measurements (HTTPS/TLS, IPv6, cloaking, accessibility →
+    run facts) the run has not stored yet, and :func:`check_and_report`. The measurements run in a
+    thread of their own (:class:`SiteMeasurements`: chromium's accessibility pass takes seconds of
+    waiting) while the checks run; a check that reads a measured fact runs after they ended. A run
+    stopped after its crawl is finished by this alone (``inspect --resume``): its pages are never
+    fetched again."""
     limit_driver_memory()  # the accessibility probe's browser driver
-    await measure_site(store, run_id, unmeasured(settings, store.run_facts(run_id)))
-    if checks_in_thread:
-        return await asyncio.to_thread(check_and_report, store, run_id)
-    return check_and_report(store, run_id)
+    measurements = SiteMeasurements(store, run_id, unmeasured(settings, store.run_facts(run_id)))
+    try:
+        if checks_in_thread:
+            return await asyncio.to_thread(check_and_report, store, run_id, measurements)
+        return check_and_report(store, run_id, measurements)
+    finally:
+        measurements.stop()
+
+
+class SiteMeasurements:
+    """The site measurements of a crawled run (``crawl.sitefacts.runner.measure_site``) on an event
+    loop of their own, in a thread started at once: the checks run meanwhile.
+
+    :meth:`wait` blocks until they are stored (and raises what stopped them); :meth:`stop` cancels
+    them if they still run (the inspection ended another way: Ctrl-C, an error) and joins the thread."""
+
+    def __init__(self, store: Store, run_id: int, settings: Settings) -> None:
+        self._store, self._run_id, self._settings = store, run_id, settings
+        self._ended = threading.Event()
+        self._failure: BaseException | None = None
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="govwatch-site-measurements")
+        self._thread.start()
+
+    def _run(self) -> None:
+        from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
+
+        async def measure() -> None:
+            with self._lock:
+                if self._stopping:
+                    raise asyncio.CancelledError
+                self._loop = asyncio.get_running_loop()
+                self._task = asyncio.current_task()
+            await measure_site(self._store, self._run_id, self._settings)
+
+        try:
+            asyncio.run(measure())
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits (wait())
+            self._failure = exc
+        finally:
+            self._ended.set()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    def wait(self) -> None:
+        """Block until the measurements are stored; raise :class:`InspectionError` if they were
+        stopped or failed (the run then stays ``crawled``: nothing of the checks is stored)."""
+        self._ended.wait()
+        if self._failure is not None:
+            raise InspectionError(f"the site measurements stopped: {type(self._failure).__name__}: "
+                                  f"{self._failure}") from self._failure
+
+    def stop(self) -> None:
+        """Cancel the measurements if they still run, and wait for their thread to end."""
+        with self._lock:
+            self._stopping = True
+            if self._loop is not None and self._task is not None and not self.ended:
+                self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join()
+
+
+class MeasuredRunData(StoreRunData):
+    """A crawled run whose site measurements may still be running: reading one of their facts
+    before they ended raises :class:`~govwatch.checks.FactPending` (``run_checks`` runs that check
+    after the others); once they ended, the facts are read again."""
+
+    def __init__(self, store: Store, run_id: int, measurements: SiteMeasurements) -> None:
+        super().__init__(store, run_id)
+        self._measurements: SiteMeasurements | None = measurements
+
+    def run_fact(self, name: str) -> dict[str, Any] | None:
+        if self._measurements is not None and name in MEASURED_FACTS:
+            if not self._measurements.ended:
+                raise FactPending(name)
+            self.measurements_ended()
+        return super().run_fact(name)
+
+    def measurements_ended(self) -> None:
+        """Wait for the measurements and forget the facts read before they were stored."""
+        if self._measurements is not None:
+            self._measurements.wait()
+            self._measurements, self._facts = None, None
 
 
 def page_text_scan(store: Store, run_id: int) -> Callable[[bytes, str], str]:
@@ -200,12 +286,16 @@ def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, res
                                       rules=rules, site_config=site_config, kind=kind, seeds=seeds))
 
 
-def check_and_report(store: Store, run_id: int) -> dict[str, Any]:
+def check_and_report(store: Store, run_id: int, measurements: SiteMeasurements | None = None) -> dict[str, Any]:
     """Measure how much of the site the crawl read, run every check on a stored run, store
-    findings (and whether the run is complete), and build its inspection document."""
-    data = StoreRunData(store, run_id)
+    findings (and whether the run is complete), and build its inspection document. With
+    ``measurements`` still running, the checks that read their facts run last, after they ended."""
+    data = StoreRunData(store, run_id) if measurements is None else MeasuredRunData(store, run_id, measurements)
     coverage = record_coverage(store, data)
-    findings, check_runs = run_checks(data)
+    wait = data.measurements_ended if isinstance(data, MeasuredRunData) else None
+    findings, check_runs = run_checks(data, wait_for_facts=wait)
+    if wait is not None:
+        wait()  # nothing is stored before the measurements are
     scored = score_checked(store, data, findings, check_runs)
     store_check_results(store, data, findings, scored.check_runs)
     store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])

@@ -61,27 +61,50 @@ class CheckRun:
     rule_reads: frozenset[str] | None = None
 
 
-def run_checks(data: RunData, names: Iterable[str] | None = None) -> tuple[list[Finding], list[CheckRun]]:
+class FactPending(Exception):
+    """Raised by ``RunData.run_fact`` for a site measurement still running (pipeline.py runs the
+    measurements beside the checks): :func:`run_checks` runs that check again after the others,
+    once ``wait_for_facts`` returned. A check must let it pass (catch ``NotAssessed``, not ``Exception``)."""
+
+
+def run_checks(data: RunData, names: Iterable[str] | None = None, *,
+               wait_for_facts: Callable[[], None] | None = None) -> tuple[list[Finding], list[CheckRun]]:
     """Run the registered checks (all, or ``names``) over ``data``, recording which rule-table
-    sections each read (with what the run's cached analysis read for it)."""
+    sections each read (with what the run's cached analysis read for it).
+
+    A check that reads a fact still being measured (:class:`FactPending`) is run again after all
+    the others, once ``wait_for_facts()`` returned; the findings keep the registry's order."""
     load_builtin_checks()
     selected = [REGISTRY[n] for n in names] if names is not None else list(REGISTRY.values())
-    findings: list[Finding] = []
-    runs: list[CheckRun] = []
-    for registered in selected:
-        started = time.perf_counter()
-        status, produced, error = "ok", [], None
-        with recording() as reads:
-            try:
-                produced = list(registered.fn(data))
-            except NotAssessed as exc:
-                status, error = "not_assessed", str(exc)
-            except Exception as exc:  # noqa: BLE001 - a crashing check is recorded, not fatal
-                status, error = "error", "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        findings.extend(produced)
-        runs.append(CheckRun(registered.name, status, len(produced), (time.perf_counter() - started) * 1000, error,
-                             frozenset(reads)))
-    return findings, runs
+    done: dict[str, tuple[list[Finding], CheckRun]] = {}
+    deferred = [registered for registered in selected if not _run_one(registered, data, done)]
+    if deferred:
+        if wait_for_facts is None:
+            raise RuntimeError("a check waits for a site measurement, but nothing measures the run")
+        wait_for_facts()
+        for registered in deferred:
+            if not _run_one(registered, data, done):
+                raise RuntimeError(f"check {registered.name!r} still waits for a site measurement after it ended")
+    findings = [finding for registered in selected for finding in done[registered.name][0]]
+    return findings, [done[registered.name][1] for registered in selected]
+
+
+def _run_one(registered: RegisteredCheck, data: RunData, done: dict[str, tuple[list[Finding], CheckRun]]) -> bool:
+    """Run one check into ``done``; False when it read a fact still being measured (nothing kept)."""
+    started = time.perf_counter()
+    status, produced, error = "ok", [], None
+    with recording() as reads:
+        try:
+            produced = list(registered.fn(data))
+        except FactPending:
+            return False
+        except NotAssessed as exc:
+            status, error = "not_assessed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - a crashing check is recorded, not fatal
+            status, error = "error", "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    done[registered.name] = (produced, CheckRun(registered.name, status, len(produced),
+                                                (time.perf_counter() - started) * 1000, error, frozenset(reads)))
+    return True
 
 
 def looked_for(check_runs: Iterable[CheckRun]) -> frozenset[str]:

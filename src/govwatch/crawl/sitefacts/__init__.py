@@ -6,3 +6,7 @@ refetched as Baiduspider and compared). Checks judge the facts (``checks/transpo
 ``checks/cloaking.py``); nothing here decides what is a finding. Mixed content needs no
 network: ``checks/transport.py`` reads it from the stored links.
 """
+
+# The run facts the step after a crawl writes (runner.measure_site, and counterfeit.record_counterfeits
+# at its start): a check reading one of them waits for the measurements (pipeline.MeasuredRunData).
+MEASURED_FACTS = frozenset({"transport", "ipv6", "cloaking", "accessibility", "site_search", "counterfeit"})

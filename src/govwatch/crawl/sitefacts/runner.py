@@ -30,7 +30,6 @@ from govwatch.crawl.sitefacts.tls import probe_ipv6, probe_transport
 from govwatch.store.db import Store
 from govwatch.store.stored_run import StoreRunData
 
-FACT_NAMES = ("transport", "ipv6", "cloaking", "accessibility", "site_search")
 _BUDGET_TIMEOUTS = 8  # a probe gets this many security.timeout periods in all
 
 
