@@ -159,17 +159,20 @@ async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
     fetched again."""
     limit_driver_memory()  # the accessibility probe's browser driver
     measurements = SiteMeasurements(store, run_id, unmeasured(settings, store.run_facts(run_id)))
+    data = MeasuredRunData(store, run_id, measurements)
+    len(data.fetches)  # read the fetch rows before two threads want them (one load, one copy in memory)
+    measurements.start(data)  # the measurements read the run through the checks' own data
     try:
         if checks_in_thread:
-            return await asyncio.to_thread(check_and_report, store, run_id, measurements)
-        return check_and_report(store, run_id, measurements)
+            return await asyncio.to_thread(check_and_report, store, run_id, data)
+        return check_and_report(store, run_id, data)
     finally:
         measurements.stop()
 
 
 class SiteMeasurements:
     """The site measurements of a crawled run (``crawl.sitefacts.runner.measure_site``) on an event
-    loop of their own, in a thread started at once: the checks run meanwhile.
+    loop of their own, in a thread (:meth:`start`): the checks run meanwhile.
 
     :meth:`wait` blocks until they are stored (and raises what stopped them); :meth:`stop` cancels
     them if they still run (the inspection ended another way: Ctrl-C, an error) and joins the thread."""
@@ -182,10 +185,14 @@ class SiteMeasurements:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="govwatch-site-measurements")
+        self._thread: threading.Thread | None = None
+
+    def start(self, data: StoreRunData) -> None:
+        """Start measuring in a thread, reading the run through ``data``."""
+        self._thread = threading.Thread(target=self._run, args=(data,), name="govwatch-site-measurements")
         self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, data: StoreRunData) -> None:
         from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
 
         async def measure() -> None:
@@ -194,7 +201,7 @@ class SiteMeasurements:
                     raise asyncio.CancelledError
                 self._loop = asyncio.get_running_loop()
                 self._task = asyncio.current_task()
-            await measure_site(self._store, self._run_id, self._settings)
+            await measure_site(self._store, self._run_id, self._settings, data)
 
         try:
             asyncio.run(measure())
@@ -210,6 +217,8 @@ class SiteMeasurements:
     def wait(self) -> None:
         """Block until the measurements are stored; raise :class:`InspectionError` if they were
         stopped or failed (the run then stays ``crawled``: nothing of the checks is stored)."""
+        if self._thread is None:
+            raise InspectionError("the site measurements were never started")
         self._ended.wait()
         if self._failure is not None:
             raise InspectionError(f"the site measurements stopped: {type(self._failure).__name__}: "
@@ -221,7 +230,8 @@ class SiteMeasurements:
             self._stopping = True
             if self._loop is not None and self._task is not None and not self.ended:
                 self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
 
 
 class MeasuredRunData(StoreRunData):
@@ -286,11 +296,12 @@ def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, res
                                       rules=rules, site_config=site_config, kind=kind, seeds=seeds))
 
 
-def check_and_report(store: Store, run_id: int, measurements: SiteMeasurements | None = None) -> dict[str, Any]:
+def check_and_report(store: Store, run_id: int, data: StoreRunData | None = None) -> dict[str, Any]:
     """Measure how much of the site the crawl read, run every check on a stored run, store
-    findings (and whether the run is complete), and build its inspection document. With
-    ``measurements`` still running, the checks that read their facts run last, after they ended."""
-    data = StoreRunData(store, run_id) if measurements is None else MeasuredRunData(store, run_id, measurements)
+    findings (and whether the run is complete), and build its inspection document. With ``data``
+    a :class:`MeasuredRunData` whose measurements still run, the checks that read their facts run
+    last, after they ended."""
+    data = StoreRunData(store, run_id) if data is None else data
     coverage = record_coverage(store, data)
     wait = data.measurements_ended if isinstance(data, MeasuredRunData) else None
     findings, check_runs = run_checks(data, wait_for_facts=wait)

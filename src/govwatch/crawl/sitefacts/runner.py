@@ -48,13 +48,15 @@ async def _bounded(job: Awaitable[dict[str, Any]], seconds: float) -> dict[str, 
         return _failure(exc)
 
 
-async def measure_site(store: Store, run_id: int, settings: Settings) -> dict[str, dict[str, Any]]:
-    """Run the enabled site measurements of a crawled run and store their facts; returns them by name."""
+async def measure_site(store: Store, run_id: int, settings: Settings,
+                       data: StoreRunData | None = None) -> dict[str, dict[str, Any]]:
+    """Run the enabled site measurements of a crawled run and store their facts; returns them by name.
+    ``data``: the run as the caller already reads it (the checks running beside), else read anew."""
     sec = settings.security
     if not sec.enabled:
         return {}
     record_counterfeits(store, run_id)  # the store's record of counterfeit pages (no network)
-    data = StoreRunData(store, run_id)
+    data = StoreRunData(store, run_id) if data is None else data
     resolver = Resolver(parse_hosts(sec.hosts))
     online = settings.crawl.network == "online"
 
