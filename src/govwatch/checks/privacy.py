@@ -68,14 +68,22 @@ def personal_data(data: RunData) -> Iterator[Finding]:
     links_by_target: dict[str, list[tuple[str, str, str, str, str]]] = {}
     for link in data.links_to(set(attachments)):  # one pass over the run's links
         links_by_target.setdefault(link[1], []).append(link)
-    parsed: dict[str, tuple[PersonalHits, str | None]] = {}  # body hash -> what its text holds (one parse a file)
-    for url, body in data.bodies(attachments):
-        row = attachments[url]
+    # One read and one parse a file: a body shared by many URLs (a template's 附件 on every page) is
+    # read for the first of them only, and parsed as that URL names it.
+    def body_key(url: str) -> str:  # a body's hash (an in-memory run may have none: its URL)
+        return attachments[url].get("body_hash") or url
+
+    first_url: dict[str, str] = {}  # body key -> the first attachment URL with that body
+    for url in attachments:
+        first_url.setdefault(body_key(url), url)
+    parsed: dict[str, tuple[PersonalHits, str | None]] = {}  # body key -> what its text holds
+    for url, body in data.bodies(first_url.values()):
+        segments, why = _segments(url, body, attachments[url].get("content_type") or "", attachment_name(url))
+        parsed[body_key(url)] = (personal_hits(segments, data.as_of), why)
+    for url in attachments:
+        if (key := body_key(url)) not in parsed:
+            continue  # no stored body
         name = attachment_name(url)
-        key = row.get("body_hash") or url
-        if key not in parsed:
-            segments, why = _segments(url, body, row.get("content_type") or "", name)
-            parsed[key] = (personal_hits(segments, data.as_of), why)
         content_hits, unreadable = parsed[key]
         read += 1
         names = [("attachment name", name)]
