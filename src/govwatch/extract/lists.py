@@ -67,6 +67,8 @@ _ROW_IDS = _tag_ids(_ROW_TAGS | {"tr"})
 _STOP_IDS = _tag_ids(_STOP_TAGS - {"html", "body"}) | _tag_ids({"html", "body"})
 _WRAP_IDS = _tag_ids(_WRAP_TAGS)
 _FALLBACK_IDS = _tag_ids(_FALLBACK_ROW_TAGS)
+_BLOCK_IDS = _tag_ids(_BLOCK_TAGS)
+_A_ID = next(iter(_tag_ids({"a"})))
 
 
 def _row_of(anchor: LexborNode) -> tuple[LexborNode | None, bool]:
@@ -293,8 +295,12 @@ def _own_links_only(node: LexborNode, hrefs: set[str]) -> bool:
     nodes = _descendants(node, _BLOCK_LIMIT)
     if len(nodes) >= _BLOCK_LIMIT:
         return False  # too big for one item
-    return all(n.tag != "a" or (n.attributes.get("href") or "").strip() in hrefs or not n.attributes.get("href")
-               for n in nodes)
+    for n in nodes:  # tag ids and single attributes: the whole attribute dict of each costs more
+        if n.tag_id == _A_ID:
+            href = n.attrs.get("href")
+            if href and href.strip() not in hrefs:
+                return False
+    return True
 
 
 def _repeated(node: LexborNode) -> bool:
@@ -302,8 +308,9 @@ def _repeated(node: LexborNode) -> bool:
     parent = node.parent
     if parent is None:
         return False
-    cls = node.attributes.get("class")
-    return any(sib.mem_id != node.mem_id and sib.tag_id == node.tag_id and sib.attributes.get("class") == cls
+    cls = node.attrs.get("class")
+    mem_id, tag_id = node.mem_id, node.tag_id
+    return any(sib.mem_id != mem_id and sib.tag_id == tag_id and sib.attrs.get("class") == cls
                for sib in parent.iter())
 
 
@@ -315,7 +322,7 @@ def _item_block(row: LexborNode, hrefs: set[str]) -> tuple[LexborNode, str, Date
     node = row
     for _ in range(_BLOCK_DEPTH):
         p = node.parent
-        if p is None or p.tag not in _BLOCK_TAGS or not _own_links_only(p, hrefs):
+        if p is None or p.tag_id not in _BLOCK_IDS or not _own_links_only(p, hrefs):
             return None
         if _repeated(p):
             raw = row_text(p)

@@ -131,7 +131,8 @@ def _hidden_anchors(scan: Scan, page: PageStyle, page_host: str, base_moved: boo
     hidden: list[HiddenLink] = []
     for node, href, text in scan.anchors:
         # Most hrefs are relative ("./2024/…", "list.html", "#top"): no host, nothing to judge.
-        host = _href_host(href) if href[:1] in _MAY_HAVE_HOST else None
+        first = href[:1]
+        host = None if first not in _MAY_HAVE_HOST or (first == "/" and href[1:2] != "/") else _href_host(href)
         if host is None:
             if not base_moved:
                 continue
