@@ -13,7 +13,7 @@ The words are in ``govwatch/data/error_labels.yaml`` (its header names the sourc
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -34,10 +34,13 @@ def labels() -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=4096)
 def error_text(error: str | None, detail: str | None = None) -> str:
     """A fetch error in Chinese: the name of its error class (:data:`ERROR_NAMES`, else 其他错误),
     made precise by the cause its raw detail names — 无法建立连接（连接被拒绝）, 访问超时（15秒）,
-    HTTP协议错误（服务器返回空响应）."""
+    HTTP协议错误（服务器返回空响应）. Kept per (error, detail): a run's link targets repeat a few
+    (every external link of an offline crawl has the same one; each was tested against every
+    pattern, twice per target, 0.5 s of a 20,000-page run's report)."""
     name = ERROR_NAMES.get(error or "other") or ERROR_NAMES["other"]
     for pattern, text in labels()["details"]:
         found = pattern.search(detail or "")
