@@ -245,10 +245,12 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
             if observed_host is None:
                 observed_host = domain_hosts[site_domain] = _host(
                     site_domain if "://" in site_domain else f"http://{site_domain}")
-            if observed_host != site_host and observed_host != _host(url):
-                grouped.setdefault(("SiteDomain", "mismatch", site_domain), {
-                    "expected": _host(url), "pages": [], "severity": "error",
-                    "reason": f"SiteDomain「{site_domain}」与网站域名{_host(url)}不一致"})["pages"].append(url)
+            if observed_host != site_host and observed_host != (page_host := _host(url)):
+                key = ("SiteDomain", "mismatch", site_domain)
+                if key not in grouped:  # the first page's host is the one expected
+                    grouped[key] = {"expected": page_host, "pages": [], "severity": "error",
+                                    "reason": f"SiteDomain「{site_domain}」与网站域名{page_host}不一致"}
+                grouped[key]["pages"].append(url)
         site_id = (meta.get("SiteIDCode") or "").strip()
         if site_id:
             if site_id not in site_codes:
