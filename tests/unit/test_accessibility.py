@@ -93,8 +93,8 @@ def test_without_a_browser_the_probe_says_so_in_chinese(tmp_path: Path) -> None:
     fact = asyncio.run(probe_accessibility(data, RenderSettings(executable=str(tmp_path / "no-chromium")),
                                            user_agent="govwatch-test", per_type=2, max_pages=10,
                                            allowed=lambda _url: True, axe_file=axe))
-    assert fact == {"unavailable": f"未找到浏览器 {tmp_path / 'no-chromium'}（请安装 Debian 的 chromium 软件包，"
-                                   "或设置 render.executable）"}
+    assert fact == {"unavailable": f"未找到浏览器 {tmp_path / 'no-chromium'}（请安装 Debian 的 chromium-headless-shell "
+                                   "或 chromium 软件包，或设置 render.executable）"}
 
 
 def test_the_sample_settings_are_validated() -> None:

@@ -1,7 +1,8 @@
 """Headless Chromium for pages whose lists JavaScript fills (Debian chromium via Playwright).
 
-The browser is the system's (``render.executable``, /usr/bin/chromium by default);
-govwatch never downloads one. It starts on the first page that needs it, renders
+The browser is the system's (``render.executable``; by default Debian's
+chromium-headless-shell when installed, else /usr/bin/chromium: see
+:func:`govwatch.core.settings.default_browser`); govwatch never downloads one. It starts on the first page that needs it, renders
 at most ``render.max_pages`` pages per run, loads no images, fonts or media, and
 sends nothing to hosts the crawl may not reach (off-scope hosts in offline mode), nor to
 non-public addresses the run's :class:`~govwatch.crawl.address_guard.AddressGuard` refuses (each
@@ -85,8 +86,8 @@ class Renderer:
                 return
             executable = self.settings.executable
             if not os.access(executable, os.X_OK):
-                self._unavailable = (f"no browser at {executable} (install Debian's chromium package, "
-                                     "or set render.executable, or render.enabled: false)")
+                self._unavailable = (f"no browser at {executable} (install Debian's chromium-headless-shell "
+                                     "or chromium package, or set render.executable, or render.enabled: false)")
                 return
             try:
                 from playwright.async_api import async_playwright

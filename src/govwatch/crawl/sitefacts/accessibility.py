@@ -1,8 +1,9 @@
 """Accessibility probe (信息无障碍 / 适老化): axe-core in Debian chromium on a sample of pages.
 
-The homepage and the first ``per_type`` list pages, articles and other pages of the crawl (in
-crawl order, at most ``max_pages`` in all) are loaded in the system's chromium (Playwright with
-``render.executable``; no browser is ever downloaded) with their style sheets, so contrast is
+The homepage and the ``per_type`` list pages, articles and other pages nearest it (by depth, then
+URL; at most ``max_pages`` in all: :func:`sample_pages`) are loaded in the system's chromium
+(Playwright with ``render.executable``: by default Debian's chromium-headless-shell when installed,
+else the full chromium; no browser is ever downloaded) with their style sheets, so contrast is
 measured as people see it. axe-core (``node_modules/axe-core/axe.min.js``, an npm dependency that
 ``scripts/bootstrap`` installs) runs only the rules that ``govwatch/data/accessibility.yaml`` maps
 to a national requirement. What is stored per page: each violated rule with its impact, the number
@@ -105,7 +106,8 @@ async def probe_accessibility(data: RunData, render: RenderSettings, *, user_age
     if axe_file is None:
         return {"unavailable": "未安装 axe-core（在 govwatch 目录运行 scripts/bootstrap 或 npm ci）"}
     if not os.access(render.executable, os.X_OK):
-        return {"unavailable": f"未找到浏览器 {render.executable}（请安装 Debian 的 chromium 软件包，或设置 render.executable）"}
+        return {"unavailable": f"未找到浏览器 {render.executable}（请安装 Debian 的 chromium-headless-shell 或 chromium "
+                               "软件包，或设置 render.executable）"}
     if not pages:
         return {"unavailable": "没有可供无障碍检测的页面（首页未能读取）"}
     source = axe_file.read_text(encoding="utf-8")
