@@ -201,3 +201,25 @@ def test_the_resolver_skips_schemes_as_normalize_does() -> None:
         resolver = Resolver(base)
         for href in hrefs:
             assert resolver(href) == urls.normalize_url(href, base), (href, base)
+
+
+def test_plain_joins_are_urljoins(bodies: list[tuple[str, bytes, str]]) -> None:
+    from urllib.parse import urljoin
+
+    pairs = [(url, href.strip()) for href, url in _hrefs(bodies) if href.strip()]
+    bases = ["http://a.gov.cn", "http://a.gov.cn/", "https://a.gov.cn:443/x/y/", "http://a.gov.cn:80/x/",
+             "http://a.gov.cn:8080/x/y.html", "http://a.gov.cn/x//y/", "http://a.gov.cn/./x/", "http://a.gov.cn/x/../",
+             "http://a.gov.cn/.x/", "http://a.gov.cn/x/?q=1", "http://a.gov.cn/x;p/", "http://u@a.gov.cn/x/",
+             "http://a.gov.cn\n", "http://a.gov.cn/x/\n", "HTTP://a.gov.cn/x/", "http://A.gov.cn/x/", "ftp://a.gov.cn/x/",
+             "http://a.gov.cn:99999/x/", "http://a.gov.cn#f", "//a.gov.cn/x/"]
+    pieces = ["", "/", "a", "b.html", ".", "..", ".x", "~", "-", "_", "?", "q", "#", ";", "%41", "//", ":", "中",
+              " ", "\t", "\n", "./", "../", "x/"]
+    rng = random.Random(13)
+    for _ in range(30000):
+        pairs.append((rng.choice(bases), "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))))
+    taken = 0
+    for base, href in pairs:
+        if href:
+            assert urls._join(base, href) == urljoin(base, href), (base, href)
+            taken += urls._ROOTED.fullmatch(href) is not None or urls._RELATIVE.fullmatch(href) is not None
+    assert taken > 1000

@@ -43,7 +43,7 @@ def _normalize(href: str, base: str | None) -> str | None:
     lowered = href[:12].lower()
     if lowered.startswith(_SKIP_SCHEMES):
         return None
-    absolute = urljoin(base, href) if base else href
+    absolute = _join(base, href) if base else href
     plain = _PLAIN.fullmatch(absolute)
     if plain is not None:  # most links: already in the normal form but for the default port
         scheme, host, port, path, query = plain.groups()
@@ -72,6 +72,24 @@ def _normalize(href: str, base: str | None) -> str | None:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def _join(base: str, href: str) -> str:
+    """``urljoin(base, href)``, without parsing either where both are plain: an origin-relative path
+    (``/a/b.html``, no dot segment) on a base of a plain origin is the origin and the path; a
+    relative path (``b.html``, ``./b.html``, ``a/b.html``, no dot segment, no empty segment) on a
+    plain folder (no dot segment, no empty segment) is the folder and the path. urljoin reads the
+    same: no scheme, host, parameters, query or fragment in the reference, and nothing to resolve
+    (tests/unit/test_worker_fast_paths.py compares the two)."""
+    first = href[:1]
+    if first == "/":
+        if href[1:2] != "/" and _ROOTED.fullmatch(href) is not None:
+            origin = _PLAIN_ORIGIN.match(base)
+            if origin is not None:
+                return origin.group() + href
+    elif _RELATIVE.fullmatch(href) is not None and _PLAIN_FOLDER.fullmatch(base) is not None:
+        return base + (href[2:] if first == "." else href)
+    return urljoin(base, href)
+
+
 def is_web_reference(href: str) -> bool:
     """Whether ``href`` means to point at a web page (absolute http(s), scheme-relative or
     relative), as opposed to a ``mailto:``/``javascript:`` link, a fragment or another scheme:
@@ -88,6 +106,12 @@ _SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid|aspses
 _SESSION_QUERY_KEYS = ("phpsessid", "jsessionid", "sessionid", "session_id", "aspsessionid")
 _SESSION_TOKEN = re.compile(r"^[0-9A-Za-z_\-.!]{16,}$")  # what a ``sid`` value looks like when it is a session
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# _join's plain references and bases: segments of unreserved characters, none empty or starting with a dot.
+_SEGMENT = r"[A-Za-z0-9_\-~][A-Za-z0-9_\-.~]*"
+_ROOTED = re.compile(rf"(?:/{_SEGMENT})+/?")
+_RELATIVE = re.compile(rf"(?:\./)?{_SEGMENT}(?:/{_SEGMENT})*")
+_PLAIN_ORIGIN = re.compile(r"https?://[a-z0-9\-.]+(?::[0-9]{1,5})?(?=/|\Z)")
+_PLAIN_FOLDER = re.compile(rf"https?://[a-z0-9\-.]+(?::[0-9]{{1,5}})?(?:/{_SEGMENT})*/")
 # An absolute URL that is its own normal form but for a default port (and a path with a segment
 # starting with a dot, a port beyond 65535 or a query naming a session: :func:`_normalize` tells):
 # lower-case scheme and host of letters, digits, dots and hyphens, a path of unreserved characters
