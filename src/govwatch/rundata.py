@@ -9,10 +9,11 @@ with :meth:`RunData.derived`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from govwatch.core.clock import SHANGHAI
 from govwatch.core.siteconfig import SiteConfig
@@ -30,6 +31,51 @@ class LinkTarget:
     url: str
     kind: str
     links: int
+
+
+class LinkTargets(Sequence[LinkTarget]):
+    """Link targets kept compactly (a 100,000-page run has hundreds of thousands): the URL strings
+    (which the caller may share with others), each distinct kind once, the counts in an array. An
+    item read is a new :class:`LinkTarget`; changing it changes nothing here."""
+
+    __slots__ = ("_counts", "_kind_codes", "_kinds", "_urls")
+
+    def __init__(self) -> None:
+        self._urls: list[str] = []
+        self._kinds: list[str] = []
+        self._kind_codes = array("B")
+        self._counts = array("q")
+
+    def append(self, url: str, kind: str, links: int) -> None:
+        if kind in self._kinds:
+            code = self._kinds.index(kind)
+        else:
+            code = len(self._kinds)
+            self._kinds.append(kind)
+            if code > 255:
+                self._kind_codes = array("I", self._kind_codes)
+        self._urls.append(url)
+        self._kind_codes.append(code)
+        self._counts.append(links)
+
+    def __len__(self) -> int:
+        return len(self._urls)
+
+    @overload
+    def __getitem__(self, index: int) -> LinkTarget: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[LinkTarget]: ...
+
+    def __getitem__(self, index: int | slice) -> LinkTarget | list[LinkTarget]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return LinkTarget(self._urls[index], self._kinds[self._kind_codes[index]], self._counts[index])
+
+    def __iter__(self) -> Iterator[LinkTarget]:
+        kinds = self._kinds
+        for url, code, links in zip(self._urls, self._kind_codes, self._counts, strict=True):
+            yield LinkTarget(url, kinds[code], links)
 
 
 class RunData:
@@ -60,7 +106,7 @@ class RunData:
         self._pages = pages or {}
         self._links = links or []  # (source, target, kind, text, via)
         self.homepage_urls = homepage_urls or frozenset({site_url})
-        self._targets: list[LinkTarget] | None = None
+        self._targets: Sequence[LinkTarget] | None = None
         self._derived: dict[str, Any] = {}  # analysis results computed once (derived)
         self._derived_reads: dict[str, frozenset[str]] = {}  # the rule-table sections each one read
         self.restored: set[str] = set()  # analyses taken from the store (stored_analysis), not computed
@@ -140,13 +186,13 @@ class RunData:
             if page_type is None or facts.get("page_type") == page_type:
                 yield url, facts
 
-    def link_targets(self) -> list[LinkTarget]:
+    def link_targets(self) -> Sequence[LinkTarget]:
         """Every distinct link target with its kind and number of links (computed once)."""
         if self._targets is None:
             self._targets = self._load_link_targets()
         return self._targets
 
-    def _load_link_targets(self) -> list[LinkTarget]:
+    def _load_link_targets(self) -> Sequence[LinkTarget]:
         counts: dict[str, LinkTarget] = {}
         for _source, target, kind, _text, _via in self._links:
             entry = counts.get(target)
