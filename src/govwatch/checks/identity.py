@@ -99,14 +99,26 @@ def _html_pages(data: RunData) -> Iterator[tuple[str, dict[str, Any], str]]:
             yield url, facts, ptype
 
 
+def _crawl_independent(data: RunData) -> Callable[[str], tuple[int, str]]:
+    """A page's place in an order the crawl cannot change: depth, then URL. Concurrent fetches
+    finish in any order, so "the first pages crawled" differ from run to run: a sample or a
+    group's example pages (and the URL a grouped finding names, hence its fingerprint) taken in
+    crawl order made two inspections of an unchanged site report different findings."""
+    def key(url: str) -> tuple[int, str]:
+        depth = (data.fetches.get(url) or {}).get("depth")
+        return (depth if depth is not None else 1 << 30, url)
+    return key
+
+
 def _unread_footer(facts: dict[str, Any]) -> bool:
     """The footer may be written by scripts and the page was not rendered: not judged."""
     return bool(facts.get("footer_by_script")) and not facts.get("rendered")
 
 
 def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int]:
-    """The homepage and up to FOOTER_SAMPLE other pages whose footer can be read, and how many
-    pages were left out because scripts may write their footer and they were not rendered."""
+    """The homepage and up to FOOTER_SAMPLE other pages whose footer can be read (the nearest to
+    the homepage: :func:`_crawl_independent`), and how many pages were left out before the sample
+    was full because scripts may write their footer and they were not rendered."""
     home = data.homepage()
     sample: list[tuple[str, dict[str, Any]]] = []
     unread = 0
@@ -117,14 +129,16 @@ def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int
             unread += 1
         else:
             sample.append((home_url, home))
-    for url, facts, ptype in _html_pages(data):
+    order = _crawl_independent(data)
+    others = sorted((order(url), _unread_footer(facts), url) for url, facts, ptype in _html_pages(data)
+                    if url != home_url and ptype != "home")
+    for _place, unreadable, url in others:
         if len(sample) >= FOOTER_SAMPLE + 1:
             break
-        if url != home_url and ptype != "home":
-            if _unread_footer(facts):
-                unread += 1
-            else:
-                sample.append((url, facts))
+        if unreadable:
+            unread += 1
+        elif (facts := data.page(url)) is not None:
+            sample.append((url, facts))
     return sample, unread
 
 
@@ -245,12 +259,9 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
             if observed_host is None:
                 observed_host = domain_hosts[site_domain] = _host(
                     site_domain if "://" in site_domain else f"http://{site_domain}")
-            if observed_host != site_host and observed_host != (page_host := _host(url)):
-                key = ("SiteDomain", "mismatch", site_domain)
-                if key not in grouped:  # the first page's host is the one expected
-                    grouped[key] = {"expected": page_host, "pages": [], "severity": "error",
-                                    "reason": f"SiteDomain「{site_domain}」与网站域名{page_host}不一致"}
-                grouped[key]["pages"].append(url)
+            if observed_host != site_host and observed_host != _host(url):
+                grouped.setdefault(("SiteDomain", "mismatch", site_domain),
+                                   {"pages": [], "severity": "error"})["pages"].append(url)
         site_id = (meta.get("SiteIDCode") or "").strip()
         if site_id:
             if site_id not in site_codes:
@@ -271,6 +282,14 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                 per_page.append((url, "PubDate", *pub_problem))
     if not seen:
         raise NotAssessed("没有抓取到首页、列表页或文章页")
+    order = _crawl_independent(data)  # the URL a group names and its examples: not crawl order
+    for pages in (*missing.values(), *(g["pages"] for g in grouped.values())):
+        pages.sort(key=order)
+    per_page.sort(key=lambda row: order(row[0]))
+    for (tag, _problem, observed), g in grouped.items():
+        if tag == "SiteDomain":  # expected: the domain of the group's first page
+            g["expected"] = page_host = _host(g["pages"][0])
+            g["reason"] = f"SiteDomain「{observed}」与网站域名{page_host}不一致"
     for (ptype, gaps), pages in missing.items():
         names = "、".join(gaps)
         yield Finding(
