@@ -38,3 +38,31 @@ def test_unencodable_text_is_a_url_like_any_other() -> None:
     assert seen.add(odd) is True
     assert odd in seen
     assert "http://example.gov.cn/\u4e2d.html" not in seen
+
+
+def test_the_table_grows_and_keeps_every_url() -> None:
+    seen = SeenUrls(capacity=16)  # grows from 16 slots many times over
+    urls = [f"http://example.gov.cn/u/{n}" for n in range(20_000)]
+    for url in urls:
+        assert seen.add(url) is True
+    assert len(seen) == len(urls)
+    assert all(url in seen for url in urls)
+    assert not any(f"http://example.gov.cn/v/{n}" in seen for n in range(20_000))
+    assert all(seen.add(url) is False for url in urls[::97])
+    assert len(seen) == len(urls)
+
+
+def test_a_key_computed_once_adds_and_finds_the_url() -> None:
+    seen = SeenUrls()
+    key = SeenUrls.key("http://example.gov.cn/a.html")
+    assert seen.has(key) is False
+    assert seen.add_key(key) is True
+    assert seen.has(key) and "http://example.gov.cn/a.html" in seen
+    assert seen.add("http://example.gov.cn/a.html") is False
+
+
+def test_a_zero_digest_is_never_taken_for_an_empty_slot() -> None:
+    seen = SeenUrls()
+    zero_like = SeenUrls.key("x")[:0] + bytes(15) + b"\x01"  # where a zero digest would be stored
+    assert seen.add_key(zero_like) is True
+    assert seen.has(zero_like) and not seen.has(bytes(15) + b"\x02")

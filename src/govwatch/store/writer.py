@@ -46,6 +46,8 @@ class FetchRecord:
     template: tuple[Link, ...] | None = None  # the site-template links the page also holds
 
 
+STORED_BODIES_REMEMBERED = 2048  # digests of committed kept bodies a writer remembers (then starts over)
+
 # The source of a run's template links, and the kind of a page's link to it.
 TEMPLATE_URL = "govwatch:template"
 TEMPLATE_KIND = "template"
@@ -65,6 +67,9 @@ class RunWriter:
         self._flushing: asyncio.Task[None] | None = None
         self.written = 0
         self._template: tuple[Link, ...] | None = None  # the template links known to be stored
+        # Digests of kept bodies (attachments) this writer committed, the recent ones: a file that
+        # many pages link (one PDF under many URLs) is hashed again, not compressed again.
+        self._stored_bodies: set[str] = set()
 
     async def add(self, record: FetchRecord) -> None:
         if not self._pending:
@@ -107,6 +112,7 @@ class RunWriter:
                 urls.extend(link.url for link in rec.links)
             ids = store.url_ids(conn, urls)
             bodies: dict[str, tuple[int, bytes]] = {}
+            kept: list[str] = []  # digests of the batch's kept bodies
             fetch_rows = []
             for rec in batch:
                 r = rec.result
@@ -117,7 +123,9 @@ class RunWriter:
                     bodies[digest] = (page.body_size, page.body_zstd)
                 elif rec.keep_body and r.body:
                     digest = body_hash(r.body)
-                    bodies[digest] = (len(r.body), compress(r.body))
+                    kept.append(digest)
+                    if digest not in bodies and digest not in self._stored_bodies:
+                        bodies[digest] = (len(r.body), compress(r.body))
                 fetch_rows.append((
                     run_id, ids[rec.url], rec.role, rec.kind, rec.depth, r.method, r.status, r.error,
                     _storable(r.error_detail) or None, r.final_url if r.final_url != rec.url else None,
@@ -151,6 +159,9 @@ class RunWriter:
             if link_rows:
                 store.insert_rows(conn, t.links, _LINK_COLUMNS, link_rows)
         self.written += len(batch)
+        if len(self._stored_bodies) + len(kept) > STORED_BODIES_REMEMBERED:
+            self._stored_bodies.clear()
+        self._stored_bodies.update(kept)
         if template is not None:
             self._template = template
 
