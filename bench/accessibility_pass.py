@@ -8,8 +8,9 @@ Serves ``--site`` with nginx on the port of the stored run's site URL (as ``memo
 it), runs ``probe_accessibility`` on the run's sample in this process (the settings' defaults, or
 ``--executable``; ``--flag``/``--drop-flag`` change ``CHROMIUM_FLAGS`` for this process), samples every
 child process (Playwright's Node.js driver, chromium's browser, renderers, gpu and utility processes)
-every ``--interval`` seconds from ``/proc``, and prints each one's VmHWM and CPU seconds, chromium's CPU
-in all, and whether the fact equals the stored run's ``accessibility`` fact (``probed_at`` left out).
+every ``--interval`` seconds from ``/proc``, and prints each one's VmHWM, what its resident set held at
+its largest (anonymous, file-backed, shared memory, and the PSS: shared pages divided among the processes
+mapping them) and CPU seconds, chromium's CPU in all, and whether the fact equals the stored run's ``accessibility`` fact (``probed_at`` left out).
 """
 
 from __future__ import annotations
@@ -78,8 +79,17 @@ class Sampler(threading.Thread):
                         except OSError:
                             pass
                     entry["parts"] = (f"anon {mem.get('RssAnon', 0) / 1024:.0f} file {mem.get('RssFile', 0) / 1024:.0f} "
-                                      f"shmem {mem.get('RssShmem', 0) / 1024:.0f}")
+                                      f"shmem {mem.get('RssShmem', 0) / 1024:.0f} pss {pss(pid) / 1024:.0f}")
             time.sleep(self.interval)
+
+
+def pss(pid: int) -> int:
+    """The process's proportional set size in kB (shared pages divided among their processes), or 0."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return int(m.group(1)) if (m := re.search(r"^Pss:\s+(\d+) kB", text, re.M)) else 0
 
 
 def without_time(fact: dict[str, Any]) -> dict[str, Any]:
