@@ -1,7 +1,7 @@
 """PDF of the inspection report: the HTML report printed by the system's headless Chromium.
 
-The browser is Debian's chromium (``render.executable``, /usr/bin/chromium by
-default) driven by Playwright; govwatch never downloads one. The page is loaded
+The browser is Debian's (``render.executable``: /usr/bin/chromium-headless-shell when installed,
+else /usr/bin/chromium) driven by Playwright; govwatch never downloads one. The page is loaded
 from a string and every network request it would make is refused, so nothing
 leaves the machine. Fonts come from the system (fonts-noto-cjk), so Chinese
 text is embedded as text, not as pictures (and :mod:`govwatch.report.pdftext`
@@ -32,8 +32,8 @@ LAUNCH_TIMEOUT_S = 30
 def _executable(executable: str | None) -> str:
     path = executable or RenderSettings().executable
     if not os.access(path, os.X_OK):
-        raise ReportError(f"无法生成PDF报告：{path} 处没有可用的浏览器（请安装Debian的chromium软件包："
-                          "apt-get install chromium fonts-noto-cjk；或将 render.executable 设为Chromium程序的路径）")
+        raise ReportError(f"无法生成PDF报告：{path} 处没有可用的浏览器（请安装Debian的chromium-headless-shell或chromium软件包："
+                          "apt-get install chromium-headless-shell fonts-noto-cjk；或将 render.executable 设为Chromium程序的路径）")
     return path
 
 
@@ -61,8 +61,8 @@ def _print(html: str, target: Path, executable: str, site: str) -> None:
                 browser.close()
     except PlaywrightError as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ReportError(f"无法用 {executable} 生成PDF报告：{first}（请确认已安装Debian的chromium软件包且能正常运行："
-                          "apt-get install chromium fonts-noto-cjk）") from None
+        raise ReportError(f"无法用 {executable} 生成PDF报告：{first}（请确认已安装Debian的chromium-headless-shell或chromium软件包且能正常运行："
+                          "apt-get install chromium-headless-shell fonts-noto-cjk）") from None
 
 
 def _escape(text: str) -> str:
@@ -73,7 +73,7 @@ def write_pdf(document: dict[str, Any], out_dir: Path, *, executable: str | None
     """Write ``report.pdf`` (A4) into ``out_dir`` and return its path.
 
     ``executable`` is the Chromium binary (default: ``render.executable``'s default,
-    /usr/bin/chromium). Raises :class:`ReportError` when no usable browser is there.
+    ``core.settings.default_browser()``). Raises :class:`ReportError` when no usable browser is there.
     """
     browser = _executable(executable)
     out_dir = Path(out_dir)
