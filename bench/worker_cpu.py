@@ -7,12 +7,15 @@ Usage::
     python bench/worker_cpu.py --sim --corpus [--digest OUT]
     PYTHONPATH=<tree>/src python bench/worker_cpu.py ...   # another tree (git archive of a commit)
     python bench/worker_cpu.py --compare A B                # two digest files: the pages that differ
+    python bench/worker_cpu.py --site /tmp/gw-perf-20000/site --limit 2000 --passes 3 --parts
 
 Pages: every ``*.html`` file of ``--site`` (its URL ``http://127.0.0.1:8080/<path>``, as served by
 ``bench/memory_peaks.py``'s nginx), the five simulator sites' pages, files and endpoints
 (``--sim``, as tests/unit/test_text_of_tree.py builds them) and the real-page corpus (``--corpus``,
 three content types each). Prints the process CPU per page of one pass (the bodies read first),
-and with ``--profile`` cProfile's top functions. ``--digest`` writes one line per page: its name and
+with ``--parts`` the CPU per page of some of its parts too (functions wrapped with
+``time.process_time``; the URL cache cleared before each pass) and of the crawler's
+``challenge_marker``, and with ``--profile`` cProfile's top functions. ``--digest`` writes one line per page: its name and
 the SHA-256 of the PreparedPage's fields (facts JSON, text hits, links, pagination, the body's
 compressed form decompressed, ...), so two trees' outputs can be compared.
 """
@@ -91,6 +94,48 @@ def digest(page: Any) -> str:
     return h.hexdigest()
 
 
+def _parts(pages: list[tuple[str, bytes, str, str]], passes: int) -> None:
+    import govwatch.analysis.content.text_scan as text_scan
+    import govwatch.extract.page as page_module
+    from govwatch.crawl.challenge import challenge_marker
+    from govwatch.extract.resolve import clear_cache
+
+    spent: dict[str, float] = {}
+
+    def wrap(module: Any, name: str, label: str) -> None:
+        inner = getattr(module, name)
+
+        def timed(*a: Any, **k: Any) -> Any:
+            t0 = time.process_time()
+            try:
+                return inner(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - t0
+
+        setattr(module, name, timed)
+
+    for name in ("scan_document", "build_links", "_lists_and_pagination", "security_signs"):
+        wrap(page_module, name, name)
+    wrap(text_scan, "wording_hits", "wording_hits")
+    wrap(text_scan, "find_personal", "find_personal")
+    best: dict[str, float] = {}
+    for _ in range(passes):
+        clear_cache()
+        spent.clear()
+        t0 = time.process_time()
+        for _name, body, url, ct in pages:
+            run(body, url, ct)
+        spent["the worker's whole pass"] = time.process_time() - t0
+        t0 = time.process_time()
+        for _name, body, _url, _ct in pages:
+            challenge_marker(200, body)
+        spent["challenge_marker (crawler)"] = time.process_time() - t0
+        for key, value in spent.items():
+            best[key] = min(best.get(key, float("inf")), value)
+    for key, value in best.items():
+        print(f"{key:<28} {value * 1e6 / len(pages):8.1f} CPU us/page (best of {passes})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", type=Path)
@@ -101,6 +146,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--passes", type=int, default=1)
     ap.add_argument("--compare", nargs=2, type=Path)
+    ap.add_argument("--parts", action="store_true")
     args = ap.parse_args()
     if args.compare:
         a, b = (dict(line.split("\t") for line in p.read_text().splitlines()) for p in args.compare)
@@ -117,6 +163,9 @@ def main() -> None:
     if args.corpus:
         pages += corpus_pages()
     run(pages[0][1], pages[0][2], pages[0][3])  # imports, lexicons
+    if args.parts:
+        _parts(pages, args.passes)
+        return
     if args.profile:
         import cProfile
         import pstats
