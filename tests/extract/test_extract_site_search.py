@@ -140,3 +140,16 @@ def test_recent_articles_are_the_newest_dated_distinct_titles() -> None:
     assert recent_articles(_run(pages), 3) == [(HOME + "a2.html", "最新的一篇文章标题"),
                                                (HOME + "a6.html", "第二新的文章标题"),
                                                (HOME + "a1.html", "较早的一篇文章标题")]
+
+
+def test_recent_articles_do_not_follow_crawl_order() -> None:
+    """Same day: the nearest the homepage first, then by URL, whatever order the crawl fetched them in."""
+    depths = {"d/x.html": 3, "c/y.html": 2, "b/z.html": 2, "a/w.html": 4}
+    pages = {HOME + path: {"page_type": "article", "title": f"同一天发布的文章{path[0]}", "publish_date": "2026-11-20"}
+             for path in depths}
+    fetches = {HOME + path: {"depth": depth} for path, depth in depths.items()}
+    chosen = [recent_articles(RunData(site_url=HOME, scope=SCOPE, as_of=date(2026, 11, 22), fetches=fetches,
+                                      pages=dict(order)), 3)
+              for order in (pages.items(), reversed(pages.items()))]
+    assert chosen[0] == chosen[1] == [(HOME + "b/z.html", "同一天发布的文章b"), (HOME + "c/y.html", "同一天发布的文章c"),
+                                      (HOME + "d/x.html", "同一天发布的文章d")]
