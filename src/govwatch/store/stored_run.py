@@ -205,7 +205,32 @@ class FetchRow(Mapping[str, Any]):
         return len(_FETCH_NAMES)
 
 
-class _RunFetches(Mapping[str, FetchRow]):
+class _OneRow(Mapping[str, Any]):
+    """A fetch row read alone (before the run's rows are read at once), as the query gave it."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        self._values = tuple(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[_FETCH_INDEX[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        index = _FETCH_INDEX.get(key)
+        return default if index is None else self._values[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FETCH_NAMES)
+
+    def __len__(self) -> int:
+        return len(_FETCH_NAMES)
+
+
+_POINT_READS = 256  # rows looked up by a query each before a run's rows are read at once
+
+
+class _RunFetches(Mapping[str, Any]):
     """A stored run's fetch rows by URL (one per URL: the store's unique constraint), in crawl order,
     read on first use: a re-score whose every check is reused (rules/reads.py) reads none of them.
 
@@ -224,6 +249,20 @@ class _RunFetches(Mapping[str, FetchRow]):
         self._ids = array("q")  # row -> fetch id
         self._columns: list[Any] = []  # by _FETCH_INDEX (0, the url: unused)
         self._aside: dict[tuple[int, int], Any] = {}  # (row, column) -> a value its column could not hold
+        self._point_reads = 0
+
+    def _point(self, url: object) -> tuple[bool, _OneRow | None]:
+        """(True, ``url``'s row or None) by a query, while the rows are not read and few were looked
+        up; (False, None) otherwise (read them all)."""
+        if self._urls is not None or self._point_reads >= _POINT_READS or not isinstance(url, str):
+            return False, None
+        self._point_reads += 1
+        q = (select(t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS))
+             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.fetches.c.run_id == self._run_id, t.urls.c.url == url).order_by(t.fetches.c.id.desc()).limit(1))
+        with self._store.engine.connect() as conn:
+            found = conn.execute(q).first()
+        return True, None if found is None else _OneRow(found)
 
     def _loaded(self) -> list[str]:
         if self._urls is None:
@@ -294,17 +333,28 @@ class _RunFetches(Mapping[str, FetchRow]):
                                  .order_by(f.id.desc()).limit(1)).first()
         return None if found is None else (int(found[0]), found[1])
 
-    def __getitem__(self, url: str) -> FetchRow:
+    def __getitem__(self, url: str) -> Mapping[str, Any]:
+        alone, one = self._point(url)
+        if alone:
+            if one is None:
+                raise KeyError(url)
+            return one
         row = self._row(url)
         if row is None:
             raise KeyError(url)
         return FetchRow(self, row)
 
     def get(self, url: str, default: Any = None) -> Any:
+        alone, one = self._point(url)
+        if alone:
+            return default if one is None else one
         row = self._row(url)
         return default if row is None else FetchRow(self, row)
 
     def __contains__(self, url: object) -> bool:
+        alone, one = self._point(url)
+        if alone:
+            return one is not None
         return self._row(url) is not None
 
     def __iter__(self) -> Iterator[str]:
