@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import weakref
 from array import array
 from bisect import bisect_left
@@ -443,7 +444,7 @@ class StoreRunData(RunData):
         self.site_id: int = run["site_id"]
         self._holders: list[str] | None = None  # pages holding the run's template links
         self._fetches = fetches
-        self._reader: Connection | None = None  # for page() and body(): opened on first use
+        self._readers: dict[int, Connection] = {}  # for page() and body(): one per thread, opened on first use
         self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
         self._stored_table: dict[str, Any] | None = stored.get("rules")  # the table the run was checked with
         self._analyses = head.analyses  # run_analyses rows (None: read on first use)
@@ -480,11 +481,15 @@ class StoreRunData(RunData):
     def _read(self) -> Connection:
         """The run's connection for single reads (checks read hundreds of pages and bodies one by
         one; a pooled connection and a transaction per read cost more than the read), kept until
-        the run data is dropped. Autocommit: each read is one statement, no transaction is held."""
-        if self._reader is None:
-            self._reader = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            weakref.finalize(self, self._reader.close)
-        return self._reader
+        the run data is dropped. Autocommit: each read is one statement, no transaction is held.
+        One per thread: the site measurements read the run in a thread of their own while the
+        checks read it (pipeline.SiteMeasurements), and a connection is not to be shared by threads."""
+        thread = threading.get_ident()
+        reader = self._readers.get(thread)
+        if reader is None:
+            reader = self._readers[thread] = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            weakref.finalize(self, reader.close)
+        return reader
 
     def page(self, url: str) -> dict[str, Any] | None:
         found = self._fetches.id_and_depth(url)
