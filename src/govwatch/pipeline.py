@@ -164,10 +164,14 @@ async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
     measurements.start(data)  # the measurements read the run through the checks' own data
     try:
         if checks_in_thread:
-            return await asyncio.to_thread(check_and_report, store, run_id, data)
-        return check_and_report(store, run_id, data)
+            document = await asyncio.to_thread(check_and_report, store, run_id, data)
+        else:
+            document = check_and_report(store, run_id, data)
     finally:
         measurements.stop()
+    del data
+    release_memory()  # the run's rows and analyses, before the reports are written from the document
+    return document
 
 
 class SiteMeasurements:
@@ -278,8 +282,9 @@ def unmeasured(settings: Settings, stored: dict[str, Any]) -> Settings:
 
 
 def release_memory() -> None:
-    """Hand the crawl's freed memory back to the system before the checks run (glibc keeps
-    freed heap otherwise, and the checks' peak would sit on top of the crawl's)."""
+    """Hand freed memory back to the system: the crawl's before the checks run, the checks' before
+    the reports are written (glibc keeps freed heap otherwise, and the next step's peak would sit on
+    top of it)."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -140,16 +140,18 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
 # -- output ---------------------------------------------------------------------------------
 
 
-def write_json(data: Any, target: str | None) -> None:
-    """``data`` as indented JSON into the file ``target``, or to stdout for None or '-'."""
+def write_json(data: Any, target: str | None) -> Path | None:
+    """``data`` as indented JSON into the file ``target`` (returned), or to stdout for None or '-'."""
     from govwatch.core.jsonfile import json_bytes
 
     text = json_bytes(data)
-    if target in (None, "-"):
+    if target is None or target == "-":
         sys.stdout.write(text.decode("utf-8"))
-    else:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_bytes(text)
+        return None
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text)
+    return path
 
 
 def add_report_flags(p: argparse.ArgumentParser) -> None:
@@ -160,15 +162,17 @@ def add_report_flags(p: argparse.ArgumentParser) -> None:
                                      "or all (default html,json)")
 
 
-def write_report_files(document: dict[str, Any], out: Path, formats: str | None, settings: Settings) -> None:
-    """The reports of an inspection document in the --formats given, into the folder ``out``."""
+def write_report_files(document: dict[str, Any], out: Path, formats: str | None, settings: Settings, *,
+                       json_written: Path | None = None) -> None:
+    """The reports of an inspection document in the --formats given, into the folder ``out``;
+    ``json_written``: the document's JSON already written there by --json (copied, not encoded again)."""
     from govwatch.report.outputs import parse_formats, write_reports
 
     try:
         chosen = parse_formats(formats)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    for path in write_reports(document, out, chosen, browser=settings.render.executable):
+    for path in write_reports(document, out, chosen, browser=settings.render.executable, json_written=json_written):
         plain(console, f"报告：{path}")
 
 

@@ -113,10 +113,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     _run(store, args.run)
     rules = _run_rules(store, args.run, args.rules)
     document, sheet = _score(store, args.run, rules)
-    if args.json:
-        write_json(document, args.json)
+    json_written = write_json(document, args.json) if args.json else None
     if args.out:
-        write_report_files(document, Path(args.out), args.formats, settings)
+        write_report_files(document, Path(args.out), args.formats, settings, json_written=json_written)
     _print_verdict(args.run, document, sheet, rules)
     return EXIT_OK
 

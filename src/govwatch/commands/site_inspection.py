@@ -58,11 +58,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         late = aio.late_interrupt()  # a signal during the checks: they finished, the run is complete
         doc = inspection.document
         try:
+            json_written = None
             if args.json:
-                write_json(doc, _per_site(args.json, label) if many and args.json != "-" else args.json)
+                json_written = write_json(doc, _per_site(args.json, label) if many and args.json != "-" else args.json)
             if args.out:
                 write_report_files(doc, Path(_per_site(args.out, label) if many else args.out), args.formats,
-                                   settings)
+                                   settings, json_written=json_written)
         except KeyboardInterrupt as exc:
             plain(console, f"写报告时收到 {_signal_name(exc)}：运行 {inspection.run_id} 已完成（无需续检）；"
                            f"可用 govwatch score {inspection.run_id} --json/--out 重新写出报告")

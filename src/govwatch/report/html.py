@@ -7,6 +7,7 @@ with a print stylesheet (A4, page breaks) that :mod:`govwatch.report.pdf` prints
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,12 @@ def render_template(name: str, **context: Any) -> str:
 
 def render_html(document: dict[str, Any]) -> str:
     """The report as one HTML string."""
+    return "".join(_html_chunks(document))
+
+
+def _html_chunks(document: dict[str, Any]) -> Iterator[str]:
+    """The report's HTML in the pieces the template yields (a 20,000-page site's report is 12 MB:
+    written piece by piece, it is never one string, nor its UTF-8 bytes besides)."""
     view = build_view(document)
     broken = (document.get("links") or {}).get("broken") or []
     columns = document.get("columns") or []
@@ -51,8 +58,8 @@ def render_html(document: dict[str, Any]) -> str:
         "blank_columns": sum(1 for c in columns if c.get("blank")),
         "problems": sum(1 for p in view.problems if p.active and not p.bonus),
     }
-    return render_template(
-        "inspection.html.j2", doc=document, view=view, summary=summary,
+    return _env.get_template("inspection.html.j2").generate(
+        doc=document, view=view, summary=summary,
         findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
         type_names=COLUMN_TYPE_LABELS, via_names=_VIA, error_text=error_text, status_text=status_text,
         soft_404=soft_404_text(), column_reason=column_reason_text,
@@ -64,5 +71,6 @@ def write_html(document: dict[str, Any], out_dir: Path) -> Path:
     """Write ``report.html`` into ``out_dir`` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.html"
-    path.write_text(render_html(document), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(_html_chunks(document))
     return path

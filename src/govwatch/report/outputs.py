@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,19 @@ def parse_formats(text: str | None, default: Iterable[str] = DEFAULT_FORMATS) ->
 
 
 def write_reports(document: dict[str, Any], out_dir: Path, formats: Iterable[str], *,
-                  browser: str | None = None) -> list[Path]:
-    """Write the document in each format into ``out_dir``; returns the files written."""
+                  browser: str | None = None, json_written: Path | None = None) -> list[Path]:
+    """Write the document in each format into ``out_dir``; returns the files written.
+    ``json_written``: a file holding the document's JSON already (``inspect --json``): the json
+    report is a copy of it, not a second encoding of a document of many megabytes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for fmt in formats:
         if fmt == "json":
             path = out_dir / "inspection.json"
-            path.write_bytes(json_bytes(document))
+            if json_written is None:
+                path.write_bytes(json_bytes(document))
+            elif json_written.resolve() != path.resolve():
+                shutil.copyfile(json_written, path)
         elif fmt == "html":
             from govwatch.report.html import write_html
             path = write_html(document, out_dir)
