@@ -233,7 +233,10 @@ class SiteMeasurements:
         with self._lock:
             self._stopping = True
             if self._loop is not None and self._task is not None and not self.ended:
-                self._loop.call_soon_threadsafe(self._task.cancel)
+                try:
+                    self._loop.call_soon_threadsafe(self._task.cancel)
+                except RuntimeError:  # the loop closed meanwhile: they ended on their own
+                    pass
         if self._thread is not None:
             self._thread.join()
 
