@@ -1,4 +1,4 @@
-"""The extraction worker's and the crawler's fast paths (docs/bench-notes/h4.md) give what the slow
+"""The extraction worker's and the crawler's fast paths (docs/benchmarks.md, "CPU of the extraction workers, second pass") give what the slow
 paths they stand in front of give, over the simulator's pages, the real-page corpus and made-up
 inputs aimed at the edges: ``style_blocks`` against the regular expression's ``findall``, the
 personal-data scan's gates, ``challenge_marker`` on bytes, ``normalize_url``'s plain-URL path and

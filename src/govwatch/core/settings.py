@@ -96,7 +96,7 @@ class ProbeSettings:
 # Debian's browsers, preferred first: chromium-headless-shell (chromium without its user interface: in an
 # inspection of the 20,000-page benchmark site its browser process peaks at 111 MB instead of 228 MB, its
 # largest renderer at 168 MB instead of 193 MB, chromium's CPU 4.2 s instead of 11.2 s; the same
-# accessibility fact and PDF text; docs/bench-notes/h2.md), then the full chromium.
+# accessibility fact and PDF text; docs/benchmarks.md, "chromium's memory"), then the full chromium.
 BROWSERS = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
 
 
