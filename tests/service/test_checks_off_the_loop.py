@@ -22,9 +22,9 @@ def test_checks_run_where_asked_with_the_same_findings(sim: Any, tmp_path: Path,
     threads: list[str] = []
     real = pipeline.check_and_report
 
-    def spy(store: Store, run_id: int) -> dict[str, Any]:
+    def spy(store: Store, run_id: int, data: Any = None) -> dict[str, Any]:
         threads.append(threading.current_thread().name)
-        return real(store, run_id)
+        return real(store, run_id, data)
 
     monkeypatch.setattr(pipeline, "check_and_report", spy)
     store = Store(f"sqlite:///{tmp_path / 'g.db'}")
