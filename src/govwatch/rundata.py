@@ -119,6 +119,13 @@ class RunData:
     def is_homepage(self, url: str) -> bool:
         return url in self.homepage_urls
 
+    def place(self, url: str) -> tuple[int, str]:
+        """``url``'s place in an order the crawl cannot change: its depth (unknown: last), then the URL.
+        Concurrent fetches finish in any order, so a sample or a group's example pages taken in crawl
+        order (and a finding naming the first of them) would differ from run to run."""
+        depth = (self.fetches.get(url) or {}).get("depth")
+        return (depth if depth is not None else 1 << 30, url)
+
     def fetched_on(self, url: str) -> date | None:
         """The day (Asia/Shanghai) the crawl fetched ``url``, from its fetch row's ``fetched_at`` (an
         ISO time; without an offset it is taken as Shanghai time); None when the row has none."""

@@ -99,17 +99,6 @@ def _html_pages(data: RunData) -> Iterator[tuple[str, dict[str, Any], str]]:
             yield url, facts, ptype
 
 
-def _crawl_independent(data: RunData) -> Callable[[str], tuple[int, str]]:
-    """A page's place in an order the crawl cannot change: depth, then URL. Concurrent fetches
-    finish in any order, so "the first pages crawled" differ from run to run: a sample or a
-    group's example pages (and the URL a grouped finding names, hence its fingerprint) taken in
-    crawl order made two inspections of an unchanged site report different findings."""
-    def key(url: str) -> tuple[int, str]:
-        depth = (data.fetches.get(url) or {}).get("depth")
-        return (depth if depth is not None else 1 << 30, url)
-    return key
-
-
 def _unread_footer(facts: dict[str, Any]) -> bool:
     """The footer may be written by scripts and the page was not rendered: not judged."""
     return bool(facts.get("footer_by_script")) and not facts.get("rendered")
@@ -117,7 +106,7 @@ def _unread_footer(facts: dict[str, Any]) -> bool:
 
 def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int]:
     """The homepage and up to FOOTER_SAMPLE other pages whose footer can be read (the nearest to
-    the homepage: :func:`_crawl_independent`), and how many pages were left out before the sample
+    the homepage: ``RunData.place``), and how many pages were left out before the sample
     was full because scripts may write their footer and they were not rendered."""
     home = data.homepage()
     sample: list[tuple[str, dict[str, Any]]] = []
@@ -129,8 +118,7 @@ def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int
             unread += 1
         else:
             sample.append((home_url, home))
-    order = _crawl_independent(data)
-    others = sorted((order(url), _unread_footer(facts), url) for url, facts, ptype in _html_pages(data)
+    others = sorted((data.place(url), _unread_footer(facts), url) for url, facts, ptype in _html_pages(data)
                     if url != home_url and ptype != "home")
     for _place, unreadable, url in others:
         if len(sample) >= FOOTER_SAMPLE + 1:
@@ -282,10 +270,10 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                 per_page.append((url, "PubDate", *pub_problem))
     if not seen:
         raise NotAssessed("没有抓取到首页、列表页或文章页")
-    order = _crawl_independent(data)  # the URL a group names and its examples: not crawl order
+    # the URL a group names and its examples: not crawl order
     for pages in (*missing.values(), *(g["pages"] for g in grouped.values())):
-        pages.sort(key=order)
-    per_page.sort(key=lambda row: order(row[0]))
+        pages.sort(key=data.place)
+    per_page.sort(key=lambda row: data.place(row[0]))
     for (tag, _problem, observed), g in grouped.items():
         if tag == "SiteDomain":  # expected: the domain of the group's first page
             g["expected"] = page_host = _host(g["pages"][0])

@@ -49,16 +49,15 @@ def recent_articles(data: RunData, count: int) -> list[tuple[str, str]]:
     """(url, title) of the ``count`` newest dated articles the crawl read: newest first, then the
     nearest the homepage (depth), then by URL — not crawl order, which concurrent fetches make differ
     from run to run (the articles asked, and the findings naming them, would too)."""
-    found: list[tuple[str, int, str, str]] = []
+    found: list[tuple[str, str, str]] = []
     for url, facts in data.pages("article"):
         title = " ".join(str(facts.get("title") or "").split())
         if len(title) >= MIN_TITLE_CHARS and facts.get("publish_date") and not data.is_homepage(url):
-            depth = (data.fetches.get(url) or {}).get("depth")
-            found.append((str(facts["publish_date"]), depth if depth is not None else 1 << 30, url, title))
-    found.sort(key=lambda item: (item[1], item[2]))
+            found.append((str(facts["publish_date"]), url, title))
+    found.sort(key=lambda item: data.place(item[1]))
     found.sort(key=lambda item: item[0], reverse=True)  # stable: depth and URL order within a day
     chosen: list[tuple[str, str]] = []
-    for _day, _depth, url, title in found:
+    for _day, url, title in found:
         if all(title != t for _, t in chosen):
             chosen.append((url, title))
         if len(chosen) == count:
