@@ -146,6 +146,21 @@ def test_next_due_stays_on_the_grid_with_jitter() -> None:
     assert late < slots[0] + timedelta(seconds=(4 + jitter) * interval + 1)
 
 
+def test_a_late_visit_is_not_followed_by_one_seconds_later() -> None:
+    """A target due an hour ago (just added, or its worker was down) visited seconds before its next
+    slot: that slot is skipped, the next visit an interval on; half an interval before it, it is kept."""
+    url, interval = "http://www.prober.gov.cn/", 3600.0
+    slot = planned_after(url, interval, NOW)
+    overdue = slot - timedelta(seconds=interval)
+    rng = random.Random(5)
+    assert next_due(url, interval, overdue, slot - timedelta(seconds=5), 0.0, rng) == slot + timedelta(seconds=interval)
+    assert next_due(url, interval, overdue, slot - timedelta(seconds=interval * 0.6), 0.0, rng) == slot
+    for _ in range(200):  # with jitter: never sooner than (1/2 - jitter) of an interval
+        visited = slot - timedelta(seconds=rng.uniform(0, interval))
+        due = next_due(url, interval, overdue, visited, 0.2, rng)
+        assert due - visited >= timedelta(seconds=interval * 0.3)
+
+
 # -- run_prober against the flaky server --------------------------------------------------------
 
 @pytest.fixture()
@@ -204,11 +219,11 @@ def test_run_prober_visits_every_due_target_once_and_stores_the_truth(any_store:
         if seen["outages"]:
             assert row["confirmed_by"] and row["confirmed_by"]["ok"] is False  # the re-probe failed too
     assert sum(visit_failed(r) for r in rows) == truth["outages"] + truth["blips"] > 0
-    now = datetime.now(UTC)
-    for row in schedule_rows(any_store):  # every lease released, the next visit an interval on
+    now, jitter = datetime.now(UTC), probe_settings().probe.jitter
+    for row in schedule_rows(any_store):  # every lease released, the next visit half to 1.5 intervals on
         assert row["leased_by"] is None and row["leased_until"] is None
         due = datetime.fromisoformat(row["next_due_at"])
-        assert now < due < now + timedelta(seconds=HOUR * 1.25)
+        assert now + timedelta(seconds=HOUR * (0.5 - jitter) - BOUND) < due < now + timedelta(seconds=HOUR * (1.5 + jitter))
 
 
 def test_stop_gives_back_the_rows_not_visited(any_store: Store) -> None:

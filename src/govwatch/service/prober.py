@@ -11,7 +11,8 @@ Probes are not one job per visit: each worker runs :func:`run_prober`, which
 3. stores the ``probes`` rows in batches (:func:`~govwatch.store.probes.save_rows`, off the event
    loop) and pushes each row's next due time: the target's next grid slot
    (:func:`~govwatch.store.probe_schedule_rows.planned_after`) plus up to +/- ``jitter`` of the
-   interval; a visit that ran late skips the slots that passed.
+   interval; a visit that ran late skips the slots that passed, and the slot less than half an
+   interval after it.
 
 4. with a :class:`VisitAlerts` (a worker with a service config and alerts on), feeds each stored
    visit to the alert observer (:meth:`~govwatch.alerts.observer.AlertObserver.on_visit`) before the
@@ -78,10 +79,14 @@ def _as_utc(text: str) -> datetime:
 def next_due(url: str, interval: float, previous_due: datetime, now: datetime, jitter: float,
              rng: random.Random) -> datetime:
     """The next due time of a target visited at ``now`` that was due at ``previous_due``: the first
-    grid slot after both the slot ``previous_due`` stood for and ``now``, moved by up to +/-
-    ``jitter`` of the interval (never into the past: a late slot keeps no negative jitter)."""
+    grid slot after both the slot ``previous_due`` stood for and ``now``, or the slot after it when
+    that one is less than half an interval away (a late visit stands for the slot it nearly reached:
+    two visits seconds apart measure one moment), moved by up to +/- ``jitter`` of the interval
+    (never into the past: a late slot keeps no negative jitter)."""
     slot_of_previous = planned_after(url, interval, previous_due - timedelta(seconds=interval / 2))
     slot = planned_after(url, interval, max(now, slot_of_previous))
+    if slot - now < timedelta(seconds=interval / 2):
+        slot += timedelta(seconds=interval)
     due = slot + timedelta(seconds=rng.uniform(-jitter, jitter) * interval)
     return due if due > now else slot
 
