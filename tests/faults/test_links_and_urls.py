@@ -245,20 +245,29 @@ def _resource_site() -> Callable[[str], Response]:
     return site
 
 
+def _own_memory_kib(field: str) -> int:
+    """``VmRSS`` or ``VmHWM`` (its high-water mark) of this process's own memory map, in KiB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
 def _inspect_resource_site_measured(tmp_path: Path, results: Any) -> None:
-    """In a fresh process: inspect :func:`_resource_site`; put (document, run id, origin, grown MiB, worker MiB).
+    """In a fresh process: inspect :func:`_resource_site`; put (document, run id, origin, grown MiB,
+    worker MiB).
 
     A fresh process measures only this crawl: in the test session the peaks already hold earlier
     tests' (``RUSAGE_CHILDREN`` keeps the largest child ever waited for, a LibreOffice render's too).
+    Its own growth is measured on ``VmHWM``: ``ru_maxrss`` survives fork and exec, so a child of a
+    450 MB test worker starts at 450 MB.
     """
     site = _resource_site()  # built before measuring: the server's own bodies are not the crawl's memory
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    before = _own_memory_kib("VmRSS")
     # timeout 20 s, connect 10 s: the bounds here are of memory; serving the 40 MB sitemap and the 7 MB
     # list took over the tests' 1 s on a loaded CI machine (and once kept a connection waiting over 1 s
     # to be accepted), and the list was then never read.
     doc, data, url = _inspect(site, tmp_path, max_pages=60, max_bytes=64 * 1024 * 1024, timeout=20.0,
                               connect_timeout=10.0)
-    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    grown_mib = (_own_memory_kib("VmHWM") - before) / 1024
     worker_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the extraction worker (joined)
     results.put((doc, data.run_id, url, grown_mib, worker_mib))
 

@@ -112,7 +112,11 @@ def _prepare(body: bytes, url: str, content_type: str, site_root: str, rendered:
         footer_by_script=facts.footer_by_script and not rendered)
 
 
-_HEADER = struct.Struct("!I")
+_HEADER = struct.Struct("!I")  # a reply's size
+# A request: its header (the size of the pickled id and arguments but the body, the body's size), those
+# pickled, then the body's bytes as they are: a 40 MB body is neither pickled nor joined to its header.
+_REQUEST_HEADER = struct.Struct("!IQ")
+_BODY_CHUNK = 256 * 1024  # bytes of a body handed to the transport at a time (its buffer holds about one)
 _Request = tuple[bytes, str, str, str, bool, ExtractLimits]  # extract_for_crawl's arguments but the scan
 # A PreparedPage crosses the socket as a plain tuple of its fields: pickling the
 # slotted dataclass itself costs twice as much on each side.
@@ -131,8 +135,8 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
 
 
 def _serve(sock: socket.socket, text_scan: TextScan | None = None) -> None:
-    """Worker process: answer framed (id, args) requests with (id, PreparedPage fields) until EOF,
-    running ``text_scan`` (sent once, when the worker is spawned) on each page.
+    """Worker process: answer requests (see :data:`_REQUEST_HEADER`) with framed (id, PreparedPage
+    fields) until EOF, running ``text_scan`` (sent once, when the worker is spawned) on each page.
 
     Requests are read through a buffer: when the crawler has pipelined several, one
     system call reads them all."""
@@ -140,8 +144,9 @@ def _serve(sock: socket.socket, text_scan: TextScan | None = None) -> None:
     with sock, sock.makefile("rb") as stream:
         while True:
             try:
-                (size,) = _HEADER.unpack(_read_exact(stream, _HEADER.size))
-                request_id, args = pickle.loads(_read_exact(stream, size))
+                size, body_size = _REQUEST_HEADER.unpack(_read_exact(stream, _REQUEST_HEADER.size))
+                request_id, rest = pickle.loads(_read_exact(stream, size))
+                args = (_read_exact(stream, body_size), *rest)
             except (EOFError, OSError):
                 return
             page = extract_for_crawl(*args, text_scan=text_scan)
@@ -176,15 +181,19 @@ class _Worker:
 
     async def submit(self, request_id: int, args: _Request) -> PreparedPage:
         """Send one page to the worker and wait for its facts. Requests are written one at a time
-        and only as fast as the worker reads them: a slow worker never lets pickled bodies pile up
-        in the socket's write buffer (up to concurrency × ``max_bytes`` twice over, under load)."""
+        and only as fast as the worker reads them, the body in chunks: a slow worker never lets
+        bodies pile up in the socket's write buffer (up to concurrency × ``max_bytes`` twice over,
+        under load), and a body is never copied whole (pickled, joined or buffered)."""
         future: asyncio.Future[PreparedPage] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
         try:
             async with self._sending:
-                data = pickle.dumps((request_id, args), pickle.HIGHEST_PROTOCOL)
-                self.writer.write(_HEADER.pack(len(data)) + data)
-                del data
+                body = memoryview(args[0])
+                meta = pickle.dumps((request_id, args[1:]), pickle.HIGHEST_PROTOCOL)
+                self.writer.write(_REQUEST_HEADER.pack(len(meta), len(body)) + meta)
+                for start in range(0, len(body), _BODY_CHUNK):
+                    await self.writer.drain()
+                    self.writer.write(body[start:start + _BODY_CHUNK])
                 await self.writer.drain()
         except BaseException:
             self.pending.pop(request_id, None)
