@@ -179,6 +179,9 @@ def main() -> int:
         if truth.exists():
             max_pages = 2 * int(json.loads(truth.read_text()).get("html_files_reachable") or 100000)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(nginx).exists():
+            print("nginx is not installed (apt-get install -y nginx; side_by_side.py installs it)", file=sys.stderr)
+            return 2
         port = free_port()
         (work / "ng").mkdir()
         conf = work / "ng" / "nginx.conf"
