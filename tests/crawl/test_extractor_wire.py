@@ -34,3 +34,24 @@ def test_large_empty_and_pipelined_bodies_reach_the_worker_whole() -> None:
         inline = extract_for_crawl(body, url, HTML, ROOT)
         assert got.body_size == len(body) and got.body_hash == inline.body_hash
         assert got == inline, url
+
+
+async def _worker_killed_while_a_large_body_is_sent(large: bytes) -> tuple[PreparedPage, PreparedPage, bool]:
+    async with Extractor(1) as extractor:
+        first = extractor._pool[0]
+        sending = asyncio.create_task(extractor(large, ROOT + "big.html", HTML, ROOT))
+        await asyncio.sleep(0)  # the first chunks are on their way
+        first.process.kill()
+        got = await sending
+        after = await extractor(large, ROOT + "again.html", HTML, ROOT)
+        return got, after, extractor._pool[0] is not first and extractor._pool[0].process.is_alive()
+
+
+def test_a_worker_killed_mid_body_costs_nothing() -> None:
+    """The worker dies while a body of many chunks is being written to it: that page is extracted
+    inline, the worker is replaced, and the next page goes to the new one."""
+    large = _page(60_000, "大页面")
+    got, after, replaced = asyncio.run(_worker_killed_while_a_large_body_is_sent(large))
+    assert got == extract_for_crawl(large, ROOT + "big.html", HTML, ROOT)
+    assert after == extract_for_crawl(large, ROOT + "again.html", HTML, ROOT)
+    assert replaced
