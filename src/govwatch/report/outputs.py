@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from govwatch.core.jsonfile import json_bytes
+from govwatch.core.jsonfile import write_json_file
 
 FORMATS = ("html", "json", "docx", "pdf", "xlsx")
 DEFAULT_FORMATS = ("html", "json")
@@ -37,7 +37,7 @@ def write_reports(document: dict[str, Any], out_dir: Path, formats: Iterable[str
         if fmt == "json":
             path = out_dir / "inspection.json"
             if json_written is None:
-                path.write_bytes(json_bytes(document))
+                write_json_file(document, path)
             elif json_written.resolve() != path.resolve():
                 shutil.copyfile(json_written, path)
         elif fmt == "html":
