@@ -14,7 +14,21 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, bindparam, case, cast, func, null, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    null,
+    select,
+)
 
 from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
@@ -36,6 +50,10 @@ _NUMBER_COLUMNS = {"depth": "int", "status": "int", "size": "int", "attempts": "
                    "soft_404": "bool"}
 _HASH_COLUMNS = frozenset({"body_hash"})
 _WIDER = {"B": "H", "H": "I", "I": "Q", "b": "h", "h": "i", "i": "q"}  # array type codes, each the next wider
+# The URL ids links_to looks for, on the connection that asks (a temporary table: one pass over the
+# run's links, whatever their number; links have no index on their target).
+_WANTED_TARGETS = Table("gw_wanted_targets", MetaData(), Column("id", BigInteger, primary_key=True),
+                        prefixes=["TEMPORARY"])
 
 
 def _limits(typecode: str) -> tuple[int, int]:
@@ -606,18 +624,26 @@ class StoreRunData(RunData):
         return targets
 
     def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
+        """The run's links to ``targets`` in one pass over its links: the targets' URL ids go into a
+        temporary table first. (Asking for 500 target URLs at a time read every link of the run once
+        per 500: 30 s for the 26,561 attachments of a 100,000-page run, 5 million links.)"""
         if not targets:
             return []
         src = t.urls.alias("src")
         dst = t.urls.alias("dst")
         out: list[tuple[str, str, str, str, str]] = []
-        wanted = list(targets)
-        with self.store.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
+        wanted = sorted(targets)
+        with self.store.engine.begin() as conn:
+            _WANTED_TARGETS.create(conn, checkfirst=True)
+            try:
+                for start in range(0, len(wanted), 500):
+                    ids = conn.execute(select(t.urls.c.id).where(t.urls.c.url.in_(wanted[start:start + 500]))).scalars()
+                    rows = [{"id": url_id} for url_id in ids]
+                    if rows:
+                        conn.execute(insert(_WANTED_TARGETS), rows)
                 q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
                      .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
-                     .where(t.links.c.run_id == self.run_id, dst.c.url.in_(chunk)))
+                     .where(t.links.c.run_id == self.run_id, t.links.c.target_id.in_(select(_WANTED_TARGETS.c.id))))
                 for source, *rest in conn.execute(q):
                     if source != TEMPLATE_URL:
                         out.append((source, *rest))
@@ -625,6 +651,8 @@ class StoreRunData(RunData):
                     template_id = self._template_id(conn)
                     assert template_id is not None
                     out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))
+            finally:
+                _WANTED_TARGETS.drop(conn)
         return out
 
     def tagged_links(self, tags: Iterable[str], target_prefix: str = "") -> list[tuple[str, str, str]]:
