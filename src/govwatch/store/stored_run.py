@@ -633,26 +633,26 @@ class StoreRunData(RunData):
         dst = t.urls.alias("dst")
         out: list[tuple[str, str, str, str, str]] = []
         wanted = sorted(targets)
+        # A failure rolls the table's rows back (and on PostgreSQL the table): a later call on this
+        # connection finds it empty, or makes it again.
         with self.store.engine.begin() as conn:
             _WANTED_TARGETS.create(conn, checkfirst=True)
-            try:
-                for start in range(0, len(wanted), 500):
-                    ids = conn.execute(select(t.urls.c.id).where(t.urls.c.url.in_(wanted[start:start + 500]))).scalars()
-                    rows = [{"id": url_id} for url_id in ids]
-                    if rows:
-                        conn.execute(insert(_WANTED_TARGETS), rows)
-                q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
-                     .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
-                     .where(t.links.c.run_id == self.run_id, t.links.c.target_id.in_(select(_WANTED_TARGETS.c.id))))
-                for source, *rest in conn.execute(q):
-                    if source != TEMPLATE_URL:
-                        out.append((source, *rest))
-                        continue
-                    template_id = self._template_id(conn)
-                    assert template_id is not None
-                    out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))
-            finally:
-                _WANTED_TARGETS.drop(conn)
+            for start in range(0, len(wanted), 500):
+                ids = conn.execute(select(t.urls.c.id).where(t.urls.c.url.in_(wanted[start:start + 500]))).scalars()
+                rows = [{"id": url_id} for url_id in ids]
+                if rows:
+                    conn.execute(insert(_WANTED_TARGETS), rows)
+            q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
+                 .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
+                 .where(t.links.c.run_id == self.run_id, t.links.c.target_id.in_(select(_WANTED_TARGETS.c.id))))
+            for source, *rest in conn.execute(q):
+                if source != TEMPLATE_URL:
+                    out.append((source, *rest))
+                    continue
+                template_id = self._template_id(conn)
+                assert template_id is not None
+                out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))
+            _WANTED_TARGETS.drop(conn)
         return out
 
     def tagged_links(self, tags: Iterable[str], target_prefix: str = "") -> list[tuple[str, str, str]]:
