@@ -632,7 +632,7 @@ class StoreRunData(RunData):
         src = t.urls.alias("src")
         dst = t.urls.alias("dst")
         out: list[tuple[str, str, str, str, str]] = []
-        wanted = sorted(targets)
+        wanted = list(targets)
         # A failure rolls the table's rows back (and on PostgreSQL the table): a later call on this
         # connection finds it empty, or makes it again.
         with self.store.engine.begin() as conn:
