@@ -4,10 +4,11 @@
 
 Runs ``govwatch`` with the arguments after ``--`` in this process (serve the site yourself: nginx as
 ``memory_peaks.py --site`` does, or any URL), with each post-crawl step marked: the crawl (until the
-memory is released after it), the coverage, the checks, the scoring, storing the results, the
-inspection document, the JSON file and the reports. A thread samples the resident set every
-``--interval`` seconds; each step prints its wall and CPU seconds, the resident set when it began
-and ended and the largest sample while it ran. Extraction workers and chromium are other processes
+memory is released after it), the coverage, the checks, the document's sections read off the run's
+rows (which are released after them), the scoring, storing the results, the inspection document,
+the JSON file and the reports. A thread samples the resident set every ``--interval`` seconds;
+each step prints its wall and CPU seconds, the resident set when it began and ended and the
+largest sample while it ran. Extraction workers and chromium are other processes
 (``memory_peaks.py`` measures them); the site measurements run in a thread of this process beside
 the checks, so their memory counts in the checks' step.
 """
@@ -24,8 +25,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = [("pipeline", "release_memory", "release"), ("pipeline", "record_coverage", "coverage"),
-         ("pipeline", "run_checks", "checks"), ("pipeline", "score_checked", "scoring"),
-         ("pipeline", "store_check_results", "store results"), ("pipeline", "scored_document", "document"),
+         ("pipeline", "run_checks", "checks"), ("pipeline", "run_sections", "document sections"),
+         ("pipeline", "score_checked", "scoring"), ("pipeline", "replace_check_results", "store results"),
+         ("pipeline", "assemble_inspection", "document"),
          ("commands.site_inspection", "write_json", "JSON file"),
          ("commands.site_inspection", "write_report_files", "reports")]  # where ``inspect`` calls them
 

@@ -24,9 +24,8 @@ from typing import Any
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.analysis.content.text_scan import scan_body
 from govwatch.analysis.stored import analyses_to_store
-from govwatch.checks import CheckRun, FactPending, run_checks
+from govwatch.checks import FactPending, run_checks
 from govwatch.core import aio
-from govwatch.core.model import Finding
 from govwatch.core.settings import CrawlSettings, Settings, settings_to_dict
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
@@ -36,7 +35,7 @@ from govwatch.crawl.coverage import crawl_coverage
 from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
 from govwatch.crawl.render import Renderer, limit_driver_memory
 from govwatch.crawl.sitefacts import MEASURED_FACTS
-from govwatch.report.inspection import scored_document
+from govwatch.report.inspection import assemble_inspection, run_sections
 from govwatch.rules import RuleSet, load_ruleset
 from govwatch.scoring.runs import score_checked
 from govwatch.store.db import Store
@@ -315,10 +314,14 @@ def check_and_report(store: Store, run_id: int, data: StoreRunData | None = None
     findings, check_runs = run_checks(data, wait_for_facts=wait)
     if wait is not None:
         wait()  # nothing is stored before the measurements are
+    sections, columns, analyses = run_sections(data), column_rows(data), analyses_to_store(data)
+    data.release_rows()  # all that is reported of the run's rows is made: the score and findings need none
     scored = score_checked(store, data, findings, check_runs)
-    store_check_results(store, data, findings, scored.check_runs)
+    replace_check_results(store, run_id, findings, scored.check_runs, columns, analyses)
     store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])
-    document = scored_document(store, scored)
+    document = assemble_inspection(sections, scored.findings, scored.check_runs, run=store.run(run_id),
+                                   sheet=scored.sheet)
+    del scored
     run = store.run(run_id)
     if run["kind"] in LIGHT_PASS_REASONS:  # 巡查, 复查: no 合格/不合格 of the site from a light pass
         document.update(verdict=None, score=None)
@@ -349,11 +352,10 @@ def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
     return coverage
 
 
-def store_check_results(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> None:
-    """Replace the run's stored findings, columns and check records with these, and store its
-    whole-run analyses for later re-scores (analysis/stored.py), in one transaction."""
-    columns = [homepage_row(data.run_id, data)] + [column_row(data.run_id, col, data.as_of) for col in columns_of(data)]
-    replace_check_results(store, data.run_id, findings, check_runs, columns, analyses_to_store(data))
+def column_rows(data: StoreRunData) -> list[dict[str, Any]]:
+    """The run's ``columns`` rows: the homepage, then every column (stored with the findings, check
+    records and the whole-run analyses for later re-scores, analysis/stored.py, in one transaction)."""
+    return [homepage_row(data.run_id, data)] + [column_row(data.run_id, col, data.as_of) for col in columns_of(data)]
 
 
 def column_row(run_id: int, col: ColumnResult, as_of: date) -> dict[str, Any]:

@@ -69,7 +69,9 @@ def availability_json(data: RunData) -> dict[str, Any]:
             "window_days": rules["window_days"], "threshold": rules["max_failure_ratio"]}
 
 
-def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
+def _link_summary(data: RunData) -> dict[str, Any]:
+    """The document's ``links`` as the run's rows tell them: how many link targets were checked and
+    which could not be verified (the broken ones are findings: :func:`_broken_links`)."""
     checked = 0
     unverifiable: list[str] = []
     for target in data.link_targets():
@@ -78,14 +80,18 @@ def _link_summary(data: RunData, findings: Sequence[Finding]) -> dict[str, Any]:
             checked += 1
         elif state == "unverifiable":
             unverifiable.append(target.url)
-    broken = [{
+    return {"checked": checked, "unverifiable": sorted(unverifiable)}
+
+
+def _broken_links(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """The document's ``links.broken``: one entry per ``broken_link`` finding."""
+    return [{
         "url": f.target, "source": f.url, "status": f.evidence.get("status"), "error": f.evidence.get("error"),
         "scope": f.evidence["scope"], "resource": resource_of(f.evidence["resource"]),
         "classification": f.evidence["classification"], "confirmed": f.evidence["confirmed"],
         "soft_404": f.evidence["soft_404"],
         "link_text": f.evidence.get("link_text", ""), "finding": problem_id(f),
     } for f in findings if f.kind == "broken_link"]
-    return {"checked": checked, "broken": broken, "unverifiable": sorted(unverifiable)}
 
 
 def finding_json(f: Finding, trace: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,20 +120,39 @@ def verdict_json(sheet: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
-                     *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The inspection document of a checked (and, with ``sheet``, scored) run."""
+def run_sections(data: RunData) -> dict[str, Any]:
+    """The parts of the inspection document read off the run's rows and analyses (site, coverage,
+    columns, links, homepage, availability, pages), apart from its findings and score: an inspection
+    makes them before it releases the rows (``StoreRunData.release_rows``), then scores and stores."""
     name, code = site_identity(data)
-    trace = sheet["findings"] if sheet else {}
     page_rows = [r for r in data.fetches.values() if r["role"] == "page"]
-    failed = [r for r in page_rows if r.get("error") or (r.get("status") or 0) >= 400]
-    coverage = data.run_fact(COVERAGE_FACT)
+    failed = sum(1 for r in page_rows if r.get("error") or (r.get("status") or 0) >= 400)
+    return {
+        "site": {"url": data.site_url, "name": name, "site_code": code},
+        "as_of": data.as_of.isoformat(),
+        "coverage": data.run_fact(COVERAGE_FACT),
+        "ruleset": data.rules.id,
+        "columns": [column_json(col, data.as_of) for col in columns_of(data)],
+        "links": _link_summary(data),
+        "homepage": homepage_json(data),
+        "availability": availability_json(data),
+        "pages": {"crawled": len(page_rows), "failed": failed},
+    }
+
+
+def assemble_inspection(sections: dict[str, Any], findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+                        *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The inspection document of a checked (and, with ``sheet``, scored) run from its
+    :func:`run_sections` and its findings."""
+    trace = sheet["findings"] if sheet else {}
+    coverage = sections["coverage"]
+    links = sections["links"]
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "govwatch", "version": __version__},
         "run": {"id": run["id"], "status": "completed", "started_at": run["started_at"]},
-        "site": {"url": data.site_url, "name": name, "site_code": code},
-        "as_of": data.as_of.isoformat(),
+        "site": sections["site"],
+        "as_of": sections["as_of"],
         # Whether the crawl read the site (null: not measured, a run stored before it was). An
         # incomplete run judges nothing its crawl did not read: see ``coverage`` and ``scoring``.
         "complete": coverage["complete"] if coverage else None,
@@ -135,19 +160,26 @@ def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Seq
         "coverage": coverage,
         # Without a complete assessment verdict and score stay null (never full marks for what
         # was not assessed); ``scoring`` says what is missing and the best score possible.
-        "ruleset": data.rules.id,
+        "ruleset": sections["ruleset"],
         **verdict_json(sheet),
         "scoring": sheet,
         "findings": [finding_json(f, trace.get(problem_id(f))) for f in findings],
-        "columns": [column_json(col, data.as_of) for col in columns_of(data)],
-        "links": _link_summary(data, findings),
-        "homepage": homepage_json(data),
-        "availability": availability_json(data),
-        "pages": {"crawled": len(page_rows), "failed": len(failed)},
+        "columns": sections["columns"],
+        "links": {"checked": links["checked"], "broken": _broken_links(findings),
+                  "unverifiable": links["unverifiable"]},
+        "homepage": sections["homepage"],
+        "availability": sections["availability"],
+        "pages": sections["pages"],
         "crawl": run.get("stats") or {},
         "checks": [{"name": c.name, "status": c.status, "findings": c.findings, "error": c.error}
                    for c in check_runs],
     }
+
+
+def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+                     *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The inspection document of a checked (and, with ``sheet``, scored) run."""
+    return assemble_inspection(run_sections(data), findings, check_runs, run=run, sheet=sheet)
 
 
 def scored_document(store: Store, scored: ScoredRun) -> dict[str, Any]:

@@ -467,6 +467,21 @@ class StoreRunData(RunData):
         self._stored_table: dict[str, Any] | None = stored.get("rules")  # the table the run was checked with
         self._analyses = head.analyses  # run_analyses rows (None: read on first use)
 
+    def release_rows(self) -> None:
+        """Forget what was read of the run's rows: its fetch rows, link targets, template pages and
+        the page facts kept for repeated reads, and the analyses derived from them (each is read or
+        computed again if asked). An inspection calls it once it has made all it reports of them
+        (``pipeline.check_and_report``): its score and its findings' document need none of them, and
+        at 100,000 pages they are ~70 MB."""
+        self._fetches = _RunFetches(self.store, self.run_id)
+        self.fetches = self._fetches
+        self._targets = None
+        self._holders = None
+        self._facts_texts = {}
+        self._homepage = None
+        self._derived.clear()
+        self._derived_reads.clear()
+
     def probes(self) -> list[dict[str, Any]]:
         """The probe visits in the rule table's window (read once; the window counts as read by
         every caller)."""
@@ -587,11 +602,13 @@ class StoreRunData(RunData):
         return conn.execute(select(t.urls.c.id).where(t.urls.c.url == TEMPLATE_URL)).scalar()
 
     def _template_pages(self, conn: Any, template_id: int) -> list[str]:
-        """The pages of the run that hold the template links (their marker links), read once."""
+        """The pages of the run that hold the template links (their marker links), read once; their
+        URL strings are the fetch rows' own (every page of a 100,000-page run may hold them)."""
         if self._holders is None:
-            self._holders = list(conn.execute(
+            canonical = self._fetches.canonical
+            self._holders = [canonical(url) for url in conn.execute(
                 select(t.urls.c.url).join(t.links, t.links.c.source_id == t.urls.c.id)
-                .where(t.links.c.run_id == self.run_id, t.links.c.target_id == template_id)).scalars())
+                .where(t.links.c.run_id == self.run_id, t.links.c.target_id == template_id)).scalars()]
         return self._holders
 
     def _load_link_targets(self) -> LinkTargets:
