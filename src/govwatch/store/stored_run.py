@@ -463,21 +463,19 @@ class StoreRunData(RunData):
         self._holders: list[str] | None = None  # pages holding the run's template links
         self._fetches = fetches
         self._readers: dict[int, Connection] = {}  # for page() and body(): one per thread, opened on first use
-        self._facts_texts: dict[int, str | None] = {}  # fetch id -> its page's facts (JSON text), read once
         self._stored_table: dict[str, Any] | None = stored.get("rules")  # the table the run was checked with
         self._analyses = head.analyses  # run_analyses rows (None: read on first use)
 
     def release_rows(self) -> None:
-        """Forget what was read of the run's rows: its fetch rows, link targets, template pages and
-        the page facts kept for repeated reads, and the analyses derived from them (each is read or
-        computed again if asked). An inspection calls it once it has made all it reports of them
+        """Forget what was read of the run's rows: its fetch rows, link targets and template pages,
+        the homepage's facts and the analyses derived from them (each is read or computed again if
+        asked). An inspection calls it once it has made all it reports of them
         (``pipeline.check_and_report``): its score and its findings' document need none of them, and
-        at 100,000 pages they are ~70 MB."""
+        at 100,000 pages they are ~50 MB."""
         self._fetches = _RunFetches(self.store, self.run_id)
         self.fetches = self._fetches
         self._targets = None
         self._holders = None
-        self._facts_texts = {}
         self._homepage = None
         self._derived.clear()
         self._derived_reads.clear()
@@ -529,12 +527,9 @@ class StoreRunData(RunData):
         if found is None:
             return None
         fetch_id, depth = found
-        if fetch_id in self._facts_texts:
-            text = self._facts_texts[fetch_id]
-        else:
-            text = self._read().execute(_PAGE_FACTS, {"fetch_id": fetch_id}).scalar()
-            if len(self._facts_texts) < _FACTS_KEPT:  # pages read again by other checks (homepage, columns)
-                self._facts_texts[fetch_id] = text
+        # Read each time: a cache of the 1,024 first pages read held 10 MB of list pages' facts at
+        # 20,000 pages and saved no measurable CPU (875 reads of 1,859; docs/benchmarks.md, issue 22).
+        text = self._read().execute(_PAGE_FACTS, {"fetch_id": fetch_id}).scalar()
         return {**_facts(text), "depth": depth} if text is not None else None
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -718,7 +713,6 @@ class StoreRunData(RunData):
 
 
 _BLOB = select(t.blobs.c.data, t.blobs.c.codec).where(t.blobs.c.hash == bindparam("hash"))
-_FACTS_KEPT = 1024  # page facts kept per run for repeated page() reads (the rest are read each time)
 
 # pages.facts as text, decoded by _facts (orjson: 5x faster than the JSON type's json.loads). A CAST, not
 # type_coerce: PostgreSQL's driver would otherwise hand back the JSON already decoded.
