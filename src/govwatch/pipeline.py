@@ -288,6 +288,12 @@ def release_memory() -> None:
     the reports are written (glibc keeps freed heap otherwise, and the next step's peak would sit on
     top of it)."""
     gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``; milliseconds): what a
+    step freed would otherwise stay resident, and the next step's new objects sit on top of it."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to trim
@@ -316,6 +322,7 @@ def check_and_report(store: Store, run_id: int, data: StoreRunData | None = None
         wait()  # nothing is stored before the measurements are
     sections, columns, analyses = run_sections(data), column_rows(data), analyses_to_store(data)
     data.release_rows()  # all that is reported of the run's rows is made: the score and findings need none
+    trim_heap()
     scored = score_checked(store, data, findings, check_runs)
     replace_check_results(store, run_id, findings, scored.check_runs, columns, analyses)
     store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])
