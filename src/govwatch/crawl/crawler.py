@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import IO
 from urllib.parse import urlsplit
 
-from govwatch.core.jsonfile import facts_text
+from govwatch.core.jsonfile import compact_json
 from govwatch.core.model import FetchResult, Link, PreparedPage
 from govwatch.core.settings import CrawlSettings
 from govwatch.core.urls import Scope
@@ -104,7 +104,7 @@ def _with_warning(page: PreparedPage, warning: str) -> PreparedPage:
     """``page`` with one more warning on its facts."""
     data = json.loads(page.facts_json)
     data["warnings"].append(warning)
-    return dataclasses.replace(page, facts_json=facts_text(data))
+    return dataclasses.replace(page, facts_json=compact_json(data))
 
 
 def _is_extractable(result: FetchResult) -> bool:
@@ -561,7 +561,7 @@ class Crawler:
                 return _with_warning(static, "render: the list's data requests failed: "
                                      + ", ".join(outcome.failed_requests[:3]))
             data["needs_render"] = True  # still a page whose list scripts fill (a column page)
-            rendered = dataclasses.replace(rendered, facts_json=facts_text(data))
+            rendered = dataclasses.replace(rendered, facts_json=compact_json(data))
         return dataclasses.replace(rendered, body_hash=static.body_hash, body_size=static.body_size,
                                    body_zstd=static.body_zstd, encoding=static.encoding, soft_404=static.soft_404,
                                    text_hits=static.text_hits)

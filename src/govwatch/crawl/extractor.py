@@ -25,7 +25,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from govwatch.core.jsonfile import facts_text
+from govwatch.core.jsonfile import compact_json
 from govwatch.core.model import PreparedPage
 from govwatch.extract import extract_page, facts_to_json
 from govwatch.extract.jsonlist import DEFAULT_MAX_JSON_ITEMS
@@ -74,7 +74,7 @@ def extract_for_crawl(body: bytes, url: str, content_type: str, site_root: str,
         facts.warnings = [f"{INTERNAL_ERROR} {type(exc).__name__}: {str(exc)[:200]}"]
         data = facts_to_json(facts)
         del data["links"], data["items"]
-        page = PreparedPage(page_type=facts.page_type, title="", publish_date=None, facts_json=facts_text(data),
+        page = PreparedPage(page_type=facts.page_type, title="", publish_date=None, facts_json=compact_json(data),
                             links=[], pagination=[], encoding="", soft_404=False, body_hash=body_hash(body),
                             body_size=len(body), body_zstd=compress(body), needs_render=False,
                             footer_by_script=False)
@@ -104,7 +104,7 @@ def _prepare(body: bytes, url: str, content_type: str, site_root: str, rendered:
             block["source"] = "rendered"
     return PreparedPage(
         page_type=facts.page_type, title=facts.title, publish_date=data["publish_date"],
-        facts_json=facts_text(data),
+        facts_json=compact_json(data),
         links=[(ln.url, ln.text, ln.kind, ln.tag, ln.via) for ln in facts.links],
         pagination=list(facts.pagination.page_urls), encoding=facts.encoding, soft_404=facts.soft_404,
         body_hash=body_hash(body), body_size=len(body), body_zstd=compress(body),

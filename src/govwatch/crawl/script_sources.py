@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import json
 
-from govwatch.core.jsonfile import facts_text
+from govwatch.core.jsonfile import compact_json
 from govwatch.core.model import FetchResult, PreparedPage
 from govwatch.core.urls import Scope
 from govwatch.crawl.fetcher import Fetcher
@@ -73,7 +73,7 @@ class ScriptSources:
         if not added:
             problems.append("no list API found in the page's scripts: " + ", ".join(scripts[:MAX_SCRIPTS]))
             facts["warnings"] = [*facts.get("warnings", []), *(f"script-endpoints: {p}" for p in problems)]
-            return dataclasses.replace(page, facts_json=facts_text(facts))
+            return dataclasses.replace(page, facts_json=compact_json(facts))
         facts["endpoints"] = [*(facts.get("endpoints") or []), *added]
         links = page.links + [(endpoint, "", "page", "script", "endpoint") for endpoint in added]
-        return dataclasses.replace(page, facts_json=facts_text(facts), links=links)
+        return dataclasses.replace(page, facts_json=compact_json(facts), links=links)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import CursorResult, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from govwatch.core.jsonfile import compact_json
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 
@@ -78,7 +79,8 @@ class Store:
             url = f"sqlite:///{url}"
         self.url = url
         try:
-            self.engine: Engine = create_engine(url, future=True)
+            # JSON columns written by orjson (one buffer; the standard library's encoder lists every token first)
+            self.engine: Engine = create_engine(url, future=True, json_serializer=compact_json)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._migrate()

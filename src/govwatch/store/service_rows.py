@@ -19,7 +19,6 @@ caller to read the row again and step from there. Of two concurrent transitions 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from govwatch.core.clock import SHANGHAI
+from govwatch.core.jsonfile import compact_json
 from govwatch.store import tables as t
 from govwatch.store.db import Store
 
@@ -142,7 +142,7 @@ def load_alert_states(store: Store, *, states: Sequence[str] | None = None) -> l
 
 def _same_data(conn: Connection, expected: dict[str, Any]) -> Any:
     """The condition "the stored ``data`` equals ``expected``" (as JSON values, not as text)."""
-    payload = bindparam(None, json.dumps(expected), type_=String)  # the engine's own JSON serialisation
+    payload = bindparam(None, compact_json(expected), type_=String)  # the engine's own JSON serialisation
     if conn.dialect.name == "postgresql":
         return cast(t.alert_states.c.data, postgresql.JSONB) == cast(payload, postgresql.JSONB)
     return func.json(t.alert_states.c.data) == func.json(payload)  # SQLite: both minified, keys in order
