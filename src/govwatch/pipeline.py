@@ -328,7 +328,6 @@ def check_and_report(store: Store, run_id: int, data: StoreRunData | None = None
     store.set_run_completeness(run_id, coverage["complete"], coverage["reasons"])
     document = assemble_inspection(sections, scored.findings, scored.check_runs, run=store.run(run_id),
                                    sheet=scored.sheet)
-    del scored
     run = store.run(run_id)
     if run["kind"] in LIGHT_PASS_REASONS:  # 巡查, 复查: no 合格/不合格 of the site from a light pass
         document.update(verdict=None, score=None)

@@ -1,8 +1,8 @@
 """JSON as govwatch writes it, non-ASCII kept: indented documents (inspection JSON, command
 output) and compact JSON (the store: page facts and every JSON column). orjson writes both; what
-it refuses (integers beyond 64 bits, lone surrogates) goes through the standard library. A document written to a file
-goes piece by piece (:func:`write_json_file`): the 65 MB inspection JSON of a 100,000-page site
-took +75 MB to write whole, +19 MB this way (the same bytes)."""
+it refuses (integers beyond 64 bits, lone surrogates) goes through the standard library. A
+document written to a file goes piece by piece (:func:`write_json_file`): the 65 MB inspection
+JSON of a 100,000-page site took +75 MB to write whole, +19 MB this way (the same bytes)."""
 
 from __future__ import annotations
 
@@ -31,11 +31,17 @@ def compact_json(data: Any) -> str:
     """Compact JSON text, non-ASCII kept: the store's (a page's facts, every JSON column; orjson
     writes the same text as ``json.dumps(ensure_ascii=False, separators=(",", ":"))``, eight times
     faster and in one buffer, where the standard library's encoder first makes a list of every
-    token: +48 MB to store the score sheet of a 100,000-page run)."""
+    token: +48 MB to store the score sheet of a 100,000-page run). A lone surrogate, which no
+    UTF-8 text holds, is written as an escape (``\\ud800``)."""
     try:
         return orjson.dumps(data).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: escaped, as the store's text could not hold it
+            return json.dumps(data, separators=(",", ":"))
+        return text
 
 
 _STREAMED_LIST = 64  # a list this long is written item by item (findings, link targets ...)
