@@ -125,8 +125,11 @@ def run_sections(data: RunData) -> dict[str, Any]:
     columns, links, homepage, availability, pages), apart from its findings and score: an inspection
     makes them before it releases the rows (``StoreRunData.release_rows``), then scores and stores."""
     name, code = site_identity(data)
-    page_rows = [r for r in data.fetches.values() if r["role"] == "page"]
-    failed = sum(1 for r in page_rows if r.get("error") or (r.get("status") or 0) >= 400)
+    crawled = failed = 0
+    for row in data.fetches.values():
+        if row["role"] == "page":
+            crawled += 1
+            failed += bool(row.get("error") or (row.get("status") or 0) >= 400)
     return {
         "site": {"url": data.site_url, "name": name, "site_code": code},
         "as_of": data.as_of.isoformat(),
@@ -136,7 +139,7 @@ def run_sections(data: RunData) -> dict[str, Any]:
         "links": _link_summary(data),
         "homepage": homepage_json(data),
         "availability": availability_json(data),
-        "pages": {"crawled": len(page_rows), "failed": failed},
+        "pages": {"crawled": crawled, "failed": failed},
     }
 
 
