@@ -10,7 +10,8 @@ site's pages; arguments after ``--`` replace those options). The command's proce
 every ``--interval`` seconds from ``/proc``: each process's VmHWM (its own peak resident set, what
 ``/usr/bin/time -v`` reports for the largest process) and when it was reached, and its CPU seconds
 (as last sampled: a process's last interval is missed), by role (the
-inspecting process, extraction workers, chromium's processes, Playwright's driver). The inspecting
+inspecting process, its crawl and measuring processes, extraction workers, chromium's processes,
+Playwright's driver). The inspecting
 process's resident set is also shown per phase (crawl: until the crawl's extraction workers exit;
 then browser: while chromium lives, the accessibility pass; after: the checks and reports). Prints one line per process, then the largest, then
 ``/usr/bin/time -v``'s "Maximum resident set size" of the whole command.
@@ -103,6 +104,9 @@ def tree_of(root: int) -> list[int]:
     return pids
 
 
+CHILD_ROLES = {"govwatch-crawl": "crawl process", "govwatch-facts": "measuring process"}
+
+
 def role_of(pid: int) -> str:
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -110,6 +114,9 @@ def role_of(pid: int) -> str:
         return "gone"
     if cmd.startswith("/usr/bin/time"):
         return "time"
+    comm = Path(f"/proc/{pid}/comm").read_text(errors="replace").strip() if Path(f"/proc/{pid}/comm").exists() else ""
+    if comm in CHILD_ROLES:  # the inspection's own children (govwatch.crawl.process names them)
+        return CHILD_ROLES[comm]
     if "resource_tracker" in cmd:
         return "multiprocessing tracker"
     if "multiprocessing" in cmd:
@@ -139,7 +146,8 @@ def watch(command: list[str], interval: float, work: Path) -> tuple[int, dict[in
             now = time.monotonic() - started
             alive: dict[str, int] = {}
             for pid in tree_of(proc.pid):
-                if pid not in seen or seen[pid].role in ("time", "gone") or seen[pid].role.startswith("/"):
+                # looked at again while it may still change: a child names itself once it runs
+                if pid not in seen or seen[pid].role in ("time", "gone", "extraction worker") or seen[pid].role.startswith("/"):
                     seen[pid] = Seen(role_of(pid), *(seen[pid].peak_kb, seen[pid].at) if pid in seen else ())
                 mem = status_kb(pid, "VmHWM", "VmRSS")
                 if (cpu := cpu_seconds(pid)) is not None:

@@ -1,9 +1,11 @@
 """inspect_site(): crawl → extract → checks → store → inspection document.
 
 The one path used by the CLI, the demo, tests and (later) the web app and the
-workers. A crawl that is interrupted leaves its run ``interrupted`` (Ctrl-C,
-SIGTERM) or ``running`` (kill -9); a run stopped after its crawl stays
-``crawled``. ``resume=True`` continues the newest such run of the site: an
+workers. The crawl runs in a process of its own (:mod:`govwatch.crawl.process`),
+the checks and reports here once it ended. A crawl that is interrupted leaves
+its run ``interrupted`` (Ctrl-C, SIGTERM, or kill -9 of the inspecting process:
+the crawl process then stops itself) or ``running`` (every process killed); a
+run stopped after its crawl stays ``crawled``. ``resume=True`` continues the newest such run of the site: an
 unfinished crawl goes on without refetching what was committed, a crawled run
 gets the measurements it lacks and its checks, and nothing is fetched again.
 """
@@ -15,7 +17,6 @@ import ctypes
 import dataclasses
 import functools
 import gc
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,11 +30,18 @@ from govwatch.core import aio
 from govwatch.core.settings import CrawlSettings, Settings, settings_to_dict
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
-from govwatch.crawl.address_guard import AddressGuard
 from govwatch.crawl.coverage import FACT_NAME as COVERAGE_FACT
 from govwatch.crawl.coverage import crawl_coverage
-from govwatch.crawl.crawler import Crawler, CrawlProgress, CrawlStats, is_loopback
-from govwatch.crawl.render import Renderer, limit_driver_memory
+from govwatch.crawl.crawler import CrawlProgress, CrawlStats
+from govwatch.crawl.process import (
+    MEASURING_PROCESS,
+    RunProcess,
+    RunProcessError,
+    crawl_run,
+    measure_work,
+    runs_in_child,
+)
+from govwatch.crawl.render import limit_driver_memory
 from govwatch.crawl.sitefacts import MEASURED_FACTS
 from govwatch.report.inspection import assemble_inspection, run_sections
 from govwatch.rules import RuleSet, load_ruleset
@@ -42,7 +50,6 @@ from govwatch.store.db import Store
 from govwatch.store.run_listing import FULL_KINDS, resumable_run_of, set_run_kind
 from govwatch.store.run_results import replace_check_results
 from govwatch.store.stored_run import StoreRunData
-from govwatch.store.writer import RunWriter, resume_state
 
 
 class InspectionError(RuntimeError):
@@ -67,17 +74,6 @@ def site_scope(url: str, settings: Settings) -> tuple[str, Scope]:
     c = settings.crawl
     scope = Scope.for_site(norm, extra_hosts=tuple(c.extra_hosts), excluded_prefixes=tuple(c.excluded_prefixes))
     return norm, scope
-
-
-def make_renderer(settings: Settings, scope: Scope) -> Renderer | None:
-    """The headless browser for script-filled lists, or None when rendering is off.
-    Offline runs let the browser reach only the site and loopback hosts."""
-    if not settings.render.enabled:
-        return None
-    online = settings.crawl.network == "online"
-    return Renderer(settings.render, allow=lambda url: scope.contains(url) or online or is_loopback(url),
-                    user_agent=settings.crawl.user_agent,
-                    guard=AddressGuard.for_site(scope.origin, settings.crawl.allow_private))
 
 
 def run_settings(settings: Settings, rules: RuleSet, site_config: SiteConfig) -> dict[str, Any]:
@@ -109,9 +105,8 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
     if run_id is not None and store.run(run_id)["status"] == "crawled":
         document = await measure_and_check(store, run_id, settings, checks_in_thread=checks_in_thread)
         return Inspection(run_id=run_id, document=document, stats=None, resumed=True)
-    state = None
+    resuming = run_id is not None
     if run_id is not None:
-        state = resume_state(store, run_id)
         store.set_run_status(run_id, "running")
     else:
         run_id = store.create_run(site_id, as_of.isoformat(), run_settings(settings, rules, site_config))
@@ -119,21 +114,13 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
             set_run_kind(store, run_id, kind)
     if run_started is not None:
         run_started(run_id)
-    writer = RunWriter(store, run_id)
-    renderer = make_renderer(settings, scope)
-    crawler = Crawler(settings.crawl, scope, writer, site_root=homepage, progress=progress, renderer=renderer,
-                      text_scan=page_text_scan(store, run_id))
     try:
-        stats = await crawler.crawl([homepage, *(seeds or [])], resume=state)
-    except asyncio.CancelledError:
-        store.set_run_status(run_id, "interrupted")
-        raise
-    finally:
-        if renderer is not None:
-            await renderer.close()
-    del crawler, writer
+        stats = await crawl_run(store, run_id, settings, scope, [homepage, *(seeds or [])], resume=resuming,
+                                text_scan=page_text_scan(store, run_id), progress=progress)
+    except RunProcessError as exc:  # the run stays ``running``: resumable
+        raise InspectionError(str(exc)) from None
     store.release()
-    release_memory()
+    release_memory()  # a crawl in this process (crawl.process): its rows and buffers
     store.set_run_status(run_id, "crawled", stats={
         "pages": stats.pages, "resources": stats.resources, "errors": stats.errors, "skipped": stats.skipped,
         "page_limit_hit": stats.page_limit_hit, "depth_limit_hit": stats.depth_limit_hit,
@@ -145,99 +132,72 @@ async def inspect_site_async(url: str, settings: Settings, store: Store, *, as_o
         "trapped": [{"url": u, "error": "trap", "detail": why} for u, why in stats.trapped],
         "trapped_count": stats.trapped_count})
     document = await measure_and_check(store, run_id, settings, checks_in_thread=checks_in_thread)
-    return Inspection(run_id=run_id, document=document, stats=stats, resumed=state is not None)
+    return Inspection(run_id=run_id, document=document, stats=stats, resumed=resuming)
 
 
 async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
                             checks_in_thread: bool = False) -> dict[str, Any]:
     """The steps after a crawl: the site measurements (HTTPS/TLS, IPv6, cloaking, accessibility →
     run facts) the run has not stored yet, and :func:`check_and_report`. The measurements run in a
-    thread of their own (:class:`SiteMeasurements`: chromium's accessibility pass takes seconds of
-    waiting) while the checks run; a check that reads a measured fact runs after they ended. A run
-    stopped after its crawl is finished by this alone (``inspect --resume``): its pages are never
-    fetched again."""
-    limit_driver_memory()  # the accessibility probe's browser driver
-    measurements = SiteMeasurements(store, run_id, unmeasured(settings, store.run_facts(run_id)))
-    data = MeasuredRunData(store, run_id, measurements)
-    len(data.fetches)  # read the fetch rows before two threads want them (one load, one copy in memory)
-    measurements.start(data)  # the measurements read the run through the checks' own data
+    process of their own (:class:`SiteMeasurements`: chromium's accessibility pass takes seconds of
+    waiting) while the checks run here; a check that reads a measured fact runs after they ended.
+    Where a run's work cannot leave this process (:func:`~govwatch.crawl.process.runs_in_child`),
+    the measurements are taken first, then the checks. A run stopped after its crawl is finished by
+    this alone (``inspect --resume``): its pages are never fetched again."""
+    limit_driver_memory()  # the accessibility probe's browser driver (the measuring process inherits it)
+    wanted = unmeasured(settings, store.run_facts(run_id))
+    measurements = None
+    if not wanted.security.enabled:  # nothing (more) to measure
+        data = StoreRunData(store, run_id)
+    elif runs_in_child(store, settings):
+        measurements = SiteMeasurements(store, run_id, wanted)
+        data = MeasuredRunData(store, run_id, measurements)
+    else:
+        await measure_work(store, lambda _message: None, run_id, wanted)
+        data = StoreRunData(store, run_id)
     try:
         if checks_in_thread:
             document = await asyncio.to_thread(check_and_report, store, run_id, data)
         else:
             document = check_and_report(store, run_id, data)
     finally:
-        measurements.stop()
+        if measurements is not None:
+            measurements.stop()
     del data
     release_memory()  # the run's rows and analyses, before the reports are written from the document
     return document
 
 
 class SiteMeasurements:
-    """The site measurements of a crawled run (``crawl.sitefacts.runner.measure_site``) on an event
-    loop of their own, in a thread (:meth:`start`): the checks run meanwhile.
+    """The site measurements of a crawled run (:func:`~govwatch.crawl.process.measure_work`) in a
+    process of their own, started at once: the checks run meanwhile.
 
-    :meth:`wait` blocks until they are stored (and raises what stopped them); :meth:`stop` cancels
-    them if they still run (the inspection ended another way: Ctrl-C, an error) and joins the thread."""
+    :meth:`wait` blocks until they are stored (and raises what stopped them); :meth:`stop` stops them
+    if they still run (the inspection ended another way: Ctrl-C, an error) and waits for the process."""
 
     def __init__(self, store: Store, run_id: int, settings: Settings) -> None:
-        self._store, self._run_id, self._settings = store, run_id, settings
-        self._ended = threading.Event()
-        self._failure: BaseException | None = None
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[Any] | None = None
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-
-    def start(self, data: StoreRunData) -> None:
-        """Start measuring in a thread, reading the run through ``data``."""
-        self._thread = threading.Thread(target=self._run, args=(data,), name="govwatch-site-measurements")
-        self._thread.start()
-
-    def _run(self, data: StoreRunData) -> None:
-        from govwatch.crawl.sitefacts.runner import measure_site  # only now: these measurements alone need aiohttp
-
-        async def measure() -> None:
-            with self._lock:
-                if self._stopping:
-                    raise asyncio.CancelledError
-                self._loop = asyncio.get_running_loop()
-                self._task = asyncio.current_task()
-            await measure_site(self._store, self._run_id, self._settings, data)
-
-        try:
-            asyncio.run(measure())
-        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits (wait())
-            self._failure = exc
-        finally:
-            self._ended.set()
+        self._child = RunProcess(MEASURING_PROCESS, store, measure_work, run_id, settings)
+        self._outcome: tuple[str, Any] | None = None
 
     @property
     def ended(self) -> bool:
-        return self._ended.is_set()
+        return self._outcome is not None or self._child.done()
 
     def wait(self) -> None:
         """Block until the measurements are stored; raise :class:`InspectionError` if they were
         stopped or failed (the run then stays ``crawled``: nothing of the checks is stored)."""
-        if self._thread is None:
-            raise InspectionError("the site measurements were never started")
-        self._ended.wait()
-        if self._failure is not None:
-            raise InspectionError(f"the site measurements stopped: {type(self._failure).__name__}: "
-                                  f"{self._failure}") from self._failure
+        if self._outcome is None:
+            self._outcome = self._child.message()
+            self._child.close()
+        kind, value = self._outcome
+        if kind != "result":
+            raise InspectionError(f"the site measurements stopped: {value or 'interrupted'}")
 
     def stop(self) -> None:
-        """Cancel the measurements if they still run, and wait for their thread to end."""
-        with self._lock:
-            self._stopping = True
-            if self._loop is not None and self._task is not None and not self.ended:
-                try:
-                    self._loop.call_soon_threadsafe(self._task.cancel)
-                except RuntimeError:  # the loop closed meanwhile: they ended on their own
-                    pass
-        if self._thread is not None:
-            self._thread.join()
+        """Stop the measurements if they still run, and wait for their process to end."""
+        if self._outcome is None:
+            self._child.stop()
+        self._child.close()
 
 
 class MeasuredRunData(StoreRunData):

@@ -70,10 +70,21 @@ def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, 
                    min_read_share: float) -> dict[str, Any]:
     """The run fact ``crawl``: pages found, read and blocked, the homepage's outcome, and the reasons
     (``code``, ``message``) the run is incomplete — none when it is complete."""
-    pages = [row for row in fetches.values() if row.get("role") == "page"]
-    found = len(pages)
-    read = sum(1 for row in pages if is_read(row))
-    blocked = sum(1 for row in pages if is_blocked(row))
+    found = read = blocked = limited = 0  # one pass, no list of the rows: 101,166 pages at 100,000
+    limited_status = None  # the first status a rate-limited page gave
+    unread: list[dict[str, Any]] = []
+    for url, row in fetches.items():
+        if row.get("role") != "page":
+            continue
+        found += 1
+        if is_read(row):
+            read += 1
+        elif len(unread) < MAX_UNREAD_LISTED:
+            unread.append({"url": url, "status": row.get("status"), "error": row.get("error")})
+        blocked += is_blocked(row)
+        if row.get("error") == "rate_limited":
+            limited += 1
+            limited_status = limited_status or row.get("status")
     share = read / found if found else 0.0
     home_row = next((fetches[u] for u in (homepage_url, *homepage_urls) if u in fetches), None)
     home_read = home_row is not None and home_row.get("role") == "page" and is_read(home_row)
@@ -81,15 +92,13 @@ def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, 
     if not home_read:
         reasons.append({"code": "crawl.homepage_failed", "message": f"首页无法打开：{failure_text(home_row)}",
                         "url": homepage_url})
-    limited = [row for row in pages if row.get("error") == "rate_limited"]
     if found > 1 and blocked == found:
         reasons.append({"code": "crawl.all_blocked", "message": f"抓取的{found}个页面全部被网站防火墙（WAF）拦截，"
                         "未能读取网站内容", "url": homepage_url})
     elif limited:
-        status = next((row.get("status") for row in limited if row.get("status")), 429)
         reasons.append({"code": "crawl.rate_limited",
-                        "message": f"网站限制访问频率（HTTP {status}，要求等待的时间超过设定上限），"
-                                   f"抓取就此停止，{len(limited)}个页面未检查", "url": homepage_url})
+                        "message": f"网站限制访问频率（HTTP {limited_status or 429}，要求等待的时间超过设定上限），"
+                                   f"抓取就此停止，{limited}个页面未检查", "url": homepage_url})
     elif home_read and share < min_read_share:
         reasons.append({"code": "crawl.low_read_share",
                         "message": f"只读取了发现的{found}个页面中的{read}个（{share:.0%}），低于要求的"
@@ -98,8 +107,6 @@ def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, 
     homepage = None if home_row is None else {
         "url": homepage_url, "read": home_read, "status": home_row.get("status"), "error": home_row.get("error"),
         "error_detail": home_row.get("error_detail"), "blocked": is_blocked(home_row)}
-    unread = [{"url": url, "status": row.get("status"), "error": row.get("error")}
-              for url, row in fetches.items() if row.get("role") == "page" and not is_read(row)]
     return {"complete": not reasons, "reasons": reasons, "pages_found": found, "pages_read": read,
             "pages_blocked": blocked, "read_share": round(share, 4), "min_read_share": min_read_share,
-            "homepage": homepage, "unread_pages": unread[:MAX_UNREAD_LISTED]}
+            "homepage": homepage, "unread_pages": unread}

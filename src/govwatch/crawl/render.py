@@ -28,12 +28,15 @@ from govwatch.crawl.address_guard import AddressGuard, url_target
 
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 _DATA_RESOURCES = frozenset({"xhr", "fetch", "script"})  # requests that bring a list's data
-# ``--max-semi-space-size=1`` (MB): V8's young generation in each renderer stays small (tens of MB
-# otherwise); garbage collection sizing only, what a page's scripts do is unchanged.
+# Memory of each renderer (what a page's scripts do is unchanged, only how fast they run):
+# - ``--max-semi-space-size=1`` (MB): V8's young generation stays small (tens of MB otherwise);
+# - ``--max-opt=1``: V8's interpreter and its baseline compiler (Sparkplug) only, not its optimising
+#   compilers, whose code and data a renderer would otherwise hold: the largest renderer of an
+#   accessibility pass 166 → 152–158 MB (docs/benchmarks.md, "Issue 22, fifth pass").
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
                   "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio",
-                  "--js-flags=--max-semi-space-size=1"]
+                  "--js-flags=--max-semi-space-size=1 --max-opt=1"]
 # The same for Playwright's Node.js driver, which relays every request the browser makes: its peak
 # was 164 MB without it, 128 MB with it, in an inspection of a 20,000-page site (bench/memory_peaks.py).
 DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"

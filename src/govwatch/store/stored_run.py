@@ -513,8 +513,8 @@ class StoreRunData(RunData):
         """The run's connection for single reads (checks read hundreds of pages and bodies one by
         one; a pooled connection and a transaction per read cost more than the read), kept until
         the run data is dropped. Autocommit: each read is one statement, no transaction is held.
-        One per thread: the site measurements read the run in a thread of their own while the
-        checks read it (pipeline.SiteMeasurements), and a connection is not to be shared by threads."""
+        One per thread: a run read from more than one thread (made on an event loop, checked in a
+        worker thread: ``checks_in_thread``) never shares a connection between threads."""
         thread = threading.get_ident()
         reader = self._readers.get(thread)
         if reader is None:
