@@ -146,9 +146,11 @@ def watch(command: list[str], interval: float, work: Path) -> tuple[int, dict[in
             now = time.monotonic() - started
             alive: dict[str, int] = {}
             for pid in tree_of(proc.pid):
-                # looked at again while it may still change: a child names itself once it runs
-                if pid not in seen or seen[pid].role in ("time", "gone", "extraction worker") or seen[pid].role.startswith("/"):
-                    seen[pid] = Seen(role_of(pid), *(seen[pid].peak_kb, seen[pid].at) if pid in seen else ())
+                # the role looked at every time: a child names itself once it runs, and a forked child
+                # (a browser's driver) is its parent's until it execs: a new role starts a new peak
+                role = role_of(pid)
+                if pid not in seen or (role != seen[pid].role and role != "gone"):
+                    seen[pid] = Seen(role)
                 mem = status_kb(pid, "VmHWM", "VmRSS")
                 if (cpu := cpu_seconds(pid)) is not None:
                     seen[pid].cpu_s = cpu

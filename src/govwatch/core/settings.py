@@ -54,7 +54,8 @@ class CrawlSettings:
     excluded_prefixes: list[str] = field(default_factory=list)
     check_resources: bool = True  # check images, attachments, scripts, styles
     check_external: bool = True
-    # Processes that extract pages beside the event loop (0 = extract inline). Two: extraction and
+    # Processes that extract pages beside the event loop (0 = extract inline, and the crawl and the site
+    # measurements run in the inspecting process, not in processes of their own: crawl/process.py). Two: extraction and
     # the content scan are the crawl's largest CPU cost, and a 2-core machine runs a whole 20,000-page
     # inspection 17 % faster with two than with one (docs/benchmarks.md, issue 22).
     extract_workers: int = 2

@@ -20,8 +20,12 @@ def _contexts() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
 
 
 def body_hash(body: bytes) -> str:
-    """The content address of a body (BLAKE2b, 160 bits, hex)."""
-    return hashlib.blake2b(body, digest_size=20).hexdigest()
+    """The content address of a body: SHA-256 cut to 160 bits, hex (40 characters, the width of the
+    BLAKE2b-160 digests stored before 2026-12-05). SHA-256 runs on the CPU's SHA extensions: 1.6 GB/s
+    here against BLAKE2b's 0.8 GB/s, on the 1 GB of attachments a 20,000-page benchmark crawl keeps
+    (docs/benchmarks.md, "Issue 22, fifth pass"). A body stored under its older digest is stored
+    once more under the new one; no check compares digests across runs."""
+    return hashlib.sha256(body).digest()[:20].hex()
 
 
 def compress(body: bytes) -> bytes:

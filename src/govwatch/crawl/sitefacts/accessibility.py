@@ -62,14 +62,14 @@ def sample_pages(data: RunData, per_type: int, max_pages: int) -> list[tuple[str
     candidates: list[tuple[int, str, str]] = []  # (depth, url, page type)
     for url, facts in data.pages():
         kind = facts.get("page_type")
-        if kind in PAGE_TYPES and url not in data.homepage_urls and _read_ok(data, url):
+        if kind in PAGE_TYPES and url not in data.homepage_urls:
             candidates.append((int(facts.get("depth") or 0), url, kind))
     counts = dict.fromkeys(PAGE_TYPES, 0)
     for _depth, url, kind in sorted(candidates):
         if len(chosen) >= max_pages:
             break
-        if counts[kind] < per_type:
-            counts[kind] += 1
+        if counts[kind] < per_type and _read_ok(data, url):  # looked up for the pages taken only: a
+            counts[kind] += 1  # few fetch rows read one by one, not every row of the run
             chosen.append((url, kind))
     return chosen
 

@@ -16,6 +16,7 @@ that ``checks/site_search.py`` judges:
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -54,14 +55,15 @@ def recent_articles(data: RunData, count: int) -> list[tuple[str, str]]:
         title = " ".join(str(facts.get("title") or "").split())
         if len(title) >= MIN_TITLE_CHARS and facts.get("publish_date") and not data.is_homepage(url):
             found.append((str(facts["publish_date"]), url, title))
-    found.sort(key=lambda item: data.place(item[1]))
-    found.sort(key=lambda item: item[0], reverse=True)  # stable: depth and URL order within a day
+    found.sort(key=lambda item: item[0], reverse=True)
     chosen: list[tuple[str, str]] = []
-    for _day, url, title in found:
-        if all(title != t for _, t in chosen):
-            chosen.append((url, title))
-        if len(chosen) == count:
-            break
+    for _day, same_day in itertools.groupby(found, key=lambda item: item[0]):
+        # depth and URL order within a day, looked up for the days taken only (a few fetch rows, not all)
+        for _, url, title in sorted(same_day, key=lambda item: data.place(item[1])):
+            if all(title != t for _, t in chosen):
+                chosen.append((url, title))
+            if len(chosen) == count:
+                return chosen
     return chosen
 
 
