@@ -5,9 +5,10 @@ workers. The crawl runs in a process of its own (:mod:`govwatch.crawl.process`),
 the checks and reports here once it ended. A crawl that is interrupted leaves
 its run ``interrupted`` (Ctrl-C, SIGTERM, or kill -9 of the inspecting process:
 the crawl process then stops itself) or ``running`` (every process killed); a
-run stopped after its crawl stays ``crawled``. ``resume=True`` continues the newest such run of the site: an
-unfinished crawl goes on without refetching what was committed, a crawled run
-gets the measurements it lacks and its checks, and nothing is fetched again.
+run stopped after its crawl stays ``crawled``. ``resume=True`` continues the
+newest such run of the site: an unfinished crawl goes on without refetching
+what was committed, a crawled run gets the measurements it lacks and its
+checks, and nothing is fetched again.
 """
 
 from __future__ import annotations

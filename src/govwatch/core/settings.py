@@ -54,10 +54,10 @@ class CrawlSettings:
     excluded_prefixes: list[str] = field(default_factory=list)
     check_resources: bool = True  # check images, attachments, scripts, styles
     check_external: bool = True
-    # Processes that extract pages beside the event loop (0 = extract inline, and the crawl and the site
-    # measurements run in the inspecting process, not in processes of their own: crawl/process.py). Two: extraction and
-    # the content scan are the crawl's largest CPU cost, and a 2-core machine runs a whole 20,000-page
-    # inspection 17 % faster with two than with one (docs/benchmarks.md, issue 22).
+    # Processes that extract pages beside the event loop (0 = extract inline, and the crawl and the
+    # site measurements run in the inspecting process, not in processes of their own: crawl/process.py).
+    # Two: extraction and the content scan are the crawl's largest CPU cost, and a 2-core machine runs
+    # a whole 20,000-page inspection 17 % faster with two than with one (docs/benchmarks.md, issue 22).
     extract_workers: int = 2
     # A worker stops a crawl job after this many minutes (a full scan; a patrol or re-check after
     # light_job_minutes): a crawl that hangs past every request timeout never holds a slot for good.
