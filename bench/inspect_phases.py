@@ -8,9 +8,9 @@ memory is released after it), the coverage, the checks, the document's sections 
 rows (which are released after them), the scoring, storing the results, the inspection document,
 the JSON file and the reports. A thread samples the resident set every ``--interval`` seconds;
 each step prints its wall and CPU seconds, the resident set when it began and ended and the
-largest sample while it ran. Extraction workers and chromium are other processes
-(``memory_peaks.py`` measures them); the site measurements run in a thread of this process beside
-the checks, so their memory counts in the checks' step.
+largest sample while it ran. The crawl (with its extraction workers), the site measurements and
+chromium are other processes (``crawl/process.py``; ``memory_peaks.py`` measures them): the crawl
+step here is this process waiting for the crawl's, and the measurements run beside the checks.
 """
 
 from __future__ import annotations
