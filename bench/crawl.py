@@ -6,16 +6,17 @@ Needs nginx (Debian: ``apt-get install -y nginx-light``; this script offers no
 download of its own). nginx runs with one worker on 127.0.0.1, so it is not the
 bottleneck; the crawl runs as a child process (``govwatch inspect``) and its CPU
 time and peak RSS are read from the kernel's accounting of that child.
-Prints pages/s, fetches/s, CPU seconds (total and per 1,000 pages, crawler and its
-extraction worker together) and peak RSS (largest process, and the process tree summed),
-then CPU and peak RSS per process (crawler, extraction worker, chromium) and nginx's CPU.
+Prints pages/s, fetches/s, CPU seconds (total and per 1,000 pages, every process together)
+and peak RSS (largest process, and the process tree summed), then CPU and peak RSS per process
+(the inspecting process: checks and reports; the crawler: the crawl's own process,
+``crawl/process.py``; extraction workers; the measuring process; chromium) and nginx's CPU.
 Rendering is off unless ``--render``: with it, Chromium's processes count in the totals and
-are shown apart.
+are shown apart (the accessibility measurement starts chromium either way).
 
-``--profile`` runs the crawl under py-spy (``pip install py-spy`` into .venv), sampling the
-crawler and its extraction worker, and writes ``profile.txt`` (collapsed stacks, one line per
-stack and process) and a summary of the hottest functions per process (``profile-top.txt``)
-into the work folder. Figures of a profiled run include py-spy's sampling overhead.
+``--profile`` runs the inspection under py-spy (``pip install py-spy`` into .venv), sampling
+every process of it, and writes ``profile.txt`` (collapsed stacks, one line per stack and
+process) and a summary of the hottest functions per process (``profile-top.txt``) into the
+work folder. Figures of a profiled run include py-spy's sampling overhead.
 """
 
 from __future__ import annotations
@@ -117,26 +118,33 @@ class Watched:
     tree_peak: int = 0  # peak of the summed RSS of the tree, bytes
     cpu: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds, last sample of each process
     rss: dict[str, int] = field(default_factory=dict)  # role -> peak RSS of its processes, bytes
-    # When the extraction worker exited (the crawl's end): seconds since start, crawler CPU then.
+    # When the extraction worker exited (the crawl's end): seconds since start, the inspecting process's CPU then.
     crawl_end: tuple[float, float] | None = None
 
 
+CHILD_ROLES = {"govwatch-crawl": "crawler", "govwatch-facts": "measuring process"}  # named by crawl/process.py
+
+
 def _role(proc: psutil.Process) -> str:
-    """What a process of the crawl's tree is: crawler, extraction worker, chromium, playwright driver, other."""
+    """What a process of the crawl's tree is: the inspecting process, the crawler (the crawl's own
+    process), an extraction worker, the measuring process, chromium, the playwright driver, other."""
     try:
         cmdline = " ".join(proc.cmdline())
+        name = proc.name()
     except Exception:  # noqa: BLE001 - a process may end while we look
         return "other"
+    if name in CHILD_ROLES:
+        return CHILD_ROLES[name]
+    if "py-spy" in cmdline:  # its command holds the profiled one
+        return "py-spy"
     if "multiprocessing" in cmdline:
         return "extraction worker"
     if "govwatch" in cmdline and " inspect " in cmdline:
-        return "crawler"
+        return "inspecting process"
     if "chrom" in cmdline or "headless" in cmdline:
         return "chromium"
     if "playwright" in cmdline:
         return "playwright driver"
-    if "py-spy" in cmdline:
-        return "py-spy"
     return "other"
 
 
@@ -166,13 +174,14 @@ def wait_and_watch(child: subprocess.Popen) -> Watched:
             procs = []
         alive = {proc.pid for proc in procs}
         if crawl_end is None and any(r == "extraction worker" and p not in alive for p, r in roles.items()):
-            crawler = sum(seconds for role, seconds in cpu.values() if role == "crawler")
-            crawl_end = (time.perf_counter() - started, crawler)
+            inspecting = sum(seconds for role, seconds in cpu.values() if role == "inspecting process")
+            crawl_end = (time.perf_counter() - started, inspecting)
         for proc in procs:
             try:
-                role = roles.get(proc.pid) or _role(proc)
-                if role != "other":  # a child seen between fork and exec still shows the parent's command
-                    roles[proc.pid] = role
+                role = _role(proc)  # again each time: a spawned child names itself once it runs
+                if role == "other":  # a child seen between fork and exec still shows the parent's command
+                    role = roles.get(proc.pid, role)
+                roles[proc.pid] = role
                 with proc.oneshot():
                     mem = proc.memory_info().rss
                     times = proc.cpu_times()
@@ -247,6 +256,22 @@ def _frame_name(frame: str) -> str:
     return f"{name} ({where.rsplit(':', 1)[0]})" if where else name
 
 
+PROFILE_ROLES = {"_crawl_work (": "crawler", "measure_work (": "measuring process",
+                 "_serve (govwatch/analysis/content/bounded.py": "bounded parser"}  # a frame of the main thread
+
+
+def _split_stack(stack: str) -> tuple[str, str, str]:
+    """(process, command, frames) of a py-spy raw stack. A stack starts with its process and the
+    process's parents, each 'process PID:"command"' (a command may hold ';'); the last of them is the
+    process sampled."""
+    process = command = ""
+    rest = stack
+    while rest.startswith("process "):
+        head, _, rest = rest.partition('";')
+        process, _, command = head.partition(':"')
+    return process, command, rest
+
+
 def summarize_profile(raw: Path, out: Path, top: int = 40) -> None:
     """Write the hottest functions per process of a py-spy raw profile: self and inclusive shares."""
     from collections import Counter, defaultdict
@@ -254,20 +279,23 @@ def summarize_profile(raw: Path, out: Path, top: int = 40) -> None:
     own: dict[str, Counter[str]] = defaultdict(Counter)
     total: dict[str, Counter[str]] = defaultdict(Counter)
     samples: Counter[str] = Counter()
-    for line in raw.read_text(errors="replace").splitlines():
-        stack, _, count = line.rpartition(" ")
-        # A stack starts with its process and the process's parents, each 'process PID:"command"'
-        # (a command may hold ';'); the last of them is the process sampled.
+    stacks = [(line.rpartition(" ")[0], line.rpartition(" ")[2]) for line in raw.read_text(errors="replace").splitlines()]
+    # py-spy names a process by its command only, and every spawned child's is the same: a child's role
+    # is what its main thread runs (crawl/process.py's crawl and measurements, the checks' bounded parser).
+    roles: dict[str, str] = {}
+    for stack, _ in stacks:
+        process, _, rest = _split_stack(stack)
+        role = next((role for marker, role in PROFILE_ROLES.items() if marker in rest), None)
+        if role is not None:
+            roles[process] = role
+    for stack, count in stacks:
         if not count.isdigit():
             continue
-        process = ""
-        rest = stack
-        while rest.startswith("process "):
-            head, sep, rest = rest.partition('";')
-            pid, _, command = head.partition(':"')
-            process = f"{pid} ({'extraction worker' if 'multiprocessing' in command else 'crawler'})"
+        process, command, rest = _split_stack(stack)
         if not process or not rest:
             continue
+        role = roles.get(process) or ("extraction worker" if "multiprocessing" in command else "inspecting process")
+        process = f"{process} ({role})"
         frames = [_frame_name(f) for f in rest.split(";")]
         n = int(count)
         samples[process] += n
@@ -374,9 +402,9 @@ def main() -> int:
     by_role = ", ".join(f"{role} {seconds:.1f}" for role, seconds in sorted(watched.cpu.items()))
     print(f"CPU by process:       {by_role} (sampled every 0.1 s); nginx {nginx_cpu:.1f}")
     if watched.crawl_end is not None:
-        at, crawler_cpu = watched.crawl_end
-        after = watched.cpu.get("crawler", 0.0) - crawler_cpu
-        print(f"after the crawl:      {wall - at:.1f} s, crawler CPU {after:.1f} s "
+        at, inspecting_cpu = watched.crawl_end
+        after = watched.cpu.get("inspecting process", 0.0) - inspecting_cpu
+        print(f"after the crawl:      {wall - at:.1f} s, inspecting process CPU {after:.1f} s "
               f"(from the extraction worker's exit: checks, report)")
     print(f"peak RSS:             {usage.ru_maxrss / 1024:.0f} MB (largest single process), "
           f"{watched.tree_peak / 2**20:.0f} MB (whole process tree together, sampled)")
