@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+from govwatch.crawl.process import CRAWL_PROCESS, MEASURING_PROCESS  # noqa: E402
 
 NGINX_CONF = """
 worker_processes 1;
@@ -122,7 +123,7 @@ class Watched:
     crawl_end: tuple[float, float] | None = None
 
 
-CHILD_ROLES = {"govwatch-crawl": "crawler", "govwatch-facts": "measuring process"}  # named by crawl/process.py
+CHILD_ROLES = {CRAWL_PROCESS: "crawler", MEASURING_PROCESS: "measuring process"}  # the names they give themselves
 
 
 def _role(proc: psutil.Process) -> str:

@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from govwatch.crawl.process import CRAWL_PROCESS, MEASURING_PROCESS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSPECT_ARGS = ["--offline", "--rate", "0", "--concurrency", "64"]
 NGINX_CONF = """worker_processes 1; pid {ng}/nginx.pid; error_log {ng}/error.log warn; daemon on;
@@ -104,7 +106,7 @@ def tree_of(root: int) -> list[int]:
     return pids
 
 
-CHILD_ROLES = {"govwatch-crawl": "crawl process", "govwatch-facts": "measuring process"}
+CHILD_ROLES = {CRAWL_PROCESS: "crawl process", MEASURING_PROCESS: "measuring process"}  # the names they give themselves
 
 
 def role_of(pid: int) -> str:
@@ -114,7 +116,10 @@ def role_of(pid: int) -> str:
         return "gone"
     if cmd.startswith("/usr/bin/time"):
         return "time"
-    comm = Path(f"/proc/{pid}/comm").read_text(errors="replace").strip() if Path(f"/proc/{pid}/comm").exists() else ""
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text(errors="replace").strip()
+    except OSError:
+        return "gone"
     if comm in CHILD_ROLES:  # the inspection's own children (govwatch.crawl.process names them)
         return CHILD_ROLES[comm]
     if "resource_tracker" in cmd:
