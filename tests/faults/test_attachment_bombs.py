@@ -256,3 +256,27 @@ def test_served_bombs_are_reported_unreadable_and_the_run_completes(served_docum
     assert expected <= unreadable, sorted(expected - unreadable)
     leaks = {f["url"] for f in doc["findings"] if f["kind"] == "privacy_leak"}
     assert {base + quote("/files/x/csv名单.xls"), base + quote("/files/x/html名单.xls")} <= leaks
+
+
+def test_a_malformed_pdf_prints_nothing(tmp_path: Any) -> None:
+    """pypdf warns of a bad header or a missing EOF marker through ``logging``; with no handler set
+    (the CLI sets none), Python prints each warning on stderr: one line per bad file under the
+    command's own output. The file's trouble is the finding's reason, not a line on the terminal."""
+    import subprocess
+    import sys
+
+    bodies = {"truncated.pdf": _pdf_truncated(), "random.pdf": bytes(range(256)) * 8}
+    for name, body in bodies.items():
+        (tmp_path / name).write_bytes(body)
+    script = ("import sys, pathlib\n"
+              "from govwatch.analysis.content.attachments import Unreadable, attachment_segments\n"
+              "for path in sorted(pathlib.Path(sys.argv[1]).iterdir()):\n"
+              "    try:\n"
+              "        attachment_segments('http://127.0.0.1/files/' + path.name, path.read_bytes())\n"
+              "        print(path.name, 'read')\n"
+              "    except Unreadable as exc:\n"
+              "        print(path.name, 'unreadable', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "random.pdf unreadable pdf 附件无法读取" in done.stdout
+    assert done.stderr == ""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Iterator
 from functools import partial
@@ -151,6 +152,10 @@ def _docx(body: bytes) -> Iterator[Segment]:
 
 def _pdf(body: bytes) -> Iterator[Segment]:
     import pypdf
+    # pypdf warns of what it repairs (a bad header, no EOF marker) through ``logging``; with no
+    # handler set, Python prints each on stderr, a line per file under the command's own output.
+    # What makes a file unreadable is the finding's reason; what pypdf could repair is no news.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = pypdf.PdfReader(io.BytesIO(body))
     for page in reader.pages:
         text = page.extract_text() or ""
