@@ -1,7 +1,8 @@
 """The inspection JSON written piece by piece (core/jsonfile.py ``json_chunks``, ``write_json_file``):
 the very bytes :func:`json_bytes` writes whole, for the simulator sites' documents and for made-up
 values of every shape the writer treats apart (empty and long lists, nested sections, non-string
-keys, dates, strings that need escaping); what orjson refuses is still written, whole."""
+keys, dates, strings that need escaping, long dicts below the sections written a slice at a time);
+what orjson refuses is still written, whole."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
-from govwatch.core.jsonfile import _STREAMED_LIST, json_bytes, json_chunks, write_json_file
+from govwatch.core.jsonfile import _DICT_SLICE, _STREAMED_LIST, json_bytes, json_chunks, write_json_file
 
 SHAPES = [{}, [], {"a": []}, {"a": {}}, {"a": list(range(_STREAMED_LIST))}, {"a": list(range(_STREAMED_LIST - 1))},
           {"k": {1: "an int key", 2.5: "a float key"}}, {"d": date(2026, 1, 1), "t": [datetime(2026, 1, 2, 3, 4)] * 80},
@@ -55,6 +56,19 @@ def test_the_simulator_documents_are_written_byte_for_byte(inspected_sites: Any,
         write_json_file(document, path)
         assert path.read_bytes() == json_bytes(document) == inspected_sites[site_id].document_json
     assert longest >= _STREAMED_LIST  # some site's findings were written one by one
+
+
+@pytest.mark.parametrize("entries", [_DICT_SLICE, _DICT_SLICE + 1, 2 * _DICT_SLICE, 2 * _DICT_SLICE + 7])
+def test_a_long_dict_is_written_in_slices_as_one(entries: int) -> None:
+    """The score sheet's trace (an entry per finding) and any long dict further down: sliced, the
+    same bytes as whole, at every depth and with keys of any kind."""
+    rng = random.Random(entries)
+    long = {(f"WT-{i:08X}" if i % 5 else i): _value(rng, 3) for i in range(entries)}
+    document = {"scoring": {"findings": long}, "findings": [{"evidence": long}] * 2, "a": {"b": {"c": long}}}
+    assert b"".join(json_chunks(document)) == json_bytes(document)
+    if entries >= 2 * _DICT_SLICE:  # never one buffer of it: its largest piece is a slice's
+        whole = len(json_bytes({"s": {"t": long}}))
+        assert max(len(chunk) for chunk in json_chunks({"s": {"t": long}})) < 0.8 * whole
 
 
 def test_what_orjson_refuses_is_written_whole(tmp_path: Path) -> None:
