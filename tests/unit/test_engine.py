@@ -232,3 +232,21 @@ def test_duplicate_ids_and_unknown_groups_are_rejected(tmp_path: Path) -> None:
         table(tmp_path, indicators=dup)
     with pytest.raises(RulesError, match=r"scoring\.scaling\.skip_groups: no indicator is in group '服务'"):
         table(tmp_path, scoring={"scaling": {"skip_groups": ["服务"]}})
+
+
+def test_alike_traces_are_one_object_and_unlike_ones_stay_apart(tmp_path: Path) -> None:
+    """Findings that score alike share one trace entry (a large run's thousands of unscored
+    findings); an entry that differs in any field (points, status, vetoes, origin) is its own."""
+    rules = table(tmp_path)
+    unscored = [f("attachment_unreadable", f"http://s/f{n}.pdf", f"WT-{n}") for n in range(50)]
+    stale = [f("stale_column", f"http://s/d{n}/", f"LM-d{n}", type="dynamic") for n in range(3)]
+    other = [f("broken_link", "http://s/x", "LJ-o1", scope="other"), f("broken_link", "http://s/y", "LJ-o2", scope="other")]
+    sheet = run(rules, [*unscored, *stale, *other, reviewer("RV-1", "links", 0.5)])
+    trace = sheet["findings"]
+    assert len(trace) == 56 and len({id(entry) for entry in trace.values()}) == 4
+    assert all(trace[f"WT-{n}"] is trace["WT-0"] for n in range(50))
+    assert trace["WT-0"] == {"points": 0.0, "indicator": None, "status": "unscored", "note": "评分表中没有对应的扣分项",
+                             "vetoes": [], "origin": "check"}
+    assert trace["LM-d0"] is trace["LM-d2"] and trace["LM-d0"]["vetoes"] == ["V3"] and trace["LM-d0"]["points"] == 5
+    assert trace["LJ-o1"] is trace["LJ-o2"] and trace["LJ-o1"]["points"] == 0.2
+    assert trace["RV-1"]["origin"] == "reviewer" and trace["RV-1"] is not trace["LJ-o1"]
