@@ -110,3 +110,14 @@ def test_hand_assembled_document_without_optional_keys() -> None:
 def test_points_format() -> None:
     assert [fmt_points(v) for v in (100.0, 99.5, 0.45, 6.5, 0, None, 93.499999)] == [
         "100", "99.5", "0.45", "6.5", "0", "—", "93.5"]
+
+
+def test_plain_text_keeps_the_message_it_is_given_and_puts_raw_reasons_in_chinese() -> None:
+    """A message already in Chinese is the very string given (a report of 26,561 attachment findings
+    held a copy of each message before); a raw English reason in （…） is still put in Chinese."""
+    from govwatch.report.view import plain_text
+
+    message = "".join(["附件「a.pdf」无法读取，未能检查其中的个人信息：pdf 附件无法读取（PdfStreamError: Stream has ended）"])
+    assert plain_text(message) is message
+    raw = "".join(["首页无法打开（timeout）"])
+    assert plain_text(raw) == "首页无法打开（访问超时）"

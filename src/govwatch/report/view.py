@@ -201,9 +201,11 @@ _SETTING = re.compile(r"（crawl\.[a-z_]+）|crawl\.[a-z_]+")
 def plain_text(text: str) -> str:
     """``text`` with the raw English parts of messages stored before checks and the crawl wrote them in
     Chinese (:mod:`govwatch.crawl.error_wording`) put in Chinese: raw reasons in （…）, known English
-    phrases, the error-class note of coverage reasons and setting names. New messages pass unchanged."""
+    phrases, the error-class note of coverage reasons and setting names. New messages pass unchanged:
+    the very string given (a report's problems hold the document's messages, not a copy each)."""
     if not text:
         return text
+    given = text
     reason = raw_reason_text(text)
     if reason is not None:
         return reason
@@ -215,8 +217,8 @@ def plain_text(text: str) -> str:
     text = _PARENTHESIS.sub(inner, text)
     for phrase, words in labels()["phrases"].items():
         text = text.replace(phrase, words)
-    text = _ERROR_CLASS_NOTE.sub("", text).replace("（）", "")
-    return _SETTING.sub("", text)
+    text = _SETTING.sub("", _ERROR_CLASS_NOTE.sub("", text).replace("（）", ""))
+    return given if text == given else text
 
 
 def shown_target(target: str) -> str:
