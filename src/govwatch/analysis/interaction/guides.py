@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.analysis.interaction import match_label, words
-from govwatch.analysis.interaction.message_fields import collapse, page_links, read_fields
+from govwatch.analysis.interaction.message_fields import collapse, read_fields_and_links
 from govwatch.extract.downloads import extension_of, url_filename
 
 MATERIALS = "办理材料"
@@ -91,7 +91,7 @@ def guide_from_html(html: str, url: str) -> Guide:
     """The guide a page shows."""
     vocab = words()
     table: dict[str, list[str]] = vocab["guide_elements"]
-    fields = read_fields(html, url)
+    fields, links = read_fields_and_links(html, url)
     guide = Guide(url=url)
     layouts: dict[str, int] = {}
     for f in fields.items:
@@ -116,7 +116,7 @@ def guide_from_html(html: str, url: str) -> Guide:
         if not _copies().search(materials):
             guide.material_gaps.append("份数")
         guide.forms = forms_mentioned(materials)
-    for text, link in page_links(html, url):
+    for text, link in links:
         text = collapse(text)
         if any(w in text for w in vocab["online_words"]):
             guide.online_links.append((text, link))

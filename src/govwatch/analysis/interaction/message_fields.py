@@ -180,11 +180,23 @@ def _known_tail(start: int, end: int, label: str, known: Callable[[str], bool]) 
     return start, end, label
 
 
+def _innermost(root: LexborNode, selector: str) -> list[LexborNode]:
+    """The elements of ``root`` matching ``selector`` that hold no block element (:data:`_BLOCKS`),
+    in page order. Every ancestor of a block is marked once, walking up from each block until an
+    ancestor already marked: one pass over the page, where a query of each element's own subtree
+    went over the page once per nesting level."""
+    holding: set[int] = set()  # mem_id of the elements with a block inside
+    for block in root.css(_BLOCKS):
+        parent = block.parent
+        while parent is not None and parent.mem_id not in holding:
+            holding.add(parent.mem_id)
+            parent = parent.parent
+    return [node for node in root.css(selector) if node.mem_id not in holding]
+
+
 def _inline(root: LexborNode, out: Fields, base: str, known: Callable[[str], bool] | None) -> None:
     """Lines holding labels and their values, several on one line (``留言时间：… 办理状态：…``)."""
-    for block in root.css("p, li, div, span, td"):
-        if len(block.css(_BLOCKS)) > (block.tag in _BLOCK_TAGS):  # css() matches the node itself too
-            continue  # read the innermost blocks only
+    for block in _innermost(root, "p, li, div, span, td"):  # the innermost blocks only
         text = collapse(block.text(separator=""))
         marks = _line_labels(text, known)
         for n, (_start, end, label) in enumerate(marks):
@@ -306,12 +318,28 @@ def read_fields(html: str, base: str, known: Callable[[str], bool] | None = None
     """Every label/value pair of a page (``base``: the page URL, for links inside values), outside
     the page's footer, header and navigation; ``known`` says which labels name a field, for
     labelled blocks (see :func:`_labelled_blocks`)."""
+    return _read(html, base, known, None)
+
+
+def read_fields_and_links(html: str, base: str) -> tuple[Fields, list[tuple[str, str]]]:
+    """:func:`read_fields` and :func:`page_links` (``content_only``) of one page from one parse."""
+    links: list[tuple[str, str]] = []
+    return _read(html, base, None, links), links
+
+
+def _read(html: str, base: str, known: Callable[[str], bool] | None, links: list[tuple[str, str]] | None) -> Fields:
+    """The fields of a page, and into ``links`` (when given) its links outside the page chrome, as
+    :func:`page_links` reads them: taken after the chrome is dropped, before scripts and styles are
+    (the tree read for fields is the same whichever goes first: both are dropped by tag and
+    attribute alone)."""
     tree = LexborHTMLParser(html)
+    for node in tree.css(CHROME):
+        node.decompose()
+    if links is not None and (content := tree.body or tree.root) is not None:
+        links.extend(_links(content, base))
     for tag in _DROP:
         for node in tree.css(tag):
             node.decompose()
-    for node in tree.css(CHROME):
-        node.decompose()
     root = tree.body or tree.root
     out = Fields()
     if root is None:
