@@ -183,13 +183,13 @@ def test_kill_9_during_the_crawl_then_resume_continues_it(sim: SimServer, tmp_pa
     db = tmp_path / "run.db"
     # A polite crawl (20 requests/s) so the kill lands mid-crawl.
     child = _start(sim, db, "--rate", "20", measure=False)
-    _stop_when(child, lambda: _pages(db) >= 30, signal.SIGKILL)
+    _, stderr = _stop_when(child, lambda: _pages(db) >= 30, signal.SIGKILL)  # the crawl process's too
     # The crawl process outlives the inspecting one only to stop: the kernel sends it SIGTERM, it stops
     # its crawl and marks the run (bounded wait); no crawl goes on writing a run nobody finishes.
     deadline = time.monotonic() + BOUND
     while _status(db) == "running" and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _status(db) == "interrupted"
+    assert _status(db) == "interrupted", f"the crawl process's output: {stderr[-3000:]!r}"
     pages = _pages(db)
     time.sleep(1)
     assert _pages(db) == pages
