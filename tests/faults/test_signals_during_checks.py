@@ -9,6 +9,7 @@ its coverage fact (the first thing the checks store) exists; nothing the run awa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -88,3 +89,28 @@ def test_aio_run_returns_the_result_of_a_coroutine_a_signal_could_not_stop(
         return "calm"
 
     assert aio.run(calm()) == "calm" and aio.late_interrupt() is None  # each run starts clean
+
+
+@pytest.mark.parametrize("first_only", [True, False])
+def test_a_run_child_takes_the_first_sigterm_only_and_cleans_up(first_only: bool) -> None:
+    """A run's child process (crawl/process.py) may get SIGTERM twice when its parent is killed:
+    the kernel sends the parent-death signal once for each dying parent thread it is handed on to
+    (seen in CI: a second one cut the crawl's cleanup short, before the run was marked
+    ``interrupted``). With ``first_sigterm_only`` the first cancels and later ones are ignored: the
+    cleanup runs to its end. Without it (the CLI: a second SIGTERM means "now") the second stops it."""
+    cleaned: list[str] = []
+
+    async def crawl() -> str:
+        os.kill(os.getpid(), signal.SIGTERM)  # the first: cancels at the next await
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            os.kill(os.getpid(), signal.SIGTERM)  # the second, during the cleanup
+            await asyncio.sleep(0.05)
+            cleaned.append("marked interrupted")
+            raise
+        return "finished"
+
+    with pytest.raises(aio.Terminated):
+        aio.run(crawl(), first_sigterm_only=first_only)
+    assert cleaned == (["marked interrupted"] if first_only else [])

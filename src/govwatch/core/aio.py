@@ -30,7 +30,7 @@ def late_interrupt() -> KeyboardInterrupt | None:
     return _late[-1] if _late else None
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+def run(coro: Coroutine[Any, Any, T], *, first_sigterm_only: bool = False) -> T:
     """``asyncio.run(coro)``, with the result kept out of the main task, and SIGTERM handled like
     Ctrl-C: the main task is cancelled (so ``except asyncio.CancelledError`` cleanup runs, e.g. an
     inspection marks its run ``interrupted``), then :class:`Terminated` is raised; a second
@@ -48,13 +48,19 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
     SIGTERM is caught only where a handler can be installed (the main thread); elsewhere it keeps
     its default action.
+
+    ``first_sigterm_only``: a SIGTERM after the first is ignored, so the coroutine's cleanup always
+    runs to its end. For a run's child process (``crawl/process.py``): the kernel's signal of its
+    parent's death (``PR_SET_PDEATHSIG``) comes once for each of the dying parent's threads it is
+    handed on to, and a second one raised :class:`Terminated` in the middle of the crawl's cleanup,
+    before the run was marked ``interrupted``.
     """
     box: list[T] = []
     terminated: list[bool] = []
     _late.clear()
 
     async def main() -> None:
-        with _sigterm_cancels(asyncio.current_task(), terminated):
+        with _sigterm_cancels(asyncio.current_task(), terminated, first_only=first_sigterm_only):
             box.append(await coro)
 
     try:
@@ -72,10 +78,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @contextmanager
-def _sigterm_cancels(task: asyncio.Task[Any] | None, terminated: list[bool]) -> Iterator[None]:
+def _sigterm_cancels(task: asyncio.Task[Any] | None, terminated: list[bool], *,
+                     first_only: bool = False) -> Iterator[None]:
     """While active, SIGTERM cancels ``task`` and is noted in ``terminated`` (a second one raises
-    :class:`Terminated` where the program is); the previous handler comes back on exit. Nothing is
-    installed where signals cannot be handled (not the main thread).
+    :class:`Terminated` where the program is, unless ``first_only``: then it is ignored); the
+    previous handler comes back on exit. Nothing is installed where signals cannot be handled (not
+    the main thread).
 
     A Python-level handler, as asyncio's own for Ctrl-C: it runs even while the task computes
     without awaiting, so the signal is never lost there (``loop.add_signal_handler`` would run
@@ -83,6 +91,8 @@ def _sigterm_cancels(task: asyncio.Task[Any] | None, terminated: list[bool]) -> 
     loop = asyncio.get_running_loop()
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if first_only and terminated:
+            return
         terminated.append(True)
         if len(terminated) > 1 or task is None or task.done():
             raise Terminated("interrupted by SIGTERM")

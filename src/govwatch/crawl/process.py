@@ -13,7 +13,9 @@ its progress and its result (or why it stopped) through a pipe. It ignores Ctrl-
 process stops it (SIGTERM, once, when it is cancelled itself) and waits for its end. If the
 inspecting process is killed (``kill -9``), the kernel sends the child SIGTERM
 (``PR_SET_PDEATHSIG``): a crawl then stops, marks its run ``interrupted`` and ends, so no crawl goes
-on writing a run that nobody finishes.
+on writing a run that nobody finishes. The kernel sends that signal once for each of the dying
+parent's threads the child is handed on to; a child takes the first SIGTERM only, and its cleanup
+runs to its end.
 
 Both run in this process instead (:func:`runs_in_child` is False) when the store is in memory (no
 other process can open it) or ``crawl.extract_workers`` is 0 (everything inline in one process:
@@ -112,7 +114,7 @@ def _child_main(sender: Connection, store_url: str, work: Work, args: tuple[Any,
         return
     try:
         store = Store(store_url)
-        result = aio.run(work(store, sender.send, *args))
+        result = aio.run(work(store, sender.send, *args), first_sigterm_only=True)
         sender.send(("result", result))
     except (KeyboardInterrupt, asyncio.CancelledError):  # SIGTERM (aio.Terminated)
         sender.send(("interrupted", None))
