@@ -312,7 +312,7 @@ def record_coverage(store: Store, data: StoreRunData) -> dict[str, Any]:
     own ``crawl.min_read_share``) and store it as the run fact ``crawl``, before any check reads it."""
     stored = (store.run(data.run_id)["settings"] or {}).get("crawl") or {}
     share = float(stored.get("min_read_share", CrawlSettings().min_read_share))
-    coverage = crawl_coverage(data.fetches, data.site_url, data.homepage_urls, share)
+    coverage = crawl_coverage(data.fetches, data.site_url, data.homepage_urls, share, data.fetch_rows("page"))
     light_pass = LIGHT_PASS_REASONS.get(str(store.run(data.run_id).get("kind")))
     if light_pass is not None:  # a light pass: never a verdict of the whole site
         coverage = {**coverage, "complete": False, "reasons": [light_pass, *coverage["reasons"]]}

@@ -199,6 +199,12 @@ class RunData:
             self._targets = self._load_link_targets()
         return self._targets
 
+    def link_target_rows(self) -> Iterator[tuple[LinkTarget, Mapping[str, Any] | None]]:
+        """Every distinct link target (as :meth:`link_targets`) with its fetch row (None: not
+        fetched), in no set order: the store reads both in one pass, holding neither."""
+        for target in self.link_targets():
+            yield target, self.fetches.get(target.url)
+
     def _load_link_targets(self) -> Sequence[LinkTarget]:
         counts: dict[str, LinkTarget] = {}
         for _source, target, kind, _text, _via in self._links:
@@ -294,10 +300,16 @@ class RunData:
                 out[url].append((link["url"], link.get("tag") or "a", link.get("text") or ""))
         return out
 
+    def fetch_rows(self, role: str, kind: str | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(url, fetch row) of the fetches of ``role`` (``page``, ``resource``), of ``kind`` when
+        given, in crawl order (the store reads only those)."""
+        for url, row in self.fetches.items():
+            if row.get("role") == role and (kind is None or row.get("kind") == kind):
+                yield url, row
+
     def attachments(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(url, fetch row) of every attachment fetched with success (role resource, kind attachment);
         the row's ``filename`` is the file name its ``Content-Disposition`` gave, or None."""
-        for url, row in self.fetches.items():
-            if row.get("role") == "resource" and row.get("kind") == "attachment" and not row.get("error") \
-                    and (row.get("status") or 0) < 400:
+        for url, row in self.fetch_rows("resource", "attachment"):
+            if not row.get("error") and (row.get("status") or 0) < 400:
                 yield url, row

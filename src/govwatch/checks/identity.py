@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import insort
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
@@ -99,6 +100,27 @@ def _html_pages(data: RunData) -> Iterator[tuple[str, dict[str, Any], str]]:
             yield url, facts, ptype
 
 
+class _First:
+    """How many entries a group has and its ``size`` first in :meth:`RunData.place` order, kept as it
+    fills (a group may hold every page of the site; a place is read while its page is)."""
+
+    __slots__ = ("count", "first", "size")
+
+    def __init__(self, size: int) -> None:
+        self.count = 0
+        self.first: list[tuple[tuple[int, str], Any]] = []
+        self.size = size
+
+    def add(self, place: tuple[int, str], entry: Any) -> None:
+        self.count += 1
+        if len(self.first) < self.size or place < self.first[-1][0]:
+            insort(self.first, (place, entry), key=lambda item: item[0])
+            del self.first[self.size:]
+
+    def entries(self) -> list[Any]:
+        return [entry for _place, entry in self.first]
+
+
 def _unread_footer(facts: dict[str, Any]) -> bool:
     """The footer may be written by scripts and the page was not rendered: not judged."""
     return bool(facts.get("footer_by_script")) and not facts.get("rendered")
@@ -118,14 +140,21 @@ def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int
             unread += 1
         else:
             sample.append((home_url, home))
-    others = sorted((data.place(url), _unread_footer(facts), url) for url, facts, ptype in _html_pages(data)
-                    if url != home_url and ptype != "home")
-    for _place, unreadable, url in others:
-        if len(sample) >= FOOTER_SAMPLE + 1:
-            break
-        if unreadable:
-            unread += 1
-        elif (facts := data.page(url)) is not None:
+    wanted = FOOTER_SAMPLE + 1 - len(sample)
+    readable = _First(wanted)  # the nearest pages whose footer can be read
+    unreadable: list[tuple[int, str]] = []  # the places of those whose footer may be a script's
+    for url, facts, ptype in _html_pages(data):
+        if url != home_url and ptype != "home":
+            if _unread_footer(facts):
+                unreadable.append(data.place(url))
+            else:
+                readable.add(data.place(url), url)
+    if readable.count >= wanted:  # those nearer than the last page of the sample were left out
+        unread += sum(place < readable.first[-1][0] for place in unreadable)
+    else:
+        unread += len(unreadable)
+    for url in readable.entries():
+        if (facts := data.page(url)) is not None:
             sample.append((url, facts))
     return sample, unread
 
@@ -225,22 +254,23 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
     """网页设计规范 meta tags by page type, their formats and their agreement with the site."""
     code, code_source = site_identity(data)
     site_host = _host(data.site_url)
-    missing: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tag, problem, observed) -> pages
-    per_page: list[tuple[str, str, str, str, str, str]] = []  # (url, tag, problem, observed, expected, reason)
+    missing: dict[tuple[str, tuple[str, ...]], _First] = {}  # their pages
+    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tag, problem, observed) -> pages (a _First)
+    per_page = _First(PER_PAGE_CAP)  # (url, tag, problem, observed, expected, reason)
     domain_hosts: dict[str, str] = {}  # SiteDomain value -> its host (a template's value repeats on every page)
     site_codes: dict[str, tuple[Any, ...]] = {}  # SiteIDCode value -> check_site_code's verdict
     seen = 0
     for url, facts, ptype in _html_pages(data):
         seen += 1
+        place = data.place(url)
         meta = facts.get("meta") or {}
         variants = facts.get("meta_variants") or {}
         gaps = tuple(t for t in REQUIRED_TAGS[ptype] if not (meta.get(t) or "").strip())
         if gaps:
-            missing.setdefault((ptype, gaps), []).append(url)
+            missing.setdefault((ptype, gaps), _First(EXAMPLES)).add(place, url)
         for tag, variant in variants.items():
-            grouped.setdefault((tag, "case", variant), {"expected": tag, "pages": [], "severity": "warning",
-                                                        "reason": f"标签名写作「{variant}」，规范写法为「{tag}」"})["pages"].append(url)
+            grouped.setdefault((tag, "case", variant), {"expected": tag, "pages": _First(EXAMPLES), "severity": "warning",
+                                                        "reason": f"标签名写作「{variant}」，规范写法为「{tag}」"})["pages"].add(place, url)
         site_domain = (meta.get("SiteDomain") or "").strip()
         if site_domain:
             observed_host = domain_hosts.get(site_domain)
@@ -249,7 +279,7 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
                     site_domain if "://" in site_domain else f"http://{site_domain}")
             if observed_host != site_host and observed_host != _host(url):
                 grouped.setdefault(("SiteDomain", "mismatch", site_domain),
-                                   {"pages": [], "severity": "error"})["pages"].append(url)
+                                   {"pages": _First(EXAMPLES), "severity": "error"})["pages"].add(place, url)
         site_id = (meta.get("SiteIDCode") or "").strip()
         if site_id:
             if site_id not in site_codes:
@@ -257,50 +287,47 @@ def meta_tags(data: RunData) -> Iterator[Finding]:
             value, problem, _ = site_codes[site_id]
             if problem:
                 grouped.setdefault(("SiteIDCode", "invalid", site_id), {
-                    "expected": code, "pages": [], "severity": "error",
-                    "reason": f"SiteIDCode「{site_id}」不是有效的网站标识码"})["pages"].append(url)
+                    "expected": code, "pages": _First(EXAMPLES), "severity": "error",
+                    "reason": f"SiteIDCode「{site_id}」不是有效的网站标识码"})["pages"].add(place, url)
             elif code and value != code.lower() and value != code:
                 grouped.setdefault(("SiteIDCode", "mismatch", site_id), {
-                    "expected": code, "pages": [], "severity": "error",
-                    "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].append(url)
+                    "expected": code, "pages": _First(EXAMPLES), "severity": "error",
+                    "reason": f"SiteIDCode「{site_id}」与本网站的标识码{code}不一致"})["pages"].add(place, url)
         pub = (meta.get("PubDate") or "").strip()
         if pub and ptype == "article":
             pub_problem = _pubdate_problem(pub, facts, data.as_of, partial(data.future_after, url))
             if pub_problem is not None:
-                per_page.append((url, "PubDate", *pub_problem))
+                per_page.add(place, (url, "PubDate", *pub_problem))
     if not seen:
         raise NotAssessed("没有抓取到首页、列表页或文章页")
-    # the URL a group names and its examples: not crawl order
-    for pages in (*missing.values(), *(g["pages"] for g in grouped.values())):
-        pages.sort(key=data.place)
-    per_page.sort(key=lambda row: data.place(row[0]))
+    # the URL a group names and its examples: not crawl order (_First: by RunData.place)
     for (tag, _problem, observed), g in grouped.items():
         if tag == "SiteDomain":  # expected: the domain of the group's first page
-            g["expected"] = page_host = _host(g["pages"][0])
+            g["expected"] = page_host = _host(g["pages"].entries()[0])
             g["reason"] = f"SiteDomain「{observed}」与网站域名{page_host}不一致"
-    for (ptype, gaps), pages in missing.items():
-        names = "、".join(gaps)
+    for (ptype, gaps), group in missing.items():
+        names, pages = "、".join(gaps), group.entries()
         yield Finding(
             kind="meta_tag_missing", code=f"identity.meta.missing.{ptype}", indicator="页面标签", url=pages[0],
             target=f"meta:{ptype}:{','.join(gaps)}",
-            message=f"{len(pages)}个{TYPE_LABELS[ptype]}缺少页面标签 {names}",
+            message=f"{group.count}个{TYPE_LABELS[ptype]}缺少页面标签 {names}",
             evidence={"page_type": ptype, "missing": list(gaps), **({"tag": gaps[0]} if len(gaps) == 1 else {}),
-                      "page_count": len(pages), "pages": pages[:EXAMPLES]})
+                      "page_count": group.count, "pages": pages})
     for (tag, problem, observed), g in grouped.items():
-        pages = g["pages"]
+        group, pages = g["pages"], g["pages"].entries()
         yield Finding(
             kind="meta_tag_invalid", code=f"identity.meta.{tag}.{problem}", indicator="页面标签", url=pages[0],
             target=f"meta:{tag}:{problem}:{observed}", severity=g["severity"],
-            message=f"{g['reason']}（{len(pages)}个页面）",
+            message=f"{g['reason']}（{group.count}个页面）",
             evidence={"tag": tag, "problem": problem, "observed": observed, "expected": g["expected"],
                       **({"site_code_source": code_source} if tag == "SiteIDCode" else {}),
-                      "page_count": len(pages), "pages": pages[:EXAMPLES]})
-    for url, tag, problem, observed, expected, reason in per_page[:PER_PAGE_CAP]:
+                      "page_count": group.count, "pages": pages})
+    for url, tag, problem, observed, expected, reason in per_page.entries():
         yield Finding(
             kind="meta_tag_invalid", code=f"identity.meta.{tag}.{problem}", indicator="页面标签", url=url,
             target=f"meta:{tag}:{problem}", message=reason,
             evidence={"tag": tag, "problem": problem, "observed": observed, "expected": expected,
-                      "total_pages": len(per_page), "reported": min(len(per_page), PER_PAGE_CAP)})
+                      "total_pages": per_page.count, "reported": min(per_page.count, PER_PAGE_CAP)})
     host = site_host
     if host and not is_ip_or_local(host) and not host.endswith(_GOV_SUFFIXES):
         yield Finding(

@@ -75,27 +75,51 @@ def resource_of(kind: str) -> str:
     return "page" if kind == "frame" else kind
 
 
+@dataclass(frozen=True, slots=True)
+class LinkStates:
+    """The run's link targets by how they fared, read in one pass over them (the broken-link check
+    and the inspection document's ``links`` both need it)."""
+
+    broken: dict[str, tuple[LinkVerdict, str, Mapping[str, Any]]]  # target -> (verdict, kind, fetch row)
+    checked: int  # targets that answered, well or not
+    unverifiable: list[str]  # sorted
+
+
+def link_states(data: RunData) -> LinkStates:
+    """The :class:`LinkStates` of ``data`` (computed once per run data)."""
+    return data.derived("link_states", _read_link_states)
+
+
+def _read_link_states(data: RunData) -> LinkStates:
+    broken: dict[str, tuple[LinkVerdict, str, Mapping[str, Any]]] = {}
+    checked = 0
+    unverifiable: list[str] = []
+    for target, row in data.link_target_rows():
+        v = verdict(row)
+        if v.state == "broken" and row is not None:
+            broken[target.url] = (v, target.kind, row)
+        elif v.state == "unverifiable":
+            unverifiable.append(target.url)
+        checked += v.state in ("ok", "broken")
+    unverifiable.sort()
+    return LinkStates(broken, checked, unverifiable)
+
+
 @check("links.broken", family="links", kinds=("broken_link",))
 def broken_links(data: RunData) -> list[Finding]:
     """Every link target that did not answer usably."""
-    broken: dict[str, LinkVerdict] = {}
-    kinds: dict[str, str] = {}
-    for link_target in data.link_targets():
-        v = verdict(data.fetches.get(link_target.url))
-        if v.state == "broken":
-            broken[link_target.url] = v
-            kinds[link_target.url] = link_target.kind
+    broken = link_states(data).broken
     sources: dict[str, list[tuple[str, str]]] = defaultdict(list)  # target -> [(source, text)]
     for source, target, _kind, text, _via in data.links_to(set(broken)):
         sources[target].append((source, text))
-    findings = [_finding(data, target, v, kinds[target], sources[target]) for target, v in broken.items()
+    findings = [_finding(data, target, v, kind, row, sources[target]) for target, (v, kind, row) in broken.items()
                 if sources[target]]
     findings.sort(key=lambda f: (f.evidence["scope"] != "homepage", f.target or ""))
     return findings
 
 
-def _finding(data: RunData, target: str, v: LinkVerdict, kind: str, seen_on: list[tuple[str, str]]) -> Finding:
-    row = data.fetches[target]
+def _finding(data: RunData, target: str, v: LinkVerdict, kind: str, row: Mapping[str, Any],
+             seen_on: list[tuple[str, str]]) -> Finding:
     on_homepage = [(s, t) for s, t in seen_on if data.is_homepage(s)]
     scope = "homepage" if on_homepage else "other"
     holder, text = min(on_homepage or seen_on)

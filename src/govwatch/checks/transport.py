@@ -172,8 +172,8 @@ def insecure_resources(data: RunData) -> dict[str, Any]:
     """Pages served over HTTPS (the fetch's final URL) and the http:// resources they load:
     ``{https_pages, resources: [{url, tag, kind, active, pages, on_homepage, examples}], resource_count}``,
     active resources first, then by how many pages load them (at most :data:`MAX_RESOURCES`)."""
-    https_pages = {url for url, row in data.fetches.items()
-                   if row.get("role") == "page" and (row.get("final_url") or url).startswith("https://")}
+    https_pages = {url for url, row in data.fetch_rows("page")
+                   if (row.get("final_url") or url).startswith("https://")}
     facts: dict[str, Any] = {"https_pages": len(https_pages), "resources": [], "resource_count": 0}
     if not https_pages:
         return facts

@@ -67,13 +67,14 @@ def failure_text(row: Mapping[str, Any] | None) -> str:
 
 
 def crawl_coverage(fetches: Mapping[str, Mapping[str, Any]], homepage_url: str, homepage_urls: Iterable[str],
-                   min_read_share: float) -> dict[str, Any]:
+                   min_read_share: float, pages: Iterable[tuple[str, Mapping[str, Any]]] | None = None) -> dict[str, Any]:
     """The run fact ``crawl``: pages found, read and blocked, the homepage's outcome, and the reasons
-    (``code``, ``message``) the run is incomplete — none when it is complete."""
+    (``code``, ``message``) the run is incomplete — none when it is complete. ``pages``: the (url,
+    row) of ``fetches`` whose role is ``page`` when the caller can read them alone."""
     found = read = blocked = limited = 0  # one pass, no list of the rows: 101,166 pages at 100,000
     limited_status = None  # the first status a rate-limited page gave
     unread: list[dict[str, Any]] = []
-    for url, row in fetches.items():
+    for url, row in fetches.items() if pages is None else pages:
         if row.get("role") != "page":
             continue
         found += 1

@@ -15,7 +15,7 @@ from govwatch import __version__
 from govwatch.analysis.columns import ColumnResult, columns_of, homepage_updates_of
 from govwatch.checks import CheckRun
 from govwatch.checks.coverage import FACT as COVERAGE_FACT
-from govwatch.checks.link_availability import resource_of, verdict
+from govwatch.checks.link_availability import link_states, resource_of
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
 from govwatch.core.windows import count_failures
@@ -72,15 +72,8 @@ def availability_json(data: RunData) -> dict[str, Any]:
 def _link_summary(data: RunData) -> dict[str, Any]:
     """The document's ``links`` as the run's rows tell them: how many link targets were checked and
     which could not be verified (the broken ones are findings: :func:`_broken_links`)."""
-    checked = 0
-    unverifiable: list[str] = []
-    for target in data.link_targets():
-        state = verdict(data.fetches.get(target.url)).state
-        if state in ("ok", "broken"):
-            checked += 1
-        elif state == "unverifiable":
-            unverifiable.append(target.url)
-    return {"checked": checked, "unverifiable": sorted(unverifiable)}
+    states = link_states(data)
+    return {"checked": states.checked, "unverifiable": states.unverifiable}
 
 
 def _broken_links(findings: Sequence[Finding]) -> list[dict[str, Any]]:
@@ -126,10 +119,9 @@ def run_sections(data: RunData) -> dict[str, Any]:
     makes them before it releases the rows (``StoreRunData.release_rows``), then scores and stores."""
     name, code = site_identity(data)
     crawled = failed = 0
-    for row in data.fetches.values():
-        if row["role"] == "page":
-            crawled += 1
-            failed += bool(row.get("error") or (row.get("status") or 0) >= 400)
+    for _url, row in data.fetch_rows("page"):
+        crawled += 1
+        failed += bool(row.get("error") or (row.get("status") or 0) >= 400)
     return {
         "site": {"url": data.site_url, "name": name, "site_code": code},
         "as_of": data.as_of.isoformat(),

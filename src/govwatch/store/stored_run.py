@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import threading
 import weakref
-from array import array
-from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    and_,
     bindparam,
     case,
     cast,
@@ -34,7 +33,7 @@ from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
 from govwatch.rules import RuleSet
 from govwatch.rules.reads import note, same_sections
-from govwatch.rundata import LinkTargets, RunData, T
+from govwatch.rundata import LinkTarget, LinkTargets, RunData, T
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 from govwatch.store.db import Store, StoreError
@@ -46,186 +45,20 @@ _FETCH_COLUMNS = ("role", "kind", "depth", "method", "status", "error", "error_d
                   "filename")
 _FETCH_NAMES = ("url", *_FETCH_COLUMNS)
 _FETCH_INDEX = {name: i for i, name in enumerate(_FETCH_NAMES)}
-_NUMBER_COLUMNS = {"depth": "int", "status": "int", "size": "int", "attempts": "int", "elapsed_ms": "float",
-                   "soft_404": "bool"}
-_HASH_COLUMNS = frozenset({"body_hash"})
-_WIDER = {"B": "H", "H": "I", "I": "Q", "b": "h", "h": "i", "i": "q"}  # array type codes, each the next wider
 # The URL ids links_to looks for, on the connection that asks (a temporary table: one pass over the
 # run's links, whatever their number; links have no index on their target).
 _WANTED_TARGETS = Table("gw_wanted_targets", MetaData(), Column("id", BigInteger, primary_key=True),
                         prefixes=["TEMPORARY"])
+RECENT_FETCH_ROWS = 4096  # fetch rows a run data keeps of those it read last (_RunFetches)
 
 
-def _limits(typecode: str) -> tuple[int, int]:
-    """The smallest and largest value of an integer array type."""
-    bits = 8 * array(typecode).itemsize
-    return (0, 2 ** bits - 1) if typecode.isupper() else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-
-
-class _Texts:
-    """A text column: each distinct value kept once (role, kind, content type, the fetched_at of a
-    batch, a repeated error detail ...), a row holding its code (0: None) in an array as narrow as
-    the number of values allows."""
-
-    __slots__ = ("_known", "_top", "codes", "values")
-
-    def __init__(self) -> None:
-        self.codes = array("B")
-        self._top = _limits("B")[1]
-        self.values: list[Any] = [None]
-        self._known: dict[Any, int] = {}
-
-    def add(self, value: Any) -> bool:
-        if value is None:
-            self.codes.append(0)
-            return True
-        code = self._known.get(value)
-        if code is None:
-            code = self._known[value] = len(self.values)
-            self.values.append(value)
-            if code > self._top:
-                self.codes = array(_WIDER[self.codes.typecode], self.codes)
-                self._top = _limits(self.codes.typecode)[1]
-        self.codes.append(code)
-        return True
-
-    def done(self) -> None:
-        self._known = {}  # only needed while loading
-
-    def get(self, row: int) -> Any:
-        return self.values[self.codes[row]]
-
-
-class _Numbers:
-    """An int, float or bool column in an array (ints: as narrow as their values allow). None is
-    kept in the array as a stand-in; a value that does not fit (another type, NaN) is kept aside by
-    the caller, its slot holding another stand-in (:meth:`get` then raises KeyError)."""
-
-    __slots__ = ("_none", "_odd", "_top", "kind", "values")
-    _none: Any
-    _odd: Any
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.values = array({"int": "b", "float": "d", "bool": "b"}[kind])
-        self._stand_ins()
-
-    def _stand_ins(self) -> None:
-        low, self._top = _limits(self.values.typecode) if self.kind != "float" else (0, 0)
-        if self.kind == "int":  # the type's two smallest values
-            self._none, self._odd = low, low + 1
-        elif self.kind == "bool":
-            self._none, self._odd = 2, 3
-        else:  # NaN for both: a float column's None is kept aside too
-            self._none = self._odd = math.nan
-
-    def add(self, value: Any) -> bool:
-        """Append ``value``; False when it does not fit."""
-        kind = self.kind
-        if value is None and kind != "float":
-            self.values.append(self._none)
-            return True
-        if kind == "int":
-            fits = type(value) is int and -(2 ** 63) + 1 < value < 2 ** 63
-            if fits:
-                while not self._odd < value <= self._top:
-                    self._widen()
-        elif kind == "float":
-            fits = type(value) is float and not math.isnan(value)
-        else:
-            fits = type(value) is bool
-        self.values.append(value if fits else self._odd)
-        return fits
-
-    def _widen(self) -> None:
-        none, odd = self._none, self._odd
-        wider = array(_WIDER[self.values.typecode], self.values)
-        self.values = wider
-        self._stand_ins()
-        for i, value in enumerate(wider):
-            if value == none:
-                wider[i] = self._none
-            elif value == odd:
-                wider[i] = self._odd
-
-    def get(self, row: int) -> Any:
-        value = self.values[row]
-        if self.kind == "float":
-            if math.isnan(value):
-                raise KeyError(row)
-            return value
-        if value == self._none:
-            return None
-        if value == self._odd:
-            raise KeyError(row)
-        return bool(value) if self.kind == "bool" else value
-
-
-class _Hashes:
-    """A column of hex digests (the body hash): each row's digest as bytes in one buffer, of the
-    width of the first digest. A value that is no lowercase hex digest of that width is kept aside
-    by the caller (:meth:`get` then raises KeyError)."""
-
-    __slots__ = ("data", "lead", "present", "width")
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.present = bytearray()  # per row: 1 digest in data, 0 None, 2 kept aside
-        self.lead = 0  # rows before the first digest (None): no bytes in data
-        self.width = 0
-
-    def add(self, value: Any) -> bool:
-        state = 0 if value is None else 2
-        if isinstance(value, str) and value and len(value) % 2 == 0 and (not self.width or len(value) == 2 * self.width):
-            try:
-                digest = bytes.fromhex(value)
-            except ValueError:
-                digest = b""
-            if digest and digest.hex() == value:
-                if not self.width:
-                    self.width, self.lead = len(digest), len(self.present)
-                self.data += digest
-                state = 1
-        if state != 1 and self.width:
-            self.data += bytes(self.width)
-        self.present.append(state)
-        return state != 2
-
-    def get(self, row: int) -> Any:
-        state = self.present[row]
-        if state == 0:
-            return None
-        if state == 2:
-            raise KeyError(row)
-        start = (row - self.lead) * self.width
-        return self.data[start:start + self.width].hex()
+def _fetch_columns() -> list[Any]:
+    """The columns of a fetch row as :class:`FetchRow` holds them (the URL first), then its id."""
+    return [t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS), t.fetches.c.id]
 
 
 class FetchRow(Mapping[str, Any]):
-    """One fetch row, read like a dict (``row["status"]``, ``row.get("error")``): a view of its run's
-    columns (:class:`_RunFetches`), which keep the values compactly."""
-
-    __slots__ = ("_fetches", "_row")
-
-    def __init__(self, fetches: _RunFetches, row: int) -> None:
-        self._fetches, self._row = fetches, row
-
-    def __getitem__(self, key: str) -> Any:
-        return self._fetches.value(self._row, _FETCH_INDEX[key])
-
-    def get(self, key: str, default: Any = None) -> Any:
-        index = _FETCH_INDEX.get(key)
-        return default if index is None else self._fetches.value(self._row, index)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_FETCH_NAMES)
-
-    def __len__(self) -> int:
-        return len(_FETCH_NAMES)
-
-
-class _OneRow(Mapping[str, Any]):
-    """A fetch row read alone (before the run's rows are read at once), as the query gave it."""
+    """One fetch row, read like a dict (``row["status"]``, ``row.get("error")``), as its query gave it."""
 
     __slots__ = ("_values",)
 
@@ -246,150 +79,91 @@ class _OneRow(Mapping[str, Any]):
         return len(_FETCH_NAMES)
 
 
-_POINT_READS = 256  # rows looked up by a query each before a run's rows are read at once
-
-
 class _RunFetches(Mapping[str, Any]):
-    """A stored run's fetch rows by URL (one per URL: the store's unique constraint), in crawl order,
-    read on first use: a re-score whose every check is reused (rules/reads.py) reads none of them.
-
-    Kept by column, not as an object per row: a row is its position in crawl order; the URLs once,
-    sorted (a lookup is a binary search; link targets hold the same string objects,
-    :meth:`canonical`); text values as a code into the column's distinct values; numbers in arrays;
-    the body hash as its bytes. The 72,006 rows of a 20,000-page run take ~14 MB this way (38 MB as
-    a tuple per row in a dict). A row read is a :class:`FetchRow` view.
+    """A stored run's fetch rows by URL (one per URL: the store's unique constraint), never all in
+    memory: a row is read by a query when asked for and kept among the :data:`RECENT_FETCH_ROWS`
+    read last, which reading the run's pages fills as it goes (a check looks up the row of the page
+    it is reading: ``StoreRunData.pages``). Iterating reads the rows again, in crawl order. A
+    100,000-page run has ~360,000 rows: held whole they were ~70 MB (their URLs ~44 MB).
     """
 
-    def __init__(self, store: Store, run_id: int) -> None:
-        self._store, self._run_id = store, run_id
-        self._urls: list[str] | None = None  # sorted
-        self._rows = array("I")  # sorted position -> row
-        self._places = array("I")  # row -> sorted position
-        self._ids = array("q")  # row -> fetch id
-        self._columns: list[Any] = []  # by _FETCH_INDEX (0, the url: unused)
-        self._aside: dict[tuple[int, int], Any] = {}  # (row, column) -> a value its column could not hold
-        self._point_reads = 0
+    def __init__(self, store: Store, run_id: int, reader: Callable[[], Connection]) -> None:
+        self._store, self._run_id, self._reader = store, run_id, reader
+        self._recent: OrderedDict[str, tuple[Any, ...] | None] = OrderedDict()  # url -> (values, id) or None
+        self._lock = threading.Lock()  # the run data may be read from two threads
+        self._one = (select(*_fetch_columns()).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+                     .where(t.fetches.c.run_id == run_id, t.urls.c.url == bindparam("url")))
 
-    def _point(self, url: object) -> tuple[bool, _OneRow | None]:
-        """(True, ``url``'s row or None) by a query, while the rows are not read and few were looked
-        up; (False, None) otherwise (read them all)."""
-        if self._urls is not None or self._point_reads >= _POINT_READS or not isinstance(url, str):
-            return False, None
-        self._point_reads += 1
-        q = (select(t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS))
-             .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-             .where(t.fetches.c.run_id == self._run_id, t.urls.c.url == url).order_by(t.fetches.c.id.desc()).limit(1))
-        with self._store.engine.connect() as conn:
-            found = conn.execute(q).first()
-        return True, None if found is None else _OneRow(found)
+    def remember(self, values: Sequence[Any]) -> None:
+        """Keep a row read by another query (:func:`_fetch_columns`' values) among the recent ones."""
+        self._keep(values[0], tuple(values))
 
-    def _loaded(self) -> list[str]:
-        if self._urls is None:
-            names = [t.fetches.c.id, t.urls.c.url, *(t.fetches.c[name] for name in _FETCH_COLUMNS)]
-            q = (select(*names).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
-                 .where(t.fetches.c.run_id == self._run_id).order_by(t.fetches.c.id))  # crawl order on every database
-            columns: list[Any] = [None] + [_Numbers(_NUMBER_COLUMNS[name]) if name in _NUMBER_COLUMNS
-                                           else _Hashes() if name in _HASH_COLUMNS else _Texts()
-                                           for name in _FETCH_COLUMNS]
-            adders = list(enumerate(column.add for column in columns[1:]))
-            urls: list[str] = []
-            ids, aside = self._ids, self._aside
-            with self._store.engine.connect() as conn:
-                for fetch_id, url, *values in conn.execution_options(yield_per=2000).execute(q):
-                    row = len(urls)
-                    urls.append(url)
-                    ids.append(fetch_id)
-                    for i, add in adders:
-                        if not add(values[i]):
-                            aside[row, i + 1] = values[i]
-            for column in columns[1:]:
-                if isinstance(column, _Texts):
-                    column.done()
-            self._columns = columns
-            order = sorted(range(len(urls)), key=urls.__getitem__)
-            self._rows = array("I", order)
-            self._places = array("I", bytes(4 * len(urls)))
-            for place, row in enumerate(order):
-                self._places[row] = place
-            del order
-            self._urls = [urls[row] for row in self._rows]
-        return self._urls
+    def _keep(self, url: str, values: tuple[Any, ...] | None) -> None:
+        with self._lock:
+            self._recent[url] = values
+            self._recent.move_to_end(url)
+            if len(self._recent) > RECENT_FETCH_ROWS:
+                self._recent.popitem(last=False)
 
-    def _row(self, url: object) -> int | None:
-        """The row of ``url``, None when it has none."""
-        urls = self._loaded()
+    def _values(self, url: object) -> tuple[Any, ...] | None:
+        """``url``'s row values and id (recent, or read now), None when it has no row."""
         if not isinstance(url, str):
             return None
-        place = bisect_left(urls, url)
-        return self._rows[place] if place < len(urls) and urls[place] == url else None
-
-    def value(self, row: int, column: int) -> Any:
-        """The value of ``column`` (a :data:`_FETCH_INDEX`) in ``row``."""
-        if column == 0:
-            return self._loaded()[self._places[row]]
-        try:
-            return self._columns[column].get(row)
-        except KeyError:
-            return self._aside[row, column]
-
-    def canonical(self, url: str) -> str:
-        """The URL string this mapping keeps for ``url`` (the same object, for others to hold instead
-        of a copy), or ``url`` itself when it has no row."""
-        urls = self._loaded()
-        place = bisect_left(urls, url)
-        return urls[place] if place < len(urls) and urls[place] == url else url
+        with self._lock:
+            if url in self._recent:
+                self._recent.move_to_end(url)
+                return self._recent[url]
+        found = self._reader().execute(self._one, {"url": url}).first()
+        values = None if found is None else tuple(found)
+        self._keep(url, values)
+        return values
 
     def id_and_depth(self, url: str) -> tuple[int, int | None] | None:
-        """``url``'s fetch row id and depth; before the rows are read (a re-score that runs few
-        checks again reads the homepage only), one query."""
-        if self._urls is not None:
-            row = self._row(url)
-            return None if row is None else (self._ids[row], self.value(row, _FETCH_INDEX["depth"]))
-        f = t.fetches.c
-        with self._store.engine.connect() as conn:
-            found = conn.execute(select(f.id, f.depth).join(t.urls, t.urls.c.id == f.url_id)
-                                 .where(f.run_id == self._run_id, t.urls.c.url == url)
-                                 .order_by(f.id.desc()).limit(1)).first()
-        return None if found is None else (int(found[0]), found[1])
+        """``url``'s fetch row id and depth."""
+        values = self._values(url)
+        return None if values is None else (int(values[-1]), values[_FETCH_INDEX["depth"]])
 
     def __getitem__(self, url: str) -> Mapping[str, Any]:
-        alone, one = self._point(url)
-        if alone:
-            if one is None:
-                raise KeyError(url)
-            return one
-        row = self._row(url)
-        if row is None:
+        values = self._values(url)
+        if values is None:
             raise KeyError(url)
-        return FetchRow(self, row)
+        return FetchRow(values)
 
     def get(self, url: str, default: Any = None) -> Any:
-        alone, one = self._point(url)
-        if alone:
-            return default if one is None else one
-        row = self._row(url)
-        return default if row is None else FetchRow(self, row)
+        values = self._values(url)
+        return default if values is None else FetchRow(values)
 
     def __contains__(self, url: object) -> bool:
-        alone, one = self._point(url)
-        if alone:
-            return one is not None
-        return self._row(url) is not None
+        return self._values(url) is not None
+
+    def _rows(self, role: str | None = None, kind: str | None = None) -> Iterator[tuple[Any, ...]]:
+        """The run's rows (of ``role`` and ``kind`` when given) in crawl order."""
+        q = (select(*_fetch_columns()).join(t.urls, t.urls.c.id == t.fetches.c.url_id)
+             .where(t.fetches.c.run_id == self._run_id).order_by(t.fetches.c.id))  # crawl order on every database
+        if role is not None:
+            q = q.where(t.fetches.c.role == role)
+        if kind is not None:
+            q = q.where(t.fetches.c.kind == kind)
+        with self._store.engine.connect() as conn:
+            yield from conn.execution_options(yield_per=2000).execute(q)
 
     def __iter__(self) -> Iterator[str]:
-        urls = self._loaded()
-        return (urls[place] for place in self._places)
+        return (values[0] for values in self._rows())
 
     def __len__(self) -> int:
-        return len(self._loaded())
+        with self._store.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.fetches)
+                                    .where(t.fetches.c.run_id == self._run_id)).scalar_one())
 
     def items(self) -> Iterator[tuple[str, FetchRow]]:  # type: ignore[override]
-        urls = self._loaded()
-        return ((urls[place], FetchRow(self, row)) for row, place in enumerate(self._places))
+        return self.of(None, None)
+
+    def of(self, role: str | None, kind: str | None) -> Iterator[tuple[str, FetchRow]]:
+        """(url, row) of the rows of ``role`` and ``kind`` (None: any), in crawl order."""
+        return ((values[0], FetchRow(values)) for values in self._rows(role, kind))
 
     def values(self) -> Iterator[FetchRow]:  # type: ignore[override]
-        self._loaded()
-        return (FetchRow(self, row) for row in range(len(self._places)))
+        return (FetchRow(values) for values in self._rows())
 
 
 @dataclass(slots=True)
@@ -444,7 +218,8 @@ class StoreRunData(RunData):
         crawl = run["settings"].get("crawl", {})
         scope = Scope.for_site(homepage, extra_hosts=tuple(crawl.get("extra_hosts", ())),
                                excluded_prefixes=tuple(crawl.get("excluded_prefixes", ())))
-        fetches = _RunFetches(store, run_id)
+        self._readers: dict[int, Connection] = {}  # for page(), body(), fetch rows: one per thread, opened on first use
+        fetches = _RunFetches(store, run_id, self._read)
         homepage_urls = {homepage}
         if head.homepage_final_url:
             homepage_urls.add(head.homepage_final_url)
@@ -460,25 +235,24 @@ class StoreRunData(RunData):
         self.store = store
         self.run_id = run_id
         self.site_id: int = run["site_id"]
-        self._holders: list[str] | None = None  # pages holding the run's template links
         self._fetches = fetches
-        self._readers: dict[int, Connection] = {}  # for page() and body(): one per thread, opened on first use
         self._stored_table: dict[str, Any] | None = stored.get("rules")  # the table the run was checked with
         self._analyses = head.analyses  # run_analyses rows (None: read on first use)
 
     def release_rows(self) -> None:
-        """Forget what was read of the run's rows: its fetch rows, link targets and template pages,
-        the homepage's facts and the analyses derived from them (each is read or computed again if
-        asked). An inspection calls it once it has made all it reports of them
-        (``pipeline.check_and_report``): its score and its findings' document need none of them, and
-        at 100,000 pages they are ~50 MB."""
-        self._fetches = _RunFetches(self.store, self.run_id)
+        """Forget what was read of the run's rows: its recent fetch rows, link targets, the homepage's
+        facts and the analyses derived from them (each is read or computed again if asked). An
+        inspection calls it once it has made all it reports of them (``pipeline.check_and_report``):
+        its score and its findings' document need none of them."""
+        self._fetches = _RunFetches(self.store, self.run_id, self._read)
         self.fetches = self._fetches
         self._targets = None
-        self._holders = None
         self._homepage = None
         self._derived.clear()
         self._derived_reads.clear()
+
+    def fetch_rows(self, role: str, kind: str | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        return self._fetches.of(role, kind)
 
     def probes(self) -> list[dict[str, Any]]:
         """The probe visits in the rule table's window (read once; the window counts as read by
@@ -533,15 +307,19 @@ class StoreRunData(RunData):
         return {**_facts(text), "depth": depth} if text is not None else None
 
     def pages(self, page_type: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-        q = (select(t.urls.c.url, _FACTS_TEXT, t.fetches.c.depth)
+        # Each page's fetch row comes along and is kept among the recent ones: a check reading the
+        # pages looks up the row of the page it reads (its depth, fetch time, content type).
+        q = (select(_FACTS_TEXT, *_fetch_columns())
              .join(t.fetches, t.fetches.c.id == t.pages.c.fetch_id)
              .join(t.urls, t.urls.c.id == t.fetches.c.url_id)
              .where(t.pages.c.run_id == self.run_id).order_by(t.fetches.c.id))
         if page_type is not None:
             q = q.where(t.pages.c.page_type == page_type)
+        remember, depth_at = self._fetches.remember, _FETCH_INDEX["depth"]
         with self.store.engine.connect() as conn:
-            for url, text, depth in conn.execution_options(yield_per=500).execute(q):
-                yield url, {**_facts(text), "depth": depth}
+            for text, *row in conn.execution_options(yield_per=500).execute(q):
+                remember(row)
+                yield row[0], {**_facts(text), "depth": row[depth_at]}
 
     def page_bodies(self) -> Iterator[tuple[str, str, bytes, str]]:
         # One streamed query (pages, their fetch rows and blobs) instead of a query per body.
@@ -596,43 +374,47 @@ class StoreRunData(RunData):
         """The id of the template source URL (``store.writer.TEMPLATE_URL``), when interned."""
         return conn.execute(select(t.urls.c.id).where(t.urls.c.url == TEMPLATE_URL)).scalar()
 
-    def _template_pages(self, conn: Any, template_id: int) -> list[str]:
-        """The pages of the run that hold the template links (their marker links), read once; their
-        URL strings are the fetch rows' own (every page of a 100,000-page run may hold them)."""
-        if self._holders is None:
-            canonical = self._fetches.canonical
-            self._holders = [canonical(url) for url in conn.execute(
-                select(t.urls.c.url).join(t.links, t.links.c.source_id == t.urls.c.id)
-                .where(t.links.c.run_id == self.run_id, t.links.c.target_id == template_id)).scalars()]
-        return self._holders
+    def _template_pages(self, conn: Any, template_id: int) -> Iterator[str]:
+        """The pages of the run that hold the template links (their marker links), read again at
+        each call (every page of a 100,000-page run may hold them)."""
+        return conn.execute(select(t.urls.c.url).join(t.links, t.links.c.source_id == t.urls.c.id)
+                            .where(t.links.c.run_id == self.run_id, t.links.c.target_id == template_id)).scalars()
 
-    def _load_link_targets(self) -> LinkTargets:
-        # Every page holding the template links counts once for each of them; marker links
-        # (to the template itself) are no link targets. Streamed into a compact LinkTargets whose URL
-        # strings are the fetch rows' own (a target mostly is a fetched URL).
-        q = (select(t.urls.c.url, func.min(t.links.c.kind), func.count())
-             .join(t.urls, t.urls.c.id == t.links.c.target_id)
-             .where(t.links.c.run_id == self.run_id))
-        targets = LinkTargets()
-        canonical = self._fetches.canonical
+    def link_target_rows(self) -> Iterator[tuple[LinkTarget, Mapping[str, Any] | None]]:
+        # One streamed query: the run's links counted by target, each joined to the target's fetch
+        # row. Every page holding the template links counts once for each of them; marker links
+        # (to the template itself) are no link targets.
+        links = t.links.c
+        counted = select(links.target_id, func.min(links.kind).label("kind"), func.count().label("n")) \
+            .where(links.run_id == self.run_id)
         with self.store.engine.connect() as conn:
             template_id = self._template_id(conn)
             shared: dict[str, tuple[str, int]] = {}  # the template's targets: url -> (kind, links)
             if template_id is not None:
-                holders = len(self._template_pages(conn, template_id))
+                holders = conn.execute(select(func.count()).select_from(t.links).where(
+                    links.run_id == self.run_id, links.target_id == template_id)).scalar_one()
+                mine = counted.where(links.source_id == template_id).group_by(links.target_id).subquery()
                 shared = {url: (kind, int(n) * holders) for url, kind, n in conn.execute(
-                    q.where(t.links.c.source_id == template_id).group_by(t.links.c.target_id, t.urls.c.url))}
-                q = q.where(t.links.c.source_id != template_id, t.links.c.target_id != template_id)
-            kinds: dict[str, str] = {}  # one object per kind
-            rows = conn.execution_options(yield_per=2000).execute(q.group_by(t.links.c.target_id, t.urls.c.url))
-            for url, kind, n in rows:
-                links = int(n)
+                    select(t.urls.c.url, mine.c.kind, mine.c.n).join(mine, mine.c.target_id == t.urls.c.id))}
+                counted = counted.where(links.source_id != template_id, links.target_id != template_id)
+            by_target = counted.group_by(links.target_id).subquery()
+            q = (select(by_target.c.kind, by_target.c.n, *_fetch_columns())
+                 .select_from(by_target.join(t.urls, t.urls.c.id == by_target.c.target_id).outerjoin(
+                     t.fetches, and_(t.fetches.c.run_id == self.run_id, t.fetches.c.url_id == by_target.c.target_id))))
+            fetched_at = len(_FETCH_NAMES)  # the fetch row's id: None without a row
+            for kind, n, *row in conn.execution_options(yield_per=2000).execute(q):
+                url, links_to_it = row[0], int(n)
                 if url in shared:
                     template_kind, template_links = shared.pop(url)
-                    kind, links = min(kind, template_kind), links + template_links
-                targets.append(canonical(url), kinds.setdefault(kind, kind), links)
-        for url, (kind, links) in shared.items():
-            targets.append(canonical(url), kind, links)
+                    kind, links_to_it = min(kind, template_kind), links_to_it + template_links
+                yield LinkTarget(url, kind, links_to_it), FetchRow(row) if row[fetched_at] is not None else None
+        for url, (kind, links_to_it) in shared.items():
+            yield LinkTarget(url, kind, links_to_it), self.fetches.get(url)
+
+    def _load_link_targets(self) -> LinkTargets:
+        targets = LinkTargets()
+        for target, _row in self.link_target_rows():
+            targets.append(target.url, target.kind, target.links)
         return targets
 
     def links_to(self, targets: set[str]) -> list[tuple[str, str, str, str, str]]:
@@ -663,7 +445,7 @@ class StoreRunData(RunData):
                     continue
                 template_id = self._template_id(conn)
                 assert template_id is not None
-                out.extend((holder, *rest) for holder in self._template_pages(conn, template_id))
+                out.extend((holder, *rest) for holder in list(self._template_pages(conn, template_id)))
             _WANTED_TARGETS.drop(conn)
         return out
 
