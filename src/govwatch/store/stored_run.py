@@ -1,4 +1,4 @@
-"""RunData backed by the store: fetch rows in memory, pages and links read on demand."""
+"""RunData backed by the store: fetch rows, pages and links read on demand (a few recent fetch rows kept)."""
 
 from __future__ import annotations
 
