@@ -154,8 +154,8 @@ def _footer_sample(data: RunData) -> tuple[list[tuple[str, dict[str, Any]]], int
     else:
         unread += len(unreadable)
     for url in readable.entries():
-        if (facts := data.page(url)) is not None:
-            sample.append((url, facts))
+        if (chosen := data.page(url)) is not None:
+            sample.append((url, chosen))
     return sample, unread
 
 
