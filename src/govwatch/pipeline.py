@@ -146,6 +146,7 @@ async def measure_and_check(store: Store, run_id: int, settings: Settings, *,
     the measurements are taken first, then the checks. A run stopped after its crawl is finished by
     this alone (``inspect --resume``): its pages are never fetched again."""
     limit_driver_memory()  # the accessibility probe's browser driver (the measuring process inherits it)
+    store.refresh_statistics()  # PostgreSQL: the crawl's rows, before the checks' joins are planned
     wanted = unmeasured(settings, store.run_facts(run_id))
     measurements = None
     if not wanted.security.enabled:  # nothing (more) to measure
