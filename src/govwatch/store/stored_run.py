@@ -401,13 +401,13 @@ class StoreRunData(RunData):
             q = (select(by_target.c.kind, by_target.c.n, *_fetch_columns())
                  .select_from(by_target.join(t.urls, t.urls.c.id == by_target.c.target_id).outerjoin(
                      t.fetches, and_(t.fetches.c.run_id == self.run_id, t.fetches.c.url_id == by_target.c.target_id))))
-            fetched_at = len(_FETCH_NAMES)  # the fetch row's id: None without a row
+            id_at = len(_FETCH_NAMES)  # the fetch row's id: None without a row
             for kind, n, *row in conn.execution_options(yield_per=2000).execute(q):
                 url, links_to_it = row[0], int(n)
                 if url in shared:
                     template_kind, template_links = shared.pop(url)
                     kind, links_to_it = min(kind, template_kind), links_to_it + template_links
-                yield LinkTarget(url, kind, links_to_it), FetchRow(row) if row[fetched_at] is not None else None
+                yield LinkTarget(url, kind, links_to_it), FetchRow(row) if row[id_at] is not None else None
         for url, (kind, links_to_it) in shared.items():
             yield LinkTarget(url, kind, links_to_it), self.fetches.get(url)
 
