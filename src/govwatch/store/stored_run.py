@@ -439,13 +439,16 @@ class StoreRunData(RunData):
             q = (select(src.c.url, dst.c.url, t.links.c.kind, t.links.c.text, t.links.c.via)
                  .join(src, src.c.id == t.links.c.source_id).join(dst, dst.c.id == t.links.c.target_id)
                  .where(t.links.c.run_id == self.run_id, t.links.c.target_id.in_(select(_WANTED_TARGETS.c.id))))
-            for source, *rest in conn.execute(q):
+            holders: list[str] | None = None  # the template's pages, read at its first link asked for
+            for source, *rest in conn.execute(q).all():
                 if source != TEMPLATE_URL:
                     out.append((source, *rest))
                     continue
-                template_id = self._template_id(conn)
-                assert template_id is not None
-                out.extend((holder, *rest) for holder in list(self._template_pages(conn, template_id)))
+                if holders is None:
+                    template_id = self._template_id(conn)
+                    assert template_id is not None
+                    holders = list(self._template_pages(conn, template_id))
+                out.extend((holder, *rest) for holder in holders)
             _WANTED_TARGETS.drop(conn)
         return out
 
