@@ -102,7 +102,7 @@ def _run_one(registered: RegisteredCheck, data: RunData, done: dict[str, tuple[P
     The findings are packed (pickled, in this process only) :data:`PACKED_FINDINGS` at a time as
     the check makes them, and unpacked once every check ran: the checks' passing objects and the
     findings made beside them then do not share the allocator's arenas, which are given back when
-    a check ends (100,000 pages: 29 MB less resident after the checks, docs/benchmarks.md)."""
+    a check ends (100,000 pages: 19 MB less resident after the checks, docs/benchmarks.md)."""
     started = time.perf_counter()
     status, count, error = "ok", 0, None
     packed: Packed = []
