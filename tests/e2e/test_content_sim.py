@@ -12,11 +12,11 @@ under that condition and are not part of an ordinary crawl.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
+from govwatch.core.jsonfile import json_bytes
 from tests.conftest import InspectedSites
 
 SITES = ("trs", "jcms", "legacy", "fgw", "jyj")  # the first three also carry the identity plants
@@ -109,7 +109,7 @@ def test_negatives_and_plants_were_read(inspected_sites: InspectedSites, sim: An
 @pytest.mark.parametrize("site_id", SITES)
 def test_personal_values_appear_only_masked(inspected: dict[str, Any], sim: Any, site_id: str) -> None:
     doc = inspected
-    text = json.dumps(doc, ensure_ascii=False)
+    text = json_bytes(doc).decode("utf-8")
     leaks = planted(sim.manifest["sites"][site_id], ("privacy_leak",))
     assert len(leaks) == 6
     for plant in leaks:

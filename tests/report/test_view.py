@@ -54,7 +54,7 @@ def test_veto_table_and_indicator_rows(docs: dict[str, Any]) -> None:
 
 def test_problems_carry_ids_evidence_and_scoring(docs: dict[str, Any]) -> None:
     view = build_view(docs["甲市人民政府"])
-    by_kind = {p.kind: p for p in reversed(view.problems)}  # the first of each kind
+    by_kind = {p.kind: p for p in reversed(list(view.problems))}  # the first of each kind
     link = by_kind["broken_link"]
     assert link.id.startswith("LJ-") and link.link_text == "政务公开" and link.target == "http://a.gov.cn/gone.html"
     assert (link.observed, link.expected, link.points, link.indicator) == ("HTTP 404", "HTTP 2xx/3xx", 1, "链接可用性")

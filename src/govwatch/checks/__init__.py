@@ -10,13 +10,13 @@ looked for, so the rules engine reports the indicators they feed as not assessed
 
 from __future__ import annotations
 
-import pickle
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from govwatch.core.model import Finding
+from govwatch.core.spool import Spool
 from govwatch.rules.reads import recording
 from govwatch.rundata import RunData
 
@@ -69,86 +69,51 @@ class FactPending(Exception):
 
 
 def run_checks(data: RunData, names: Iterable[str] | None = None, *,
-               wait_for_facts: Callable[[], None] | None = None) -> tuple[list[Finding], list[CheckRun]]:
+               wait_for_facts: Callable[[], None] | None = None) -> tuple[Spool[Finding], list[CheckRun]]:
     """Run the registered checks (all, or ``names``) over ``data``, recording which rule-table
     sections each read (with what the run's cached analysis read for it).
 
-    A check that reads a fact still being measured (:class:`FactPending`) is run again after all
-    the others, once ``wait_for_facts()`` returned; the findings keep the registry's order."""
+    The findings go to a :class:`~govwatch.core.spool.Spool` as each check makes them: a large
+    site's tens of thousands of findings are never held in memory (nor left scattered among each
+    check's short-lived objects). A check that reads a fact still being measured
+    (:class:`FactPending`) is run again after all the others, once ``wait_for_facts()`` returned;
+    the findings keep the registry's order."""
     load_builtin_checks()
     selected = [REGISTRY[n] for n in names] if names is not None else list(REGISTRY.values())
-    done: dict[str, tuple[Packed, CheckRun]] = {}
-    deferred = [registered for registered in selected if not _run_one(registered, data, done)]
+    root: Spool[Finding] = Spool()
+    done: dict[str, tuple[Spool[Finding], CheckRun]] = {}
+    deferred = [registered for registered in selected if not _run_one(registered, data, root, done)]
     if deferred:
         if wait_for_facts is None:
             raise RuntimeError("a check waits for a site measurement, but nothing measures the run")
         wait_for_facts()
         for registered in deferred:
-            if not _run_one(registered, data, done):
+            if not _run_one(registered, data, root, done):
                 raise RuntimeError(f"check {registered.name!r} still waits for a site measurement after it ended")
-    findings: list[Finding] = []
-    for registered in selected:
-        findings.extend(_unpacked(done[registered.name][0]))
+    findings = Spool.joined(done[registered.name][0] for registered in selected)
     return findings, [done[registered.name][1] for registered in selected]
 
 
-PACKED_FINDINGS = 512  # findings a check made that are packed together (run_checks)
-Packed = list[bytes | list[Finding]]  # chunks of findings, pickled (or as they are: see _pack)
-
-
-def _run_one(registered: RegisteredCheck, data: RunData, done: dict[str, tuple[Packed, CheckRun]]) -> bool:
-    """Run one check into ``done``; False when it read a fact still being measured (nothing kept).
-
-    The findings are packed (pickled, in this process only) :data:`PACKED_FINDINGS` at a time as
-    the check makes them, and unpacked once every check ran: the checks' passing objects and the
-    findings made beside them then do not share the allocator's arenas, which are given back when
-    a check ends (100,000 pages: 19 MB less resident after the checks, docs/benchmarks.md)."""
+def _run_one(registered: RegisteredCheck, data: RunData, root: Spool[Finding],
+             done: dict[str, tuple[Spool[Finding], CheckRun]]) -> bool:
+    """Run one check into ``done``, its findings into a sibling of ``root``; False when it read a
+    fact still being measured (nothing kept). A check that fails part-way keeps no findings."""
     started = time.perf_counter()
-    status, count, error = "ok", 0, None
-    packed: Packed = []
+    status, error = "ok", None
+    found = root.sibling()
     with recording() as reads:
         try:
-            packed, count = _packed(registered.fn(data))
+            found.extend(registered.fn(data))
         except FactPending:
             return False
         except NotAssessed as exc:
-            status, error = "not_assessed", str(exc)
+            status, error, found = "not_assessed", str(exc), root.sibling()
         except Exception as exc:  # noqa: BLE001 - a crashing check is recorded, not fatal
             status, error = "error", "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    done[registered.name] = (packed, CheckRun(registered.name, status, count,
-                                              (time.perf_counter() - started) * 1000, error, frozenset(reads)))
+            found = root.sibling()
+    done[registered.name] = (found, CheckRun(registered.name, status, len(found),
+                                             (time.perf_counter() - started) * 1000, error, frozenset(reads)))
     return True
-
-
-def _packed(findings: Iterable[Finding]) -> tuple[Packed, int]:
-    """``findings`` pickled :data:`PACKED_FINDINGS` at a time, and how many there were."""
-    packed: Packed = []
-    chunk: list[Finding] = []
-    count = 0
-    for finding in findings:
-        chunk.append(finding)
-        if len(chunk) == PACKED_FINDINGS:
-            packed.append(_pack(chunk))
-            count += len(chunk)
-            chunk = []
-    if chunk:
-        packed.append(_pack(chunk))
-    return packed, count + len(chunk)
-
-
-def _pack(chunk: list[Finding]) -> bytes | list[Finding]:
-    """A chunk pickled; kept as it is when its evidence holds what pickle cannot write."""
-    try:
-        return pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return chunk
-
-
-def _unpacked(packed: Packed) -> Iterator[Finding]:
-    """The findings of :func:`_packed`, in order; each chunk is let go once read."""
-    while packed:
-        chunk = packed.pop(0)
-        yield from chunk if isinstance(chunk, list) else pickle.loads(chunk)  # noqa: S301 - pickled by this process
 
 
 def looked_for(check_runs: Iterable[CheckRun]) -> frozenset[str]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from govwatch.core.spool import Reread
+
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS  # the indented documents' (json_bytes, json_chunks)
 
 
@@ -23,9 +25,16 @@ def json_bytes(data: Any) -> bytes:
     orjson writes it in one buffer; the standard library's indenting encoder first builds a
     list of millions of small strings (tens of MB for a large site's inspection)."""
     try:
-        return orjson.dumps(data, default=str, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(data, default=_default, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8") + b"\n"
+        return json.dumps(data, ensure_ascii=False, indent=2, default=_default).encode("utf-8") + b"\n"
+
+
+def _default(value: Any) -> Any:
+    """What JSON has no type for: a document's lazy lists (core/spool.py) as lists, else its text."""
+    if isinstance(value, Reread):
+        return list(value)
+    return str(value)
 
 
 def compact_json(data: Any) -> str:
@@ -68,14 +77,14 @@ def _chunks(value: Any, depth: int) -> Iterator[bytes]:
     if isinstance(value, dict) and value and depth < 2 and all(isinstance(key, str) for key in value):
         pieces: Iterator[tuple[bytes, Any]] = ((orjson.dumps(key) + b": ", item) for key, item in value.items())
         opening, closing = b"{", b"}"
-    elif isinstance(value, list) and len(value) >= _STREAMED_LIST and depth < 3:
+    elif isinstance(value, (list, Reread)) and len(value) >= _STREAMED_LIST and depth < 3:
         pieces = ((b"", item) for item in value)
         opening, closing = b"[", b"]"
     elif isinstance(value, dict) and len(value) > _DICT_SLICE:
         yield from _dict_slices(value, depth)
         return
     else:
-        yield orjson.dumps(value, default=str, option=_OPTIONS).replace(b"\n", inner[:-2])
+        yield orjson.dumps(value, default=_default, option=_OPTIONS).replace(b"\n", inner[:-2])
         return
     yield opening
     for index, (prefix, item) in enumerate(pieces):
@@ -93,7 +102,7 @@ def _dict_slices(value: dict[Any, Any], depth: int) -> Iterator[bytes]:
     yield b"{"
     for index in range(0, len(value), _DICT_SLICE):
         part = dict(itertools.islice(items, _DICT_SLICE))
-        text = orjson.dumps(part, default=str, option=_OPTIONS).replace(b"\n", newline)
+        text = orjson.dumps(part, default=_default, option=_OPTIONS).replace(b"\n", newline)
         yield (b"," if index else b"") + text[1:-len(closing)]
     yield closing
 

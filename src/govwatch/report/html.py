@@ -48,19 +48,17 @@ def _html_chunks(document: dict[str, Any]) -> Iterator[str]:
     """The report's HTML in the pieces the template yields (a 20,000-page site's report is 12 MB:
     written piece by piece, it is never one string, nor its UTF-8 bytes besides)."""
     view = build_view(document)
-    broken = (document.get("links") or {}).get("broken") or []
     columns = document.get("columns") or []
-    summary = {
-        "broken_homepage": sum(1 for b in broken if b["scope"] == "homepage"),
-        "broken_other": sum(1 for b in broken if b["scope"] == "other"),
-        "confirmed": sum(1 for b in broken if b.get("confirmed")),
-        "stale_columns": sum(1 for c in columns if c.get("stale")),
-        "blank_columns": sum(1 for c in columns if c.get("blank")),
-        "problems": sum(1 for p in view.problems if p.active and not p.bonus),
-    }
+    summary = {"broken_homepage": 0, "broken_other": 0, "confirmed": 0,  # one pass over the broken links
+               "stale_columns": sum(1 for c in columns if c.get("stale")),
+               "blank_columns": sum(1 for c in columns if c.get("blank")), "problems": view.counts.found}
+    for b in (document.get("links") or {}).get("broken") or []:
+        summary["broken_homepage"] += b["scope"] == "homepage"
+        summary["broken_other"] += b["scope"] == "other"
+        summary["confirmed"] += bool(b.get("confirmed"))
     return _env.get_template("inspection.html.j2").generate(
         doc=document, view=view, summary=summary,
-        findings_by_id={f["id"]: f for f in document.get("findings") or []}, scope_names=_SCOPE, resource_names=_RESOURCE,
+        scope_names=_SCOPE, resource_names=_RESOURCE,
         type_names=COLUMN_TYPE_LABELS, via_names=_VIA, error_text=error_text, status_text=status_text,
         soft_404=soft_404_text(), column_reason=column_reason_text,
         evidence_rows=lambda evidence: report_evidence_rows(evidence, skip=REPORT_SHOWN_ELSEWHERE),

@@ -7,7 +7,7 @@ Word/Excel/PDF later) reads this document, never the store directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from govwatch.checks.coverage import FACT as COVERAGE_FACT
 from govwatch.checks.link_availability import link_states, resource_of
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
+from govwatch.core.spool import Lazy
 from govwatch.core.windows import count_failures
 from govwatch.rundata import RunData
 from govwatch.scoring.runs import ScoredRun
@@ -71,20 +72,22 @@ def availability_json(data: RunData) -> dict[str, Any]:
 
 def _link_summary(data: RunData) -> dict[str, Any]:
     """The document's ``links`` as the run's rows tell them: how many link targets were checked and
-    which could not be verified (the broken ones are findings: :func:`_broken_links`)."""
+    which could not be verified (the broken ones are findings: :func:`_broken_link`)."""
     states = link_states(data)
     return {"checked": states.checked, "unverifiable": states.unverifiable}
 
 
-def _broken_links(findings: Sequence[Finding]) -> list[dict[str, Any]]:
-    """The document's ``links.broken``: one entry per ``broken_link`` finding."""
-    return [{
+def _broken_link(f: Finding) -> dict[str, Any] | None:
+    """The document's ``links.broken`` entry of a ``broken_link`` finding (None for other findings)."""
+    if f.kind != "broken_link":
+        return None
+    return {
         "url": f.target, "source": f.url, "status": f.evidence.get("status"), "error": f.evidence.get("error"),
         "scope": f.evidence["scope"], "resource": resource_of(f.evidence["resource"]),
         "classification": f.evidence["classification"], "confirmed": f.evidence["confirmed"],
         "soft_404": f.evidence["soft_404"],
         "link_text": f.evidence.get("link_text", ""), "finding": problem_id(f),
-    } for f in findings if f.kind == "broken_link"]
+    }
 
 
 def finding_json(f: Finding, trace: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -135,10 +138,14 @@ def run_sections(data: RunData) -> dict[str, Any]:
     }
 
 
-def assemble_inspection(sections: dict[str, Any], findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+def assemble_inspection(sections: dict[str, Any], findings: Collection[Finding], check_runs: Sequence[CheckRun],
                         *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
     """The inspection document of a checked (and, with ``sheet``, scored) run from its
-    :func:`run_sections` and its findings."""
+    :func:`run_sections` and its findings.
+
+    Its ``findings`` and ``links.broken`` are :class:`~govwatch.core.spool.Lazy` views of
+    ``findings``: each entry is made as a reader (the JSON writer, a report) comes to it, so a
+    large run's document never holds them all; ``list()`` of one gives the entries."""
     trace = sheet["findings"] if sheet else {}
     coverage = sections["coverage"]
     links = sections["links"]
@@ -158,9 +165,9 @@ def assemble_inspection(sections: dict[str, Any], findings: Sequence[Finding], c
         "ruleset": sections["ruleset"],
         **verdict_json(sheet),
         "scoring": sheet,
-        "findings": [finding_json(f, trace.get(problem_id(f))) for f in findings],
+        "findings": Lazy(findings, lambda f: finding_json(f, trace.get(problem_id(f))), length=len(findings)),
         "columns": sections["columns"],
-        "links": {"checked": links["checked"], "broken": _broken_links(findings),
+        "links": {"checked": links["checked"], "broken": Lazy(findings, _broken_link, keep_none=False),
                   "unverifiable": links["unverifiable"]},
         "homepage": sections["homepage"],
         "availability": sections["availability"],
@@ -171,7 +178,7 @@ def assemble_inspection(sections: dict[str, Any], findings: Sequence[Finding], c
     }
 
 
-def build_inspection(data: RunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+def build_inspection(data: RunData, findings: Collection[Finding], check_runs: Sequence[CheckRun],
                      *, run: dict[str, Any], sheet: dict[str, Any] | None = None) -> dict[str, Any]:
     """The inspection document of a checked (and, with ``sheet``, scored) run."""
     return assemble_inspection(run_sections(data), findings, check_runs, run=run, sheet=sheet)

@@ -24,7 +24,7 @@ here for the renderers); :func:`plain_text` puts the English of runs stored befo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -32,6 +32,7 @@ from typing import Any
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
 from govwatch.checks import REGISTRY, load_builtin_checks
 from govwatch.core.catalogue import catalogue, remediation
+from govwatch.core.spool import Lazy, Reread, Sorted
 from govwatch.crawl.error_wording import bracketed, error_text, labels, raw_reason_text
 from govwatch.crawl.error_wording import soft_404_text as soft_404_text  # re-exported for the renderers
 from govwatch.crawl.error_wording import status_text as status_text
@@ -142,6 +143,7 @@ class Problem:
     indicator_kind: str = "deduction"  # deduction | bonus | adjustment (of the indicator that scored it)
     column_type: str | None = None  # evidence.type of column findings (dynamic, notice, policy, plan, ...)
     column: str = ""  # the column's name, for column findings
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # the finding's evidence, as stored
 
     @property
     def active(self) -> bool:
@@ -178,8 +180,9 @@ class ReportView:
     score_lines: list[tuple[str, str]]
     vetoes: list[VetoRow]
     indicators: list[IndicatorRow]
-    problems: list[Problem]
-    rectification: list[RectificationItem]
+    problems: Collection[Problem]  # a Lazy view of the document's findings (core/spool.py)
+    rectification: Collection[RectificationItem]
+    counts: ProblemCounts
     not_assessed: list[str]
     notes: list[str] = field(default_factory=list)
     scored: bool = False  # a rule table scored the document
@@ -385,7 +388,8 @@ def _problem(f: Mapping[str, Any], sheet: Mapping[str, Any] | None, names: Mappi
         status=status, status_text=FINDING_STATUS.get(status, status), note=note, origin=origin,
         vetoes=[veto_names.get(v, v) for v in trace.get("vetoes") or []],
         action=remediation(f.get("kind", "")), bonus=bonus, indicator_kind=kind,
-        column_type=ev.get("type") if isinstance(ev.get("type"), str) else None, column=evidence_text(ev.get("column")))
+        column_type=ev.get("type") if isinstance(ev.get("type"), str) else None, column=evidence_text(ev.get("column")),
+        evidence=ev)
 
 
 def rectification_key(p: Problem) -> tuple[Any, ...]:
@@ -393,15 +397,22 @@ def rectification_key(p: Problem) -> tuple[Any, ...]:
     return (0 if p.vetoes else 1, -p.points, 0 if p.severity == "error" else 1, p.id)
 
 
-def rectification(problems: Iterable[Problem]) -> list[RectificationItem]:
+class Rectification(Reread[RectificationItem]):
     """The 整改清单: every active problem (exempted and filed ones, and bonus entries, are left out),
-    in priority order."""
-    items = sorted((p for p in problems if p.active and not p.bonus), key=rectification_key)
-    out = []
-    for no, p in enumerate(items, 1):
-        priority = "单项否决" if p.vetoes else ("扣分" if p.points > 0 else ("问题" if p.severity == "error" else "提示"))
-        out.append(RectificationItem(no=no, priority=priority, problem=p))
-    return out
+    in priority order (:func:`rectification_key`), numbered. Sorted on disk
+    (:class:`~govwatch.core.spool.Sorted`): a large run's tens of thousands of problems are read
+    back one at a time."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self._sorted = Sorted((p for p in problems if p.active and not p.bonus), key=rectification_key)
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def __iter__(self) -> Iterator[RectificationItem]:
+        for no, p in enumerate(self._sorted, 1):
+            priority = "单项否决" if p.vetoes else ("扣分" if p.points > 0 else ("问题" if p.severity == "error" else "提示"))
+            yield RectificationItem(no=no, priority=priority, problem=p)
 
 
 # -- the view --------------------------------------------------------------------------
@@ -447,18 +458,41 @@ def _indicator_rows(sheet: Mapping[str, Any] | None) -> list[IndicatorRow]:
     return rows
 
 
-def _overview(document: Mapping[str, Any], problems: list[Problem]) -> list[tuple[str, str]]:
+@dataclass(slots=True)
+class ProblemCounts:
+    """How many problems a document has: active (not bonus), of them with deductions, and
+    exempted or filed (the overview's, counted in the pass that sorts the 整改清单)."""
+
+    found: int = 0
+    deducted: int = 0
+    exempted: int = 0
+
+    def counting(self, problems: Iterable[Problem]) -> Iterator[Problem]:
+        """``problems`` as they are, counted as they pass."""
+        for p in problems:
+            if not p.active:
+                self.exempted += 1
+            elif not p.bonus:
+                self.found += 1
+                self.deducted += p.points > 0
+            yield p
+
+
+def _overview(document: Mapping[str, Any], counts: ProblemCounts) -> list[tuple[str, str]]:
     pages = document.get("pages") or {}
     links = document.get("links") or {}
-    broken = links.get("broken") or []
     columns = document.get("columns") or []
     homepage = document.get("homepage") or {}
+    homepage_broken = other_broken = 0
+    for b in links.get("broken") or []:
+        homepage_broken += b.get("scope") == "homepage"
+        other_broken += b.get("scope") == "other"
     rows = [
         ("抓取页面", str(pages.get("crawled", 0))),
         ("无法打开的页面", str(pages.get("failed", 0))),
         ("已检查链接", str(links.get("checked", 0))),
-        ("首页不可用链接", str(sum(1 for b in broken if b.get("scope") == "homepage"))),
-        ("其他页面不可用链接", str(sum(1 for b in broken if b.get("scope") == "other"))),
+        ("首页不可用链接", str(homepage_broken)),
+        ("其他页面不可用链接", str(other_broken)),
         ("栏目", str(len(columns))),
         ("不更新栏目", str(sum(1 for c in columns if c.get("stale")))),
         ("空白栏目", str(sum(1 for c in columns if c.get("blank")))),
@@ -468,10 +502,8 @@ def _overview(document: Mapping[str, Any], problems: list[Problem]) -> list[tupl
     availability = document.get("availability") or {}
     if availability.get("measured") and availability.get("failure_ratio") is not None:
         rows.append((f"首页访问失败率（{availability.get('visits')}次）", f"{availability['failure_ratio'] * 100:.1f}%"))
-    active = [p for p in problems if p.active and not p.bonus]
-    rows += [("发现问题", str(len(active))),
-             ("其中扣分问题", str(sum(1 for p in active if p.points > 0))),
-             ("已豁免/临时报备", str(sum(1 for p in problems if not p.active)))]
+    rows += [("发现问题", str(counts.found)), ("其中扣分问题", str(counts.deducted)),
+             ("已豁免/临时报备", str(counts.exempted))]
     return rows
 
 
@@ -500,7 +532,8 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
     veto_names = {v["id"]: v["name"] for v in (sheet or {}).get("vetoes") or []}
     kinds = {i["id"]: i.get("kind") or "deduction" for i in (sheet or {}).get("indicators") or []}
     by_name = {name: iid for iid, name in reversed(names.items())}
-    problems = [_problem(f, sheet, names, veto_names, kinds, by_name) for f in document.get("findings") or []]
+    findings = document.get("findings") or []
+    problems = Lazy(findings, lambda f: _problem(f, sheet, names, veto_names, kinds, by_name), length=len(findings))
     verdict, verdict_class = verdict_text(document)
     reasons = [plain_text(r) for r in (sheet or {}).get("reasons") or []]
     all_names = {**veto_names, **names}
@@ -517,9 +550,11 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
     notes = []
     if sheet:
         notes.append("已豁免、临时报备期内的问题照常列出，不计分，不列入整改清单。")
-    return ReportView(cover=cover, overview=_overview(document, problems), score_lines=_score_lines(sheet),
+    counts = ProblemCounts()
+    to_fix = Rectification(counts.counting(problems))  # one pass over the problems: sorted and counted
+    return ReportView(cover=cover, overview=_overview(document, counts), score_lines=_score_lines(sheet),
                       vetoes=_veto_rows(sheet), indicators=_indicator_rows(sheet), problems=problems,
-                      rectification=rectification(problems), not_assessed=not_assessed, notes=notes,
+                      rectification=to_fix, counts=counts, not_assessed=not_assessed, notes=notes,
                       scored=bool(sheet), checks=_check_rows(document))
 
 

@@ -106,6 +106,24 @@ def matches(selector: dict[str, Any], f: EngineFinding, site: SiteProfile) -> bo
     return all(_value_matches(_field(f, site, name), wanted) for name, wanted in (selector.get("where") or {}).items())
 
 
+def evidence_fields(rules: RuleSet) -> frozenset[str]:
+    """The evidence fields a rule table's selectors match on (``where``) or its rules count by
+    (``per.field``): all the engine reads of a finding's evidence (:func:`_field`,
+    :func:`_rule_points`)."""
+    names: set[str] = set()
+    selectors = [sel for veto in rules.data["vetoes"] for cond in veto["conditions"] for sel in cond["match"]]
+    selectors += [rule for spec in rules.data["indicators"] for rule in spec.get("rules") or []]
+    for sel in selectors:
+        names.update(name for name in sel.get("where") or {} if name not in _FINDING_FIELDS
+                     and not name.startswith("site."))
+        if (per := sel.get("per")) and per.get("field"):
+            names.add(per["field"])
+    return frozenset(names)
+
+
+_FINDING_FIELDS = ("code", "severity", "kind")  # where-names read off the finding itself (_field)
+
+
 def _kinds_of(selectors: Iterable[dict[str, Any]]) -> set[str]:
     return {k for s in selectors for k in s["kinds"]}
 

@@ -8,7 +8,7 @@ findings, exemptions and temporary filings, scores it and stores the sheet.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,9 @@ from govwatch.checks import REGISTRY, CheckRun, load_builtin_checks, looked_for,
 from govwatch.checks.coverage import READS_NO_CRAWL, unread_reasons
 from govwatch.core.catalogue import problem_id
 from govwatch.core.model import Finding
+from govwatch.core.spool import Spool
 from govwatch.rules import RuleSet
-from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, score
+from govwatch.rules.engine import EngineFinding, ScoreInput, SiteProfile, evidence_fields, score
 from govwatch.rules.reads import same_sections
 from govwatch.scoring.review import Review, load_review
 from govwatch.store.db import Store
@@ -37,7 +38,7 @@ class ScoredRun:
     """A run's findings (checks' and reviewers'), how its checks went, and its score sheet."""
 
     data: StoreRunData
-    findings: list[Finding]
+    findings: Spool[Finding]  # the checks' findings, then the reviewers'
     check_runs: list[CheckRun]
     engine_findings: list[EngineFinding]
     sheet: dict[str, Any]
@@ -85,11 +86,12 @@ def _withheld_kinds(check_runs: Sequence[CheckRun]) -> dict[str, str]:
             if kind not in judged}
 
 
-def engine_inputs(store: Store, data: StoreRunData, findings: Sequence[Finding], check_runs: Sequence[CheckRun],
+def engine_inputs(store: Store, data: StoreRunData, findings: Iterable[Finding], check_runs: Sequence[CheckRun],
                   reviewer_input: ReviewerInput | None = None) -> tuple[ScoreInput, list[Finding]]:
     """The engine's input for a run, and its reviewer findings as :class:`Finding` objects.
     ``reviewer_input``: which runs of a batch may have reviewer input or filings (the others' are
-    not read); None: read them."""
+    not read); None: read them. The checks' findings are given to the engine as it reads them
+    (:func:`scoring_view`), not whole: a large run's findings are read one at a time."""
     from govwatch.registry import active_filings
 
     site_id = data.site_id
@@ -98,9 +100,10 @@ def engine_inputs(store: Store, data: StoreRunData, findings: Sequence[Finding],
     else:
         review, filings = Review(findings=[], exemptions={}, assessed={}), []
     withheld = _withheld_kinds(check_runs)
+    fields = evidence_fields(data.rules)
     items: list[EngineFinding] = []
     for f in findings:
-        items.append(EngineFinding(id=problem_id(f), finding=f, exempt=review.exemptions.get(f.fingerprint),
+        items.append(EngineFinding(id=problem_id(f), finding=scoring_view(f, fields), exempt=review.exemptions.get(f.fingerprint),
                                    suppressed=_filing_reason(filings, f.kind),
                                    withheld=WITHHELD_NOTE if f.kind in withheld else None))
     reviewer: list[Finding] = []
@@ -111,6 +114,14 @@ def engine_inputs(store: Store, data: StoreRunData, findings: Sequence[Finding],
     given = ScoreInput(findings=items, looked_for=looked_for(check_runs), site=site_profile(data.site_row),
                        reviewed=review.assessed)
     return given, reviewer
+
+
+def scoring_view(f: Finding, fields: frozenset[str]) -> Finding:
+    """What the engine reads of a check's finding (kind, code, severity, URL and the evidence
+    ``fields`` the rule table matches or counts on): a run's findings are held this small while
+    they are scored, not with their messages and whole evidence."""
+    return Finding(kind=f.kind, code=f.code, indicator=f.indicator, url=f.url, message="",
+                   evidence={k: f.evidence[k] for k in fields if k in f.evidence}, severity=f.severity)
 
 
 WITHHELD = "网站未能完整读取，依赖抓取内容的检查不予评估："
@@ -132,7 +143,7 @@ def withhold_unread(data: StoreRunData, check_runs: list[CheckRun]) -> list[Chec
             if c.status == "ok" and c.name not in READS_NO_CRAWL else c for c in check_runs]
 
 
-def _scored(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun],
+def _scored(store: Store, data: StoreRunData, findings: Spool[Finding], check_runs: list[CheckRun],
             reviewer_input: ReviewerInput | None = None) -> ScoredRun:
     """Score a checked run (its score sheet is not stored here)."""
     check_runs = withhold_unread(data, check_runs)
@@ -140,11 +151,13 @@ def _scored(store: Store, data: StoreRunData, findings: list[Finding], check_run
     sheet = score(data.rules, given)
     sheet["run_id"] = data.run_id
     sheet["as_of"] = data.as_of.isoformat()
-    return ScoredRun(data=data, findings=findings + reviewer, check_runs=check_runs,
+    reviewers = findings.sibling()
+    reviewers.extend(reviewer)
+    return ScoredRun(data=data, findings=Spool.joined([findings, reviewers]), check_runs=check_runs,
                      engine_findings=list(given.findings), sheet=sheet)
 
 
-def score_checked(store: Store, data: StoreRunData, findings: list[Finding], check_runs: list[CheckRun]) -> ScoredRun:
+def score_checked(store: Store, data: StoreRunData, findings: Spool[Finding], check_runs: list[CheckRun]) -> ScoredRun:
     """Score a run whose checks have just run (their records as :func:`withhold_unread` leaves
     them); stores the sheet."""
     scored = _scored(store, data, findings, check_runs)
@@ -193,7 +206,7 @@ def _rechecked(store: Store, run_id: int, rules: RuleSet | None, reused_findings
     data = StoreRunData(store, run_id, rules=rules, head=head)
     reused = {c.name: c for c in reused_runs}
     placed: set[str] = set()  # kinds whose reused findings are placed (two checks may share one)
-    findings: list[Finding] = []
+    findings: Spool[Finding] = Spool()
     check_runs: list[CheckRun] = []
     for name, registered in REGISTRY.items():  # in check order, as an inspection lists them
         if name in reused:

@@ -7,6 +7,7 @@ Reads and writes only: the checks, the column analysis and the scorer make the v
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -39,19 +40,21 @@ class CheckRecord(Protocol):
 _FINDINGS_BATCH = 1000  # findings inserted per statement (7,375 at once: +12 MB of rows and evidence JSON)
 
 
-def replace_check_results(store: Store, run_id: int, findings: Sequence[Finding], check_runs: Iterable[CheckRecord],
+def replace_check_results(store: Store, run_id: int, findings: Iterable[Finding], check_runs: Iterable[CheckRecord],
                           column_rows: Sequence[dict[str, Any]], analyses: Analyses | None = None) -> None:
     """Replace the run's stored findings, ``columns`` rows and check records with these, and store
-    ``analyses`` (:func:`save_run_analyses`), in one transaction."""
+    ``analyses`` (:func:`save_run_analyses`), in one transaction. ``findings`` are read once, in
+    order, :data:`_FINDINGS_BATCH` at a time (a spool of them is never held whole)."""
     with store.engine.begin() as conn:
         conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))
         conn.execute(t.check_runs.delete().where(t.check_runs.c.run_id == run_id))
-        for start in range(0, len(findings), _FINDINGS_BATCH):  # in order; a batch's rows and JSON at a time
+        remaining = iter(findings)
+        while batch := list(itertools.islice(remaining, _FINDINGS_BATCH)):  # a batch's rows and JSON at a time
             conn.execute(insert(t.findings), [{
                 "run_id": run_id, "kind": f.kind, "code": f.code, "indicator": f.indicator,
                 "severity": f.severity, "url": f.url, "source": f.source, "target": f.target,
                 "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint,
-            } for f in findings[start:start + _FINDINGS_BATCH]])
+            } for f in batch])
         conn.execute(t.columns.delete().where(t.columns.c.run_id == run_id))
         if column_rows:  # an empty executemany would insert one row of defaults
             conn.execute(insert(t.columns), list(column_rows))

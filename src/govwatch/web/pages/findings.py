@@ -47,7 +47,7 @@ def finding_page(finding_id: int, request: Request, scope: PageScope) -> Respons
                 "findings": [{"id": pid, "kind": row["kind"], "code": row["code"], "indicator": row["indicator"],
                               "severity": row["severity"], "url": row["url"], "source": row["source"],
                               "target": row["target"], "message": row["message"], "evidence": row["evidence"]}]}
-    problem = build_view(document).problems[0]
+    problem = next(iter(build_view(document).problems))
     has_page = site_page_rows.page_body(store, int(row["run_id"]), row["url"]) is not None
     evidence = ([(name, plain_text(value)) for name, value in evidence_rows(row["evidence"])]  # old runs' English
                 if isinstance(row["evidence"], dict) else [])

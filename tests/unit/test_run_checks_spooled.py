@@ -1,6 +1,7 @@
-"""run_checks packs each check's findings as they are made (pickled, PACKED_FINDINGS at a time) and
-gives them back unpacked: the same findings in the same order, values of the same types; a finding
-pickle cannot write is kept as it is; a check that crashes part-way keeps none, as before."""
+"""run_checks spools each check's findings as they are made (core/spool.py: pickled, CHUNK at a time,
+to a temporary file) and gives them back as one spool: the same findings in the same order, values
+of the same types; a finding pickle cannot write is kept as it is; a check that crashes part-way
+keeps none, as before."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from datetime import date
 
 import pytest
 
-from govwatch.checks import PACKED_FINDINGS, REGISTRY, check, run_checks
+from govwatch.checks import REGISTRY, check, run_checks
 from govwatch.core.model import Finding
+from govwatch.core.spool import CHUNK
 from govwatch.core.urls import Scope
 from govwatch.rundata import RunData
 
 HOME = "http://example.gov.cn/"
-MANY = 2 * PACKED_FINDINGS + 7  # three chunks, the last one short
+MANY = 2 * CHUNK + 7  # three chunks, the last one short
 
 
 def _finding(i: int, evidence: dict[str, object]) -> Finding:
@@ -45,7 +47,7 @@ def registered() -> Iterator[dict[str, list[Finding]]]:
         yield f
 
     def crashes(data: RunData) -> Iterator[Finding]:
-        for i in range(PACKED_FINDINGS + 1):  # one chunk packed before the crash
+        for i in range(CHUNK + 1):  # one chunk spooled before the crash
             yield _finding(i, {})
         raise ValueError("broken part-way")
 
@@ -59,15 +61,17 @@ def registered() -> Iterator[dict[str, list[Finding]]]:
 
 def test_findings_come_back_equal_in_order_with_their_types(registered: dict[str, list[Finding]]) -> None:
     data = RunData(site_url=HOME, scope=Scope.for_site(HOME), as_of=date(2026, 11, 20), fetches={})
-    findings, runs = run_checks(data, ["test_packed.many", "test_packed.odd", "test_packed.crashes"])
+    spooled, runs = run_checks(data, ["test_packed.many", "test_packed.odd", "test_packed.crashes"])
+    findings = list(spooled)
+    assert len(spooled) == len(findings) and list(spooled) == findings  # read back again, the same
     made = registered["many"]
     assert len(made) == MANY
-    assert findings[:MANY] == made  # equal, in order, and new objects (unpacked)
+    assert findings[:MANY] == made  # equal, in order, and new objects (read back)
     assert all(a is not b for a, b in zip(findings, made, strict=False))
     first = findings[1].evidence
     assert type(first["when"]) is date and type(first["pair"]) is tuple and type(first["ratio"]) is float
     assert findings[MANY] is registered["odd"][0]  # pickle cannot write it: kept as it was
-    assert len(findings) == MANY + 1  # the crashing check's packed chunk is not kept
+    assert len(findings) == MANY + 1  # the crashing check's spooled chunk is not kept
     by_name = {r.name: r for r in runs}
     assert (by_name["test_packed.many"].status, by_name["test_packed.many"].findings) == ("ok", MANY)
     assert by_name["test_packed.odd"].findings == 1

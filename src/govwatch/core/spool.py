@@ -1,0 +1,218 @@
+"""A spool: a long sequence of picklable items kept in a temporary file, not in memory.
+
+An inspection of a large site makes tens of thousands of findings (37,051 at 100,000 pages, about
+1 KB each as objects). Held as objects from the checks to the last report they were the largest
+thing the inspecting process kept, and they grew with the site. A :class:`Spool` is appended to as
+they are made and read back as often as needed, :data:`CHUNK` items at a time, so what stays
+resident is one chunk, whatever the site's size. The file is the process's own (an unnamed
+temporary file, gone when the spool is closed or collected); nothing in it outlives the process.
+
+Items are pickled: a spool holds only what this process made and reads back itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+CHUNK = 512  # items pickled together (one chunk is what a reader holds at a time)
+
+
+class Reread(Generic[T]):
+    """A sized sequence read from its start by every iteration, never held whole (what the
+    classes here and the report's 整改清单 are): truth is its length, ``in`` reads it through."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T]:
+        raise NotImplementedError
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == mine for mine in self)
+
+
+class Spool(Reread[T]):
+    """Items appended in order, read back in order by every iteration (see the module docstring).
+
+    ``len()`` and truth are the number of items. Spools made with :meth:`sibling` share one file,
+    so :meth:`joined` can chain them without copying an item (the file is deleted once no spool
+    holds it)."""
+
+    def __init__(self, items: Iterable[T] = ()) -> None:
+        self._file: _File | None = None
+        # (offset, length) of each written chunk; a chunk pickle cannot write is kept as a list
+        self._chunks: list[tuple[int, int] | list[T]] = []
+        self._pending: list[T] = []
+        self._count = 0
+        self.extend(items)
+
+    def sibling(self) -> Spool[T]:
+        """A new, empty spool writing to this spool's file."""
+        other: Spool[T] = Spool()
+        other._file = self._shared_file()
+        return other
+
+    @classmethod
+    def joined(cls, spools: Iterable[Spool[T]]) -> Spool[T]:
+        """One spool of the items of ``spools`` (siblings of one another), in order, not copied."""
+        out: Spool[T] = Spool()
+        for spool in spools:
+            spool._flush()
+            if spool._file is not None:
+                if out._file is None:
+                    out._file = spool._file
+                elif out._file is not spool._file:
+                    raise ValueError("only sibling spools can be joined")
+            out._chunks += spool._chunks
+            out._count += spool._count
+        return out
+
+    def append(self, item: T) -> None:
+        self._pending.append(item)
+        self._count += 1
+        if len(self._pending) >= CHUNK:
+            self._flush()
+
+    def extend(self, items: Iterable[T]) -> None:
+        for item in items:
+            self.append(item)
+
+    def _shared_file(self) -> _File:
+        if self._file is None:
+            self._file = _File()
+        return self._file
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        try:
+            data = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # kept in memory: never lost
+            self._chunks.append(self._pending)
+        else:
+            self._chunks.append(self._shared_file().write(data))
+        self._pending = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[T]:
+        self._flush()
+        for chunk in list(self._chunks):
+            if isinstance(chunk, list):
+                yield from chunk
+            else:
+                assert self._file is not None  # a spool with written chunks has its file
+                yield from pickle.loads(self._file.read(*chunk))  # noqa: S301 - pickled by this process
+
+
+class _File:
+    """The unnamed temporary file of one or more spools (closed, and so deleted, when collected)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="govwatch-spool-")  # noqa: SIM115 - closed when collected
+        self._end = 0
+
+    def write(self, data: bytes) -> tuple[int, int]:
+        """Append ``data``; returns where it is (offset, length)."""
+        self._file.seek(self._end)
+        self._file.write(data)
+        offset, self._end = self._end, self._end + len(data)
+        return offset, len(data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        self._file.seek(offset)
+        return self._file.read(length)
+
+
+class Lazy(Reread[U]):
+    """A re-iterable, sized view of a source: ``fn`` applied to each item (items ``fn`` maps to
+    None are left out when ``keep_none`` is False), computed each time it is iterated.
+
+    The inspection document's long lists are views of this kind over a :class:`Spool`: the JSON
+    writer and the HTML report read them through, item by item. ``len()`` counts by reading the
+    source once, then remembers the count."""
+
+    def __init__(self, source: Iterable[T], fn: Callable[[T], U | None], *, keep_none: bool = True,
+                 length: int | None = None) -> None:
+        self._source = source
+        self._fn = fn
+        self._keep_none = keep_none
+        self._length = length
+
+    def __iter__(self) -> Iterator[U]:
+        fn, keep_none = self._fn, self._keep_none
+        for item in self._source:
+            value = fn(item)
+            if value is not None or keep_none:
+                yield value  # type: ignore[misc]
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = sum(1 for _ in self)
+        return self._length
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Reread, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+SortKey = tuple[int | float | str, ...]
+
+
+class Sorted(Reread[T]):
+    """Items read back in the order of ``key`` (ties in the order given), sorted on disk: a private
+    temporary SQLite database, whose sort holds a few MB whatever the number of items.
+
+    ``key`` gives a tuple of the same length and column types for every item (int, float or str:
+    SQLite orders them as Python does; text by code point). Made once, read as often as needed."""
+
+    def __init__(self, items: Iterable[T], key: Callable[[T], SortKey]) -> None:
+        # "": a temporary on-disk database, deleted when closed; read by the thread a report is written in
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._width = 0
+        self._count = 0
+        for batch in _batches(items, CHUNK):
+            rows = [(*key(item), pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)) for item in batch]
+            if not self._width:
+                self._width = len(rows[0]) - 1
+                columns = ", ".join(f"k{i}" for i in range(self._width))
+                self._db.execute(f"CREATE TABLE items (seq INTEGER PRIMARY KEY, {columns}, item BLOB)")
+            marks = ", ".join("?" * (self._width + 1))
+            self._db.executemany(f"INSERT INTO items VALUES (NULL, {marks})", rows)  # noqa: S608 - our columns
+            self._count += len(rows)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[T]:
+        if not self._count:
+            return
+        order = ", ".join(f"k{i}" for i in range(self._width))
+        for (data,) in self._db.execute(f"SELECT item FROM items ORDER BY {order}, seq"):  # noqa: S608 - our columns
+            yield pickle.loads(data)  # noqa: S301 - pickled by this process
+
+    def __del__(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
