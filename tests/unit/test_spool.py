@@ -4,7 +4,9 @@ byte the JSON of the same document with plain lists."""
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import random
 from datetime import date
 
@@ -85,3 +87,18 @@ def test_json_of_lazy_lists_is_the_json_of_plain_lists() -> None:
     plain = json.loads(json_bytes(document))
     assert len(plain["findings"]) == 300 and len(plain["links"]["broken"]) == 43 and plain["empty"] == []
     assert b"".join(json_chunks(document)) == json_bytes(document) == json_bytes(plain)
+
+
+def test_pickled_and_copied_they_arrive_whole() -> None:
+    findings = Spool(_items(CHUNK + 2))
+    document = {"findings": Lazy(findings, lambda f: f["n"]), "spool": findings,
+                "sorted": Sorted([3, 1, 2], key=lambda i: (i,))}
+    arrived = pickle.loads(pickle.dumps(document))
+    assert arrived["findings"] == list(range(CHUNK + 2)) and type(arrived["findings"]) is list
+    assert type(arrived["spool"]) is Spool and list(arrived["spool"]) == _items(CHUNK + 2)
+    assert arrived["sorted"] == [1, 2, 3]
+    assert copy.deepcopy(document)["findings"] == list(range(CHUNK + 2))
+    assert findings[CHUNK + 1] == _items(1, CHUNK + 1)[0] and findings[-1]["n"] == CHUNK + 1
+    assert findings[1:3] == _items(2, 1)
+    with pytest.raises(IndexError):
+        findings[CHUNK + 2]

@@ -17,7 +17,7 @@ import pickle
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -27,7 +27,9 @@ CHUNK = 512  # items pickled together (one chunk is what a reader holds at a tim
 
 class Reread(Generic[T]):
     """A sized sequence read from its start by every iteration, never held whole (what the
-    classes here and the report's 整改清单 are): truth is its length, ``in`` reads it through."""
+    classes here and the report's 整改清单 are). Truth is its length; ``in``, ``==`` (with another
+    such sequence, a list or a tuple: the same items in the same order) and indexing read it
+    through from the start (``x[i]``, ``x[a:b]`` as a list): for a few items, not in a loop."""
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -40,6 +42,32 @@ class Reread(Generic[T]):
 
     def __contains__(self, item: object) -> bool:
         return any(item == mine for mine in self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Reread, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (and deep-copied) as the list of its items: a document sent to another process
+        arrives whole, with plain lists."""
+        return list, (list(self),)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} items")
+        return next(itertools.islice(self, position, None))
 
 
 class Spool(Reread[T]):
@@ -56,6 +84,9 @@ class Spool(Reread[T]):
         self._pending: list[T] = []
         self._count = 0
         self.extend(items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Spool, (list(self),)  # a spool of its own in the process that reads it
 
     def sibling(self) -> Spool[T]:
         """A new, empty spool writing to this spool's file."""
@@ -163,12 +194,6 @@ class Lazy(Reread[U]):
             self._length = sum(1 for _ in self)
         return self._length
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Reread, list, tuple)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 SortKey = tuple[int | float | str, ...]

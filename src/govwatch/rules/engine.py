@@ -148,7 +148,9 @@ def score(rules: RuleSet, given: ScoreInput) -> dict[str, Any]:
     scoring = table["scoring"]
     site = given.site
     active = [f for f in given.findings if not f.exempt and not f.suppressed and not f.withheld]
-    trace: dict[str, dict[str, Any]] = {f.id: _initial_trace(f) for f in given.findings}
+    initial: dict[tuple[Any, ...], dict[str, Any]] = {}
+    # Entries start shared (one object per distinct first state), and are replaced, never changed.
+    trace: dict[str, dict[str, Any]] = {f.id: _shared(_initial_trace(f), initial) for f in given.findings}
 
     vetoes = [_veto(v, active, given, trace) for v in table["vetoes"]]
     skipped_groups = set()
@@ -173,8 +175,12 @@ def _shared_traces(trace: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     is also the ``scoring`` of its finding in the inspection document (12 MB there, 0.1 MB shared).
     The sheet is read, never changed, once it is made."""
     shared: dict[tuple[Any, ...], dict[str, Any]] = {}
-    return {fid: shared.setdefault(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.items()), entry)
-            for fid, entry in trace.items()}
+    return {fid: _shared(entry, shared) for fid, entry in trace.items()}
+
+
+def _shared(entry: dict[str, Any], pool: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
+    """``entry``, or the equal trace entry already in ``pool``."""
+    return pool.setdefault(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.items()), entry)
 
 
 def _initial_trace(f: EngineFinding) -> dict[str, Any]:
@@ -216,7 +222,7 @@ def _veto(veto: dict[str, Any], active: Sequence[EngineFinding], given: ScoreInp
         status = "clear"
     found = sorted({i for c in holding for i in c["findings"]})
     for fid in found:
-        trace[fid]["vetoes"].append(veto["id"])
+        trace[fid] = {**trace[fid], "vetoes": [*trace[fid]["vetoes"], veto["id"]]}  # entries are shared: replaced
     return {"id": veto["id"], "name": veto["name"], "status": status, "triggered": bool(holding),
             "reason": "；".join(f"{c['label']}（{c['count']}处）" for c in holding) or None,
             "conditions": conditions, "findings": found, "missing_kinds": missing,
@@ -287,7 +293,7 @@ def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding]
                 once_used.add(rule_index)
             entry["findings"].append({"id": f.id, "points": _round(points), "note": note})
             entry["raw_points"] += points
-            trace[f.id].update(points=_round(points), indicator=spec["id"], status="scored",
+            trace[f.id] = dict(trace[f.id], points=_round(points), indicator=spec["id"], status="scored",
                                note=note or spec["name"])
         if note := given.reviewed.get(spec["id"]):
             entry["review_note"] = note
