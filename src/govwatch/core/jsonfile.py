@@ -77,8 +77,8 @@ def _chunks(value: Any, depth: int) -> Iterator[bytes]:
     if isinstance(value, dict) and value and depth < 2 and all(isinstance(key, str) for key in value):
         pieces: Iterator[tuple[bytes, Any]] = ((orjson.dumps(key) + b": ", item) for key, item in value.items())
         opening, closing = b"{", b"}"
-    elif isinstance(value, (list, Reread)) and len(value) >= _STREAMED_LIST and depth < 3:
-        pieces = ((b"", item) for item in value)
+    elif depth < 3 and (isinstance(value, Reread) or isinstance(value, list) and len(value) >= _STREAMED_LIST):
+        pieces = ((b"", item) for item in value)  # a lazy list read once, its length never asked
         opening, closing = b"[", b"]"
     elif isinstance(value, dict) and len(value) > _DICT_SLICE:
         yield from _dict_slices(value, depth)
@@ -87,10 +87,12 @@ def _chunks(value: Any, depth: int) -> Iterator[bytes]:
         yield orjson.dumps(value, default=_default, option=_OPTIONS).replace(b"\n", inner[:-2])
         return
     yield opening
+    empty = True
     for index, (prefix, item) in enumerate(pieces):
+        empty = False
         yield (inner if index == 0 else b"," + inner) + prefix
         yield from _chunks(item, depth + 1)
-    yield b"\n" + b"  " * depth + closing
+    yield closing if empty else b"\n" + b"  " * depth + closing
 
 
 def _dict_slices(value: dict[Any, Any], depth: int) -> Iterator[bytes]:

@@ -49,13 +49,9 @@ def _html_chunks(document: dict[str, Any]) -> Iterator[str]:
     written piece by piece, it is never one string, nor its UTF-8 bytes besides)."""
     view = build_view(document)
     columns = document.get("columns") or []
-    summary = {"broken_homepage": 0, "broken_other": 0, "confirmed": 0,  # one pass over the broken links
-               "stale_columns": sum(1 for c in columns if c.get("stale")),
+    summary = {"broken_homepage": view.broken.homepage, "broken_other": view.broken.other,
+               "confirmed": view.broken.confirmed, "stale_columns": sum(1 for c in columns if c.get("stale")),
                "blank_columns": sum(1 for c in columns if c.get("blank")), "problems": view.counts.found}
-    for b in (document.get("links") or {}).get("broken") or []:
-        summary["broken_homepage"] += b["scope"] == "homepage"
-        summary["broken_other"] += b["scope"] == "other"
-        summary["confirmed"] += bool(b.get("confirmed"))
     return _env.get_template("inspection.html.j2").generate(
         doc=document, view=view, summary=summary,
         scope_names=_SCOPE, resource_names=_RESOURCE,

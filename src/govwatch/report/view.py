@@ -32,7 +32,7 @@ from typing import Any
 from govwatch.analysis.columns.classify import COLUMN_TYPE_LABELS
 from govwatch.checks import REGISTRY, load_builtin_checks
 from govwatch.core.catalogue import catalogue, remediation
-from govwatch.core.spool import Lazy, Reread, Sorted
+from govwatch.core.spool import Reread, Sorted, Spool
 from govwatch.crawl.error_wording import bracketed, error_text, labels, raw_reason_text
 from govwatch.crawl.error_wording import soft_404_text as soft_404_text  # re-exported for the renderers
 from govwatch.crawl.error_wording import status_text as status_text
@@ -180,9 +180,10 @@ class ReportView:
     score_lines: list[tuple[str, str]]
     vetoes: list[VetoRow]
     indicators: list[IndicatorRow]
-    problems: Collection[Problem]  # a Lazy view of the document's findings (core/spool.py)
+    problems: Collection[Problem]  # a Spool (core/spool.py): read back, not held
     rectification: Collection[RectificationItem]
     counts: ProblemCounts
+    broken: BrokenCounts
     not_assessed: list[str]
     notes: list[str] = field(default_factory=list)
     scored: bool = False  # a rule table scored the document
@@ -478,21 +479,35 @@ class ProblemCounts:
             yield p
 
 
-def _overview(document: Mapping[str, Any], counts: ProblemCounts) -> list[tuple[str, str]]:
+@dataclass(slots=True)
+class BrokenCounts:
+    """The document's broken links counted in one pass: on the homepage, elsewhere, confirmed."""
+
+    homepage: int = 0
+    other: int = 0
+    confirmed: int = 0
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any]) -> BrokenCounts:
+        counts = cls()
+        for b in (document.get("links") or {}).get("broken") or []:
+            counts.homepage += b.get("scope") == "homepage"
+            counts.other += b.get("scope") == "other"
+            counts.confirmed += bool(b.get("confirmed"))
+        return counts
+
+
+def _overview(document: Mapping[str, Any], counts: ProblemCounts, broken: BrokenCounts) -> list[tuple[str, str]]:
     pages = document.get("pages") or {}
     links = document.get("links") or {}
     columns = document.get("columns") or []
     homepage = document.get("homepage") or {}
-    homepage_broken = other_broken = 0
-    for b in links.get("broken") or []:
-        homepage_broken += b.get("scope") == "homepage"
-        other_broken += b.get("scope") == "other"
     rows = [
         ("抓取页面", str(pages.get("crawled", 0))),
         ("无法打开的页面", str(pages.get("failed", 0))),
         ("已检查链接", str(links.get("checked", 0))),
-        ("首页不可用链接", str(homepage_broken)),
-        ("其他页面不可用链接", str(other_broken)),
+        ("首页不可用链接", str(broken.homepage)),
+        ("其他页面不可用链接", str(broken.other)),
         ("栏目", str(len(columns))),
         ("不更新栏目", str(sum(1 for c in columns if c.get("stale")))),
         ("空白栏目", str(sum(1 for c in columns if c.get("blank")))),
@@ -532,8 +547,8 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
     veto_names = {v["id"]: v["name"] for v in (sheet or {}).get("vetoes") or []}
     kinds = {i["id"]: i.get("kind") or "deduction" for i in (sheet or {}).get("indicators") or []}
     by_name = {name: iid for iid, name in reversed(names.items())}
-    findings = document.get("findings") or []
-    problems = Lazy(findings, lambda f: _problem(f, sheet, names, veto_names, kinds, by_name), length=len(findings))
+    # Each problem made once, kept on disk (core/spool.py): the 整改清单 and every renderer read them back.
+    problems = Spool(_problem(f, sheet, names, veto_names, kinds, by_name) for f in document.get("findings") or [])
     verdict, verdict_class = verdict_text(document)
     reasons = [plain_text(r) for r in (sheet or {}).get("reasons") or []]
     all_names = {**veto_names, **names}
@@ -552,9 +567,10 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
         notes.append("已豁免、临时报备期内的问题照常列出，不计分，不列入整改清单。")
     counts = ProblemCounts()
     to_fix = Rectification(counts.counting(problems))  # one pass over the problems: sorted and counted
-    return ReportView(cover=cover, overview=_overview(document, counts), score_lines=_score_lines(sheet),
+    broken = BrokenCounts.of(document)
+    return ReportView(cover=cover, overview=_overview(document, counts, broken), score_lines=_score_lines(sheet),
                       vetoes=_veto_rows(sheet), indicators=_indicator_rows(sheet), problems=problems,
-                      rectification=to_fix, counts=counts, not_assessed=not_assessed, notes=notes,
+                      rectification=to_fix, counts=counts, broken=broken, not_assessed=not_assessed, notes=notes,
                       scored=bool(sheet), checks=_check_rows(document))
 
 
