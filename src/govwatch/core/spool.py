@@ -1,13 +1,16 @@
-"""A spool: a long sequence of picklable items kept in a temporary file, not in memory.
+"""Long sequences kept on disk, not in memory: :class:`Spool`, :class:`Lazy` and :class:`Sorted`.
 
 An inspection of a large site makes tens of thousands of findings (37,051 at 100,000 pages, about
-1 KB each as objects). Held as objects from the checks to the last report they were the largest
-thing the inspecting process kept, and they grew with the site. A :class:`Spool` is appended to as
-they are made and read back as often as needed, :data:`CHUNK` items at a time, so what stays
-resident is one chunk, whatever the site's size. The file is the process's own (an unnamed
-temporary file, gone when the spool is closed or collected); nothing in it outlives the process.
+1 KB each as objects) and meets a hundred thousand link targets it cannot verify. Held as objects
+from the checks to the last report they were the largest thing the inspecting process kept, and
+they grew with the site. A :class:`Spool` is appended to as they are made and read back as often
+as needed, :data:`CHUNK` items at a time, so what stays resident is one chunk, whatever the site's
+size; a :class:`Lazy` view maps a spool's items as they are read (the inspection document's
+entries); a :class:`Sorted` spool gives them back in another order, sorted by SQLite on disk.
 
-Items are pickled: a spool holds only what this process made and reads back itself.
+The files are the process's own (unnamed temporary files and private temporary databases, deleted
+when the last object holding one is collected); nothing in them outlives the process. Items are
+pickled: a spool holds only what this process made and reads back itself.
 """
 
 from __future__ import annotations
@@ -195,7 +198,6 @@ class Lazy(Reread[U]):
         return self._length
 
 
-
 SortKey = tuple[int | float | str, ...]
 
 
@@ -207,7 +209,8 @@ class Sorted(Reread[T]):
     SQLite orders them as Python does; text by code point). Made once, read as often as needed."""
 
     def __init__(self, items: Iterable[T], key: Callable[[T], SortKey]) -> None:
-        # "": a temporary on-disk database, deleted when closed; read by the thread a report is written in
+        # "": a private temporary database on disk, deleted when the connection is closed (collected);
+        # made where the checks run, read where the reports are written (another thread in the service)
         self._db = sqlite3.connect("", check_same_thread=False)
         self._width = 0
         self._count = 0
@@ -230,11 +233,6 @@ class Sorted(Reread[T]):
         order = ", ".join(f"k{i}" for i in range(self._width))
         for (data,) in self._db.execute(f"SELECT item FROM items ORDER BY {order}, seq"):  # noqa: S608 - our columns
             yield pickle.loads(data)  # noqa: S301 - pickled by this process
-
-    def __del__(self) -> None:
-        db = getattr(self, "_db", None)
-        if db is not None:
-            db.close()
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
