@@ -5,10 +5,13 @@ byte the JSON of the same document with plain lists."""
 from __future__ import annotations
 
 import copy
+import gc
 import json
+import os
 import pickle
 import random
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +105,17 @@ def test_pickled_and_copied_they_arrive_whole() -> None:
     assert findings[1:3] == _items(2, 1)
     with pytest.raises(IndexError):
         findings[CHUNK + 2]
+
+
+def test_spools_hold_no_open_file_and_their_file_goes_with_them() -> None:
+    small = Spool(_items(CHUNK - 1))
+    assert small._file is None and list(small) == _items(CHUNK - 1)  # fewer than a chunk: never on disk
+    before = len(os.listdir("/proc/self/fd"))
+    many = [Spool(_items(CHUNK + 1)) for _ in range(50)]  # a bulletin's worth of sites
+    assert all(len(list(s)) == CHUNK + 1 for s in many)
+    assert len(os.listdir("/proc/self/fd")) <= before + 2  # not one open file per spool
+    path = Path(many[0]._file._path)
+    assert path.exists()
+    del many
+    gc.collect()
+    assert not path.exists()

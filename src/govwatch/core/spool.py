@@ -8,17 +8,20 @@ as needed, :data:`CHUNK` items at a time, so what stays resident is one chunk, w
 size; a :class:`Lazy` view maps a spool's items as they are read (the inspection document's
 entries); a :class:`Sorted` spool gives them back in another order, sorted by SQLite on disk.
 
-The files are the process's own (unnamed temporary files and private temporary databases, deleted
-when the last object holding one is collected); nothing in them outlives the process. Items are
-pickled: a spool holds only what this process made and reads back itself.
+The files are the process's own (temporary files and private temporary databases, deleted when
+the last object holding one is collected, or at exit). Items are pickled: a spool holds only what
+this process made and reads back itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import pickle
 import sqlite3
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
@@ -142,8 +145,7 @@ class Spool(Reread[T]):
         return self._count
 
     def __iter__(self) -> Iterator[T]:
-        self._flush()
-        for chunk in list(self._chunks):
+        for chunk in [*self._chunks, list(self._pending)]:  # a spool of fewer than CHUNK items: no file
             if isinstance(chunk, list):
                 yield from chunk
             else:
@@ -152,22 +154,33 @@ class Spool(Reread[T]):
 
 
 class _File:
-    """The unnamed temporary file of one or more spools (closed, and so deleted, when collected)."""
+    """The temporary file of one or more spools, deleted when the last of them is collected (or at
+    exit). It is opened for each chunk written or read, never held open: a bulletin of a thousand
+    sites keeps a thousand spools of problems, and as many open files would exhaust the process's
+    limit on some machines."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="govwatch-spool-")  # noqa: SIM115 - closed when collected
+        handle, self._path = tempfile.mkstemp(prefix="govwatch-spool-")
+        os.close(handle)
         self._end = 0
+        weakref.finalize(self, _unlink, self._path)
 
     def write(self, data: bytes) -> tuple[int, int]:
         """Append ``data``; returns where it is (offset, length)."""
-        self._file.seek(self._end)
-        self._file.write(data)
+        with open(self._path, "ab") as out:
+            out.write(data)
         offset, self._end = self._end, self._end + len(data)
         return offset, len(data)
 
     def read(self, offset: int, length: int) -> bytes:
-        self._file.seek(offset)
-        return self._file.read(length)
+        with open(self._path, "rb") as source:
+            source.seek(offset)
+            return source.read(length)
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 class Lazy(Reread[U]):

@@ -405,13 +405,19 @@ class Rectification(Reread[RectificationItem]):
     back one at a time."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self._sorted = Sorted((p for p in problems if p.active and not p.bonus), key=rectification_key)
+        self._problems = problems
+        self._ordered: Sorted[Problem] | None = None  # sorted when first read: a bulletin never reads it
+
+    def _sorted(self) -> Sorted[Problem]:
+        if self._ordered is None:
+            self._ordered = Sorted((p for p in self._problems if p.active and not p.bonus), key=rectification_key)
+        return self._ordered
 
     def __len__(self) -> int:
-        return len(self._sorted)
+        return len(self._sorted())
 
     def __iter__(self) -> Iterator[RectificationItem]:
-        for no, p in enumerate(self._sorted, 1):
+        for no, p in enumerate(self._sorted(), 1):
             priority = "单项否决" if p.vetoes else ("扣分" if p.points > 0 else ("问题" if p.severity == "error" else "提示"))
             yield RectificationItem(no=no, priority=priority, problem=p)
 
@@ -462,7 +468,7 @@ def _indicator_rows(sheet: Mapping[str, Any] | None) -> list[IndicatorRow]:
 @dataclass(slots=True)
 class ProblemCounts:
     """How many problems a document has: active (not bonus), of them with deductions, and
-    exempted or filed (the overview's, counted in the pass that sorts the 整改清单)."""
+    exempted or filed (the overview's, counted as the problems are made)."""
 
     found: int = 0
     deducted: int = 0
@@ -547,8 +553,10 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
     veto_names = {v["id"]: v["name"] for v in (sheet or {}).get("vetoes") or []}
     kinds = {i["id"]: i.get("kind") or "deduction" for i in (sheet or {}).get("indicators") or []}
     by_name = {name: iid for iid, name in reversed(names.items())}
-    # Each problem made once, kept on disk (core/spool.py): the 整改清单 and every renderer read them back.
-    problems = Spool(_problem(f, sheet, names, veto_names, kinds, by_name) for f in document.get("findings") or [])
+    # Each problem made (and counted) once, kept on disk (core/spool.py): the renderers read them back.
+    counts = ProblemCounts()
+    problems = Spool(counts.counting(_problem(f, sheet, names, veto_names, kinds, by_name)
+                                     for f in document.get("findings") or []))
     verdict, verdict_class = verdict_text(document)
     reasons = [plain_text(r) for r in (sheet or {}).get("reasons") or []]
     all_names = {**veto_names, **names}
@@ -565,12 +573,10 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
     notes = []
     if sheet:
         notes.append("已豁免、临时报备期内的问题照常列出，不计分，不列入整改清单。")
-    counts = ProblemCounts()
-    to_fix = Rectification(counts.counting(problems))  # one pass over the problems: sorted and counted
     broken = BrokenCounts.of(document)
     return ReportView(cover=cover, overview=_overview(document, counts, broken), score_lines=_score_lines(sheet),
                       vetoes=_veto_rows(sheet), indicators=_indicator_rows(sheet), problems=problems,
-                      rectification=to_fix, counts=counts, broken=broken, not_assessed=not_assessed, notes=notes,
+                      rectification=Rectification(problems), counts=counts, broken=broken, not_assessed=not_assessed, notes=notes,
                       scored=bool(sheet), checks=_check_rows(document))
 
 
