@@ -110,6 +110,8 @@ def test_pickled_and_copied_they_arrive_whole() -> None:
 def test_spools_hold_no_open_file_and_their_file_goes_with_them() -> None:
     small = Spool(_items(CHUNK - 1))
     assert small._file is None and list(small) == _items(CHUNK - 1)  # fewer than a chunk: never on disk
+    idle = Spool().sibling()  # a check run that found nothing: no file either
+    assert not Spool.joined([idle, idle.sibling()]) and idle._file is not None and idle._file._path is None
     before = len(os.listdir("/proc/self/fd"))
     many = [Spool(_items(CHUNK + 1)) for _ in range(50)]  # a bulletin's worth of sites
     assert all(len(list(s)) == CHUNK + 1 for s in many)

@@ -160,19 +160,22 @@ class _File:
     limit on some machines."""
 
     def __init__(self) -> None:
-        handle, self._path = tempfile.mkstemp(prefix="govwatch-spool-")
-        os.close(handle)
+        self._path: str | None = None  # made at the first write: a spool that writes nothing makes no file
         self._end = 0
-        weakref.finalize(self, _unlink, self._path)
 
     def write(self, data: bytes) -> tuple[int, int]:
         """Append ``data``; returns where it is (offset, length)."""
+        if self._path is None:
+            handle, self._path = tempfile.mkstemp(prefix="govwatch-spool-")
+            os.close(handle)
+            weakref.finalize(self, _unlink, self._path)
         with open(self._path, "ab") as out:
             out.write(data)
         offset, self._end = self._end, self._end + len(data)
         return offset, len(data)
 
     def read(self, offset: int, length: int) -> bytes:
+        assert self._path is not None  # only written chunks are read
         with open(self._path, "rb") as source:
             source.seek(offset)
             return source.read(length)
