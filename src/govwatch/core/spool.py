@@ -230,7 +230,7 @@ class Sorted(Reread[T]):
         self._db = sqlite3.connect("", check_same_thread=False)
         self._width = 0
         self._count = 0
-        for batch in _batches(items, CHUNK):
+        for batch in batches(items, CHUNK):
             rows = [(*key(item), pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)) for item in batch]
             if not self._width:
                 self._width = len(rows[0]) - 1
@@ -251,7 +251,8 @@ class Sorted(Reread[T]):
             yield pickle.loads(data)  # noqa: S301 - pickled by this process
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` read once, as lists of ``size`` (the last one shorter)."""
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch

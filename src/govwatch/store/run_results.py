@@ -7,7 +7,6 @@ Reads and writes only: the checks, the column analysis and the scorer make the v
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, insert, select
 
 from govwatch.core.model import Finding
+from govwatch.core.spool import batches
 from govwatch.store import tables as t
 from govwatch.store.db import Store, now_iso
 
@@ -48,8 +48,7 @@ def replace_check_results(store: Store, run_id: int, findings: Iterable[Finding]
     with store.engine.begin() as conn:
         conn.execute(t.findings.delete().where(t.findings.c.run_id == run_id))
         conn.execute(t.check_runs.delete().where(t.check_runs.c.run_id == run_id))
-        remaining = iter(findings)
-        while batch := list(itertools.islice(remaining, _FINDINGS_BATCH)):  # a batch's rows and JSON at a time
+        for batch in batches(findings, _FINDINGS_BATCH):  # a batch's rows and JSON at a time
             conn.execute(insert(t.findings), [{
                 "run_id": run_id, "kind": f.kind, "code": f.code, "indicator": f.indicator,
                 "severity": f.severity, "url": f.url, "source": f.source, "target": f.target,
