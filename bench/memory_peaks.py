@@ -114,6 +114,8 @@ def role_of(pid: int) -> str:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return "gone"
+    if not cmd:  # a process exiting (or a zombie) shows no command line: it keeps the role it had
+        return "gone"
     if cmd.startswith("/usr/bin/time"):
         return "time"
     try:

@@ -313,3 +313,15 @@ class RunData:
         for url, row in self.fetch_rows("resource", "attachment"):
             if not row.get("error") and (row.get("status") or 0) < 400:
                 yield url, row
+
+    def attachment_links(self) -> Iterator[tuple[str, Mapping[str, Any], list[tuple[str, str]]]]:
+        """(url, fetch row, links) of every attachment of :meth:`attachments`, in crawl order, with
+        the (source, text) of every link to it, ordered by source, then text (a link of a stored
+        run's site template counts once per page holding it). The store streams them: neither the
+        attachments nor their links are ever held all at once."""
+        attachments = list(self.attachments())
+        linking: dict[str, list[tuple[str, str]]] = {}
+        for source, target, _kind, text, _via in self.links_to({url for url, _row in attachments}):
+            linking.setdefault(target, []).append((source, text))
+        for url, row in attachments:
+            yield url, row, sorted(linking.get(url, ()))

@@ -25,6 +25,10 @@ class Counting(RunData):
                          bodies={url: body for url, (body, _digest, _ctype) in bodies.items()})
         self.asked: list[str] = []
 
+    def body(self, url: str) -> bytes | None:
+        self.asked.append(url)
+        return super().body(url)
+
     def bodies(self, urls: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         wanted = list(urls)
         self.asked.extend(wanted)

@@ -15,6 +15,7 @@ from govwatch.rules import load_ruleset
 from govwatch.scoring import runs as scoring
 from govwatch.store import tables as t
 from govwatch.store.db import Store
+from govwatch.store.run_results import TRACES, sheet_from_store
 from govwatch.store.stored_run import StoreRunData
 
 
@@ -27,7 +28,7 @@ def stored_sheets(store: Store, ruleset: str) -> dict[int, list[bytes]]:
         rows = conn.execute(select(t.scores.c.run_id, t.scores.c.sheet).where(t.scores.c.ruleset == ruleset)).all()
     out: dict[int, list[bytes]] = {}
     for run_id, sheet in rows:
-        out.setdefault(run_id, []).append(sheet_bytes(sheet))
+        out.setdefault(run_id, []).append(sheet_bytes(sheet_from_store(sheet)))
     return out
 
 
@@ -53,6 +54,20 @@ def test_batch_sheets_equal_one_run_sheets(runs: tuple[Store, list[int]], table:
     assert [sheet_bytes(s) for s in batch] == [sheet_bytes(s) for s in single]
     stored = stored_sheets(store, table)  # replaced, not added: one sheet per run and table after both passes
     assert {r: stored[r] for r in run_ids} == {r: [sheet_bytes(s)] for r, s in zip(run_ids, single, strict=True)}
+
+
+def test_a_sheet_is_stored_short_and_read_back_whole(runs: tuple[Store, list[int]]) -> None:
+    """The per-finding trace is stored as its distinct entries (fewer than the findings), and read
+    back equal, in order; a sheet stored whole (before the short form) is read as it is."""
+    store, run_ids = runs
+    sheet = scoring.score_stored_run(store, run_ids[0]).sheet
+    with store.engine.connect() as conn:
+        raw = conn.execute(select(t.scores.c.sheet).where(t.scores.c.run_id == run_ids[0])
+                           .order_by(t.scores.c.id.desc())).scalars().first()
+    assert "findings" not in raw and len(raw[TRACES]["ids"]) == len(sheet["findings"]) > len(raw[TRACES]["entries"])
+    back = sheet_from_store(raw)
+    assert back == sheet and list(back) == list(sheet) and list(back["findings"]) == list(sheet["findings"])
+    assert sheet_from_store(sheet) == sheet and sheet_from_store(None) is None
 
 
 def test_tables_differ_so_the_comparison_can_fail(runs: tuple[Store, list[int]]) -> None:

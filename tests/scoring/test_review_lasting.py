@@ -92,7 +92,7 @@ def test_two_findings_on_one_url_and_indicator_get_two_ids(copy: Store, inspecte
     assert len({f.fingerprint for f, _, _ in review.findings}) == 2
     # both are scored, each under its own ID, and both resolve back to their own row
     scored = score_stored_run(copy, r1, _rules())
-    reviewer = {e.id: e for e in scored.engine_findings if e.origin == "reviewer"}
+    reviewer = {e.id: e for e in scored.reviewer_findings}
     assert set(reviewer) == set(ids)
     assert [resolve_finding(copy, i)["id"] for i in ids] == [first, second]
     assert reviewer_finding_id(copy, inspected["site_id"], review.findings[1][0].fingerprint) == second
@@ -106,7 +106,7 @@ def test_a_reviewer_finding_lasts_for_every_later_run(copy: Store, inspected: di
         ([early], [early, middle], [early, middle])
     # the later run's score counts it: a rescore of run 3 carries run 1's finding
     scored = score_stored_run(copy, r3, _rules())
-    carried = [e for e in scored.engine_findings if e.origin == "reviewer"]
+    carried = list(scored.reviewer_findings)
     assert {e.finding.message for e in carried} == {"首页要闻标题有错别字"} and len(carried) == 2
     assert {problem_id(f) for f in stored_findings(copy, r3)} >= {e.id for e in carried}
 
@@ -157,7 +157,7 @@ def test_edits_change_the_score_and_keep_an_audit_trail(copy: Store, inspected: 
     rg = problem_id(next(f for f, _, _ in load_review(copy, r2, inspected["site_id"]).findings))
     row = edit_finding(copy, rg, message="首页两处错别字", points=2, rules=_rules(), actor="王五", reason="复核后补充")
     assert (row["message"], row["points"], row["indicator"]) == ("首页两处错别字", 2, "wording")
-    traced = next(e for e in score_stored_run(copy, r2, _rules()).engine_findings if e.id == rg)
+    traced = next(e for e in score_stored_run(copy, r2, _rules()).reviewer_findings if e.id == rg)
     assert (traced.points, traced.finding.message) == (2, "首页两处错别字")  # the ID survives the edit
     [_, edit] = finding_history(copy, finding)
     assert (edit["action"], edit["actor"], edit["note"]) == ("edit", "王五", "复核后补充")

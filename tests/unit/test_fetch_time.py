@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from govwatch.analysis.columns.analyze import DatedItem, split_by_time
+from govwatch.analysis.columns.analyze import DatedItem, ItemTally
 from govwatch.core.clock import SHANGHAI
 from govwatch.core.model import FetchResult
 from govwatch.core.urls import Scope
@@ -46,10 +46,13 @@ def test_items_split_into_the_period_after_it_and_the_future() -> None:
     items = [DatedItem(title, None, when, "", LIST) for title, when in (
         ("in the period", date(2026, 11, 22)), ("after as-of, before the crawl", date(2026, 12, 4)),
         ("future", date(2026, 12, 5)), ("undated", None))]
-    dated, later, future = split_by_time(data, items)
-    assert [it.title for it in dated] == ["in the period"]
-    assert [it.title for it in later] == ["after as-of, before the crawl"]
-    assert [it.title for it in future] == ["future"]
+    tally = ItemTally(data)
+    for item in items:
+        tally.add(item.title, item)
+    tally.add("future", DatedItem("the same item again", None, date(2026, 12, 6), "", LIST))
+    assert (tally.items, tally.last_update, tally.after_as_of, tally.undated) == (4, date(2026, 11, 22), 1, 1)
+    assert [it.title for it in tally.future] == ["future"]
+    assert [it.title for it in tally.undated_examples] == ["undated"]
 
 
 def test_a_stored_run_exposes_each_pages_fetch_time(any_store: Store) -> None:

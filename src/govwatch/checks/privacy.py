@@ -32,6 +32,9 @@ def _finding(url: str, where: str, hits: PersonalHits, extra: dict[str, object])
                   "contexts": sorted({e["context"] for e in examples}), **extra})
 
 
+CLEAN: tuple[PersonalHits, str | None] = (PersonalHits(), None)  # an attachment body that holds nothing
+
+
 def attachment_name(url: str) -> str:
     """The file name of an attachment URL: its ``?filename=`` parameter on a download script
     (decoded from UTF-8 or GBK), else the path's last segment, with the query when that names no
@@ -64,32 +67,24 @@ def personal_data(data: RunData) -> Iterator[Finding]:
     for url, title, hits in found:
         if hits.personal.counts:
             yield _finding(url, "页面", hits.personal, {"where": "page", "title": title or hits.title})
-    attachments = dict(data.attachments())
-    links_by_target: dict[str, list[tuple[str, str, str, str, str]]] = {}
-    for link in data.links_to(set(attachments)):  # one pass over the run's links
-        links_by_target.setdefault(link[1], []).append(link)
-    # One read and one parse a file: a body shared by many URLs (a template's 附件 on every page) is
-    # read for the first of them only, and parsed as that URL names it.
-    def body_key(url: str) -> str:  # a body's hash (an in-memory run may have none: its URL)
-        return attachments[url].get("body_hash") or url
-
-    first_url: dict[str, str] = {}  # body key -> the first attachment URL with that body
-    for url in attachments:
-        first_url.setdefault(body_key(url), url)
-    parsed: dict[str, tuple[PersonalHits, str | None]] = {}  # body key -> what its text holds
-    for url, body in data.bodies(first_url.values()):
-        segments, why = _segments(url, body, attachments[url].get("content_type") or "", attachment_name(url))
-        parsed[body_key(url)] = (personal_hits(segments, data.as_of), why)
-    for url in attachments:
-        if (key := body_key(url)) not in parsed:
-            continue  # no stored body
+    # One read and one parse a file, as its first attachment URL (crawl order) names it: a body shared
+    # by many URLs (a template's 附件 on every page) is read once. What a body held is kept by its
+    # hash; a clean one keeps the shared CLEAN (the attachments themselves stream: issue 22).
+    parsed: dict[str, tuple[PersonalHits, str | None]] = {}
+    for url, row, linking in data.attachment_links():
+        key = row.get("body_hash") or url  # an in-memory run may have no hash: its URL
         name = attachment_name(url)
+        if key not in parsed:
+            body = data.body(url)
+            if body is None:
+                continue  # no stored body
+            segments, why = _segments(url, body, row.get("content_type") or "", name)
+            hits = personal_hits(segments, data.as_of)
+            parsed[key] = (hits, why) if hits.counts or why else CLEAN
         content_hits, unreadable = parsed[key]
         read += 1
-        names = [("attachment name", name)]
-        linking = links_by_target.get(url, [])
-        names += [("attachment name", link[3]) for link in linking if link[3]]
-        sources = sorted({link[0] for link in linking})[:5]
+        names = [("attachment name", name)] + [("attachment name", text) for _source, text in linking if text]
+        sources = sorted({source for source, _text in linking})[:5]
         hits = personal_hits(names, data.as_of).plus(content_hits)
         extra: dict[str, object] = {"where": "attachment", "file": name, "linked_from": sources}
         if hits.counts:

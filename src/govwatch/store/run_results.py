@@ -20,7 +20,7 @@ from govwatch.store.db import Store, now_iso
 
 __all__ = ["CheckRecord", "replace_check_results", "check_findings", "check_records", "save_score_sheet",
            "check_findings_of", "check_records_of", "save_score_sheets", "newest_completed_runs", "deadline_rows",
-           "NAME_SEPARATOR", "Analyses", "run_analyses", "save_run_analyses"]
+           "NAME_SEPARATOR", "Analyses", "run_analyses", "save_run_analyses", "sheet_from_store"]
 
 NAME_SEPARATOR = "\x1f"  # joins the names of a sheet's triggered vetoes (scores.triggered_vetoes)
 Analyses = Mapping[str, tuple[Iterable[str], Any]]  # name -> (rule-table sections read, JSON payload)
@@ -152,10 +152,47 @@ def save_score_sheets(store: Store, sheets: Sequence[tuple[int, dict[str, Any]]]
         for ruleset, run_ids in by_table.items():
             conn.execute(delete(t.scores).where(t.scores.c.run_id.in_(run_ids), t.scores.c.ruleset == ruleset))
         conn.execute(insert(t.scores), [{"run_id": run_id, "ruleset": sheet["ruleset"]["id"], "computed_at": at,
-                                         "verdict": sheet["verdict"], "score": sheet["score"], "sheet": sheet,
+                                         "verdict": sheet["verdict"], "score": sheet["score"],
+                                         "sheet": _sheet_to_store(sheet),
                                          "triggered_vetoes": NAME_SEPARATOR.join(
                                              v["name"] for v in sheet.get("vetoes") or [] if v.get("triggered"))}
                                         for run_id, sheet in sheets])
+
+
+TRACES = "finding_traces"  # the stored form of a sheet's per-finding trace (_sheet_to_store)
+
+
+def _sheet_to_store(sheet: dict[str, Any]) -> dict[str, Any]:
+    """``sheet`` as stored: its per-finding trace (``findings``: problem id -> entry) as each distinct
+    entry once, the ids in order, and each id's entry by its place. Most findings of a large run are
+    scored alike (37,051 findings of a 100,000-page run, a handful of entries): whole, its JSON was
+    6 MB, and storing it held that text three times over (+18 MB); so stored, 0.8 MB.
+    :func:`sheet_from_store` gives the sheet back as it was made."""
+    trace = sheet.get("findings")
+    if not isinstance(trace, dict) or not trace:
+        return sheet
+    entries: list[dict[str, Any]] = []
+    place: dict[int, int] = {}  # id() of an entry -> its place in entries (the sheet holds them all meanwhile)
+    for entry in trace.values():
+        if id(entry) not in place:
+            place[id(entry)] = len(entries)
+            entries.append(entry)
+    stored = {"entries": entries, "ids": list(trace), "entry": [place[id(entry)] for entry in trace.values()]}
+    return {TRACES if key == "findings" else key: stored if key == "findings" else value
+            for key, value in sheet.items()}
+
+
+def sheet_from_store(stored: Any) -> dict[str, Any] | None:
+    """A score sheet as read from ``scores.sheet`` (None: not a sheet), its per-finding trace
+    (``findings``) made again from the stored form; a sheet stored whole is returned as it is."""
+    if not isinstance(stored, dict):
+        return None
+    traces = stored.get(TRACES)
+    if not isinstance(traces, dict):
+        return stored
+    entries = traces["entries"]
+    trace = {fid: entries[at] for fid, at in zip(traces["ids"], traces["entry"], strict=True)}
+    return {"findings" if key == TRACES else key: trace if key == TRACES else value for key, value in stored.items()}
 
 
 def _newest_completed() -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 
 from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
+from govwatch.store.run_results import sheet_from_store
 from govwatch.store.ticket_rows import insert_audit
 
 __all__ = ["insert_spot_check", "spot_check_row", "spot_check_rows", "drawn_site_rows", "set_drawn_run",
@@ -93,5 +94,5 @@ def run_verdict_rows(store: Store, run_ids: list[int]) -> dict[int, dict[str, An
                for row in conn.execute(select(r.id, r.status, r.complete, r.as_of).where(r.id.in_(run_ids)))}
         for run_id, sheet in conn.execute(select(sc.run_id, sc.sheet).where(sc.run_id.in_(run_ids)).order_by(sc.id)):
             if int(run_id) in out:
-                out[int(run_id)]["sheet"] = sheet  # ascending ids: the newest sheet is written last
+                out[int(run_id)]["sheet"] = sheet_from_store(sheet)  # ascending ids: the newest sheet is written last
     return out

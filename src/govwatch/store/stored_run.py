@@ -452,6 +452,44 @@ class StoreRunData(RunData):
             _WANTED_TARGETS.drop(conn)
         return out
 
+    def attachment_links(self) -> Iterator[tuple[str, Mapping[str, Any], list[tuple[str, str]]]]:
+        # Two streamed queries in crawl order, merged: the attachments' fetch rows, and the links to
+        # them (the run's links read once). Each row is kept among the recent ones: the caller reads
+        # the attachment's body next.
+        fetches, links, src = t.fetches.c, t.links.c, t.urls.alias("src")
+        attachment_ids = select(fetches.url_id).where(fetches.run_id == self.run_id, fetches.role == "resource",
+                                                      fetches.kind == "attachment")
+        linking = (select(fetches.id, src.c.url, links.text)
+                   .join(src, src.c.id == links.source_id)
+                   .join(t.fetches, and_(fetches.run_id == self.run_id, fetches.url_id == links.target_id))
+                   .where(links.run_id == self.run_id, links.target_id.in_(attachment_ids))
+                   .order_by(fetches.id))
+        remember, id_at = self._fetches.remember, len(_FETCH_NAMES)
+        with self.store.engine.connect() as conn:
+            template_id = self._template_id(conn)
+            holders = None  # the pages holding the template: read at its first link to an attachment
+            link_rows = conn.execution_options(yield_per=2000).execute(linking)
+            pending = next(link_rows, None)
+            for values in self._fetches._rows("resource", "attachment"):
+                while pending is not None and pending[0] < values[id_at]:  # (none: both read the same fetches)
+                    pending = next(link_rows, None)
+                found: list[tuple[str, str]] = []
+                shared: list[tuple[str, str]] = []
+                while pending is not None and pending[0] == values[id_at]:
+                    (shared if pending[1] == TEMPLATE_URL else found).append((pending[1], pending[2]))
+                    pending = next(link_rows, None)
+                row = FetchRow(values)
+                if row.get("error") or (row.get("status") or 0) >= 400:
+                    continue
+                if shared:
+                    if holders is None:
+                        assert template_id is not None
+                        holders = list(self._template_pages(conn, template_id))
+                    found += [(holder, text) for _template, text in shared for holder in holders]
+                found.sort()
+                remember(values)
+                yield values[0], row, found
+
     def tagged_links(self, tags: Iterable[str], target_prefix: str = "") -> list[tuple[str, str, str]]:
         q = (select(t.urls.c.url, t.links.c.kind, t.links.c.tag).distinct()
              .join(t.urls, t.urls.c.id == t.links.c.target_id)

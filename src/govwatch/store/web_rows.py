@@ -19,6 +19,7 @@ from govwatch.store import tables as t
 from govwatch.store.db import Store, inserted_id, now_iso
 from govwatch.store.job_queue import defer_request_in
 from govwatch.store.run_listing import FULL_KINDS, newest_full_select, newest_score_join, newest_score_value
+from govwatch.store.run_results import sheet_from_store
 
 __all__ = ["USER_COLUMNS", "add_user", "user_by_name", "user_by_id", "user_rows", "set_user_disabled", "set_user_sites", "user_site_ids",
            "site_ids_of_orgs", "org_ids_of_sites", "add_session", "session_user", "delete_session", "purge_sessions",
@@ -369,4 +370,4 @@ def score_sheet_of(store: Store, run_id: int) -> dict[str, Any] | None:
     q = select(t.scores.c.sheet).where(t.scores.c.run_id == run_id).order_by(t.scores.c.id.desc()).limit(1)
     with store.engine.connect() as conn:
         sheet = conn.execute(q).scalar()
-    return sheet if isinstance(sheet, dict) else None
+    return sheet_from_store(sheet)

@@ -6,6 +6,8 @@ site config (DESIGN principle 1), so an old run can be re-judged offline.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -96,18 +98,16 @@ def _main_block(facts: dict[str, Any]) -> dict[str, Any] | None:
     return lists[0] if lists else None
 
 
-def _column_pages(data: RunData, url: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    """The column's list pages in order (entry page first, then pagination), and pages not stored."""
-    pages: list[tuple[str, dict[str, Any]]] = []
-    missing: list[str] = []
-    queue, seen = [url], {url}
+def _column_pages(data: RunData, url: str, missing: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The column's list pages in order (entry page first, then pagination), read one at a time (a
+    news column of a large site has a thousand); the URLs of pages not stored go to ``missing``."""
+    queue, seen = deque([url]), {url}
     while queue:
-        page_url = queue.pop(0)
+        page_url = queue.popleft()
         facts = data.page(page_url)
         if facts is None:
             missing.append(page_url)
             continue
-        pages.append((page_url, facts))
         further = list((facts.get("pagination") or {}).get("page_urls") or [])
         if facts.get("needs_render") and not facts.get("rendered"):
             further += facts.get("endpoints") or []  # the data the page's scripts would have shown
@@ -115,7 +115,7 @@ def _column_pages(data: RunData, url: str) -> tuple[list[tuple[str, dict[str, An
             if next_url not in seen:
                 seen.add(next_url)
                 queue.append(next_url)
-    return pages, missing
+        yield page_url, facts
 
 
 def _read_via(first: dict[str, Any], used_endpoint: bool) -> str:
@@ -133,61 +133,66 @@ def _read_via(first: dict[str, Any], used_endpoint: bool) -> str:
     return "static"
 
 
-def _items(pages: list[tuple[str, dict[str, Any]]]) -> tuple[list[DatedItem], bool]:
-    """Distinct items of the column's main lists, and whether an endpoint supplied them."""
-    items: list[DatedItem] = []
-    seen: set[tuple[str, str]] = set()
-    used_endpoint = False
-    for page_url, facts in pages:
-        block = _main_block(facts)
-        if block is None:
-            continue
-        used_endpoint |= block.get("source") == "endpoint"
-        for raw in block.get("items") or []:
-            key = (raw.get("url") or "", "" if raw.get("url") else f"{raw.get('title')}|{raw.get('date')}")
-            if key in seen:
-                continue
-            seen.add(key)
-            when = date.fromisoformat(raw["date"]) if raw.get("date") else None
-            items.append(DatedItem(raw.get("title") or "", raw.get("url"), when, raw.get("date_text") or "", page_url))
-    return items, used_endpoint
+class ItemTally:
+    """A column's distinct items counted as they are read, never all held (the news column of a
+    100,000-page site lists 21,000): how many, the undated ones (five kept as examples), the newest
+    date on or before the inspection day (only those are updates within the inspection period), how
+    many are dated after it but not after the day their list page was fetched, and those dated after
+    that: in the future (docs/columns.md, "Dates after the inspection day")."""
+
+    __slots__ = ("_data", "_limits", "_seen", "after_as_of", "future", "items", "last_update", "undated",
+                 "undated_examples")
+
+    def __init__(self, data: RunData) -> None:
+        self._data = data
+        self._seen: set[str] = set()
+        self._limits: dict[str, date] = {}  # list page -> dates after this day are in the future
+        self.items = self.undated = self.after_as_of = 0
+        self.last_update: date | None = None
+        self.future: list[DatedItem] = []
+        self.undated_examples: list[DatedItem] = []
+
+    def add(self, key: str, item: DatedItem) -> None:
+        """Count ``item`` unless an item of the same ``key`` was counted."""
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.items += 1
+        when = item.date
+        if when is None:
+            self.undated += 1
+            if len(self.undated_examples) < 5:
+                self.undated_examples.append(item)
+        elif when <= self._data.as_of:
+            self.last_update = when if self.last_update is None else max(self.last_update, when)
+        else:
+            limit = self._limits.get(item.source)
+            if limit is None:
+                limit = self._limits[item.source] = self._data.future_after(item.source)
+            if when > limit:
+                self.future.append(item)
+            else:
+                self.after_as_of += 1
 
 
-def _message_rows(data: RunData, pages: list[tuple[str, dict[str, Any]]]) -> list[DatedItem]:
+def _list_item(page_url: str, raw: dict[str, Any]) -> tuple[str, DatedItem]:
+    """An item of a column's main list and its key: its URL, else (NUL first: no URL is) its title and date."""
+    url = raw.get("url")
+    key = url or f"\0{raw.get('title')}|{raw.get('date')}"
+    when = date.fromisoformat(raw["date"]) if raw.get("date") else None
+    return key, DatedItem(raw.get("title") or "", url, when, raw.get("date_text") or "", page_url)
+
+
+def _message_rows(data: RunData, page_urls: list[str]) -> ItemTally:
     """The message rows of a column's pages, each dated by its asked time: the items of a page that
     lists messages where list reading found none (a 政民互动 page extraction took for an article)."""
-    items: list[DatedItem] = []
-    seen: set[str] = set()
-    for page_url, _facts in pages:
+    tally = ItemTally(data)
+    for page_url in page_urls:
         shown = page_html(data, page_url)
         for row in parse_message_list(*shown) if shown is not None else []:
-            if row.url not in seen:
-                seen.add(row.url)
-                items.append(DatedItem(row.title, row.url, row.asked, row.asked.isoformat() if row.asked else "",
-                                       page_url))
-    return items
-
-
-def split_by_time(data: RunData, items: list[DatedItem]) -> tuple[list[DatedItem], list[DatedItem], list[DatedItem]]:
-    """``(dated on or before the inspection day, dated after it but not after the day their list page
-    was fetched, dated after that: in the future)``; undated items are in none. Only the first are
-    updates within the inspection period (docs/columns.md, "Dates after the inspection day")."""
-    as_of = data.as_of
-    limits: dict[str, date] = {}
-    dated: list[DatedItem] = []
-    later: list[DatedItem] = []
-    future: list[DatedItem] = []
-    for it in items:
-        if it.date is None:
-            continue
-        if it.date <= as_of:
-            dated.append(it)
-            continue
-        limit = limits.get(it.source)
-        if limit is None:
-            limit = limits[it.source] = data.future_after(it.source)
-        (future if it.date > limit else later).append(it)
-    return dated, later, future
+            tally.add(row.url, DatedItem(row.title, row.url, row.asked, row.asked.isoformat() if row.asked else "",
+                                         page_url))
+    return tally
 
 
 def _not_read(data: RunData, url: str) -> str:
@@ -223,40 +228,49 @@ def judge(data: RunData, column_type: str, window_days: int | None, last_update:
 
 def analyze_column(data: RunData, ref: ColumnRef) -> ColumnResult:
     """Figures and verdicts for one column."""
-    pages, missing = _column_pages(data, ref.url)
-    first = pages[0][1] if pages else {}
-    meta = first.get("meta") or {}
+    missing: list[str] = []
+    list_pages: list[str] = []
+    first: dict[str, Any] | None = None
+    tally, used_endpoint = ItemTally(data), False
+    for page_url, facts in _column_pages(data, ref.url, missing):
+        list_pages.append(page_url)
+        first = facts if first is None else first
+        block = _main_block(facts)
+        if block is not None:
+            used_endpoint |= block.get("source") == "endpoint"
+            for raw in block.get("items") or []:
+                tally.add(*_list_item(page_url, raw))
+    meta = (first or {}).get("meta") or {}
     override = ref.override
     name = ref.name or meta.get("ColumnName", "") or ref.url
     if override and override.type:
         column_type, reason = override.type, "config"
     else:
         column_type, reason = classify(name, meta.get("ColumnType"), page=lambda: page_html(data, ref.url))
-    items, used_endpoint = _items(pages)
-    if not items and pages and lists_messages(data, ref.url):
-        items = _message_rows(data, pages)
-    read_via = _read_via(first, used_endpoint) if pages else "unread"
-    dated, later, future = split_by_time(data, items)
-    undated = [it for it in items if it.date is None]
-    last_update = max((it.date for it in dated), default=None)  # type: ignore[type-var]
-    blank = not items and read_via != "unread" and bool(pages)
+    if not tally.items and list_pages and lists_messages(data, ref.url):
+        tally = _message_rows(data, list_pages)
+    read_via = _read_via(first, used_endpoint) if first is not None else "unread"
+    first = first or {}
+    blank = not tally.items and read_via != "unread" and bool(list_pages)
     excerpt = first.get("text_excerpt") or ""
     placeholder = next((p for p in PLACEHOLDERS if p in excerpt), None) if blank else None
     window_days = override.window_days if override and override.window_days else None
     notes = [_not_read(data, url) for url in missing[:5]]
-    if later:
-        notes.append(f"{len(later)} items dated after the inspection day but not after the crawl: outside the "
-                     "inspection period, not counted as updates")
+    if tally.after_as_of:
+        notes.append(f"{tally.after_as_of} items dated after the inspection day but not after the crawl: outside "
+                     "the inspection period, not counted as updates")
     if read_via == "unread":
         notes.append("the list is filled by JavaScript and neither rendering nor its data endpoint gave items")
         notes += [w for w in first.get("warnings") or [] if w.startswith(("render:", "script-endpoints:"))] or (
             [] if first.get("rendered") else ["not rendered (rendering is off)"])
     return ColumnResult(
         name=name, url=ref.url, type=column_type, type_reason=reason, discovered_by=ref.discovered_by,
-        read_via=read_via, parent=ref.parent, items=len(items), undated=len(undated), last_update=last_update,
-        blank=blank, judgement=judge(data, column_type, window_days, last_update, blank, read_via),
-        window_days_set=window_days, key=bool(override and override.key), list_pages=[u for u, _ in pages],
-        future=future, after_as_of=len(later), undated_examples=undated[:5], placeholder=placeholder, notes=notes)
+        read_via=read_via, parent=ref.parent, items=tally.items, undated=tally.undated,
+        last_update=tally.last_update, blank=blank,
+        judgement=judge(data, column_type, window_days, tally.last_update, blank, read_via),
+        window_days_set=window_days, key=bool(override and override.key), list_pages=list_pages,
+        future=tally.future, after_as_of=tally.after_as_of, undated_examples=tally.undated_examples,
+        placeholder=placeholder, notes=notes)
 
 
 def analyze_columns(data: RunData) -> list[ColumnResult]:
