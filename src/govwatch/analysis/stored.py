@@ -11,7 +11,7 @@ judges it again; otherwise it is computed as at the inspection.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from govwatch.analysis.columns.analyze import COLUMNS, column_to_json
@@ -26,8 +26,26 @@ ENCODERS: dict[str, Callable[[Any], Any]] = {  # analysis name -> its value as J
 }
 
 
-def analyses_to_store(data: RunData) -> dict[str, tuple[frozenset[str], Any]]:
+def analyses_to_store(data: RunData) -> Mapping[str, tuple[frozenset[str], Any]]:
     """The storable analyses ``data`` computed (not those it restored): name -> (the rule-table
-    sections each read, its JSON)."""
-    return {name: (reads, ENCODERS[name](value)) for name, (value, reads) in data.computed().items()
-            if name in ENCODERS}
+    sections each read, its JSON), each made when it is read (:class:`ToStore`)."""
+    return ToStore({name: (value, reads) for name, (value, reads) in data.computed().items() if name in ENCODERS})
+
+
+class ToStore(Mapping[str, tuple[frozenset[str], Any]]):
+    """Analyses to store, each encoded as JSON when it is read, not before: the store writes them
+    one at a time, and at 100,000 pages the guide pages' JSON alone is 2.9 MB of objects (and its
+    text twice that), which need not be held all through the scoring nor beside the columns'."""
+
+    def __init__(self, computed: dict[str, tuple[Any, frozenset[str]]]) -> None:
+        self._computed = computed  # name -> (value, the rule-table sections it read)
+
+    def __getitem__(self, name: str) -> tuple[frozenset[str], Any]:
+        value, reads = self._computed[name]
+        return reads, ENCODERS[name](value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._computed)
+
+    def __len__(self) -> int:
+        return len(self._computed)

@@ -72,9 +72,10 @@ def _put_analyses(conn: Any, run_id: int, analyses: Analyses) -> None:
     c = t.run_analyses.c
     conn.execute(t.run_analyses.delete().where(c.run_id == run_id, c.name.in_(list(analyses))))
     at = now_iso()
-    conn.execute(insert(t.run_analyses), [
-        {"run_id": run_id, "name": name, "rule_reads": json.dumps(sorted(reads)), "payload": payload, "created": at}
-        for name, (reads, payload) in analyses.items()])
+    for name in analyses:  # one at a time: a payload may be made as it is read (analysis.stored.ToStore)
+        reads, payload = analyses[name]
+        conn.execute(insert(t.run_analyses), {"run_id": run_id, "name": name, "rule_reads": json.dumps(sorted(reads)),
+                                              "payload": payload, "created": at})
 
 
 def save_run_analyses(store: Store, run_id: int, analyses: Analyses) -> None:
