@@ -78,6 +78,11 @@ class LinkTargets(Sequence[LinkTarget]):
             yield LinkTarget(url, kinds[code], links)
 
 
+def fetched(row: Mapping[str, Any]) -> bool:
+    """A fetch row of a URL that came with success: no error, no HTTP status of 400 or more."""
+    return not row.get("error") and (row.get("status") or 0) < 400
+
+
 class RunData:
     """What checks may read of a run: fetches, extracted pages, links.
 
@@ -311,7 +316,7 @@ class RunData:
         """(url, fetch row) of every attachment fetched with success (role resource, kind attachment);
         the row's ``filename`` is the file name its ``Content-Disposition`` gave, or None."""
         for url, row in self.fetch_rows("resource", "attachment"):
-            if not row.get("error") and (row.get("status") or 0) < 400:
+            if fetched(row):
                 yield url, row
 
     def attachment_links(self) -> Iterator[tuple[str, Mapping[str, Any], list[tuple[str, str]]]]:

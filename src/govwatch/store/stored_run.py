@@ -33,7 +33,7 @@ from govwatch.core.siteconfig import parse_site_config
 from govwatch.core.urls import Scope
 from govwatch.rules import RuleSet
 from govwatch.rules.reads import note, same_sections
-from govwatch.rundata import LinkTarget, LinkTargets, RunData, T
+from govwatch.rundata import LinkTarget, LinkTargets, RunData, T, fetched
 from govwatch.store import tables as t
 from govwatch.store.blobs import decompress
 from govwatch.store.db import Store, StoreError
@@ -479,7 +479,7 @@ class StoreRunData(RunData):
                     (shared if pending[1] == TEMPLATE_URL else found).append((pending[1], pending[2]))
                     pending = next(link_rows, None)
                 row = FetchRow(values)
-                if row.get("error") or (row.get("status") or 0) >= 400:
+                if not fetched(row):  # as attachments() leaves them out
                     continue
                 if shared:
                     if holders is None:
