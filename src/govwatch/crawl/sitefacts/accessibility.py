@@ -86,6 +86,13 @@ def _violation(raw: dict[str, Any]) -> dict[str, Any]:
                        "html": str(node.get("html") or "")[:MAX_HTML_CHARS]} for node in nodes[:MAX_NODES]]}
 
 
+# axe-core is evaluated in the page's main world rather than added as a <script> element: the element's
+# 650 KB of text stayed in the DOM, and the homepage's renderer peaked ~14 MB higher (bench/accessibility_pass.py).
+_AXE_LOAD = "(source) => { (0, eval)(source); }"
+# The rendered DOM as ``page.content()`` serialises it, read in the main world: ``content()`` runs in
+# Playwright's utility world, whose injected script cost the renderer another ~3 MB.
+_DOM_HTML = """() => (document.doctype ? new XMLSerializer().serializeToString(document.doctype) : '')
+  + (document.documentElement ? document.documentElement.outerHTML : '')"""
 _AXE_RUN = """async (rules) => {
   const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']});
   return {version: axe.version, violations: result.violations};
@@ -138,13 +145,13 @@ async def probe_accessibility(data: RunData, render: RenderSettings, *, user_age
                 row: dict[str, Any] = {"url": url, "page_type": page_type}
                 try:
                     await page.goto(url, wait_until="load", timeout=render.timeout * 1000)
-                    await page.add_script_tag(content=source)
+                    await page.evaluate(_AXE_LOAD, source)
                     result = await asyncio.wait_for(page.evaluate(_AXE_RUN, sorted(requirements())),
                                                     render.timeout * AXE_TIMEOUTS)
                     version = result["version"]
                     row["violations"] = [_violation(v) for v in result["violations"]]
                     if page_type == "home":
-                        entry = find_entry(await page.content())
+                        entry = find_entry(await page.evaluate(_DOM_HTML))
                         row["entry"] = entry
                 except Exception as exc:  # noqa: BLE001 - one page that fails is recorded, the others go on
                     row["error"] = _first_line(exc)
