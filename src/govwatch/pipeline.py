@@ -14,7 +14,6 @@ checks, and nothing is fetched again.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import dataclasses
 import functools
 import gc
@@ -28,6 +27,7 @@ from govwatch.analysis.content.text_scan import scan_body
 from govwatch.analysis.stored import analyses_to_store
 from govwatch.checks import FactPending, run_checks
 from govwatch.core import aio
+from govwatch.core.heap import trim_heap
 from govwatch.core.settings import CrawlSettings, Settings, settings_to_dict
 from govwatch.core.siteconfig import SiteConfig
 from govwatch.core.urls import Scope, normalize_url
@@ -251,15 +251,6 @@ def release_memory() -> None:
     top of it)."""
     gc.collect()
     trim_heap()
-
-
-def trim_heap() -> None:
-    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``; milliseconds): what a
-    step freed would otherwise stay resident, and the next step's new objects sit on top of it."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def inspect_site(url: str, settings: Settings, store: Store, *, as_of: date, resume: bool = False,

@@ -145,8 +145,8 @@ def write_json(data: Any, target: str | None) -> Path | None:
     one buffer of the whole document), or to stdout for None or '-'. The pieces' freed memory goes
     back to the system before the reports are written: it stayed resident otherwise, and the
     reports' peak sat on top of it (+18 MB at 100,000 pages)."""
+    from govwatch.core.heap import trim_heap
     from govwatch.core.jsonfile import json_bytes, write_json_file
-    from govwatch.pipeline import trim_heap
 
     if target is None or target == "-":
         sys.stdout.write(json_bytes(data).decode("utf-8"))

@@ -32,6 +32,7 @@ from govwatch.commands.spot_checks import add_spot_check_commands
 from govwatch.commands.store_admin import add_store_commands
 from govwatch.commands.users import add_user_commands
 from govwatch.commands.worker import add_worker_command
+from govwatch.core.heap import return_large_blocks_promptly
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return_large_blocks_promptly()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
