@@ -148,15 +148,18 @@ def score(rules: RuleSet, given: ScoreInput) -> dict[str, Any]:
     scoring = table["scoring"]
     site = given.site
     active = [f for f in given.findings if not f.exempt and not f.suppressed and not f.withheld]
-    initial: dict[tuple[Any, ...], dict[str, Any]] = {}
-    # Entries start shared (one object per distinct first state), and are replaced, never changed.
-    trace: dict[str, dict[str, Any]] = {f.id: _shared(_initial_trace(f), initial) for f in given.findings}
+    # Each finding's trace entry is one of the run's few distinct entries (``pool``), replaced, never
+    # changed: most findings of a large run score alike (all 26,561 unreadable attachments of a
+    # 100,000-page run: unscored, the same note), and each entry is also the ``scoring`` of its
+    # finding in the inspection document. Made one per finding, the entries held +4 MB at that size.
+    pool: dict[tuple[Any, ...], dict[str, Any]] = {}
+    trace: dict[str, dict[str, Any]] = {f.id: _shared(_initial_trace(f), pool) for f in given.findings}
 
-    vetoes = [_veto(v, active, given, trace) for v in table["vetoes"]]
+    vetoes = [_veto(v, active, given, trace, pool) for v in table["vetoes"]]
     skipped_groups = set()
     if not site.has_services and scoring.get("scaling"):
         skipped_groups = set(scoring["scaling"]["skip_groups"])
-    indicators = _indicators(table["indicators"], active, given, trace, skipped_groups,
+    indicators = _indicators(table["indicators"], active, given, trace, pool, skipped_groups,
                              set(scoring.get("no_double_counting") or ()))
     result = _totals(rules, scoring, site, vetoes, indicators)
     result.update({
@@ -164,24 +167,14 @@ def score(rules: RuleSet, given: ScoreInput) -> dict[str, Any]:
         "site_profile": {"role": site.role, "level": site.level, "has_services": site.has_services},
         "vetoes": vetoes,
         "indicators": indicators,
-        "findings": _shared_traces(trace),
+        "findings": trace,
     })
     return result
 
 
-def _shared_traces(trace: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``trace``, each entry replaced by an equal one already seen (one dict object): most findings of a large run score alike (all
-    26,561 unreadable attachments of a 100,000-page run: unscored, the same note), and each entry
-    is also the ``scoring`` of its finding in the inspection document (12 MB there, 0.1 MB shared).
-    The sheet is read, never changed, once it is made."""
-    shared: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for fid, entry in trace.items():  # in place: a second dict of every finding is not made
-        trace[fid] = _shared(entry, shared)
-    return trace
-
-
 def _shared(entry: dict[str, Any], pool: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
-    """``entry``, or the equal trace entry already in ``pool``."""
+    """``entry``, or the equal trace entry already in ``pool`` (the sheet is read, never changed,
+    once it is made)."""
     return pool.setdefault(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.items()), entry)
 
 
@@ -198,7 +191,7 @@ def _initial_trace(f: EngineFinding) -> dict[str, Any]:
 
 
 def _veto(veto: dict[str, Any], active: Sequence[EngineFinding], given: ScoreInput,
-          trace: dict[str, dict[str, Any]]) -> dict[str, Any]:
+          trace: dict[str, dict[str, Any]], pool: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
     conditions = []
     kinds: set[str] = set()
     for cond in veto["conditions"]:
@@ -224,7 +217,7 @@ def _veto(veto: dict[str, Any], active: Sequence[EngineFinding], given: ScoreInp
         status = "clear"
     found = sorted({i for c in holding for i in c["findings"]})
     for fid in found:
-        trace[fid] = {**trace[fid], "vetoes": [*trace[fid]["vetoes"], veto["id"]]}  # entries are shared: replaced
+        trace[fid] = _shared({**trace[fid], "vetoes": [*trace[fid]["vetoes"], veto["id"]]}, pool)
     return {"id": veto["id"], "name": veto["name"], "status": status, "triggered": bool(holding),
             "reason": "；".join(f"{c['label']}（{c['count']}处）" for c in holding) or None,
             "conditions": conditions, "findings": found, "missing_kinds": missing,
@@ -246,8 +239,8 @@ def _rule_points(rule: dict[str, Any], f: EngineFinding) -> float:
 
 
 def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding], given: ScoreInput,
-                trace: dict[str, dict[str, Any]], skipped_groups: set[str],
-                subject_kinds: set[str]) -> list[dict[str, Any]]:
+                trace: dict[str, dict[str, Any]], pool: dict[tuple[Any, ...], dict[str, Any]],
+                skipped_groups: set[str], subject_kinds: set[str]) -> list[dict[str, Any]]:
     """Every indicator with the findings it scores (each finding scored once, in table order)."""
     site = given.site
     taken: set[str] = set()
@@ -295,8 +288,8 @@ def _indicators(specs: Sequence[dict[str, Any]], active: Sequence[EngineFinding]
                 once_used.add(rule_index)
             entry["findings"].append({"id": f.id, "points": _round(points), "note": note})
             entry["raw_points"] += points
-            trace[f.id] = dict(trace[f.id], points=_round(points), indicator=spec["id"], status="scored",
-                               note=note or spec["name"])
+            trace[f.id] = _shared(dict(trace[f.id], points=_round(points), indicator=spec["id"], status="scored",
+                                       note=note or spec["name"]), pool)
         if note := given.reviewed.get(spec["id"]):
             entry["review_note"] = note
         if entry["status"] != "skipped" and (spec["id"] in given.reviewed or any(
