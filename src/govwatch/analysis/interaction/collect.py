@@ -26,6 +26,7 @@ from govwatch.analysis.interaction.messages import (
     shows_statistics,
     status_state,
 )
+from govwatch.core.jsonfile import JsonText, compact_json_object
 from govwatch.extract.decode import decode_html
 from govwatch.extract.text import page_text
 from govwatch.rundata import RunData
@@ -216,10 +217,12 @@ def _guides_restored_or_read(data: RunData) -> tuple[list[GuidePage], bool]:
     return out, bool(columns)
 
 
-def guides_to_json(found: tuple[list[GuidePage], bool]) -> dict[str, Any]:
+def guides_to_json(found: tuple[list[GuidePage], bool]) -> JsonText:
+    """The guide pages as stored: ``{"pages": [{"guide", "title", "source"}, ...], "has_column"}``,
+    written one page at a time."""
     pages, has_column = found
-    return {"pages": [{"guide": guide_to_json(p.guide), "title": p.title, "source": p.source} for p in pages],
-            "has_column": has_column}
+    return compact_json_object("pages", ({"guide": guide_to_json(p.guide), "title": p.title, "source": p.source}
+                                         for p in pages), {"has_column": has_column})
 
 
 def read_messages(data: RunData) -> list[SeenMessage]:
