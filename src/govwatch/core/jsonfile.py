@@ -39,23 +39,34 @@ def _default(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class JsonText:
-    """A value already written as compact JSON text: :func:`compact_json` (and so a JSON column of
-    the store) takes the text as it is."""
+class EncodedJson:
+    """A value already written as compact JSON (:func:`compact_json`'s text), as UTF-8 bytes:
+    :func:`compact_json_bytes` gives the bytes as they are, :func:`compact_json` their text."""
 
-    text: str
+    utf8: bytes
 
 
-def compact_json_object(listed: str, items: Iterable[Any], rest: dict[str, Any]) -> JsonText:
-    """The compact JSON of the object ``{listed: [*items], **rest}``, written one item at a time:
-    the text :func:`compact_json` gives of the whole object, without holding every item's objects
-    beside it (a 100,000-page run's guide pages: 2.8 MB of dicts, and with the text's bytes and
-    characters, +14 MB to store them)."""
-    out = bytearray(b"{" + compact_json(listed).encode("utf-8") + b":[")
+def compact_json_object(listed: str, items: Iterable[Any], rest: dict[str, Any]) -> EncodedJson:
+    """The compact JSON of the object ``{listed: [*items], **rest}`` (:func:`compact_json`'s text of
+    the whole object, as UTF-8 bytes), written one item at a time: every item's objects are not held
+    beside it (a 100,000-page run's guide pages: 2.8 MB of dicts)."""
+    out = bytearray(b"{" + compact_json_bytes(listed) + b":[")
     for n, item in enumerate(items):
-        out += (b"," if n else b"") + compact_json(item).encode("utf-8")
-    out += b"]" + (b"," + compact_json(rest)[1:].encode("utf-8") if rest else b"}")
-    return JsonText(out.decode("utf-8"))
+        out += (b"," if n else b"") + compact_json_bytes(item)
+    out += b"]" + (b"," + compact_json_bytes(rest)[1:] if rest else b"}")
+    return EncodedJson(bytes(out))
+
+
+def compact_json_bytes(data: Any) -> bytes:
+    """:func:`compact_json`'s text as UTF-8 bytes, made as bytes (orjson's own output): a store
+    that takes the bytes never holds the text as Python characters, two bytes each for Chinese,
+    nor the UTF-8 copy made of them to bind it."""
+    if isinstance(data, EncodedJson):
+        return data.utf8
+    try:
+        return orjson.dumps(data)
+    except (TypeError, orjson.JSONEncodeError):
+        return compact_json(data).encode("utf-8")
 
 
 def compact_json(data: Any) -> str:
@@ -63,9 +74,9 @@ def compact_json(data: Any) -> str:
     writes the same text as ``json.dumps(ensure_ascii=False, separators=(",", ":"))``, eight times
     faster and in one buffer, where the standard library's encoder first makes a list of every
     token: +48 MB to store the score sheet of a 100,000-page run). A lone surrogate, which no
-    UTF-8 text holds, is written as an escape (``\\ud800``). A :class:`JsonText` is its text."""
-    if isinstance(data, JsonText):
-        return data.text
+    UTF-8 text holds, is written as an escape (``\\ud800``). An :class:`EncodedJson` is its text."""
+    if isinstance(data, EncodedJson):
+        return data.utf8.decode("utf-8")
     try:
         return orjson.dumps(data).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):

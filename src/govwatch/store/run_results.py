@@ -11,8 +11,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import JSON, LargeBinary, Text, bindparam, cast, delete, func, insert, select
 
+from govwatch.core.jsonfile import compact_json_bytes
 from govwatch.core.model import Finding
 from govwatch.core.spool import batches
 from govwatch.store import tables as t
@@ -66,16 +67,29 @@ def replace_check_results(store: Store, run_id: int, findings: Iterable[Finding]
         _put_analyses(conn, run_id, analyses or {})
 
 
+def _json_from_utf8(conn: Any, param: str) -> Any:
+    """A JSON column's value given as the parameter ``param``: its compact JSON as UTF-8 bytes
+    (:func:`~govwatch.core.jsonfile.compact_json_bytes`), stored as the same text the column's
+    own type stores. Large values (a 100,000-page run's score sheet, 1.4 MB; its guide pages, 2.1 MB)
+    are bound without their Python text, two bytes a Chinese character, and the UTF-8 copy the
+    driver makes of it, whose encoder first reserves three bytes a character: +8 MB each, before."""
+    utf8 = bindparam(param, type_=LargeBinary)
+    if conn.dialect.name == "postgresql":
+        return cast(func.convert_from(utf8, "UTF8"), JSON)
+    return cast(utf8, Text)  # SQLite: the bytes as TEXT, as the JSON type stores it
+
+
 def _put_analyses(conn: Any, run_id: int, analyses: Analyses) -> None:
     if not analyses:
         return
     c = t.run_analyses.c
     conn.execute(t.run_analyses.delete().where(c.run_id == run_id, c.name.in_(list(analyses))))
     at = now_iso()
+    statement = insert(t.run_analyses).values(payload=_json_from_utf8(conn, "payload_utf8"))
     for name in analyses:  # one at a time: a payload may be made as it is read (analysis.stored.ToStore)
         reads, payload = analyses[name]
-        conn.execute(insert(t.run_analyses), {"run_id": run_id, "name": name, "rule_reads": json.dumps(sorted(reads)),
-                                              "payload": payload, "created": at})
+        conn.execute(statement, {"run_id": run_id, "name": name, "rule_reads": json.dumps(sorted(reads)),
+                                 "payload_utf8": compact_json_bytes(payload), "created": at})
 
 
 def save_run_analyses(store: Store, run_id: int, analyses: Analyses) -> None:
@@ -152,12 +166,13 @@ def save_score_sheets(store: Store, sheets: Sequence[tuple[int, dict[str, Any]]]
     with store.engine.begin() as conn:
         for ruleset, run_ids in by_table.items():
             conn.execute(delete(t.scores).where(t.scores.c.run_id.in_(run_ids), t.scores.c.ruleset == ruleset))
-        conn.execute(insert(t.scores), [{"run_id": run_id, "ruleset": sheet["ruleset"]["id"], "computed_at": at,
-                                         "verdict": sheet["verdict"], "score": sheet["score"],
-                                         "sheet": _sheet_to_store(sheet),
-                                         "triggered_vetoes": NAME_SEPARATOR.join(
-                                             v["name"] for v in sheet.get("vetoes") or [] if v.get("triggered"))}
-                                        for run_id, sheet in sheets])
+        statement = insert(t.scores).values(sheet=_json_from_utf8(conn, "sheet_utf8"))
+        conn.execute(statement, [{"run_id": run_id, "ruleset": sheet["ruleset"]["id"], "computed_at": at,
+                                  "verdict": sheet["verdict"], "score": sheet["score"],
+                                  "sheet_utf8": compact_json_bytes(_sheet_to_store(sheet)),
+                                  "triggered_vetoes": NAME_SEPARATOR.join(
+                                      v["name"] for v in sheet.get("vetoes") or [] if v.get("triggered"))}
+                                 for run_id, sheet in sheets])
 
 
 TRACES = "finding_traces"  # the stored form of a sheet's per-finding trace (_sheet_to_store)

@@ -26,7 +26,7 @@ from govwatch.analysis.interaction.messages import (
     shows_statistics,
     status_state,
 )
-from govwatch.core.jsonfile import JsonText, compact_json_object
+from govwatch.core.jsonfile import EncodedJson, compact_json_object
 from govwatch.extract.decode import decode_html
 from govwatch.extract.text import page_text
 from govwatch.rundata import RunData
@@ -217,7 +217,7 @@ def _guides_restored_or_read(data: RunData) -> tuple[list[GuidePage], bool]:
     return out, bool(columns)
 
 
-def guides_to_json(found: tuple[list[GuidePage], bool]) -> JsonText:
+def guides_to_json(found: tuple[list[GuidePage], bool]) -> EncodedJson:
     """The guide pages as stored: ``{"pages": [{"guide", "title", "source"}, ...], "has_column"}``,
     written one page at a time."""
     pages, has_column = found
