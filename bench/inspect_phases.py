@@ -1,6 +1,6 @@
 """The inspecting process's memory and CPU step by step after the crawl (issue 22: where the peak is).
 
-    .venv/bin/python bench/inspect_phases.py [--interval 0.02] [--checks] -- inspect URL [INSPECT ARGS]
+    .venv/bin/python bench/inspect_phases.py [--interval 0.02] [--checks] [--traced] -- inspect URL [INSPECT ARGS]
 
 Runs ``govwatch`` with the arguments after ``--`` in this process (serve the site yourself: nginx as
 ``memory_peaks.py --site`` does, or any URL), with each post-crawl step marked: the crawl (until the
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import functools
 import sys
 import threading
 import time
@@ -40,6 +41,7 @@ STEPS = [("pipeline", "release_memory", "release"), ("pipeline", "record_coverag
          ("commands.site_inspection", "write_report_files", "reports")]  # where ``inspect`` calls them
 
 
+@functools.cache
 def _sqlite_library() -> Any:
     import _sqlite3
     library = ctypes.CDLL(_sqlite3.__file__)  # its sqlite3_* symbols are the loaded SQLite's
@@ -62,6 +64,11 @@ def traced() -> str:
     now, peak = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
     return f"; traced {now / 2**20:6.1f} MB, at most {peak / 2**20:6.1f} MB"
+
+
+def memory_line(at_start: float, now: float, largest: float) -> str:
+    """The memory part of a line: the resident set, then Python's (when tracing) and SQLite's."""
+    return f"RSS {at_start:6.1f} -> {now:6.1f} MB, largest {largest:6.1f} MB{traced()}{sqlite_memory()}"
 
 
 def resident_mb() -> float:
@@ -100,7 +107,7 @@ class Steps:
         largest = max(self.largest.get(step, now), now)
         if step != "(between)" or time.perf_counter() - wall >= 0.05 or abs(now - at_start) >= 1:
             print(f"{step:<14} wall {time.perf_counter() - wall:6.2f} s  CPU {time.process_time() - cpu:6.2f} s  "
-                  f"RSS {at_start:6.1f} -> {now:6.1f} MB, largest {largest:6.1f} MB{traced()}{sqlite_memory()}", file=sys.stderr, flush=True)
+                  f"{memory_line(at_start, now, largest)}", file=sys.stderr, flush=True)
         self.current = "(between)"
         self.began["(between)"] = (time.perf_counter(), time.process_time(), now)
         self.largest["(between)"] = now
@@ -136,7 +143,7 @@ def per_check(steps: Steps, run_one: Callable[..., Any]) -> Callable[..., Any]:
             steps.largest[outer] = max(steps.largest.get(outer, 0.0), largest)
             steps.current = outer
             print(f"  {registered.name:<28} wall {time.perf_counter() - wall:6.2f} s  CPU {time.process_time() - cpu:6.2f} s"
-                  f"  RSS {at_start:6.1f} -> {now:6.1f} MB, largest {largest:6.1f} MB{traced()}{sqlite_memory()}", file=sys.stderr, flush=True)
+                  f"  {memory_line(at_start, now, largest)}", file=sys.stderr, flush=True)
     return run
 
 

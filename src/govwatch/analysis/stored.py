@@ -34,8 +34,8 @@ def analyses_to_store(data: RunData) -> Mapping[str, tuple[frozenset[str], Any]]
 
 class ToStore(Mapping[str, tuple[frozenset[str], Any]]):
     """Analyses to store, each encoded as JSON when it is read, not before: the store writes them
-    one at a time, and at 100,000 pages the guide pages' JSON alone is 2.9 MB of objects (and its
-    text twice that), which need not be held all through the scoring nor beside the columns'."""
+    one at a time, so one analysis's JSON is held at a time (at 100,000 pages the guide pages'
+    2.1 MB, the columns' objects), not all of them all through the scoring."""
 
     def __init__(self, computed: dict[str, tuple[Any, frozenset[str]]]) -> None:
         self._computed = computed  # name -> (value, the rule-table sections it read)
