@@ -17,5 +17,5 @@ def test_malformed_and_empty_pages_read_as_nothing() -> None:
         assert msg.asked is None and msg.replied is None
         assert parse_message_list(html, SITE) == []
         guide = guide_from_html(html, SITE)
-        assert guide.forms == [] and guide.form_links == []
+        assert guide.forms == () and guide.form_links == ()
     assert not is_message(parse_message("", SITE))

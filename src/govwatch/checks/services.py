@@ -81,13 +81,13 @@ def service_guides(data: RunData) -> Iterator[Finding]:
             yield Finding(kind="guide_materials_unclear", code="service.materials_unclear", indicator="办事指南",
                           url=guide.url, source=source,
                           message=f"办事指南「{title}」办理材料未说明{'、'.join(guide.material_gaps)}",
-                          evidence={**base, "missing": guide.material_gaps,
+                          evidence={**base, "missing": list(guide.material_gaps),
                                     "materials": guide.elements.get("办理材料", "")[:200]})
         if guide.forms and not guide.form_links:
             yield Finding(kind="form_unavailable", code="service.form_not_linked", indicator="表格下载",
                           url=guide.url, source=source,
                           message=f"办事指南「{title}」提及的{'、'.join(guide.forms)}未提供下载",
-                          evidence={**base, "problem": "not_linked", "forms": guide.forms})
+                          evidence={**base, "problem": "not_linked", "forms": list(guide.forms)})
         for text, link in guide.form_links:
             row = _failure(data, link)
             if row is not None:

@@ -49,7 +49,8 @@ _FETCH_INDEX = {name: i for i, name in enumerate(_FETCH_NAMES)}
 # run's links, whatever their number; links have no index on their target).
 _WANTED_TARGETS = Table("gw_wanted_targets", MetaData(), Column("id", BigInteger, primary_key=True),
                         prefixes=["TEMPORARY"])
-RECENT_FETCH_ROWS = 4096  # fetch rows a run data keeps of those it read last (_RunFetches)
+RECENT_FETCH_ROWS = 1024  # fetch rows a run data keeps of those it read last (_RunFetches); 4,096 held 3–4 MB
+# at the end of a 100,000-page run's checks for no CPU saved (docs/benchmarks.md, issue 22, eleventh pass)
 
 
 def _fetch_columns() -> list[Any]:
