@@ -10,9 +10,8 @@ site-wide exemption of one phrase leaves the others open.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from govwatch.analysis.content.text_scan import text_hits_of
+from govwatch.analysis.content.text_scan import StoredHits, text_hits_of
 from govwatch.checks import NotAssessed, check
 from govwatch.core.model import Finding
 from govwatch.rundata import RunData
@@ -20,7 +19,7 @@ from govwatch.rundata import RunData
 CATEGORY_LABELS = {"leader": "领导人姓名职务", "political": "规范表述", "organisation": "机构名称"}
 
 
-def page_hits(data: RunData) -> list[tuple[str, str, Any]]:
+def page_hits(data: RunData) -> StoredHits:
     """(url, title, :class:`govwatch.analysis.content.text_scan.TextHits`) of the pages with hits; not assessed
     when no page body is stored."""
     read, found = text_hits_of(data)

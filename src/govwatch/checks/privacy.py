@@ -64,9 +64,9 @@ def _segments(url: str, body: bytes, content_type: str, name: str) -> tuple[list
 def personal_data(data: RunData) -> Iterator[Finding]:
     """Valid resident IDs, mobiles and bank cards in pages and attachments, masked."""
     read, found = text_hits_of(data)
-    for url, title, hits in found:
-        if hits.personal.counts:
-            yield _finding(url, "页面", hits.personal, {"where": "page", "title": title or hits.title})
+    for url, title, page_hits in found:
+        if page_hits.personal.counts:
+            yield _finding(url, "页面", page_hits.personal, {"where": "page", "title": title or page_hits.title})
     # One read and one parse a file, as its first attachment URL (crawl order) names it: a body shared
     # by many URLs (a template's 附件 on every page) is read once. What a body held is kept by its
     # hash; a clean one keeps the shared CLEAN (the attachments themselves stream: issue 22).
