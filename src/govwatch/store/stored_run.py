@@ -242,7 +242,8 @@ class StoreRunData(RunData):
 
     def release_rows(self) -> None:
         """Forget what was read of the run's rows: its recent fetch rows, link targets, the homepage's
-        facts and the analyses derived from them (each is read or computed again if asked). An
+        facts and the analyses derived from them (each is read or computed again if asked), and close
+        its reading connections (opened again if asked). An
         inspection calls it once it has made all it reports of them (``pipeline.check_and_report``):
         its score and its findings' document need none of them."""
         self._fetches = _RunFetches(self.store, self.run_id, self._read)
@@ -251,6 +252,9 @@ class StoreRunData(RunData):
         self._homepage = None
         self._derived.clear()
         self._derived_reads.clear()
+        for reader in self._readers.values():  # and their page caches (store.db: up to 2 MB each)
+            reader.close()
+        self._readers.clear()
 
     def fetch_rows(self, role: str, kind: str | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         return self._fetches.of(role, kind)
