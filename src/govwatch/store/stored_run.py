@@ -243,9 +243,9 @@ class StoreRunData(RunData):
     def release_rows(self) -> None:
         """Forget what was read of the run's rows: its recent fetch rows, link targets, the homepage's
         facts and the analyses derived from them (each is read or computed again if asked), and close
-        its reading connections (opened again if asked). An
-        inspection calls it once it has made all it reports of them (``pipeline.check_and_report``):
-        its score and its findings' document need none of them."""
+        its reading connections (opened again if asked). An inspection calls it once it has made all
+        it reports of them (``pipeline.check_and_report``): its score and its findings' document need
+        none of them."""
         self._fetches = _RunFetches(self.store, self.run_id, self._read)
         self.fetches = self._fetches
         self._targets = None

@@ -192,8 +192,8 @@ def _scan_pages(data: RunData) -> tuple[int, StoredHits]:
 
 
 def text_hits_of(data: RunData) -> tuple[int, StoredHits]:
-    """Every page's visible text scanned once by all scanners (:func:`scan_text`): (pages read,
-    the pages with any hit, read as (url, stored title, hits): :class:`StoredHits`). The hits the crawl stored with each page
-    are read back; a page stored without them has its body scanned now. Computed once per run; only
-    the hits are kept."""
+    """Every page's visible text scanned once by all scanners (:func:`scan_text`): (pages read, the
+    pages with any hit, read as (url, stored title, hits): :class:`StoredHits`). The hits the crawl
+    stored with each page are read back; a page stored without them has its body scanned now.
+    Computed once per run; only the hits are kept."""
     return data.derived("text_hits", _scan_pages)
