@@ -60,13 +60,13 @@ def compact_json_object(listed: str, items: Iterable[Any], rest: dict[str, Any])
 def compact_json_bytes(data: Any) -> bytes:
     """:func:`compact_json`'s text as UTF-8 bytes, made as bytes (orjson's own output): a store
     that takes the bytes never holds the text as Python characters, two bytes each for Chinese,
-    nor the UTF-8 copy made of them to bind it."""
+    nor the UTF-8 copy made of them to bind it. An :class:`EncodedJson` gives its bytes."""
     if isinstance(data, EncodedJson):
         return data.utf8
     try:
         return orjson.dumps(data)
     except (TypeError, orjson.JSONEncodeError):
-        return compact_json(data).encode("utf-8")
+        return _standard_compact_json(data).encode("utf-8")
 
 
 def compact_json(data: Any) -> str:
@@ -75,17 +75,17 @@ def compact_json(data: Any) -> str:
     faster and in one buffer, where the standard library's encoder first makes a list of every
     token: +48 MB to store the score sheet of a 100,000-page run). A lone surrogate, which no
     UTF-8 text holds, is written as an escape (``\\ud800``). An :class:`EncodedJson` is its text."""
-    if isinstance(data, EncodedJson):
-        return data.utf8.decode("utf-8")
+    return compact_json_bytes(data).decode("utf-8")
+
+
+def _standard_compact_json(data: Any) -> str:
+    """What orjson refuses (an integer beyond 64 bits, a lone surrogate), by the standard library."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     try:
-        return orjson.dumps(data).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: escaped, as the store's text could not hold it
-            return json.dumps(data, separators=(",", ":"))
-        return text
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped, as the store's text could not hold it
+        return json.dumps(data, separators=(",", ":"))
+    return text
 
 
 _STREAMED_LIST = 64  # a list this long is written item by item (findings, link targets ...)

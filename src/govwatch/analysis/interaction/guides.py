@@ -61,7 +61,7 @@ def guide_to_json(guide: Guide) -> dict[str, Any]:
 
 def guide_from_json(raw: dict[str, Any]) -> Guide:
     pairs = lambda values: tuple((str(a), str(b)) for a, b in values)  # noqa: E731 (JSON keeps tuples as lists)
-    return Guide(url=raw["url"], elements=_mapping(dict(raw["elements"])), labels=_mapping(dict(raw["labels"])),
+    return Guide(url=raw["url"], elements=_mapping(raw["elements"]), labels=_mapping(raw["labels"]),
                  layout=raw["layout"], vague=pairs(raw["vague"]), material_gaps=tuple(raw["material_gaps"]),
                  forms=tuple(raw["forms"]), form_links=pairs(raw["form_links"]),
                  online_links=pairs(raw["online_links"]))
